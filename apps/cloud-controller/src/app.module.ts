@@ -1,0 +1,27 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Database } from '@stratos/persistence';
+import { CartridgesModule } from './cartridges/cartridges.module';
+import { ControllerSettings } from './controller-settings';
+
+/** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
+@Global()
+@Module({})
+class CoreModule {
+  static with(settings: ControllerSettings, database: Database): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: ControllerSettings, useValue: settings },
+        { provide: Database, useValue: database },
+      ],
+      exports: [ControllerSettings, Database],
+    };
+  }
+}
+
+@Module({})
+export class CloudControllerModule {
+  static with(settings: ControllerSettings, database: Database): DynamicModule {
+    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule] };
+  }
+}

@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import {
+  cartridgeSchema,
+  DomainError,
+  redact,
+  restoreRedacted,
+  TopologyEventType,
+  validateCartridge,
+  type CartridgeDefinition,
+  type CartridgeKeyRequest,
+  type CartridgeListRequest,
+  type CartridgeListResult,
+  type CartridgeUpdateRequest,
+  type CartridgeView,
+  type CartridgeWriteRequest,
+  type CartridgeWriteResult,
+  type FieldIssue,
+  type ProviderCheck,
+} from '@stratos/contracts';
+import { Database, type CartridgeEntity } from '@stratos/persistence';
+import { checkProviders } from '../iaas/provider-table';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
+
+export function toCartridgeView(row: CartridgeEntity): CartridgeView {
+  return {
+    ...redact(cartridgeSchema, row.definition),
+    status: {
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      generation: row.generation,
+      providers: row.providers,
+    },
+  };
+}
+
+/** The registry of record for cartridges: validates (again), stores, tells the topology. */
+@Injectable()
+export class CartridgeRegistry {
+  constructor(
+    private readonly database: Database,
+    private readonly publisher: TopologyPublisher,
+  ) {}
+
+  async create(request: CartridgeWriteRequest): Promise<CartridgeWriteResult> {
+    const { definition, warnings } = this.validate(request);
+    const providers = await checkProviders(definition.iaasProvider);
+    const now = new Date();
+    const row: CartridgeEntity = {
+      type: definition.type,
+      category: definition.category,
+      definition,
+      providers,
+      generation: 1,
+      createdBy: request.actor.username,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const view = toCartridgeView(row);
+    const event = await this.database.transaction(async (tx) => {
+      if (!(await tx.cartridges.insertIfAbsent(row))) {
+        throw DomainError.conflict(`cartridge "${definition.type}" already exists; update it with PUT /api/cartridges/${definition.type}`, [
+          { path: '/type', message: `"${definition.type}" is taken` },
+        ]);
+      }
+      return tx.topology.append(TopologyEventType.ServiceCreated, { serviceName: definition.type, cartridge: view });
+    });
+    await this.publisher.publish(event);
+    return { cartridge: view, warnings: withProviderNotes(warnings, providers) };
+  }
+
+  async update(request: CartridgeUpdateRequest): Promise<CartridgeWriteResult> {
+    const { definition: sent, warnings } = this.validate(request);
+    if (sent.type !== request.type) {
+      throw DomainError.invalid(`the body describes "${sent.type}" but the path names "${request.type}"`, [
+        { path: '/type', message: `must be "${request.type}", the type in the path (a cartridge cannot be renamed)` },
+      ]);
+    }
+    const providers = await checkProviders(sent.iaasProvider);
+    const { view, event } = await this.database.transaction(async (tx) => {
+      const current = await tx.cartridges.findForUpdate(request.type);
+      if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
+      const definition = restoreRedacted(sent, current.definition);
+      const row: CartridgeEntity = { ...current, category: definition.category, definition, providers, generation: current.generation + 1, updatedAt: new Date() };
+      await tx.cartridges.save(row);
+      const updated = toCartridgeView(row);
+      return { view: updated, event: await tx.topology.append(TopologyEventType.ServiceUpdated, { serviceName: row.type, cartridge: updated }) };
+    });
+    await this.publisher.publish(event);
+    return { cartridge: view, warnings: withProviderNotes(warnings, providers) };
+  }
+
+  async remove(request: CartridgeKeyRequest): Promise<{ type: string }> {
+    const event = await this.database.transaction(async (tx) => {
+      await this.ensureUnused(request.type);
+      if (!(await tx.cartridges.delete(request.type))) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
+      return tx.topology.append(TopologyEventType.ServiceRemoved, { serviceName: request.type });
+    });
+    await this.publisher.publish(event);
+    return { type: request.type };
+  }
+
+  async get(request: CartridgeKeyRequest): Promise<CartridgeView> {
+    const row = await this.database.cartridges.find(request.type);
+    if (!row) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
+    return toCartridgeView(row);
+  }
+
+  async list(request: CartridgeListRequest): Promise<CartridgeListResult> {
+    const { items, total } = await this.database.cartridges.list(request);
+    return { items: items.map(toCartridgeView), total };
+  }
+
+  private validate(request: CartridgeWriteRequest): { definition: CartridgeDefinition; warnings: FieldIssue[] } {
+    const result = validateCartridge(request.definition, { strict: request.strict });
+    if (result.errors.length > 0) throw DomainError.invalid('the cartridge definition is invalid', result.errors);
+    return { definition: result.value, warnings: result.warnings };
+  }
+
+  /** Applications arrive with the next issue; removing a cartridge they use will be a 409 naming them. */
+  private async ensureUnused(_type: string): Promise<void> {}
+}
+
+function withProviderNotes(warnings: FieldIssue[], providers: ProviderCheck[]): FieldIssue[] {
+  const notes = providers.flatMap((p, i) => (p.driver === null ? [{ path: `/iaasProvider/${i}/type`, message: p.note }] : []));
+  return [...warnings, ...notes];
+}

@@ -1,0 +1,41 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  Topics,
+  type CartridgeKeyRequest,
+  type CartridgeListRequest,
+  type CartridgeUpdateRequest,
+  type CartridgeWriteRequest,
+} from '@stratos/contracts';
+import { reply } from '../rpc-reply';
+import { CartridgeRegistry } from './cartridge-registry.service';
+
+@Controller()
+export class CartridgesHandler {
+  constructor(private readonly registry: CartridgeRegistry) {}
+
+  @MessagePattern(Topics.cartridges.create)
+  create(@Payload() request: CartridgeWriteRequest) {
+    return reply(() => this.registry.create(request));
+  }
+
+  @MessagePattern(Topics.cartridges.update)
+  update(@Payload() request: CartridgeUpdateRequest) {
+    return reply(() => this.registry.update(request));
+  }
+
+  @MessagePattern(Topics.cartridges.remove)
+  remove(@Payload() request: CartridgeKeyRequest) {
+    return reply(() => this.registry.remove(request));
+  }
+
+  @MessagePattern(Topics.cartridges.get)
+  get(@Payload() request: CartridgeKeyRequest) {
+    return reply(() => this.registry.get(request));
+  }
+
+  @MessagePattern(Topics.cartridges.list)
+  list(@Payload() request: CartridgeListRequest) {
+    return reply(() => this.registry.list(request));
+  }
+}

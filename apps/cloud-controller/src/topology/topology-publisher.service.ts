@@ -1,0 +1,85 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import mqtt, { type MqttClient } from 'mqtt';
+import { safeUrl, Topics, topologyTopic, type TopologyEvent } from '@stratos/contracts';
+import { Database } from '@stratos/persistence';
+import { ControllerSettings } from '../controller-settings';
+
+const FLUSH_INTERVAL_MS = 5_000;
+
+/**
+ * Publishes topology events (QoS 1) from the outbox table after their transaction commits,
+ * and keeps the controller's retained presence (its Last Will says 'offline').
+ */
+@Injectable()
+export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TopologyPublisher.name);
+  private client: MqttClient;
+  private flushTimer: NodeJS.Timeout;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly settings: ControllerSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const offline = JSON.stringify({ status: 'offline' });
+    this.client = mqtt.connect(this.settings.mqttUrl, {
+      clientId: `stratos-cc-events-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      will: { topic: Topics.controllerPresence, payload: Buffer.from(offline), qos: 1, retain: true },
+    });
+    this.client.on('connect', () => {
+      this.client.publish(Topics.controllerPresence, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
+      void this.flush();
+    });
+    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+    this.flushTimer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    if (!this.client) return;
+    if (this.client.connected) {
+      await this.client.publishAsync(Topics.controllerPresence, JSON.stringify({ status: 'offline' }), { qos: 1, retain: true }).catch(() => undefined);
+    }
+    await this.client.endAsync();
+  }
+
+  /** Call after the event's transaction committed. A failure is retried by the next flush. */
+  async publish(event: TopologyEvent): Promise<void> {
+    try {
+      await this.send(event);
+      await this.database.topology.markPublished([event.revision]);
+    } catch (error) {
+      this.logger.warn(`topology event ${event.revision} (${event.type}) not published yet: ${(error as Error).message}`);
+    }
+  }
+
+  /** Publishes what a crash or a broker outage left in the outbox, oldest first. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        if (!this.client?.connected) return;
+        const pending = await this.database.topology.unpublished();
+        for (const event of pending) {
+          await this.send(event);
+          await this.database.topology.markPublished([event.revision]);
+        }
+        if (pending.length > 0) this.logger.log(`published ${pending.length} topology event(s) left from before`);
+      } catch (error) {
+        this.logger.warn(`outbox flush: ${(error as Error).message}`);
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async send(event: TopologyEvent): Promise<void> {
+    if (!this.client?.connected) throw new Error('not connected to the MQTT broker');
+    await this.client.publishAsync(topologyTopic(event.type), JSON.stringify(event), { qos: 1 });
+  }
+}

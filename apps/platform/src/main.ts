@@ -1,0 +1,138 @@
+/**
+ * `npm start`: the whole platform on one machine. Embedded PostgreSQL and an in-process MQTT
+ * broker unless DATABASE_URL / MQTT_URL point elsewhere; the cloud controller and the
+ * stratos-manager as supervised child processes, exactly as they run on their own.
+ * Ctrl-C stops all of it, postgres included.
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  DATABASE_PROTOCOLS,
+  DEFAULT_API_PORT,
+  DEFAULT_MQTT_PORT,
+  EnvVar,
+  MQTT_PROTOCOLS,
+  readPort,
+  readString,
+  readUrl,
+  safeUrl,
+} from '@stratos/contracts';
+import { runMain, startEmbeddedBroker, startEmbeddedPostgres, type Stop } from '@stratos/runtime';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Child {
+  name: string;
+  script: string;
+  process?: ChildProcess;
+  restarts: number;
+}
+
+runMain('stratos', async () => {
+  const env = process.env;
+  const home = resolve(readString(env, EnvVar.home, '.stratos'));
+  let databaseUrl = readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: false });
+  let mqttUrl = readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: false });
+  const mqttPort = readPort(env, EnvVar.mqttPort, DEFAULT_MQTT_PORT);
+  const apiPort = readPort(env, EnvVar.apiPort, DEFAULT_API_PORT);
+  const apiHost = readString(env, EnvVar.apiHost, '127.0.0.1');
+  await mkdir(home, { recursive: true });
+  const stops: Stop[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e: Error) => say(`stratos: ${e.message}`));
+  };
+
+  try {
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ home: join(home, 'postgres'), onLog: (line) => env.STRATOS_DEBUG && say(`[postgres] ${line}`) });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+      say(`PostgreSQL (embedded) ready on 127.0.0.1:${pg.port}, data in ${pg.dataDir}${pg.created ? ' (new)' : ''}`);
+    } else {
+      say(`PostgreSQL: ${safeUrl(databaseUrl)} (DATABASE_URL)`);
+    }
+    if (!mqttUrl) {
+      const credentials = { username: 'stratos', password: randomBytes(18).toString('base64url') };
+      const broker = await startEmbeddedBroker({ port: mqttPort, credentials });
+      stops.push(() => broker.stop());
+      const url = new URL(broker.url);
+      url.username = credentials.username;
+      url.password = credentials.password;
+      mqttUrl = url.toString();
+      say(`MQTT broker (embedded, aedes, MQTT 3.1.1) on ${broker.url}`);
+    } else {
+      say(`MQTT broker: ${safeUrl(mqttUrl)} (MQTT_URL)`);
+    }
+
+    const childEnv = { ...env, [EnvVar.home]: home, [EnvVar.databaseUrl]: databaseUrl, [EnvVar.mqttUrl]: mqttUrl, [EnvVar.apiPort]: String(apiPort), [EnvVar.apiHost]: apiHost };
+    const children: Child[] = [
+      { name: 'controller', script: join(__dirname, '../../cloud-controller/src/main.js'), restarts: 0 },
+      { name: 'manager', script: join(__dirname, '../../stratos-manager/src/main.js'), restarts: 0 },
+    ];
+    let stopping = false;
+    // Ctrl-C reaches the children too (one process group): their exit is then no crash to restart.
+    process.once('SIGINT', () => (stopping = true));
+    process.once('SIGTERM', () => (stopping = true));
+    const launch = (child: Child) => {
+      const proc = spawn(process.execPath, [child.script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.process = proc;
+      for (const stream of [proc.stdout, proc.stderr]) {
+        createInterface({ input: stream }).on('line', (line) => say(`[${child.name}] ${line}`));
+      }
+      proc.on('exit', (code, signal) => {
+        child.process = undefined;
+        if (stopping) return;
+        child.restarts += 1;
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(child.restarts - 1, 5));
+        say(`stratos: the ${child.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+        setTimeout(() => !stopping && launch(child), delay).unref();
+      });
+    };
+    children.forEach(launch);
+    stops.push(async () => {
+      stopping = true;
+      await Promise.all(children.map((child) => stopChild(child)));
+    });
+
+    const apiUrl = `http://${apiHost}:${apiPort}`;
+    await waitForHealth(`${apiUrl}/api/health`, 60_000);
+    say(`API on ${apiUrl}  (OpenAPI: ${apiUrl}/api/docs)`);
+    say(`Next: npx stratos login --url ${apiUrl}   (admin credentials: ${join(home, 'admin-credentials')})`);
+    say('Ctrl-C stops everything.');
+    return stopAll;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+});
+
+function stopChild(child: Child): Promise<void> {
+  const proc = child.process;
+  if (!proc || proc.exitCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    proc.once('exit', () => {
+      clearTimeout(kill);
+      resolveStop();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok && ((await response.json()) as { status: string }).status === 'up') return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not become healthy within ${timeoutMs / 1000} s (${url}); see the lines above`);
+}

@@ -1,0 +1,39 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { Database } from '@stratos/persistence';
+import { AuthModule } from './auth/auth.module';
+import { CartridgesModule } from './cartridges/cartridges.module';
+import { ManagerSettings } from './config';
+import { ControllerClientModule } from './controller-client/controller-client.module';
+import { HealthController } from './health/health.controller';
+import { ErrorFilter } from './http/error.filter';
+import { SchemasController } from './schemas/schemas.controller';
+import { TopologyModule } from './topology/topology.module';
+
+/** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
+@Global()
+@Module({})
+class CoreModule {
+  static with(settings: ManagerSettings, database: Database): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: ManagerSettings, useValue: settings },
+        { provide: Database, useValue: database },
+      ],
+      exports: [ManagerSettings, Database],
+    };
+  }
+}
+
+@Module({})
+export class StratosManagerModule {
+  static with(settings: ManagerSettings, database: Database): DynamicModule {
+    return {
+      module: StratosManagerModule,
+      imports: [CoreModule.with(settings, database), AuthModule, ControllerClientModule, CartridgesModule, TopologyModule],
+      controllers: [HealthController, SchemasController],
+      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
+    };
+  }
+}

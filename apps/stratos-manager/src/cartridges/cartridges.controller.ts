@@ -1,0 +1,60 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { cartridgeSchema } from '@stratos/contracts';
+import type { Response } from 'express';
+import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
+import { CartridgesService, type ListQuery } from './cartridges.service';
+
+const schemaForSwagger = cartridgeSchema as unknown as Record<string, never>;
+
+@ApiTags('cartridges')
+@ApiBearerAuth()
+@Controller('cartridges')
+export class CartridgesController {
+  constructor(private readonly cartridges: CartridgesService) {}
+
+  @AdminOnly()
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a cartridge (cartridge.json); warnings list what was coerced or ignored' })
+  @ApiBody({ schema: schemaForSwagger })
+  @ApiQuery({ name: 'strict', required: false, description: 'true: warnings are errors' })
+  @ApiResponse({ status: 201, description: 'created: { cartridge, warnings[] }' })
+  @ApiResponse({ status: 400, description: 'invalid: errors[] with JSON pointers' })
+  @ApiResponse({ status: 409, description: 'the type exists' })
+  create(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Query('strict') strict?: string) {
+    return this.cartridges.create(request.caller, body, strict === 'true');
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List cartridges; the total is in X-Total-Count' })
+  @ApiQuery({ name: 'category', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'offset', required: false })
+  async list(@Query() query: ListQuery, @Res({ passthrough: true }) response: Response) {
+    const { items, total } = await this.cartridges.list(query);
+    response.setHeader('X-Total-Count', String(total));
+    return items;
+  }
+
+  @Get(':type')
+  @ApiOperation({ summary: 'One cartridge, secrets redacted' })
+  get(@Param('type') type: string) {
+    return this.cartridges.get(type);
+  }
+
+  @AdminOnly()
+  @Put(':type')
+  @ApiOperation({ summary: 'Replace a cartridge definition; the body type must equal the path' })
+  @ApiBody({ schema: schemaForSwagger })
+  update(@Req() request: AuthenticatedRequest, @Param('type') type: string, @Body() body: unknown, @Query('strict') strict?: string) {
+    return this.cartridges.update(request.caller, type, body, strict === 'true');
+  }
+
+  @AdminOnly()
+  @Delete(':type')
+  @ApiOperation({ summary: 'Remove a cartridge' })
+  remove(@Req() request: AuthenticatedRequest, @Param('type') type: string) {
+    return this.cartridges.remove(request.caller, type);
+  }
+}

@@ -1,0 +1,54 @@
+import {
+  DATABASE_PROTOCOLS,
+  DEFAULT_API_PORT,
+  EnvVar,
+  MQTT_PROTOCOLS,
+  readInteger,
+  readPort,
+  readString,
+  readUrl,
+  type Env,
+} from '@stratos/contracts';
+import { resolve } from 'node:path';
+
+export interface ManagerConfig {
+  databaseUrl: string;
+  mqttUrl: string;
+  /** Where the first start writes admin-credentials. */
+  home: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  rpcTimeoutMs: number;
+  bodyLimitBytes: number;
+  tokenTtlHours: number;
+}
+
+export function managerConfigFrom(env: Env): ManagerConfig {
+  return {
+    databaseUrl: readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: true })!,
+    mqttUrl: readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: true })!,
+    home: resolve(readString(env, EnvVar.home, '.stratos')),
+    host: readString(env, EnvVar.apiHost, '127.0.0.1'),
+    port: readPort(env, EnvVar.apiPort, DEFAULT_API_PORT),
+    rpcTimeoutMs: readInteger(env, EnvVar.rpcTimeoutMs, 5000, { min: 100, max: 120_000 }),
+    bodyLimitBytes: readInteger(env, EnvVar.bodyLimitBytes, 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    tokenTtlHours: readInteger(env, EnvVar.tokenTtlHours, 24 * 30, { min: 1, max: 24 * 365 }),
+  };
+}
+
+/** The manager's configuration as an injectable. */
+export class ManagerSettings implements ManagerConfig {
+  databaseUrl: string;
+  mqttUrl: string;
+  home: string;
+  host: string;
+  port: number;
+  rpcTimeoutMs: number;
+  bodyLimitBytes: number;
+  tokenTtlHours: number;
+
+  constructor(config: ManagerConfig) {
+    Object.assign(this, config);
+  }
+}

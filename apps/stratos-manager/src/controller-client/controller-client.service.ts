@@ -1,0 +1,94 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ClientMqtt } from '@nestjs/microservices';
+import mqtt, { type MqttClient } from 'mqtt';
+import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+import { DomainError, ErrorCode, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
+import { ManagerSettings } from '../config';
+
+/**
+ * Nest 12's ClientMqtt unsubscribes from `<topic>/reply` once no request is pending, and a
+ * reply racing that unsubscribe is lost (under concurrency; on aedes even sequentially).
+ * Keep the reply subscription for the life of the connection.
+ */
+class DurableReplyClientMqtt extends ClientMqtt {
+  protected unsubscribeFromChannel(channel: string): void {
+    this.subscriptionsCount.set(channel, Math.max(1, (this.subscriptionsCount.get(channel) ?? 1) - 1));
+  }
+}
+
+/** Request/response to the cloud controller; every call answers or fails within the timeout. */
+@Injectable()
+export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ControllerClient.name);
+  private readonly client: DurableReplyClientMqtt;
+  /** From the controller's retained presence message; a down controller fails fast. */
+  private controllerOnline: boolean | undefined;
+  private presence: MqttClient;
+
+  constructor(private readonly settings: ManagerSettings) {
+    this.client = new DurableReplyClientMqtt({
+      url: settings.mqttUrl,
+      clientId: `stratos-manager-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.presence = mqtt.connect(this.settings.mqttUrl, {
+      clientId: `stratos-manager-presence-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
+    this.presence.on('connect', () => this.presence.subscribe(Topics.controllerPresence, { qos: 1 }));
+    this.presence.on('close', () => (this.controllerOnline = undefined));
+    this.presence.on('error', () => undefined); // the request path reports what matters
+    this.presence.on('message', (_topic, payload) => {
+      try {
+        this.controllerOnline = (JSON.parse(payload.toString()) as { status: string }).status === 'online';
+      } catch {
+        this.controllerOnline = undefined;
+      }
+    });
+    // Do not block start-up on the broker: requests fail with 503 until it answers.
+    this.client.connect().catch((error: Error) => this.logger.warn(`MQTT broker not reachable yet: ${error?.message ?? error}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.presence?.endAsync(true);
+    await this.client.close();
+  }
+
+  get isControllerOnline(): boolean | undefined {
+    return this.controllerOnline;
+  }
+
+  /** Sends one request; a domain failure is rethrown as the same DomainError. */
+  async request<T>(topic: RequestTopic, payload: unknown): Promise<T> {
+    if (this.controllerOnline === false) {
+      throw new DomainError(ErrorCode.Unavailable, 'the cloud controller is not connected; retry when it is back');
+    }
+    let reply: RpcReply<T>;
+    try {
+      await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs);
+      reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, payload).pipe(timeout(this.settings.rpcTimeoutMs)));
+    } catch (error) {
+      const why = error instanceof TimeoutError || error instanceof ConnectTimeout ? `no answer within ${this.settings.rpcTimeoutMs} ms` : String((error as Error)?.message ?? error);
+      throw new DomainError(ErrorCode.Unavailable, `the cloud controller is unavailable (${why}); retry later`);
+    }
+    if (!reply.ok) throw new DomainError(reply.error.code, reply.error.message, reply.error.errors);
+    return reply.data;
+  }
+}
+
+class ConnectTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ConnectTimeout()), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+    );
+  });
+}

@@ -1,0 +1,48 @@
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DomainError, httpStatusOf, type ErrorBody, type FieldIssue } from '@stratos/contracts';
+import type { Response } from 'express';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function errorBody(statusCode: number, message: string, errors: FieldIssue[] = []): ErrorBody {
+  return { statusCode, error: REASONS[statusCode] ?? HttpStatus[statusCode] ?? 'Error', message, errors };
+}
+
+/** One error body for the whole API; a 500 tells nothing internal but an id the log also has. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    const body = this.toBody(exception);
+    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) return errorBody(httpStatusOf[exception.code], exception.message, exception.errors);
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const raw = exception.getResponse();
+      const message = typeof raw === 'string' ? raw : ((raw as { message?: unknown }).message ?? exception.message);
+      if (status < 500) return errorBody(status, Array.isArray(message) ? message.join('; ') : String(message));
+    }
+    const incidentId = randomUUID();
+    this.logger.error(`incident ${incidentId}: ${(exception as Error)?.stack ?? String(exception)}`);
+    return { ...errorBody(500, `internal error (incident ${incidentId}); the server log has the details`), incidentId };
+  }
+}

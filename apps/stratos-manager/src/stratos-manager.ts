@@ -1,0 +1,66 @@
+import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Database } from '@stratos/persistence';
+import { describeListenError } from '@stratos/runtime';
+import { StratosManagerModule } from './app.module';
+import { ManagerSettings, type ManagerConfig } from './config';
+import { jsonBody } from './http/json-body';
+
+export interface RunningManager {
+  app: INestApplication;
+  /** http://host:port, without /api. */
+  url: string;
+  database: Database;
+  close(): Promise<void>;
+}
+
+/** Starts the stratos-manager: the REST API under /api, its OpenAPI document at /api/docs. */
+export async function startStratosManager(config: ManagerConfig, options: { logger?: LoggerService | false | ('log' | 'warn' | 'error')[] } = {}): Promise<RunningManager> {
+  const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-manager' });
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(StratosManagerModule.with(new ManagerSettings(config), database), {
+      bodyParser: false,
+      logger: options.logger ?? ['log', 'warn', 'error'],
+      abortOnError: false,
+    });
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.use(jsonBody(config.bodyLimitBytes));
+    app.setGlobalPrefix('api');
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Stratos cartridge orchestrator')
+        .setDescription('Cartridges, topology and tenants. Authenticate with POST /api/tokens, then send Authorization: Bearer <token>.')
+        .setVersion('0.1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
+    try {
+      await app.listen(config.port, config.host);
+    } catch (error) {
+      throw describeListenError(error, 'stratos-manager API', config.port, 'STRATOS_API_PORT');
+    }
+    const address = app.getHttpServer().address() as { port: number };
+    const url = `http://${config.host}:${address.port}`;
+    new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs)`);
+    const running = app;
+    return {
+      app,
+      url,
+      database,
+      close: async () => {
+        await running.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.close();
+    throw error;
+  }
+}

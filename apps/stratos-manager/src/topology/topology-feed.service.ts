@@ -1,0 +1,45 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import mqtt, { type MqttClient } from 'mqtt';
+import { safeUrl, Topics, type TopologyEvent } from '@stratos/contracts';
+import { ManagerSettings } from '../config';
+
+type Listener = (event: TopologyEvent) => void;
+
+/** The live topology events from MQTT, fanned out to every watcher of this manager. */
+@Injectable()
+export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(TopologyFeed.name);
+  private readonly listeners = new Set<Listener>();
+  private client: MqttClient;
+
+  constructor(private readonly settings: ManagerSettings) {}
+
+  onModuleInit(): void {
+    this.client = mqtt.connect(this.settings.mqttUrl, {
+      clientId: `stratos-manager-feed-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
+    this.client.on('connect', () => this.client.subscribe(Topics.topology.all, { qos: 1 }));
+    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+    this.client.on('message', (_topic, payload) => {
+      let event: TopologyEvent;
+      try {
+        event = JSON.parse(payload.toString()) as TopologyEvent;
+      } catch {
+        return;
+      }
+      for (const listener of this.listeners) listener(event);
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.listeners.clear();
+    await this.client?.endAsync(true);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

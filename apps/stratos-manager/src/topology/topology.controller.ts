@@ -1,0 +1,59 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DomainError, type TopologyEvent } from '@stratos/contracts';
+import { Database } from '@stratos/persistence';
+import type { Request, Response } from 'express';
+import { TopologyFeed } from './topology-feed.service';
+
+const HEARTBEAT_MS = 15_000;
+
+@ApiTags('topology')
+@ApiBearerAuth()
+@Controller('topology')
+export class TopologyController {
+  constructor(
+    private readonly database: Database,
+    private readonly feed: TopologyFeed,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The topology now: services (cartridges) and the latest revision' })
+  async snapshot() {
+    const [revision, { items }] = await Promise.all([this.database.topology.latestRevision(), this.database.cartridges.list({ limit: 10_000, offset: 0 })]);
+    return { revision, services: items.map((c) => ({ serviceName: c.type, category: c.category, multiTenant: c.definition.multiTenant ?? false, clusters: [] })) };
+  }
+
+  /**
+   * Server-sent events, one per topology change, `id:` the revision. Resumes after `since`
+   * (or the Last-Event-ID a reconnecting EventSource sends) from the stored log, then live.
+   */
+  @Get('events')
+  @ApiOperation({ summary: 'Server-sent topology events; ?since=REV resumes after that revision' })
+  @ApiQuery({ name: 'since', required: false })
+  async events(@Query('since') since: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: Request, @Res() response: Response) {
+    const from = since ?? lastEventId ?? 'now';
+    if (from !== 'now' && !/^\d+$/.test(from)) throw DomainError.invalid('since must be a revision (an integer) or "now"', [{ path: '?since', message: 'must be an integer' }]);
+    const pending: TopologyEvent[] = [];
+    let last = from === 'now' ? await this.database.topology.latestRevision() : Number(from);
+    let live = false;
+    const send = (event: TopologyEvent) => {
+      if (event.revision <= last) return; // a duplicate (QoS 1) or already sent from the log
+      last = event.revision;
+      response.write(`id: ${event.revision}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    const unsubscribe = this.feed.subscribe((event) => (live ? send(event) : pending.push(event)));
+    response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    response.flushHeaders();
+    response.write(`: topology events after revision ${last}\n\n`);
+    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    request.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+    for (let batch = await this.database.topology.since(last); batch.length > 0; batch = await this.database.topology.since(last)) {
+      batch.forEach(send);
+    }
+    pending.sort((a, b) => a.revision - b.revision).forEach(send);
+    live = true;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The environment variables the platform's processes read, defined once, with pure parsers:
+ * a bad value throws a ConfigError naming the variable, and the process stops with it.
+ */
+export const EnvVar = {
+  home: 'STRATOS_HOME',
+  databaseUrl: 'DATABASE_URL',
+  mqttUrl: 'MQTT_URL',
+  mqttPort: 'MQTT_PORT',
+  apiHost: 'STRATOS_API_HOST',
+  apiPort: 'STRATOS_API_PORT',
+  rpcTimeoutMs: 'STRATOS_RPC_TIMEOUT_MS',
+  bodyLimitBytes: 'STRATOS_BODY_LIMIT_BYTES',
+  tokenTtlHours: 'STRATOS_TOKEN_TTL_HOURS',
+} as const;
+
+export const DEFAULT_API_PORT = 9443;
+export const DEFAULT_MQTT_PORT = 1883;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+export function readInteger(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < range.min || Number(value) > range.max) {
+    throw new ConfigError(name, `must be an integer from ${range.min} to ${range.max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+export function readPort(env: Env, name: string, fallback: number): number {
+  return readInteger(env, name, fallback, { min: 0, max: 65535 });
+}
+
+export function readUrl(env: Env, name: string, protocols: string[], options: { required: boolean }): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) {
+    if (options.required) throw new ConfigError(name, `is required (a ${protocols.join(' or ')} URL)`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `is not a URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, not ${url.protocol}`);
+  }
+  return value;
+}
+
+export function readString(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+export const DATABASE_PROTOCOLS = ['postgres:', 'postgresql:'];
+export const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'];
+
+/** A URL without its password, for log lines. */
+export function safeUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * One error contract for the whole platform. Services throw a DomainError; the HTTP edge
+ * maps its code to a status and renders ErrorBody, the MQTT edge carries it as RpcFailure.
+ */
+export interface FieldIssue {
+  /** JSON Pointer into what the user sent, '' for the whole document. */
+  path: string;
+  message: string;
+  allowed?: unknown[];
+}
+
+export const ErrorCode = {
+  Invalid: 'INVALID',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  Unavailable: 'UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const httpStatusOf: Record<ErrorCode, number> = {
+  INVALID: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+/** The body of every error response of the REST API. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  errors: FieldIssue[];
+  /** Only on 500s: the id that the server's log line carries too. */
+  incidentId?: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors: FieldIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  static invalid(message: string, errors: FieldIssue[] = []) {
+    return new DomainError(ErrorCode.Invalid, message, errors);
+  }
+  static notFound(message: string) {
+    return new DomainError(ErrorCode.NotFound, message);
+  }
+  static conflict(message: string, errors: FieldIssue[] = []) {
+    return new DomainError(ErrorCode.Conflict, message, errors);
+  }
+}

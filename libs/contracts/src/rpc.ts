@@ -1,0 +1,46 @@
+/**
+ * The envelope of every reply of the cloud controller. Domain errors travel as data, not as
+ * transport errors, so the manager can map them to the same HTTP statuses a local error gets.
+ */
+import type { CartridgeDefinition, CartridgeView } from './cartridge';
+import type { ErrorCode, FieldIssue } from './errors';
+
+export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: RpcFailure };
+export interface RpcFailure {
+  code: ErrorCode;
+  message: string;
+  errors: FieldIssue[];
+}
+
+/** The caller on whose behalf the manager asks; the controller records it. */
+export interface RequestActor {
+  username: string;
+}
+
+export interface CartridgeWriteRequest {
+  actor: RequestActor;
+  /** As the user sent it; the controller validates it again (the same schema). */
+  definition: unknown;
+  strict?: boolean;
+}
+export interface CartridgeUpdateRequest extends CartridgeWriteRequest {
+  type: string;
+}
+export interface CartridgeWriteResult {
+  cartridge: CartridgeView;
+  warnings: FieldIssue[];
+}
+export interface CartridgeKeyRequest {
+  actor?: RequestActor;
+  type: string;
+}
+export interface CartridgeListRequest {
+  category?: string;
+  limit: number;
+  offset: number;
+}
+export interface CartridgeListResult {
+  items: CartridgeView[];
+  total: number;
+}
+export type { CartridgeDefinition };

@@ -1,0 +1,27 @@
+/**
+ * Every MQTT topic of the platform, defined once. Requests are served by the cloud
+ * controller with @nestjs/microservices (replies go to `<topic>/reply`); topology events
+ * are published by the controller, QoS 1, one topic per event type under `stratos/topology/`.
+ */
+export const Topics = {
+  /** Request/response: manager → cloud controller. */
+  cartridges: {
+    create: 'stratos/cc/cartridges/create',
+    update: 'stratos/cc/cartridges/update',
+    remove: 'stratos/cc/cartridges/remove',
+    get: 'stratos/cc/cartridges/get',
+    list: 'stratos/cc/cartridges/list',
+  },
+  /** Retained 'online' while a cloud controller is connected; its Last Will sets 'offline'. */
+  controllerPresence: 'stratos/cc/presence',
+  topology: {
+    prefix: 'stratos/topology/',
+    all: 'stratos/topology/#',
+  },
+} as const;
+
+export function topologyTopic(eventType: string): string {
+  return `${Topics.topology.prefix}${eventType}`;
+}
+
+export type RequestTopic = (typeof Topics.cartridges)[keyof typeof Topics.cartridges];

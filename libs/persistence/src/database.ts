@@ -1,0 +1,92 @@
+import { DataSource, type EntityManager } from 'typeorm';
+import { ApiTokenEntity } from './entities/api-token.entity';
+import { CartridgeEntity } from './entities/cartridge.entity';
+import { TopologyEventEntity } from './entities/topology-event.entity';
+import { UserEntity } from './entities/user.entity';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { CartridgeRepository } from './repositories/cartridge.repository';
+import { TopologyEventRepository } from './repositories/topology-event.repository';
+import { UserRepository } from './repositories/user.repository';
+
+const ENTITIES = [CartridgeEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
+const MIGRATIONS = [InitialSchema1764000000000];
+/** Held while migrating, so that a manager and a controller starting together migrate once. */
+const MIGRATION_LOCK = 0x5747a701;
+
+/** The repositories, bound to one connection or one transaction. */
+export class Repositories {
+  readonly cartridges: CartridgeRepository;
+  readonly topology: TopologyEventRepository;
+  readonly users: UserRepository;
+
+  constructor(manager: EntityManager) {
+    this.cartridges = new CartridgeRepository(manager);
+    this.topology = new TopologyEventRepository(manager);
+    this.users = new UserRepository(manager);
+  }
+}
+
+export interface OpenDatabaseOptions {
+  url: string;
+  /** Shown in pg_stat_activity. */
+  applicationName: string;
+  /** Run pending migrations before returning (default true). */
+  migrate?: boolean;
+  poolSize?: number;
+}
+
+export class Database extends Repositories {
+  private constructor(private readonly dataSource: DataSource) {
+    super(dataSource.manager);
+  }
+
+  static async open(options: OpenDatabaseOptions): Promise<Database> {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: options.url,
+      applicationName: options.applicationName,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsTransactionMode: 'each',
+      synchronize: false,
+      logging: false,
+      extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    });
+    await dataSource.initialize();
+    const database = new Database(dataSource);
+    if (options.migrate !== false) {
+      try {
+        await database.migrate();
+      } catch (error) {
+        await dataSource.destroy();
+        throw error;
+      }
+    }
+    return database;
+  }
+
+  async migrate(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await this.dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await runner.release();
+    }
+  }
+
+  /** Runs `work` in one transaction; everything it writes through `tx` commits or none of it does. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(new Repositories(manager)));
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,48 @@
+import type { EntityManager } from 'typeorm';
+import { CartridgeEntity } from '../entities/cartridge.entity';
+
+export class CartridgeRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  private get repo() {
+    return this.manager.getRepository(CartridgeEntity);
+  }
+
+  find(type: string): Promise<CartridgeEntity | null> {
+    return this.repo.findOneBy({ type });
+  }
+
+  /** Locks the row until the transaction ends, so that concurrent updates apply one after the other. */
+  findForUpdate(type: string): Promise<CartridgeEntity | null> {
+    return this.repo.createQueryBuilder('c').setLock('pessimistic_write').where('c.type = :type', { type }).getOne();
+  }
+
+  /** Inserts unless the type exists; returns false (and writes nothing) when it does. */
+  async insertIfAbsent(row: CartridgeEntity): Promise<boolean> {
+    const result = await this.repo.createQueryBuilder().insert().into(CartridgeEntity).values(row).orIgnore().returning(['type']).execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  async save(row: CartridgeEntity): Promise<void> {
+    await this.repo.save(row);
+  }
+
+  async delete(type: string): Promise<boolean> {
+    const result = await this.repo.delete({ type });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async list(options: { category?: string; limit: number; offset: number }): Promise<{ items: CartridgeEntity[]; total: number }> {
+    const [items, total] = await this.repo.findAndCount({
+      where: options.category ? { category: options.category } : {},
+      order: { type: 'ASC' },
+      take: options.limit,
+      skip: options.offset,
+    });
+    return { items, total };
+  }
+
+  count(): Promise<number> {
+    return this.repo.count();
+  }
+}

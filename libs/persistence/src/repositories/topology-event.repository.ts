@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { TopologyEvent, TopologyEventType } from '@stratos/contracts';
+import { TopologyEventEntity } from '../entities/topology-event.entity';
+
+/** Serializes revision allocation until commit, so revisions are gap-free and commit-ordered. */
+const TOPOLOGY_REVISION_LOCK = 0x5747a705;
+
+function toEvent(row: TopologyEventEntity): TopologyEvent {
+  return {
+    eventId: row.eventId,
+    revision: Number(row.revision),
+    type: row.type as TopologyEventType,
+    timestamp: row.createdAt.toISOString(),
+    payload: row.payload as unknown as TopologyEvent['payload'],
+  };
+}
+
+export class TopologyEventRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  private get repo() {
+    return this.manager.getRepository(TopologyEventEntity);
+  }
+
+  /** Must run inside the transaction that makes the change the event tells of. */
+  async append<T extends TopologyEventType>(type: T, payload: TopologyEvent<T>['payload']): Promise<TopologyEvent<T>> {
+    await this.manager.query('SELECT pg_advisory_xact_lock($1)', [TOPOLOGY_REVISION_LOCK]);
+    const [{ next }] = (await this.manager.query('SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM topology_events')) as { next: string }[];
+    const event: TopologyEvent<T> = { eventId: randomUUID(), revision: Number(next), type, timestamp: new Date().toISOString(), payload };
+    await this.manager.query('INSERT INTO topology_events (revision, event_id, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      event.revision,
+      event.eventId,
+      event.type,
+      JSON.stringify(payload),
+      event.timestamp,
+    ]);
+    return event;
+  }
+
+  async markPublished(revisions: number[]): Promise<void> {
+    if (revisions.length === 0) return;
+    await this.manager.query('UPDATE topology_events SET published_at = now() WHERE revision = ANY($1::bigint[])', [revisions]);
+  }
+
+  async unpublished(limit = 1000): Promise<TopologyEvent[]> {
+    const rows = await this.repo.createQueryBuilder('e').where('e.published_at IS NULL').orderBy('e.revision', 'ASC').limit(limit).getMany();
+    return rows.map(toEvent);
+  }
+
+  async since(revision: number, limit = 10_000): Promise<TopologyEvent[]> {
+    const rows = await this.repo.createQueryBuilder('e').where('e.revision > :revision', { revision }).orderBy('e.revision', 'ASC').limit(limit).getMany();
+    return rows.map(toEvent);
+  }
+
+  async latestRevision(): Promise<number> {
+    const [{ latest }] = (await this.manager.query('SELECT COALESCE(MAX(revision), 0) AS latest FROM topology_events')) as { latest: string }[];
+    return Number(latest);
+  }
+
+  count(): Promise<number> {
+    return this.repo.count();
+  }
+}

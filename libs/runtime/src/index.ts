@@ -1,0 +1,4 @@
+export * from './embedded-postgres';
+export * from './embedded-broker';
+export * from './ports';
+export * from './run-main';

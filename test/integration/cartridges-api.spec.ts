@@ -1,0 +1,214 @@
+/**
+ * The spine, on real parts: REST → manager → MQTT → controller → PostgreSQL → topology event,
+ * against aedes and against Mosquitto.
+ */
+import { availableBrokers } from '../support/brokers';
+import { rowCounts } from '../support/databases';
+import { sleep, startTestPlatform, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+
+describe.each(availableBrokers())('cartridges over %s', (broker) => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('creates, reads, lists, updates and removes a cartridge, publishing one event per change', async () => {
+    const watch = await platform.watchEvents();
+    const created = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'crud', multiTenant: 'false' }) });
+    expect(created.status).toBe(201);
+    expect(created.body.warnings).toEqual([{ path: '/multiTenant', message: 'string "false" read as the boolean false' }]);
+    expect(created.body.cartridge).toMatchObject({ type: 'crud', multiTenant: false, status: { generation: 1 } });
+    expect(created.body.cartridge.status.providers).toEqual([
+      { type: 'docker', driver: 'docker', imageVerified: false, note: 'the docker driver is not installed in this controller yet: image "stratos/php:8.3" unverified' },
+    ]);
+
+    const got = await platform.api('GET', '/cartridges/crud');
+    expect(got.status).toBe(200);
+    expect(got.body.portMapping).toEqual([{ name: 'http', protocol: 'http', port: 8080, proxyPort: 8280 }]);
+
+    const listed = await platform.api('GET', '/cartridges?category=framework');
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((c: { type: string }) => c.type)).toContain('crud');
+    expect(Number(listed.headers.get('x-total-count'))).toBeGreaterThanOrEqual(1);
+    expect((await platform.api('GET', '/cartridges?category=nothing-here')).body).toEqual([]);
+
+    const updated = await platform.api('PUT', '/cartridges/crud', { body: { ...got.body, description: 'v2' } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.cartridge).toMatchObject({ description: 'v2', status: { generation: 2 } });
+
+    expect((await platform.api('DELETE', '/cartridges/crud')).status).toBe(200);
+    expect((await platform.api('GET', '/cartridges/crud')).status).toBe(404);
+
+    await waitFor(() => watch.events.filter((e) => e.payload.serviceName === 'crud').length === 3);
+    const mine = watch.events.filter((e) => e.payload.serviceName === 'crud');
+    expect(mine.map((e) => e.type)).toEqual(['ServiceCreated', 'ServiceUpdated', 'ServiceRemoved']);
+    expect(mine[1].revision).toBe(mine[0].revision + 1);
+    expect(mine[2].revision).toBe(mine[1].revision + 1);
+    expect(new Set(mine.map((e) => e.eventId)).size).toBe(3);
+    await watch.close();
+  });
+
+  it('never returns, publishes or stores in events a secret; a PUT of the redacted GET keeps it', async () => {
+    const watch = await platform.watchEvents();
+    const created = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'secretive' }) });
+    expect(created.status).toBe(201);
+    const got = await platform.api('GET', '/cartridges/secretive');
+    const updated = await platform.api('PUT', '/cartridges/secretive', { body: got.body });
+    expect(updated.status).toBe(200);
+    await waitFor(() => watch.events.filter((e) => e.payload.serviceName === 'secretive').length === 2);
+    const seen = JSON.stringify([created.body, got.body, updated.body, watch.events]);
+    expect(seen).not.toContain('registry-secret-value');
+    expect(seen).not.toContain('mb-secret-value');
+    expect(got.body.iaasProvider[0].credential).toBe('******');
+    const stored = await platform.manager.database.cartridges.find('secretive');
+    expect(stored!.definition.iaasProvider[0].credential).toBe('registry-secret-value');
+    await watch.close();
+  });
+
+  describe('refuses bad input with a 4xx naming the path, writing and publishing nothing', () => {
+    const cases: [string, { method: string; path: string; body?: unknown; raw?: string; strict?: boolean }, number, unknown][] = [
+      ['malformed JSON', { method: 'POST', path: '/cartridges', raw: '{\n  "type": "x",\n}' }, 400, expect.stringMatching(/^malformed JSON at line 3, column 1/)],
+      ['an array body', { method: 'POST', path: '/cartridges', body: [aCartridge()] }, 400, [{ path: '', message: 'must be a JSON object, not array' }]],
+      ['a scalar body', { method: 'POST', path: '/cartridges', raw: '"php"' }, 400, [{ path: '', message: 'must be a JSON object, not string' }]],
+      ['a missing type', { method: 'POST', path: '/cartridges', body: aCartridge({ type: undefined }) }, 400, [{ path: '/type', message: 'is required' }]],
+      ['a missing category', { method: 'POST', path: '/cartridges', body: aCartridge({ category: undefined }) }, 400, [{ path: '/category', message: 'is required' }]],
+      ['a missing provider', { method: 'POST', path: '/cartridges', body: aCartridge({ provider: undefined }) }, 400, [{ path: '/provider', message: 'is required' }]],
+      ['a missing iaasProvider', { method: 'POST', path: '/cartridges', body: aCartridge({ iaasProvider: undefined }) }, 400, [{ path: '/iaasProvider', message: 'is required' }]],
+      [
+        'a wrong loadBalancingIPType',
+        { method: 'POST', path: '/cartridges', body: aCartridge({ loadBalancingIPType: 'elastic' }) },
+        400,
+        [{ path: '/loadBalancingIPType', message: 'must be one of "public", "private"', allowed: ['public', 'private'] }],
+      ],
+      [
+        'a wrong kubernetesPortType',
+        { method: 'POST', path: '/cartridges', body: aCartridge({ portMapping: [{ protocol: 'http', port: 80, kubernetesPortType: 'Ingress' }] }) },
+        400,
+        [{ path: '/portMapping/0/kubernetesPortType', message: 'must be one of "NodePort", "ClusterIP"', allowed: ['NodePort', 'ClusterIP'] }],
+      ],
+      ['a port of 70000', { method: 'POST', path: '/cartridges', body: aCartridge({ portMapping: [{ protocol: 'http', port: 70000 }] }) }, 400, [{ path: '/portMapping/0/port', message: 'must be <= 65535' }]],
+      ['an empty iaasProvider', { method: 'POST', path: '/cartridges', body: aCartridge({ iaasProvider: [] }) }, 400, [{ path: '/iaasProvider', message: 'must have at least 1 item' }]],
+      ['a coerced value under ?strict=true', { method: 'POST', path: '/cartridges?strict=true', body: aCartridge({ multiTenant: 'false' }) }, 400, [{ path: '/multiTenant', message: 'string "false" read as the boolean false (strict mode refuses it)' }]],
+      ['an update whose body names another type', { method: 'PUT', path: '/cartridges/existing', body: aCartridge({ type: 'other' }) }, 400, [{ path: '/type', message: 'must be "existing", the type in the path (a cartridge cannot be renamed)' }]],
+      ['an update of a type that does not exist', { method: 'PUT', path: '/cartridges/ghost', body: aCartridge({ type: 'ghost' }) }, 404, []],
+      ['a removal of a type that does not exist', { method: 'DELETE', path: '/cartridges/ghost' }, 404, []],
+      ['a duplicate type', { method: 'POST', path: '/cartridges', body: aCartridge({ type: 'existing' }) }, 409, [{ path: '/type', message: '"existing" is taken' }]],
+    ];
+
+    beforeAll(async () => {
+      expect((await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'existing' }) })).status).toBe(201);
+    });
+
+    it.each(cases)('%s', async (_name, request, status, detail) => {
+      const before = await rowCounts(platform.databaseUrl);
+      const watch = await platform.watchEvents();
+      const response = await platform.api(request.method, request.path, { body: request.body, raw: request.raw });
+      expect(response.status).toBe(status);
+      expect(response.body).toMatchObject({ statusCode: status, error: expect.any(String), message: expect.any(String) });
+      if (typeof detail === 'string' || (detail && !Array.isArray(detail))) expect(response.body.message).toEqual(detail);
+      else expect(response.body.errors).toEqual(detail);
+      await sleep(150); // an event, had one been published, would have arrived by now
+      expect(watch.events).toEqual([]);
+      expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+      await watch.close();
+    });
+
+    it('answers a 10 MB body with 413 and writes nothing', async () => {
+      const before = await rowCounts(platform.databaseUrl);
+      const response = await platform.api('POST', '/cartridges', { body: aCartridge({ description: 'x'.repeat(10 * 1024 * 1024) }) });
+      expect(response.status).toBe(413);
+      expect(response.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+      expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+    });
+  });
+
+  describe('authentication', () => {
+    it('needs a bearer token everywhere but health, schemas and token exchange', async () => {
+      expect((await platform.api('GET', '/cartridges', { token: null })).status).toBe(401);
+      expect((await platform.api('GET', '/cartridges', { token: 'stk_forged' })).status).toBe(401);
+      expect((await platform.api('GET', '/health', { token: null })).status).toBe(200);
+      const schema = await platform.api('GET', '/schemas/cartridge', { token: null });
+      expect(schema.status).toBe(200);
+      expect(schema.body.properties.type.pattern).toBe('^[a-zA-Z0-9-_]+$');
+    });
+
+    it('refuses wrong credentials with 401 and a non-admin write with 403', async () => {
+      expect((await platform.api('POST', '/tokens', { body: { username: 'admin', password: 'wrong' }, token: null })).status).toBe(401);
+      expect((await platform.api('POST', '/tokens', { body: {}, token: null })).body.errors).toEqual([
+        { path: '/username', message: 'is required' },
+        { path: '/password', message: 'is required' },
+      ]);
+      expect((await platform.api('POST', '/users', { body: { username: 'dev', password: 'dev-password', role: 'user' } })).status).toBe(201);
+      const login = await platform.api('POST', '/tokens', { body: { username: 'dev', password: 'dev-password' }, token: null });
+      const token = login.body.token as string;
+      expect((await platform.api('GET', '/cartridges', { token })).status).toBe(200);
+      const refused = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'by-dev' }), token });
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toBe('this needs the admin role; "dev" has the role "user"');
+    });
+
+    it('stores the admin password hashed', async () => {
+      const admin = await platform.manager.database.users.findByUsername('admin');
+      expect(admin!.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    });
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const response = await fetch(`${platform.url}/api/docs/json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/cartridges', '/api/cartridges/{type}', '/api/tokens']));
+  });
+
+  it('gives 503 within seconds while the controller is down, and recovers without a manager restart', async () => {
+    await platform.stopController();
+    const started = Date.now();
+    const down = await platform.api('GET', '/cartridges');
+    expect(down.status).toBe(503);
+    expect(down.body.message).toMatch(/cloud controller/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const write = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'while-down' }) });
+    expect(write.status).toBe(503);
+    await platform.startController();
+    await waitFor(async () => (await platform.api('GET', '/cartridges')).status === 200);
+    expect((await platform.api('GET', '/cartridges/while-down')).status).toBe(404);
+  });
+
+  it('streams topology events as SSE and resumes after a revision', async () => {
+    const first = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'sse-1' }) });
+    expect(first.status).toBe(201);
+    const topology = await platform.api('GET', '/topology');
+    const since = (topology.body.revision as number) - 1;
+    const controller = new AbortController();
+    const response = await fetch(`${platform.url}/api/topology/events?since=${since}`, { headers: { authorization: `Bearer ${platform.adminToken}` }, signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil(/"serviceName":"sse-1"/);
+    expect(text).toContain(`id: ${since + 1}\nevent: ServiceCreated`);
+    await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'sse-2' }) });
+    await readUntil(/"serviceName":"sse-2"/);
+    expect(text).toContain(`id: ${since + 2}\nevent: ServiceCreated`);
+    controller.abort();
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}

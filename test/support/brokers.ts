@@ -1,0 +1,91 @@
+/**
+ * The two real brokers every integration suite runs against: aedes in-process (the embedded
+ * default) and Mosquitto from Debian, started per suite on a free port. Where Mosquitto is
+ * not installed the suite says so and skips, except in CI, where that is a failure.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startEmbeddedBroker } from '@stratos/runtime';
+import { IN_CI } from './test-env';
+
+export type BrokerKind = 'aedes' | 'mosquitto';
+
+export interface TestBroker {
+  kind: BrokerKind;
+  /** With credentials where the broker wants them. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function mosquittoBinary(): string | null {
+  for (const candidate of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']) if (existsSync(candidate)) return candidate;
+  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
+  return which.status === 0 ? which.stdout.trim() : null;
+}
+
+/** The brokers this machine can run; logs why one is missing (and fails in CI). */
+export function availableBrokers(): BrokerKind[] {
+  if (mosquittoBinary()) return ['aedes', 'mosquitto'];
+  const reason = 'SKIPPED the Mosquitto runs: no mosquitto binary (apt-get install -y mosquitto); .ci/run installs it';
+  if (IN_CI) throw new Error(`${reason}, and CI=true forbids skipping`);
+  process.stdout.write(`${reason}\n`);
+  return ['aedes'];
+}
+
+export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
+  if (kind === 'aedes') {
+    const credentials = { username: 'stratos', password: randomBytes(12).toString('hex') };
+    const broker = await startEmbeddedBroker({ port: 0, credentials });
+    const url = new URL(broker.url);
+    url.username = credentials.username;
+    url.password = credentials.password;
+    return { kind, url: url.toString(), stop: () => broker.stop() };
+  }
+  const binary = mosquittoBinary();
+  if (!binary) throw new Error('mosquitto is not installed');
+  const dir = await mkdtemp(join(tmpdir(), 'stratos-mosquitto-'));
+  const port = await freePort();
+  const config = join(dir, 'mosquitto.conf');
+  await writeFile(
+    config,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
+  );
+  const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await waitForPort(port, 10_000).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`mosquitto did not listen on ${port}: ${error.message}; stderr: ${stderr}`);
+  });
+  return {
+    kind,
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}

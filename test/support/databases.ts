@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { TEMPLATE_DATABASE, TEST_PG_ENV } from './test-env';
+
+function serverUrl(): string {
+  const url = process.env[TEST_PG_ENV];
+  if (!url) throw new Error(`${TEST_PG_ENV} is not set: run the tests through jest (its global setup starts PostgreSQL)`);
+  return url;
+}
+
+/** A fresh, migrated database of the test server; returns its URL. */
+export async function createTestDatabase(): Promise<string> {
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Row counts of the tables a request may write, to assert that a refused one wrote nothing. */
+export async function rowCounts(databaseUrl: string): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const counts: Record<string, number> = {};
+    for (const table of ['cartridges', 'topology_events', 'users', 'api_tokens']) {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table}`);
+      counts[table] = rows[0].n as number;
+    }
+    return counts;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * A real platform for a test: its own database (cloned from the migrated template), a real
+ * broker, a cloud controller and a stratos-manager in this process, and an admin token.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Topics, type TopologyEvent } from '@stratos/contracts';
+import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
+import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
+import { startBroker, type BrokerKind, type TestBroker } from './brokers';
+import { createTestDatabase } from './databases';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestPlatform {
+  broker: TestBroker;
+  databaseUrl: string;
+  home: string;
+  url: string;
+  adminToken: string;
+  manager: RunningManager;
+  controller: RunningController | null;
+  api<T = any>(method: string, path: string, options?: { body?: unknown; raw?: string | Buffer; token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  startController(): Promise<void>;
+  stopController(): Promise<void>;
+  /** Collects every topology event the broker carries from now on. */
+  watchEvents(): Promise<{ events: TopologyEvent[]; close(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeoutMs?: number }): Promise<TestPlatform> {
+  const broker = await startBroker(options.broker);
+  const databaseUrl = await createTestDatabase();
+  const home = await mkdtemp(join(tmpdir(), 'stratos-home-'));
+  let controller: RunningController | null = await startCloudController({ databaseUrl, mqttUrl: broker.url }, { logger: false });
+  const manager = await startStratosManager(
+    {
+      databaseUrl,
+      mqttUrl: broker.url,
+      home,
+      host: '127.0.0.1',
+      port: 0,
+      rpcTimeoutMs: options.rpcTimeoutMs ?? 3000,
+      bodyLimitBytes: 1024 * 1024,
+      tokenTtlHours: 1,
+    },
+    { logger: false },
+  );
+  const api: TestPlatform['api'] = async (method, path, request = {}) => {
+    const headers: Record<string, string> = { ...request.headers };
+    const token = request.token === undefined ? platform.adminToken : request.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | Buffer | undefined = request.raw;
+    if (request.body !== undefined) body = JSON.stringify(request.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${manager.url}/api${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as any, headers: response.headers };
+  };
+  const credentials = await readFile(join(home, 'admin-credentials'), 'utf8');
+  const password = /password=(.*)/.exec(credentials)![1];
+  const platform: TestPlatform = {
+    broker,
+    databaseUrl,
+    home,
+    url: manager.url,
+    adminToken: '',
+    manager,
+    get controller() {
+      return controller;
+    },
+    api,
+    async startController() {
+      controller = await startCloudController({ databaseUrl, mqttUrl: broker.url }, { logger: false });
+    },
+    async stopController() {
+      await controller?.close();
+      controller = null;
+    },
+    async watchEvents() {
+      const client: MqttClient = await mqtt.connectAsync(broker.url, { clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
+      const events: TopologyEvent[] = [];
+      client.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as TopologyEvent));
+      await client.subscribeAsync(Topics.topology.all, { qos: 1 });
+      return { events, close: () => client.endAsync(true) };
+    },
+    async stop() {
+      await manager.close();
+      await controller?.close();
+      await broker.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+  const login = await api('POST', '/tokens', { body: { username: 'admin', password }, token: null });
+  if (login.status !== 201) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  platform.adminToken = login.body.token as string;
+  return platform;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
