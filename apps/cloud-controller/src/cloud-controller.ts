@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { safeUrl } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
+import { ProcessLogger } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
@@ -27,7 +28,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
         reconnectPeriod: 1000,
         connectTimeout: 5000,
       },
-      logger: options.logger ?? ['log', 'warn', 'error'],
+      logger: options.logger ?? new ProcessLogger('cloud-controller'),
       abortOnError: false,
     });
     await app.listen();

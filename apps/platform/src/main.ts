@@ -21,7 +21,7 @@ import {
   readUrl,
   safeUrl,
 } from '@stratos/contracts';
-import { runMain, startEmbeddedBroker, startEmbeddedPostgres, type Stop } from '@stratos/runtime';
+import { assertPortFree, freePort, runMain, startEmbeddedBroker, startEmbeddedPostgres, type Stop } from '@stratos/runtime';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -38,8 +38,11 @@ runMain('stratos', async () => {
   let databaseUrl = readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: false });
   let mqttUrl = readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: false });
   const mqttPort = readPort(env, EnvVar.mqttPort, DEFAULT_MQTT_PORT);
-  const apiPort = readPort(env, EnvVar.apiPort, DEFAULT_API_PORT);
   const apiHost = readString(env, EnvVar.apiHost, '127.0.0.1');
+  const apiPort = readPort(env, EnvVar.apiPort, DEFAULT_API_PORT) || (await freePort());
+  // Checked here, before anything starts, so that a taken port is one clear line.
+  await assertPortFree({ host: apiHost, port: apiPort, what: 'stratos-manager API', variable: EnvVar.apiPort });
+  if (!mqttUrl && mqttPort !== 0) await assertPortFree({ host: '127.0.0.1', port: mqttPort, what: 'embedded MQTT broker', variable: EnvVar.mqttPort });
   await mkdir(home, { recursive: true });
   const stops: Stop[] = [];
   const stopAll = async () => {
@@ -74,18 +77,23 @@ runMain('stratos', async () => {
       { name: 'manager', script: join(__dirname, '../../stratos-manager/src/main.js'), restarts: 0 },
     ];
     let stopping = false;
+    let healthy = false;
+    let failedToStart: ((error: Error) => void) | undefined;
+    const startFailure = new Promise<never>((_, reject) => (failedToStart = reject));
+    startFailure.catch(() => undefined);
     // Ctrl-C reaches the children too (one process group): their exit is then no crash to restart.
     process.once('SIGINT', () => (stopping = true));
     process.once('SIGTERM', () => (stopping = true));
     const launch = (child: Child) => {
-      const proc = spawn(process.execPath, [child.script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, [child.script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       child.process = proc;
-      for (const stream of [proc.stdout, proc.stderr]) {
+      for (const stream of [proc.stdout!, proc.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => say(`[${child.name}] ${line}`));
       }
       proc.on('exit', (code, signal) => {
         child.process = undefined;
         if (stopping) return;
+        if (!healthy) return failedToStart?.(new Error(`the ${child.name} stopped while starting (${signal ?? `code ${code}`}); its lines above say why`));
         child.restarts += 1;
         const delay = Math.min(30_000, 1000 * 2 ** Math.min(child.restarts - 1, 5));
         say(`stratos: the ${child.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
@@ -99,7 +107,8 @@ runMain('stratos', async () => {
     });
 
     const apiUrl = `http://${apiHost}:${apiPort}`;
-    await waitForHealth(`${apiUrl}/api/health`, 60_000);
+    await Promise.race([waitForHealth(`${apiUrl}/api/health`, 60_000), startFailure]);
+    healthy = true;
     say(`API on ${apiUrl}  (OpenAPI: ${apiUrl}/api/docs)`);
     say(`Next: npx stratos login --url ${apiUrl}   (admin credentials: ${join(home, 'admin-credentials')})`);
     say('Ctrl-C stops everything.');

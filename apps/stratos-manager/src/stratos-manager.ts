@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Database } from '@stratos/persistence';
-import { describeListenError } from '@stratos/runtime';
+import { describeListenError, ProcessLogger } from '@stratos/runtime';
 import { StratosManagerModule } from './app.module';
 import { ManagerSettings, type ManagerConfig } from './config';
 import { jsonBody } from './http/json-body';
@@ -23,7 +23,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
   try {
     app = await NestFactory.create<NestExpressApplication>(StratosManagerModule.with(new ManagerSettings(config), database), {
       bodyParser: false,
-      logger: options.logger ?? ['log', 'warn', 'error'],
+      logger: options.logger ?? new ProcessLogger('stratos-manager'),
       abortOnError: false,
     });
     app.disable('x-powered-by');

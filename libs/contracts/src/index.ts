@@ -8,3 +8,4 @@ export * from './topics';
 export * from './topology-events';
 export * from './rpc';
 export * from './config';
+export * from './json-errors';

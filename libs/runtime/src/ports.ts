@@ -19,3 +19,12 @@ export function describeListenError(error: unknown, what: string, port: number, 
   if (code === 'EACCES') return new Error(`${what}: not allowed to listen on port ${port}; set ${variable} to a port above 1024`);
   return error instanceof Error ? error : new Error(String(error));
 }
+
+/** Fails with describeListenError's sentence when something already listens on the port. */
+export function assertPortFree(options: { host: string; port: number; what: string; variable: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error) => reject(describeListenError(error, options.what, options.port, options.variable)));
+    server.listen(options.port, options.host, () => server.close(() => resolve()));
+  });
+}

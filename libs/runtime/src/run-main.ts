@@ -27,6 +27,8 @@ export function runMain(name: string, start: () => Promise<Stop>): void {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by the launcher with an IPC channel: when the launcher goes (even by kill -9), go too.
+  if (process.send) process.on('disconnect', () => void shutdown('the launcher exited'));
   start().then(
     (stopFn) => {
       stop = stopFn;

@@ -44,7 +44,8 @@ export class TopologyController {
     const unsubscribe = this.feed.subscribe((event) => (live ? send(event) : pending.push(event)));
     response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     response.flushHeaders();
-    response.write(`: topology events after revision ${last}\n\n`);
+    // An `id:` with no data tells the client where it stands, so a reconnect before any event loses nothing.
+    response.write(`id: ${last}\n: topology events after revision ${last}\n\n`);
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
     request.on('close', () => {
       clearInterval(heartbeat);

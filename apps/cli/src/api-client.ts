@@ -1,0 +1,76 @@
+import type { ErrorBody, FieldIssue } from '@stratos/contracts';
+
+/** An answer of the API that is not a success, or no answer at all. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly errors: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A thin client of the REST API: the CLI speaks HTTP, nothing else. */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<ApiResult<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      throw new ApiError(`cannot reach the API at ${this.baseUrl} (${cause}); is the platform running? (npm start)`, 0);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!response.ok) {
+      const error = parsed as Partial<ErrorBody> | undefined;
+      let message = error?.message ?? `HTTP ${response.status}`;
+      if (response.status === 401) message += ` (run: stratos login --url ${this.baseUrl})`;
+      throw new ApiError(message, response.status, error?.errors ?? []);
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** An open server-sent-events stream. */
+  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const response = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api${path}`, { headers, signal });
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => '');
+      let message = `HTTP ${response.status}`;
+      try {
+        message = (JSON.parse(text) as ErrorBody).message ?? message;
+      } catch {
+        // keep the status
+      }
+      throw new ApiError(message, response.status);
+    }
+    return response.body;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `stratos import DIR --iaas FLAVOUR`: a whole Stratos samples folder, posted in Stratos's
+ * order (autoscaling policies → network partitions → deployment policies → cartridges →
+ * cartridge groups → application policies → applications), with a progress bar and a summary.
+ */
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { FieldIssue } from '@stratos/contracts';
+import { ApiError } from '../api-client';
+import { apiClient, FileError, outputFormat, readJsonFile, UsageError, type GlobalOptions } from '../context';
+import { err, printData, printTable } from '../output';
+
+interface Kind {
+  name: string;
+  plural: string;
+  /** Folder under DIR; `{iaas}` is the flavour. */
+  folder: string;
+  /** Which files of the folder (and its subfolders) are of this kind. */
+  match?: RegExp;
+  /** REST path to POST to; undefined while the platform does not support the kind yet. */
+  endpoint?: string;
+  idKey: string;
+}
+
+/** Stratos's order (its samples' deploy.sh). */
+const KINDS: Kind[] = [
+  { name: 'autoscaling policy', plural: 'autoscaling policies', folder: 'autoscaling-policies', idKey: 'id' },
+  { name: 'autoscaling policy', plural: 'autoscaling policies', folder: 'applications', match: /\/autoscaling-polic[a-z-]*\.json$/, idKey: 'id' },
+  { name: 'network partition', plural: 'network partitions', folder: 'network-partitions/{iaas}', idKey: 'id' },
+  { name: 'deployment policy', plural: 'deployment policies', folder: 'deployment-policies', idKey: 'id' },
+  { name: 'deployment policy', plural: 'deployment policies', folder: 'applications', match: /\/deployment-polic[a-z-]*\.json$/, idKey: 'id' },
+  { name: 'cartridge', plural: 'cartridges', folder: 'cartridges/{iaas}', endpoint: '/cartridges', idKey: 'type' },
+  { name: 'cartridge group', plural: 'cartridge groups', folder: 'cartridge-groups', idKey: 'name' },
+  { name: 'application policy', plural: 'application policies', folder: 'application-policies', idKey: 'id' },
+  { name: 'application policy', plural: 'application policies', folder: 'applications', match: /\/application-polic[a-z-]*\.json$/, idKey: 'id' },
+  { name: 'application', plural: 'applications', folder: 'applications', match: /\/application\.json$/, idKey: 'applicationId' },
+  { name: 'application signup', plural: 'application signups', folder: 'applications', match: /\/application-signup\.json$/, idKey: 'applicationId' },
+  { name: 'domain mapping', plural: 'domain mappings', folder: 'applications', match: /\/domain-mappings\.json$/, idKey: 'applicationId' },
+];
+
+type Outcome = 'created' | 'skipped' | 'refused';
+interface Row {
+  file: string;
+  kind: string;
+  id: string;
+  outcome: Outcome;
+  detail: string;
+}
+
+function jsonFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return jsonFiles(path);
+      return name.endsWith('.json') ? [path] : [];
+    });
+}
+
+function firstIssue(errors: FieldIssue[]): string {
+  return errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ');
+}
+
+export function registerImport(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('import')
+    .description("Post a Stratos samples folder in Stratos's order: policies, partitions, cartridges, groups, applications")
+    .argument('<dir>', 'a folder laid out as Stratos samples/')
+    .requiredOption('--iaas <flavour>', 'which cartridges/<iaas> and network-partitions/<iaas> to take (mock, ec2, openstack, …)')
+    .option('--strict', 'warnings are errors')
+    .option('-o, --output <format>', 'table | json | yaml', 'table')
+    .option('--json', 'same as -o json')
+    .action(async (dir: string, options: { iaas: string; strict?: boolean; output?: string; json?: boolean }) => {
+      const format = outputFormat(options);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`);
+      const plan = KINDS.flatMap((kind) =>
+        jsonFiles(join(dir, kind.folder.replace('{iaas}', options.iaas)))
+          .filter((file) => !kind.match || kind.match.test(file))
+          .map((file) => ({ kind, file })),
+      );
+      if (plan.length === 0) throw new UsageError(`${dir} holds none of ${KINDS.map((k) => k.folder.replace('{iaas}', options.iaas)).join(', ')}`);
+      if (!existsSync(join(dir, 'cartridges', options.iaas))) err(`note: ${join(dir, 'cartridges', options.iaas)} does not exist: no cartridges for the flavour "${options.iaas}"`);
+      const client = apiClient(globals());
+      const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true, noTTYOutput: false, clearOnComplete: true });
+      if (process.stderr.isTTY) bar.start(plan.length, 0, { file: '' });
+      const rows: Row[] = [];
+      for (const { kind, file } of plan) {
+        const shown = relative(dir, file);
+        if (process.stderr.isTTY) bar.update(rows.length, { file: shown });
+        rows.push(await importOne(client, kind, file, shown, options.strict ?? false));
+      }
+      if (process.stderr.isTTY) bar.stop();
+      const counts = { created: 0, skipped: 0, refused: 0 };
+      rows.forEach((row) => counts[row.outcome]++);
+      printData(format, { summary: counts, items: rows }, () => {
+        printTable(['FILE', 'KIND', 'ID', 'RESULT', 'DETAIL'], rows.map((r) => [r.file, r.kind, r.id, r.outcome, r.detail]));
+        err(`\n${counts.created} created, ${counts.skipped} skipped, ${counts.refused} refused`);
+      });
+      if (counts.refused > 0) process.exitCode = 1;
+    });
+}
+
+async function importOne(client: ReturnType<typeof apiClient>, kind: Kind, file: string, shown: string, strict: boolean): Promise<Row> {
+  let definition: Record<string, unknown>;
+  try {
+    definition = readJsonFile(file) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof FileError) return { file: shown, kind: kind.name, id: '?', outcome: 'refused', detail: error.message.replace(`${file}: `, '') };
+    throw error;
+  }
+  const id = String(definition?.[kind.idKey] ?? '?');
+  if (!kind.endpoint) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: `${kind.plural} are not supported by this platform yet` };
+  try {
+    const { body } = await client.request<{ warnings?: FieldIssue[] }>('POST', `${kind.endpoint}${strict ? '?strict=true' : ''}`, definition);
+    const warnings = body.warnings?.length ?? 0;
+    return { file: shown, kind: kind.name, id, outcome: 'created', detail: warnings ? `${warnings} warning(s)` : '' };
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 0 || error.status === 401 || error.status >= 500) throw error;
+    if (error.status === 409) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: 'already exists' };
+    return { file: shown, kind: kind.name, id, outcome: 'refused', detail: error.errors.length ? firstIssue(error.errors) : error.message };
+  }
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import type { TopologyEvent } from '@stratos/contracts';
+import { ApiError } from '../api-client';
+import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
+import { err, out } from '../output';
+
+function describe(event: TopologyEvent): string {
+  const payload = event.payload as { serviceName?: string; cartridge?: { category?: string; status?: { generation?: number } } };
+  const detail = payload.cartridge ? `category=${payload.cartridge.category} generation=${payload.cartridge.status?.generation}` : '';
+  return [String(event.revision).padStart(6), event.timestamp, event.type.padEnd(16), payload.serviceName ?? '', detail].join('  ').trimEnd();
+}
+
+/** Parses a server-sent-event stream: `onId` for each `id:` (the revision), `onEvent` for each `data:`. */
+async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revision: number) => void, onEvent: (event: TopologyEvent) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const id = /^id: (\d+)$/m.exec(block);
+      if (id) onId(Number(id[1]));
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      if (data) onEvent(JSON.parse(data) as TopologyEvent);
+    }
+  }
+}
+
+export function registerTopology(program: Command, globals: () => GlobalOptions): void {
+  const topology = program.command('topology').description('The live topology');
+  topology
+    .command('watch')
+    .description('Print each topology event as it happens, one line each; resumes after a reconnect')
+    .option('--since <revision>', 'start after this revision (0: from the beginning)')
+    .option('-o, --output <format>', 'table (one line per event) | json (one JSON per line)', 'table')
+    .option('--json', 'same as -o json')
+    .action(async (options: { since?: string; output?: string; json?: boolean }) => {
+      const format = outputFormat(options);
+      if (options.since !== undefined && !/^\d+$/.test(options.since)) throw new UsageError('--since must be a revision number');
+      const client = apiClient(globals());
+      let last: number | undefined = options.since === undefined ? undefined : Number(options.since);
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      if (format === 'table') err(`watching ${client.baseUrl} (Ctrl-C to stop)`);
+      let delay = 500;
+      while (!abort.signal.aborted) {
+        try {
+          const stream = await client.stream(`/topology/events${last === undefined ? '' : `?since=${last}`}`, abort.signal);
+          delay = 500;
+          await readEvents(stream, (revision) => (last = revision), (event) => {
+            out(format === 'json' ? JSON.stringify(event) : describe(event));
+          });
+          if (abort.signal.aborted) break;
+          err(`stream closed; reconnecting after revision ${last ?? 'now'}…`);
+        } catch (error) {
+          if (abort.signal.aborted) break;
+          if (error instanceof ApiError && (error.status === 401 || error.status === 403)) throw error;
+          err(`connection lost (${(error as Error).message}); reconnecting in ${delay / 1000} s after revision ${last ?? 'now'}…`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 10_000);
+      }
+    });
+}

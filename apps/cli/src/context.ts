@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describeJsonError } from '@stratos/contracts';
+import { ApiClient } from './api-client';
+import { DEFAULT_URL, readCliSettings } from './cli-config';
+import { OUTPUT_FORMATS, type OutputFormat } from './output';
+
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+}
+
+/** A usage mistake: exit code 2. */
+export class UsageError extends Error {}
+
+export function apiClient(options: GlobalOptions): ApiClient {
+  const saved = readCliSettings();
+  const url = options.url || process.env.STRATOS_URL || saved.url || DEFAULT_URL;
+  const token = options.token || process.env.STRATOS_TOKEN || (saved.url === undefined || saved.url === url ? saved.token : undefined);
+  return new ApiClient(url, token);
+}
+
+export function outputFormat(options: { output?: string; json?: boolean }): OutputFormat {
+  if (options.json) return 'json';
+  const format = (options.output ?? 'table') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(', ')}, not "${options.output}"`);
+  return format;
+}
+
+/** Reads a JSON file; a parse failure names the file, line and column. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FileError(`${path}: ${describeJsonError(text, error as Error)}`);
+  }
+}
+
+/** A file that is not what it should be: exit code 1. */
+export class FileError extends Error {}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `stratos`: a thin client of the REST API. Exit codes: 0 ok, 1 error, 2 usage.
+ * Errors print as `path: message`.
+ */
+import { Command, CommanderError } from 'commander';
+import { ApiError } from './api-client';
+import { registerCartridges } from './commands/cartridge.command';
+import { registerImport } from './commands/import.command';
+import { registerLogin } from './commands/login.command';
+import { registerTopology } from './commands/topology.command';
+import { FileError, UsageError, type GlobalOptions } from './context';
+import { err, printIssues } from './output';
+
+const program = new Command('stratos')
+  .description('Stratos cartridge orchestrator: cartridges, topology, Stratos imports')
+  .version('0.1.0')
+  .option('--url <url>', 'API base URL (default: STRATOS_URL, then the saved login, then http://127.0.0.1:9443)')
+  .option('--token <token>', 'bearer token (default: STRATOS_TOKEN, then the saved login)')
+  .showHelpAfterError('(stratos --help lists the commands)')
+  .exitOverride();
+const globals = () => program.opts<GlobalOptions>();
+for (const command of [registerLogin, registerCartridges, registerTopology, registerImport]) command(program, globals);
+program.commands.forEach(function exitOverride(c: Command) {
+  c.exitOverride();
+  c.commands.forEach(exitOverride);
+});
+
+/** Exits once stdout and stderr are flushed: a large `-o json` into a pipe must arrive whole. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+program.parseAsync(process.argv).then(
+  () => exit(Number(process.exitCode ?? 0)),
+  (error: unknown) => {
+    if (error instanceof CommanderError) {
+      const helpOrVersion = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return exit(helpOrVersion ? 0 : 2);
+    }
+    if (error instanceof UsageError) {
+      err(`usage: ${error.message}`);
+      return exit(2);
+    }
+    if (error instanceof ApiError) {
+      err(`error: ${error.message}`);
+      printIssues('error', error.errors);
+      return exit(1);
+    }
+    if (error instanceof FileError) {
+      err(`error: ${error.message}`);
+      return exit(1);
+    }
+    err(`error: ${(error as Error)?.message ?? String(error)}`);
+    exit(1);
+  },
+);

@@ -1,0 +1,156 @@
+/**
+ * The `stratos` CLI as a user runs it, against a real platform (aedes): login, offline
+ * validation, the cartridge commands and their Stratos aliases, output formats, exit codes.
+ */
+import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { aCartridge } from '../factories/cartridge.factory';
+import { ROOT, runCli } from '../support/cli';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+describe('stratos CLI', () => {
+  let platform: TestPlatform;
+  let dir: string;
+  let env: Record<string, string>;
+  const file = async (name: string, content: unknown) => {
+    const path = join(dir, name);
+    await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+    return path;
+  };
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes' });
+    dir = await mkdtemp(join(tmpdir(), 'stratos-cli-'));
+    env = { STRATOS_URL: platform.url, STRATOS_CLI_CONFIG: join(dir, 'cli.json'), STRATOS_TOKEN: '' };
+    const password = /password=(.*)/.exec(await (await import('node:fs/promises')).readFile(join(platform.home, 'admin-credentials'), 'utf8'))![1];
+    const login = await runCli(['login', '--password-stdin'], { env, input: `${password}\n` });
+    expect(login.stderr).toContain('Saved in');
+    expect(login.code).toBe(0);
+    expect(login.stdout).toContain(`Logged in to ${platform.url} as admin (admin)`);
+    expect((await stat(join(dir, 'cli.json'))).mode & 0o777).toBe(0o600);
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a wrong password with exit 1 and the server message', async () => {
+    const result = await runCli(['login', '--password-stdin'], { env: { ...env, STRATOS_CLI_CONFIG: join(dir, 'other.json') }, input: 'nope\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: wrong username or password');
+  });
+
+  it('validates offline with the server schema: warnings, then errors as path: message', async () => {
+    const good = await runCli(['cartridge', 'validate', '-f', await file('good.json', aCartridge({ multiTenant: 'false' }))], { env: { STRATOS_URL: 'http://127.0.0.1:1' } });
+    expect(good.code).toBe(0);
+    expect(good.stderr).toContain('warning: /multiTenant: string "false" read as the boolean false');
+    const bad = await runCli(['cartridge', 'validate', '-f', await file('bad.json', aCartridge({ portMapping: [{ protocol: 'http', port: 70000 }], loadBalancingIPType: 'x' }))]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('error: /portMapping/0/port: must be <= 65535');
+    expect(bad.stderr).toContain('error: /loadBalancingIPType: must be one of "public", "private"');
+    const malformed = await runCli(['cartridge', 'validate', '-f', await file('malformed.json', '{\n  "type": "x",\n}')]);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toMatch(/malformed\.json: malformed JSON at line 3, column 1/);
+  });
+
+  it('adds, lists, gets, updates and removes, in table, json and yaml', async () => {
+    const add = await runCli(['cartridge', 'add', '-f', await file('php.json', aCartridge({ type: 'cli-php', port: undefined, multiTenant: 'false' }))], { env });
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain('cartridge cli-php added (generation 1)');
+    expect(add.stderr).toContain('warning: /multiTenant');
+
+    const table = await runCli(['cartridge', 'list'], { env });
+    expect(table.stdout.split('\n')[0]).toMatch(/^TYPE\s+CATEGORY\s+PROVIDER\s+VERSION\s+MULTI-TENANT\s+PORTS\s+IAAS$/);
+    expect(table.stdout).toMatch(/cli-php\s+framework\s+apache\s+8\.3\s+false\s+8080\/http\s+docker→docker/);
+    const json = await runCli(['cartridge', 'list', '--json'], { env });
+    expect(JSON.parse(json.stdout).map((c: { type: string }) => c.type)).toContain('cli-php');
+
+    const got = await runCli(['cartridge', 'get', 'cli-php', '-o', 'json'], { env });
+    const view = JSON.parse(got.stdout);
+    expect(view).toMatchObject({ type: 'cli-php', multiTenant: false, status: { generation: 1 } });
+    expect(got.stdout).not.toContain('registry-secret-value');
+    const yaml = await runCli(['cartridge', 'get', 'cli-php', '-o', 'yaml'], { env });
+    expect(yaml.stdout).toContain('type: cli-php');
+
+    const update = await runCli(['cartridge', 'update', '-f', await file('php-v2.json', { ...view, description: 'second' })], { env });
+    expect(update.code).toBe(0);
+    expect(update.stdout).toContain('cartridge cli-php updated (generation 2)');
+
+    const removed = await runCli(['cartridge', 'remove', 'cli-php'], { env });
+    expect(removed.stdout).toContain('cartridge cli-php removed');
+    const gone = await runCli(['cartridge', 'get', 'cli-php'], { env });
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('error: cartridge "cli-php" does not exist');
+  });
+
+  it('prints the server errors as path: message and exits 1', async () => {
+    await runCli(['cartridge', 'add', '-f', await file('dup.json', aCartridge({ type: 'dup' }))], { env });
+    const again = await runCli(['cartridge', 'add', '-f', join(dir, 'dup.json')], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error: /type: "dup" is taken');
+    const strict = await runCli(['cartridge', 'add', '--strict', '-f', await file('strict.json', aCartridge({ type: 'strict', multiTenant: 'true' }))], { env });
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('error: /multiTenant: string "true" read as the boolean true (strict mode refuses it)');
+  });
+
+  it('accepts the Stratos 4.1 command names', async () => {
+    const add = await runCli(['add-cartridge', '-p', await file('alias.json', aCartridge({ type: 'alias' }))], { env });
+    expect(add.code).toBe(0);
+    expect((await runCli(['list-cartridges'], { env })).stdout).toMatch(/^alias\s/m);
+    expect(JSON.parse((await runCli(['describe-cartridge', 'alias', '-o', 'json'], { env })).stdout).type).toBe('alias');
+    expect((await runCli(['remove-cartridge', 'alias'], { env })).code).toBe(0);
+  });
+
+  it('exits 2 on a usage mistake and 1 when the API is unreachable or the token is missing', async () => {
+    expect((await runCli(['cartridge', 'frobnicate'], { env })).code).toBe(2);
+    expect((await runCli(['cartridge', 'add'], { env })).code).toBe(2);
+    expect((await runCli(['cartridge', 'list', '-o', 'xml'], { env })).code).toBe(2);
+    const unreachable = await runCli(['cartridge', 'list'], { env: { ...env, STRATOS_URL: 'http://127.0.0.1:1' } });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach the API at http://127.0.0.1:1');
+    const anonymous = await runCli(['cartridge', 'list'], { env: { ...env, STRATOS_CLI_CONFIG: join(dir, 'none.json') } });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toContain('a bearer token is required');
+  });
+
+  it('imports a Stratos-layout folder in order, with a summary of created, skipped and refused', async () => {
+    const samples = join(dir, 'samples');
+    await mkdir(join(samples, 'cartridges', 'mock'), { recursive: true });
+    await mkdir(join(samples, 'autoscaling-policies'), { recursive: true });
+    await writeFile(join(samples, 'autoscaling-policies', 'asp.json'), JSON.stringify({ id: 'asp-1' }));
+    await writeFile(join(samples, 'cartridges', 'mock', 'a.json'), JSON.stringify(aCartridge({ type: 'imp-a', iaasProvider: [{ type: 'mock', imageId: 'x' }] })));
+    await writeFile(join(samples, 'cartridges', 'mock', 'b.json'), JSON.stringify(aCartridge({ type: 'imp-b', portMapping: [{ protocol: 'http', port: '70000' }] })));
+    await writeFile(join(samples, 'cartridges', 'mock', 'c.json'), '{ "type": "imp-c", }');
+    const first = await runCli(['import', samples, '--iaas', 'mock', '--json'], { env });
+    expect(first.code).toBe(1);
+    const report = JSON.parse(first.stdout);
+    expect(report.summary).toEqual({ created: 1, skipped: 1, refused: 2 });
+    expect(report.items.map((i: { file: string }) => i.file)).toEqual(['autoscaling-policies/asp.json', 'cartridges/mock/a.json', 'cartridges/mock/b.json', 'cartridges/mock/c.json']);
+    expect(report.items[2]).toMatchObject({ id: 'imp-b', outcome: 'refused', detail: '/portMapping/0/port: must be <= 65535' });
+    expect(report.items[3].detail).toMatch(/^malformed JSON at line 1, column 2[0-9]/);
+    const again = await runCli(['import', samples, '--iaas', 'mock'], { env });
+    expect(again.stdout).toMatch(/cartridges\/mock\/a\.json\s+cartridge\s+imp-a\s+skipped\s+already exists/);
+    expect(again.stderr).toContain('0 created, 2 skipped, 2 refused');
+  });
+
+  it('watches the topology, one line per event, and resumes after a given revision', async () => {
+    const watch = spawn(process.execPath, [join(ROOT, 'bin', 'stratos.js'), 'topology', 'watch'], { env: { ...process.env, NODE_OPTIONS: '', ...env } });
+    let output = '';
+    watch.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    await new Promise((r) => watch.stderr.once('data', r)); // "watching …"
+    await runCli(['cartridge', 'add', '-f', await file('w.json', aCartridge({ type: 'watched' }))], { env });
+    await runCli(['cartridge', 'remove', 'watched'], { env });
+    const deadline = Date.now() + 5000;
+    while (!/ServiceRemoved\s+watched/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    watch.kill('SIGINT');
+    const lines = output.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\s*\d+\s+\S+Z\s+ServiceCreated\s+watched\s+category=framework generation=1$/);
+    const created = Number(lines[0].trim().split(/\s+/)[0]);
+    const resumed = await runCli(['topology', 'watch', '--since', String(created), '--json'], { env, timeoutMs: 1500 });
+    const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ revision: created + 1, type: 'ServiceRemoved', payload: { serviceName: 'watched' } });
+  });
+});

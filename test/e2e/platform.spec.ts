@@ -1,0 +1,120 @@
+/**
+ * `npm start` as a new user meets it: the launcher (dist/apps/platform) with embedded
+ * PostgreSQL and broker; Ctrl-C stops everything, a second start reuses the data, bad
+ * configuration and taken ports are one clear line.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@stratos/runtime';
+import { aCartridge } from '../factories/cartridge.factory';
+import { ROOT } from '../support/cli';
+
+const LAUNCHER = join(ROOT, 'dist', 'apps', 'platform', 'src', 'main.js');
+
+interface Launched {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function launch(env: Record<string, string>): Launched {
+  const child = spawn(process.execPath, [LAUNCHER], { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: '', MQTT_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function until(launched: Launched, text: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!launched.output().includes(text)) {
+    if (launched.child.exitCode !== null) throw new Error(`exited (${launched.child.exitCode}) before "${text}":\n${launched.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${launched.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function postgresRunningOn(dataDir: string): boolean {
+  return spawnSync('pgrep', ['-f', `postgres -D ${dataDir}`]).status === 0;
+}
+
+describe('npm start (the one-machine launcher)', () => {
+  let home: string;
+  let apiPort: number;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'stratos-launch-'));
+    await chmod(home, 0o755); // as a folder made by `mkdir` is: PostgreSQL runs as another user
+    apiPort = await freePort();
+    env = { STRATOS_HOME: home, STRATOS_API_PORT: String(apiPort), MQTT_PORT: '0' };
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('starts everything, prints where it is and the admin credential once, stops cleanly on SIGINT, and reuses its data', async () => {
+    const first = launch(env);
+    await until(first, 'Ctrl-C stops everything.');
+    const out = first.output();
+    expect(out).toMatch(/PostgreSQL \(embedded\) ready on 127\.0\.0\.1:\d+, data in .* \(new\)/);
+    expect(out).toMatch(/MQTT broker \(embedded, aedes, MQTT 3\.1\.1\) on mqtt:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toContain(`API on http://127.0.0.1:${apiPort}`);
+    const password = /created the user "admin" with the password (\S+)/.exec(out)![1];
+    const credentials = join(home, 'admin-credentials');
+    expect((await stat(credentials)).mode & 0o777).toBe(0o600);
+    expect(await readFile(credentials, 'utf8')).toContain(`password=${password}`);
+    expect(out.split(password)).toHaveLength(2); // printed once, logged nowhere else
+
+    const api = `http://127.0.0.1:${apiPort}/api`;
+    const token = ((await (await fetch(`${api}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string }).token;
+    const created = await fetch(`${api}/cartridges`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(aCartridge({ type: 'kept' })) });
+    expect(created.status).toBe(201);
+
+    const dataDir = join(home, 'postgres', 'data');
+    expect(postgresRunningOn(dataDir)).toBe(true);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(postgresRunningOn(dataDir)).toBe(false);
+
+    const second = launch(env);
+    await until(second, 'Ctrl-C stops everything.');
+    expect(second.output()).not.toContain('(new)');
+    expect(second.output()).not.toContain('First start');
+    const kept = await fetch(`${api}/cartridges/kept`, { headers: { authorization: `Bearer ${token}` } });
+    expect(kept.status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(postgresRunningOn(dataDir)).toBe(false);
+  });
+
+  it('stops at start-up with a line naming a bad variable', async () => {
+    const bad = launch({ ...env, STRATOS_API_PORT: 'eighty' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output().trim()).toBe('stratos: cannot start: STRATOS_API_PORT: must be an integer from 0 to 65535, got "eighty"');
+    const url = launch({ ...env, DATABASE_URL: 'mysql://localhost/db' });
+    expect(await url.exited).toBe(1);
+    expect(url.output()).toContain('DATABASE_URL: must use postgres: or postgresql:, not mysql:');
+  });
+
+  it('says which port is taken instead of printing a stack', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => holder.once('listening', r));
+    const taken = (holder.address() as { port: number }).port;
+    try {
+      const api = launch({ ...env, STRATOS_API_PORT: String(taken) });
+      expect(await api.exited).toBe(1);
+      expect(api.output().trim()).toBe(`stratos: cannot start: stratos-manager API: port ${taken} is already in use; stop what holds it or set STRATOS_API_PORT to another port`);
+      const broker = launch({ ...env, MQTT_PORT: String(taken) });
+      expect(await broker.exited).toBe(1);
+      expect(broker.output()).toContain(`stratos: cannot start: embedded MQTT broker: port ${taken} is already in use; stop what holds it or set MQTT_PORT to another port`);
+      expect(postgresRunningOn(join(home, 'postgres', 'data'))).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+});
