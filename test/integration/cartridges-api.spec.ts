@@ -179,6 +179,22 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
     expect((await platform.api('GET', '/cartridges/while-down')).status).toBe(404);
   });
 
+  it('gives 503 after the request timeout when the controller looks online but does not answer', async () => {
+    await platform.stopController();
+    const { default: mqtt } = await import('mqtt');
+    const impostor = await mqtt.connectAsync(platform.broker.url);
+    await impostor.publishAsync('stratos/cc/presence', JSON.stringify({ status: 'online' }), { qos: 1, retain: true });
+    await sleep(100);
+    const started = Date.now();
+    const hung = await platform.api('GET', '/cartridges');
+    expect(hung.status).toBe(503);
+    expect(hung.body.message).toBe('the cloud controller is unavailable (no answer within 3000 ms); retry later');
+    expect(Date.now() - started).toBeLessThan(4500);
+    await impostor.endAsync();
+    await platform.startController();
+    await waitFor(async () => (await platform.api('GET', '/cartridges')).status === 200);
+  });
+
   it('streams topology events as SSE and resumes after a revision', async () => {
     const first = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'sse-1' }) });
     expect(first.status).toBe(201);

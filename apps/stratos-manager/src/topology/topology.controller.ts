@@ -41,7 +41,16 @@ export class TopologyController {
       last = event.revision;
       response.write(`id: ${event.revision}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     };
-    const unsubscribe = this.feed.subscribe((event) => (live ? send(event) : pending.push(event)));
+    // A live event after a gap (an earlier one still in the controller's outbox, or delivered
+    // out of order) is preceded by what the log holds in between: a watcher never misses one.
+    let chain = Promise.resolve();
+    const sendLive = (event: TopologyEvent) => {
+      chain = chain.then(async () => {
+        if (event.revision > last + 1) (await this.database.topology.since(last)).filter((e) => e.revision < event.revision).forEach(send);
+        send(event);
+      }).catch(() => undefined);
+    };
+    const unsubscribe = this.feed.subscribe((event) => (live ? sendLive(event) : pending.push(event)));
     response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     response.flushHeaders();
     // An `id:` with no data tells the client where it stands, so a reconnect before any event loses nothing.
@@ -54,7 +63,7 @@ export class TopologyController {
     for (let batch = await this.database.topology.since(last); batch.length > 0; batch = await this.database.topology.since(last)) {
       batch.forEach(send);
     }
-    pending.sort((a, b) => a.revision - b.revision).forEach(send);
     live = true;
+    pending.sort((a, b) => a.revision - b.revision).forEach(sendLive);
   }
 }

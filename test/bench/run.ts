@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: the platform's figures beside their baselines from the same run.
+ * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker.
+ */
+import 'reflect-metadata';
+import { benchCartridgeApi } from './cartridge-api.bench';
+
+async function main(): Promise<void> {
+  const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
+  process.stdout.write(`bench on ${process.version}, ${(await import('node:os')).cpus().length} cores\n\n`);
+  process.stdout.write(`${await benchCartridgeApi({ requests, mqttUrl: process.env.MQTT_URL || undefined, label: process.env.MQTT_URL ? 'MQTT_URL' : undefined })}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
