@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Database } from '@stratos/persistence';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ControllerSettings } from './controller-settings';
+import { DefinitionsModule } from './definitions/definitions.module';
 
 /** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
 @Global()
@@ -22,6 +23,6 @@ class CoreModule {
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database): DynamicModule {
-    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule] };
+    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule, DefinitionsModule] };
   }
 }

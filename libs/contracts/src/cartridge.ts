@@ -1,5 +1,4 @@
 import { cartridgeSchema } from './cartridge.schema';
-import type { JsonSchema } from './json-schema';
 import { validateAgainst, type ValidateOptions, type ValidationResult } from './validation';
 
 export interface NameValue {
@@ -94,7 +93,3 @@ export const CARTRIDGE_READ_ONLY_KEYS = ['status'];
 export function validateCartridge(input: unknown, options: ValidateOptions = {}): ValidationResult<CartridgeDefinition> {
   return validateAgainst<CartridgeDefinition>(cartridgeSchema, input, { readOnlyKeys: CARTRIDGE_READ_ONLY_KEYS, ...options });
 }
-
-export const schemas: Record<string, JsonSchema> = {
-  cartridge: cartridgeSchema,
-};

@@ -9,3 +9,5 @@ export * from './topology-events';
 export * from './rpc';
 export * from './config';
 export * from './json-errors';
+export * from './definitions';
+export * from './schemas';

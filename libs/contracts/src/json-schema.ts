@@ -19,4 +19,6 @@ export interface JsonSchema {
   default?: unknown;
   /** Not JSON Schema: marks a value that must never leave the platform (responses, events, logs). */
   secret?: boolean;
+  /** Not JSON Schema: keys of an older Stratos that 4.1 renamed (old → new). Refused, naming the new key. */
+  renamed?: Record<string, string>;
 }

@@ -3,6 +3,7 @@
  * transport errors, so the manager can map them to the same HTTP statuses a local error gets.
  */
 import type { CartridgeDefinition, CartridgeView } from './cartridge';
+import type { DefinitionKindName } from './definitions/definition-kinds';
 import type { ErrorCode, FieldIssue } from './errors';
 
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: RpcFailure };
@@ -44,3 +45,39 @@ export interface CartridgeListResult {
   total: number;
 }
 export type { CartridgeDefinition };
+
+/** Server-derived facts about a stored definition. */
+export interface DefinitionStatus {
+  createdAt: string;
+  updatedAt: string;
+  generation: number;
+}
+/** A definition as the API returns it: as written (secrets redacted), plus its status. */
+export type DefinitionView = Record<string, unknown> & { status: DefinitionStatus };
+
+export interface DefinitionWriteRequest {
+  actor: RequestActor;
+  kind: DefinitionKindName;
+  definition: unknown;
+  strict?: boolean;
+  /** For an update: the id in the path, which the body must match. */
+  id?: string;
+}
+export interface DefinitionWriteResult {
+  definition: DefinitionView;
+  warnings: FieldIssue[];
+}
+export interface DefinitionKeyRequest {
+  actor?: RequestActor;
+  kind: DefinitionKindName;
+  id: string;
+}
+export interface DefinitionListRequest {
+  kind: DefinitionKindName;
+  limit: number;
+  offset: number;
+}
+export interface DefinitionListResult {
+  items: DefinitionView[];
+  total: number;
+}

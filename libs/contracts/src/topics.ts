@@ -12,6 +12,13 @@ export const Topics = {
     get: 'stratos/cc/cartridges/get',
     list: 'stratos/cc/cartridges/list',
   },
+  definitions: {
+    create: 'stratos/cc/definitions/create',
+    update: 'stratos/cc/definitions/update',
+    remove: 'stratos/cc/definitions/remove',
+    get: 'stratos/cc/definitions/get',
+    list: 'stratos/cc/definitions/list',
+  },
   /** Retained 'online' while a cloud controller is connected; its Last Will sets 'offline'. */
   controllerPresence: 'stratos/cc/presence',
   topology: {
@@ -24,4 +31,6 @@ export function topologyTopic(eventType: string): string {
   return `${Topics.topology.prefix}${eventType}`;
 }
 
-export type RequestTopic = (typeof Topics.cartridges)[keyof typeof Topics.cartridges];
+export type RequestTopic =
+  | (typeof Topics.cartridges)[keyof typeof Topics.cartridges]
+  | (typeof Topics.definitions)[keyof typeof Topics.definitions];

@@ -25,6 +25,7 @@ export interface ValidateOptions {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+ajv.addKeyword({ keyword: 'renamed', schemaType: 'object' });
 const compiled = new WeakMap<JsonSchema, ReturnType<typeof ajv.compile>>();
 
 export function escapePointer(segment: string | number): string {
@@ -37,7 +38,15 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
-function normalize(schema: JsonSchema, value: unknown, pointer: string, warnings: FieldIssue[]): unknown {
+interface Findings {
+  warnings: FieldIssue[];
+  errors: FieldIssue[];
+  /** Pointers of new keys whose old name was sent: their "is required" would say it twice. */
+  renamedTargets?: Set<string>;
+}
+
+function normalize(schema: JsonSchema, value: unknown, pointer: string, found: Findings): unknown {
+  const warnings = found.warnings;
   switch (schema.type) {
     case 'object': {
       if (typeOf(value) !== 'object' || !schema.properties) return value;
@@ -46,6 +55,16 @@ function normalize(schema: JsonSchema, value: unknown, pointer: string, warnings
         const childSchema = schema.properties[key];
         const childPointer = `${pointer}/${escapePointer(key)}`;
         if (!childSchema) {
+          const renamedTo = schema.renamed?.[key];
+          if (renamedTo) {
+            found.errors.push({ path: childPointer, message: `"${key}" is a key of Stratos before 4.1; 4.1 reads "${renamedTo}"`, allowed: [renamedTo] });
+            (found.renamedTargets ??= new Set()).add(`${pointer}/${escapePointer(renamedTo)}`);
+            // Read what it holds as 4.1 would, to name the renamed keys inside it too.
+            const inner: Findings = { warnings: [], errors: [] };
+            if (schema.properties[renamedTo]) normalize(schema.properties[renamedTo], child, childPointer, inner);
+            found.errors.push(...inner.errors);
+            continue;
+          }
           if (schema.additionalProperties === false) {
             warnings.push({ path: childPointer, message: `unknown key "${key}" is ignored`, allowed: Object.keys(schema.properties) });
             continue;
@@ -53,13 +72,13 @@ function normalize(schema: JsonSchema, value: unknown, pointer: string, warnings
           out[key] = child;
           continue;
         }
-        out[key] = normalize(childSchema, child, childPointer, warnings);
+        out[key] = normalize(childSchema, child, childPointer, found);
       }
       return out;
     }
     case 'array':
       if (!Array.isArray(value) || !schema.items) return value;
-      return value.map((item, index) => normalize(schema.items!, item, `${pointer}/${index}`, warnings));
+      return value.map((item, index) => normalize(schema.items!, item, `${pointer}/${index}`, found));
     case 'integer':
     case 'number':
       if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) {
@@ -96,6 +115,10 @@ function toIssue(error: ErrorObject): FieldIssue {
       return { path: at, message: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
     case 'pattern':
       return { path: at, message: `must match ${String(params.pattern)}` };
+    case 'maximum':
+      return { path: at, message: `must be <= ${String(params.limit)}` };
+    case 'minimum':
+      return { path: at, message: `must be >= ${String(params.limit)}` };
     case 'minLength':
       return { path: at, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
     default:
@@ -112,14 +135,16 @@ export function validateAgainst<T>(schema: JsonSchema, input: unknown, options: 
     source = { ...(input as Record<string, unknown>) };
     for (const key of options.readOnlyKeys) delete (source as Record<string, unknown>)[key];
   }
-  const warnings: FieldIssue[] = [];
-  const value = normalize(schema, source, '', warnings) as T;
+  const found: Findings = { warnings: [], errors: [] };
+  const value = normalize(schema, source, '', found) as T;
+  const warnings = found.warnings;
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
-  const errors = validate(value) ? [] : (validate.errors ?? []).map(toIssue);
+  const schemaErrors = validate(value) ? [] : (validate.errors ?? []).map(toIssue);
+  const errors = [...found.errors, ...schemaErrors.filter((e) => !(e.message === 'is required' && found.renamedTargets?.has(e.path)))];
   if (options.strict) {
     errors.unshift(...warnings.map((w) => ({ ...w, message: `${w.message} (strict mode refuses it)` })));
     return { value, warnings: [], errors };

@@ -1,26 +1,31 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { ApiTokenEntity } from './entities/api-token.entity';
 import { CartridgeEntity } from './entities/cartridge.entity';
+import { DefinitionEntity } from './entities/definition.entity';
 import { TopologyEventEntity } from './entities/topology-event.entity';
 import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { Definitions1764100000000 } from './migrations/1764100000000-definitions';
 import { CartridgeRepository } from './repositories/cartridge.repository';
+import { DefinitionRepository } from './repositories/definition.repository';
 import { TopologyEventRepository } from './repositories/topology-event.repository';
 import { UserRepository } from './repositories/user.repository';
 
-const ENTITIES = [CartridgeEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000];
+const ENTITIES = [CartridgeEntity, DefinitionEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 
 /** The repositories, bound to one connection or one transaction. */
 export class Repositories {
   readonly cartridges: CartridgeRepository;
+  readonly definitions: DefinitionRepository;
   readonly topology: TopologyEventRepository;
   readonly users: UserRepository;
 
   constructor(manager: EntityManager) {
     this.cartridges = new CartridgeRepository(manager);
+    this.definitions = new DefinitionRepository(manager);
     this.topology = new TopologyEventRepository(manager);
     this.users = new UserRepository(manager);
   }

@@ -2,3 +2,4 @@ export { Database, Repositories, type OpenDatabaseOptions } from './database';
 export type { CartridgeEntity } from './entities/cartridge.entity';
 export type { UserRole } from './entities/user.entity';
 export type { StoredUser } from './repositories/user.repository';
+export type { DefinitionEntity } from './entities/definition.entity';

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { FieldIssue } from '@stratos/contracts';
+import { definitionKinds, type DefinitionKindName, type FieldIssue } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, FileError, outputFormat, readJsonFile, UsageError, type GlobalOptions } from '../context';
 import { err, printData, printTable } from '../output';
@@ -25,17 +25,21 @@ interface Kind {
 }
 
 /** Stratos's order (its samples' deploy.sh). */
+const of = (name: DefinitionKindName, folder: string, match?: RegExp): Kind => {
+  const kind = definitionKinds[name];
+  return { name: kind.label, plural: kind.plural, folder, match, endpoint: `/${kind.restPath}`, idKey: kind.idKey };
+};
 const KINDS: Kind[] = [
-  { name: 'autoscaling policy', plural: 'autoscaling policies', folder: 'autoscaling-policies', idKey: 'id' },
-  { name: 'autoscaling policy', plural: 'autoscaling policies', folder: 'applications', match: /\/autoscaling-polic[a-z-]*\.json$/, idKey: 'id' },
-  { name: 'network partition', plural: 'network partitions', folder: 'network-partitions/{iaas}', idKey: 'id' },
-  { name: 'deployment policy', plural: 'deployment policies', folder: 'deployment-policies', idKey: 'id' },
-  { name: 'deployment policy', plural: 'deployment policies', folder: 'applications', match: /\/deployment-polic[a-z-]*\.json$/, idKey: 'id' },
+  of('autoscalingPolicy', 'autoscaling-policies'),
+  of('autoscalingPolicy', 'applications', /\/autoscaling-polic[a-z-]*\.json$/),
+  of('networkPartition', 'network-partitions/{iaas}'),
+  of('deploymentPolicy', 'deployment-policies'),
+  of('deploymentPolicy', 'applications', /\/deployment-polic[a-z-]*\.json$/),
   { name: 'cartridge', plural: 'cartridges', folder: 'cartridges/{iaas}', endpoint: '/cartridges', idKey: 'type' },
-  { name: 'cartridge group', plural: 'cartridge groups', folder: 'cartridge-groups', idKey: 'name' },
-  { name: 'application policy', plural: 'application policies', folder: 'application-policies', idKey: 'id' },
-  { name: 'application policy', plural: 'application policies', folder: 'applications', match: /\/application-polic[a-z-]*\.json$/, idKey: 'id' },
-  { name: 'application', plural: 'applications', folder: 'applications', match: /\/application\.json$/, idKey: 'applicationId' },
+  of('cartridgeGroup', 'cartridge-groups'),
+  of('applicationPolicy', 'application-policies'),
+  of('applicationPolicy', 'applications', /\/application-polic[a-z-]*\.json$/),
+  of('application', 'applications', /\/application\.json$/),
   { name: 'application signup', plural: 'application signups', folder: 'applications', match: /\/application-signup\.json$/, idKey: 'applicationId' },
   { name: 'domain mapping', plural: 'domain mappings', folder: 'applications', match: /\/domain-mappings\.json$/, idKey: 'applicationId' },
 ];

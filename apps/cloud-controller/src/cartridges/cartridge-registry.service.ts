@@ -18,6 +18,7 @@ import {
   type ProviderCheck,
 } from '@stratos/contracts';
 import { Database, type CartridgeEntity } from '@stratos/persistence';
+import { describeReferrers } from '../definitions/definition-registry.service';
 import { checkProviders } from '../iaas/provider-table';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
@@ -91,7 +92,11 @@ export class CartridgeRegistry {
 
   async remove(request: CartridgeKeyRequest): Promise<{ type: string }> {
     const event = await this.database.transaction(async (tx) => {
-      await this.ensureUnused(request.type);
+      await tx.definitions.lockReferences();
+      const referrers = await tx.definitions.referrers('cartridge', request.type);
+      if (referrers.length > 0) {
+        throw DomainError.conflict(`cartridge "${request.type}" is still used by ${describeReferrers(referrers)}; remove or change those first`);
+      }
       if (!(await tx.cartridges.delete(request.type))) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
       return tx.topology.append(TopologyEventType.ServiceRemoved, { serviceName: request.type });
     });
@@ -115,9 +120,6 @@ export class CartridgeRegistry {
     if (result.errors.length > 0) throw DomainError.invalid('the cartridge definition is invalid', result.errors);
     return { definition: result.value, warnings: result.warnings };
   }
-
-  /** Applications arrive with the next issue; removing a cartridge they use will be a 409 naming them. */
-  private async ensureUnused(_type: string): Promise<void> {}
 }
 
 function withProviderNotes(warnings: FieldIssue[], providers: ProviderCheck[]): FieldIssue[] {

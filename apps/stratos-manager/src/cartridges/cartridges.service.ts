@@ -16,7 +16,7 @@ export interface ListQuery {
   offset?: string;
 }
 
-function pagingNumber(value: string | undefined, name: string, fallback: number, max: number): number {
+export function pagingNumber(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value) || Number(value) > max) throw DomainError.invalid(`${name} must be an integer from 0 to ${max}`, [{ path: `?${name}`, message: `must be an integer from 0 to ${max}` }]);
   return Number(value);

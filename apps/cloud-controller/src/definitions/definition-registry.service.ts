@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import {
+  definitionKinds,
+  DomainError,
+  isDefinitionKind,
+  redact,
+  referenceKey,
+  restoreRedacted,
+  validateDefinition,
+  type DefinitionKeyRequest,
+  type DefinitionKind,
+  type DefinitionListRequest,
+  type DefinitionListResult,
+  type DefinitionView,
+  type DefinitionWriteRequest,
+  type DefinitionWriteResult,
+  type FieldIssue,
+  type ReferencedKind,
+  type ResolvedReferences,
+} from '@stratos/contracts';
+import { Database, type DefinitionEntity, type Repositories } from '@stratos/persistence';
+
+function toView(kind: DefinitionKind, row: DefinitionEntity): DefinitionView {
+  return {
+    ...redact(kind.schema, row.definition),
+    status: { createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(), generation: row.generation },
+  };
+}
+
+function kindOf(name: string): DefinitionKind {
+  if (!isDefinitionKind(name)) throw DomainError.invalid(`unknown kind of definition "${name}"`);
+  return definitionKinds[name];
+}
+
+/** Names a set of referrers for a 409: `deployment policy "dp-1", application "app"`. */
+export function describeReferrers(referrers: { kind: keyof typeof definitionKinds; id: string }[]): string {
+  return referrers.map((r) => `${definitionKinds[r.kind].label} "${r.id}"`).join(', ');
+}
+
+/**
+ * The registry of Stratos definitions besides cartridges. Every reference is checked to
+ * exist in the same transaction that writes, under one lock, so nothing refers to what a
+ * concurrent removal just took away.
+ */
+@Injectable()
+export class DefinitionRegistry {
+  constructor(private readonly database: Database) {}
+
+  async create(request: DefinitionWriteRequest): Promise<DefinitionWriteResult> {
+    const kind = kindOf(request.kind);
+    const { definition, warnings } = this.validate(kind, request);
+    const id = String(definition[kind.idKey]);
+    const row = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const references = await this.checkReferences(tx, kind, definition);
+      const now = new Date();
+      const entity: DefinitionEntity = { kind: kind.name, id, definition, references, generation: 1, createdBy: request.actor.username, createdAt: now, updatedAt: now };
+      if (!(await tx.definitions.insertIfAbsent(entity))) {
+        throw DomainError.conflict(`${kind.label} "${id}" already exists; update it with PUT /api/${kind.restPath}/${id}`, [{ path: `/${kind.idKey}`, message: `"${id}" is taken` }]);
+      }
+      return entity;
+    });
+    return { definition: toView(kind, row), warnings };
+  }
+
+  async update(request: DefinitionWriteRequest): Promise<DefinitionWriteResult> {
+    const kind = kindOf(request.kind);
+    const { definition: sent, warnings } = this.validate(kind, request);
+    const id = String(sent[kind.idKey]);
+    if (request.id !== undefined && id !== request.id) {
+      throw DomainError.invalid(`the body describes "${id}" but the path names "${request.id}"`, [{ path: `/${kind.idKey}`, message: `must be "${request.id}", the id in the path` }]);
+    }
+    const row = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const current = await tx.definitions.find(kind.name, id);
+      if (!current) throw DomainError.notFound(`${kind.label} "${id}" does not exist`);
+      const definition = restoreRedacted(sent, current.definition);
+      const references = await this.checkReferences(tx, kind, definition);
+      const entity: DefinitionEntity = { ...current, definition, references, generation: current.generation + 1, updatedAt: new Date() };
+      await tx.definitions.save(entity);
+      return entity;
+    });
+    return { definition: toView(kind, row), warnings };
+  }
+
+  async remove(request: DefinitionKeyRequest): Promise<{ id: string }> {
+    const kind = kindOf(request.kind);
+    await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const referrers = await tx.definitions.referrers(kind.name, request.id);
+      if (referrers.length > 0) {
+        throw DomainError.conflict(`${kind.label} "${request.id}" is still used by ${describeReferrers(referrers)}; remove or change those first`);
+      }
+      if (!(await tx.definitions.delete(kind.name, request.id))) throw DomainError.notFound(`${kind.label} "${request.id}" does not exist`);
+    });
+    return { id: request.id };
+  }
+
+  async get(request: DefinitionKeyRequest): Promise<DefinitionView> {
+    const kind = kindOf(request.kind);
+    const row = await this.database.definitions.find(kind.name, request.id);
+    if (!row) throw DomainError.notFound(`${kind.label} "${request.id}" does not exist`);
+    return toView(kind, row);
+  }
+
+  async list(request: DefinitionListRequest): Promise<DefinitionListResult> {
+    const kind = kindOf(request.kind);
+    const { items, total } = await this.database.definitions.list(kind.name, request);
+    return { items: items.map((row) => toView(kind, row)), total };
+  }
+
+  private validate(kind: DefinitionKind, request: DefinitionWriteRequest): { definition: Record<string, unknown>; warnings: FieldIssue[] } {
+    const result = validateDefinition<Record<string, unknown>>(kind, request.definition, { strict: request.strict });
+    if (result.errors.length > 0) throw DomainError.invalid(`the ${kind.label} is invalid`, result.errors);
+    return { definition: result.value, warnings: result.warnings };
+  }
+
+  /** Every reference must exist (400 naming the pointer and the id); then the kind's deeper checks. */
+  private async checkReferences(tx: Repositories, kind: DefinitionKind, definition: Record<string, unknown>) {
+    const references = kind.references(definition);
+    const resolved: ResolvedReferences = new Map();
+    const definitionRefs = references.filter((r) => r.kind !== 'cartridge') as { kind: Exclude<ReferencedKind, 'cartridge'>; id: string }[];
+    for (const row of await tx.definitions.findMany(definitionRefs)) resolved.set(referenceKey(row.kind, row.id), row.definition);
+    for (const ref of references.filter((r) => r.kind === 'cartridge')) {
+      const cartridge = await tx.cartridges.find(ref.id);
+      if (cartridge) resolved.set(referenceKey('cartridge', ref.id), cartridge.definition);
+    }
+    const errors: FieldIssue[] = references
+      .filter((ref) => !resolved.has(referenceKey(ref.kind, ref.id)))
+      .map((ref) => ({ path: ref.path, message: `no ${ref.kind === 'cartridge' ? 'cartridge' : definitionKinds[ref.kind].label} "${ref.id}" exists` }));
+    if (errors.length === 0 && kind.checkAgainst) {
+      const found = { errors, warnings: [] };
+      kind.checkAgainst(definition, resolved, found);
+    }
+    if (errors.length > 0) throw DomainError.invalid(`the ${kind.label} refers to what does not exist or does not fit`, errors);
+    return references;
+  }
+}

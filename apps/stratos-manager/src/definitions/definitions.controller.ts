@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, type Type } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { definitionKinds, type DefinitionKind } from '@stratos/contracts';
+import type { Response } from 'express';
+import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
+import { DefinitionsService } from './definitions.service';
+
+/** One REST collection at Stratos's path (/api/deploymentPolicies, …) for one kind of definition. */
+function definitionsControllerFor(kind: DefinitionKind): Type {
+  const schema = kind.schema as unknown as Record<string, never>;
+
+  @ApiTags(kind.plural)
+  @ApiBearerAuth()
+  @Controller(kind.restPath)
+  class DefinitionsController {
+    constructor(private readonly definitions: DefinitionsService) {}
+
+    @AdminOnly()
+    @Post()
+    @HttpCode(201)
+    @ApiOperation({ summary: `Add a ${kind.label}; 400 names each missing reference by its pointer` })
+    @ApiBody({ schema })
+    @ApiQuery({ name: 'strict', required: false })
+    create(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Query('strict') strict?: string) {
+      return this.definitions.create(kind, request.caller, body, strict === 'true');
+    }
+
+    @Get()
+    @ApiOperation({ summary: `List ${kind.plural}; the total is in X-Total-Count` })
+    async list(@Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: Response) {
+      const { items, total } = await this.definitions.list(kind, query);
+      response.setHeader('X-Total-Count', String(total));
+      return items;
+    }
+
+    @Get(':id')
+    @ApiOperation({ summary: `One ${kind.label}, secrets redacted` })
+    get(@Param('id') id: string) {
+      return this.definitions.get(kind, id);
+    }
+
+    @AdminOnly()
+    @Put(':id')
+    @ApiOperation({ summary: `Replace a ${kind.label}; the body's ${kind.idKey} must equal the path` })
+    @ApiBody({ schema })
+    update(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Body() body: unknown, @Query('strict') strict?: string) {
+      return this.definitions.update(kind, request.caller, id, body, strict === 'true');
+    }
+
+    /** Stratos 4.1 updated with PUT on the collection, the id in the body. */
+    @AdminOnly()
+    @Put()
+    @ApiOperation({ summary: `Replace a ${kind.label} named by its body (Stratos 4.1's form)` })
+    @ApiBody({ schema })
+    updateStratos(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Query('strict') strict?: string) {
+      return this.definitions.update(kind, request.caller, undefined, body, strict === 'true');
+    }
+
+    @AdminOnly()
+    @Delete(':id')
+    @ApiOperation({ summary: `Remove a ${kind.label}; 409 names what still uses it` })
+    remove(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+      return this.definitions.remove(kind, request.caller, id);
+    }
+  }
+  Object.defineProperty(DefinitionsController, 'name', { value: `${kind.name[0].toUpperCase()}${kind.name.slice(1)}Controller` });
+  return DefinitionsController;
+}
+
+export const DEFINITIONS_CONTROLLERS = Object.values(definitionKinds).map(definitionsControllerFor);

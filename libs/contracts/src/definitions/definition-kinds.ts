@@ -1,0 +1,301 @@
+/**
+ * Every kind of Stratos definition besides cartridges, described once: its REST path and CLI
+ * name, its schema, what it references (checked to exist by the controller), and the checks
+ * within one document (unique ids, min ≤ max, aliases, startup-order cycles).
+ */
+import type { JsonSchema } from '../json-schema';
+import { validateAgainst, type ValidateOptions, type ValidationResult } from '../validation';
+import { applicationSchema, cartridgeGroupSchema } from './application.schema';
+import { findStartupCycles, parseAliasLists, type AliasRef, type Findings } from './dependency-graph';
+import type {
+  ApplicationDefinition,
+  ApplicationPolicy,
+  AutoscalingPolicy,
+  CartridgeGroup,
+  CartridgeSubscription,
+  DeploymentPolicy,
+  GroupSubscription,
+  NetworkPartition,
+} from './definition-types';
+import { applicationPolicySchema, autoscalingPolicySchema, deploymentPolicySchema, networkPartitionSchema } from './policies.schema';
+
+export const DEFINITION_KINDS = ['autoscalingPolicy', 'networkPartition', 'deploymentPolicy', 'applicationPolicy', 'cartridgeGroup', 'application'] as const;
+export type DefinitionKindName = (typeof DEFINITION_KINDS)[number];
+/** What a definition can point at: another definition, or a cartridge. */
+export type ReferencedKind = DefinitionKindName | 'cartridge';
+
+export interface Reference {
+  kind: ReferencedKind;
+  id: string;
+  /** Where in the referring document. */
+  path: string;
+}
+
+/** Referenced definitions as stored, for checks that look inside them. */
+export type ResolvedReferences = Map<string, unknown>;
+export const referenceKey = (kind: ReferencedKind, id: string) => `${kind}/${id}`;
+
+export interface DefinitionKind<T = any> {
+  name: DefinitionKindName;
+  /** "deployment policy" */
+  label: string;
+  plural: string;
+  /** Stratos's REST collection: /api/<restPath> */
+  restPath: string;
+  /** `stratos <cliName> add|list|get|update|remove`, and Stratos's add-<cliName> etc. */
+  cliName: string;
+  cliPlural: string;
+  idKey: 'id' | 'name' | 'applicationId';
+  schema: JsonSchema;
+  references(definition: T): Reference[];
+  check(definition: T, found: Findings): void;
+  /** Checks that need the referenced definitions (all of which exist when it runs). */
+  checkAgainst?(definition: T, resolved: ResolvedReferences, found: Findings): void;
+}
+
+function duplicates<V>(items: V[], idOf: (item: V) => string, pathOf: (index: number) => string, what: string, found: Findings): void {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const id = idOf(item);
+    if (seen.has(id)) found.errors.push({ path: pathOf(i), message: `${what} "${id}" appears twice (first at ${pathOf(seen.get(id)!)})` });
+    else seen.set(id, i);
+  });
+}
+
+const autoscalingPolicy: DefinitionKind<AutoscalingPolicy> = {
+  name: 'autoscalingPolicy',
+  label: 'autoscaling policy',
+  plural: 'autoscaling policies',
+  restPath: 'autoscalingPolicies',
+  cliName: 'autoscaling-policy',
+  cliPlural: 'autoscaling-policies',
+  idKey: 'id',
+  schema: autoscalingPolicySchema,
+  references: () => [],
+  check(policy, found) {
+    if (!Object.keys(policy.loadThresholds ?? {}).length) found.errors.push({ path: '/loadThresholds', message: 'must set at least one of requestsInFlight, memoryConsumption, loadAverage' });
+  },
+};
+
+const networkPartition: DefinitionKind<NetworkPartition> = {
+  name: 'networkPartition',
+  label: 'network partition',
+  plural: 'network partitions',
+  restPath: 'networkPartitions',
+  cliName: 'network-partition',
+  cliPlural: 'network-partitions',
+  idKey: 'id',
+  schema: networkPartitionSchema,
+  references: () => [],
+  check(np, found) {
+    duplicates(np.partitions, (p) => p.id, (i) => `/partitions/${i}/id`, 'partition', found);
+  },
+};
+
+const deploymentPolicy: DefinitionKind<DeploymentPolicy> = {
+  name: 'deploymentPolicy',
+  label: 'deployment policy',
+  plural: 'deployment policies',
+  restPath: 'deploymentPolicies',
+  cliName: 'deployment-policy',
+  cliPlural: 'deployment-policies',
+  idKey: 'id',
+  schema: deploymentPolicySchema,
+  references: (policy) => policy.networkPartitions.map((np, i) => ({ kind: 'networkPartition', id: np.id, path: `/networkPartitions/${i}/id` })),
+  check(policy, found) {
+    duplicates(policy.networkPartitions, (np) => np.id, (i) => `/networkPartitions/${i}/id`, 'network partition', found);
+    policy.networkPartitions.forEach((np, i) => duplicates(np.partitions, (p) => p.id, (j) => `/networkPartitions/${i}/partitions/${j}/id`, 'partition', found));
+  },
+  checkAgainst(policy, resolved, found) {
+    policy.networkPartitions.forEach((np, i) => {
+      const stored = resolved.get(referenceKey('networkPartition', np.id)) as NetworkPartition | undefined;
+      const known = stored?.partitions.map((p) => p.id) ?? [];
+      np.partitions.forEach((p, j) => {
+        if (stored && !known.includes(p.id)) {
+          found.errors.push({ path: `/networkPartitions/${i}/partitions/${j}/id`, message: `network partition "${np.id}" has no partition "${p.id}"`, allowed: known });
+        }
+      });
+    });
+  },
+};
+
+const applicationPolicy: DefinitionKind<ApplicationPolicy> = {
+  name: 'applicationPolicy',
+  label: 'application policy',
+  plural: 'application policies',
+  restPath: 'applicationPolicies',
+  cliName: 'application-policy',
+  cliPlural: 'application-policies',
+  idKey: 'id',
+  schema: applicationPolicySchema,
+  references: (policy) => policy.networkPartitions.map((id, i) => ({ kind: 'networkPartition', id, path: `/networkPartitions/${i}` })),
+  check(policy, found) {
+    duplicates(policy.networkPartitions, (id) => id, (i) => `/networkPartitions/${i}`, 'network partition', found);
+    (policy.properties ?? []).forEach((property, i) => {
+      if (property.name !== 'networkPartitionGroups') return;
+      for (const id of (property.value ?? '').split(/[|,]/).map((s) => s.trim()).filter(Boolean)) {
+        if (!policy.networkPartitions.includes(id)) {
+          found.errors.push({ path: `/properties/${i}/value`, message: `networkPartitionGroups names "${id}", which is not in /networkPartitions`, allowed: policy.networkPartitions });
+        }
+      }
+    });
+  },
+};
+
+function groupCartridges(group: CartridgeGroup, pointer: string): Reference[] {
+  return [
+    ...(group.cartridges ?? []).map((id, i): Reference => ({ kind: 'cartridge', id, path: `${pointer}/cartridges/${i}` })),
+    ...(group.groups ?? []).flatMap((child, i) => groupCartridges(child, `${pointer}/groups/${i}`)),
+  ];
+}
+
+const cartridgeGroup: DefinitionKind<CartridgeGroup> = {
+  name: 'cartridgeGroup',
+  label: 'cartridge group',
+  plural: 'cartridge groups',
+  restPath: 'cartridgeGroups',
+  cliName: 'cartridge-group',
+  cliPlural: 'cartridge-groups',
+  idKey: 'name',
+  schema: cartridgeGroupSchema,
+  references: (group) => dedupe(groupCartridges(group, '')),
+  check(group, found) {
+    const walk = (g: CartridgeGroup, pointer: string) => {
+      const { startupOrders } = parseAliasLists(g.dependencies, pointer, found);
+      findStartupCycles(startupOrders, found);
+      // Siblings must differ; Stratos's own samples nest a group under its own name.
+      duplicates(g.groups ?? [], (child) => child.name, (i) => `${pointer}/groups/${i}/name`, 'nested group', found);
+      (g.groups ?? []).forEach((child, i) => walk(child, `${pointer}/groups/${i}`));
+    };
+    walk(group, '');
+  },
+};
+
+interface AppComponent {
+  kind: 'cartridge' | 'group';
+  alias: string;
+  path: string;
+  /** Pointer of the component itself. */
+  at: string;
+  subscription: CartridgeSubscription | GroupSubscription;
+  parentGroup?: GroupSubscription;
+}
+
+/** Every cartridge and group of an application, depth first, with its pointer. */
+export function applicationComponents(app: ApplicationDefinition): AppComponent[] {
+  const out: AppComponent[] = [];
+  const walkCartridges = (list: CartridgeSubscription[] | undefined, pointer: string, parentGroup?: GroupSubscription) =>
+    (list ?? []).forEach((c, i) => out.push({ kind: 'cartridge', alias: c.subscribableInfo.alias, path: `${pointer}/cartridges/${i}/subscribableInfo/alias`, at: `${pointer}/cartridges/${i}`, subscription: c, parentGroup }));
+  const walkGroups = (list: GroupSubscription[] | undefined, pointer: string, parentGroup?: GroupSubscription) =>
+    (list ?? []).forEach((g, i) => {
+      const at = `${pointer}/groups/${i}`;
+      out.push({ kind: 'group', alias: g.alias, path: `${at}/alias`, at, subscription: g, parentGroup });
+      walkCartridges(g.cartridges, at, g);
+      walkGroups(g.groups, at, g);
+    });
+  walkCartridges(app.components.cartridges, '/components');
+  walkGroups(app.components.groups, '/components');
+  return out;
+}
+
+const application: DefinitionKind<ApplicationDefinition> = {
+  name: 'application',
+  label: 'application',
+  plural: 'applications',
+  restPath: 'applications',
+  cliName: 'application',
+  cliPlural: 'applications',
+  idKey: 'applicationId',
+  schema: applicationSchema,
+  references(app) {
+    const refs: Reference[] = [];
+    for (const component of applicationComponents(app)) {
+      if (component.kind === 'cartridge') {
+        const c = component.subscription as CartridgeSubscription;
+        refs.push({ kind: 'cartridge', id: c.type, path: `${component.at}/type` });
+        if (c.subscribableInfo.autoscalingPolicy) refs.push({ kind: 'autoscalingPolicy', id: c.subscribableInfo.autoscalingPolicy, path: `${component.at}/subscribableInfo/autoscalingPolicy` });
+        if (c.subscribableInfo.deploymentPolicy) refs.push({ kind: 'deploymentPolicy', id: c.subscribableInfo.deploymentPolicy, path: `${component.at}/subscribableInfo/deploymentPolicy` });
+      } else {
+        const g = component.subscription as GroupSubscription;
+        if (!component.parentGroup) refs.push({ kind: 'cartridgeGroup', id: g.name, path: `${component.at}/name` });
+        if (g.deploymentPolicy) refs.push({ kind: 'deploymentPolicy', id: g.deploymentPolicy, path: `${component.at}/deploymentPolicy` });
+      }
+    }
+    return dedupe(refs);
+  },
+  check(app, found) {
+    const components = applicationComponents(app);
+    if (components.length === 0) found.errors.push({ path: '/components', message: 'must have at least one cartridge or group' });
+    duplicates(components, (c) => c.alias, (i) => components[i].path, 'alias', found);
+    for (const component of components) {
+      if (component.kind === 'cartridge') {
+        const c = component.subscription as CartridgeSubscription;
+        if (c.cartridgeMin > c.cartridgeMax) found.errors.push({ path: `${component.at}/cartridgeMin`, message: `must not exceed cartridgeMax (${c.cartridgeMax})` });
+      } else {
+        const g = component.subscription as GroupSubscription;
+        if ((g.groupMinInstances ?? 1) > (g.groupMaxInstances ?? Infinity)) found.errors.push({ path: `${component.at}/groupMinInstances`, message: `must not exceed groupMaxInstances (${g.groupMaxInstances})` });
+      }
+    }
+    const { startupOrders, scalingDependents } = parseAliasLists(app.components.dependencies, '/components', found);
+    const known = new Set(components.map((c) => `${c.kind}.${c.alias}`));
+    for (const ref of [...startupOrders.flat(), ...scalingDependents.flat()] as AliasRef[]) {
+      if (!known.has(`${ref.kind}.${ref.alias}`)) {
+        found.errors.push({ path: ref.path, message: `no ${ref.kind} with the alias "${ref.alias}" in this application`, allowed: [...known] });
+      }
+    }
+    findStartupCycles(startupOrders, found);
+  },
+  checkAgainst(app, resolved, found) {
+    // A group of the application must be the group definition it names (or one nested in its
+    // parent's), holding only cartridges that definition lists.
+    const visit = (subscription: GroupSubscription, definition: CartridgeGroup | undefined, at: string) => {
+      if (!definition) return;
+      const allowed = definition.cartridges ?? [];
+      (subscription.cartridges ?? []).forEach((c, i) => {
+        if (!allowed.includes(c.type)) found.errors.push({ path: `${at}/cartridges/${i}/type`, message: `group "${definition.name}" has no cartridge "${c.type}"`, allowed });
+      });
+      (subscription.groups ?? []).forEach((child, i) => {
+        const nested = (definition.groups ?? []).find((g) => g.name === child.name);
+        if (!nested) {
+          found.errors.push({ path: `${at}/groups/${i}/name`, message: `group "${definition.name}" has no nested group "${child.name}"`, allowed: (definition.groups ?? []).map((g) => g.name) });
+        }
+        visit(child, nested, `${at}/groups/${i}`);
+      });
+    };
+    (app.components.groups ?? []).forEach((g, i) => visit(g, resolved.get(referenceKey('cartridgeGroup', g.name)) as CartridgeGroup | undefined, `/components/groups/${i}`));
+  },
+};
+
+function dedupe(refs: Reference[]): Reference[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const key = referenceKey(r.kind, r.id);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export const definitionKinds: Record<DefinitionKindName, DefinitionKind> = {
+  autoscalingPolicy,
+  networkPartition,
+  deploymentPolicy,
+  applicationPolicy,
+  cartridgeGroup,
+  application,
+};
+
+export function isDefinitionKind(name: string): name is DefinitionKindName {
+  return (DEFINITION_KINDS as readonly string[]).includes(name);
+}
+
+/** Schema, then the checks within the document; the references are checked by the controller. */
+export function validateDefinition<T>(kind: DefinitionKind<T>, input: unknown, options: ValidateOptions = {}): ValidationResult<T> {
+  const result = validateAgainst<T>(kind.schema, input, { readOnlyKeys: ['status'], ...options });
+  if (result.errors.length > 0) return result;
+  const found: Findings = { errors: [], warnings: [] };
+  kind.check(result.value, found);
+  const warnings = [...result.warnings, ...found.warnings];
+  if (options.strict) return { value: result.value, warnings: [], errors: [...found.errors, ...found.warnings.map((w) => ({ ...w, message: `${w.message} (strict mode refuses it)` }))] };
+  return { value: result.value, warnings, errors: found.errors };
+}

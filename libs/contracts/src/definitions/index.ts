@@ -1,0 +1,5 @@
+export * from './definition-types';
+export * from './definition-kinds';
+export * from './policies.schema';
+export * from './application.schema';
+
