@@ -119,14 +119,14 @@ describe('stratos CLI', () => {
     const samples = join(dir, 'samples');
     await mkdir(join(samples, 'cartridges', 'mock'), { recursive: true });
     await mkdir(join(samples, 'autoscaling-policies'), { recursive: true });
-    await writeFile(join(samples, 'autoscaling-policies', 'asp.json'), JSON.stringify({ id: 'asp-1' }));
+    await writeFile(join(samples, 'autoscaling-policies', 'asp.json'), JSON.stringify({ id: 'asp-1', loadThresholds: { loadAverage: { threshold: 80 } } }));
     await writeFile(join(samples, 'cartridges', 'mock', 'a.json'), JSON.stringify(aCartridge({ type: 'imp-a', iaasProvider: [{ type: 'mock', imageId: 'x' }] })));
     await writeFile(join(samples, 'cartridges', 'mock', 'b.json'), JSON.stringify(aCartridge({ type: 'imp-b', portMapping: [{ protocol: 'http', port: '70000' }] })));
     await writeFile(join(samples, 'cartridges', 'mock', 'c.json'), '{ "type": "imp-c", }');
     const first = await runCli(['import', samples, '--iaas', 'mock', '--json'], { env });
     expect(first.code).toBe(1);
     const report = JSON.parse(first.stdout);
-    expect(report.summary).toEqual({ created: 1, skipped: 1, refused: 2 });
+    expect(report.summary).toEqual({ created: 2, skipped: 0, refused: 2 });
     expect(report.items.map((i: { file: string }) => i.file)).toEqual(['autoscaling-policies/asp.json', 'cartridges/mock/a.json', 'cartridges/mock/b.json', 'cartridges/mock/c.json']);
     expect(report.items[2]).toMatchObject({ id: 'imp-b', outcome: 'refused', detail: '/portMapping/0/port: must be <= 65535' });
     expect(report.items[3].detail).toMatch(/^malformed JSON at line 1, column 2[0-9]/);
