@@ -29,7 +29,10 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
   const broker = options.mqttUrl ? null : await startEmbeddedBroker({ port: 0 });
   const mqttUrl = options.mqttUrl ?? broker!.url;
-  const controller = await startCloudController({ databaseUrl: postgres.url, mqttUrl }, { logger: false });
+  const controller = await startCloudController(
+    { databaseUrl: postgres.url, mqttUrl, home, agentEntry: join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js'), reconcileIntervalMs: 1000, memberStartTimeoutMs: 60_000 },
+    { logger: false },
+  );
   const manager = await startStratosManager(
     { databaseUrl: postgres.url, mqttUrl, home, host: '127.0.0.1', port: 0, rpcTimeoutMs: 30_000, bodyLimitBytes: 1 << 20, tokenTtlHours: 1 },
     { logger: false },

@@ -6,6 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cartridgeSchema, isSecretName, redact, validateCartridge } from '@stratos/contracts';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { runCli } from '../support/cli';
 import { sharedFolder } from '../support/shared';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -88,11 +91,7 @@ function secretValues(value: unknown, out: string[] = []): string[] {
   });
 
   it('creates everything valid in Stratos\'s order and refuses the broken samples with a path', async () => {
-    const { runCli } = await import('../support/cli');
-    const { join: joinPath } = await import('node:path');
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const config = joinPath(await mkdtemp(joinPath(tmpdir(), 'stratos-import-')), 'cli.json');
+    const config = join(await mkdtemp(join(tmpdir(), 'stratos-import-')), 'cli.json');
     const result = await runCli(['import', samples!, '--iaas', 'mock', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: config }, timeoutMs: 60_000 });
     expect(result.code).toBe(1); // the broken samples are refused
     const report = JSON.parse(result.stdout) as { summary: Record<string, number>; items: { file: string; kind: string; id: string; outcome: string; detail: string }[] };

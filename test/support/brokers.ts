@@ -19,6 +19,8 @@ export interface TestBroker {
   kind: BrokerKind;
   /** With credentials where the broker wants them. */
   url: string;
+  /** Signs member passwords where the broker checks them (aedes). */
+  memberSecret?: string;
   stop(): Promise<void>;
 }
 
@@ -40,11 +42,12 @@ export function availableBrokers(): BrokerKind[] {
 export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   if (kind === 'aedes') {
     const credentials = { username: 'stratos', password: randomBytes(12).toString('hex') };
-    const broker = await startEmbeddedBroker({ port: 0, credentials });
+    const memberSecret = randomBytes(12).toString('hex');
+    const broker = await startEmbeddedBroker({ port: 0, credentials, memberSecret });
     const url = new URL(broker.url);
     url.username = credentials.username;
     url.password = credentials.password;
-    return { kind, url: url.toString(), stop: () => broker.stop() };
+    return { kind, url: url.toString(), memberSecret, stop: () => broker.stop() };
   }
   const binary = mosquittoBinary();
   if (!binary) throw new Error('mosquitto is not installed');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Topics, type TopologyEvent } from '@stratos/contracts';
 import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
+import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
 import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
 import { startBroker, type BrokerKind, type TestBroker } from './brokers';
 import { createTestDatabase } from './databases';
@@ -30,15 +31,24 @@ export interface TestPlatform {
   startController(): Promise<void>;
   stopController(): Promise<void>;
   /** Collects every topology event the broker carries from now on. */
-  watchEvents(): Promise<{ events: TopologyEvent[]; close(): Promise<void> }>;
+  watchEvents(): Promise<{ events: (TopologyEvent & { payload: any })[]; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeoutMs?: number }): Promise<TestPlatform> {
+export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeoutMs?: number; memberStartTimeoutMs?: number; controllerLogs?: boolean }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
   const home = await mkdtemp(join(tmpdir(), 'stratos-home-'));
-  let controller: RunningController | null = await startCloudController({ databaseUrl, mqttUrl: broker.url }, { logger: false });
+  const controllerConfig: ControllerConfig = {
+    databaseUrl,
+    mqttUrl: broker.url,
+    home,
+    agentEntry: join(process.cwd(), 'dist', 'apps', 'cartridge-agent', 'src', 'main.js'),
+    memberSecret: broker.memberSecret,
+    reconcileIntervalMs: 200,
+    memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
+  };
+  let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs ? undefined : false });
   const manager = await startStratosManager(
     {
       databaseUrl,
@@ -83,7 +93,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     },
     api,
     async startController() {
-      controller = await startCloudController({ databaseUrl, mqttUrl: broker.url }, { logger: false });
+      controller = await startCloudController(controllerConfig, { logger: options.controllerLogs ? undefined : false });
     },
     async stopController() {
       await controller?.close();
@@ -91,7 +101,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     },
     async watchEvents() {
       const client: MqttClient = await mqtt.connectAsync(broker.url, { clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
-      const events: TopologyEvent[] = [];
+      const events: (TopologyEvent & { payload: any })[] = [];
       client.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as TopologyEvent));
       await client.subscribeAsync(Topics.topology.all, { qos: 1 });
       return { events, close: () => client.endAsync(true) };

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client';
 import { registerCartridges } from './commands/cartridge.command';
+import { registerApplicationRuntime } from './commands/application-runtime.command';
 import { registerDefinitions } from './commands/definition.command';
 import { registerImport } from './commands/import.command';
 import { registerLogin } from './commands/login.command';
@@ -21,7 +22,7 @@ const program = new Command('stratos')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerTopology, registerImport]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerImport]) command(program, globals);
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();
   c.commands.forEach(exitOverride);

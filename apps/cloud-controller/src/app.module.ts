@@ -3,6 +3,7 @@ import { Database } from '@stratos/persistence';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ControllerSettings } from './controller-settings';
 import { DefinitionsModule } from './definitions/definitions.module';
+import { RuntimeModule } from './runtime/runtime.module';
 
 /** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
 @Global()
@@ -23,6 +24,6 @@ class CoreModule {
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database): DynamicModule {
-    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule, DefinitionsModule] };
+    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule, DefinitionsModule, RuntimeModule] };
   }
 }

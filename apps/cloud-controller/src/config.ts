@@ -1,13 +1,30 @@
-import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readUrl, type Env } from '@stratos/contracts';
+import { resolve } from 'node:path';
+import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readInteger, readString, readUrl, type Env } from '@stratos/contracts';
 
 export interface ControllerConfig {
   databaseUrl: string;
   mqttUrl: string;
+  /** Where the local driver keeps its member folders (STRATOS_HOME/members). */
+  home: string;
+  /** The cartridge agent's entry file, which the local driver runs in every member. */
+  agentEntry: string;
+  /** Signs member broker passwords; without it members get agentMqttUrl as it is. */
+  memberSecret?: string;
+  /** The broker URL members connect to; default: MQTT_URL without its credentials. */
+  agentMqttUrl?: string;
+  reconcileIntervalMs: number;
+  memberStartTimeoutMs: number;
 }
 
-export function controllerConfigFrom(env: Env): ControllerConfig {
+export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
   return {
     databaseUrl: readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: true })!,
     mqttUrl: readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: true })!,
+    home: resolve(readString(env, EnvVar.home, '.stratos')),
+    agentEntry: defaults.agentEntry,
+    memberSecret: env[EnvVar.memberSecret] || undefined,
+    agentMqttUrl: readUrl(env, EnvVar.agentMqttUrl, MQTT_PROTOCOLS, { required: false }),
+    reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, 1000, { min: 50, max: 60_000 }),
+    memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
   };
 }

@@ -4,6 +4,12 @@ import type { ControllerConfig } from './config';
 export class ControllerSettings implements ControllerConfig {
   databaseUrl: string;
   mqttUrl: string;
+  home: string;
+  agentEntry: string;
+  memberSecret?: string;
+  agentMqttUrl?: string;
+  reconcileIntervalMs: number;
+  memberStartTimeoutMs: number;
 
   constructor(config: ControllerConfig) {
     Object.assign(this, config);

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -58,9 +58,11 @@ runMain('stratos', async () => {
     } else {
       say(`PostgreSQL: ${safeUrl(databaseUrl)} (DATABASE_URL)`);
     }
+    let memberSecret = env[EnvVar.memberSecret];
     if (!mqttUrl) {
       const credentials = { username: 'stratos', password: randomBytes(18).toString('base64url') };
-      const broker = await startEmbeddedBroker({ port: mqttPort, credentials });
+      memberSecret ??= await readOrCreateSecret(join(home, 'member-secret'));
+      const broker = await startEmbeddedBroker({ port: mqttPort, credentials, memberSecret });
       stops.push(() => broker.stop());
       const url = new URL(broker.url);
       url.username = credentials.username;
@@ -71,7 +73,8 @@ runMain('stratos', async () => {
       say(`MQTT broker: ${safeUrl(mqttUrl)} (MQTT_URL)`);
     }
 
-    const childEnv = { ...env, [EnvVar.home]: home, [EnvVar.databaseUrl]: databaseUrl, [EnvVar.mqttUrl]: mqttUrl, [EnvVar.apiPort]: String(apiPort), [EnvVar.apiHost]: apiHost };
+    const childEnv: NodeJS.ProcessEnv = { ...env, [EnvVar.home]: home, [EnvVar.databaseUrl]: databaseUrl, [EnvVar.mqttUrl]: mqttUrl, [EnvVar.apiPort]: String(apiPort), [EnvVar.apiHost]: apiHost };
+    if (memberSecret) childEnv[EnvVar.memberSecret] = memberSecret;
     const children: Child[] = [
       { name: 'controller', script: join(__dirname, '../../cloud-controller/src/main.js'), restarts: 0 },
       { name: 'manager', script: join(__dirname, '../../stratos-manager/src/main.js'), restarts: 0 },
@@ -118,6 +121,17 @@ runMain('stratos', async () => {
     throw error;
   }
 });
+
+/** Kept across starts: members that outlive a restart still log in to the broker with it. */
+async function readOrCreateSecret(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(24).toString('base64url');
+    await writeFile(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
 
 function stopChild(child: Child): Promise<void> {
   const proc = child.process;

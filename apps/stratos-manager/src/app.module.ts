@@ -6,6 +6,7 @@ import { CartridgesModule } from './cartridges/cartridges.module';
 import { ManagerSettings } from './config';
 import { ControllerClientModule } from './controller-client/controller-client.module';
 import { DefinitionsModule } from './definitions/definitions.module';
+import { DeploymentsModule } from './deployments/deployments.module';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
 import { SchemasController } from './schemas/schemas.controller';
@@ -32,7 +33,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [CoreModule.with(settings, database), AuthModule, ControllerClientModule, CartridgesModule, DefinitionsModule, TopologyModule],
+      imports: [CoreModule.with(settings, database), AuthModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -12,6 +12,13 @@ export const EnvVar = {
   rpcTimeoutMs: 'STRATOS_RPC_TIMEOUT_MS',
   bodyLimitBytes: 'STRATOS_BODY_LIMIT_BYTES',
   tokenTtlHours: 'STRATOS_TOKEN_TTL_HOURS',
+  /** Signs each member's broker password (the embedded broker checks them). */
+  memberSecret: 'STRATOS_MEMBER_SECRET',
+  /** The broker URL agents are given, with agent credentials; default MQTT_URL's address. */
+  agentMqttUrl: 'STRATOS_AGENT_MQTT_URL',
+  reconcileIntervalMs: 'STRATOS_RECONCILE_INTERVAL_MS',
+  /** Seconds a member may take from launch to Active before it is counted lost. */
+  memberStartTimeoutS: 'STRATOS_MEMBER_START_TIMEOUT_S',
 } as const;
 
 export const DEFAULT_API_PORT = 9443;

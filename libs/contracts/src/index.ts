@@ -11,3 +11,4 @@ export * from './config';
 export * from './json-errors';
 export * from './definitions';
 export * from './schemas';
+export * from './runtime';

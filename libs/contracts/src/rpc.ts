@@ -81,3 +81,20 @@ export interface DefinitionListResult {
   items: DefinitionView[];
   total: number;
 }
+
+export interface DeployRequest {
+  actor: RequestActor;
+  applicationId: string;
+  policyId: string;
+}
+export interface UndeployRequest {
+  actor: RequestActor;
+  applicationId: string;
+  force?: boolean;
+}
+/** 202: the deployment goes on; watch the operation or the topology. */
+export interface OperationAccepted {
+  operationId: string;
+  applicationId: string;
+  status: string;
+}

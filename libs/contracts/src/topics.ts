@@ -19,6 +19,13 @@ export const Topics = {
     get: 'stratos/cc/definitions/get',
     list: 'stratos/cc/definitions/list',
   },
+  applications: {
+    deploy: 'stratos/cc/applications/deploy',
+    undeploy: 'stratos/cc/applications/undeploy',
+    runtime: 'stratos/cc/applications/runtime',
+    operation: 'stratos/cc/operations/get',
+    topology: 'stratos/cc/topology/get',
+  },
   /** Retained 'online' while a cloud controller is connected; its Last Will sets 'offline'. */
   controllerPresence: 'stratos/cc/presence',
   topology: {
@@ -33,4 +40,5 @@ export function topologyTopic(eventType: string): string {
 
 export type RequestTopic =
   | (typeof Topics.cartridges)[keyof typeof Topics.cartridges]
-  | (typeof Topics.definitions)[keyof typeof Topics.definitions];
+  | (typeof Topics.definitions)[keyof typeof Topics.definitions]
+  | (typeof Topics.applications)[keyof typeof Topics.applications];

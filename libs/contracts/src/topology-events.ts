@@ -1,9 +1,17 @@
 import type { CartridgeView } from './cartridge';
+import type { ApplicationStatus, ClusterStatus, MemberStatus } from './runtime/lifecycle';
+import type { ClusterView, MemberView } from './runtime/runtime-views';
 
 export const TopologyEventType = {
   ServiceCreated: 'ServiceCreated',
   ServiceUpdated: 'ServiceUpdated',
   ServiceRemoved: 'ServiceRemoved',
+  ApplicationStatusChanged: 'ApplicationStatusChanged',
+  ClusterCreated: 'ClusterCreated',
+  ClusterStatusChanged: 'ClusterStatusChanged',
+  ClusterRemoved: 'ClusterRemoved',
+  MemberCreated: 'MemberCreated',
+  MemberStatusChanged: 'MemberStatusChanged',
 } as const;
 export type TopologyEventType = (typeof TopologyEventType)[keyof typeof TopologyEventType];
 
@@ -15,10 +23,41 @@ export interface ServiceRemovedPayload {
   serviceName: string;
 }
 
+export interface ApplicationStatusPayload {
+  applicationId: string;
+  from: ApplicationStatus | null;
+  to: ApplicationStatus;
+  operationId?: string;
+  message?: string;
+}
+export interface ClusterPayload {
+  applicationId: string;
+  cluster: Omit<ClusterView, 'members'>;
+}
+export interface ClusterStatusPayload {
+  applicationId: string;
+  clusterId: string;
+  from: ClusterStatus;
+  to: ClusterStatus;
+}
+export interface MemberPayload {
+  applicationId: string;
+  clusterId: string;
+  member: MemberView;
+  from?: MemberStatus;
+  reason?: string;
+}
+
 interface PayloadOf {
   ServiceCreated: ServicePayload;
   ServiceUpdated: ServicePayload;
   ServiceRemoved: ServiceRemovedPayload;
+  ApplicationStatusChanged: ApplicationStatusPayload;
+  ClusterCreated: ClusterPayload;
+  ClusterStatusChanged: ClusterStatusPayload;
+  ClusterRemoved: ClusterPayload;
+  MemberCreated: MemberPayload;
+  MemberStatusChanged: MemberPayload;
 }
 
 /**

@@ -2,17 +2,20 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ApiTokenEntity } from './entities/api-token.entity';
 import { CartridgeEntity } from './entities/cartridge.entity';
 import { DefinitionEntity } from './entities/definition.entity';
+import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';
 import { TopologyEventEntity } from './entities/topology-event.entity';
 import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { Definitions1764100000000 } from './migrations/1764100000000-definitions';
+import { Runtime1764200000000 } from './migrations/1764200000000-runtime';
 import { CartridgeRepository } from './repositories/cartridge.repository';
 import { DefinitionRepository } from './repositories/definition.repository';
+import { RuntimeRepository } from './repositories/runtime.repository';
 import { TopologyEventRepository } from './repositories/topology-event.repository';
 import { UserRepository } from './repositories/user.repository';
 
-const ENTITIES = [CartridgeEntity, DefinitionEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000];
+const ENTITIES = [CartridgeEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 
@@ -20,12 +23,14 @@ const MIGRATION_LOCK = 0x5747a701;
 export class Repositories {
   readonly cartridges: CartridgeRepository;
   readonly definitions: DefinitionRepository;
+  readonly runtime: RuntimeRepository;
   readonly topology: TopologyEventRepository;
   readonly users: UserRepository;
 
   constructor(manager: EntityManager) {
     this.cartridges = new CartridgeRepository(manager);
     this.definitions = new DefinitionRepository(manager);
+    this.runtime = new RuntimeRepository(manager);
     this.topology = new TopologyEventRepository(manager);
     this.users = new UserRepository(manager);
   }

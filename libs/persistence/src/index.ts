@@ -3,3 +3,4 @@ export type { CartridgeEntity } from './entities/cartridge.entity';
 export type { UserRole } from './entities/user.entity';
 export type { StoredUser } from './repositories/user.repository';
 export type { DefinitionEntity } from './entities/definition.entity';
+export type { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';

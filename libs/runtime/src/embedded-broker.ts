@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
+import { AgentTopics, memberBrokerPassword } from '@stratos/contracts';
 import { describeListenError } from './ports';
 
 export interface BrokerCredentials {
@@ -24,9 +25,13 @@ export interface EmbeddedBrokerOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
-  /** When set, every client must present them. */
+  /** When set, every client must present them (or be a member, below). */
   credentials?: BrokerCredentials;
+  /** When set, member agents log in as `member:<id>` with memberBrokerPassword(secret, id), and may publish on their own topics only. */
+  memberSecret?: string;
 }
+
+const MEMBER_USER = /^member:(.+)$/;
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -37,12 +42,30 @@ function same(a: string, b: string): boolean {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBrokerHandle> {
   const broker = await Aedes.createBroker();
   const credentials = options.credentials;
+  const members = new WeakMap<object, string>();
   if (credentials) {
-    broker.authenticate = (_client, username, password, done) => {
-      const ok = username === credentials.username && password !== undefined && same(password.toString(), credentials.password);
-      if (ok) return done(null, true);
+    broker.authenticate = (client, username, password, done) => {
+      const given = password?.toString() ?? '';
+      const member = MEMBER_USER.exec(username ?? '')?.[1];
+      if (member && options.memberSecret && same(given, memberBrokerPassword(options.memberSecret, member))) {
+        members.set(client, member);
+        return done(null, true);
+      }
+      if (!member && username === credentials.username && same(given, credentials.password)) return done(null, true);
       const error = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
       return done(error as never, false);
+    };
+    // A member speaks for itself only: its own events and health topics (its Last Will included).
+    broker.authorizePublish = (client, packet, done) => {
+      const member = client ? members.get(client) : undefined;
+      if (member === undefined) return done(null);
+      const topic = packet.topic;
+      return done(topic === AgentTopics.events(member) || topic === AgentTopics.health(member) ? null : new Error(`member ${member} may not publish on ${topic}`));
+    };
+    broker.authorizeSubscribe = (client, subscription, done) => {
+      const member = client ? members.get(client) : undefined;
+      if (member === undefined || subscription.topic.startsWith('stratos/topology/')) return done(null, subscription);
+      return done(new Error(`member ${member} may not subscribe to ${subscription.topic}`), null);
     };
   }
   const host = options.host ?? '127.0.0.1';

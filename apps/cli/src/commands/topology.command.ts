@@ -5,13 +5,37 @@ import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../cont
 import { err, out } from '../output';
 
 function describe(event: TopologyEvent): string {
-  const payload = event.payload as { serviceName?: string; cartridge?: { category?: string; status?: { generation?: number } } };
-  const detail = payload.cartridge ? `category=${payload.cartridge.category} generation=${payload.cartridge.status?.generation}` : '';
-  return [String(event.revision).padStart(6), event.timestamp, event.type.padEnd(16), payload.serviceName ?? '', detail].join('  ').trimEnd();
+  const p = event.payload as {
+    serviceName?: string;
+    cartridge?: { category?: string; status?: { generation?: number } };
+    applicationId?: string;
+    clusterId?: string;
+    cluster?: { clusterId: string };
+    member?: { memberId: string; status: string; networkPartitionId: string; partitionId: string };
+    from?: string | null;
+    to?: string;
+    reason?: string;
+  };
+  let subject = p.serviceName ?? '';
+  let detail = p.cartridge ? `category=${p.cartridge.category} generation=${p.cartridge.status?.generation}` : '';
+  if (p.member) {
+    subject = p.member.memberId;
+    detail = `${p.from ? `${p.from} → ` : ''}${p.member.status}  cluster=${p.clusterId} partition=${p.member.networkPartitionId}/${p.member.partitionId}${p.reason ? `  (${p.reason})` : ''}`;
+  } else if (p.cluster) {
+    subject = p.cluster.clusterId;
+    detail = `application=${p.applicationId}`;
+  } else if (p.clusterId) {
+    subject = p.clusterId;
+    detail = `${p.from} → ${p.to}`;
+  } else if (p.applicationId) {
+    subject = p.applicationId;
+    detail = `${p.from ? `${p.from} → ` : ''}${p.to}`;
+  }
+  return [String(event.revision).padStart(6), event.timestamp, event.type.padEnd(24), subject, detail].join('  ').trimEnd();
 }
 
 /** Parses a server-sent-event stream: `onId` for each `id:` (the revision), `onEvent` for each `data:`. */
-async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revision: number) => void, onEvent: (event: TopologyEvent) => void): Promise<void> {
+export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revision: number) => void, onEvent: (event: TopologyEvent) => void): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {

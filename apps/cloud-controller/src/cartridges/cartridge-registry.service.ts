@@ -19,6 +19,7 @@ import {
 } from '@stratos/contracts';
 import { Database, type CartridgeEntity } from '@stratos/persistence';
 import { describeReferrers } from '../definitions/definition-registry.service';
+import { DriverRegistry } from '../iaas/driver-registry.service';
 import { checkProviders } from '../iaas/provider-table';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
@@ -40,11 +41,12 @@ export class CartridgeRegistry {
   constructor(
     private readonly database: Database,
     private readonly publisher: TopologyPublisher,
+    private readonly drivers: DriverRegistry,
   ) {}
 
   async create(request: CartridgeWriteRequest): Promise<CartridgeWriteResult> {
     const { definition, warnings } = this.validate(request);
-    const providers = await checkProviders(definition.iaasProvider);
+    const providers = await checkProviders(definition.iaasProvider, this.drivers);
     const now = new Date();
     const row: CartridgeEntity = {
       type: definition.type,
@@ -76,7 +78,7 @@ export class CartridgeRegistry {
         { path: '/type', message: `must be "${request.type}", the type in the path (a cartridge cannot be renamed)` },
       ]);
     }
-    const providers = await checkProviders(sent.iaasProvider);
+    const providers = await checkProviders(sent.iaasProvider, this.drivers);
     const { view, event } = await this.database.transaction(async (tx) => {
       const current = await tx.cartridges.findForUpdate(request.type);
       if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);

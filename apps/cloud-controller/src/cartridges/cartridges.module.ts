@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { IaasModule } from '../iaas/iaas.module';
 import { TopologyModule } from '../topology/topology.module';
 import { CartridgeRegistry } from './cartridge-registry.service';
 import { CartridgesHandler } from './cartridges.handler';
 
 @Module({
-  imports: [TopologyModule],
+  imports: [TopologyModule, IaasModule],
   controllers: [CartridgesHandler],
   providers: [CartridgeRegistry],
 })

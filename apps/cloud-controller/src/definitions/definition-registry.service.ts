@@ -74,6 +74,7 @@ export class DefinitionRegistry {
       await tx.definitions.lockReferences();
       const current = await tx.definitions.find(kind.name, id);
       if (!current) throw DomainError.notFound(`${kind.label} "${id}" does not exist`);
+      if (kind.name === 'application' && (await tx.runtime.findDeployment(id))) throw DomainError.conflict(`application "${id}" is deployed; undeploy it before changing it`);
       const definition = restoreRedacted(sent, current.definition);
       const references = await this.checkReferences(tx, kind, definition);
       const entity: DefinitionEntity = { ...current, definition, references, generation: current.generation + 1, updatedAt: new Date() };
@@ -87,6 +88,13 @@ export class DefinitionRegistry {
     const kind = kindOf(request.kind);
     await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();
+      if (kind.name === 'application' && (await tx.runtime.findDeployment(request.id))) {
+        throw DomainError.conflict(`application "${request.id}" is deployed; undeploy it first`);
+      }
+      if (kind.name === 'applicationPolicy') {
+        const users = (await tx.runtime.deployments()).filter((d) => d.policyId === request.id).map((d) => `"${d.applicationId}"`);
+        if (users.length) throw DomainError.conflict(`application policy "${request.id}" is in use by the deployment of ${users.join(', ')}; undeploy first`);
+      }
       const referrers = await tx.definitions.referrers(kind.name, request.id);
       if (referrers.length > 0) {
         throw DomainError.conflict(`${kind.label} "${request.id}" is still used by ${describeReferrers(referrers)}; remove or change those first`);

@@ -1,4 +1,5 @@
 import type { IaasProvider, ProviderCheck } from '@stratos/contracts';
+import type { DriverRegistry } from './driver-registry.service';
 
 /**
  * The platform's provider table: a cartridge's `iaasProvider[].type` → the driver that runs
@@ -12,21 +13,19 @@ export const PROVIDER_DRIVERS: Readonly<Record<string, string>> = {
   swarm: 'swarm',
 };
 
-/** Drivers installed in this controller; each can verify that an image exists. None yet. */
-export interface ImageVerifier {
-  imageExists(imageId: string): Promise<boolean>;
+export function driverNameFor(providerType: string): string | null {
+  return PROVIDER_DRIVERS[providerType] ?? null;
 }
-const INSTALLED_DRIVERS: Readonly<Record<string, ImageVerifier>> = {};
 
-export async function checkProviders(providers: IaasProvider[]): Promise<ProviderCheck[]> {
+export async function checkProviders(providers: IaasProvider[], drivers: DriverRegistry): Promise<ProviderCheck[]> {
   return Promise.all(
     providers.map(async ({ type, imageId }): Promise<ProviderCheck> => {
-      const driver = PROVIDER_DRIVERS[type] ?? null;
+      const driver = driverNameFor(type);
       if (!driver) return { type, driver, imageVerified: false, note: `no driver for IaaS type "${type}": stored, but deploying to it will be refused` };
-      const verifier = INSTALLED_DRIVERS[driver];
-      if (!verifier) return { type, driver, imageVerified: false, note: `the ${driver} driver is not installed in this controller yet: image "${imageId}" unverified` };
-      const exists = await verifier.imageExists(imageId);
-      return { type, driver, imageVerified: exists, note: exists ? 'image found' : `image "${imageId}" not found by the ${driver} driver` };
+      const installed = drivers.get(driver);
+      if (!installed) return { type, driver, imageVerified: false, note: `the ${driver} driver is not installed in this controller yet: image "${imageId}" unverified` };
+      const exists = await installed.imageExists(imageId);
+      return { type, driver, imageVerified: exists, note: exists ? (driver === 'local' ? 'the local driver runs the cartridge agent itself' : 'image found') : `image "${imageId}" not found by the ${driver} driver` };
     }),
   );
 }

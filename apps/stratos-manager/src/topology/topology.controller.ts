@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, type TopologyEvent } from '@stratos/contracts';
+import { DomainError, Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
+import { ControllerClient } from '../controller-client/controller-client.service';
 import { Database } from '@stratos/persistence';
 import type { Request, Response } from 'express';
 import { TopologyFeed } from './topology-feed.service';
@@ -14,13 +15,23 @@ export class TopologyController {
   constructor(
     private readonly database: Database,
     private readonly feed: TopologyFeed,
+    private readonly controller: ControllerClient,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The topology now: services (cartridges) and the latest revision' })
+  @ApiOperation({ summary: 'The topology now: services (cartridges), deployed applications with clusters and members, and the revision to watch from' })
   async snapshot() {
-    const [revision, { items }] = await Promise.all([this.database.topology.latestRevision(), this.database.cartridges.list({ limit: 10_000, offset: 0 })]);
-    return { revision, services: items.map((c) => ({ serviceName: c.type, category: c.category, multiTenant: c.definition.multiTenant ?? false, clusters: [] })) };
+    const revision = await this.database.topology.latestRevision();
+    const [{ items }, applications] = await Promise.all([
+      this.database.cartridges.list({ limit: 10_000, offset: 0 }),
+      this.controller.request<ApplicationRuntime[]>(Topics.applications.topology, {}),
+    ]);
+    const clusters = applications.flatMap((a) => a.clusters);
+    return {
+      revision,
+      services: items.map((c) => ({ serviceName: c.type, category: c.category, multiTenant: c.definition.multiTenant ?? false, clusters: clusters.filter((k) => k.serviceName === c.type).map((k) => k.clusterId) })),
+      applications,
+    };
   }
 
   /**

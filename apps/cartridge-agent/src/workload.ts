@@ -1,0 +1,79 @@
+/**
+ * What the member runs: the cartridge's START_COMMAND, or, for images that bring no
+ * software (Stratos's mock samples), a built-in service that answers on every declared port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { connect, createServer as createTcpServer } from 'node:net';
+import type { PortBinding } from '@stratos/contracts';
+import type { LaunchPayload } from './launch-payload';
+
+export interface Workload {
+  /** Resolves if the workload ends by itself (a failure: members do not end on their own). */
+  exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function startWorkload(payload: LaunchPayload): Workload {
+  return payload.startCommand ? runCommand(payload) : serveDeclaredPorts(payload);
+}
+
+function runCommand(payload: LaunchPayload): Workload {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(payload.ports[0]?.hostPort ?? '') };
+  for (const p of payload.ports) env[`PORT_${p.port}`] = String(p.hostPort);
+  delete env.MB_PASSWORD; // the workload has no business with the agent's broker credential
+  const child: ChildProcess = spawn('/bin/sh', ['-c', payload.startCommand!], { stdio: 'inherit', env });
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`the start command exited (${signal ?? `code ${code}`})`)));
+  return {
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function serveDeclaredPorts(payload: LaunchPayload): Workload {
+  const servers: Server[] = [];
+  const body = (port: PortBinding) => JSON.stringify({ memberId: payload.memberId, clusterId: payload.clusterId, serviceName: payload.serviceName, port: port.port });
+  for (const port of payload.ports) {
+    if (port.protocol === 'http' || port.protocol === 'https') {
+      const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`${body(port)}\n`));
+      servers.push(server.listen(port.hostPort, '0.0.0.0'));
+    } else {
+      const server = createTcpServer((socket) => {
+        socket.on('error', () => undefined); // a probe that hangs up at once is no failure
+        socket.end(`${body(port)}\n`);
+      });
+      servers.push(server.listen(port.hostPort, '0.0.0.0') as unknown as Server);
+    }
+  }
+  return {
+    exited: new Promise(() => undefined),
+    stop: async () => {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
+    },
+  };
+}
+
+/** Waits until every port accepts a connection; rejects naming the ports that never did. */
+export async function waitForPorts(ports: PortBinding[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(ports);
+  while (pending.size > 0) {
+    for (const port of [...pending]) if (await accepts(port.hostPort)) pending.delete(port);
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) throw new Error(`port(s) ${[...pending].map((p) => `${p.port} (host ${p.hostPort})`).join(', ')} did not accept connections within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}

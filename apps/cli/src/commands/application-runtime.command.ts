@@ -1,0 +1,149 @@
+/**
+ * `stratos application deploy|undeploy|runtime` (alias `app`), with a live view of the
+ * members coming up or going down, and Stratos's deploy-application / undeploy-application.
+ */
+import type { Command } from 'commander';
+import type { ApplicationRuntime, ClusterView, OperationAccepted, TopologyEvent } from '@stratos/contracts';
+import type { ApiClient } from '../api-client';
+import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
+import { err, out, printData } from '../output';
+import { readEvents } from './topology.command';
+
+interface WaitOptions {
+  wait?: boolean;
+  timeout: string;
+}
+
+function ports(cluster: ClusterView['members'][number]): string {
+  return cluster.ports.map((p) => (p.hostPort === p.port ? `${p.port}` : `${p.port}→${p.hostPort}`)).join(' ');
+}
+
+/** application → groups → clusters → members, as a tree. */
+export function printRuntimeTree(runtime: ApplicationRuntime): void {
+  out(`${runtime.applicationId}  ${runtime.status}  (policy ${runtime.policyId}, deployed ${runtime.deployedAt})`);
+  const walk = (path: string[], indent: string) => {
+    const here = runtime.clusters.filter((c) => c.groupPath.length === path.length && path.every((g, i) => c.groupPath[i] === g));
+    const groups = [...new Set(runtime.clusters.filter((c) => c.groupPath.length > path.length && path.every((g, i) => c.groupPath[i] === g)).map((c) => c.groupPath[path.length]))];
+    const items: (() => void)[] = [];
+    for (const group of groups) {
+      items.push(() => undefined);
+      const index = items.length - 1;
+      items[index] = () => {
+        const last = index === items.length - 1;
+        out(`${indent}${last ? '└─' : '├─'} group ${group}`);
+        walk([...path, group], `${indent}${last ? '   ' : '│  '}`);
+      };
+    }
+    for (const cluster of here) {
+      const index = items.length;
+      items.push(() => {
+        const last = index === items.length - 1;
+        const active = cluster.members.filter((m) => m.status === 'Active').length;
+        out(`${indent}${last ? '└─' : '├─'} cluster ${cluster.alias} (${cluster.serviceName})  ${cluster.status}  ${active} active, min ${cluster.minMembers} max ${cluster.maxMembers}${cluster.startsAfter.length ? `  after ${cluster.startsAfter.join(', ')}` : ''}`);
+        cluster.members.forEach((m, i) => {
+          const lastMember = i === cluster.members.length - 1;
+          out(`${indent}${last ? '   ' : '│  '}${lastMember ? '└─' : '├─'} ${m.memberId}  ${m.status}  ${m.networkPartitionId}/${m.partitionId}  ${m.driver}:${m.instanceId ?? '-'}  ${m.host ?? ''}  ${ports(m)}`.trimEnd());
+        });
+      });
+    }
+    items.forEach((print) => print());
+  };
+  walk([], '');
+}
+
+/** Prints this application's events as they come until `done` says so; resolves with its verdict. */
+async function follow(client: ApiClient, applicationId: string, since: number, timeoutMs: number, done: (event: TopologyEvent) => string | null): Promise<string> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const started = Date.now();
+  let verdict: string | null = null;
+  try {
+    const stream = await client.stream(`/topology/events?since=${since}`, abort.signal);
+    await readEvents(
+      stream,
+      () => undefined,
+      (event) => {
+        const payload = event.payload as { applicationId?: string; member?: { memberId: string; status: string; networkPartitionId: string; partitionId: string }; from?: string; to?: string; reason?: string; clusterId?: string; cluster?: { alias: string }; message?: string };
+        if (payload.applicationId !== applicationId) return;
+        const t = `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
+        if (payload.member) out(`${t}  member ${payload.member.memberId.padEnd(24)} ${payload.from ? `${payload.from} → ` : ''}${payload.member.status}${payload.reason && !/^Instance/.test(payload.reason) ? `  (${payload.reason})` : ''}`);
+        else if (event.type === 'ClusterStatusChanged') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${payload.from} → ${payload.to}`);
+        else if (event.type === 'ApplicationStatusChanged') out(`${t}  application ${applicationId}  ${payload.from ?? ''}${payload.from ? ' → ' : ''}${payload.to}`);
+        verdict = done(event);
+        if (verdict) abort.abort();
+      },
+    );
+  } catch (error) {
+    if (!verdict && !abort.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!verdict) throw new Error(`gave up waiting after ${timeoutMs / 1000} s; \`stratos application runtime ${applicationId}\` shows where it stands`);
+  return verdict;
+}
+
+async function currentRevision(client: ApiClient): Promise<number> {
+  return (await client.request<{ revision: number }>('GET', '/topology')).body.revision;
+}
+
+export function registerApplicationRuntime(program: Command, globals: () => GlobalOptions): void {
+  const application = program.commands.find((c) => c.name() === 'application')!;
+  application.alias('app');
+
+  const deploy = async (id: string, policy: string | undefined, options: WaitOptions & { output?: string; json?: boolean }) => {
+    if (!policy) throw new UsageError('--policy <application-policy> is required');
+    const client = apiClient(globals());
+    const since = options.wait ? await currentRevision(client) : 0;
+    const { body } = await client.request<OperationAccepted>('POST', `/applications/${encodeURIComponent(id)}/deploy/${encodeURIComponent(policy)}`);
+    if (!options.wait) return printData(outputFormat(options), body, () => out(`deploying ${id} (operation ${body.operationId}); watch it with: stratos topology watch`));
+    const started = Date.now();
+    err(`deploying ${id} with ${policy} (operation ${body.operationId})`);
+    await follow(client, id, since, Number(options.timeout) * 1000, (event) => {
+      const payload = event.payload as { applicationId: string; to?: string };
+      return event.type === 'ApplicationStatusChanged' && payload.to === 'Active' ? 'active' : null;
+    });
+    out(`deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+  const undeploy = async (id: string, options: WaitOptions & { force?: boolean; output?: string; json?: boolean }) => {
+    const client = apiClient(globals());
+    const since = options.wait ? await currentRevision(client) : 0;
+    const { body } = await client.request<OperationAccepted>('POST', `/applications/${encodeURIComponent(id)}/undeploy${options.force ? '?force=true' : ''}`);
+    if (!options.wait) return printData(outputFormat(options), body, () => out(`undeploying ${id} (operation ${body.operationId})`));
+    const started = Date.now();
+    await follow(client, id, since, Number(options.timeout) * 1000, (event) => ((event.payload as { to?: string }).to === 'Terminated' && event.type === 'ApplicationStatusChanged' ? 'gone' : null));
+    out(`undeployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+  const runtime = async (id: string, options: { output?: string; json?: boolean }) => {
+    const format = outputFormat(options);
+    const { body } = await apiClient(globals()).request<ApplicationRuntime>('GET', `/applications/${encodeURIComponent(id)}/runtime`);
+    printData(format, body, () => printRuntimeTree(body));
+  };
+  const withOutput = (c: Command) => c.option('-o, --output <format>', 'table | json | yaml', 'table').option('--json', 'same as -o json');
+
+  withOutput(
+    application
+      .command('deploy')
+      .description('Deploy an application; --wait shows each member come up')
+      .argument('<id>')
+      .option('-p, --policy <application-policy>', 'the application policy')
+      .option('-w, --wait', 'follow until the application is Active')
+      .option('--timeout <seconds>', 'with --wait: give up after', '300'),
+  ).action((id: string, o) => deploy(id, o.policy, o));
+  withOutput(
+    application
+      .command('undeploy')
+      .description('Undeploy: members shut down gracefully, then clusters go')
+      .argument('<id>')
+      .option('--force', 'do not wait for members to shut down gracefully')
+      .option('-w, --wait', 'follow until nothing is left')
+      .option('--timeout <seconds>', 'with --wait: give up after', '300'),
+  ).action((id: string, o) => undeploy(id, o));
+  withOutput(application.command('runtime').description('The running application: groups, clusters, members, states, addresses, ports').argument('<id>')).action((id: string, o) => runtime(id, o));
+
+  // Stratos 4.1's names.
+  withOutput(program.command('deploy-application').description('Stratos alias of application deploy').argument('<id>').argument('<policy>').option('-w, --wait').option('--timeout <seconds>', '', '300')).action(
+    (id: string, policy: string, o) => deploy(id, policy, o),
+  );
+  withOutput(program.command('undeploy-application').description('Stratos alias of application undeploy').argument('<id>').option('--force').option('-w, --wait').option('--timeout <seconds>', '', '300')).action((id: string, o) => undeploy(id, o));
+  withOutput(program.command('describe-application-runtime').description('Stratos alias of application runtime').argument('<id>')).action((id: string, o) => runtime(id, o));
+}

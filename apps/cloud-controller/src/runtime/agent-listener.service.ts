@@ -1,0 +1,98 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import mqtt, { type MqttClient } from 'mqtt';
+import { AgentEventType, AgentTopics, MemberStatus, safeUrl, type AgentEvent, type HealthReport } from '@stratos/contracts';
+import { Database } from '@stratos/persistence';
+import { ControllerSettings } from '../controller-settings';
+import { MemberLifecycle } from './member-lifecycle.service';
+import { Reconciler } from './reconciler.service';
+
+const TRANSITION_OF: Record<AgentEvent['type'], MemberStatus> = {
+  [AgentEventType.InstanceStarted]: MemberStatus.Starting,
+  [AgentEventType.InstanceActivated]: MemberStatus.Active,
+  [AgentEventType.InstanceActivationFailed]: MemberStatus.Lost,
+  [AgentEventType.InstanceMaintenance]: MemberStatus.InMaintenance,
+  [AgentEventType.InstanceReadyToShutdown]: MemberStatus.ReadyToShutDown,
+  [AgentEventType.AgentDisconnected]: MemberStatus.Lost,
+};
+const SEEN_LIMIT = 10_000;
+
+/**
+ * Agent events (QoS 1) become member transitions: facts recorded, then a reconcile pass.
+ * An event for a member that does not exist, or whose ids do not match the topic it came on,
+ * is logged and ignored; a duplicate delivery is ignored by its event id.
+ */
+@Injectable()
+export class AgentListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AgentListener.name);
+  private client: MqttClient;
+  private readonly seen = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly database: Database,
+    private readonly lifecycle: MemberLifecycle,
+    private readonly reconciler: Reconciler,
+    private readonly settings: ControllerSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.client = mqtt.connect(this.settings.mqttUrl, {
+      clientId: `stratos-cc-agents-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      clean: true,
+    });
+    this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth], { qos: 1 }));
+    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+    // One at a time, in arrival order: a member's events apply in the order it sent them.
+    this.client.on('message', (topic, payload) => {
+      this.queue = this.queue.then(() => this.handle(topic, payload)).catch((error: Error) => this.logger.error(`agent event on ${topic}: ${error.message}`));
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client?.endAsync(true);
+    await this.queue;
+  }
+
+  private async handle(topic: string, payload: Buffer): Promise<void> {
+    const memberId = AgentTopics.memberOf(topic);
+    if (!memberId) return;
+    let message: Partial<AgentEvent & HealthReport>;
+    try {
+      message = JSON.parse(payload.toString()) as Partial<AgentEvent & HealthReport>;
+    } catch {
+      this.logger.warn(`ignored a message on ${topic} that is not JSON`);
+      return;
+    }
+    if (message.memberId !== memberId) {
+      this.logger.warn(`ignored a message on ${topic} that names member ${String(message.memberId)}: forged or misrouted`);
+      return;
+    }
+    const member = await this.database.runtime.findMember(memberId);
+    if (topic.endsWith('/health')) {
+      if (member && typeof message.loadAverage === 'number') await this.lifecycle.recordHealth(memberId, message as HealthReport);
+      return;
+    }
+    const event = message as AgentEvent;
+    if (!member) {
+      this.logger.log(`ignored ${String(event.type)} for member ${memberId}: no such member (terminated, or forged)`);
+      return;
+    }
+    if (event.clusterId !== member.clusterId) {
+      this.logger.warn(`ignored ${String(event.type)} for member ${memberId}: it names cluster ${String(event.clusterId)}, the member is in ${member.clusterId}`);
+      return;
+    }
+    if (!event.eventId || this.seen.has(event.eventId)) return;
+    this.seen.add(event.eventId);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
+    const to = TRANSITION_OF[event.type];
+    if (!to) {
+      this.logger.warn(`ignored an agent event of unknown type ${String(event.type)} from ${memberId}`);
+      return;
+    }
+    const reason = event.type === AgentEventType.AgentDisconnected ? 'its agent disconnected (Last Will)' : (event.message ?? event.type);
+    await this.lifecycle.transition(memberId, to, { reason });
+    this.reconciler.kick();
+  }
+}

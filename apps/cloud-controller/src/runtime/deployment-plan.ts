@@ -1,0 +1,209 @@
+/**
+ * From an application and what it references to the clusters a deployment creates: one per
+ * cartridge subscription, with its member counts, where its members may go (and through
+ * which driver), what it starts after, and what happens when it fails. Pure: no I/O, so it is
+ * checked in unit tests and run inside the deploy transaction.
+ */
+import {
+  applicationComponents,
+  type ApplicationDefinition,
+  type ApplicationPolicy,
+  type CartridgeDefinition,
+  type CartridgeGroup,
+  type CartridgeSubscription,
+  type DeploymentPolicy,
+  type FieldIssue,
+  type GroupSubscription,
+  type NetworkPartition,
+  type PartitionAlgorithm,
+  type TerminationBehaviour,
+} from '@stratos/contracts';
+import { driverNameFor } from '../iaas/provider-table';
+
+export interface Placement {
+  networkPartitionId: string;
+  partitionId: string;
+  partitionMax: number | null;
+  provider: string;
+  driver: string;
+  imageId: string;
+}
+
+/** What the reconciler needs to launch a cluster's members; stored with the cluster. */
+export interface ClusterSpec {
+  cartridgeType: string;
+  multiTenant: boolean;
+  ports: { name?: string; protocol: string; port: number }[];
+  /** payload_parameter.X properties (cartridge, then subscription), as X → value. */
+  payload: Record<string, string>;
+  placements: Placement[];
+  partitionAlgorithm: PartitionAlgorithm;
+  applicationAlgorithm: ApplicationPolicy['algorithm'];
+  volumes: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
+  /** When this cluster fails: what to take down, and among which clusters (its level). */
+  termination: { behaviour: TerminationBehaviour; scope: string };
+}
+
+export interface ClusterPlan {
+  clusterId: string;
+  alias: string;
+  serviceName: string;
+  groupPath: string[];
+  minMembers: number;
+  maxMembers: number;
+  deploymentPolicy: string;
+  startsAfter: string[];
+  spec: ClusterSpec;
+}
+
+export interface PlanInputs {
+  application: ApplicationDefinition;
+  policy: ApplicationPolicy;
+  cartridges: Map<string, CartridgeDefinition>;
+  deploymentPolicies: Map<string, DeploymentPolicy>;
+  networkPartitions: Map<string, NetworkPartition>;
+  groups: Map<string, CartridgeGroup>;
+  installedDrivers: string[];
+}
+
+const PAYLOAD_PREFIX = 'payload_parameter.';
+
+function payloadOf(properties: { name: string; value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((properties ?? []).filter((p) => p.name.startsWith(PAYLOAD_PREFIX)).map((p) => [p.name.slice(PAYLOAD_PREFIX.length), p.value ?? '']));
+}
+
+/** The deployment policy ids a component needs: its own, or the nearest enclosing group's. */
+export function deploymentPolicyIds(app: ApplicationDefinition): string[] {
+  const ids = new Set<string>();
+  for (const component of applicationComponents(app)) {
+    if (component.kind === 'cartridge') {
+      const own = (component.subscription as CartridgeSubscription).subscribableInfo.deploymentPolicy;
+      if (own) ids.add(own);
+    } else if ((component.subscription as GroupSubscription).deploymentPolicy) ids.add((component.subscription as GroupSubscription).deploymentPolicy!);
+  }
+  return [...ids];
+}
+
+export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; errors: FieldIssue[] } {
+  const { application: app, policy } = inputs;
+  const errors: FieldIssue[] = [];
+  const components = applicationComponents(app);
+
+  // Predecessors of each component, from the application's and its groups' startup orders.
+  const predecessors = new Map<string, Set<string>>();
+  const addOrders = (orders: { aliases: string[] }[] | undefined) => {
+    for (const order of orders ?? []) {
+      const refs = order.aliases.flatMap((a) => a.split(',').map((s) => s.trim()).filter(Boolean));
+      for (let i = 1; i < refs.length; i++) {
+        const set = predecessors.get(refs[i]) ?? new Set<string>();
+        set.add(refs[i - 1]);
+        predecessors.set(refs[i], set);
+      }
+    }
+  };
+  addOrders(app.components.dependencies?.startupOrders);
+  const termination = new Map<string, { behaviour: TerminationBehaviour; scope: string }>();
+  const walkGroups = (subs: GroupSubscription[] | undefined, definitions: CartridgeGroup[] | undefined) => {
+    for (const sub of subs ?? []) {
+      const definition = (definitions ?? []).find((d) => d.name === sub.name) ?? inputs.groups.get(sub.name);
+      addOrders(definition?.dependencies?.startupOrders);
+      termination.set(sub.alias, { behaviour: definition?.dependencies?.terminationBehaviour ?? 'terminate-none', scope: `group.${sub.alias}` });
+      walkGroups(sub.groups, definition?.groups);
+    }
+  };
+  walkGroups(app.components.groups, undefined);
+  const appTermination = { behaviour: app.components.dependencies?.terminationBehaviour ?? 'terminate-none', scope: 'application' } as const;
+
+  const clusters: ClusterPlan[] = [];
+  for (const component of components) {
+    if (component.kind !== 'cartridge') continue;
+    const subscription = component.subscription as CartridgeSubscription;
+    const ancestors: GroupSubscription[] = [];
+    for (let parent = component.parentGroup; parent; parent = components.find((c) => c.subscription === parent)?.parentGroup) ancestors.unshift(parent);
+    const groupPath = ancestors.map((g) => g.alias);
+    const startsAfter = new Set<string>();
+    for (const key of [`cartridge.${subscription.subscribableInfo.alias}`, ...groupPath.map((a) => `group.${a}`)]) for (const p of predecessors.get(key) ?? []) startsAfter.add(p);
+
+    const deploymentPolicyId = subscription.subscribableInfo.deploymentPolicy ?? [...ancestors].reverse().find((g) => g.deploymentPolicy)?.deploymentPolicy;
+    const at = component.at;
+    if (!deploymentPolicyId) {
+      errors.push({ path: `${at}/subscribableInfo/deploymentPolicy`, message: 'no deployment policy: set one here or on an enclosing group' });
+      continue;
+    }
+    const deploymentPolicy = inputs.deploymentPolicies.get(deploymentPolicyId)!;
+    const cartridge = inputs.cartridges.get(subscription.type)!;
+    const placements: Placement[] = [];
+    // The application policy says which network partitions the application uses; the
+    // deployment policy, which partitions in each. Those outside the application policy are unused.
+    const usable = deploymentPolicy.networkPartitions.filter((np) => policy.networkPartitions.includes(np.id));
+    if (usable.length === 0) {
+      errors.push({
+        path: `${at}/subscribableInfo/deploymentPolicy`,
+        message: `deployment policy "${deploymentPolicy.id}" (network partitions ${deploymentPolicy.networkPartitions.map((np) => np.id).join(', ')}) shares none with application policy "${policy.id}"`,
+        allowed: policy.networkPartitions,
+      });
+    }
+    for (const np of usable) {
+      const partition = inputs.networkPartitions.get(np.id)!;
+      const provider = partition.provider;
+      const iaas = cartridge.iaasProvider.find((p) => p.type === provider);
+      const driver = driverNameFor(provider);
+      if (!iaas) {
+        errors.push({ path: `${at}/type`, message: `cartridge "${cartridge.type}" has no iaasProvider of type "${provider}" (the provider of network partition "${np.id}")`, allowed: cartridge.iaasProvider.map((p) => p.type) });
+      } else if (!driver) {
+        errors.push({ path: `${at}/type`, message: `no driver for IaaS type "${provider}" (network partition "${np.id}"): this platform runs docker, local and mock (→ local)` });
+      } else if (!inputs.installedDrivers.includes(driver)) {
+        errors.push({ path: `${at}/type`, message: `the ${driver} driver (for "${provider}", network partition "${np.id}") is not available in this controller`, allowed: inputs.installedDrivers });
+      } else {
+        for (const p of np.partitions) placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver, imageId: iaas.imageId });
+      }
+    }
+    const capacity = placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
+    if (capacity !== null && placements.length > 0 && subscription.cartridgeMin > capacity) {
+      errors.push({ path: `${at}/cartridgeMin`, message: `${subscription.cartridgeMin} members do not fit the ${capacity} that deployment policy "${deploymentPolicyId}" allows` });
+    }
+    const nearest = groupPath.length ? termination.get(groupPath[groupPath.length - 1])! : appTermination;
+    clusters.push({
+      clusterId: `${app.applicationId}.${subscription.subscribableInfo.alias}`,
+      alias: subscription.subscribableInfo.alias,
+      serviceName: subscription.type,
+      groupPath,
+      minMembers: subscription.cartridgeMin,
+      maxMembers: subscription.cartridgeMax,
+      deploymentPolicy: deploymentPolicyId,
+      startsAfter: [...startsAfter],
+      spec: {
+        cartridgeType: cartridge.type,
+        multiTenant: cartridge.multiTenant ?? false,
+        ports: (cartridge.portMapping ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })),
+        payload: { ...payloadOf(cartridge.property), ...payloadOf(subscription.subscribableInfo.property) },
+        placements,
+        partitionAlgorithm: deploymentPolicy.networkPartitions[0]?.partitionAlgo ?? 'one-after-another',
+        applicationAlgorithm: policy.algorithm,
+        volumes: (subscription.subscribableInfo.persistence?.volume ?? cartridge.persistence?.volume ?? []).filter((v) => v.mappingPath).map((v) => ({ id: v.id, mappingPath: v.mappingPath!, removeOnTermination: v.removeOnTermination })),
+        termination: nearest,
+      },
+    });
+  }
+  return { clusters, errors };
+}
+
+/**
+ * Where the next member of a cluster goes, given how many each partition holds now.
+ * Network partitions: the application policy's algorithm (all-at-once spreads across them,
+ * one-after-another fills the first before the next); partitions within one: the deployment
+ * policy's (round-robin: the emptiest; one-after-another: the first with room).
+ */
+export function nextPlacement(spec: ClusterSpec, counts: Map<string, number>): Placement | null {
+  const key = (p: Placement) => `${p.networkPartitionId}/${p.partitionId}`;
+  const hasRoom = (p: Placement) => p.partitionMax === null || (counts.get(key(p)) ?? 0) < p.partitionMax;
+  const byNetwork = new Map<string, Placement[]>();
+  for (const p of spec.placements) byNetwork.set(p.networkPartitionId, [...(byNetwork.get(p.networkPartitionId) ?? []), p]);
+  const networks = [...byNetwork.entries()].filter(([, ps]) => ps.some(hasRoom));
+  if (networks.length === 0) return null;
+  const total = (ps: Placement[]) => ps.reduce((n, p) => n + (counts.get(key(p)) ?? 0), 0);
+  const [, partitions] = spec.applicationAlgorithm === 'all-at-once' ? networks.reduce((a, b) => (total(b[1]) < total(a[1]) ? b : a)) : networks[0];
+  const open = partitions.filter(hasRoom);
+  if (spec.partitionAlgorithm === 'round-robin') return open.reduce((a, b) => ((counts.get(key(b)) ?? 0) < (counts.get(key(a)) ?? 0) ? b : a));
+  return open[0];
+}

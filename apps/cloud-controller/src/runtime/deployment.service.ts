@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  ApplicationStatus,
+  ClusterStatus,
+  DomainError,
+  TopologyEventType,
+  type ApplicationDefinition,
+  type ApplicationPolicy,
+  type ApplicationRuntime,
+  type CartridgeDefinition,
+  type CartridgeGroup,
+  type DeploymentPolicy,
+  type DeployRequest,
+  type NetworkPartition,
+  type OperationAccepted,
+  type OperationView,
+  type TopologyEvent,
+  type UndeployRequest,
+} from '@stratos/contracts';
+import { Database, type ClusterEntity, type Repositories } from '@stratos/persistence';
+import { DriverRegistry } from '../iaas/driver-registry.service';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
+import { deploymentPolicyIds, planDeployment } from './deployment-plan';
+import { Reconciler } from './reconciler.service';
+import { toClusterView } from './runtime-views';
+
+/** Deploy and undeploy write desired state (and say so in the topology); the reconciler does the rest. */
+@Injectable()
+export class DeploymentService {
+  constructor(
+    private readonly database: Database,
+    private readonly publisher: TopologyPublisher,
+    private readonly drivers: DriverRegistry,
+    private readonly reconciler: Reconciler,
+  ) {}
+
+  async deploy(request: DeployRequest): Promise<OperationAccepted> {
+    const operationId = randomUUID();
+    const events = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const app = await tx.definitions.find('application', request.applicationId);
+      if (!app) throw DomainError.notFound(`application "${request.applicationId}" does not exist`);
+      const policy = await tx.definitions.find('applicationPolicy', request.policyId);
+      if (!policy) throw DomainError.notFound(`application policy "${request.policyId}" does not exist`);
+      const existing = await tx.runtime.findDeployment(request.applicationId);
+      if (existing) {
+        throw DomainError.conflict(`application "${request.applicationId}" is already deployed (${existing.status}); undeploy it first`);
+      }
+      const application = app.definition as unknown as ApplicationDefinition;
+      const applicationPolicy = policy.definition as unknown as ApplicationPolicy;
+      const inputs = await this.gather(tx, application, applicationPolicy);
+      const { clusters, errors } = planDeployment({ application, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
+      if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be deployed with policy "${request.policyId}"`, errors);
+
+      const now = new Date();
+      await tx.runtime.insertDeployment({ applicationId: request.applicationId, policyId: request.policyId, status: ApplicationStatus.Created, desired: true, force: false, operationId, createdAt: now, updatedAt: now });
+      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, spec: c.spec as unknown as Record<string, unknown>, applicationId: request.applicationId, status: ClusterStatus.Created, createdAt: now }));
+      await tx.runtime.insertClusters(rows);
+      await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: request.applicationId, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
+      const appended: TopologyEvent[] = [
+        await tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: request.applicationId, from: null, to: ApplicationStatus.Created, operationId }),
+      ];
+      for (const row of rows) {
+        const { members: _members, ...cluster } = toClusterView(row);
+        appended.push(await tx.topology.append(TopologyEventType.ClusterCreated, { applicationId: request.applicationId, cluster }));
+      }
+      return appended;
+    });
+    for (const event of events) await this.publisher.publish(event);
+    this.reconciler.kick();
+    return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Created };
+  }
+
+  async undeploy(request: UndeployRequest): Promise<OperationAccepted> {
+    const operationId = randomUUID();
+    const event = await this.database.transaction(async (tx) => {
+      const deployment = await tx.runtime.lockDeployment(request.applicationId);
+      if (!deployment) {
+        const exists = await tx.definitions.find('application', request.applicationId);
+        throw exists ? DomainError.conflict(`application "${request.applicationId}" is not deployed`) : DomainError.notFound(`application "${request.applicationId}" does not exist`);
+      }
+      if (!deployment.desired) throw DomainError.conflict(`application "${request.applicationId}" is already being undeployed (operation ${deployment.operationId})`);
+      const from = deployment.status;
+      await tx.runtime.finishOperation(deployment.operationId, 'failed', 'superseded by an undeploy');
+      await tx.runtime.saveDeployment({ ...deployment, desired: false, force: request.force ?? false, status: ApplicationStatus.Terminating, operationId, updatedAt: new Date() });
+      await tx.runtime.insertOperation({ operationId, kind: 'undeploy', applicationId: request.applicationId, status: 'running', message: 'undeploying', startedAt: new Date(), finishedAt: null });
+      return tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: request.applicationId, from, to: ApplicationStatus.Terminating, operationId });
+    });
+    await this.publisher.publish(event);
+    this.reconciler.kick();
+    return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Terminating };
+  }
+
+  async runtime(applicationId: string): Promise<ApplicationRuntime> {
+    const deployment = await this.database.runtime.findDeployment(applicationId);
+    if (!deployment) {
+      const exists = await this.database.definitions.find('application', applicationId);
+      throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
+    }
+    const [clusters, members] = await Promise.all([this.database.runtime.clusters(applicationId), this.database.runtime.members({ applicationId })]);
+    return {
+      applicationId,
+      status: deployment.status,
+      policyId: deployment.policyId,
+      deployedAt: deployment.createdAt.toISOString(),
+      clusters: clusters.map((c) => toClusterView(c, members.filter((m) => m.clusterId === c.clusterId))),
+    };
+  }
+
+  async topology(): Promise<ApplicationRuntime[]> {
+    const deployments = await this.database.runtime.deployments();
+    return Promise.all(deployments.map((d) => this.runtime(d.applicationId)));
+  }
+
+  async operation(operationId: string): Promise<OperationView> {
+    const row = /^[0-9a-f-]{36}$/i.test(operationId) ? await this.database.runtime.findOperation(operationId) : null;
+    if (!row) throw DomainError.notFound(`operation "${operationId}" does not exist`);
+    return { ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt?.toISOString() ?? null };
+  }
+
+  /** Everything the plan reads, from the same transaction (the definitions are locked). */
+  private async gather(tx: Repositories, application: ApplicationDefinition, policy: ApplicationPolicy) {
+    const cartridges = new Map<string, CartridgeDefinition>();
+    for (const c of [...(application.components.cartridges ?? []), ...collectGroupCartridges(application.components.groups)]) {
+      const row = await tx.cartridges.find(c.type);
+      if (row) cartridges.set(c.type, row.definition);
+    }
+    const deploymentPolicies = new Map<string, DeploymentPolicy>();
+    for (const row of await tx.definitions.findMany(deploymentPolicyIds(application).map((id) => ({ kind: 'deploymentPolicy' as const, id })))) {
+      deploymentPolicies.set(row.id, row.definition as unknown as DeploymentPolicy);
+    }
+    const npIds = new Set([...policy.networkPartitions, ...[...deploymentPolicies.values()].flatMap((d) => d.networkPartitions.map((np) => np.id))]);
+    const networkPartitions = new Map<string, NetworkPartition>();
+    for (const row of await tx.definitions.findMany([...npIds].map((id) => ({ kind: 'networkPartition' as const, id })))) networkPartitions.set(row.id, row.definition as unknown as NetworkPartition);
+    const groups = new Map<string, CartridgeGroup>();
+    for (const row of await tx.definitions.findMany((application.components.groups ?? []).map((g) => ({ kind: 'cartridgeGroup' as const, id: g.name })))) groups.set(row.id, row.definition as unknown as CartridgeGroup);
+    return { cartridges, deploymentPolicies, networkPartitions, groups };
+  }
+}
+
+function collectGroupCartridges(groups: ApplicationDefinition['components']['groups']): { type: string }[] {
+  return (groups ?? []).flatMap((g) => [...(g.cartridges ?? []), ...collectGroupCartridges(g.groups)]);
+}

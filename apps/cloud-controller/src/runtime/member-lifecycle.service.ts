@@ -1,0 +1,74 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { canTransition, MemberStatus, TopologyEventType, type HealthReport, type TopologyEvent } from '@stratos/contracts';
+import { Database, type MemberEntity } from '@stratos/persistence';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
+import { toMemberView } from './runtime-views';
+
+/**
+ * The only writer of member state. A transition that does not fit the current state (a
+ * duplicate, a late event) is logged and ignored; each applied one is a topology event.
+ * A Terminated member's record is removed: its history is in the topology log.
+ */
+@Injectable()
+export class MemberLifecycle {
+  private readonly logger = new Logger(MemberLifecycle.name);
+
+  constructor(
+    private readonly database: Database,
+    private readonly publisher: TopologyPublisher,
+  ) {}
+
+  async create(row: MemberEntity): Promise<void> {
+    const event = await this.database.transaction(async (tx) => {
+      await tx.runtime.insertMember(row);
+      return tx.topology.append(TopologyEventType.MemberCreated, { applicationId: row.applicationId, clusterId: row.clusterId, member: toMemberView(row) });
+    });
+    await this.publisher.publish(event);
+  }
+
+  /** Applies `to` (and any field changes) if the lifecycle allows it; returns the member as it is now, or null. */
+  async transition(memberId: string, to: MemberStatus, options: { reason?: string; changes?: Partial<MemberEntity> } = {}): Promise<MemberEntity | null> {
+    let event: TopologyEvent | null = null;
+    const result = await this.database.transaction(async (tx) => {
+      const member = await tx.runtime.lockMember(memberId);
+      if (!member) return null;
+      if (member.status === to) {
+        if (options.changes) await tx.runtime.saveMember({ ...member, ...options.changes });
+        return member;
+      }
+      if (!canTransition(member.status, to)) {
+        this.logger.log(`member ${memberId}: ${member.status} → ${to} does not fit the lifecycle; ignored${options.reason ? ` (${options.reason})` : ''}`);
+        return member;
+      }
+      const from = member.status;
+      const updated: MemberEntity = { ...member, ...options.changes, status: to, statusChangedAt: new Date() };
+      if (to === MemberStatus.Terminated) await tx.runtime.deleteMember(memberId);
+      else await tx.runtime.saveMember(updated);
+      event = await tx.topology.append(TopologyEventType.MemberStatusChanged, { applicationId: member.applicationId, clusterId: member.clusterId, member: toMemberView(updated), from, reason: options.reason });
+      return updated;
+    });
+    if (event) await this.publisher.publish(event);
+    return result;
+  }
+
+  /**
+   * Records where a launched member runs; Created → Initialized unless its agent was quicker
+   * and already reported it Starting or Active.
+   */
+  async launched(memberId: string, changes: Pick<MemberEntity, 'instanceId' | 'host' | 'ports'>): Promise<MemberEntity | null> {
+    const current = await this.database.runtime.findMember(memberId);
+    if (!current) return null;
+    if (current.status === MemberStatus.Created) return this.transition(memberId, MemberStatus.Initialized, { changes, reason: 'instance launched' });
+    return this.database.transaction(async (tx) => {
+      const member = await tx.runtime.lockMember(memberId);
+      if (!member) return null;
+      const updated = { ...member, ...changes };
+      await tx.runtime.saveMember(updated);
+      return updated;
+    });
+  }
+
+  async recordHealth(memberId: string, report: HealthReport): Promise<void> {
+    await this.database.runtime.updateHealth(memberId, { loadAverage: report.loadAverage, memoryConsumption: report.memoryConsumption, requestsInFlight: report.requestsInFlight, timestamp: report.timestamp });
+  }
+}

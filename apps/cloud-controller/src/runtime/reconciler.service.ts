@@ -1,0 +1,357 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import {
+  ApplicationStatus,
+  ClusterStatus,
+  LaunchKey,
+  LIVE_MEMBER_STATES,
+  memberBrokerPassword,
+  memberBrokerUser,
+  MemberStatus,
+  TopologyEventType,
+  type TopologyEvent,
+} from '@stratos/contracts';
+import type { ActualInstance } from '@stratos/iaas';
+import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
+import { ControllerSettings } from '../controller-settings';
+import { DriverRegistry } from '../iaas/driver-registry.service';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
+import { nextPlacement, type ClusterSpec } from './deployment-plan';
+import { MemberLifecycle } from './member-lifecycle.service';
+import { toClusterView } from './runtime-views';
+
+const GRACE_MS = 10_000;
+/** Members whose instance should be running. */
+const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
+const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
+/** A member lost this soon after it was created counts as a failed start. */
+const YOUNG_MS = 30_000;
+
+/**
+ * Drives what runs towards what PostgreSQL says should run. Each pass re-reads desired state
+ * (deployments, clusters, members) and actual state (what the drivers report), and takes the
+ * steps that close the gap; every step is safe to repeat, so a pass interrupted by a crash is
+ * finished by the next. Agent events only record facts and ask for a pass.
+ */
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Reconciler.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Clusters whose members die young wait before the next launch (1 s, 2 s, … 30 s). */
+  private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly drivers: DriverRegistry,
+    private readonly lifecycle: MemberLifecycle,
+    private readonly publisher: TopologyPublisher,
+    private readonly settings: ControllerSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.settings.reconcileIntervalMs);
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Asks for a pass; passes never overlap, and a kick during one gets one more after it. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((error: Error) => this.logger.error(`reconcile pass failed: ${error.stack ?? error.message}`))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when a pass that started after this call has finished (for tests and CLI waits). */
+  async settle(): Promise<void> {
+    await this.running;
+    this.kick();
+    await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const actual = new Map<string, ActualInstance & { driver: string }>();
+    for (const driver of this.drivers.all()) for (const instance of await driver.list()) actual.set(instance.memberId, { ...instance, driver: driver.name });
+    const deployments = await this.database.runtime.deployments();
+    for (const deployment of deployments) {
+      if (this.stopped) return;
+      await this.reconcileApplication(deployment, actual);
+    }
+    await this.removeOrphans();
+  }
+
+  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>): Promise<void> {
+    const clusters = await this.database.runtime.clusters(deployment.applicationId);
+    let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    if (!deployment.desired) return this.takeDown(deployment, clusters, members);
+
+    // Facts first: what vanished, what never came up, what is stopping by itself.
+    const now = Date.now();
+    for (const member of members) {
+      const instance = actual.get(member.memberId);
+      if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
+        await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone` });
+      } else if (STARTING.includes(member.status) && now - member.statusChangedAt.getTime() > this.settings.memberStartTimeoutMs && now - member.createdAt.getTime() > this.settings.memberStartTimeoutMs) {
+        await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `not Active within ${this.settings.memberStartTimeoutMs / 1000} s` });
+      }
+    }
+    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    for (const member of members.filter((m) => m.status === MemberStatus.Lost || m.status === MemberStatus.ReadyToShutDown)) {
+      if (member.status === MemberStatus.Lost && now - member.createdAt.getTime() < YOUNG_MS) {
+        const failures = (this.backoff.get(member.clusterId)?.failures ?? 0) + 1;
+        this.backoff.set(member.clusterId, { failures, notBefore: now + Math.min(30_000, 1000 * 2 ** (failures - 1)) });
+      }
+      await this.terminate(member, 0);
+    }
+    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+
+    // Cluster states, and what a failed cluster takes down with it.
+    const statusOf = new Map<string, ClusterStatus>();
+    for (const cluster of clusters) {
+      const active = members.filter((m) => m.clusterId === cluster.clusterId && m.status === MemberStatus.Active).length;
+      const next = active >= cluster.minMembers ? ClusterStatus.Active : cluster.status === ClusterStatus.Active ? ClusterStatus.Inactive : cluster.status;
+      statusOf.set(cluster.clusterId, next);
+      if (next === ClusterStatus.Active) this.backoff.delete(cluster.clusterId);
+      if (next !== cluster.status) {
+        await this.setClusterStatus(cluster, next);
+        if (next === ClusterStatus.Inactive) await this.applyTermination(cluster, clusters, members);
+      }
+    }
+    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+
+    // Launch what is missing, where the startup order allows.
+    const isActive = (key: string) => {
+      const [kind, alias] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+      const group = clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)));
+      return group.length > 0 && group.every((c) => statusOf.get(c.clusterId) === ClusterStatus.Active);
+    };
+    for (const cluster of clusters) {
+      if (!cluster.startsAfter.every(isActive)) continue;
+      if ((this.backoff.get(cluster.clusterId)?.notBefore ?? 0) > Date.now()) continue;
+      const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
+      for (let i = live.length; i < cluster.minMembers; i++) {
+        const launched = await this.launch(deployment, cluster, [...members]);
+        if (!launched) break;
+        members.push(launched);
+      }
+    }
+
+    // The application's state.
+    const allActive = clusters.every((c) => statusOf.get(c.clusterId) === ClusterStatus.Active);
+    const next = allActive ? ApplicationStatus.Active : deployment.status === ApplicationStatus.Active ? ApplicationStatus.Inactive : deployment.status;
+    if (next !== deployment.status) await this.setApplicationStatus(deployment, next);
+  }
+
+  /** Undeploy: every member shut down (gracefully unless forced), then the clusters and the record go. */
+  private async takeDown(deployment: DeploymentEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
+    await Promise.all(members.map((m) => this.terminate(m, deployment.force ? 0 : GRACE_MS)));
+    if ((await this.database.runtime.members({ applicationId: deployment.applicationId })).length > 0) return;
+    const events = await this.database.transaction(async (tx) => {
+      const appended: TopologyEvent[] = [];
+      for (const cluster of clusters) {
+        const { members: _m, ...view } = toClusterView({ ...cluster, status: ClusterStatus.Terminated });
+        appended.push(await tx.topology.append(TopologyEventType.ClusterRemoved, { applicationId: deployment.applicationId, cluster: view }));
+      }
+      await tx.runtime.deleteDeployment(deployment.applicationId);
+      const seconds = ((Date.now() - deployment.updatedAt.getTime()) / 1000).toFixed(1);
+      await tx.runtime.finishOperation(deployment.operationId, 'succeeded', `undeployed in ${seconds} s`);
+      appended.push(
+        await tx.topology.append(TopologyEventType.ApplicationStatusChanged, {
+          applicationId: deployment.applicationId,
+          from: deployment.status,
+          to: ApplicationStatus.Terminated,
+          operationId: deployment.operationId,
+          message: `undeployed in ${seconds} s`,
+        }),
+      );
+      return appended;
+    });
+    for (const event of events) await this.publisher.publish(event);
+    this.logger.log(`application ${deployment.applicationId} undeployed`);
+  }
+
+  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[]): Promise<MemberEntity | null> {
+    const spec = cluster.spec as unknown as ClusterSpec;
+    const counts = new Map<string, number>();
+    for (const m of members.filter((x) => x.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(x.status))) {
+      const key = `${m.networkPartitionId}/${m.partitionId}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const placement = nextPlacement(spec, counts);
+    if (!placement) {
+      this.logger.warn(`cluster ${cluster.clusterId}: no partition has room for another member`);
+      return null;
+    }
+    const driver = this.drivers.get(placement.driver);
+    if (!driver) return null;
+    const memberId = `${cluster.alias}-${randomBytes(4).toString('hex')}`;
+    const now = new Date();
+    const row: MemberEntity = {
+      memberId,
+      clusterId: cluster.clusterId,
+      applicationId: deployment.applicationId,
+      status: MemberStatus.Created,
+      networkPartitionId: placement.networkPartitionId,
+      partitionId: placement.partitionId,
+      driver: placement.driver,
+      instanceId: null,
+      host: null,
+      ports: [],
+      health: null,
+      createdAt: now,
+      statusChangedAt: now,
+    };
+    await this.lifecycle.create(row);
+    try {
+      const instance = await driver.launch({
+        memberId,
+        clusterId: cluster.clusterId,
+        applicationId: deployment.applicationId,
+        imageId: placement.imageId,
+        env: this.launchPayload(deployment, cluster, spec, row),
+        ports: spec.ports,
+        volumes: spec.volumes,
+      });
+      return (await this.lifecycle.launched(memberId, { instanceId: instance.instanceId, host: instance.host, ports: instance.ports })) ?? row;
+    } catch (error) {
+      this.logger.warn(`member ${memberId}: launch failed: ${(error as Error).message}`);
+      await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason: `launch failed: ${(error as Error).message}` });
+      return null;
+    }
+  }
+
+  /** Stratos's launch payload, and the broker credentials of this member alone. */
+  private launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity): Record<string, string> {
+    let brokerUrl = this.settings.agentMqttUrl ?? this.settings.mqttUrl;
+    let username = '';
+    let password = '';
+    const url = new URL(brokerUrl);
+    if (!this.settings.agentMqttUrl && this.settings.memberSecret) {
+      url.username = '';
+      url.password = '';
+      brokerUrl = url.toString();
+      username = memberBrokerUser(member.memberId);
+      password = memberBrokerPassword(this.settings.memberSecret, member.memberId);
+    } else {
+      username = decodeURIComponent(url.username);
+      password = decodeURIComponent(url.password);
+      url.username = '';
+      url.password = '';
+      brokerUrl = url.toString();
+    }
+    return {
+      ...spec.payload,
+      [LaunchKey.applicationId]: deployment.applicationId,
+      [LaunchKey.serviceName]: cluster.serviceName,
+      [LaunchKey.clusterId]: cluster.clusterId,
+      [LaunchKey.memberId]: member.memberId,
+      [LaunchKey.cartridgeAlias]: cluster.alias,
+      [LaunchKey.ports]: spec.ports.map((p) => p.port).join('|'),
+      [LaunchKey.multitenant]: String(spec.multiTenant),
+      [LaunchKey.tenantId]: '-1234',
+      [LaunchKey.networkPartitionId]: member.networkPartitionId,
+      [LaunchKey.partitionId]: member.partitionId,
+      [LaunchKey.mbUrls]: brokerUrl,
+      [LaunchKey.mbUsername]: username,
+      [LaunchKey.mbPassword]: password,
+    };
+  }
+
+  /** Stops a member's instance (graceMs 0: at once) and records it Terminated. Safe to repeat. */
+  private async terminate(member: MemberEntity, graceMs: number): Promise<void> {
+    const driver = this.drivers.get(member.driver);
+    if (member.instanceId && driver) {
+      try {
+        await driver.terminate(member.instanceId, { graceMs });
+      } catch (error) {
+        this.logger.warn(`member ${member.memberId}: terminate failed, will retry: ${(error as Error).message}`);
+        return;
+      }
+    }
+    if (member.status !== MemberStatus.Lost && member.status !== MemberStatus.ReadyToShutDown) {
+      await this.lifecycle.transition(member.memberId, MemberStatus.ReadyToShutDown, { reason: 'shutting down' });
+    }
+    await this.lifecycle.transition(member.memberId, MemberStatus.Terminated, { reason: graceMs ? 'shut down' : 'stopped' });
+  }
+
+  /** terminate-dependents: the clusters that start after the failed one; terminate-all: its whole level. */
+  private async applyTermination(failed: ClusterEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
+    const { behaviour, scope } = (failed.spec as unknown as ClusterSpec).termination;
+    if (behaviour === 'terminate-none') return;
+    const keys = [`cartridge.${failed.alias}`, ...failed.groupPath.map((g) => `group.${g}`)];
+    const inScope = (c: ClusterEntity) => scope === 'application' || c.groupPath.includes(scope.slice('group.'.length));
+    const victims = clusters.filter((c) => {
+      if (c.clusterId === failed.clusterId || !inScope(c)) return false;
+      if (behaviour === 'terminate-all') return true;
+      return this.dependsOn(c, keys, clusters);
+    });
+    if (victims.length === 0) return;
+    this.logger.log(`cluster ${failed.clusterId} failed (${behaviour}): stopping ${victims.map((v) => v.clusterId).join(', ')}`);
+    for (const victim of victims) {
+      for (const member of members.filter((m) => m.clusterId === victim.clusterId)) await this.terminate(member, 0);
+      if (victim.status === ClusterStatus.Active) await this.setClusterStatus(victim, ClusterStatus.Inactive);
+    }
+  }
+
+  /** Whether a cluster starts (directly or transitively) after any of `keys`. */
+  private dependsOn(cluster: ClusterEntity, keys: string[], clusters: ClusterEntity[], seen = new Set<string>()): boolean {
+    if (seen.has(cluster.clusterId)) return false;
+    seen.add(cluster.clusterId);
+    return cluster.startsAfter.some((key) => {
+      if (keys.includes(key)) return true;
+      const [kind, alias] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+      return clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias))).some((c) => this.dependsOn(c, keys, clusters, seen));
+    });
+  }
+
+  private async setClusterStatus(cluster: ClusterEntity, to: ClusterStatus): Promise<void> {
+    const event = await this.database.transaction(async (tx) => {
+      await tx.runtime.saveCluster({ ...cluster, status: to });
+      return tx.topology.append(TopologyEventType.ClusterStatusChanged, { applicationId: cluster.applicationId, clusterId: cluster.clusterId, from: cluster.status, to });
+    });
+    cluster.status = to;
+    await this.publisher.publish(event);
+  }
+
+  private async setApplicationStatus(deployment: DeploymentEntity, to: ApplicationStatus): Promise<void> {
+    const seconds = ((Date.now() - deployment.createdAt.getTime()) / 1000).toFixed(1);
+    const message = to === ApplicationStatus.Active && deployment.status === ApplicationStatus.Created ? `deployed in ${seconds} s` : undefined;
+    const event = await this.database.transaction(async (tx) => {
+      await tx.runtime.saveDeployment({ ...deployment, status: to, updatedAt: new Date() });
+      if (message) await tx.runtime.finishOperation(deployment.operationId, 'succeeded', message);
+      return tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: deployment.applicationId, from: deployment.status, to, operationId: deployment.operationId, message });
+    });
+    await this.publisher.publish(event);
+  }
+
+  /** Instances labelled as ours with no member record: stopped. Nothing unlabelled is touched. */
+  private async removeOrphans(): Promise<void> {
+    for (const driver of this.drivers.all()) {
+      // Listed afresh: the pass has just stopped some instances itself. A member record is
+      // written before its launch, so an instance without one is never a launch in flight.
+      for (const instance of await driver.list()) {
+        if (await this.database.runtime.findMember(instance.memberId)) continue;
+        if (instance.running) this.logger.warn(`removing orphan ${driver.name} instance ${instance.instanceId} (member ${instance.memberId} has no record)`);
+        await driver.terminate(instance.instanceId, { graceMs: 0 });
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Topics, type DeployRequest, type UndeployRequest } from '@stratos/contracts';
+import { reply } from '../rpc-reply';
+import { DeploymentService } from './deployment.service';
+
+@Controller()
+export class RuntimeHandler {
+  constructor(private readonly deployments: DeploymentService) {}
+
+  @MessagePattern(Topics.applications.deploy)
+  deploy(@Payload() request: DeployRequest) {
+    return reply(() => this.deployments.deploy(request));
+  }
+
+  @MessagePattern(Topics.applications.undeploy)
+  undeploy(@Payload() request: UndeployRequest) {
+    return reply(() => this.deployments.undeploy(request));
+  }
+
+  @MessagePattern(Topics.applications.runtime)
+  runtime(@Payload() request: { applicationId: string }) {
+    return reply(() => this.deployments.runtime(request.applicationId));
+  }
+
+  @MessagePattern(Topics.applications.topology)
+  topology() {
+    return reply(() => this.deployments.topology());
+  }
+
+  @MessagePattern(Topics.applications.operation)
+  operation(@Payload() request: { operationId: string }) {
+    return reply(() => this.deployments.operation(request.operationId));
+  }
+}

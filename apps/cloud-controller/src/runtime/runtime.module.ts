@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { IaasModule } from '../iaas/iaas.module';
+import { TopologyModule } from '../topology/topology.module';
+import { AgentListener } from './agent-listener.service';
+import { DeploymentService } from './deployment.service';
+import { MemberLifecycle } from './member-lifecycle.service';
+import { Reconciler } from './reconciler.service';
+import { RuntimeHandler } from './runtime.handler';
+
+@Module({
+  imports: [IaasModule, TopologyModule],
+  controllers: [RuntimeHandler],
+  providers: [DeploymentService, MemberLifecycle, Reconciler, AgentListener],
+  exports: [Reconciler],
+})
+export class RuntimeModule {}

@@ -1,0 +1,74 @@
+import { createHmac } from 'node:crypto';
+/**
+ * What the platform tells a member at launch (environment variables, Stratos's names) and
+ * what its cartridge agent tells the controller back (MQTT). Defined once for both sides.
+ */
+import type { MemberHealth, PortBinding } from './runtime-views';
+
+/** The launch payload: Stratos's keys, plus this platform's. `payload_parameter.X` properties arrive as X. */
+export const LaunchKey = {
+  applicationId: 'APPLICATION_ID',
+  serviceName: 'SERVICE_NAME',
+  clusterId: 'CLUSTER_ID',
+  memberId: 'MEMBER_ID',
+  cartridgeAlias: 'CARTRIDGE_ALIAS',
+  ports: 'PORTS',
+  multitenant: 'MULTITENANT',
+  tenantId: 'TENANT_ID',
+  networkPartitionId: 'NETWORK_PARTITION_ID',
+  partitionId: 'PARTITION_ID',
+  mbUrls: 'MB_URLS',
+  mbUsername: 'MB_USERNAME',
+  mbPassword: 'MB_PASSWORD',
+  /** JSON PortBinding[]: which host port serves each declared port. */
+  portMappings: 'PORT_MAPPINGS',
+  /** A shell command that runs the workload; none: the agent serves the declared ports itself. */
+  startCommand: 'START_COMMAND',
+  healthIntervalMs: 'HEALTH_INTERVAL_MS',
+  readyTimeoutMs: 'READY_TIMEOUT_MS',
+} as const;
+
+export const AgentTopics = {
+  events: (memberId: string) => `stratos/agents/${memberId}/events`,
+  health: (memberId: string) => `stratos/agents/${memberId}/health`,
+  allEvents: 'stratos/agents/+/events',
+  allHealth: 'stratos/agents/+/health',
+  /** The member id a topic belongs to, or null. */
+  memberOf(topic: string): string | null {
+    return /^stratos\/agents\/([^/]+)\/(events|health)$/.exec(topic)?.[1] ?? null;
+  },
+} as const;
+
+export const AgentEventType = {
+  InstanceStarted: 'InstanceStarted',
+  InstanceActivated: 'InstanceActivated',
+  InstanceActivationFailed: 'InstanceActivationFailed',
+  InstanceMaintenance: 'InstanceMaintenance',
+  InstanceReadyToShutdown: 'InstanceReadyToShutdown',
+  /** The agent's Last Will: the broker publishes it when the connection dies. */
+  AgentDisconnected: 'AgentDisconnected',
+} as const;
+export type AgentEventType = (typeof AgentEventType)[keyof typeof AgentEventType];
+
+export interface AgentEvent {
+  eventId: string;
+  type: AgentEventType;
+  memberId: string;
+  clusterId: string;
+  timestamp: string;
+  message?: string;
+  ports?: PortBinding[];
+}
+
+export type HealthReport = MemberHealth & { memberId: string };
+
+/** The broker user name of a member's agent: it may publish on its own topics only. */
+export const memberBrokerUser = (memberId: string) => `member:${memberId}`;
+
+/**
+ * A member's broker password: an HMAC of its id under the platform's member secret, so the
+ * embedded broker checks it without a database, and one member cannot speak for another.
+ */
+export function memberBrokerPassword(secret: string, memberId: string): string {
+  return createHmac('sha256', secret).update(memberId).digest('base64url');
+}

@@ -1,0 +1,3 @@
+export * from './lifecycle';
+export * from './runtime-views';
+export * from './agent-protocol';

@@ -1,0 +1,43 @@
+/**
+ * Member, cluster and application states (Stratos's), and the member transitions the
+ * controller accepts. The controller is the only writer of state; an event that does not fit
+ * the current state is logged and ignored.
+ */
+export const MemberStatus = {
+  Created: 'Created',
+  Initialized: 'Initialized',
+  Starting: 'Starting',
+  Active: 'Active',
+  Suspended: 'Suspended',
+  InMaintenance: 'In_Maintenance',
+  ReadyToShutDown: 'ReadyToShutDown',
+  Terminated: 'Terminated',
+  Lost: 'Lost',
+} as const;
+export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
+
+const M = MemberStatus;
+const TRANSITIONS: Record<MemberStatus, MemberStatus[]> = {
+  [M.Created]: [M.Initialized, M.Starting, M.Terminated, M.Lost],
+  [M.Initialized]: [M.Starting, M.Active, M.ReadyToShutDown, M.Terminated, M.Lost],
+  [M.Starting]: [M.Active, M.ReadyToShutDown, M.Terminated, M.Lost],
+  [M.Active]: [M.Suspended, M.InMaintenance, M.ReadyToShutDown, M.Terminated, M.Lost],
+  [M.Suspended]: [M.Active, M.InMaintenance, M.ReadyToShutDown, M.Terminated, M.Lost],
+  [M.InMaintenance]: [M.Active, M.Suspended, M.ReadyToShutDown, M.Terminated, M.Lost],
+  [M.ReadyToShutDown]: [M.Terminated, M.Lost],
+  [M.Lost]: [M.Terminated],
+  [M.Terminated]: [],
+};
+
+export function canTransition(from: MemberStatus, to: MemberStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** States in which a member counts towards its cluster's desired size. */
+export const LIVE_MEMBER_STATES: readonly MemberStatus[] = [M.Created, M.Initialized, M.Starting, M.Active, M.Suspended, M.InMaintenance];
+
+export const ClusterStatus = { Created: 'Created', Active: 'Active', Inactive: 'Inactive', Terminating: 'Terminating', Terminated: 'Terminated' } as const;
+export type ClusterStatus = (typeof ClusterStatus)[keyof typeof ClusterStatus];
+
+export const ApplicationStatus = { Created: 'Created', Active: 'Active', Inactive: 'Inactive', Terminating: 'Terminating', Terminated: 'Terminated' } as const;
+export type ApplicationStatus = (typeof ApplicationStatus)[keyof typeof ApplicationStatus];

@@ -1,0 +1,69 @@
+import type { ApplicationStatus, ClusterStatus, MemberStatus } from './lifecycle';
+
+/** A declared port and where a member really serves it (a free host port, or the same port on its own address). */
+export interface PortBinding {
+  name?: string;
+  protocol: string;
+  /** As the cartridge declares it. */
+  port: number;
+  /** Where it is reachable on `host`. */
+  hostPort: number;
+}
+
+export interface MemberView {
+  memberId: string;
+  clusterId: string;
+  applicationId: string;
+  status: MemberStatus;
+  networkPartitionId: string;
+  partitionId: string;
+  driver: string;
+  /** Process id or container id, once launched. */
+  instanceId: string | null;
+  host: string | null;
+  ports: PortBinding[];
+  createdAt: string;
+  statusChangedAt: string;
+  health?: MemberHealth | null;
+}
+
+export interface ClusterView {
+  clusterId: string;
+  applicationId: string;
+  alias: string;
+  serviceName: string;
+  /** '/' for the application's own cartridges, else the aliases of the enclosing groups. */
+  groupPath: string[];
+  status: ClusterStatus;
+  minMembers: number;
+  maxMembers: number;
+  deploymentPolicy: string;
+  /** Aliases (cartridge.x, group.y) that must be Active before this cluster starts. */
+  startsAfter: string[];
+  members: MemberView[];
+}
+
+export interface ApplicationRuntime {
+  applicationId: string;
+  status: ApplicationStatus;
+  policyId: string;
+  deployedAt: string;
+  clusters: ClusterView[];
+}
+
+export interface MemberHealth {
+  loadAverage: number;
+  memoryConsumption: number;
+  requestsInFlight?: number;
+  timestamp: string;
+}
+
+export interface OperationView {
+  operationId: string;
+  kind: 'deploy' | 'undeploy';
+  applicationId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  message: string;
+  startedAt: string;
+  finishedAt: string | null;
+}

@@ -1,0 +1,45 @@
+/**
+ * The one interface every IaaS driver implements (local processes, Docker, Swarm; VMs
+ * later). A driver reports what really runs, so the reconciler can find losses and orphans;
+ * everything a driver creates is labelled as the platform's, and nothing else is touched.
+ */
+import type { PortBinding } from '@stratos/contracts';
+
+export interface LaunchSpec {
+  memberId: string;
+  clusterId: string;
+  applicationId: string;
+  /** The image the cartridge names for this provider. */
+  imageId: string;
+  /** The launch payload (Stratos's keys); the driver adds PORT_MAPPINGS. */
+  env: Record<string, string>;
+  ports: { name?: string; protocol: string; port: number }[];
+  volumes?: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
+}
+
+export interface LaunchedInstance {
+  instanceId: string;
+  host: string;
+  ports: PortBinding[];
+}
+
+export interface ActualInstance {
+  instanceId: string;
+  memberId: string;
+  clusterId: string;
+  applicationId: string;
+  running: boolean;
+}
+
+export interface IaasDriver {
+  readonly name: string;
+  launch(spec: LaunchSpec): Promise<LaunchedInstance>;
+  /** Stops gracefully (SIGTERM, then SIGKILL after graceMs). An instance that is gone is fine. */
+  terminate(instanceId: string, options: { graceMs: number }): Promise<void>;
+  /** Every instance labelled as this platform's, running or not. */
+  list(): Promise<ActualInstance[]>;
+  imageExists(imageId: string): Promise<boolean>;
+}
+
+/** The PORT_MAPPINGS key the launch payload carries (LaunchKey.portMappings). */
+export const PORT_MAPPINGS_KEY = 'PORT_MAPPINGS';

@@ -1,0 +1,2 @@
+export * from './iaas-driver';
+export * from './local/local-process.driver';

@@ -1,0 +1,138 @@
+/**
+ * Members as detached child processes on this machine, for a machine with no container
+ * engine (and Stratos's `mock` provider). Each member runs the cartridge agent; a folder per
+ * member under STRATOS_HOME/members holds its pid file and log, so a restarted controller
+ * finds its members again. Each declared port gets a free host port, as Cloud Foundry's $PORT.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { PortBinding } from '@stratos/contracts';
+import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+
+interface PidFile {
+  memberId: string;
+  clusterId: string;
+  applicationId: string;
+  pid: number;
+  startedAt: string;
+}
+
+export interface LocalDriverOptions {
+  /** Folder of the member folders (STRATOS_HOME/members). */
+  membersDir: string;
+  /** The cartridge agent's entry file (dist/apps/cartridge-agent/src/main.js). */
+  agentEntry: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Between fork and exec a new child still shows its parent's command line. */
+const EXEC_GRACE_MS = 10_000;
+
+/** The process is still the agent of that member (not a pid reused by something else). */
+async function isAgentOf(record: PidFile): Promise<boolean> {
+  if (!isAlive(record.pid)) return false;
+  try {
+    const cmdline = (await readFile(`/proc/${record.pid}/cmdline`, 'utf8')).split('\0');
+    return cmdline.includes(`--member=${record.memberId}`) || Date.now() - Date.parse(record.startedAt) < EXEC_GRACE_MS;
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
+export class LocalProcessDriver implements IaasDriver {
+  readonly name = 'local';
+
+  constructor(private readonly options: LocalDriverOptions) {}
+
+  async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
+    if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
+    const dir = join(this.options.membersDir, spec.memberId);
+    await mkdir(dir, { recursive: true });
+    const ports: PortBinding[] = [];
+    for (const port of spec.ports) ports.push({ name: port.name, protocol: port.protocol, port: port.port, hostPort: await freePort() });
+    const log = openSync(join(dir, 'agent.log'), 'a');
+    try {
+      const child = spawn(process.execPath, [this.options.agentEntry, `--member=${spec.memberId}`], {
+        cwd: dir,
+        detached: true, // its own process group: outlives the controller, and is stopped as a whole
+        stdio: ['ignore', log, log],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...spec.env, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) },
+      });
+      if (!child.pid) throw new Error('the agent process did not start');
+      child.unref();
+      const pidFile: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: child.pid, startedAt: new Date().toISOString() };
+      await writeFile(join(dir, 'member.json'), JSON.stringify(pidFile, null, 2));
+      return { instanceId: String(child.pid), host: '127.0.0.1', ports };
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
+    const pid = Number(instanceId);
+    const record = (await this.records()).find((r) => r.pid === pid);
+    if (Number.isInteger(pid) && pid > 0 && record && (await isAgentOf(record))) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const deadline = Date.now() + options.graceMs;
+      while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (isAlive(pid)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    if (record) await rm(join(this.options.membersDir, record.memberId), { recursive: true, force: true });
+  }
+
+  async list(): Promise<ActualInstance[]> {
+    return Promise.all(
+      (await this.records()).map(async (r) => ({ instanceId: String(r.pid), memberId: r.memberId, clusterId: r.clusterId, applicationId: r.applicationId, running: await isAgentOf(r) })),
+    );
+  }
+
+  /** The local driver runs the cartridge agent itself: any image id will do. */
+  async imageExists(): Promise<boolean> {
+    return true;
+  }
+
+  private async records(): Promise<PidFile[]> {
+    if (!existsSync(this.options.membersDir)) return [];
+    const out: PidFile[] = [];
+    for (const name of await readdir(this.options.membersDir)) {
+      try {
+        out.push(JSON.parse(await readFile(join(this.options.membersDir, name, 'member.json'), 'utf8')) as PidFile);
+      } catch {
+        // a folder being created or removed
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,138 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ApplicationStatus, ClusterStatus, MemberHealth, MemberStatus, PortBinding } from '@stratos/contracts';
+
+/** An application that is deployed (or being undeployed): the desired state the reconciler drives to. */
+@Entity({ name: 'deployments' })
+export class DeploymentEntity {
+  @PrimaryColumn({ name: 'application_id', type: 'text' })
+  applicationId: string;
+
+  @Column({ name: 'policy_id', type: 'text' })
+  policyId: string;
+
+  @Column({ type: 'text' })
+  status: ApplicationStatus;
+
+  /** false once an undeploy was asked for: the reconciler takes everything down. */
+  @Column({ type: 'boolean' })
+  desired: boolean;
+
+  /** An undeploy that does not wait for members to shut down gracefully. */
+  @Column({ type: 'boolean', default: false })
+  force: boolean;
+
+  @Column({ name: 'operation_id', type: 'uuid' })
+  operationId: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
+
+@Entity({ name: 'clusters' })
+export class ClusterEntity {
+  @PrimaryColumn({ name: 'cluster_id', type: 'text' })
+  clusterId: string;
+
+  @Column({ name: 'application_id', type: 'text' })
+  applicationId: string;
+
+  @Column({ type: 'text' })
+  alias: string;
+
+  @Column({ name: 'service_name', type: 'text' })
+  serviceName: string;
+
+  @Column({ name: 'group_path', type: 'jsonb' })
+  groupPath: string[];
+
+  @Column({ type: 'text' })
+  status: ClusterStatus;
+
+  @Column({ name: 'min_members', type: 'integer' })
+  minMembers: number;
+
+  @Column({ name: 'max_members', type: 'integer' })
+  maxMembers: number;
+
+  @Column({ name: 'deployment_policy', type: 'text' })
+  deploymentPolicy: string;
+
+  @Column({ name: 'starts_after', type: 'jsonb' })
+  startsAfter: string[];
+
+  /** Launch settings resolved at deploy: driver, image, ports, properties, placement. */
+  @Column({ type: 'jsonb' })
+  spec: Record<string, unknown>;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}
+
+@Entity({ name: 'members' })
+export class MemberEntity {
+  @PrimaryColumn({ name: 'member_id', type: 'text' })
+  memberId: string;
+
+  @Column({ name: 'cluster_id', type: 'text' })
+  clusterId: string;
+
+  @Column({ name: 'application_id', type: 'text' })
+  applicationId: string;
+
+  @Column({ type: 'text' })
+  status: MemberStatus;
+
+  @Column({ name: 'network_partition_id', type: 'text' })
+  networkPartitionId: string;
+
+  @Column({ name: 'partition_id', type: 'text' })
+  partitionId: string;
+
+  @Column({ type: 'text' })
+  driver: string;
+
+  @Column({ name: 'instance_id', type: 'text', nullable: true })
+  instanceId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  host: string | null;
+
+  @Column({ type: 'jsonb' })
+  ports: PortBinding[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  health: MemberHealth | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'status_changed_at', type: 'timestamptz' })
+  statusChangedAt: Date;
+}
+
+@Entity({ name: 'operations' })
+export class OperationEntity {
+  @PrimaryColumn({ name: 'operation_id', type: 'uuid' })
+  operationId: string;
+
+  @Column({ type: 'text' })
+  kind: 'deploy' | 'undeploy';
+
+  @Column({ name: 'application_id', type: 'text' })
+  applicationId: string;
+
+  @Column({ type: 'text' })
+  status: 'running' | 'succeeded' | 'failed';
+
+  @Column({ type: 'text' })
+  message: string;
+
+  @Column({ name: 'started_at', type: 'timestamptz' })
+  startedAt: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+}

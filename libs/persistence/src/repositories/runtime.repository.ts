@@ -1,0 +1,90 @@
+import type { EntityManager } from 'typeorm';
+import type { MemberHealth, MemberStatus } from '@stratos/contracts';
+import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from '../entities/runtime.entities';
+
+/** Deployments, clusters, members and operations: the runtime's desired and recorded state. */
+export class RuntimeRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  findDeployment(applicationId: string): Promise<DeploymentEntity | null> {
+    return this.manager.getRepository(DeploymentEntity).findOneBy({ applicationId });
+  }
+
+  /** Locks the deployment row until the transaction ends. */
+  lockDeployment(applicationId: string): Promise<DeploymentEntity | null> {
+    return this.manager.getRepository(DeploymentEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.application_id = :applicationId', { applicationId }).getOne();
+  }
+
+  deployments(): Promise<DeploymentEntity[]> {
+    return this.manager.getRepository(DeploymentEntity).find({ order: { applicationId: 'ASC' } });
+  }
+
+  async insertDeployment(row: DeploymentEntity): Promise<boolean> {
+    const result = await this.manager.createQueryBuilder().insert().into(DeploymentEntity).values(row).orIgnore().returning(['application_id']).execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  async saveDeployment(row: DeploymentEntity): Promise<void> {
+    await this.manager.getRepository(DeploymentEntity).save(row);
+  }
+
+  async deleteDeployment(applicationId: string): Promise<void> {
+    await this.manager.getRepository(DeploymentEntity).delete({ applicationId });
+  }
+
+  async insertClusters(rows: ClusterEntity[]): Promise<void> {
+    if (rows.length) await this.manager.getRepository(ClusterEntity).insert(rows as never);
+  }
+
+  clusters(applicationId: string): Promise<ClusterEntity[]> {
+    return this.manager.getRepository(ClusterEntity).find({ where: { applicationId }, order: { createdAt: 'ASC', clusterId: 'ASC' } });
+  }
+
+  async saveCluster(row: ClusterEntity): Promise<void> {
+    await this.manager.getRepository(ClusterEntity).save(row as never);
+  }
+
+  members(filter: { applicationId?: string; clusterId?: string } = {}): Promise<MemberEntity[]> {
+    return this.manager.getRepository(MemberEntity).find({ where: filter, order: { createdAt: 'ASC', memberId: 'ASC' } });
+  }
+
+  findMember(memberId: string): Promise<MemberEntity | null> {
+    return this.manager.getRepository(MemberEntity).findOneBy({ memberId });
+  }
+
+  lockMember(memberId: string): Promise<MemberEntity | null> {
+    return this.manager.getRepository(MemberEntity).createQueryBuilder('m').setLock('pessimistic_write').where('m.member_id = :memberId', { memberId }).getOne();
+  }
+
+  async insertMember(row: MemberEntity): Promise<void> {
+    await this.manager.getRepository(MemberEntity).insert(row as never);
+  }
+
+  async saveMember(row: MemberEntity): Promise<void> {
+    await this.manager.getRepository(MemberEntity).save(row as never);
+  }
+
+  async updateHealth(memberId: string, health: MemberHealth): Promise<void> {
+    await this.manager.getRepository(MemberEntity).update({ memberId }, { health: health as never });
+  }
+
+  async deleteMember(memberId: string): Promise<void> {
+    await this.manager.getRepository(MemberEntity).delete({ memberId });
+  }
+
+  async countMembers(status?: MemberStatus): Promise<number> {
+    return this.manager.getRepository(MemberEntity).count(status ? { where: { status } } : {});
+  }
+
+  async insertOperation(row: OperationEntity): Promise<void> {
+    await this.manager.getRepository(OperationEntity).insert(row);
+  }
+
+  findOperation(operationId: string): Promise<OperationEntity | null> {
+    return this.manager.getRepository(OperationEntity).findOneBy({ operationId });
+  }
+
+  async finishOperation(operationId: string, status: 'succeeded' | 'failed', message: string): Promise<void> {
+    await this.manager.getRepository(OperationEntity).update({ operationId, status: 'running' }, { status, message, finishedAt: new Date() });
+  }
+}
