@@ -3,7 +3,8 @@
  * a time: each is accepted with warnings for its string-encoded values and reads back equal
  * to what was sent, modulo coercion and redaction; no secret comes back.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cartridgeSchema, isSecretName, redact, validateCartridge } from '@stratos/contracts';
 import { mkdtemp } from 'node:fs/promises';
@@ -121,5 +122,63 @@ function secretValues(value: unknown, out: string[] = []): string[] {
     const noProvider = await platform.api('POST', '/networkPartitions', { body: ec2 });
     expect(noProvider.status).toBe(400);
     expect(noProvider.body.errors).toEqual([{ path: '/provider', message: 'is required' }]);
+  });
+});
+
+(samples ? describe : describe.skip)('Stratos 4.1 sample applications (mock flavour) deployed to real members', () => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes' });
+    const config = join(await mkdtemp(join(tmpdir(), 'stratos-deploy-')), 'cli.json');
+    await runCli(['import', samples!, '--iaas', 'mock', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: config }, timeoutMs: 60_000 });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('deploys every imported application, each member in a partition its policies allow, and undeploys it leaving nothing', async () => {
+    const applications = ((await platform.api('GET', '/applications')).body as { applicationId: string }[]).map((a) => a.applicationId);
+    const policies = ((await platform.api('GET', '/applicationPolicies')).body as { id: string; networkPartitions: string[] }[]);
+    const deploymentPolicies = new Map(((await platform.api('GET', '/deploymentPolicies')).body as { id: string; networkPartitions: { id: string; partitions: { id: string }[] }[] }[]).map((d) => [d.id, d]));
+    const deployed: string[] = [];
+    const refused: string[] = [];
+    for (const id of applications) {
+      // Stratos's scripts named one policy per sample; the first that fits does here.
+      let accepted = false;
+      let lastError = '';
+      for (const policy of policies) {
+        const response = await platform.api('POST', `/applications/${id}/deploy/${policy.id}`);
+        if (response.status === 202) {
+          accepted = true;
+          const deadline = Date.now() + 30_000;
+          let runtime = (await platform.api('GET', `/applications/${id}/runtime`)).body;
+          while (runtime.status !== 'Active' && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+            runtime = (await platform.api('GET', `/applications/${id}/runtime`)).body;
+          }
+          expect({ id, status: runtime.status }).toEqual({ id, status: 'Active' });
+          for (const cluster of runtime.clusters) {
+            const allowed = deploymentPolicies.get(cluster.deploymentPolicy)!.networkPartitions.filter((np) => policy.networkPartitions.includes(np.id));
+            for (const member of cluster.members) {
+              const np = allowed.find((n) => n.id === member.networkPartitionId);
+              expect({ member: member.memberId, partition: np?.partitions.some((p) => p.id === member.partitionId) }).toEqual({ member: member.memberId, partition: true });
+            }
+            expect(cluster.members.filter((m: { status: string }) => m.status === 'Active').length).toBeGreaterThanOrEqual(cluster.minMembers);
+          }
+          const pids: number[] = runtime.clusters.flatMap((c: { members: { instanceId: string }[] }) => c.members.map((m) => Number(m.instanceId)));
+          expect((await platform.api('POST', `/applications/${id}/undeploy`)).status).toBe(202);
+          while ((await platform.api('GET', `/applications/${id}/runtime`)).status !== 404) await new Promise((r) => setTimeout(r, 100));
+          for (const pid of pids) expect({ pid, alive: spawnSync('kill', ['-0', String(pid)]).status === 0 }).toEqual({ pid, alive: false });
+          deployed.push(`${id} (${policy.id}, ${pids.length} members)`);
+          break;
+        }
+        lastError = `${response.status} ${response.body.errors?.[0]?.path ?? ''}: ${response.body.errors?.[0]?.message ?? response.body.message}`;
+      }
+      if (!accepted) refused.push(`${id}: ${lastError}`);
+    }
+    process.stdout.write(`Stratos sample applications deployed to Active and undeployed: ${deployed.length}/${applications.length}: ${deployed.join(', ')}${refused.length ? `; refused: ${refused.join('; ')}` : ''}\n`);
+    expect(refused).toEqual([]);
+    expect(existsSync(join(platform.home, 'members')) ? readdirSync(join(platform.home, 'members')) : []).toEqual([]);
   });
 });
