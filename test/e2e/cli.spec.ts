@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { aCartridge } from '../factories/cartridge.factory';
+import { aDeploymentPolicy, anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aSubscription } from '../factories/definition.factory';
 import { ROOT, runCli } from '../support/cli';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -152,5 +153,35 @@ describe('stratos CLI', () => {
     const resumed = await runCli(['topology', 'watch', '--since', String(created), '--json'], { env, timeoutMs: 1500 });
     const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ revision: created + 1, type: 'ServiceRemoved', payload: { serviceName: 'watched' } });
+  });
+
+  it('deploys with a live view of each member, shows the runtime tree, and undeploys', async () => {
+    const body = (b: unknown) => ({ body: b });
+    expect((await platform.api('POST', '/cartridges', body(aCartridge({ type: 'cli-web', iaasProvider: [{ type: 'mock', imageId: 'x' }] })))).status).toBe(201);
+    expect((await platform.api('POST', '/networkPartitions', body(aNetworkPartition()))).status).toBe(201);
+    expect([201, 409]).toContain((await platform.api('POST', '/autoscalingPolicies', body(anAutoscalingPolicy()))).status); // the import above may have made it
+    expect((await platform.api('POST', '/deploymentPolicies', body(aDeploymentPolicy()))).status).toBe(201);
+    expect((await platform.api('POST', '/applicationPolicies', body(anApplicationPolicy()))).status).toBe(201);
+    expect((await platform.api('POST', '/applications', body(anApplication({ applicationId: 'cli-app', components: { cartridges: [aSubscription('cli-web', 'cli-web-1')] } })))).status).toBe(201);
+
+    const deploy = await runCli(['app', 'deploy', 'cli-app', '--policy', 'ap-1', '--wait'], { env, timeoutMs: 30_000 });
+    expect(deploy.code).toBe(0);
+    expect(deploy.stdout).toMatch(/member cli-web-1-[0-9a-f]{8}\s+Starting → Active/);
+    expect(deploy.stdout).toMatch(/application cli-app\s+Created → Active/);
+    expect(deploy.stdout).toMatch(/^deployed in \d+\.\d s$/m);
+
+    const tree = await runCli(['app', 'runtime', 'cli-app'], { env });
+    expect(tree.stdout).toMatch(/^cli-app {2}Active {2}\(policy ap-1/);
+    expect(tree.stdout).toMatch(/└─ cluster cli-web-1 \(cli-web\) {2}Active {2}1 active, min 1 max 3/);
+    expect(tree.stdout).toMatch(/└─ cli-web-1-[0-9a-f]{8} {2}Active {2}np-1\/p-1 {2}local:\d+ {2}127\.0\.0\.1 {2}8080→\d+/);
+    const again = await runCli(['deploy-application', 'cli-app', 'ap-1'], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error: application "cli-app" is already deployed (Active); undeploy it first');
+
+    const undeploy = await runCli(['app', 'undeploy', 'cli-app', '--wait'], { env, timeoutMs: 30_000 });
+    expect(undeploy.code).toBe(0);
+    expect(undeploy.stdout).toMatch(/Active → ReadyToShutDown/);
+    expect(undeploy.stdout).toMatch(/^undeployed in \d+\.\d s$/m);
+    expect((await runCli(['app', 'runtime', 'cli-app'], { env })).stderr).toContain('error: application "cli-app" is not deployed');
   });
 });
