@@ -24,7 +24,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     return response.body;
   };
   const runtime = async (id: string) => (await platform.api('GET', `/applications/${id}/runtime`)).body as ApplicationRuntime;
-  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> => {
+  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();

@@ -24,8 +24,6 @@ const GRACE_MS = 10_000;
 /** Members whose instance should be running. */
 const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
-/** A member lost this soon after it was created counts as a failed start. */
-const YOUNG_MS = 30_000;
 
 /**
  * Drives what runs towards what PostgreSQL says should run. Each pass re-reads desired state
@@ -40,7 +38,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** Clusters whose members die young wait before the next launch (1 s, 2 s, … 30 s). */
+  /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
   private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
 
   constructor(
@@ -115,7 +113,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members.filter((m) => m.status === MemberStatus.Lost || m.status === MemberStatus.ReadyToShutDown)) {
-      if (member.status === MemberStatus.Lost && now - member.createdAt.getTime() < YOUNG_MS) {
+      if (member.status === MemberStatus.Lost && !member.activatedAt) {
         const failures = (this.backoff.get(member.clusterId)?.failures ?? 0) + 1;
         this.backoff.set(member.clusterId, { failures, notBefore: now + Math.min(30_000, 1000 * 2 ** (failures - 1)) });
       }
@@ -218,6 +216,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       health: null,
       createdAt: now,
       statusChangedAt: now,
+      activatedAt: null,
     };
     await this.lifecycle.create(row);
     try {

@@ -111,6 +111,10 @@ export class MemberEntity {
 
   @Column({ name: 'status_changed_at', type: 'timestamptz' })
   statusChangedAt: Date;
+
+  /** When it first became Active; a member lost before that failed to start. */
+  @Column({ name: 'activated_at', type: 'timestamptz', nullable: true })
+  activatedAt: Date | null;
 }
 
 @Entity({ name: 'operations' })

@@ -40,7 +40,8 @@ export class Runtime1764200000000 implements MigrationInterface {
       ports jsonb NOT NULL,
       health jsonb,
       created_at timestamptz NOT NULL,
-      status_changed_at timestamptz NOT NULL)`);
+      status_changed_at timestamptz NOT NULL,
+      activated_at timestamptz)`);
     await q.query(`CREATE INDEX members_cluster ON members (cluster_id)`);
     await q.query(`CREATE TABLE operations (
       operation_id uuid PRIMARY KEY,

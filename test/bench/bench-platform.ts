@@ -1,0 +1,70 @@
+/** A whole platform in this process for a benchmark: embedded PostgreSQL and aedes, controller, manager. */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCloudController } from '../../apps/cloud-controller/src/cloud-controller';
+import { startStratosManager } from '../../apps/stratos-manager/src/stratos-manager';
+import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
+
+export interface BenchPlatform {
+  url: string;
+  home: string;
+  databaseUrl: string;
+  /** Platform credentials; members get their own. */
+  mqttUrl: string;
+  memberSecret: string;
+  agentEntry: string;
+  call(method: string, path: string, body?: unknown, expected?: number): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchPlatform(options: { mqttUrl?: string } = {}): Promise<BenchPlatform> {
+  const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
+  await chmod(home, 0o755);
+  const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
+  const memberSecret = randomBytes(12).toString('hex');
+  const credentials = { username: 'stratos', password: randomBytes(12).toString('hex') };
+  const broker = options.mqttUrl ? null : await startEmbeddedBroker({ port: 0, credentials, memberSecret });
+  let mqttUrl = options.mqttUrl;
+  if (broker) {
+    const url = new URL(broker.url);
+    url.username = credentials.username;
+    url.password = credentials.password;
+    mqttUrl = url.toString();
+  }
+  const agentEntry = join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js');
+  const controller = await startCloudController(
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: 500, memberStartTimeoutMs: 120_000 },
+    { logger: false },
+  );
+  const manager = await startStratosManager(
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, host: '127.0.0.1', port: 0, rpcTimeoutMs: 30_000, bodyLimitBytes: 1 << 20, tokenTtlHours: 1 },
+    { logger: false },
+  );
+  const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
+  const login = await fetch(`${manager.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  const { token } = (await login.json()) as { token: string };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  return {
+    url: manager.url,
+    home,
+    databaseUrl: postgres.url,
+    mqttUrl: mqttUrl!,
+    memberSecret,
+    agentEntry,
+    async call(method, path, body, expected = 200) {
+      const response = await fetch(`${manager.url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      if (response.status !== expected) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    async stop() {
+      await manager.close();
+      await controller.close();
+      await broker?.stop();
+      await postgres.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
