@@ -35,7 +35,7 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeoutMs?: number; memberStartTimeoutMs?: number; controllerLogs?: boolean }): Promise<TestPlatform> {
+export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeoutMs?: number; memberStartTimeoutMs?: number; controllerLogs?: boolean; docker?: 'on' | 'off' }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
   const home = await mkdtemp(join(tmpdir(), 'stratos-home-'));
@@ -47,6 +47,8 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     memberSecret: broker.memberSecret,
     reconcileIntervalMs: 200,
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
+    // Deterministic by default: only the Docker suites use the engine.
+    docker: options.docker ?? 'off',
   };
   let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs ? undefined : false });
   const manager = await startStratosManager(

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readInteger, readString, readUrl, type Env } from '@stratos/contracts';
+import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readString, readUrl, type Env } from '@stratos/contracts';
 
 export interface ControllerConfig {
   databaseUrl: string;
@@ -14,6 +14,8 @@ export interface ControllerConfig {
   agentMqttUrl?: string;
   reconcileIntervalMs: number;
   memberStartTimeoutMs: number;
+  /** auto: the docker driver where an engine answers; on: required; off: never. */
+  docker?: 'auto' | 'on' | 'off';
 }
 
 export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
@@ -26,5 +28,6 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     agentMqttUrl: readUrl(env, EnvVar.agentMqttUrl, MQTT_PROTOCOLS, { required: false }),
     reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, 1000, { min: 50, max: 60_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
+    docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
   };
 }

@@ -10,6 +10,7 @@ export class ControllerSettings implements ControllerConfig {
   agentMqttUrl?: string;
   reconcileIntervalMs: number;
   memberStartTimeoutMs: number;
+  docker?: 'auto' | 'on' | 'off';
 
   constructor(config: ControllerConfig) {
     Object.assign(this, config);

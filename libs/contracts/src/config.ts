@@ -19,6 +19,8 @@ export const EnvVar = {
   reconcileIntervalMs: 'STRATOS_RECONCILE_INTERVAL_MS',
   /** Seconds a member may take from launch to Active before it is counted lost. */
   memberStartTimeoutS: 'STRATOS_MEMBER_START_TIMEOUT_S',
+  /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
+  docker: 'STRATOS_DOCKER',
 } as const;
 
 export const DEFAULT_API_PORT = 9443;
@@ -70,6 +72,13 @@ export function readUrl(env: Env, name: string, protocols: string[], options: { 
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, not ${url.protocol}`);
   }
   return value;
+}
+
+export function readChoice<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
 }
 
 export function readString(env: Env, name: string, fallback: string): string {

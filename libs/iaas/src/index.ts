@@ -1,2 +1,4 @@
 export * from './iaas-driver';
+export * from './labels';
 export * from './local/local-process.driver';
+export * from './docker/docker.driver';

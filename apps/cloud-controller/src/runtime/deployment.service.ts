@@ -12,6 +12,7 @@ import {
   type CartridgeGroup,
   type DeploymentPolicy,
   type DeployRequest,
+  type FieldIssue,
   type NetworkPartition,
   type OperationAccepted,
   type OperationView,
@@ -21,7 +22,7 @@ import {
 import { Database, type ClusterEntity, type Repositories } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-import { deploymentPolicyIds, planDeployment } from './deployment-plan';
+import { deploymentPolicyIds, planDeployment, type ClusterPlan } from './deployment-plan';
 import { Reconciler } from './reconciler.service';
 import { toClusterView } from './runtime-views';
 
@@ -51,6 +52,7 @@ export class DeploymentService {
       const applicationPolicy = policy.definition as unknown as ApplicationPolicy;
       const inputs = await this.gather(tx, application, applicationPolicy);
       const { clusters, errors } = planDeployment({ application, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
+      errors.push(...(await this.missingImages(clusters)));
       if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be deployed with policy "${request.policyId}"`, errors);
 
       const now = new Date();
@@ -117,6 +119,23 @@ export class DeploymentService {
     const row = /^[0-9a-f-]{36}$/i.test(operationId) ? await this.database.runtime.findOperation(operationId) : null;
     if (!row) throw DomainError.notFound(`operation "${operationId}" does not exist`);
     return { ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt?.toISOString() ?? null };
+  }
+
+  /** A driver that runs images must have the image the cartridge names, before anything starts. */
+  private async missingImages(clusters: ClusterPlan[]): Promise<FieldIssue[]> {
+    const issues: FieldIssue[] = [];
+    const checked = new Map<string, boolean>();
+    for (const cluster of clusters) {
+      for (const placement of cluster.spec.placements) {
+        const key = `${placement.driver}/${placement.imageId}`;
+        if (!checked.has(key)) checked.set(key, (await this.drivers.get(placement.driver)?.imageExists(placement.imageId)) ?? false);
+        if (!checked.get(key)) {
+          issues.push({ path: `/cartridges/${cluster.spec.cartridgeType}/iaasProvider`, message: `image "${placement.imageId}" is not on the ${placement.driver} engine; build or pull it first (npm run images builds stratos/cartridge-agent)` });
+          checked.set(key, true); // once per image
+        }
+      }
+    }
+    return issues;
   }
 
   /** Everything the plan reads, from the same transaction (the definitions are locked). */

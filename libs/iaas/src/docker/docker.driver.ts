@@ -1,0 +1,112 @@
+/**
+ * Members as Docker containers (dockerode), on the host network: each declared port gets a
+ * free host port (PORT_MAPPINGS), as the local driver does, so members reach the broker on
+ * 127.0.0.1 and nothing needs low ports. Every container is labelled with its member,
+ * cluster, application and platform; `Init: true` so that the agent stops on SIGTERM at once.
+ * Persistent volumes are named volumes per cluster and volume id: they outlive members.
+ */
+import Docker from 'dockerode';
+import { createServer } from 'node:net';
+import type { PortBinding } from '@stratos/contracts';
+import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { Label } from '../labels';
+
+export interface DockerDriverOptions {
+  /** Scopes labels to this platform. */
+  platformId: string;
+  docker?: Docker;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
+
+export class DockerDriver implements IaasDriver {
+  readonly name = 'docker';
+  private readonly docker: Docker;
+
+  constructor(private readonly options: DockerDriverOptions) {
+    this.docker = options.docker ?? new Docker();
+  }
+
+  /** Whether an engine answers, within a second. */
+  static async available(docker = new Docker()): Promise<boolean> {
+    try {
+      await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
+    const ports: PortBinding[] = [];
+    for (const port of spec.ports) ports.push({ name: port.name, protocol: port.protocol, port: port.port, hostPort: await freePort() });
+    const env = { ...spec.env, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
+    const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
+    const mounts: Docker.MountConfig = [];
+    for (const volume of spec.volumes ?? []) {
+      const name = `stratos-${spec.clusterId}-${volume.id}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+      await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, [Label.cluster]: spec.clusterId, [Label.volume]: volume.id } }).catch(() => undefined);
+      mounts.push({ Type: 'volume', Source: name, Target: volume.mappingPath });
+    }
+    const container = await this.docker.createContainer({
+      name: `stratos-${spec.memberId}`,
+      Image: spec.imageId,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: labels,
+      HostConfig: { NetworkMode: 'host', Init: true, Mounts: mounts, RestartPolicy: { Name: 'no' } },
+    });
+    try {
+      await container.start();
+    } catch (error) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw error;
+    }
+    return { instanceId: container.id, host: '127.0.0.1', ports };
+  }
+
+  async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
+    const container = this.docker.getContainer(instanceId);
+    try {
+      await container.stop({ t: Math.ceil(options.graceMs / 1000) });
+    } catch (error) {
+      if (statusCode(error) !== 304 && statusCode(error) !== 404) throw error; // 304: already stopped; 404: gone
+    }
+    try {
+      await container.remove({ v: false, force: true }); // named volumes stay
+    } catch (error) {
+      if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error; // 409: removal already in progress
+    }
+  }
+
+  async list(): Promise<ActualInstance[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${Label.platform}=${this.options.platformId}`] } });
+    return containers.map((c) => ({
+      instanceId: c.Id,
+      memberId: c.Labels[Label.member],
+      clusterId: c.Labels[Label.cluster],
+      applicationId: c.Labels[Label.application],
+      running: c.State === 'running' || c.State === 'created' || c.State === 'restarting',
+    }));
+  }
+
+  async imageExists(imageId: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(imageId).inspect();
+      return true;
+    } catch (error) {
+      if (statusCode(error) === 404) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Labels on everything a driver creates. `platform` scopes them to one platform (one
+ * STRATOS_HOME / database), so that two platforms sharing an engine never touch each other's.
+ */
+export const Label = {
+  platform: 'org.stratos.platform',
+  member: 'org.stratos.member',
+  cluster: 'org.stratos.cluster',
+  application: 'org.stratos.application',
+  volume: 'org.stratos.volume',
+} as const;

@@ -1,0 +1,97 @@
+/**
+ * The docker driver on a real engine: members as labelled containers with the real agent,
+ * healing after `docker kill`, orphans removed, unlabelled containers left alone, persistent
+ * volumes kept after undeploy, a missing image refused before anything starts.
+ */
+import { Label } from '@stratos/iaas';
+import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
+import { AGENT_IMAGE, dockerForTests } from '../support/docker';
+import { sleep, startTestPlatform, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+const docker = await dockerForTests();
+
+(docker ? describe : describe.skip)('the docker driver', () => {
+  let platform: TestPlatform;
+  let platformId: string;
+  const post = async (path: string, body?: unknown, status = 201) => {
+    const response = await platform.api('POST', path, { body });
+    if (response.status !== status) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  const runtime = async (id: string) => (await platform.api('GET', `/applications/${id}/runtime`)).body as ApplicationRuntime;
+  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  };
+  const active = (rt: ApplicationRuntime): MemberView[] => rt.clusters.flatMap((c) => c.members).filter((m) => m.status === 'Active');
+  const ours = async () => docker!.listContainers({ all: true, filters: { label: [`${Label.platform}=${platformId}`] } });
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes', docker: 'on' });
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    await post('/cartridges', aCartridge({ type: 'dweb', iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data', removeOnTermination: false }] } }));
+    await post('/cartridges', aCartridge({ type: 'dmissing', iaasProvider: [{ type: 'docker', imageId: 'stratos/not-built:1' }] }));
+    await post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'host' }] }));
+    await post('/autoscalingPolicies', anAutoscalingPolicy());
+    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitions: [{ id: 'host', partitionMax: 5 }] }] }));
+    await post('/applicationPolicies', anApplicationPolicy({ id: 'ap-docker', networkPartitions: ['np-docker'] }));
+    platformId = (await readFile(join(platform.home, 'platform-id'), 'utf8')).trim();
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('says at add time whether the image exists on the engine', async () => {
+    const found = await platform.api('GET', '/cartridges/dweb');
+    expect(found.body.status.providers).toEqual([{ type: 'docker', driver: 'docker', imageVerified: true, note: 'image found' }]);
+    const missing = await platform.api('GET', '/cartridges/dmissing');
+    expect(missing.body.status.providers[0]).toMatchObject({ imageVerified: false, note: 'image "stratos/not-built:1" not found by the docker driver' });
+  });
+
+  it('refuses to deploy a cartridge whose image is missing', async () => {
+    await post('/applications', anApplication({ applicationId: 'dm', components: { cartridges: [aSubscription('dmissing', 'dm-1', { subscribableInfo: { alias: 'dm-1', deploymentPolicy: 'dp-docker' } })] } }));
+    const response = await platform.api('POST', '/applications/dm/deploy/ap-docker');
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ path: '/cartridges/dmissing/iaasProvider', message: 'image "stratos/not-built:1" is not on the docker engine; build or pull it first (npm run images builds stratos/cartridge-agent)' }]);
+  });
+
+  it('runs members as labelled containers, heals a killed one, removes orphans, keeps volumes and touches nothing unlabelled', async () => {
+    await post('/applications', anApplication({ applicationId: 'dapp', components: { cartridges: [aSubscription('dweb', 'dapp-web', { subscribableInfo: { alias: 'dapp-web', deploymentPolicy: 'dp-docker' } })] } }));
+    await post('/applications/dapp/deploy/ap-docker', undefined, 202);
+    const [member] = active(await until('dapp Active', async () => ((await runtime('dapp')).status === 'Active' ? runtime('dapp') : undefined)));
+    expect(member.driver).toBe('docker');
+    const info = await docker!.getContainer(member.instanceId!).inspect();
+    expect(info.Config.Labels).toMatchObject({ [Label.platform]: platformId, [Label.member]: member.memberId, [Label.cluster]: 'dapp.dapp-web', [Label.application]: 'dapp' });
+    expect(info.HostConfig.Init).toBe(true);
+    expect(info.Mounts.map((m) => m.Destination)).toEqual(['/data']);
+    const answer = (await (await fetch(`http://127.0.0.1:${member.ports[0].hostPort}/`)).json()) as { memberId: string };
+    expect(answer.memberId).toBe(member.memberId);
+
+    await docker!.getContainer(member.instanceId!).kill();
+    const replacement = await until('a replacement Active', async () => active(await runtime('dapp')).find((m) => m.memberId !== member.memberId));
+    expect(replacement.driver).toBe('docker');
+
+    const bystander = await docker!.createContainer({ Image: AGENT_IMAGE, Cmd: ['sleep', '60'], HostConfig: { NetworkMode: 'none' } });
+    await bystander.start();
+    const orphan = await docker!.createContainer({ Image: AGENT_IMAGE, Cmd: ['sleep', '60'], Labels: { [Label.platform]: platformId, [Label.member]: 'nobody-1', [Label.cluster]: 'x', [Label.application]: 'x' }, HostConfig: { NetworkMode: 'none', Init: true } });
+    await orphan.start();
+    await until('the orphan removed', async () => !(await ours()).some((c) => c.Id === orphan.id));
+    expect((await bystander.inspect()).State.Running).toBe(true);
+    await bystander.remove({ force: true });
+
+    await post('/applications/dapp/undeploy', undefined, 202);
+    await until('dapp gone', async () => (await platform.api('GET', '/applications/dapp/runtime')).status === 404);
+    expect(await ours()).toEqual([]);
+    const volume = await docker!.getVolume('stratos-dapp.dapp-web-data').inspect();
+    expect(volume.Labels).toMatchObject({ [Label.platform]: platformId, [Label.volume]: 'data' });
+    await docker!.getVolume('stratos-dapp.dapp-web-data').remove();
+  });
+});
