@@ -19,7 +19,7 @@ export interface BenchPlatform {
   stop(): Promise<void>;
 }
 
-export async function startBenchPlatform(options: { mqttUrl?: string } = {}): Promise<BenchPlatform> {
+export async function startBenchPlatform(options: { mqttUrl?: string; docker?: 'on' | 'off' } = {}): Promise<BenchPlatform> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
@@ -35,7 +35,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string } = {}): Pr
   }
   const agentEntry = join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js');
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: 500, memberStartTimeoutMs: 120_000 },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off' },
     { logger: false },
   );
   const manager = await startStratosManager(

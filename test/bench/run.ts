@@ -5,13 +5,15 @@
 import 'reflect-metadata';
 import { benchCartridgeApi } from './cartridge-api.bench';
 import { benchDeploy } from './deploy.bench';
+import { benchDockerDeploy } from './docker-deploy.bench';
 
 async function main(): Promise<void> {
   const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
   process.stdout.write(`bench on ${process.version}, ${(await import('node:os')).cpus().length} cores\n\n`);
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'api') process.stdout.write(`${await benchCartridgeApi({ requests, mqttUrl: process.env.MQTT_URL || undefined, label: process.env.MQTT_URL ? 'MQTT_URL' : undefined })}\n\n`);
-  if (!only || only === 'deploy') process.stdout.write(`${await benchDeploy([10, 50])}\n`);
+  if (!only || only === 'deploy') process.stdout.write(`${await benchDeploy([10, 50])}\n\n`);
+  if (!only || only === 'docker') process.stdout.write(`${await benchDockerDeploy([10, 50])}\n`);
 }
 
 main().then(

@@ -103,6 +103,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
     // Facts first: what vanished, what never came up, what is stopping by itself.
     const now = Date.now();
+    for (const member of members.filter((m) => m.status === MemberStatus.Created)) {
+      // No launch is in flight between passes: a Created member is one whose launch a crash
+      // interrupted. It is replaced; an instance the driver did start is an orphan, removed below.
+      await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: 'its launch was interrupted' });
+    }
+    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) {
       const instance = actual.get(member.memberId);
       if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
