@@ -50,6 +50,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const floorDb = await Database.open({ url: postgres.url, applicationName: 'bench-floor' });
   await floorDb.close();
   const client = new pg.Pool({ connectionString: postgres.url, max: 32 });
+  client.on('error', () => undefined); // the server stops at the end of the run
   await client.query('CREATE TABLE bench_floor (LIKE cartridges INCLUDING ALL)');
   const definition = JSON.stringify(cartridge('x'));
   const floorInsert = (prefix: string) => async (i: number) => {

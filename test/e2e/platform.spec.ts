@@ -72,13 +72,20 @@ describe('npm start (the one-machine launcher)', () => {
 
     const api = `http://127.0.0.1:${apiPort}/api`;
     const token = ((await (await fetch(`${api}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string }).token;
-    const created = await fetch(`${api}/cartridges`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(aCartridge({ type: 'kept' })) });
+    const secrets = aCartridge({
+      type: 'kept',
+      iaasProvider: [{ type: 'ec2', imageId: 'ami-1', identity: 'AKIA-LOG-CHECK', credential: 'credential-log-check', property: [{ name: 'payload_parameter.MB_PASSWORD', value: 'mb-log-check' }] }],
+    });
+    const created = await fetch(`${api}/cartridges`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(secrets) });
     expect(created.status).toBe(201);
+    const wrong = await fetch(`${api}/cartridges/kept`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ...secrets, type: 'other' }) });
+    expect(wrong.status).toBe(400);
 
     const dataDir = join(home, 'postgres', 'data');
     expect(postgresRunningOn(dataDir)).toBe(true);
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
+    for (const secret of ['AKIA-LOG-CHECK', 'credential-log-check', 'mb-log-check']) expect(first.output()).not.toContain(secret); // no log line carries a secret
     expect(postgresRunningOn(dataDir)).toBe(false);
 
     const second = launch(env);
