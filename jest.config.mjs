@@ -19,7 +19,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@stratos/(contracts|persistence|runtime|iaas)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@stratos/(contracts|persistence|runtime|iaas|templating)$': '<rootDir>/libs/$1/src/index.ts',
   },
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],

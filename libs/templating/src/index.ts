@@ -1,0 +1,4 @@
+export * from './template';
+export * from './values';
+export * from './fmt';
+export { TemplateSyntaxError } from './lexer';
