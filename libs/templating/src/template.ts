@@ -111,7 +111,7 @@ export const BUILTINS: FunctionMap = {
     const [from = 0, to = length] = indices.map(toIndex);
     if (from < 0 || to > length || from > to) throw new Error(`index out of range: ${from}:${to}`);
     if (typeof item === 'string') return Buffer.from(item, 'utf8').subarray(from, to).toString('utf8'); // Go slices bytes
-    return item.slice(from, to);
+    return (item as unknown[]).slice(from, to);
   }, 1, 4),
   print: fn((...args: unknown[]) => sprint(args), 0, -1),
   printf: fn((format: unknown, ...args: unknown[]) => {
