@@ -10,6 +10,7 @@ import { registerApplicationRuntime } from './commands/application-runtime.comma
 import { registerDefinitions } from './commands/definition.command';
 import { registerImport } from './commands/import.command';
 import { registerLogin } from './commands/login.command';
+import { registerTemplate } from './commands/template.command';
 import { registerTopology } from './commands/topology.command';
 import { FileError, UsageError, type GlobalOptions } from './context';
 import { err, printIssues } from './output';
@@ -23,6 +24,7 @@ const program = new Command('stratos')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
 for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerImport]) command(program, globals);
+registerTemplate(program);
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();
   c.commands.forEach(exitOverride);

@@ -300,9 +300,10 @@ class State {
         return this.walkRange(dot, node, depth);
       case 'template': {
         const tree = this.template.lookup(node.name);
+        this.at = null;
         if (!tree) this.fail(node.pos, `template "${node.name}" not defined`);
         if (depth + 1 > MAX_DEPTH) this.fail(node.pos, `exceeded maximum template depth (${MAX_DEPTH})`);
-        const value = node.pipe ? this.evalPipeline(dot, node.pipe) : null;
+        const value = node.pipe ? this.evalPipeline(dot, node.pipe) : undefined;
         this.walkTemplate(node.name, tree, value, depth + 1);
         return;
       }
