@@ -101,6 +101,8 @@ describe('confd functions', () => {
     ['reverse, sortByLength, sortKVByLength', '{{reverse (split "a,b,c" ",")}} {{sortByLength (split "ccc,a,bb" ",")}} {{range sortKVByLength (gets "/app/*")}}{{.Key}} {{end}}', '[c b a] [a bb ccc] /app/name /app/port '],
     ['seq and integer arithmetic', '{{seq 1 3}} {{add 1 2}} {{sub 5 3}} {{mul 2 3}} {{div 7 2}} {{mod 7 2}}', '[1 2 3] 3 2 6 3 1'],
     ['fileExists', '{{fileExists "/"}} {{fileExists "/nope/nope"}}', 'true false'],
+    ['datetime and Go time layouts', '{{(datetime).Format "2006"}} {{len ((datetime).UTC.Format "2006-01-02T15:04:05Z07:00")}}', `${new Date().getUTCFullYear()} 20`],
+    ['lookupIPV4 of localhost', '{{range lookupIPV4 "localhost"}}ip: {{.}}{{end}}', 'ip: 127.0.0.1'],
   ])('%s', (_name, text, expected) => {
     expect(confd(text)).toBe(expected);
   });

@@ -232,6 +232,11 @@ function show(node: ArgNode | CommandNode | PipeNode): string {
 
 const MISSING = Symbol('missing final');
 
+/** Go methods of a struct value: exported (capitalized) functions on its class. */
+function hasMethod(value: unknown, name: string): boolean {
+  return value instanceof GoStruct && /^[A-Z]/.test(name) && typeof (value as unknown as Record<string, unknown>)[name] === 'function';
+}
+
 class State {
   private readonly out: string[] = [];
   private size = 0;
@@ -424,6 +429,11 @@ class State {
     let value = receiver;
     for (let i = 0; i < idents.length; i++) {
       const last = i === idents.length - 1;
+      if (last && hasMethod(value, idents[i])) {
+        const args = cmd.args.slice(1).map((a) => this.evalArg(dot, a));
+        if (final !== MISSING) args.push(final);
+        return this.callMethod(value, idents[i], args, pos);
+      }
       if (last && (cmd.args.length > 1 || final !== MISSING)) {
         this.fail(pos, `${idents[i]} is not a method but has arguments`);
       }
@@ -432,7 +442,18 @@ class State {
     return value;
   }
 
+  private callMethod(receiver: unknown, name: string, args: unknown[], pos: number): unknown {
+    const method = (receiver as Record<string, (...a: unknown[]) => unknown>)[name];
+    if (method.length !== args.length) this.fail(pos, `wrong number of args for ${name}: want ${method.length} got ${args.length}`);
+    try {
+      return method.apply(receiver, args);
+    } catch (error) {
+      return this.fail(pos, `error calling ${name}: ${(error as Error).message}`);
+    }
+  }
+
   private field(receiver: unknown, name: string, pos: number, _topLevel: boolean): unknown {
+    if (hasMethod(receiver, name)) return this.callMethod(receiver, name, [], pos);
     if (receiver instanceof GoStruct) {
       if (receiver.fieldNames().includes(name)) return (receiver as unknown as Record<string, unknown>)[name];
       return this.fail(pos, `can't evaluate field ${name} in type ${goTypeName(receiver)}`);

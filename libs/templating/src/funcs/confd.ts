@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { stringify as toYaml } from 'yaml';
 import { formatValue } from '../fmt';
+import { GoTime } from '../go-time';
 import { KeyValueStore, pathBase, pathDir } from '../store';
 import { BUILTINS, type FunctionMap, type FunctionSpec } from '../template';
 import { goTypeName, KVPair } from '../values';
@@ -111,7 +112,7 @@ export function confdFunctions(store: KeyValueStore, env: Record<string, string 
       return out;
     }, 0, -1),
     getenv: fn((key: unknown, fallback?: unknown) => env[str(key)] || (fallback === undefined ? '' : str(fallback)), 1, 2),
-    datetime: fn(() => new Date(), 0),
+    datetime: fn(() => new GoTime(new Date()), 0),
     fileExists: fn((p: unknown) => existsSync(str(p)), 1),
     lookupIP: fn((host: unknown) => (resolveSync('ip', [str(host)]) as string[]).sort(), 1),
     lookupIPV4: fn((host: unknown) => (resolveSync('ipv4', [str(host)]) as string[]).sort(), 1),
