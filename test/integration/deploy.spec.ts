@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import { AgentTopics, memberBrokerPassword, memberBrokerUser, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
 import { availableBrokers } from '../support/brokers';
 import { rowCounts } from '../support/databases';
-import { sleep, startTestPlatform, type TestPlatform } from '../support/platform';
+import { sleep, startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
@@ -18,21 +18,8 @@ const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status ===
 
 describe.each(availableBrokers())('deploying applications over %s', (broker) => {
   let platform: TestPlatform;
-  const post = async (path: string, body?: unknown, status = 201) => {
-    const response = await platform.api('POST', path, { body });
-    if (response.status !== status) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  };
-  const runtime = async (id: string) => (await platform.api('GET', `/applications/${id}/runtime`)).body as ApplicationRuntime;
-  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  };
+  const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
+  const runtime = (id: string) => platform.runtime(id);
   const activeMembers = (rt: ApplicationRuntime): MemberView[] => rt.clusters.flatMap((c) => c.members).filter((m) => m.status === 'Active');
 
   beforeAll(async () => {

@@ -6,30 +6,17 @@
 import { Label } from '@stratos/iaas';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
-import { sleep, startTestPlatform, type TestPlatform } from '../support/platform';
+import { sleep, startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
-const docker = await dockerForTests();
+const docker = dockerForTests();
 
 (docker ? describe : describe.skip)('the docker driver', () => {
   let platform: TestPlatform;
   let platformId: string;
-  const post = async (path: string, body?: unknown, status = 201) => {
-    const response = await platform.api('POST', path, { body });
-    if (response.status !== status) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  };
-  const runtime = async (id: string) => (await platform.api('GET', `/applications/${id}/runtime`)).body as ApplicationRuntime;
-  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(100);
-    }
-  };
+  const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
+  const runtime = (id: string) => platform.runtime(id);
   const active = (rt: ApplicationRuntime): MemberView[] => rt.clusters.flatMap((c) => c.members).filter((m) => m.status === 'Active');
   const ours = async () => docker!.listContainers({ all: true, filters: { label: [`${Label.platform}=${platformId}`] } });
 

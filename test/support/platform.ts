@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Topics, type TopologyEvent } from '@stratos/contracts';
+import { Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
 import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
 import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
 import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
@@ -28,6 +28,10 @@ export interface TestPlatform {
   manager: RunningManager;
   controller: RunningController | null;
   api<T = any>(method: string, path: string, options?: { body?: unknown; raw?: string | Buffer; token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** POST that must answer `status` (default 201); returns the body. */
+  post(path: string, body?: unknown, status?: number): Promise<any>;
+  /** The runtime of a deployed application. */
+  runtime(applicationId: string): Promise<ApplicationRuntime>;
   startController(): Promise<void>;
   stopController(): Promise<void>;
   /** Collects every topology event the broker carries from now on. */
@@ -94,6 +98,14 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
       return controller;
     },
     api,
+    async post(path, body, status = 201) {
+      const response = await api('POST', path, { body });
+      if (response.status !== status) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body;
+    },
+    async runtime(applicationId) {
+      return (await api('GET', `/applications/${applicationId}/runtime`)).body as ApplicationRuntime;
+    },
     async startController() {
       controller = await startCloudController(controllerConfig, { logger: options.controllerLogs ? undefined : false });
     },
@@ -122,3 +134,14 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it gives a truthy value, which it returns; fails naming `what` after the timeout. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}

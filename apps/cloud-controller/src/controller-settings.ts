@@ -1,17 +1,10 @@
 import type { ControllerConfig } from './config';
 
-/** The controller's configuration as an injectable. */
-export class ControllerSettings implements ControllerConfig {
-  databaseUrl: string;
-  mqttUrl: string;
-  home: string;
-  agentEntry: string;
-  memberSecret?: string;
-  agentMqttUrl?: string;
-  reconcileIntervalMs: number;
-  memberStartTimeoutMs: number;
-  docker?: 'auto' | 'on' | 'off';
-
+/** The controller's configuration as an injectable (its fields are ControllerConfig's). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface ControllerSettings extends ControllerConfig {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class ControllerSettings {
   constructor(config: ControllerConfig) {
     Object.assign(this, config);
   }

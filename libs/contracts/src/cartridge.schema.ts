@@ -4,16 +4,9 @@
  * CLI's offline `validate` and the controller's MQTT request are all checked against it.
  */
 import type { JsonSchema } from './json-schema';
+import { nameValueSchema, persistenceSchema } from './schema-parts';
 
-const nameValue: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    value: { type: 'string' },
-  },
-};
+const nameValue = nameValueSchema;
 
 const port: JsonSchema = { type: 'integer', minimum: 1, maximum: 65535 };
 
@@ -95,30 +88,7 @@ export const cartridgeSchema: JsonSchema = {
         },
       },
     },
-    persistence: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        required: { type: 'boolean' },
-        volume: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['id'],
-            properties: {
-              id: { type: 'string', minLength: 1 },
-              size: { type: 'integer', minimum: 1, description: 'GB' },
-              device: { type: 'string' },
-              mappingPath: { type: 'string' },
-              removeOnTermination: { type: 'boolean' },
-              snapshotId: { type: 'string' },
-              volumeId: { type: 'string' },
-            },
-          },
-        },
-      },
-    },
+    persistence: persistenceSchema,
     deployment: {
       type: 'object',
       additionalProperties: false,

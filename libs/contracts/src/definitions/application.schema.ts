@@ -1,14 +1,10 @@
 /** Stratos 4.1 cartridge groups and applications (org.apache.stratos.common.beans.application.*). */
 import type { JsonSchema } from '../json-schema';
+import { nameValueSchema, persistenceSchema } from '../schema-parts';
 import { ID_PATTERN } from './policies.schema';
 
 export const ALIAS_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9-_]*$';
-const nameValue: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { name: { type: 'string', minLength: 1 }, value: { type: 'string' } },
-};
+const nameValue = nameValueSchema;
 const aliasList: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -78,30 +74,7 @@ const cartridgeSubscription: JsonSchema = {
         deploymentPolicy: { type: 'string', minLength: 1 },
         artifactRepository,
         dependencyAliases: { type: 'array', items: { type: 'string' } },
-        persistence: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            required: { type: 'boolean' },
-            volume: {
-              type: 'array',
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['id'],
-                properties: {
-                  id: { type: 'string', minLength: 1 },
-                  size: { type: 'integer', minimum: 1 },
-                  device: { type: 'string' },
-                  mappingPath: { type: 'string' },
-                  removeOnTermination: { type: 'boolean' },
-                  snapshotId: { type: 'string' },
-                  volumeId: { type: 'string' },
-                },
-              },
-            },
-          },
-        },
+        persistence: persistenceSchema,
         property: { type: 'array', items: nameValue },
         lvsVirtualIP: { type: 'string' },
       },

@@ -1,14 +1,10 @@
 /** Stratos 4.1 policies and network partitions (org.apache.stratos.common.beans.policy.*, partition.*). */
 import type { JsonSchema } from '../json-schema';
+import { nameValueSchema } from '../schema-parts';
 
 export const ID_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9-_.]*$';
 const id: JsonSchema = { type: 'string', pattern: ID_PATTERN, minLength: 1, maxLength: 128 };
-const nameValue: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { name: { type: 'string', minLength: 1 }, value: { type: 'string' } },
-};
+const nameValue = nameValueSchema;
 const threshold: JsonSchema = {
   type: 'object',
   additionalProperties: false,

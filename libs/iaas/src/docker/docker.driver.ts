@@ -6,26 +6,14 @@
  * Persistent volumes are named volumes per cluster and volume id: they outlive members.
  */
 import Docker from 'dockerode';
-import { createServer } from 'node:net';
-import type { PortBinding } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
 
 export interface DockerDriverOptions {
   /** Scopes labels to this platform. */
   platformId: string;
   docker?: Docker;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
@@ -49,8 +37,7 @@ export class DockerDriver implements IaasDriver {
   }
 
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
-    const ports: PortBinding[] = [];
-    for (const port of spec.ports) ports.push({ name: port.name, protocol: port.protocol, port: port.port, hostPort: await freePort() });
+    const ports = await assignHostPorts(spec.ports);
     const env = { ...spec.env, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
     const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
     const mounts: Docker.MountConfig = [];

@@ -7,10 +7,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { PortBinding } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { assignHostPorts } from '../ports';
 
 interface PidFile {
   memberId: string;
@@ -25,17 +24,6 @@ export interface LocalDriverOptions {
   membersDir: string;
   /** The cartridge agent's entry file (dist/apps/cartridge-agent/src/main.js). */
   agentEntry: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function isAlive(pid: number): boolean {
@@ -70,8 +58,7 @@ export class LocalProcessDriver implements IaasDriver {
     if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
     const dir = join(this.options.membersDir, spec.memberId);
     await mkdir(dir, { recursive: true });
-    const ports: PortBinding[] = [];
-    for (const port of spec.ports) ports.push({ name: port.name, protocol: port.protocol, port: port.port, hostPort: await freePort() });
+    const ports = await assignHostPorts(spec.ports);
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
       const child = spawn(process.execPath, [this.options.agentEntry, `--member=${spec.memberId}`], {
