@@ -54,7 +54,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     // Deterministic by default: only the Docker suites use the engine.
     docker: options.docker ?? 'off',
   };
-  let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs ? undefined : false });
+  let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
   const manager = await startStratosManager(
     {
       databaseUrl,
@@ -107,7 +107,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
       return (await api('GET', `/applications/${applicationId}/runtime`)).body as ApplicationRuntime;
     },
     async startController() {
-      controller = await startCloudController(controllerConfig, { logger: options.controllerLogs ? undefined : false });
+      controller = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
     },
     async stopController() {
       await controller?.close();

@@ -21,6 +21,7 @@ import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
 
 const GRACE_MS = 10_000;
+const SLOW_PASS_MS = 30_000;
 /** Members whose instance should be running. */
 const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
@@ -67,9 +68,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       this.again = true;
       return;
     }
+    const started = Date.now();
+    const watchdog = setTimeout(() => this.logger.warn(`a reconcile pass has been running for ${SLOW_PASS_MS / 1000} s`), SLOW_PASS_MS);
+    watchdog.unref();
     this.running = this.pass()
-      .catch((error: Error) => this.logger.error(`reconcile pass failed: ${error.stack ?? error.message}`))
+      .catch((error: Error) => this.logger.error(`reconcile pass failed after ${Date.now() - started} ms: ${error.stack ?? error.message}`))
       .finally(() => {
+        clearTimeout(watchdog);
         this.running = null;
         if (this.again && !this.stopped) {
           this.again = false;
@@ -329,7 +334,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async setClusterStatus(cluster: ClusterEntity, to: ClusterStatus): Promise<void> {
     const event = await this.database.transaction(async (tx) => {
-      await tx.runtime.saveCluster({ ...cluster, status: to });
+      await tx.runtime.setClusterStatus(cluster.clusterId, to);
       return tx.topology.append(TopologyEventType.ClusterStatusChanged, { applicationId: cluster.applicationId, clusterId: cluster.clusterId, from: cluster.status, to });
     });
     cluster.status = to;
@@ -340,11 +345,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const seconds = ((Date.now() - deployment.createdAt.getTime()) / 1000).toFixed(1);
     const message = to === ApplicationStatus.Active && deployment.status === ApplicationStatus.Created ? `deployed in ${seconds} s` : undefined;
     const event = await this.database.transaction(async (tx) => {
-      await tx.runtime.saveDeployment({ ...deployment, status: to, updatedAt: new Date() });
+      // Conditional: an undeploy that committed after this pass read the row wins.
+      if (!(await tx.runtime.setDeploymentStatus(deployment.applicationId, deployment.status, to))) return null;
       if (message) await tx.runtime.finishOperation(deployment.operationId, 'succeeded', message);
       return tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: deployment.applicationId, from: deployment.status, to, operationId: deployment.operationId, message });
     });
-    await this.publisher.publish(event);
+    if (event) await this.publisher.publish(event);
   }
 
   /** Instances labelled as ours with no member record: stopped. Nothing unlabelled is touched. */

@@ -5,6 +5,7 @@ import { Database } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 
 const FLUSH_INTERVAL_MS = 5_000;
+const PUBLISH_TIMEOUT_MS = 5_000;
 
 /**
  * Publishes topology events (QoS 1) from the outbox table after their transaction commits,
@@ -78,8 +79,21 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     return this.flushing;
   }
 
+  /**
+   * Waits for the broker's PUBACK, but not for ever: a connection that drops mid-publish would
+   * otherwise hold the caller (a reconcile pass) until it comes back. What times out stays in
+   * the outbox and goes with the next flush.
+   */
   private async send(event: TopologyEvent): Promise<void> {
     if (!this.client?.connected) throw new Error('not connected to the MQTT broker');
-    await this.client.publishAsync(topologyTopic(event.type), JSON.stringify(event), { qos: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no PUBACK within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.client.publishAsync(topologyTopic(event.type), JSON.stringify(event), { qos: 1 }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

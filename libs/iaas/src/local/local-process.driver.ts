@@ -45,7 +45,7 @@ async function isAgentOf(record: PidFile): Promise<boolean> {
     const cmdline = (await readFile(`/proc/${record.pid}/cmdline`, 'utf8')).split('\0');
     return cmdline.includes(`--member=${record.memberId}`) || Date.now() - Date.parse(record.startedAt) < EXEC_GRACE_MS;
   } catch {
-    return true; // no /proc: trust the pid
+    return !existsSync('/proc/self'); // with /proc, a missing entry means the process just ended; without it, trust the pid
   }
 }
 

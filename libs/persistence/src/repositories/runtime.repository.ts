@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { MemberHealth, MemberStatus } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterStatus, MemberHealth, MemberStatus } from '@stratos/contracts';
 import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from '../entities/runtime.entities';
 
 /** Deployments, clusters, members and operations: the runtime's desired and recorded state. */
@@ -28,6 +28,19 @@ export class RuntimeRepository {
     await this.manager.getRepository(DeploymentEntity).save(row);
   }
 
+  /**
+   * Moves a deployed application from one status to another, only if it is still deployed and
+   * in `from`: a reconcile pass must never write back a row it read before an undeploy.
+   */
+  async setDeploymentStatus(applicationId: string, from: ApplicationStatus, to: ApplicationStatus): Promise<boolean> {
+    const result = await this.manager.getRepository(DeploymentEntity).update({ applicationId, status: from, desired: true }, { status: to, updatedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async setClusterStatus(clusterId: string, status: ClusterStatus): Promise<void> {
+    await this.manager.getRepository(ClusterEntity).update({ clusterId }, { status });
+  }
+
   async deleteDeployment(applicationId: string): Promise<void> {
     await this.manager.getRepository(DeploymentEntity).delete({ applicationId });
   }
@@ -38,10 +51,6 @@ export class RuntimeRepository {
 
   clusters(applicationId: string): Promise<ClusterEntity[]> {
     return this.manager.getRepository(ClusterEntity).find({ where: { applicationId }, order: { createdAt: 'ASC', clusterId: 'ASC' } });
-  }
-
-  async saveCluster(row: ClusterEntity): Promise<void> {
-    await this.manager.getRepository(ClusterEntity).save(row as never);
   }
 
   members(filter: { applicationId?: string; clusterId?: string } = {}): Promise<MemberEntity[]> {
