@@ -42,7 +42,8 @@ export class DockerDriver implements IaasDriver {
     const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
     const mounts: Docker.MountConfig = [];
     for (const volume of spec.volumes ?? []) {
-      const name = `stratos-${spec.clusterId}-${volume.id}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+      // Named per platform, cluster and volume: members come and go, the data stays; another platform on the engine has its own.
+      const name = `stratos-${this.options.platformId.slice(0, 8)}-${spec.clusterId}-${volume.id}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
       await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, [Label.cluster]: spec.clusterId, [Label.volume]: volume.id } }).catch(() => undefined);
       mounts.push({ Type: 'volume', Source: name, Target: volume.mappingPath });
     }
