@@ -117,6 +117,42 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     await until('ordered gone', async () => (await platform.api('GET', '/applications/ordered/runtime')).status === 404);
   });
 
+  it('applies a nested group\'s terminate-dependents inside the group only', async () => {
+    await post('/cartridgeGroups', {
+      name: 'pair',
+      cartridges: ['db', 'web'],
+      dependencies: { startupOrders: [{ aliases: ['cartridge.g-db', 'cartridge.g-web'] }], terminationBehaviour: 'terminate-dependents' },
+    });
+    await post(
+      '/applications',
+      anApplication({
+        applicationId: 'grouped',
+        components: {
+          cartridges: [aSubscription('web', 'g-outside')],
+          groups: [{ name: 'pair', alias: 'g-pair', groupMinInstances: 1, groupMaxInstances: 1, cartridges: [aSubscription('db', 'g-db'), aSubscription('web', 'g-web')] }],
+        },
+      }),
+    );
+    const watch = await platform.watchEvents();
+    await post('/applications/grouped/deploy/ap-1', undefined, 202);
+    const rt = await until('grouped Active', async () => ((await runtime('grouped')).status === 'Active' ? runtime('grouped') : undefined));
+    const member = (alias: string) => rt.clusters.find((c) => c.alias === alias)!.members[0];
+    const [db, web, outside] = [member('g-db'), member('g-web'), member('g-outside')];
+    const killedAfter = Math.max(...watch.events.map((e) => e.revision));
+    process.kill(Number(db.instanceId), 'SIGKILL');
+    await until('g-web taken down', async () => watch.events.some((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === web.memberId && e.payload.member.status === 'Terminated'));
+    const back = await until('all back to Active', async () => {
+      const now = await runtime('grouped');
+      return now.status === 'Active' && activeMembers(now).length === 3 ? now : undefined;
+    });
+    // The cluster outside the group is not a dependent: it was never touched.
+    expect(activeMembers(back).map((m) => m.memberId)).toContain(outside.memberId);
+    expect(watch.events.filter((e) => e.revision > killedAfter && e.type === 'MemberStatusChanged' && e.payload.member.memberId === outside.memberId)).toEqual([]);
+    await watch.close();
+    await post('/applications/grouped/undeploy', undefined, 202);
+    await until('grouped gone', async () => (await platform.api('GET', '/applications/grouped/runtime')).status === 404);
+  });
+
   it('finds its members again after a controller restart, without launching others', async () => {
     await post('/applications', anApplication({ applicationId: 'survivor', components: { cartridges: [aSubscription('web', 'sv-web')] } }));
     await post('/applications/survivor/deploy/ap-1', undefined, 202);
