@@ -30,7 +30,8 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
       const index = items.length - 1;
       items[index] = () => {
         const last = index === items.length - 1;
-        out(`${indent}${last ? '└─' : '├─'} group ${group}`);
+        const state = runtime.groups?.find((g) => g.alias === group && g.groupPath.join('/') === path.join('/'))?.status;
+        out(`${indent}${last ? '└─' : '├─'} group ${group}${state ? `  ${state}` : ''}`);
         walk([...path, group], `${indent}${last ? '   ' : '│  '}`);
       };
     }

@@ -24,7 +24,7 @@ import { DriverRegistry } from '../iaas/driver-registry.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { deploymentPolicyIds, planDeployment, type ClusterPlan } from './deployment-plan';
 import { Reconciler } from './reconciler.service';
-import { toClusterView } from './runtime-views';
+import { groupViews, toClusterView } from './runtime-views';
 
 /** Deploy and undeploy write desired state (and say so in the topology); the reconciler does the rest. */
 @Injectable()
@@ -101,12 +101,14 @@ export class DeploymentService {
       throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
     }
     const [clusters, members] = await Promise.all([this.database.runtime.clusters(applicationId), this.database.runtime.members({ applicationId })]);
+    const views = clusters.map((c) => toClusterView(c, members.filter((m) => m.clusterId === c.clusterId)));
     return {
       applicationId,
       status: deployment.status,
       policyId: deployment.policyId,
       deployedAt: deployment.createdAt.toISOString(),
-      clusters: clusters.map((c) => toClusterView(c, members.filter((m) => m.clusterId === c.clusterId))),
+      groups: groupViews(views, deployment.status),
+      clusters: views,
     };
   }
 

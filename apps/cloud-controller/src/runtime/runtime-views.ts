@@ -1,4 +1,4 @@
-import type { ClusterView, MemberView } from '@stratos/contracts';
+import { ApplicationStatus, ClusterStatus, type ClusterView, type GroupView, type MemberView } from '@stratos/contracts';
 import type { ClusterEntity, MemberEntity } from '@stratos/persistence';
 
 export function toMemberView(row: MemberEntity): MemberView {
@@ -33,4 +33,18 @@ export function toClusterView(row: ClusterEntity, members: MemberEntity[] = []):
     startsAfter: row.startsAfter,
     members: members.map(toMemberView),
   };
+}
+
+/** Group states from their clusters: Active when all are, Inactive when one failed, Terminating with the application. */
+export function groupViews(clusters: ClusterView[], applicationStatus: ApplicationStatus): GroupView[] {
+  const paths = new Map<string, string[]>();
+  for (const cluster of clusters) cluster.groupPath.forEach((_, i) => paths.set(cluster.groupPath.slice(0, i + 1).join('/'), cluster.groupPath.slice(0, i + 1)));
+  return [...paths.values()].map((path) => {
+    const inside = clusters.filter((c) => path.every((alias, i) => c.groupPath[i] === alias));
+    let status: ClusterStatus = ClusterStatus.Created;
+    if (applicationStatus === ApplicationStatus.Terminating) status = ClusterStatus.Terminating;
+    else if (inside.every((c) => c.status === ClusterStatus.Active)) status = ClusterStatus.Active;
+    else if (inside.some((c) => c.status === ClusterStatus.Inactive)) status = ClusterStatus.Inactive;
+    return { alias: path[path.length - 1], groupPath: path.slice(0, -1), status };
+  });
 }

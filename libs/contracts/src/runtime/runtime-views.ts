@@ -43,11 +43,20 @@ export interface ClusterView {
   members: MemberView[];
 }
 
+/** A group of a deployed application; its status follows its clusters (Stratos's group states). */
+export interface GroupView {
+  alias: string;
+  /** Aliases of the enclosing groups, outermost first. */
+  groupPath: string[];
+  status: ClusterStatus;
+}
+
 export interface ApplicationRuntime {
   applicationId: string;
   status: ApplicationStatus;
   policyId: string;
   deployedAt: string;
+  groups: GroupView[];
   clusters: ClusterView[];
 }
 
