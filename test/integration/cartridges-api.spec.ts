@@ -183,13 +183,14 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
     await platform.stopController();
     const { default: mqtt } = await import('mqtt');
     const impostor = await mqtt.connectAsync(platform.broker.url);
-    await impostor.publishAsync('stratos/cc/presence', JSON.stringify({ status: 'online' }), { qos: 1, retain: true });
+    await impostor.publishAsync('stratos/cc/presence/impostor', JSON.stringify({ status: 'online' }), { qos: 1, retain: true });
     await sleep(100);
     const started = Date.now();
     const hung = await platform.api('GET', '/cartridges');
     expect(hung.status).toBe(503);
     expect(hung.body.message).toBe('the cloud controller is unavailable (no answer within 3000 ms); retry later');
     expect(Date.now() - started).toBeLessThan(4500);
+    await impostor.publishAsync('stratos/cc/presence/impostor', Buffer.alloc(0), { qos: 1, retain: true });
     await impostor.endAsync();
     await platform.startController();
     await waitFor(async () => (await platform.api('GET', '/cartridges')).status === 200);

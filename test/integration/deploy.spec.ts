@@ -3,8 +3,8 @@
  * registering over a real broker; the controller heals what dies and takes down what is
  * undeployed, leaving no process, folder or record behind.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { AgentTopics, memberBrokerPassword, memberBrokerUser, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
@@ -168,6 +168,49 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     await post('/applications/survivor/undeploy', undefined, 202);
     await until('survivor gone', async () => (await platform.api('GET', '/applications/survivor/runtime')).status === 404);
     expect(alive(Number(member.instanceId))).toBe(false);
+  });
+
+  it('loses nothing and leaves no orphan when the controller is killed -9 in the middle of a deploy', async () => {
+    await post('/applications', anApplication({ applicationId: 'crash', components: { cartridges: [aSubscription('web', 'crash-web', { cartridgeMin: 6, cartridgeMax: 6 })] } }));
+    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-big', networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 10 }] }] }), 201).catch(() => undefined);
+    await platform.api('PUT', '/applications/crash', { body: anApplication({ applicationId: 'crash', components: { cartridges: [aSubscription('web', 'crash-web', { cartridgeMin: 6, cartridgeMax: 6, subscribableInfo: { alias: 'crash-web', autoscalingPolicy: 'asp-1', deploymentPolicy: 'dp-big' } })] } }) });
+    await platform.stopController();
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      DATABASE_URL: platform.databaseUrl,
+      MQTT_URL: platform.broker.url,
+      STRATOS_HOME: platform.home,
+      STRATOS_MEMBER_SECRET: platform.broker.memberSecret ?? '',
+      STRATOS_DOCKER: 'off',
+      STRATOS_RECONCILE_INTERVAL_MS: '200',
+    };
+    const entry = join(process.cwd(), 'dist', 'apps', 'cloud-controller', 'src', 'main.js');
+    const first = spawn(process.execPath, [entry], { env, stdio: process.env.STRATOS_TEST_LOGS ? 'inherit' : 'ignore' });
+    const watch = await platform.watchEvents();
+    await until('the controller answers', async () => (await platform.api('GET', '/cartridges')).status === 200);
+    await post('/applications/crash/deploy/ap-1', undefined, 202);
+    await until('some members created', async () => watch.events.filter((e) => e.type === 'MemberCreated').length >= 2, 30_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const second = spawn(process.execPath, [entry], { env, stdio: process.env.STRATOS_TEST_LOGS ? 'inherit' : 'ignore' });
+    try {
+      const rt = await until('crash Active after the restart', async () => ((await runtime('crash')).status === 'Active' ? runtime('crash') : undefined), 60_000);
+      expect(activeMembers(rt)).toHaveLength(6);
+      await sleep(1000); // a few passes: nothing more may start, nothing unrecorded may stay
+      const pids = readdirSync(join(platform.home, 'members')).map((id) => JSON.parse(readFileSync(join(platform.home, 'members', id, 'member.json'), 'utf8')).pid as number);
+      expect(pids).toHaveLength(6); // no folder of a launch the crash interrupted is left
+      expect(pids.filter(alive).sort()).toEqual(activeMembers(await runtime('crash')).map((m) => Number(m.instanceId)).sort());
+      await post('/applications/crash/undeploy', undefined, 202);
+      await until('crash gone', async () => (await platform.api('GET', '/applications/crash/runtime')).status === 404, 60_000);
+      expect(pids.filter(alive)).toEqual([]);
+      expect(readdirSync(join(platform.home, 'members'))).toEqual([]);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+      await watch.close();
+      await platform.startController();
+    }
   });
 
   describe('refuses what cannot be deployed, with a 4xx and nothing written', () => {

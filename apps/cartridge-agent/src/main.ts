@@ -63,6 +63,8 @@ async function main(): Promise<void> {
   const health = () => {
     const report: HealthReport = {
       memberId: payload.memberId,
+      clusterId: payload.clusterId,
+      state: stopping ? 'stopping' : 'active',
       loadAverage: Math.round((loadavg()[0] / cpus().length) * 1000) / 10,
       memoryConsumption: Math.round((1 - freemem() / totalmem()) * 1000) / 10,
       timestamp: new Date().toISOString(),

@@ -26,8 +26,14 @@ export const Topics = {
     operation: 'stratos/cc/operations/get',
     topology: 'stratos/cc/topology/get',
   },
-  /** Retained 'online' while a cloud controller is connected; its Last Will sets 'offline'. */
-  controllerPresence: 'stratos/cc/presence',
+  /**
+   * One retained topic per cloud controller, `{"status":"online"}` while it is connected;
+   * cleared (an empty retained message) when it stops, by its Last Will when it dies.
+   */
+  controllerPresence: {
+    of: (controllerId: string) => `stratos/cc/presence/${controllerId}`,
+    all: 'stratos/cc/presence/+',
+  },
   topology: {
     prefix: 'stratos/topology/',
     all: 'stratos/topology/#',

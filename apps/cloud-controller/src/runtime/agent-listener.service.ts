@@ -15,6 +15,7 @@ const TRANSITION_OF: Record<AgentEvent['type'], MemberStatus> = {
   [AgentEventType.AgentDisconnected]: MemberStatus.Lost,
 };
 const SEEN_LIMIT = 10_000;
+const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 
 /**
  * Agent events (QoS 1) become member transitions: facts recorded, then a reconcile pass.
@@ -71,7 +72,13 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     }
     const member = await this.database.runtime.findMember(memberId);
     if (topic.endsWith('/health')) {
-      if (member && typeof message.loadAverage === 'number') await this.lifecycle.recordHealth(memberId, message as HealthReport);
+      if (!member || typeof message.loadAverage !== 'number' || message.clusterId !== member.clusterId) return;
+      await this.lifecycle.recordHealth(memberId, message as HealthReport);
+      // Level, not edge: an active agent whose activation this controller never heard of is Active.
+      if (message.state === 'active' && STARTING.includes(member.status)) {
+        await this.lifecycle.transition(memberId, MemberStatus.Active, { reason: 'its health report says active' });
+        this.reconciler.kick();
+      }
       return;
     }
     const event = message as AgentEvent;

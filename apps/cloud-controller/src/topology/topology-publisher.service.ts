@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, topologyTopic, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
@@ -17,6 +18,8 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   private client: MqttClient;
   private flushTimer: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
+  private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+  private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
 
   constructor(
     private readonly database: Database,
@@ -24,15 +27,14 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const offline = JSON.stringify({ status: 'offline' });
     this.client = mqtt.connect(this.settings.mqttUrl, {
-      clientId: `stratos-cc-events-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      clientId: `stratos-cc-events-${this.controllerId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-      will: { topic: Topics.controllerPresence, payload: Buffer.from(offline), qos: 1, retain: true },
+      will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     });
     this.client.on('connect', () => {
-      this.client.publish(Topics.controllerPresence, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
+      this.client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
       void this.flush();
     });
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
@@ -44,7 +46,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     clearInterval(this.flushTimer);
     if (!this.client) return;
     if (this.client.connected) {
-      await this.client.publishAsync(Topics.controllerPresence, JSON.stringify({ status: 'offline' }), { qos: 1, retain: true }).catch(() => undefined);
+      await this.client.publishAsync(this.presenceTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
     }
     await this.client.endAsync();
   }

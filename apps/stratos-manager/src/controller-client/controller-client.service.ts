@@ -23,6 +23,8 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
   private readonly client: DurableReplyClientMqtt;
   /** From the controller's retained presence message; a down controller fails fast. */
   private controllerOnline: boolean | undefined;
+  /** Presence topics of the controllers connected now; requests go to any of them. */
+  private readonly onlineControllers = new Set<string>();
   private presence: MqttClient;
 
   constructor(private readonly settings: ManagerSettings) {
@@ -40,15 +42,22 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
       reconnectPeriod: 1000,
       connectTimeout: 5000,
     });
-    this.presence.on('connect', () => this.presence.subscribe(Topics.controllerPresence, { qos: 1 }));
-    this.presence.on('close', () => (this.controllerOnline = undefined));
+    this.presence.on('connect', () => this.presence.subscribe(Topics.controllerPresence.all, { qos: 1 }));
+    this.presence.on('close', () => {
+      this.onlineControllers.clear();
+      this.controllerOnline = undefined;
+    });
     this.presence.on('error', () => undefined); // the request path reports what matters
-    this.presence.on('message', (_topic, payload) => {
+    this.presence.on('message', (topic, payload) => {
+      let online = false;
       try {
-        this.controllerOnline = (JSON.parse(payload.toString()) as { status: string }).status === 'online';
+        online = payload.length > 0 && (JSON.parse(payload.toString()) as { status: string }).status === 'online';
       } catch {
-        this.controllerOnline = undefined;
+        online = false;
       }
+      if (online) this.onlineControllers.add(topic);
+      else this.onlineControllers.delete(topic);
+      this.controllerOnline = this.onlineControllers.size > 0;
     });
     // Do not block start-up on the broker: requests fail with 503 until it answers.
     this.client.connect().catch((error: Error) => this.logger.warn(`MQTT broker not reachable yet: ${error?.message ?? error}`));

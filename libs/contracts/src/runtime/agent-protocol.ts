@@ -60,7 +60,11 @@ export interface AgentEvent {
   ports?: PortBinding[];
 }
 
-export type HealthReport = MemberHealth & { memberId: string };
+/**
+ * Sent on an interval. It also says where the agent stands, so that a controller that missed
+ * an event (it was down, the broker restarted) learns the member's state from the next report.
+ */
+export type HealthReport = MemberHealth & { memberId: string; clusterId: string; state: 'active' | 'stopping' };
 
 /** The broker user name of a member's agent: it may publish on its own topics only. */
 export const memberBrokerUser = (memberId: string) => `member:${memberId}`;

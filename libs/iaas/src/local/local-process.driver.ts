@@ -35,12 +35,26 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The pid of the agent of a member, from the command lines in /proc. */
+async function findAgent(memberId: string): Promise<number | null> {
+  if (!existsSync('/proc/self')) return null;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').includes(`--member=${memberId}`)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
 /** Between fork and exec a new child still shows its parent's command line. */
 const EXEC_GRACE_MS = 10_000;
 
 /** The process is still the agent of that member (not a pid reused by something else). */
 async function isAgentOf(record: PidFile): Promise<boolean> {
-  if (!isAlive(record.pid)) return false;
+  if (!Number.isInteger(record.pid) || record.pid <= 0 || !isAlive(record.pid)) return false; // -1: not started yet
   try {
     const cmdline = (await readFile(`/proc/${record.pid}/cmdline`, 'utf8')).split('\0');
     return cmdline.includes(`--member=${record.memberId}`) || Date.now() - Date.parse(record.startedAt) < EXEC_GRACE_MS;
@@ -58,6 +72,9 @@ export class LocalProcessDriver implements IaasDriver {
     if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
     const dir = join(this.options.membersDir, spec.memberId);
     await mkdir(dir, { recursive: true });
+    // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
+    const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString() };
+    await writeFile(join(dir, 'member.json'), JSON.stringify(launching, null, 2));
     const ports = await assignHostPorts(spec.ports);
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
@@ -78,8 +95,8 @@ export class LocalProcessDriver implements IaasDriver {
   }
 
   async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
-    const pid = Number(instanceId);
-    const record = (await this.records()).find((r) => r.pid === pid);
+    const record = (await this.records()).find((r) => String(r.pid) === instanceId);
+    const pid = record ? record.pid : Number(instanceId);
     if (Number.isInteger(pid) && pid > 0 && record && (await isAgentOf(record))) {
       try {
         process.kill(-pid, 'SIGTERM');
@@ -110,14 +127,17 @@ export class LocalProcessDriver implements IaasDriver {
     return true;
   }
 
+  /** The member folders; a launch a crash interrupted has pid -1, resolved from /proc where its agent did start. */
   private async records(): Promise<PidFile[]> {
     if (!existsSync(this.options.membersDir)) return [];
     const out: PidFile[] = [];
     for (const name of await readdir(this.options.membersDir)) {
       try {
-        out.push(JSON.parse(await readFile(join(this.options.membersDir, name, 'member.json'), 'utf8')) as PidFile);
+        const record = JSON.parse(await readFile(join(this.options.membersDir, name, 'member.json'), 'utf8')) as PidFile;
+        if (record.pid === -1) record.pid = (await findAgent(record.memberId)) ?? -1;
+        out.push(record);
       } catch {
-        // a folder being created or removed
+        // a folder being removed
       }
     }
     return out;
