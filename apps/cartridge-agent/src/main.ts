@@ -13,6 +13,17 @@ import { startWorkload, waitForPorts, type Workload } from './workload';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} agent: ${line}\n`);
 
+/** Waits for `work` at most `ms`; its failure or lateness is not the caller's problem. */
+function within(ms: number, work: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    work.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
+}
+
 async function main(): Promise<void> {
   const payload = readLaunchPayload(process.env);
   const event = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): string =>
@@ -35,9 +46,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`stopping: ${why}`);
-    await client.publishAsync(topic, event(AgentEventType.InstanceReadyToShutdown, { message: why }), { qos: 1 }).catch(() => undefined);
+    // Say so if the broker is there; a broker that is gone must not keep the member from stopping.
+    await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceReadyToShutdown, { message: why }), { qos: 1 }));
     await workload?.stop();
-    await client.endAsync();
+    await within(1000, client.endAsync());
     process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
