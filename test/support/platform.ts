@@ -2,6 +2,7 @@
  * A real platform for a test: its own database (cloned from the migrated template), a real
  * broker, a cloud controller and a stratos-manager in this process, and an admin token.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +127,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
       await manager.close();
       await controller?.close();
       await broker.stop();
+      killLeftoverMembers(home); // what a failed test left running
       await rm(home, { recursive: true, force: true });
     },
   };
@@ -136,6 +138,19 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function killLeftoverMembers(home: string): void {
+  const dir = join(home, 'members');
+  if (!existsSync(dir)) return;
+  for (const member of readdirSync(dir)) {
+    try {
+      const { pid } = JSON.parse(readFileSync(join(dir, member, 'member.json'), 'utf8')) as { pid: number };
+      if (pid > 0) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
 
 /** Polls `probe` until it gives a truthy value, which it returns; fails naming `what` after the timeout. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
