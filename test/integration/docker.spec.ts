@@ -6,7 +6,7 @@
 import { Label } from '@stratos/iaas';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
-import { sleep, startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 

@@ -38,9 +38,7 @@ export function managerConfigFrom(env: Env): ManagerConfig {
 }
 
 /** The manager's configuration as an injectable (its fields are ManagerConfig's). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface ManagerSettings extends ManagerConfig {}
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class ManagerSettings {
   constructor(config: ManagerConfig) {
     Object.assign(this, config);
