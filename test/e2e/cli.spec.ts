@@ -184,4 +184,19 @@ describe('stratos CLI', () => {
     expect(undeploy.stdout).toMatch(/^undeployed in \d+\.\d s$/m);
     expect((await runCli(['app', 'runtime', 'cli-app'], { env })).stderr).toContain('error: application "cli-app" is not deployed');
   });
+
+  it('imports the project\'s samples/ and deploys the hello application from them, as the samples README says', async () => {
+    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local', '--json'], { env });
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout).summary).toEqual({ created: 7, skipped: 0, refused: 0 });
+    const deploy = await runCli(['app', 'deploy', 'hello', '--policy', 'single-machine', '--wait'], { env, timeoutMs: 60_000 });
+    expect(deploy.code).toBe(0);
+    const runtime = JSON.parse((await runCli(['app', 'runtime', 'hello', '--json'], { env })).stdout);
+    const web = runtime.clusters.find((c: { alias: string }) => c.alias === 'hello-web');
+    expect(web.startsAfter).toEqual(['cartridge.hello-db']);
+    expect(web.members.map((m: { partitionId: string }) => m.partitionId).sort()).toEqual(['slot-a', 'slot-b']);
+    const answer = (await (await fetch(`http://127.0.0.1:${web.members[0].ports[0].hostPort}/`)).json()) as { memberId: string };
+    expect(answer.memberId).toBe(web.members[0].memberId);
+    expect((await runCli(['app', 'undeploy', 'hello', '--wait'], { env, timeoutMs: 60_000 })).code).toBe(0);
+  });
 });
