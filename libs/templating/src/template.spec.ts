@@ -13,6 +13,7 @@ describe('Go text/template', () => {
     ['nested fields', '{{.a.b.c}}', { a: { b: { c: 'deep' } } }, 'deep'],
     ['a missing map key', '{{.nope}}', { a: 1 }, '<no value>'],
     ['dot', '{{.}}', 'here', 'here'],
+    ['nil data is no value', '{{.}}', null, '<no value>'],
     ['comments', 'a{{/* a comment */}}b', null, 'ab'],
     ['trim markers', 'a  {{- 1 -}}  b\n{{- 2}}', null, 'a1b2'],
     ['trimmed comment', 'a \n {{- /* x */ -}} \n b', null, 'ab'],

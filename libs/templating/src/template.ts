@@ -156,8 +156,10 @@ export class Template {
   execute(data: unknown): string {
     const tree = this.trees.get(this.name);
     if (!tree) throw new TemplateExecError(`template: no template "${this.name}" defined`);
-    const state = new State(this, this.text, this.funcs, data);
-    state.walkTemplate(this.name, tree, data, 0);
+    // Go: nil data is no value at all ({{.}} prints "<no value>").
+    const dot = data === null ? undefined : data;
+    const state = new State(this, this.text, this.funcs, dot);
+    state.walkTemplate(this.name, tree, dot, 0);
     return state.output();
   }
 
