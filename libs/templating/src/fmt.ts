@@ -1,14 +1,13 @@
 /** Go's fmt for template output: %v printing of values, Sprint/Sprintln, and Sprintf's verbs. */
-import { GoStruct, goTypeName, isMap, mapGet, mapKeys } from './values';
+import { GoFloat, GoStruct, goTypeName, isMap, mapGet, mapKeys, numeric } from './values';
 
-/** strconv.FormatFloat(f, 'g', -1, 64): shortest, %e from exponent -5 or 21 (Go's %v uses 'g' with the shortest repr, eprec 21). */
-export function formatFloat(f: number, verb: 'v' | 'g' = 'v'): string {
+/** strconv.FormatFloat(f, 'g', -1, 64), as %v prints a float64: the shortest digits, %e below 1e-4 and from 1e+06 (1e+06, 1.5e-05). */
+export function formatFloat(f: number): string {
   if (Number.isNaN(f)) return 'NaN';
   if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
-  if (Number.isInteger(f) && Math.abs(f) < 1e21) return String(f);
-  const exp = f === 0 ? 0 : Math.floor(Math.log10(Math.abs(f)));
-  const limit = verb === 'v' ? 21 : 21;
-  if (exp < -4 || exp >= limit) return goExponent(f.toExponential());
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  const exp = Number(f.toExponential().split('e')[1]);
+  if (exp < -4 || exp >= 21 || exp >= 6) return goExponent(f.toExponential());
   return String(f);
 }
 
@@ -23,7 +22,8 @@ export function formatValue(value: unknown, plus = false, depth = 0): string {
   if (value === null) return '<nil>';
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return String(value);
-  if (typeof value === 'number') return formatFloat(value);
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : formatFloat(value);
+  if (value instanceof GoFloat) return formatFloat(value.value);
   if (typeof value === 'bigint') return value.toString();
   if (depth > 50) return '...';
   if (Array.isArray(value)) return `[${value.map((v) => formatInner(v, plus, depth)).join(' ')}]`;
@@ -162,7 +162,7 @@ function formatVerb(verb: string, arg: unknown, f: { plus: boolean; space: boole
     case 's':
       if (typeof arg === 'string') return f.precision !== null ? [...arg].slice(0, f.precision).join('') : arg;
       if (Array.isArray(arg) && arg.every((a) => typeof a === 'string')) return `[${arg.join(' ')}]`;
-      if (typeof arg === 'number' || typeof arg === 'boolean' || arg === null || arg === undefined) return badVerb('s', arg);
+      if (typeof arg === 'number' || arg instanceof GoFloat || typeof arg === 'boolean' || arg === null || arg === undefined) return badVerb('s', arg);
       return formatValue(arg);
     case 'q':
       if (typeof arg === 'string') return quote(arg);
@@ -205,13 +205,15 @@ function formatVerb(verb: string, arg: unknown, f: { plus: boolean; space: boole
     case 'F':
     case 'g':
     case 'G': {
-      if (typeof arg !== 'number') return badVerb(verb, arg);
+      // Go prints an int with a float verb as %!f(int=1); only floats pass.
+      if (!(arg instanceof GoFloat) && !(typeof arg === 'number' && !Number.isInteger(arg))) return badVerb(verb, arg);
+      const n = numeric(arg)!;
       let text: string;
-      if (verb === 'e' || verb === 'E') text = goExponent(arg.toExponential(f.precision ?? 6));
-      else if (verb === 'f' || verb === 'F') text = arg.toFixed(f.precision ?? 6);
-      else text = f.precision === null ? formatFloat(arg, 'g') : goExponent(Number(arg.toPrecision(f.precision || 1)).toString());
+      if (verb === 'e' || verb === 'E') text = goExponent(n.toExponential(f.precision ?? 6));
+      else if (verb === 'f' || verb === 'F') text = n.toFixed(f.precision ?? 6);
+      else text = f.precision === null ? formatFloat(n) : goExponent(Number(n.toPrecision(f.precision || 1)).toString());
       if (verb === 'E' || verb === 'G') text = text.toUpperCase();
-      return signed(text, arg);
+      return signed(text, n);
     }
     default:
       return badVerb(verb, arg);

@@ -42,6 +42,8 @@ describe('Go text/template', () => {
     ['html, js, urlquery', '{{html "<a&b>"}} {{js "it\'s"}} {{urlquery "a b/c"}}', null, '&lt;a&amp;b&gt; it\\\'s a+b%2Fc'],
     ['raw strings and escapes', '{{`a\\n`}}{{"b\\tc"}}', null, 'a\\nb\tc'],
     ['numbers', "{{0x1F}} {{1e3}} {{-7}} {{'a'}} {{1_000}}", null, '31 1000 -7 97 1000'],
+    ['Go floats', '{{1.0}} {{2.5}} {{1e6}} {{1234567.5}} {{0.00001}} {{printf "%T %T %d %v" 1 1.0 1.0 .f}}', { f: 0.5 }, '1 2.5 1e+06 1.2345675e+06 1e-05 int float64 %!d(float64=1) 0.5'],
+    ['ints and floats do not compare', '{{eq 1.5 1.5}} {{lt 1.0 2.0}}', null, 'true true'],
   ])('%s', (_name, text, data, expected) => {
     expect(render(text, data)).toBe(expected);
   });
@@ -64,6 +66,7 @@ describe('Go text/template', () => {
     ['a field of a string', '{{.a.b}}', { a: 's' }, 'template: t:1:3: executing "t" at <.a.b>: can\'t evaluate field b in type string'],
     ['an index out of range', '{{index .a 5}}', { a: [1] }, 'template: t:1:3: executing "t" at <index .a 5>: error calling index: index out of range: 5'],
     ['incompatible comparison', '{{eq 1 "1"}}', null, 'template: t:1:3: executing "t" at <eq 1 "1">: error calling eq: incompatible types for comparison'],
+    ['an int against a float', '{{eq 1 1.0}}', null, 'template: t:1:3: executing "t" at <eq 1 1.0>: error calling eq: incompatible types for comparison'],
     ['an undefined template', '{{template "x"}}', null, 'template: t:1:3: executing "t": template "x" not defined'],
     ['recursion without end', '{{define "r"}}{{template "r" .}}{{end}}{{template "r"}}', null, 'template: t:1:17: executing "r": exceeded maximum template depth (1000)'],
   ])('fails to execute %s, saying where and why', (_name, text, data, message) => {
@@ -96,7 +99,7 @@ describe('confd functions', () => {
     ['ls and lsdir', '{{ls "/hosts"}} {{lsdir "/"}} {{ls "/app"}}', '[a b c] [app hosts] [name port]'],
     ['base, dir, split, join', '{{base "/a/b/c"}} {{dir "/a/b/c"}} {{split "a,b" ","}} {{join (split "a,b" ",") "-"}}', 'c /a/b [a b] a-b'],
     ['case, contains, replace, trimSuffix', '{{toUpper "ab"}} {{toLower "AB"}} {{contains "abc" "b"}} {{replace "aaa" "a" "b" 2}} {{trimSuffix "file.conf" ".conf"}}', 'AB ab true bba file'],
-    ['json, jsonArray, map', '{{(json (getv "/json")).a}} {{index (jsonArray (getv "/list")) 1}} {{(map "k" "v").k}}', '1 q v'],
+    ['json, jsonArray, map', '{{(json (getv "/json")).a}} {{index (jsonArray (getv "/list")) 1}} {{(map "k" "v").k}} {{printf "%T" (json (getv "/json")).a}}', '1 q v float64'],
     ['getenv with a default', '{{getenv "HOME"}} {{getenv "EMPTY" "d"}} {{getenv "NOPE"}}', '/root d '],
     ['base64, parseBool, atoi', '{{base64Encode "hi"}} {{base64Decode "aGk="}} {{parseBool "T"}} {{atoi "42"}}', 'aGk= hi true 42'],
     ['reverse, sortByLength, sortKVByLength', '{{reverse (split "a,b,c" ",")}} {{sortByLength (split "ccc,a,bb" ",")}} {{range sortKVByLength (gets "/app/*")}}{{.Key}} {{end}}', '[c b a] [a bb ccc] /app/name /app/port '],

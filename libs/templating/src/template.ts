@@ -9,7 +9,7 @@ import type { ArgNode, CommandNode, ListNode, Node, PipeNode } from './ast';
 import { formatValue, htmlEscape, jsEscape, queryEscape, sprint, sprintf, sprintln } from './fmt';
 import { TemplateSyntaxError } from './lexer';
 import { lineAndColumn, parse } from './parser';
-import { GoStruct, goTypeName, isMap, isTrue, mapGet } from './values';
+import { goFloat, GoStruct, goTypeName, isGoFloat, isGoInt, isMap, isTrue, mapGet, numeric } from './values';
 
 export type TemplateFunction = (...args: any[]) => unknown;
 /** A function with the argument counts it accepts (max -1: any). */
@@ -42,7 +42,8 @@ function goLen(value: unknown): number {
 }
 
 function basicKind(value: unknown): string {
-  if (typeof value === 'number') return 'number';
+  if (isGoInt(value)) return 'int';
+  if (isGoFloat(value)) return 'float';
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'bool';
   if (value === null || value === undefined) return 'nil';
@@ -58,7 +59,7 @@ function goEq(a: unknown, b: unknown): boolean {
   }
   if (ka === 'nil' || kb === 'nil') return ka === kb;
   if (ka !== kb) throw new Error('incompatible types for comparison');
-  return a === b;
+  return ka === 'float' ? numeric(a) === numeric(b) : a === b;
 }
 
 function goLess(a: unknown, b: unknown): boolean {
@@ -66,7 +67,7 @@ function goLess(a: unknown, b: unknown): boolean {
   const kb = basicKind(b);
   if (ka === 'bool' || ka === 'composite' || ka === 'nil' || kb === 'composite' || kb === 'nil' || kb === 'bool') throw new Error(`invalid type for comparison`);
   if (ka !== kb) throw new Error('incompatible types for comparison');
-  return (a as number | string) < (b as number | string);
+  return ka === 'float' ? numeric(a)! < numeric(b)! : (a as number | string) < (b as number | string);
 }
 
 function toIndex(value: unknown): number {
@@ -474,7 +475,7 @@ class State {
       case 'bool':
         return arg.value;
       case 'number':
-        return arg.value;
+        return arg.isInt ? arg.value : goFloat(arg.value);
       case 'string':
         return arg.value;
       case 'field': {

@@ -10,7 +10,7 @@ import { formatValue } from '../fmt';
 import { GoTime } from '../go-time';
 import { KeyValueStore, pathBase, pathDir } from '../store';
 import { BUILTINS, type FunctionMap, type FunctionSpec } from '../template';
-import { goTypeName, KVPair } from '../values';
+import { fromJson, GoFloat, goTypeName, KVPair } from '../values';
 
 export type Dialect = 'confd' | 'qingcloud';
 export const DIALECTS: Dialect[] = ['confd', 'qingcloud'];
@@ -95,12 +95,12 @@ export function confdFunctions(store: KeyValueStore, env: Record<string, string 
     json: fn((s: unknown) => {
       const value = JSON.parse(str(s)) as unknown;
       if (value !== null && (typeof value !== 'object' || Array.isArray(value))) throw new Error(`json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type map[string]interface {}`);
-      return value;
+      return fromJson(value);
     }, 1),
     jsonArray: fn((s: unknown) => {
       const value = JSON.parse(str(s)) as unknown;
       if (value !== null && !Array.isArray(value)) throw new Error(`json: cannot unmarshal ${typeof value} into Go value of type []interface {}`);
-      return value;
+      return fromJson(value);
     }, 1),
     map: fn((...values: unknown[]) => {
       if (values.length % 2 !== 0) throw new Error('invalid map call');
@@ -166,6 +166,7 @@ export function confdFunctions(store: KeyValueStore, env: Record<string, string 
 /** A number from a number or a number string (QingCloud's arithmetic and comparisons). */
 function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
+  if (value instanceof GoFloat) return value.value;
   if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) return Number(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   throw new Error(`${formatValue(value)} (${goTypeName(value)}) is not a number`);
@@ -201,7 +202,7 @@ function qingcloudFunctions(): FunctionMap {
     max: fn((...values: unknown[]) => Math.max(...values.flat().map(toNumber)), 1, -1),
     min: fn((...values: unknown[]) => Math.min(...values.flat().map(toNumber)), 1, -1),
     filter: fn((pattern: unknown, values: unknown) => strings(values).filter((v) => new RegExp(str(pattern)).test(v)), 2),
-    toJson: fn((value: unknown) => JSON.stringify(value instanceof KVPair ? { Key: value.Key, Value: value.Value } : value), 1),
+    toJson: fn((value: unknown) => JSON.stringify(value instanceof KVPair ? { Key: value.Key, Value: value.Value } : value, (_k, v: unknown) => (v instanceof GoFloat ? v.value : v)), 1),
     toYaml: fn((value: unknown) => toYaml(value), 1),
     eq: compare('eq', (a, b) => a === b),
     ne: compare('ne', (a, b) => a !== b),
