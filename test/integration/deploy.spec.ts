@@ -243,9 +243,13 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       expect(await rowCounts(platform.databaseUrl)).toEqual(before);
     });
 
-    it('refuses to remove or change a deployed application', async () => {
+    it('refuses to remove or change a deployed application, its policy, or a cartridge it runs', async () => {
       expect((await platform.api('DELETE', '/applications/twice')).status).toBe(409);
       expect((await platform.api('DELETE', '/applicationPolicies/ap-1')).status).toBe(409);
+      const web = await platform.api('GET', '/cartridges/web');
+      const change = await platform.api('PUT', '/cartridges/web', { body: { ...web.body, description: 'changed' } });
+      expect(change.status).toBe(409);
+      expect(change.body.message).toBe('cartridge "web" is used by the deployed application "twice"; undeploy it before changing the cartridge');
     });
   });
 

@@ -80,8 +80,15 @@ export class CartridgeRegistry {
     }
     const providers = await checkProviders(sent.iaasProvider, this.drivers);
     const { view, event } = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
       const current = await tx.cartridges.findForUpdate(request.type);
       if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
+      // Running members were launched from the definition as it is: change it once they are gone.
+      const deployed = [];
+      for (const referrer of await tx.definitions.referrers('cartridge', request.type)) {
+        if (referrer.kind === 'application' && (await tx.runtime.findDeployment(referrer.id))) deployed.push(`"${referrer.id}"`);
+      }
+      if (deployed.length > 0) throw DomainError.conflict(`cartridge "${request.type}" is used by the deployed application ${deployed.join(', ')}; undeploy it before changing the cartridge`);
       const definition = restoreRedacted(sent, current.definition);
       const row: CartridgeEntity = { ...current, category: definition.category, definition, providers, generation: current.generation + 1, updatedAt: new Date() };
       await tx.cartridges.save(row);
