@@ -195,6 +195,9 @@ describe('stratos CLI', () => {
     const web = runtime.clusters.find((c: { alias: string }) => c.alias === 'hello-web');
     expect(web.startsAfter).toEqual(['cartridge.hello-db']);
     expect(web.members.map((m: { partitionId: string }) => m.partitionId).sort()).toEqual(['slot-a', 'slot-b']);
+    const shown = await runCli(['topology', 'show'], { env });
+    expect(shown.stdout).toMatch(/^hello\s+Active\s+single-machine\s+hello-db:Active hello-web:Active\s+3\/3$/m);
+    expect(shown.stdout).toMatch(/^hello-web\s+framework\s+false\s+hello\.hello-web$/m);
     const answer = (await (await fetch(`http://127.0.0.1:${web.members[0].ports[0].hostPort}/`)).json()) as { memberId: string };
     expect(answer.memberId).toBe(web.members[0].memberId);
     expect((await runCli(['app', 'undeploy', 'hello', '--wait'], { env, timeoutMs: 60_000 })).code).toBe(0);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { TopologyEvent } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
-import { err, out } from '../output';
+import { err, out, printData, printTable } from '../output';
 
 function describe(event: TopologyEvent): string {
   const p = event.payload as {
@@ -56,8 +56,38 @@ export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revi
   }
 }
 
+interface TopologySnapshot {
+  revision: number;
+  services: { serviceName: string; category: string; multiTenant: boolean; clusters: string[] }[];
+  applications: { applicationId: string; status: string; policyId: string; clusters: { alias: string; status: string; members: { status: string }[] }[] }[];
+}
+
 export function registerTopology(program: Command, globals: () => GlobalOptions): void {
   const topology = program.command('topology').description('The live topology');
+  topology
+    .command('show')
+    .description('Services and deployed applications now, with the revision to watch from')
+    .option('-o, --output <format>', 'table | json | yaml', 'table')
+    .option('--json', 'same as -o json')
+    .action(async (options: { output?: string; json?: boolean }) => {
+      const format = outputFormat(options);
+      const { body } = await apiClient(globals()).request<TopologySnapshot>('GET', '/topology');
+      printData(format, body, () => {
+        printTable(
+          ['APPLICATION', 'STATUS', 'POLICY', 'CLUSTERS', 'MEMBERS ACTIVE'],
+          body.applications.map((a) => [
+            a.applicationId,
+            a.status,
+            a.policyId,
+            a.clusters.map((c) => `${c.alias}:${c.status}`).join(' '),
+            `${a.clusters.flatMap((c) => c.members).filter((m) => m.status === 'Active').length}/${a.clusters.flatMap((c) => c.members).length}`,
+          ]),
+        );
+        out('');
+        printTable(['SERVICE', 'CATEGORY', 'MULTI-TENANT', 'CLUSTERS'], body.services.map((sv) => [sv.serviceName, sv.category, sv.multiTenant, sv.clusters.join(' ')]));
+        err(`(revision ${body.revision}: \`stratos topology watch --since ${body.revision}\` follows from here)`);
+      });
+    });
   topology
     .command('watch')
     .description('Print each topology event as it happens, one line each; resumes after a reconnect')
