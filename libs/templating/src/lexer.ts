@@ -42,7 +42,7 @@ export class TemplateSyntaxError extends Error {}
 const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 const isAlnum = (c: string) => /[\p{L}\p{N}_]/u.test(c);
 
-export function lex(name: string, input: string, where: (pos: number) => string): Item[] {
+export function lex(input: string, where: (pos: number) => string): Item[] {
   const items: Item[] = [];
   const fail = (pos: number, message: string): never => {
     throw new TemplateSyntaxError(`template: ${where(pos)}: ${message}`);
@@ -108,7 +108,6 @@ export function lex(name: string, input: string, where: (pos: number) => string)
           pos = q + 2;
           break;
         }
-        if (input.slice(pos, q).includes('\n') && false) fail(pos, 'newline in action');
         items.push({ type: 'space', value: input.slice(pos, q), pos });
         pos = q;
         continue;
@@ -189,7 +188,6 @@ export function lex(name: string, input: string, where: (pos: number) => string)
     }
   }
   items.push({ type: 'eof', value: '', pos: input.length });
-  void name;
   return items;
 }
 

@@ -50,7 +50,7 @@ export function parse(name: string, text: string, trees = new Map<string, ListNo
     const { line, column } = lineAndColumn(text, pos);
     return `${name}:${line}:${column}`;
   };
-  const items = lex(name, text, where).filter((item) => item.type !== 'comment' || true);
+  const items = lex(text, where);
   let i = 0;
   const fail = (item: Item, message: string): never => {
     throw new TemplateSyntaxError(`template: ${where(item.pos)}: ${message}`);

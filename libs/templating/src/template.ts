@@ -440,7 +440,7 @@ class State {
       if (last && (cmd.args.length > 1 || final !== MISSING)) {
         this.fail(pos, `${idents[i]} is not a method but has arguments`);
       }
-      value = this.field(value, idents[i], pos, receiver === this.root && i === 0 && dot === this.root);
+      value = this.field(value, idents[i], pos);
     }
     return value;
   }
@@ -455,7 +455,7 @@ class State {
     }
   }
 
-  private field(receiver: unknown, name: string, pos: number, _topLevel: boolean): unknown {
+  private field(receiver: unknown, name: string, pos: number): unknown {
     if (hasMethod(receiver, name)) return this.callMethod(receiver, name, [], pos);
     if (receiver instanceof GoStruct) {
       if (receiver.fieldNames().includes(name)) return (receiver as unknown as Record<string, unknown>)[name];
@@ -480,17 +480,17 @@ class State {
         return arg.value;
       case 'field': {
         let value = dot;
-        for (const name of arg.ident) value = this.field(value, name, arg.pos, false);
+        for (const name of arg.ident) value = this.field(value, name, arg.pos);
         return value;
       }
       case 'variable': {
         let value = this.variable(arg.ident[0], arg.pos);
-        for (const name of arg.ident.slice(1)) value = this.field(value, name, arg.pos, false);
+        for (const name of arg.ident.slice(1)) value = this.field(value, name, arg.pos);
         return value;
       }
       case 'chain': {
         let value = this.evalArg(dot, arg.node);
-        for (const name of arg.field) value = this.field(value, name, arg.pos, false);
+        for (const name of arg.field) value = this.field(value, name, arg.pos);
         return value;
       }
       case 'pipe':

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { validateCartridge, type CartridgeView, type CartridgeWriteResult } from '@stratos/contracts';
-import { apiClient, FileError, outputFormat, readJsonFile, UsageError, type GlobalOptions } from '../context';
+import { apiClient, FileError, outputFormat, readJsonFile, type GlobalOptions } from '../context';
 import { err, out, printData, printIssues, printTable } from '../output';
 
 interface ReadOptions {
@@ -101,4 +101,3 @@ export function registerCartridges(program: Command, globals: () => GlobalOption
   program.command('remove-cartridge').description('Stratos alias of cartridge remove').argument('<type>').action((type: string) => remove(type));
 }
 
-export { UsageError };
