@@ -16,6 +16,19 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 
 const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
 
+/** The client user names Mosquitto's dynamic security knows. */
+async function dynsecClients(url: string): Promise<string[]> {
+  const client = await mqtt.connectAsync(url);
+  await client.subscribeAsync('$CONTROL/dynamic-security/v1/response');
+  const answer = new Promise<string[]>((resolve) =>
+    client.on('message', (_t, payload) => resolve((JSON.parse(payload.toString()) as { responses: { data?: { clients?: string[] } }[] }).responses[0].data?.clients ?? [])),
+  );
+  await client.publishAsync('$CONTROL/dynamic-security/v1', JSON.stringify({ commands: [{ command: 'listClients', verbose: false }] }));
+  const clients = await answer;
+  await client.endAsync();
+  return clients;
+}
+
 describe.each(availableBrokers())('deploying applications over %s', (broker) => {
   let platform: TestPlatform;
   const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
@@ -57,6 +70,15 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       expect(answer.memberId).toBe(member.memberId);
       expect(alive(Number(member.instanceId))).toBe(true);
     }
+    if (platform.broker.dynsec) {
+      // On Mosquitto each member has a client of its own, and an anonymous agent is refused.
+      expect((await dynsecClients(platform.broker.url)).filter((u) => u.startsWith('member:')).sort()).toEqual(members.map((m) => `member:${m.memberId}`).sort());
+      const anonymous = await mqtt.connectAsync(platform.broker.url.replace(/\/\/[^@]*@/, '//'), { reconnectPeriod: 0, connectTimeout: 2000 }).then(
+        (c) => (c.end(true), 'accepted'),
+        () => 'refused',
+      );
+      expect(anonymous).toBe('refused');
+    }
     const operation = (await platform.api('GET', `/operations/${accepted.operationId}`)).body;
     expect(operation).toMatchObject({ kind: 'deploy', status: 'succeeded', message: expect.stringMatching(/^deployed in \d+\.\d s$/) });
 
@@ -66,6 +88,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     const membersDir = join(platform.home, 'members');
     expect(existsSync(membersDir) ? readdirSync(membersDir) : []).toEqual([]);
     expect(await rowCounts(platform.databaseUrl)).toMatchObject({ ...before, topology_events: expect.any(Number) });
+    if (platform.broker.dynsec) expect((await dynsecClients(platform.broker.url)).filter((u) => u.startsWith('member:'))).toEqual([]);
     expect((await platform.api('DELETE', '/applications/solo')).status).toBe(200);
   });
 
@@ -182,6 +205,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       MQTT_URL: platform.broker.url,
       STRATOS_HOME: platform.home,
       STRATOS_MEMBER_SECRET: platform.broker.memberSecret ?? '',
+      STRATOS_MQTT_DYNSEC: platform.broker.dynsec ? 'on' : 'off',
       STRATOS_DOCKER: 'off',
       STRATOS_RECONCILE_INTERVAL_MS: '200',
     };
@@ -211,7 +235,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       await watch.close();
       await platform.startController();
     }
-  });
+  }, 120_000);
 
   describe('refuses what cannot be deployed, with a 4xx and nothing written', () => {
     beforeAll(async () => {

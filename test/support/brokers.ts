@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export interface TestBroker {
   url: string;
   /** Signs member passwords where the broker checks them (aedes). */
   memberSecret?: string;
+  /** Mosquitto with its dynamic-security plugin: the controller creates each member's client. */
+  dynsec?: boolean;
   stop(): Promise<void>;
 }
 
@@ -54,9 +56,23 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'stratos-mosquitto-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
+  // Dynamic security where Debian ships it: no anonymous clients; the platform logs in as an
+  // admin that may also publish on the platform's topics, and makes a client per member.
+  const plugin = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
+  const password = randomBytes(12).toString('hex');
+  let auth = ['allow_anonymous true'];
+  if (plugin) {
+    const dynsec = join(dir, 'dynsec.json');
+    const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', dynsec, 'stratos', password], { encoding: 'utf8' });
+    if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
+    const document = JSON.parse(await readFile(dynsec, 'utf8')) as { roles: { rolename: string; acls: unknown[] }[] };
+    document.roles.find((r) => r.rolename === 'admin')!.acls.push({ acltype: 'publishClientSend', topic: 'stratos/#', priority: 0, allow: true });
+    await writeFile(dynsec, JSON.stringify(document));
+    auth = ['allow_anonymous false', `plugin ${plugin}`, `plugin_opt_config_file ${dynsec}`];
+  }
   await writeFile(
     config,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
+    [`listener ${port} 127.0.0.1`, ...auth, 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
   );
   const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -67,7 +83,8 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   });
   return {
     kind,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: plugin ? `mqtt://stratos:${password}@127.0.0.1:${port}` : `mqtt://127.0.0.1:${port}`,
+    dynsec: Boolean(plugin),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

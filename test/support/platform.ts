@@ -50,6 +50,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     home,
     agentEntry: join(process.cwd(), 'dist', 'apps', 'cartridge-agent', 'src', 'main.js'),
     memberSecret: broker.memberSecret,
+    mqttDynsec: broker.dynsec,
     reconcileIntervalMs: 200,
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
     // Deterministic by default: only the Docker suites use the engine.

@@ -16,6 +16,8 @@ export interface ControllerConfig {
   memberStartTimeoutMs: number;
   /** auto: the docker driver where an engine answers; on: required; off: never. */
   docker?: 'auto' | 'on' | 'off';
+  /** The broker is Mosquitto with dynamic security: each member gets a client and a role of its own there. */
+  mqttDynsec?: boolean;
 }
 
 export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
@@ -29,5 +31,6 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, 1000, { min: 50, max: 60_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
+    mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
   };
 }

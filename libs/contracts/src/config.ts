@@ -19,6 +19,8 @@ export const EnvVar = {
   reconcileIntervalMs: 'STRATOS_RECONCILE_INTERVAL_MS',
   /** Seconds a member may take from launch to Active before it is counted lost. */
   memberStartTimeoutS: 'STRATOS_MEMBER_START_TIMEOUT_S',
+  /** on: the external broker is Mosquitto with its dynamic-security plugin; the controller creates each member's own client there. */
+  mqttDynsec: 'STRATOS_MQTT_DYNSEC',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
   docker: 'STRATOS_DOCKER',
 } as const;

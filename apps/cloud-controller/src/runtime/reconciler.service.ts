@@ -5,8 +5,6 @@ import {
   ClusterStatus,
   LaunchKey,
   LIVE_MEMBER_STATES,
-  memberBrokerPassword,
-  memberBrokerUser,
   MemberStatus,
   TopologyEventType,
   type TopologyEvent,
@@ -17,6 +15,7 @@ import { ControllerSettings } from '../controller-settings';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { nextPlacement, type ClusterSpec } from './deployment-plan';
+import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
 
@@ -48,6 +47,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly lifecycle: MemberLifecycle,
     private readonly publisher: TopologyPublisher,
     private readonly settings: ControllerSettings,
+    private readonly credentials: MemberCredentials,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -236,7 +236,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         clusterId: cluster.clusterId,
         applicationId: deployment.applicationId,
         imageId: placement.imageId,
-        env: this.launchPayload(deployment, cluster, spec, row),
+        env: await this.launchPayload(deployment, cluster, spec, row),
         ports: spec.ports,
         volumes: spec.volumes,
       });
@@ -249,24 +249,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** Stratos's launch payload, and the broker credentials of this member alone. */
-  private launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity): Record<string, string> {
-    let brokerUrl = this.settings.agentMqttUrl ?? this.settings.mqttUrl;
-    let username = '';
-    let password = '';
-    const url = new URL(brokerUrl);
-    if (!this.settings.agentMqttUrl && this.settings.memberSecret) {
-      url.username = '';
-      url.password = '';
-      brokerUrl = url.toString();
-      username = memberBrokerUser(member.memberId);
-      password = memberBrokerPassword(this.settings.memberSecret, member.memberId);
-    } else {
-      username = decodeURIComponent(url.username);
-      password = decodeURIComponent(url.password);
-      url.username = '';
-      url.password = '';
-      brokerUrl = url.toString();
-    }
+  private async launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity): Promise<Record<string, string>> {
+    const broker = await this.credentials.issue(member.memberId);
     return {
       ...spec.payload,
       [LaunchKey.applicationId]: deployment.applicationId,
@@ -279,9 +263,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.tenantId]: '-1234',
       [LaunchKey.networkPartitionId]: member.networkPartitionId,
       [LaunchKey.partitionId]: member.partitionId,
-      [LaunchKey.mbUrls]: brokerUrl,
-      [LaunchKey.mbUsername]: username,
-      [LaunchKey.mbPassword]: password,
+      [LaunchKey.mbUrls]: broker.url,
+      [LaunchKey.mbUsername]: broker.username,
+      [LaunchKey.mbPassword]: broker.password,
     };
   }
 
@@ -300,6 +284,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       await this.lifecycle.transition(member.memberId, MemberStatus.ReadyToShutDown, { reason: 'shutting down' });
     }
     await this.lifecycle.transition(member.memberId, MemberStatus.Terminated, { reason: graceMs ? 'shut down' : 'stopped' });
+    await this.credentials.revoke(member.memberId);
   }
 
   /** terminate-dependents: the clusters that start after the failed one; terminate-all: its whole level. */

@@ -3,6 +3,7 @@ import { IaasModule } from '../iaas/iaas.module';
 import { TopologyModule } from '../topology/topology.module';
 import { AgentListener } from './agent-listener.service';
 import { DeploymentService } from './deployment.service';
+import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
 import { RuntimeHandler } from './runtime.handler';
@@ -10,7 +11,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule],
   controllers: [RuntimeHandler],
-  providers: [DeploymentService, MemberLifecycle, Reconciler, AgentListener],
+  providers: [DeploymentService, MemberLifecycle, MemberCredentials, Reconciler, AgentListener],
   exports: [Reconciler],
 })
 export class RuntimeModule {}

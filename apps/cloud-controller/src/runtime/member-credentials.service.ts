@@ -1,0 +1,112 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { AgentTopics, memberBrokerPassword, memberBrokerUser } from '@stratos/contracts';
+import { ControllerSettings } from '../controller-settings';
+
+export interface BrokerCredentials {
+  /** The broker URL without credentials. */
+  url: string;
+  username: string;
+  password: string;
+}
+
+const DYNSEC = '$CONTROL/dynamic-security/v1';
+const roleOf = (memberId: string) => `stratos-member-${memberId}`;
+
+/**
+ * Each member's own broker credentials. On the embedded broker: an HMAC of the member id that
+ * the broker checks itself. On Mosquitto with dynamic security: a client and a role created for
+ * the member (it may publish on its own topics only) and deleted with it. Otherwise: the agent
+ * credentials of STRATOS_AGENT_MQTT_URL (or MQTT_URL's).
+ */
+@Injectable()
+export class MemberCredentials implements OnApplicationShutdown {
+  private readonly logger = new Logger(MemberCredentials.name);
+  private admin: Promise<MqttClient> | null = null;
+  private readonly pending = new Map<string, (error: string | null) => void>();
+
+  constructor(private readonly settings: ControllerSettings) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.admin) await (await this.admin).endAsync(true).catch(() => undefined);
+  }
+
+  async issue(memberId: string): Promise<BrokerCredentials> {
+    const url = new URL(this.settings.agentMqttUrl ?? this.settings.mqttUrl);
+    const given = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    url.username = '';
+    url.password = '';
+    const bare = url.toString();
+    if (!this.settings.agentMqttUrl && this.settings.memberSecret) {
+      return { url: bare, username: memberBrokerUser(memberId), password: memberBrokerPassword(this.settings.memberSecret, memberId) };
+    }
+    if (!this.settings.agentMqttUrl && this.settings.mqttDynsec) {
+      const username = memberBrokerUser(memberId);
+      const password = randomBytes(18).toString('base64url');
+      await this.command([
+        {
+          command: 'createRole',
+          rolename: roleOf(memberId),
+          acls: [
+            { acltype: 'publishClientSend', topic: AgentTopics.events(memberId), allow: true, priority: 0 },
+            { acltype: 'publishClientSend', topic: AgentTopics.health(memberId), allow: true, priority: 0 },
+          ],
+        },
+        { command: 'createClient', username, password, roles: [{ rolename: roleOf(memberId) }] },
+      ]);
+      return { url: bare, username, password };
+    }
+    return { url: bare, ...given };
+  }
+
+  /** Safe to repeat: a client or role that is gone already is fine. */
+  async revoke(memberId: string): Promise<void> {
+    if (this.settings.agentMqttUrl || !this.settings.mqttDynsec) return;
+    await this.command([
+      { command: 'deleteClient', username: memberBrokerUser(memberId) },
+      { command: 'deleteRole', rolename: roleOf(memberId) },
+    ]).catch((error: Error) => this.logger.warn(`member ${memberId}: removing its broker client: ${error.message}`));
+  }
+
+  /** Sends dynamic-security commands and waits for their answer; an error other than "already so" fails. */
+  private async command(commands: Record<string, unknown>[]): Promise<void> {
+    const client = await this.adminClient();
+    const waits = commands.map((command) => {
+      const correlationData = randomUUID();
+      command.correlationData = correlationData;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(correlationData);
+          reject(new Error(`no answer from the broker's dynamic security to ${String(command.command)}`));
+        }, 5000);
+        this.pending.set(correlationData, (error) => {
+          clearTimeout(timer);
+          this.pending.delete(correlationData);
+          if (error && !/already exists|not found/i.test(error)) reject(new Error(`${String(command.command)}: ${error}`));
+          else resolve();
+        });
+      });
+    });
+    await client.publishAsync(DYNSEC, JSON.stringify({ commands }), { qos: 1 });
+    await Promise.all(waits);
+  }
+
+  private adminClient(): Promise<MqttClient> {
+    this.admin ??= (async () => {
+      const client = await mqtt.connectAsync(this.settings.mqttUrl, { clientId: `stratos-cc-dynsec-${process.pid}-${randomBytes(3).toString('hex')}`, reconnectPeriod: 1000 });
+      client.on('message', (_topic, payload) => {
+        try {
+          for (const response of (JSON.parse(payload.toString()) as { responses: { correlationData?: string; error?: string }[] }).responses ?? []) {
+            if (response.correlationData) this.pending.get(response.correlationData)?.(response.error ?? null);
+          }
+        } catch {
+          // not ours
+        }
+      });
+      await client.subscribeAsync(`${DYNSEC}/response`, { qos: 1 });
+      return client;
+    })();
+    return this.admin;
+  }
+}
