@@ -115,7 +115,7 @@ describe('confd functions', () => {
     const zk = '{{range $dir := lsdir "/hosts"}}{{$sid := printf "/hosts/%s/sid" $dir}}\n{{$ip := printf "/hosts/%s/ip" $dir}}server.{{getv $sid}}={{getv $ip}}:2888:3888{{end}}';
     expect(confd(zk)).toBe('\nserver.1=10.0.0.1:2888:3888\nserver.2=10.0.0.2:2888:3888\nserver.3=10.0.0.3:2888:3888');
     expect(qingcloud('{{range $dir := lsdir "/hosts"}}{{$sid := printf "/hosts/%s/sid" $dir}}myid={{add (getv $sid) 1}};{{end}}')).toBe('myid=2;myid=3;myid=4;');
-    expect(qingcloud('{{div 7 2}} {{add "1.5" 1}} {{eq "10" 10}} {{lt "9" "10"}} {{max 3 "7" 5}} {{min 3 1}} {{filter "^a" (split "ab,b,ac" ",")}} {{toJson (map "a" 1)}}')).toBe('3.5 2.5 true true 7 1 [ab ac] {"a":1}');
+    expect(qingcloud('{{div 7 2}} {{div "7.0" 2}} {{add "1.5" 1}} {{eq "10" 10}} {{lt "9" "10"}} {{max 3 "7"}} {{min 3 1}} {{filter "^a" (split "ab,b,ac" ",")}} {{toJson (map "a" 1)}}')).toBe('3 3.5 2.5 true true 7 1 [ab ac] {"a":1}');
     // confd's own arithmetic takes ints only, as Go's typed functions do.
     expect(() => confd('{{add (getv "/hosts/a/sid") 1}}')).toThrow(/error calling add: wrong type for value; expected int; got string/);
   });

@@ -9,8 +9,8 @@ import { stringify as toYaml } from 'yaml';
 import { formatValue } from '../fmt';
 import { GoTime } from '../go-time';
 import { KeyValueStore, pathBase, pathDir } from '../store';
-import { BUILTINS, type FunctionMap, type FunctionSpec } from '../template';
-import { fromJson, GoFloat, goTypeName, KVPair } from '../values';
+import { type FunctionMap, type FunctionSpec } from '../template';
+import { fromJson, GoFloat, goFloat, goTypeName, isGoFloat, isGoInt, KVPair, numeric } from '../values';
 
 export type Dialect = 'confd' | 'qingcloud';
 export const DIALECTS: Dialect[] = ['confd', 'qingcloud'];
@@ -163,52 +163,138 @@ export function confdFunctions(store: KeyValueStore, env: Record<string, string 
   return dialect === 'qingcloud' ? { ...funcs, ...qingcloudFunctions() } : funcs;
 }
 
-/** A number from a number or a number string (QingCloud's arithmetic and comparisons). */
-function toNumber(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (value instanceof GoFloat) return value.value;
-  if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) return Number(value);
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  throw new Error(`${formatValue(value)} (${goTypeName(value)}) is not a number`);
-}
-const isNumeric = (value: unknown) => {
-  try {
-    toNumber(value);
-    return typeof value !== 'boolean';
-  } catch {
-    return false;
+/**
+ * QingCloud's confd (yunify/confd, template_funcs_ext.go): arithmetic and comparisons that
+ * read number strings ("3" is an int, "3.0" a float), int arithmetic unless a float takes
+ * part (div "3" 2 is 1, div "3.00" 2 is 1.5), two-argument eq/ne that compare numbers by value
+ * and never fail, lt/le/gt/ge over numbers, number strings, lengths and times, max/min as floats,
+ * filter over strings and key/value pairs, toJson and toYaml.
+ */
+const GO_FLOAT_SYNTAX = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+type Num = { int: number; float: number; isFloat: boolean };
+
+/** stringToNumber: a "." makes a float, else an int; anything else is an error. */
+function readNumber(value: unknown): Num | null {
+  if (typeof value === 'string') {
+    if (value.includes('.')) {
+      if (!GO_FLOAT_SYNTAX.test(value)) throw new Error(`Can't apply the operator to the value [${value}] ,err [strconv.ParseFloat: parsing ${JSON.stringify(value)}: invalid syntax] `);
+      return { int: 0, float: Number(value), isFloat: true };
+    }
+    if (!/^[+-]?\d+$/.test(value)) throw new Error(`Can't apply the operator to the value [${value}] ,err [strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax] `);
+    return { int: Number(value), float: 0, isFloat: false };
   }
-};
+  if (isGoFloat(value)) return { int: 0, float: numeric(value)!, isFloat: true };
+  if (isGoInt(value)) return { int: value, float: 0, isFloat: false };
+  return null;
+}
+
+function arithmetic(op: '+' | '-' | '*' | '/') {
+  return (a: unknown, b: unknown): unknown => {
+    const x = readNumber(a);
+    const y = readNumber(b);
+    if (!x || !y) throw new Error("Can't apply the operator to the values");
+    let [ai, bi, af, bf] = [x.int, y.int, x.float, y.float];
+    if (x.isFloat !== y.isFloat) {
+      // One float: both are floats.
+      if (x.isFloat) [bf, bi] = [y.int, 0];
+      else [af, ai] = [x.int, 0];
+    }
+    const float = (n: number) => goFloat(n);
+    switch (op) {
+      case '/':
+        if (bf !== 0) return float(af / bf);
+        if (bi !== 0) return Math.trunc(ai / bi);
+        throw new Error("Can't divide the value by 0");
+      default: {
+        const apply = (p: number, q: number) => (op === '+' ? p + q : op === '-' ? p - q : p * q);
+        if (af !== 0 || bf !== 0) return float(apply(af, bf));
+        if (ai !== 0 || bi !== 0) return apply(ai, bi);
+        return 0;
+      }
+    }
+  };
+}
+
+function readAnyNumber(value: unknown, what: string): number {
+  const n = readNumber(value);
+  if (!n) throw new Error(`${what} operator can't apply to the values`);
+  return n.isFloat ? n.float : n.int;
+}
+
+/** eq's normalization: number strings and numbers become float64; the rest stays as it is. */
+function normalize(value: unknown): unknown {
+  if (typeof value === 'string') {
+    try {
+      const n = readNumber(value);
+      if (n) return n.isFloat ? n.float : n.int;
+    } catch {
+      return value;
+    }
+  }
+  return numeric(value) ?? value;
+}
+
+function qingcloudEq(x: unknown, y: unknown): boolean {
+  const [a, b] = [normalize(x), normalize(y)];
+  if (typeof a === 'number' && typeof b === 'number') return a === b;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  return formatValue(a) === formatValue(b) && goTypeName(a) === goTypeName(b);
+}
+
+/** compareGetFloat: lengths of collections, numbers, number strings, times; two plain strings compare as strings. */
+function comparable(a: unknown, b: unknown): [number, number] {
+  const side = (v: unknown): { n: number; text?: string } => {
+    if (Array.isArray(v)) return { n: v.length };
+    if (v instanceof Map) return { n: v.size };
+    if (v !== null && typeof v === 'object' && !(v instanceof GoTime) && numeric(v) === undefined && !(v instanceof KVPair)) return { n: Object.keys(v).length };
+    if (numeric(v) !== undefined) return { n: numeric(v)! };
+    if (typeof v === 'string') return GO_FLOAT_SYNTAX.test(v.trim()) && v.trim() === v ? { n: Number(v) } : { n: 0, text: v };
+    if (v instanceof GoTime) return { n: v.Unix() };
+    return { n: 0 };
+  };
+  const [l, r] = [side(a), side(b)];
+  if (l.text !== undefined && r.text !== undefined) return l.text < r.text ? [0, 1] : l.text > r.text ? [1, 0] : [0, 0];
+  return [l.n, r.n];
+}
 
 function qingcloudFunctions(): FunctionMap {
-  const arith = (op: (a: number, b: number) => number) => fn((a: unknown, b: unknown) => op(toNumber(a), toNumber(b)), 2);
-  const compare = (name: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', numeric: (a: number, b: number) => boolean) =>
-    fn((a: unknown, ...rest: unknown[]) => {
-      if (rest.every(isNumeric) && isNumeric(a)) return name === 'eq' ? rest.some((b) => numeric(toNumber(a), toNumber(b))) : numeric(toNumber(a), toNumber(rest[0]));
-      return BUILTINS[name].fn(a, ...rest);
-    }, name === 'eq' ? 2 : 2, name === 'eq' ? -1 : 2);
+  const compare = (test: (l: number, r: number) => boolean) => fn((a: unknown, b: unknown) => test(...comparable(a, b)), 2);
   return {
-    add: arith((a, b) => a + b),
-    sub: arith((a, b) => a - b),
-    mul: arith((a, b) => a * b),
-    div: arith((a, b) => {
-      if (b === 0) throw new Error('division by zero');
-      return a / b;
-    }),
-    mod: arith((a, b) => {
-      if (b === 0) throw new Error('division by zero');
-      return a % b;
-    }),
-    max: fn((...values: unknown[]) => Math.max(...values.flat().map(toNumber)), 1, -1),
-    min: fn((...values: unknown[]) => Math.min(...values.flat().map(toNumber)), 1, -1),
-    filter: fn((pattern: unknown, values: unknown) => strings(values).filter((v) => new RegExp(str(pattern)).test(v)), 2),
-    toJson: fn((value: unknown) => JSON.stringify(value instanceof KVPair ? { Key: value.Key, Value: value.Value } : value, (_k, v: unknown) => (v instanceof GoFloat ? v.value : v)), 1),
-    toYaml: fn((value: unknown) => toYaml(value), 1),
-    eq: compare('eq', (a, b) => a === b),
-    ne: compare('ne', (a, b) => a !== b),
-    lt: compare('lt', (a, b) => a < b),
-    le: compare('le', (a, b) => a <= b),
-    gt: compare('gt', (a, b) => a > b),
-    ge: compare('ge', (a, b) => a >= b),
+    add: fn(arithmetic('+'), 2),
+    sub: fn(arithmetic('-'), 2),
+    mul: fn(arithmetic('*'), 2),
+    div: fn(arithmetic('/'), 2),
+    mod: fn((a: unknown, b: unknown) => {
+      const x = readNumber(a);
+      const y = readNumber(b);
+      if (!x || !y || x.isFloat || y.isFloat) throw new Error("Modulo operator can't be used with non integer value");
+      if (y.int === 0) throw new Error("The number can't be divided by zero at modulo operation");
+      return x.int % y.int;
+    }, 2),
+    max: fn((a: unknown, b: unknown) => goFloat(Math.max(readAnyNumber(a, 'Max'), readAnyNumber(b, 'Max'))), 2),
+    min: fn((a: unknown, b: unknown) => goFloat(Math.min(readAnyNumber(a, 'Max'), readAnyNumber(b, 'Max'))), 2),
+    eq: fn((x: unknown, y: unknown) => qingcloudEq(x, y), 2),
+    ne: fn((x: unknown, y: unknown) => !qingcloudEq(x, y), 2),
+    lt: compare((l, r) => l < r),
+    le: compare((l, r) => l <= r),
+    gt: compare((l, r) => l > r),
+    ge: compare((l, r) => l >= r),
+    filter: fn((pattern: unknown, values: unknown) => {
+      if (!Array.isArray(values)) throw new Error('filter only support slice or array.');
+      const regex = new RegExp(str(pattern));
+      return values.filter((v) => (typeof v === 'string' ? regex.test(v) : v instanceof KVPair ? regex.test(v.Value) : false));
+    }, 2),
+    toJson: fn((value: unknown) => JSON.stringify(value instanceof KVPair ? { Key: value.Key, Value: value.Value } : value, (_k, v: unknown) => (v instanceof GoFloat ? v.value : v instanceof KVPair ? { Key: v.Key, Value: v.Value } : v)), 1),
+    toYaml: fn((value: unknown) => toYaml(plain(value, true), { indentSeq: false }), 1), // Go's yaml: sequences in a map are not indented
   };
+}
+
+/** A value as YAML and JSON encoders see it (gopkg.in/yaml lower-cases struct field names). */
+function plain(value: unknown, lowerFields: boolean): unknown {
+  if (value instanceof GoFloat) return value.value;
+  if (value instanceof KVPair) return lowerFields ? { key: value.Key, value: value.Value } : { Key: value.Key, Value: value.Value };
+  if (Array.isArray(value)) return value.map((v) => plain(v, lowerFields));
+  if (value && typeof value === 'object' && !(value instanceof GoTime)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v, lowerFields)]));
+  return value;
 }
