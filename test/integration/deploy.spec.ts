@@ -210,15 +210,28 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       STRATOS_RECONCILE_INTERVAL_MS: '200',
     };
     const entry = join(process.cwd(), 'dist', 'apps', 'cloud-controller', 'src', 'main.js');
-    const first = spawn(process.execPath, [entry], { env, stdio: process.env.STRATOS_TEST_LOGS ? 'inherit' : 'ignore' });
+    let logs = '';
+    const controllerProcess = () => {
+      const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
+      return child;
+    };
+    const first = controllerProcess();
+    let second: ReturnType<typeof controllerProcess> | null = null;
     const watch = await platform.watchEvents();
-    await until('the controller answers', async () => (await platform.api('GET', '/cartridges')).status === 200);
-    await post('/applications/crash/deploy/ap-1', undefined, 202);
-    await until('some members created', async () => watch.events.filter((e) => e.type === 'MemberCreated').length >= 2, 30_000);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    const second = spawn(process.execPath, [entry], { env, stdio: process.env.STRATOS_TEST_LOGS ? 'inherit' : 'ignore' });
+    const stop = async (child: ReturnType<typeof controllerProcess> | null, signal: NodeJS.Signals) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    };
     try {
+      await until('the controller answers', async () => (await platform.api('GET', '/cartridges')).status === 200);
+      await post('/applications/crash/deploy/ap-1', undefined, 202);
+      await until('some members created', async () => watch.events.filter((e) => e.type === 'MemberCreated').length >= 2, 30_000);
+      await stop(first, 'SIGKILL');
+      second = controllerProcess();
       const rt = await until('crash Active after the restart', async () => ((await runtime('crash')).status === 'Active' ? runtime('crash') : undefined), 60_000);
       expect(activeMembers(rt)).toHaveLength(6);
       await sleep(1000); // a few passes: nothing more may start, nothing unrecorded may stay
@@ -229,9 +242,12 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       await until('crash gone', async () => (await platform.api('GET', '/applications/crash/runtime')).status === 404, 60_000);
       expect(pids.filter(alive)).toEqual([]);
       expect(readdirSync(join(platform.home, 'members'))).toEqual([]);
+    } catch (error) {
+      // What the controllers said is the first thing to read when this fails.
+      throw new Error(`${(error as Error).message}\n--- controller output (last 4000 characters) ---\n${logs.slice(-4000)}`);
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      await stop(first, 'SIGKILL');
+      await stop(second, 'SIGTERM');
       await watch.close();
       await platform.startController();
     }

@@ -111,7 +111,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     async startController() {
       controller = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
       // Ready when the manager has seen its presence, as a client would find it.
-      await until('the manager sees the controller', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController === 'up', 10_000);
+      await until('the manager sees the controller', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController === 'up', 30_000);
     },
     async stopController() {
       await controller?.close();

@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { VersionedRecord } from './versioned-record';
 import type { CartridgeDefinition, ProviderCheck } from '@stratos/contracts';
 
 @Entity({ name: 'cartridges' })
-export class CartridgeEntity {
+export class CartridgeEntity extends VersionedRecord {
   @PrimaryColumn({ type: 'text' })
   type: string;
 
@@ -15,16 +16,4 @@ export class CartridgeEntity {
 
   @Column({ type: 'jsonb' })
   providers: ProviderCheck[];
-
-  @Column({ type: 'integer', default: 1 })
-  generation: number;
-
-  @Column({ name: 'created_by', type: 'text' })
-  createdBy: string;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @Column({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }
