@@ -56,9 +56,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
 
   workload = startWorkload(payload);
-  void workload.exited.then((why) => {
+  let activated = false;
+  let failed = false;
+  void workload.exited.then(async (why) => {
     if (stopping) return;
+    failed = true;
     log(`${why}; the member is lost`);
+    if (!activated) await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceActivationFailed, { message: why }), { qos: 1 }));
     process.exit(1); // no clean disconnect: the Last Will tells the controller
   });
   try {
@@ -69,6 +73,8 @@ async function main(): Promise<void> {
     await workload.stop();
     process.exit(1);
   }
+  if (failed) return; // what answers on the port is not this member's workload
+  activated = true;
   await client.publishAsync(topic, event(AgentEventType.InstanceActivated, { ports: payload.ports }), { qos: 1 });
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
 

@@ -37,21 +37,25 @@ function runCommand(payload: LaunchPayload): Workload {
 
 function serveDeclaredPorts(payload: LaunchPayload): Workload {
   const servers: Server[] = [];
+  let failed: (why: string) => void = () => undefined;
+  const exited = new Promise<string>((resolve) => (failed = resolve));
   const body = (port: PortBinding) => JSON.stringify({ memberId: payload.memberId, clusterId: payload.clusterId, serviceName: payload.serviceName, port: port.port });
   for (const port of payload.ports) {
     if (port.protocol === 'http' || port.protocol === 'https') {
       const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`${body(port)}\n`));
+      server.on('error', (error: NodeJS.ErrnoException) => failed(`port ${port.port} (host ${port.hostPort}) cannot be served: ${error.code ?? error.message}`));
       servers.push(server.listen(port.hostPort, '0.0.0.0'));
     } else {
       const server = createTcpServer((socket) => {
         socket.on('error', () => undefined); // a probe that hangs up at once is no failure
         socket.end(`${body(port)}\n`);
       });
+      server.on('error', (error: NodeJS.ErrnoException) => failed(`port ${port.port} (host ${port.hostPort}) cannot be served: ${error.code ?? error.message}`));
       servers.push(server.listen(port.hostPort, '0.0.0.0') as unknown as Server);
     }
   }
   return {
-    exited: new Promise(() => undefined),
+    exited,
     stop: async () => {
       await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
     },
