@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
@@ -33,6 +33,13 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Written whole or not at all (a reader never sees half a file): write beside, then rename. */
+async function writeRecord(dir: string, record: PidFile): Promise<void> {
+  const staged = join(dir, `.member.json.${process.pid}`);
+  await writeFile(staged, JSON.stringify(record, null, 2));
+  await rename(staged, join(dir, 'member.json'));
 }
 
 /** The pid of the agent of a member, from the command lines in /proc. */
@@ -74,7 +81,7 @@ export class LocalProcessDriver implements IaasDriver {
     await mkdir(dir, { recursive: true });
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
     const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString() };
-    await writeFile(join(dir, 'member.json'), JSON.stringify(launching, null, 2));
+    await writeRecord(dir, launching);
     const ports = await assignHostPorts(spec.ports);
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
@@ -87,7 +94,7 @@ export class LocalProcessDriver implements IaasDriver {
       if (!child.pid) throw new Error('the agent process did not start');
       child.unref();
       const pidFile: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: child.pid, startedAt: new Date().toISOString() };
-      await writeFile(join(dir, 'member.json'), JSON.stringify(pidFile, null, 2));
+      await writeRecord(dir, pidFile);
       return { instanceId: String(child.pid), host: '127.0.0.1', ports };
     } finally {
       closeSync(log);
@@ -132,13 +139,16 @@ export class LocalProcessDriver implements IaasDriver {
     if (!existsSync(this.options.membersDir)) return [];
     const out: PidFile[] = [];
     for (const name of await readdir(this.options.membersDir)) {
+      let record: PidFile;
       try {
-        const record = JSON.parse(await readFile(join(this.options.membersDir, name, 'member.json'), 'utf8')) as PidFile;
-        if (record.pid === -1) record.pid = (await findAgent(record.memberId)) ?? -1;
-        out.push(record);
+        record = JSON.parse(await readFile(join(this.options.membersDir, name, 'member.json'), 'utf8')) as PidFile;
       } catch {
-        // a folder being removed
+        if (!existsSync(join(this.options.membersDir, name))) continue; // removed meanwhile
+        // No readable record (a controller killed before writing one): the folder names the member.
+        record = { memberId: name, clusterId: '', applicationId: '', pid: -1, startedAt: new Date(0).toISOString() };
       }
+      if (record.pid === -1) record.pid = (await findAgent(record.memberId)) ?? -1;
+      out.push(record);
     }
     return out;
   }
