@@ -1,11 +1,11 @@
 // Copies what the cartridge agent needs at run time into a build context: its compiled code,
-// the contracts it imports, and the closure of its npm dependencies (nothing else).
+// the libraries it imports (contracts, templating), and the closure of its npm dependencies (nothing else).
 const { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const out = process.argv[2];
 const root = join(__dirname, '..', '..');
-for (const part of ['dist/apps/cartridge-agent', 'dist/libs/contracts']) cpSync(join(root, part), join(out, part), { recursive: true, filter: (f) => !f.endsWith('.map') });
+for (const part of ['dist/apps/cartridge-agent', 'dist/libs/contracts', 'dist/libs/templating']) cpSync(join(root, part), join(out, part), { recursive: true, filter: (f) => !f.endsWith('.map') });
 const needed = new Set();
 const visit = (name, from) => {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -20,7 +20,7 @@ const visit = (name, from) => {
     if (dir === root || dir === dirname(dir)) return;
   }
 };
-for (const dep of ['mqtt', 'ajv']) visit(dep, root);
+for (const dep of ['mqtt', 'ajv', 'smol-toml', 'yaml']) visit(dep, root);
 for (const dir of needed) {
   const target = join(out, dir.slice(root.length + 1));
   mkdirSync(dirname(target), { recursive: true });

@@ -173,7 +173,7 @@ describe('stratos CLI', () => {
     const tree = await runCli(['app', 'runtime', 'cli-app'], { env });
     expect(tree.stdout).toMatch(/^cli-app {2}Active {2}\(policy ap-1/);
     expect(tree.stdout).toMatch(/└─ cluster cli-web-1 \(cli-web\) {2}Active {2}1 active, min 1 max 3/);
-    expect(tree.stdout).toMatch(/└─ cli-web-1-[0-9a-f]{8} {2}Active {2}np-1\/p-1 {2}local:\d+ {2}127\.0\.0\.1 {2}8080→\d+/);
+    expect(tree.stdout).toMatch(/└─ cli-web-1-[0-9a-f]{8} {2}Active {2}np-1\/p-1 {2}local:\d+ {2}127\.0\.\d+\.\d+ {2}8080$/m);
     const again = await runCli(['deploy-application', 'cli-app', 'ap-1'], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('error: application "cli-app" is already deployed (Active); undeploy it first');
@@ -198,7 +198,7 @@ describe('stratos CLI', () => {
     const shown = await runCli(['topology', 'show'], { env });
     expect(shown.stdout).toMatch(/^hello\s+Active\s+single-machine\s+hello-db:Active hello-web:Active\s+3\/3$/m);
     expect(shown.stdout).toMatch(/^hello-web\s+framework\s+false\s+hello\.hello-web$/m);
-    const answer = (await (await fetch(`http://127.0.0.1:${web.members[0].ports[0].hostPort}/`)).json()) as { memberId: string };
+    const answer = (await (await fetch(`http://${web.members[0].host}:${web.members[0].ports[0].hostPort}/`)).json()) as { memberId: string };
     expect(answer.memberId).toBe(web.members[0].memberId);
     expect((await runCli(['app', 'undeploy', 'hello', '--wait'], { env, timeoutMs: 60_000 })).code).toBe(0);
   });

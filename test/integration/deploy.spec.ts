@@ -62,11 +62,14 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     const members = activeMembers(rt);
     expect(members).toHaveLength(2);
     expect(members.map((m) => m.partitionId).sort()).toEqual(['p-1', 'p-2']);
+    expect(new Set(members.map((m) => m.host)).size).toBe(2);
     for (const member of members) {
-      expect(member).toMatchObject({ driver: 'local', host: '127.0.0.1', networkPartitionId: 'np-1' });
+      // Each local member has a loopback address of its own, where it keeps its declared port.
+      expect(member).toMatchObject({ driver: 'local', host: expect.stringMatching(/^127\.0\.\d+\.\d+$/), networkPartitionId: 'np-1' });
+      expect(member.host).not.toBe('127.0.0.1');
       const port = member.ports[0];
-      expect(port).toMatchObject({ name: 'http', protocol: 'http', port: 8080 });
-      const answer = (await (await fetch(`http://127.0.0.1:${port.hostPort}/`)).json()) as { memberId: string };
+      expect(port).toMatchObject({ name: 'http', protocol: 'http', port: 8080, hostPort: 8080 });
+      const answer = (await (await fetch(`http://${member.host}:${port.hostPort}/`)).json()) as { memberId: string };
       expect(answer.memberId).toBe(member.memberId);
       expect(alive(Number(member.instanceId))).toBe(true);
     }

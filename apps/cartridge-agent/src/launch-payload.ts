@@ -1,4 +1,6 @@
-import { LaunchKey, type PortBinding } from '@stratos/contracts';
+import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ConfdKey, DEFAULT_CONFD_DIR, LaunchKey, type PortBinding } from '@stratos/contracts';
 
 export interface LaunchPayload {
   applicationId: string;
@@ -10,9 +12,18 @@ export interface LaunchPayload {
   brokerUsername?: string;
   brokerPassword?: string;
   ports: PortBinding[];
+  /** Where it serves its ports (its own address), and where the agent checks them. */
+  bindAddress: string;
+  checkAddress: string;
   startCommand?: string;
   healthIntervalMs: number;
   readyTimeoutMs: number;
+  /** The member's root folder (`/` in a container). */
+  root: string;
+  /** Its confdir, when it has templates to render. */
+  confdDir?: string;
+  destRoots: string[];
+  debounceMs: number;
 }
 
 /** Reads the launch payload from the environment; a missing key is a clear error. */
@@ -30,7 +41,16 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
       throw new Error(`${LaunchKey.portMappings} is not JSON`);
     }
   }
+  const root = resolve(env[ConfdKey.root] || '/');
+  const named = env[ConfdKey.confdDir];
+  const confdDir = named ? (isAbsolute(named) ? named : resolve(root, named)) : root === '/' && existsSync(DEFAULT_CONFD_DIR) ? DEFAULT_CONFD_DIR : undefined;
+  const debounceMs = Number(env[ConfdKey.debounceMs] ?? 250);
+  if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new Error(`${ConfdKey.debounceMs} must be a whole number of milliseconds`);
   return {
+    root,
+    confdDir,
+    destRoots: (env[ConfdKey.destRoots] ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+    debounceMs,
     applicationId: need(LaunchKey.applicationId),
     serviceName: need(LaunchKey.serviceName),
     clusterId: need(LaunchKey.clusterId),
@@ -40,6 +60,8 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     brokerUsername: env[LaunchKey.mbUsername] || undefined,
     brokerPassword: env[LaunchKey.mbPassword] || undefined,
     ports,
+    bindAddress: env[LaunchKey.memberIp] || '0.0.0.0',
+    checkAddress: env[LaunchKey.memberIp] || '127.0.0.1',
     startCommand: env[LaunchKey.startCommand] || undefined,
     healthIntervalMs: Number(env[LaunchKey.healthIntervalMs] ?? 5000),
     readyTimeoutMs: Number(env[LaunchKey.readyTimeoutMs] ?? 60_000),

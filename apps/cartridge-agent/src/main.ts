@@ -1,15 +1,20 @@
 /**
  * The cartridge agent: the process inside every member. It registers the member over MQTT
- * (with a Last Will that reports it gone), starts the workload, waits for its ports, reports
- * it active, sends health statistics, and on SIGTERM reports ready-to-shutdown and leaves.
- * Credentials never reach a log line.
+ * (with a Last Will that reports it gone), renders the member's config from its metadata tree
+ * (when it has a confdir), starts the workload, waits for its ports, reports it active, keeps
+ * the config following the tree, sends health statistics, and on SIGTERM reports
+ * ready-to-shutdown and leaves. Credentials never reach a log line, a template or the workload.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import mqtt from 'mqtt';
-import { AgentEventType, AgentTopics, type AgentEvent, type HealthReport } from '@stratos/contracts';
+import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
+import { ConfigRenderer } from './config-renderer';
 import { readLaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
+
+/** How long a member whose activation failed waits for the controller to stop it. */
+const FAILED_LINGER_MS = 30_000;
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} agent: ${line}\n`);
 
@@ -26,6 +31,8 @@ function within(ms: number, work: Promise<unknown>): Promise<void> {
 
 async function main(): Promise<void> {
   const payload = readLaunchPayload(process.env);
+  // Read once; nothing the agent starts (templates, check and reload commands, the workload) inherits it.
+  delete process.env[LaunchKey.mbPassword];
   const event = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): string =>
     JSON.stringify({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...extra } satisfies AgentEvent);
   const topic = AgentTopics.events(payload.memberId);
@@ -42,6 +49,7 @@ async function main(): Promise<void> {
 
   let workload: Workload | undefined;
   let stopping = false;
+  let failed = false;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
@@ -55,23 +63,73 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
 
+  const notice = (level: 'info' | 'warning', message: string) => {
+    log(`${level === 'warning' ? 'warning: ' : ''}${message}`);
+    client.publish(topic, event(AgentEventType.MemberNotice, { level, message }), { qos: 1 });
+  };
+  /**
+   * Reports why the member cannot start, then waits to be stopped: exiting at once would race
+   * the report (the controller could find the process gone first and record only that).
+   */
+  const failActivation = async (why: string): Promise<never> => {
+    if (failed) return new Promise<never>(() => undefined);
+    log(why);
+    failed = true;
+    await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceActivationFailed, { message: why }), { qos: 1 }));
+    await workload?.stop();
+    setTimeout(() => process.exit(1), FAILED_LINGER_MS);
+    return new Promise<never>(() => undefined);
+  };
+
+  // The config first: a member is not Active until its files are rendered and checked.
+  if (payload.confdDir) {
+    let config: ConfigRenderer;
+    try {
+      config = ConfigRenderer.load({ confdir: payload.confdDir, root: payload.root, destRoots: payload.destRoots, debounceMs: payload.debounceMs, env: process.env, report: notice });
+    } catch (error) {
+      return failActivation(`config templates: ${(error as Error).message}`);
+    }
+    const first = await new Promise<MemberMetadataMessage | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), payload.readyTimeoutMs);
+      let rendered = false;
+      client.on('message', (_topic, body) => {
+        if (body.length === 0) return; // cleared: the member is being removed
+        let message: MemberMetadataMessage;
+        try {
+          message = JSON.parse(body.toString()) as MemberMetadataMessage;
+        } catch {
+          return log('ignored a metadata message that is not JSON');
+        }
+        if (message.memberId !== payload.memberId || typeof message.tree !== 'object' || message.tree === null) return;
+        if (rendered) return config.update(message.tree, message.revision);
+        rendered = true;
+        clearTimeout(timer);
+        resolve(message);
+      });
+      void client.subscribeAsync(MemberTopics.metadata(payload.memberId), { qos: 1 }).catch((error: Error) => log(`cannot subscribe to its metadata: ${error.message}`));
+    });
+    if (!first) return failActivation(`no metadata from the controller within ${payload.readyTimeoutMs} ms`);
+    try {
+      const changed = await config.renderAll(first.tree, first.revision);
+      notice('info', `config rendered (metadata revision ${first.revision}): ${changed.join(', ') || 'nothing changed'}`);
+    } catch (error) {
+      return failActivation(`config: ${(error as Error).message}`);
+    }
+  }
+
   workload = startWorkload(payload);
   let activated = false;
-  let failed = false;
   void workload.exited.then(async (why) => {
     if (stopping) return;
+    if (!activated) return failActivation(why);
     failed = true;
     log(`${why}; the member is lost`);
-    if (!activated) await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceActivationFailed, { message: why }), { qos: 1 }));
     process.exit(1); // no clean disconnect: the Last Will tells the controller
   });
   try {
-    await waitForPorts(payload.ports, payload.readyTimeoutMs);
+    await waitForPorts(payload.checkAddress, payload.ports, payload.readyTimeoutMs);
   } catch (error) {
-    await client.publishAsync(topic, event(AgentEventType.InstanceActivationFailed, { message: (error as Error).message }), { qos: 1 });
-    log((error as Error).message);
-    await workload.stop();
-    process.exit(1);
+    return failActivation((error as Error).message);
   }
   if (failed) return; // what answers on the port is not this member's workload
   activated = true;

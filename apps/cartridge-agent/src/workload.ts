@@ -44,14 +44,14 @@ function serveDeclaredPorts(payload: LaunchPayload): Workload {
     if (port.protocol === 'http' || port.protocol === 'https') {
       const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`${body(port)}\n`));
       server.on('error', (error: NodeJS.ErrnoException) => failed(`port ${port.port} (host ${port.hostPort}) cannot be served: ${error.code ?? error.message}`));
-      servers.push(server.listen(port.hostPort, '0.0.0.0'));
+      servers.push(server.listen(port.hostPort, payload.bindAddress));
     } else {
       const server = createTcpServer((socket) => {
         socket.on('error', () => undefined); // a probe that hangs up at once is no failure
         socket.end(`${body(port)}\n`);
       });
       server.on('error', (error: NodeJS.ErrnoException) => failed(`port ${port.port} (host ${port.hostPort}) cannot be served: ${error.code ?? error.message}`));
-      servers.push(server.listen(port.hostPort, '0.0.0.0') as unknown as Server);
+      servers.push(server.listen(port.hostPort, payload.bindAddress) as unknown as Server);
     }
   }
   return {
@@ -63,20 +63,20 @@ function serveDeclaredPorts(payload: LaunchPayload): Workload {
 }
 
 /** Waits until every port accepts a connection; rejects naming the ports that never did. */
-export async function waitForPorts(ports: PortBinding[], timeoutMs: number): Promise<void> {
+export async function waitForPorts(host: string, ports: PortBinding[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(ports);
   while (pending.size > 0) {
-    for (const port of [...pending]) if (await accepts(port.hostPort)) pending.delete(port);
+    for (const port of [...pending]) if (await accepts(host, port.hostPort)) pending.delete(port);
     if (pending.size === 0) return;
     if (Date.now() > deadline) throw new Error(`port(s) ${[...pending].map((p) => `${p.port} (host ${p.hostPort})`).join(', ')} did not accept connections within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });

@@ -12,6 +12,8 @@ export const TopologyEventType = {
   ClusterRemoved: 'ClusterRemoved',
   MemberCreated: 'MemberCreated',
   MemberStatusChanged: 'MemberStatusChanged',
+  /** What a member reported that is not a state change: its config re-rendered, a check or hook that failed. */
+  MemberNotice: 'MemberNotice',
 } as const;
 export type TopologyEventType = (typeof TopologyEventType)[keyof typeof TopologyEventType];
 
@@ -48,6 +50,14 @@ export interface MemberPayload {
   reason?: string;
 }
 
+export interface MemberNoticePayload {
+  applicationId: string;
+  clusterId: string;
+  memberId: string;
+  level: 'info' | 'warning';
+  message: string;
+}
+
 interface PayloadOf {
   ServiceCreated: ServicePayload;
   ServiceUpdated: ServicePayload;
@@ -58,6 +68,7 @@ interface PayloadOf {
   ClusterRemoved: ClusterPayload;
   MemberCreated: MemberPayload;
   MemberStatusChanged: MemberPayload;
+  MemberNotice: MemberNoticePayload;
 }
 
 /**

@@ -43,3 +43,5 @@ export interface IaasDriver {
 
 /** The PORT_MAPPINGS key the launch payload carries (LaunchKey.portMappings). */
 export const PORT_MAPPINGS_KEY = 'PORT_MAPPINGS';
+/** The member's own address, where it serves its ports (LaunchKey.memberIp); absent: every address of the host. */
+export const MEMBER_IP_KEY = 'MEMBER_IP';

@@ -8,6 +8,7 @@ import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { Definitions1764100000000 } from './migrations/1764100000000-definitions';
 import { Runtime1764200000000 } from './migrations/1764200000000-runtime';
+import { MemberSlots1764300000000 } from './migrations/1764300000000-member-slots';
 import { CartridgeRepository } from './repositories/cartridge.repository';
 import { DefinitionRepository } from './repositories/definition.repository';
 import { RuntimeRepository } from './repositories/runtime.repository';
@@ -15,7 +16,7 @@ import { TopologyEventRepository } from './repositories/topology-event.repositor
 import { UserRepository } from './repositories/user.repository';
 
 const ENTITIES = [CartridgeEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
-import { AgentTopics, memberBrokerPassword } from '@stratos/contracts';
+import { AgentTopics, memberBrokerPassword, MemberTopics } from '@stratos/contracts';
 import { describeListenError } from './ports';
 
 export interface BrokerCredentials {
@@ -64,8 +64,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     };
     broker.authorizeSubscribe = (client, subscription, done) => {
       const member = client ? members.get(client) : undefined;
-      if (member === undefined || subscription.topic.startsWith('stratos/topology/')) return done(null, subscription);
-      return done(new Error(`member ${member} may not subscribe to ${subscription.topic}`), null);
+      // The topology, and what the controller publishes for this member alone (its metadata tree).
+      const prefix = MemberTopics.prefix(member ?? '');
+      const own = subscription.topic.startsWith(prefix) && !/[+#]/.test(subscription.topic.slice(prefix.length));
+      if (member === undefined || subscription.topic.startsWith('stratos/topology/') || own) return done(null, subscription);
+      return done(null, null); // refused: SUBACK 0x80, and the connection stays up, as Mosquitto does
     };
   }
   const host = options.host ?? '127.0.0.1';

@@ -68,6 +68,7 @@ async function follow(client: ApiClient, applicationId: string, since: number, t
         if (payload.applicationId !== applicationId) return;
         const t = `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
         if (payload.member) out(`${t}  member ${payload.member.memberId.padEnd(24)} ${payload.from ? `${payload.from} → ` : ''}${payload.member.status}${payload.reason && !/^Instance/.test(payload.reason) ? `  (${payload.reason})` : ''}`);
+        else if (event.type === 'MemberNotice') out(`${t}  member ${String((payload as { memberId?: string }).memberId).padEnd(24)} ${payload.message}`);
         else if (event.type === 'ClusterStatusChanged') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${payload.from} → ${payload.to}`);
         else if (event.type === 'ApplicationStatusChanged') out(`${t}  application ${applicationId}  ${payload.from ?? ''}${payload.from ? ' → ' : ''}${payload.to}`);
         verdict = done(event);

@@ -18,7 +18,11 @@ function describe(event: TopologyEvent): string {
   };
   let subject = p.serviceName ?? '';
   let detail = p.cartridge ? `category=${p.cartridge.category} generation=${p.cartridge.status?.generation}` : '';
-  if (p.member) {
+  if (event.type === 'MemberNotice') {
+    const notice = event.payload as { memberId: string; level: string; message: string };
+    subject = notice.memberId;
+    detail = `${notice.level === 'warning' ? 'warning: ' : ''}${notice.message}`;
+  } else if (p.member) {
     subject = p.member.memberId;
     detail = `${p.from ? `${p.from} → ` : ''}${p.member.status}  cluster=${p.clusterId} partition=${p.member.networkPartitionId}/${p.member.partitionId}${p.reason ? `  (${p.reason})` : ''}`;
   } else if (p.cluster) {

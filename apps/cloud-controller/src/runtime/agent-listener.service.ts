@@ -6,7 +6,7 @@ import { ControllerSettings } from '../controller-settings';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
 
-const TRANSITION_OF: Record<AgentEvent['type'], MemberStatus> = {
+const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice'>, MemberStatus> = {
   [AgentEventType.InstanceStarted]: MemberStatus.Starting,
   [AgentEventType.InstanceActivated]: MemberStatus.Active,
   [AgentEventType.InstanceActivationFailed]: MemberStatus.Lost,
@@ -93,6 +93,11 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (!event.eventId || this.seen.has(event.eventId)) return;
     this.seen.add(event.eventId);
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
+    if (event.type === AgentEventType.MemberNotice) {
+      const message = typeof event.message === 'string' ? event.message.slice(0, 4096) : '';
+      await this.lifecycle.notice(member, { level: event.level === 'warning' ? 'warning' : 'info', message });
+      return;
+    }
     const to = TRANSITION_OF[event.type];
     if (!to) {
       this.logger.warn(`ignored an agent event of unknown type ${String(event.type)} from ${memberId}`);

@@ -36,6 +36,8 @@ export interface ClusterSpec {
   ports: { name?: string; protocol: string; port: number }[];
   /** payload_parameter.X properties (cartridge, then subscription), as X → value. */
   payload: Record<string, string>;
+  /** Every property of the cartridge, then the subscription (the member's /env/ keys); absent in clusters deployed before it existed. */
+  properties?: Record<string, string>;
   placements: Placement[];
   partitionAlgorithm: PartitionAlgorithm;
   applicationAlgorithm: ApplicationPolicy['algorithm'];
@@ -177,6 +179,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
         multiTenant: cartridge.multiTenant ?? false,
         ports: (cartridge.portMapping ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })),
         payload: { ...payloadOf(cartridge.property), ...payloadOf(subscription.subscribableInfo.property) },
+        properties: Object.fromEntries([...(cartridge.property ?? []), ...(subscription.subscribableInfo.property ?? [])].map((p) => [p.name, p.value ?? ''])),
         placements,
         partitionAlgorithm: deploymentPolicy.networkPartitions[0]?.partitionAlgo ?? 'one-after-another',
         applicationAlgorithm: policy.algorithm,

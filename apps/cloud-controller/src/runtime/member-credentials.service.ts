@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentTopics, memberBrokerPassword, memberBrokerUser } from '@stratos/contracts';
+import { AgentTopics, memberBrokerPassword, memberBrokerUser, MemberTopics } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 export interface BrokerCredentials {
@@ -51,6 +51,7 @@ export class MemberCredentials implements OnApplicationShutdown {
           acls: [
             { acltype: 'publishClientSend', topic: AgentTopics.events(memberId), allow: true, priority: 0 },
             { acltype: 'publishClientSend', topic: AgentTopics.health(memberId), allow: true, priority: 0 },
+            { acltype: 'subscribeLiteral', topic: MemberTopics.metadata(memberId), allow: true, priority: 0 },
           ],
         },
         { command: 'createClient', username, password, roles: [{ rolename: roleOf(memberId) }] },

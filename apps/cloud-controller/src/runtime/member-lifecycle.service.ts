@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { canTransition, MemberStatus, TopologyEventType, type HealthReport, type TopologyEvent } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
+import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { toMemberView } from './runtime-views';
 
@@ -16,6 +17,7 @@ export class MemberLifecycle {
   constructor(
     private readonly database: Database,
     private readonly publisher: TopologyPublisher,
+    private readonly metadata: MetadataPublisher,
   ) {}
 
   async create(row: MemberEntity): Promise<void> {
@@ -24,6 +26,7 @@ export class MemberLifecycle {
       return tx.topology.append(TopologyEventType.MemberCreated, { applicationId: row.applicationId, clusterId: row.clusterId, member: toMemberView(row) });
     });
     await this.publisher.publish(event);
+    this.metadata.touch(row.applicationId);
   }
 
   /** Applies `to` (and any field changes) if the lifecycle allows it; returns the member as it is now, or null. */
@@ -48,7 +51,11 @@ export class MemberLifecycle {
       event = await tx.topology.append(TopologyEventType.MemberStatusChanged, { applicationId: member.applicationId, clusterId: member.clusterId, member: toMemberView(updated), from, reason: options.reason });
       return updated;
     });
-    if (event) await this.publisher.publish(event);
+    if (event) {
+      await this.publisher.publish(event);
+      if (to === MemberStatus.Terminated) this.metadata.forget(memberId, result!.applicationId);
+      else this.metadata.touch(result!.applicationId);
+    }
     return result;
   }
 
@@ -60,13 +67,23 @@ export class MemberLifecycle {
     const current = await this.database.runtime.findMember(memberId);
     if (!current) return null;
     if (current.status === MemberStatus.Created) return this.transition(memberId, MemberStatus.Initialized, { changes, reason: 'instance launched' });
-    return this.database.transaction(async (tx) => {
+    const updated = await this.database.transaction(async (tx) => {
       const member = await tx.runtime.lockMember(memberId);
       if (!member) return null;
-      const updated = { ...member, ...changes };
-      await tx.runtime.saveMember(updated);
-      return updated;
+      const row = { ...member, ...changes };
+      await tx.runtime.saveMember(row);
+      return row;
     });
+    if (updated) this.metadata.touch(updated.applicationId);
+    return updated;
+  }
+
+  /** A member's own report that is not a state change (a re-render, a failed check): a topology event. */
+  async notice(member: MemberEntity, notice: { level: 'info' | 'warning'; message: string }): Promise<void> {
+    const event = await this.database.transaction((tx) =>
+      tx.topology.append(TopologyEventType.MemberNotice, { applicationId: member.applicationId, clusterId: member.clusterId, memberId: member.memberId, ...notice }),
+    );
+    await this.publisher.publish(event);
   }
 
   async recordHealth(memberId: string, report: HealthReport): Promise<void> {

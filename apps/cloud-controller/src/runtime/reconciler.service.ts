@@ -20,6 +20,14 @@ import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
 
 const GRACE_MS = 10_000;
+
+/** The lowest slot no live member holds: a replacement takes the slot of the member it replaces. */
+export function freeSlot(live: { sid: number }[]): number {
+  const taken = new Set(live.map((m) => m.sid));
+  let sid = 1;
+  while (taken.has(sid)) sid++;
+  return sid;
+}
 const SLOW_PASS_MS = 30_000;
 /** Members whose instance should be running. */
 const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
@@ -218,6 +226,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       clusterId: cluster.clusterId,
       applicationId: deployment.applicationId,
       status: MemberStatus.Created,
+      sid: freeSlot(members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status))),
       networkPartitionId: placement.networkPartitionId,
       partitionId: placement.partitionId,
       driver: placement.driver,

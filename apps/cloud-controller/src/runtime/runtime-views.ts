@@ -7,6 +7,7 @@ export function toMemberView(row: MemberEntity): MemberView {
     clusterId: row.clusterId,
     applicationId: row.applicationId,
     status: row.status,
+    sid: row.sid,
     networkPartitionId: row.networkPartitionId,
     partitionId: row.partitionId,
     driver: row.driver,

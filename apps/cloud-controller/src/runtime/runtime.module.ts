@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IaasModule } from '../iaas/iaas.module';
+import { MetadataModule } from '../metadata/metadata.module';
 import { TopologyModule } from '../topology/topology.module';
 import { AgentListener } from './agent-listener.service';
 import { DeploymentService } from './deployment.service';
@@ -9,7 +10,7 @@ import { Reconciler } from './reconciler.service';
 import { RuntimeHandler } from './runtime.handler';
 
 @Module({
-  imports: [IaasModule, TopologyModule],
+  imports: [IaasModule, TopologyModule, MetadataModule],
   controllers: [RuntimeHandler],
   providers: [DeploymentService, MemberLifecycle, MemberCredentials, Reconciler, AgentListener],
   exports: [Reconciler],

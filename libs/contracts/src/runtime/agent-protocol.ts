@@ -20,6 +20,8 @@ export const LaunchKey = {
   mbUrls: 'MB_URLS',
   mbUsername: 'MB_USERNAME',
   mbPassword: 'MB_PASSWORD',
+  /** The member's own address (a local member's 127.0.0.N): it serves its ports there. Absent: all of the host's. */
+  memberIp: 'MEMBER_IP',
   /** JSON PortBinding[]: which host port serves each declared port. */
   portMappings: 'PORT_MAPPINGS',
   /** A shell command that runs the workload; none: the agent serves the declared ports itself. */
@@ -47,6 +49,8 @@ export const AgentEventType = {
   InstanceReadyToShutdown: 'InstanceReadyToShutdown',
   /** The agent's Last Will: the broker publishes it when the connection dies. */
   AgentDisconnected: 'AgentDisconnected',
+  /** Not a state change: something the member did or noticed (config re-rendered, a check that failed). */
+  MemberNotice: 'MemberNotice',
 } as const;
 export type AgentEventType = (typeof AgentEventType)[keyof typeof AgentEventType];
 
@@ -58,6 +62,8 @@ export interface AgentEvent {
   timestamp: string;
   message?: string;
   ports?: PortBinding[];
+  /** MemberNotice only. */
+  level?: 'info' | 'warning';
 }
 
 /**

@@ -1,3 +1,4 @@
 export * from './lifecycle';
 export * from './runtime-views';
 export * from './agent-protocol';
+export * from './member-metadata';

@@ -15,6 +15,8 @@ export interface MemberView {
   clusterId: string;
   applicationId: string;
   status: MemberStatus;
+  /** Its slot in the cluster (ZooKeeper's myid): a replacement inherits it. */
+  sid: number;
   networkPartitionId: string;
   partitionId: string;
   driver: string;

@@ -1,15 +1,16 @@
 /**
  * Members as detached child processes on this machine, for a machine with no container
  * engine (and Stratos's `mock` provider). Each member runs the cartridge agent; a folder per
- * member under STRATOS_HOME/members holds its pid file and log, so a restarted controller
- * finds its members again. Each declared port gets a free host port, as Cloud Foundry's $PORT.
+ * member under STRATOS_HOME/members holds its record and log, so a restarted controller
+ * finds its members again. Each member has a loopback address of its own (127.0.0.N), where
+ * it keeps its declared ports (a port it cannot have there is mapped to a free one).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
-import { assignHostPorts } from '../ports';
+import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { claimLoopbackAddress } from '../ports';
 
 interface PidFile {
   memberId: string;
@@ -17,6 +18,8 @@ interface PidFile {
   applicationId: string;
   pid: number;
   startedAt: string;
+  /** Its own loopback address (absent in records written before members had one). */
+  ip?: string;
 }
 
 export interface LocalDriverOptions {
@@ -78,24 +81,25 @@ export class LocalProcessDriver implements IaasDriver {
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
     if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
     const dir = join(this.options.membersDir, spec.memberId);
+    const { ip, ports } = await claimLoopbackAddress(new Set((await this.records()).map((r) => r.ip).filter((a): a is string => !!a)), spec.ports);
     await mkdir(dir, { recursive: true });
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
-    const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString() };
+    const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString(), ip };
     await writeRecord(dir, launching);
-    const ports = await assignHostPorts(spec.ports);
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
       const child = spawn(process.execPath, [this.options.agentEntry, `--member=${spec.memberId}`], {
         cwd: dir,
         detached: true, // its own process group: outlives the controller, and is stopped as a whole
         stdio: ['ignore', log, log],
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...spec.env, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) },
+        // STRATOS_ROOT: the member's own folder is its root (absolute config paths land inside it).
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...spec.env, STRATOS_ROOT: dir, [MEMBER_IP_KEY]: ip, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) },
       });
       if (!child.pid) throw new Error('the agent process did not start');
       child.unref();
-      const pidFile: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: child.pid, startedAt: new Date().toISOString() };
+      const pidFile: PidFile = { ...launching, pid: child.pid, startedAt: new Date().toISOString() };
       await writeRecord(dir, pidFile);
-      return { instanceId: String(child.pid), host: '127.0.0.1', ports };
+      return { instanceId: String(child.pid), host: ip, ports };
     } finally {
       closeSync(log);
     }

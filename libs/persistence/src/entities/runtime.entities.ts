@@ -85,6 +85,10 @@ export class MemberEntity {
   @Column({ type: 'text' })
   status: MemberStatus;
 
+  /** Its slot in the cluster (1, 2, …): stable, and inherited by the member that replaces it. */
+  @Column({ type: 'integer' })
+  sid: number;
+
   @Column({ name: 'network_partition_id', type: 'text' })
   networkPartitionId: string;
 

@@ -1,0 +1,129 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { MemberTopics, safeUrl, type MemberMetadataMessage } from '@stratos/contracts';
+import { Database, type ClusterEntity } from '@stratos/persistence';
+import { ControllerSettings } from '../controller-settings';
+import type { ClusterSpec } from '../runtime/deployment-plan';
+import { exportedProperties, isListed, memberTree, type TreeCluster } from './metadata-tree';
+
+/** Changes that arrive together (a pass launching ten members) make one round of trees. */
+const COALESCE_MS = 20;
+
+function treeCluster(row: ClusterEntity): TreeCluster {
+  const properties = (row.spec as unknown as ClusterSpec).properties ?? {};
+  return { ...row, properties, exports: exportedProperties(properties) };
+}
+
+/**
+ * Publishes each member's metadata tree, retained, on its own topic whenever something in it
+ * changed: the tree is rebuilt from PostgreSQL for every member of an application that was
+ * touched, and sent only where it differs from what that member was last sent. A member gets
+ * its first tree once it is launched (it has an address); a terminated member's topic is
+ * cleared. After a reconnect (the embedded broker keeps retained messages in memory only)
+ * every tree is sent again.
+ */
+@Injectable()
+export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MetadataPublisher.name);
+  private client: MqttClient;
+  private readonly touched = new Set<string>();
+  private readonly forgotten = new Set<string>();
+  /** memberId → the JSON of the tree it was last sent. */
+  private readonly sent = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly settings: ControllerSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.client = mqtt.connect(this.settings.mqttUrl, {
+      clientId: `stratos-cc-metadata-${process.pid}-${randomBytes(3).toString('hex')}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
+    this.client.on('connect', () => {
+      this.sent.clear();
+      void this.touchAll();
+    });
+    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.flushing;
+    await this.client?.endAsync(true);
+  }
+
+  /** Something of this application changed: its members' trees are rebuilt shortly. */
+  touch(applicationId: string): void {
+    this.touched.add(applicationId);
+    this.schedule();
+  }
+
+  /** The member is gone: its retained tree is cleared. */
+  forget(memberId: string, applicationId: string): void {
+    this.forgotten.add(memberId);
+    this.touch(applicationId);
+  }
+
+  private async touchAll(): Promise<void> {
+    try {
+      for (const deployment of await this.database.runtime.deployments()) this.touched.add(deployment.applicationId);
+      this.schedule();
+    } catch (error) {
+      this.logger.warn(`metadata: listing deployments: ${(error as Error).message}`);
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, COALESCE_MS);
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.client?.connected) {
+      // Sent again on connect (touchAll); nothing is lost meanwhile, as the trees are rebuilt from PostgreSQL.
+      return;
+    }
+    const applications = [...this.touched];
+    const forgotten = [...this.forgotten];
+    this.touched.clear();
+    this.forgotten.clear();
+    try {
+      for (const memberId of forgotten) {
+        this.sent.delete(memberId);
+        await this.client.publishAsync(MemberTopics.metadata(memberId), Buffer.alloc(0), { qos: 1, retain: true });
+      }
+      for (const applicationId of applications) await this.publishApplication(applicationId);
+    } catch (error) {
+      this.logger.warn(`metadata not published yet: ${(error as Error).message}`);
+      for (const id of applications) this.touched.add(id);
+      for (const id of forgotten) this.forgotten.add(id);
+      this.schedule();
+    }
+  }
+
+  private async publishApplication(applicationId: string): Promise<void> {
+    const revision = await this.database.topology.latestRevision();
+    const clusters = (await this.database.runtime.clusters(applicationId)).map(treeCluster);
+    const members = await this.database.runtime.members({ applicationId });
+    for (const member of members) {
+      if (!isListed(member)) continue;
+      const tree = memberTree(member, clusters, members);
+      const json = JSON.stringify(tree);
+      if (this.sent.get(member.memberId) === json) continue;
+      const message: MemberMetadataMessage = { memberId: member.memberId, revision, tree };
+      await this.client.publishAsync(MemberTopics.metadata(member.memberId), JSON.stringify(message), { qos: 1, retain: true });
+      this.sent.set(member.memberId, json);
+    }
+  }
+}

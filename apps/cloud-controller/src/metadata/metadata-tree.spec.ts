@@ -1,0 +1,116 @@
+import { MemberStatus } from '@stratos/contracts';
+import { exportedProperties, linkedClusters, memberTree, type TreeCluster, type TreeMember } from './metadata-tree';
+
+const aCluster = (alias: string, overrides: Partial<TreeCluster> = {}): TreeCluster => ({
+  clusterId: `app.${alias}`,
+  applicationId: 'app',
+  alias,
+  serviceName: alias,
+  minMembers: 1,
+  maxMembers: 3,
+  groupPath: [],
+  startsAfter: [],
+  properties: {},
+  exports: {},
+  ...overrides,
+});
+const aMember = (memberId: string, clusterId: string, overrides: Partial<TreeMember> = {}): TreeMember => ({
+  memberId,
+  clusterId,
+  status: MemberStatus.Active,
+  sid: 1,
+  instanceId: '42',
+  host: '127.0.0.2',
+  ports: [{ name: 'client', protocol: 'tcp', port: 2181, hostPort: 2181 }],
+  networkPartitionId: 'np-1',
+  partitionId: 'p-1',
+  ...overrides,
+});
+
+describe('memberTree', () => {
+  const zk = aCluster('zk', { properties: { TICK: '2000', 'payload_parameter.X': 'y' } });
+  const members = [
+    aMember('zk-a', 'app.zk', { sid: 1, host: '127.0.0.2' }),
+    aMember('zk-b', 'app.zk', { sid: 2, host: '127.0.0.3', status: MemberStatus.Starting }),
+    aMember('zk-c', 'app.zk', { sid: 3, host: '127.0.0.4', status: MemberStatus.Lost }),
+    aMember('zk-d', 'app.zk', { sid: 3, host: null, status: MemberStatus.Created }),
+  ];
+
+  it('gives a member itself, its listed peers with their status, its cluster and its properties', () => {
+    const tree = memberTree(members[0], [zk], members);
+    expect(tree).toEqual({
+      '/host/member_id': 'zk-a',
+      '/host/instance_id': '42',
+      '/host/ip': '127.0.0.2',
+      '/host/sid': '1',
+      '/host/cluster_id': 'app.zk',
+      '/host/partition': 'p-1',
+      '/host/network_partition': 'np-1',
+      '/host/port/client': '2181',
+      '/cluster/cluster_id': 'app.zk',
+      '/cluster/application_id': 'app',
+      '/cluster/alias': 'zk',
+      '/cluster/service': 'zk',
+      '/cluster/size': '2',
+      '/cluster/min': '1',
+      '/cluster/max': '3',
+      '/hosts/zk-a/member_id': 'zk-a',
+      '/hosts/zk-a/ip': '127.0.0.2',
+      '/hosts/zk-a/sid': '1',
+      '/hosts/zk-a/status': 'Active',
+      '/hosts/zk-a/port/client': '2181',
+      '/hosts/zk-b/member_id': 'zk-b',
+      '/hosts/zk-b/ip': '127.0.0.3',
+      '/hosts/zk-b/sid': '2',
+      '/hosts/zk-b/status': 'Starting',
+      '/hosts/zk-b/port/client': '2181',
+      '/env/TICK': '2000',
+      '/env/payload_parameter.X': 'y',
+    });
+  });
+
+  it('leaves out members that are Lost, Terminated or not launched yet', () => {
+    const keys = Object.keys(memberTree(members[1], [zk], members));
+    expect(keys.filter((k) => k.startsWith('/hosts/zk-c') || k.startsWith('/hosts/zk-d'))).toEqual([]);
+  });
+
+  it('shows the clusters it starts after, with what they export and nothing else of theirs', () => {
+    const db = aCluster('db', { properties: { PASSWORD: 's3cret', INTERNAL: 'x', EXPORT_METADATA_KEYS: 'PASSWORD' }, exports: { PASSWORD: 's3cret' } });
+    const web = aCluster('web', { startsAfter: ['cartridge.db'] });
+    const all = [aMember('db-1', 'app.db', { host: '127.0.0.9', ports: [{ name: 'pg', protocol: 'tcp', port: 5432, hostPort: 5432 }] }), aMember('web-1', 'app.web')];
+    const tree = memberTree(all[1], [db, web], all);
+    expect(tree['/links/db/hosts/db-1/ip']).toBe('127.0.0.9');
+    expect(tree['/links/db/hosts/db-1/port/pg']).toBe('5432');
+    expect(tree['/links/db/cluster/size']).toBe('1');
+    expect(tree['/links/db/env/PASSWORD']).toBe('s3cret');
+    expect(Object.keys(tree).filter((k) => k.includes('INTERNAL'))).toEqual([]);
+    // and the database sees nothing of the web tier
+    expect(Object.keys(memberTree(all[0], [db, web], all)).filter((k) => k.startsWith('/links'))).toEqual([]);
+  });
+
+  it('links every cluster of a group it starts after, by each cluster alias', () => {
+    const a = aCluster('a', { groupPath: ['g'] });
+    const b = aCluster('b', { groupPath: ['g'] });
+    const c = aCluster('c', { startsAfter: ['group.g'] });
+    expect(linkedClusters(c, [a, b, c]).map((x) => x.alias)).toEqual(['a', 'b']);
+  });
+
+  it('never lets a name open another branch of the tree', () => {
+    const odd = aCluster('zk', { properties: { 'a/../../host/ip': 'forged' } });
+    const tree = memberTree(members[0], [odd], members);
+    expect(tree['/host/ip']).toBe('127.0.0.2');
+    expect(tree['/env/a_.._.._host_ip']).toBe('forged');
+  });
+
+  it('refuses a member whose cluster it was not given', () => {
+    expect(() => memberTree(members[0], [], members)).toThrow(/cluster app.zk/);
+  });
+});
+
+describe('exportedProperties', () => {
+  it('takes the keys EXPORT_METADATA_KEYS names, as plain or payload parameters', () => {
+    expect(exportedProperties({ EXPORT_METADATA_KEYS: 'HOST, PORT,NONE', HOST: 'h', 'payload_parameter.PORT': '5432', OTHER: 'o' })).toEqual({ HOST: 'h', PORT: '5432' });
+    expect(exportedProperties({ 'payload_parameter.EXPORT_METADATA_KEYS': 'A', A: '1' })).toEqual({ A: '1' });
+    expect(exportedProperties({ A: '1' })).toEqual({});
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The metadata tree of one member, from what the controller records about its application.
+ * Pure: the publisher feeds it rows, the unit tests feed it literals. The shape is
+ * QingCloud's (see ARCHITECTURE.md, "Inside a member"):
+ *
+ *   /host/{member_id,instance_id,ip,sid,cluster_id,partition,network_partition,port/<name>}
+ *   /hosts/<member_id>/{member_id,ip,sid,status,port/<name>}   its cluster's members, not Terminated or Lost
+ *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
+ *   /env/<key>                                               cartridge and subscription properties
+ *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after, and what they export
+ */
+import { MemberStatus, type MetadataTree, type PortBinding } from '@stratos/contracts';
+
+export interface TreeMember {
+  memberId: string;
+  clusterId: string;
+  status: MemberStatus;
+  sid: number;
+  instanceId: string | null;
+  host: string | null;
+  ports: PortBinding[];
+  networkPartitionId: string;
+  partitionId: string;
+}
+
+export interface TreeCluster {
+  clusterId: string;
+  applicationId: string;
+  alias: string;
+  serviceName: string;
+  minMembers: number;
+  maxMembers: number;
+  groupPath: string[];
+  /** cartridge.X and group.Y keys of what it starts after. */
+  startsAfter: string[];
+  properties: Record<string, string>;
+  /** What it shows the clusters that link to it (/links/<alias>/env/…): nothing else of it is theirs to read. */
+  exports: Record<string, string>;
+}
+
+const GONE: MemberStatus[] = [MemberStatus.Terminated, MemberStatus.Lost];
+
+/** Whether a member belongs in its peers' trees: launched (it has an address), and not on its way out. */
+export function isListed(member: TreeMember): boolean {
+  return member.host !== null && !GONE.includes(member.status);
+}
+
+/** A key segment: what a path may not contain is replaced, so a name can never open another branch. */
+const segment = (value: string) => value.replace(/\//g, '_');
+
+const portName = (port: PortBinding) => segment(port.name || String(port.port));
+
+function hostKeys(prefix: string, member: TreeMember, tree: MetadataTree): void {
+  tree[`${prefix}/member_id`] = member.memberId;
+  tree[`${prefix}/ip`] = member.host ?? '';
+  tree[`${prefix}/sid`] = String(member.sid);
+  tree[`${prefix}/status`] = member.status;
+  for (const port of member.ports) tree[`${prefix}/port/${portName(port)}`] = String(port.hostPort);
+}
+
+function clusterKeys(prefix: string, cluster: TreeCluster, listed: TreeMember[], tree: MetadataTree): void {
+  tree[`${prefix}/cluster/cluster_id`] = cluster.clusterId;
+  tree[`${prefix}/cluster/application_id`] = cluster.applicationId;
+  tree[`${prefix}/cluster/alias`] = cluster.alias;
+  tree[`${prefix}/cluster/service`] = cluster.serviceName;
+  tree[`${prefix}/cluster/size`] = String(listed.length);
+  tree[`${prefix}/cluster/min`] = String(cluster.minMembers);
+  tree[`${prefix}/cluster/max`] = String(cluster.maxMembers);
+  for (const member of listed) hostKeys(`${prefix}/hosts/${segment(member.memberId)}`, member, tree);
+}
+
+/** The clusters a cluster starts after, each under the alias a template names it by. */
+export function linkedClusters(cluster: TreeCluster, clusters: TreeCluster[]): TreeCluster[] {
+  const linked = new Map<string, TreeCluster>();
+  for (const key of cluster.startsAfter) {
+    const dot = key.indexOf('.');
+    const [kind, alias] = [key.slice(0, dot), key.slice(dot + 1)];
+    for (const c of clusters) {
+      if (c.clusterId === cluster.clusterId) continue;
+      if (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)) linked.set(c.clusterId, c);
+    }
+  }
+  return [...linked.values()];
+}
+
+/**
+ * What a cluster exports, from its properties: Stratos's EXPORT_METADATA_KEYS (or
+ * payload_parameter.EXPORT_METADATA_KEYS) names them, comma-separated.
+ */
+export function exportedProperties(properties: Record<string, string>): Record<string, string> {
+  const names = (properties.EXPORT_METADATA_KEYS ?? properties['payload_parameter.EXPORT_METADATA_KEYS'] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = properties[name] ?? properties[`payload_parameter.${name}`];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[]): MetadataTree {
+  const cluster = clusters.find((c) => c.clusterId === self.clusterId);
+  if (!cluster) throw new Error(`member ${self.memberId}: its cluster ${self.clusterId} is not among the clusters given`);
+  const listedOf = (clusterId: string) => members.filter((m) => m.clusterId === clusterId && isListed(m));
+  const tree: MetadataTree = {};
+  tree['/host/member_id'] = self.memberId;
+  tree['/host/instance_id'] = self.instanceId ?? '';
+  tree['/host/ip'] = self.host ?? '';
+  tree['/host/sid'] = String(self.sid);
+  tree['/host/cluster_id'] = self.clusterId;
+  tree['/host/partition'] = self.partitionId;
+  tree['/host/network_partition'] = self.networkPartitionId;
+  for (const port of self.ports) tree[`/host/port/${portName(port)}`] = String(port.hostPort);
+  clusterKeys('', cluster, listedOf(cluster.clusterId), tree);
+  for (const [name, value] of Object.entries(cluster.properties)) tree[`/env/${segment(name)}`] = value;
+  for (const linked of linkedClusters(cluster, clusters)) {
+    clusterKeys(`/links/${segment(linked.alias)}`, linked, listedOf(linked.clusterId), tree);
+    for (const [name, value] of Object.entries(linked.exports)) tree[`/links/${segment(linked.alias)}/env/${segment(name)}`] = value;
+  }
+  return tree;
+}
