@@ -20,8 +20,10 @@ export interface LaunchPayload {
   readyTimeoutMs: number;
   /** The member's root folder (`/` in a container). */
   root: string;
-  /** Its confdir, when it has templates to render. */
+  /** Its confdir, when it has templates to render (named; else the bundle's confd/, else the image's). */
   confdDir?: string;
+  /** The cartridge's bundle, to fetch and check. */
+  bundleSha256?: string;
   destRoots: string[];
   debounceMs: number;
 }
@@ -44,11 +46,14 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
   const root = resolve(env[ConfdKey.root] || '/');
   const named = env[ConfdKey.confdDir];
   const confdDir = named ? (isAbsolute(named) ? named : resolve(root, named)) : root === '/' && existsSync(DEFAULT_CONFD_DIR) ? DEFAULT_CONFD_DIR : undefined;
+  const bundleSha256 = env[LaunchKey.bundleSha256] || undefined;
+  if (bundleSha256 !== undefined && !/^[0-9a-f]{64}$/.test(bundleSha256)) throw new Error(`${LaunchKey.bundleSha256} is not a sha256`);
   const debounceMs = Number(env[ConfdKey.debounceMs] ?? 250);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new Error(`${ConfdKey.debounceMs} must be a whole number of milliseconds`);
   return {
     root,
     confdDir,
+    bundleSha256,
     destRoots: (env[ConfdKey.destRoots] ?? '').split(',').map((r) => r.trim()).filter(Boolean),
     debounceMs,
     applicationId: need(LaunchKey.applicationId),

@@ -9,6 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import mqtt from 'mqtt';
 import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
 import { readLaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
@@ -81,7 +84,18 @@ async function main(): Promise<void> {
     return new Promise<never>(() => undefined);
   };
 
-  // The config first: a member is not Active until its files are rendered and checked.
+  // Its cartridge's files first, then its config: a member is not Active until both are there.
+  if (payload.bundleSha256) {
+    const started = Date.now();
+    try {
+      const dir = await fetchBundle({ client, memberId: payload.memberId, sha256: payload.bundleSha256, root: payload.root, timeoutMs: payload.readyTimeoutMs });
+      process.env.BUNDLE_DIR = dir; // for templates, commands, hooks and the workload
+      if (!payload.confdDir && existsSync(join(dir, 'confd'))) payload.confdDir = join(dir, 'confd');
+      notice('info', `bundle ${payload.bundleSha256.slice(0, 12)} unpacked in ${Date.now() - started} ms`);
+    } catch (error) {
+      return failActivation(`bundle: ${(error as Error).message}`);
+    }
+  }
   if (payload.confdDir) {
     let config: ConfigRenderer;
     try {

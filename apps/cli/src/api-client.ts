@@ -27,13 +27,14 @@ export class ApiClient {
   async request<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const binary = body instanceof Uint8Array;
+    if (body !== undefined) headers['content-type'] = binary ? 'application/gzip' : 'application/json';
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : binary || typeof body === 'string' ? (body as string | Uint8Array) : JSON.stringify(body),
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
     } catch (error) {

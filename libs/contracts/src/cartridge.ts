@@ -1,3 +1,4 @@
+import type { BundleInfo } from './bundles/bundle-archive';
 import { cartridgeSchema } from './cartridge.schema';
 import { validateAgainst, type ValidateOptions, type ValidationResult } from './validation';
 
@@ -80,6 +81,8 @@ export interface CartridgeStatus {
   /** Bumped by every update. */
   generation: number;
   providers: ProviderCheck[];
+  /** Its bundle (confdir, provisioning steps, hooks), when it has one. */
+  bundle: BundleInfo | null;
 }
 
 /** A cartridge as the API returns it: the definition (secrets redacted) and its status. */

@@ -12,3 +12,4 @@ export * from './json-errors';
 export * from './definitions';
 export * from './schemas';
 export * from './runtime';
+export * from './bundles';

@@ -35,6 +35,18 @@ export interface CartridgeKeyRequest {
   actor?: RequestActor;
   type: string;
 }
+export interface BundleUploadRequest {
+  actor: RequestActor;
+  type: string;
+  /** The gzipped ustar archive, base64. */
+  archive: string;
+}
+export interface BundleDownload {
+  type: string;
+  sha256: string;
+  /** base64 */
+  archive: string;
+}
 export interface CartridgeListRequest {
   category?: string;
   limit: number;

@@ -11,6 +11,9 @@ export const Topics = {
     remove: 'stratos/cc/cartridges/remove',
     get: 'stratos/cc/cartridges/get',
     list: 'stratos/cc/cartridges/list',
+    putBundle: 'stratos/cc/cartridges/bundle/put',
+    getBundle: 'stratos/cc/cartridges/bundle/get',
+    removeBundle: 'stratos/cc/cartridges/bundle/remove',
   },
   definitions: {
     create: 'stratos/cc/definitions/create',

@@ -9,14 +9,16 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { Definitions1764100000000 } from './migrations/1764100000000-definitions';
 import { Runtime1764200000000 } from './migrations/1764200000000-runtime';
 import { MemberSlots1764300000000 } from './migrations/1764300000000-member-slots';
+import { CartridgeBundles1764400000000 } from './migrations/1764400000000-cartridge-bundles';
+import { CartridgeBundleEntity } from './entities/cartridge-bundle.entity';
 import { CartridgeRepository } from './repositories/cartridge.repository';
 import { DefinitionRepository } from './repositories/definition.repository';
 import { RuntimeRepository } from './repositories/runtime.repository';
 import { TopologyEventRepository } from './repositories/topology-event.repository';
 import { UserRepository } from './repositories/user.repository';
 
-const ENTITIES = [CartridgeEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000];
+const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 

@@ -55,12 +55,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const error = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
       return done(error as never, false);
     };
-    // A member speaks for itself only: its own events and health topics (its Last Will included).
+    // A member speaks for itself only: its own events, health and request topics (its Last Will included).
     broker.authorizePublish = (client, packet, done) => {
       const member = client ? members.get(client) : undefined;
       if (member === undefined) return done(null);
       const topic = packet.topic;
-      return done(topic === AgentTopics.events(member) || topic === AgentTopics.health(member) ? null : new Error(`member ${member} may not publish on ${topic}`));
+      return done(AgentTopics.ownedBy(member).includes(topic) ? null : new Error(`member ${member} may not publish on ${topic}`));
     };
     broker.authorizeSubscribe = (client, subscription, done) => {
       const member = client ? members.get(client) : undefined;

@@ -6,9 +6,10 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { definitionKinds, type DefinitionKindName, type FieldIssue } from '@stratos/contracts';
 import { ApiError } from '../api-client';
+import { hasBundleParts, packFolder } from '../bundle-folder';
 import { apiClient, FileError, outputFormat, readJsonFile, UsageError, type GlobalOptions } from '../context';
 import { err, printData, printTable } from '../output';
 
@@ -118,9 +119,19 @@ async function importOne(client: ReturnType<typeof apiClient>, kind: Kind, file:
   const id = String(definition?.[kind.idKey] ?? '?');
   if (!kind.endpoint) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: `${kind.plural} are not supported by this platform yet` };
   try {
+    // A cartridge.json beside confd/, provision/ or extensions/ brings its bundle (checked before anything is sent).
+    let bundle: Buffer | null = null;
+    try {
+      if (kind.endpoint === '/cartridges' && hasBundleParts(dirname(file))) bundle = packFolder(dirname(file), [relative(dirname(file), file)]);
+    } catch (error) {
+      if (error instanceof FileError) return { file: shown, kind: kind.name, id, outcome: 'refused', detail: `its bundle: ${error.message}` };
+      throw error;
+    }
     const { body } = await client.request<{ warnings?: FieldIssue[] }>('POST', `${kind.endpoint}${strict ? '?strict=true' : ''}`, definition);
+    if (bundle) await client.request('PUT', `/cartridges/${encodeURIComponent(id)}/bundle`, bundle, { timeoutMs: 120_000 });
     const warnings = body.warnings?.length ?? 0;
-    return { file: shown, kind: kind.name, id, outcome: 'created', detail: warnings ? `${warnings} warning(s)` : '' };
+    const details = [warnings ? `${warnings} warning(s)` : '', bundle ? `bundle ${(bundle.length / 1024).toFixed(1)} KiB` : ''].filter(Boolean);
+    return { file: shown, kind: kind.name, id, outcome: 'created', detail: details.join(', ') };
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 0 || error.status === 401 || error.status >= 500) throw error;
     if (error.status === 409) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: 'already exists' };

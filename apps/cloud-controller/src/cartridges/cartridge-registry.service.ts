@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
+  BundleError,
   cartridgeSchema,
+  describeBundle,
+  readBundle,
+  type BundleDownload,
+  type BundleUploadRequest,
   DomainError,
   redact,
   restoreRedacted,
@@ -17,13 +22,13 @@ import {
   type FieldIssue,
   type ProviderCheck,
 } from '@stratos/contracts';
-import { Database, type CartridgeEntity } from '@stratos/persistence';
+import { Database, type CartridgeBundleEntity, type CartridgeEntity, type Repositories } from '@stratos/persistence';
 import { describeReferrers } from '../definitions/definition-registry.service';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { checkProviders } from '../iaas/provider-table';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
-export function toCartridgeView(row: CartridgeEntity): CartridgeView {
+export function toCartridgeView(row: CartridgeEntity, bundle: CartridgeBundleEntity | null | undefined): CartridgeView {
   return {
     ...redact(cartridgeSchema, row.definition),
     status: {
@@ -31,8 +36,18 @@ export function toCartridgeView(row: CartridgeEntity): CartridgeView {
       updatedAt: row.updatedAt.toISOString(),
       generation: row.generation,
       providers: row.providers,
+      bundle: bundle ? { sha256: bundle.sha256, size: bundle.size, files: bundle.files, uploadedAt: bundle.uploadedAt.toISOString() } : null,
     },
   };
+}
+
+/** Running members were launched from the cartridge as it is: change it once they are gone. */
+async function assertNotDeployed(tx: Repositories, type: string): Promise<void> {
+  const deployed = [];
+  for (const referrer of await tx.definitions.referrers('cartridge', type)) {
+    if (referrer.kind === 'application' && (await tx.runtime.findDeployment(referrer.id))) deployed.push(`"${referrer.id}"`);
+  }
+  if (deployed.length > 0) throw DomainError.conflict(`cartridge "${type}" is used by the deployed application ${deployed.join(', ')}; undeploy it before changing the cartridge`);
 }
 
 /** The registry of record for cartridges: validates (again), stores, tells the topology. */
@@ -58,7 +73,7 @@ export class CartridgeRegistry {
       createdAt: now,
       updatedAt: now,
     };
-    const view = toCartridgeView(row);
+    const view = toCartridgeView(row, null);
     const event = await this.database.transaction(async (tx) => {
       if (!(await tx.cartridges.insertIfAbsent(row))) {
         throw DomainError.conflict(`cartridge "${definition.type}" already exists; update it with PUT /api/cartridges/${definition.type}`, [
@@ -83,16 +98,11 @@ export class CartridgeRegistry {
       await tx.definitions.lockReferences();
       const current = await tx.cartridges.findForUpdate(request.type);
       if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
-      // Running members were launched from the definition as it is: change it once they are gone.
-      const deployed = [];
-      for (const referrer of await tx.definitions.referrers('cartridge', request.type)) {
-        if (referrer.kind === 'application' && (await tx.runtime.findDeployment(referrer.id))) deployed.push(`"${referrer.id}"`);
-      }
-      if (deployed.length > 0) throw DomainError.conflict(`cartridge "${request.type}" is used by the deployed application ${deployed.join(', ')}; undeploy it before changing the cartridge`);
+      await assertNotDeployed(tx, request.type);
       const definition = restoreRedacted(sent, current.definition);
       const row: CartridgeEntity = { ...current, category: definition.category, definition, providers, generation: current.generation + 1, updatedAt: new Date() };
       await tx.cartridges.save(row);
-      const updated = toCartridgeView(row);
+      const updated = toCartridgeView(row, (await tx.cartridges.bundles([row.type])).get(row.type));
       return { view: updated, event: await tx.topology.append(TopologyEventType.ServiceUpdated, { serviceName: row.type, cartridge: updated }) };
     });
     await this.publisher.publish(event);
@@ -116,12 +126,60 @@ export class CartridgeRegistry {
   async get(request: CartridgeKeyRequest): Promise<CartridgeView> {
     const row = await this.database.cartridges.find(request.type);
     if (!row) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
-    return toCartridgeView(row);
+    return toCartridgeView(row, (await this.database.cartridges.bundles([row.type])).get(row.type));
   }
 
   async list(request: CartridgeListRequest): Promise<CartridgeListResult> {
     const { items, total } = await this.database.cartridges.list(request);
-    return { items: items.map(toCartridgeView), total };
+    const bundles = await this.database.cartridges.bundles(items.map((i) => i.type));
+    return { items: items.map((i) => toCartridgeView(i, bundles.get(i.type))), total };
+  }
+
+  /** Stores (or replaces) a cartridge's bundle, checked entry by entry; refused while a deployed application runs the cartridge. */
+  async putBundle(request: BundleUploadRequest): Promise<CartridgeView> {
+    const archive = Buffer.from(request.archive, 'base64');
+    let info;
+    try {
+      info = describeBundle(archive, readBundle(archive), new Date());
+    } catch (error) {
+      if (!(error instanceof BundleError)) throw error;
+      throw DomainError.invalid(`the bundle of cartridge "${request.type}" is invalid: ${error.message}`, [{ path: '', message: error.message }]);
+    }
+    const { view, event } = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const current = await tx.cartridges.findForUpdate(request.type);
+      if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
+      await assertNotDeployed(tx, request.type);
+      const bundle: CartridgeBundleEntity = { cartridgeType: request.type, sha256: info.sha256, size: info.size, files: info.files, content: archive, uploadedBy: request.actor.username, uploadedAt: new Date(info.uploadedAt) };
+      await tx.cartridges.saveBundle(bundle);
+      const updated = toCartridgeView(current, bundle);
+      return { view: updated, event: await tx.topology.append(TopologyEventType.ServiceUpdated, { serviceName: request.type, cartridge: updated }) };
+    });
+    await this.publisher.publish(event);
+    return view;
+  }
+
+  async getBundle(request: CartridgeKeyRequest): Promise<BundleDownload> {
+    const bundle = await this.database.cartridges.bundleWithContent(request.type);
+    if (!bundle) {
+      const exists = await this.database.cartridges.find(request.type);
+      throw DomainError.notFound(exists ? `cartridge "${request.type}" has no bundle` : `cartridge "${request.type}" does not exist`);
+    }
+    return { type: request.type, sha256: bundle.sha256, archive: bundle.content.toString('base64') };
+  }
+
+  async removeBundle(request: CartridgeKeyRequest): Promise<CartridgeView> {
+    const { view, event } = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const current = await tx.cartridges.findForUpdate(request.type);
+      if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
+      await assertNotDeployed(tx, request.type);
+      if (!(await tx.cartridges.deleteBundle(request.type))) throw DomainError.notFound(`cartridge "${request.type}" has no bundle`);
+      const updated = toCartridgeView(current, null);
+      return { view: updated, event: await tx.topology.append(TopologyEventType.ServiceUpdated, { serviceName: request.type, cartridge: updated }) };
+    });
+    await this.publisher.publish(event);
+    return view;
   }
 
   private validate(request: CartridgeWriteRequest): { definition: CartridgeDefinition; warnings: FieldIssue[] } {

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   Topics,
+  type BundleUploadRequest,
   type CartridgeKeyRequest,
   type CartridgeListRequest,
   type CartridgeUpdateRequest,
@@ -32,6 +33,21 @@ export class CartridgesHandler {
   @MessagePattern(Topics.cartridges.get)
   get(@Payload() request: CartridgeKeyRequest) {
     return reply(() => this.registry.get(request));
+  }
+
+  @MessagePattern(Topics.cartridges.putBundle)
+  putBundle(@Payload() request: BundleUploadRequest) {
+    return reply(() => this.registry.putBundle(request));
+  }
+
+  @MessagePattern(Topics.cartridges.getBundle)
+  getBundle(@Payload() request: CartridgeKeyRequest) {
+    return reply(() => this.registry.getBundle(request));
+  }
+
+  @MessagePattern(Topics.cartridges.removeBundle)
+  removeBundle(@Payload() request: CartridgeKeyRequest) {
+    return reply(() => this.registry.removeBundle(request));
   }
 
   @MessagePattern(Topics.cartridges.list)

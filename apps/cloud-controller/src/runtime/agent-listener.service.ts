@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentEventType, AgentTopics, MemberStatus, safeUrl, type AgentEvent, type HealthReport } from '@stratos/contracts';
-import { Database } from '@stratos/persistence';
+import { AgentEventType, AgentTopics, MemberStatus, MemberTopics, safeUrl, type AgentEvent, type AgentReply, type AgentRequest, type HealthReport } from '@stratos/contracts';
+import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
@@ -43,7 +43,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       connectTimeout: 5000,
       clean: true,
     });
-    this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth], { qos: 1 }));
+    this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests], { qos: 1 }));
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     // One at a time, in arrival order: a member's events apply in the order it sent them.
     this.client.on('message', (topic, payload) => {
@@ -71,6 +71,10 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     const member = await this.database.runtime.findMember(memberId);
+    if (topic === AgentTopics.requests(memberId)) {
+      if (member) await this.answer(member, message as Partial<AgentRequest>);
+      return;
+    }
     if (topic.endsWith('/health')) {
       if (!member || typeof message.loadAverage !== 'number' || message.clusterId !== member.clusterId) return;
       await this.lifecycle.recordHealth(memberId, message as HealthReport);
@@ -106,5 +110,20 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     const reason = event.type === AgentEventType.AgentDisconnected ? 'its agent disconnected (Last Will)' : (event.message ?? event.type);
     await this.lifecycle.transition(memberId, to, { reason });
     this.reconciler.kick();
+  }
+
+  /** A member's request (its cartridge's bundle), answered on its own replies topic only. */
+  private async answer(member: MemberEntity, request: Partial<AgentRequest>): Promise<void> {
+    if (typeof request.requestId !== 'string' || request.kind !== 'bundle') {
+      this.logger.warn(`ignored a request from member ${member.memberId} that is not one the controller answers`);
+      return;
+    }
+    const cluster = (await this.database.runtime.clusters(member.applicationId)).find((c) => c.clusterId === member.clusterId);
+    const cartridgeType = (cluster?.spec as { cartridgeType?: string } | undefined)?.cartridgeType;
+    const bundle = cartridgeType ? await this.database.cartridges.bundleWithContent(cartridgeType) : null;
+    const reply: AgentReply = bundle
+      ? { requestId: request.requestId, ok: true, sha256: bundle.sha256, archive: bundle.content.toString('base64') }
+      : { requestId: request.requestId, ok: false, error: `cartridge "${cartridgeType ?? '?'}" has no bundle` };
+    await this.client.publishAsync(MemberTopics.replies(member.memberId), JSON.stringify(reply), { qos: 1 });
   }
 }

@@ -49,9 +49,9 @@ export class MemberCredentials implements OnApplicationShutdown {
           command: 'createRole',
           rolename: roleOf(memberId),
           acls: [
-            { acltype: 'publishClientSend', topic: AgentTopics.events(memberId), allow: true, priority: 0 },
-            { acltype: 'publishClientSend', topic: AgentTopics.health(memberId), allow: true, priority: 0 },
+            ...AgentTopics.ownedBy(memberId).map((topic) => ({ acltype: 'publishClientSend', topic, allow: true, priority: 0 })),
             { acltype: 'subscribeLiteral', topic: MemberTopics.metadata(memberId), allow: true, priority: 0 },
+            { acltype: 'subscribeLiteral', topic: MemberTopics.replies(memberId), allow: true, priority: 0 },
           ],
         },
         { command: 'createClient', username, password, roles: [{ rolename: roleOf(memberId) }] },

@@ -260,8 +260,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Stratos's launch payload, and the broker credentials of this member alone. */
   private async launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity): Promise<Record<string, string>> {
     const broker = await this.credentials.issue(member.memberId);
+    const bundle = (await this.database.cartridges.bundles([spec.cartridgeType])).get(spec.cartridgeType);
     return {
       ...spec.payload,
+      ...(bundle ? { [LaunchKey.bundleSha256]: bundle.sha256 } : {}),
       [LaunchKey.applicationId]: deployment.applicationId,
       [LaunchKey.serviceName]: cluster.serviceName,
       [LaunchKey.clusterId]: cluster.clusterId,

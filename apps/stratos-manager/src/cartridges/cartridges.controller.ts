@@ -52,6 +52,33 @@ export class CartridgesController {
   }
 
   @AdminOnly()
+  @Put(':type/bundle')
+  @ApiOperation({ summary: "Upload the cartridge's bundle: a gzipped ustar archive of confd/, provision/, extensions/ (Content-Type: application/gzip)" })
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 200, description: 'the cartridge, with status.bundle' })
+  @ApiResponse({ status: 400, description: 'the archive is invalid: which entry, and why' })
+  @ApiResponse({ status: 409, description: 'a deployed application runs the cartridge' })
+  putBundle(@Req() request: AuthenticatedRequest, @Param('type') type: string, @Body() body: unknown) {
+    return this.cartridges.putBundle(request.caller, type, body);
+  }
+
+  @AdminOnly()
+  @Get(':type/bundle')
+  @ApiOperation({ summary: "Download the cartridge's bundle (application/gzip)" })
+  async getBundle(@Param('type') type: string, @Res() response: Response) {
+    const archive = await this.cartridges.getBundle(type);
+    response.status(200).type('application/gzip').setHeader('Content-Disposition', `attachment; filename="${type.replace(/[^\w.-]/g, '_')}-bundle.tar.gz"`);
+    response.end(archive);
+  }
+
+  @AdminOnly()
+  @Delete(':type/bundle')
+  @ApiOperation({ summary: "Remove the cartridge's bundle" })
+  removeBundle(@Req() request: AuthenticatedRequest, @Param('type') type: string) {
+    return this.cartridges.removeBundle(request.caller, type);
+  }
+
+  @AdminOnly()
   @Delete(':type')
   @ApiOperation({ summary: 'Remove a cartridge' })
   remove(@Req() request: AuthenticatedRequest, @Param('type') type: string) {

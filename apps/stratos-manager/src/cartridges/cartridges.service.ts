@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
+  BundleError,
   DomainError,
+  readBundle,
+  type BundleDownload,
   Topics,
   validateCartridge,
   type CartridgeListResult,
@@ -51,6 +54,27 @@ export class CartridgesService {
       limit: pagingNumber(query.limit, 'limit', 100, 1000),
       offset: pagingNumber(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
     });
+  }
+
+  /** Checked here too (a bad archive costs no round trip), then stored by the controller. */
+  putBundle(caller: Caller, type: string, archive: unknown): Promise<CartridgeView> {
+    if (!Buffer.isBuffer(archive) || archive.length === 0) throw DomainError.invalid('send the bundle as the body: a gzipped tar archive (Content-Type: application/gzip)', [{ path: '', message: 'no archive' }]);
+    try {
+      readBundle(archive);
+    } catch (error) {
+      if (error instanceof BundleError) throw DomainError.invalid(`the bundle of cartridge "${type}" is invalid: ${error.message}`, [{ path: '', message: error.message }]);
+      throw error;
+    }
+    return this.controller.request(Topics.cartridges.putBundle, { actor: { username: caller.username }, type, archive: archive.toString('base64') });
+  }
+
+  async getBundle(type: string): Promise<Buffer> {
+    const download: BundleDownload = await this.controller.request(Topics.cartridges.getBundle, { type });
+    return Buffer.from(download.archive, 'base64');
+  }
+
+  removeBundle(caller: Caller, type: string): Promise<CartridgeView> {
+    return this.controller.request(Topics.cartridges.removeBundle, { actor: { username: caller.username }, type });
   }
 
   private check(definition: unknown, strict: boolean): void {

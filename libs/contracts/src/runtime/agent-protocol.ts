@@ -27,17 +27,26 @@ export const LaunchKey = {
   /** A shell command that runs the workload; none: the agent serves the declared ports itself. */
   startCommand: 'START_COMMAND',
   healthIntervalMs: 'HEALTH_INTERVAL_MS',
+  /** The sha256 of the cartridge's bundle, which the agent fetches (and checks) before anything else. */
+  bundleSha256: 'BUNDLE_SHA256',
   readyTimeoutMs: 'READY_TIMEOUT_MS',
 } as const;
 
 export const AgentTopics = {
   events: (memberId: string) => `stratos/agents/${memberId}/events`,
   health: (memberId: string) => `stratos/agents/${memberId}/health`,
+  /** An agent's requests to the controller (its bundle); answered on MemberTopics.replies. */
+  requests: (memberId: string) => `stratos/agents/${memberId}/requests`,
   allEvents: 'stratos/agents/+/events',
   allHealth: 'stratos/agents/+/health',
+  allRequests: 'stratos/agents/+/requests',
   /** The member id a topic belongs to, or null. */
   memberOf(topic: string): string | null {
-    return /^stratos\/agents\/([^/]+)\/(events|health)$/.exec(topic)?.[1] ?? null;
+    return /^stratos\/agents\/([^/]+)\/(events|health|requests)$/.exec(topic)?.[1] ?? null;
+  },
+  /** Every topic a member may publish on: its own. */
+  ownedBy(memberId: string): string[] {
+    return [AgentTopics.events(memberId), AgentTopics.health(memberId), AgentTopics.requests(memberId)];
   },
 } as const;
 
@@ -65,6 +74,15 @@ export interface AgentEvent {
   /** MemberNotice only. */
   level?: 'info' | 'warning';
 }
+
+/** What an agent asks the controller for. */
+export interface AgentRequest {
+  requestId: string;
+  memberId: string;
+  kind: 'bundle';
+}
+
+export type AgentReply = { requestId: string; ok: true; sha256: string; /** base64 */ archive: string } | { requestId: string; ok: false; error: string };
 
 /**
  * Sent on an interval. It also says where the agent stands, so that a controller that missed

@@ -19,6 +19,8 @@ export interface MemberMetadataMessage {
 /** Topics the controller publishes for one member; only that member may subscribe to them. */
 export const MemberTopics = {
   metadata: (memberId: string) => `stratos/members/${memberId}/metadata`,
+  /** The controller's answers to the member's requests (AgentTopics.requests). */
+  replies: (memberId: string) => `stratos/members/${memberId}/replies`,
   /** Everything under a member's own prefix (what its broker identity may subscribe to). */
   prefix: (memberId: string) => `stratos/members/${memberId}/`,
 } as const;

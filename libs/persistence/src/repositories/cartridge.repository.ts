@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
+import { CartridgeBundleEntity } from '../entities/cartridge-bundle.entity';
 import { CartridgeEntity } from '../entities/cartridge.entity';
 
 export class CartridgeRepository {
@@ -44,5 +45,26 @@ export class CartridgeRepository {
 
   count(): Promise<number> {
     return this.repo.count();
+  }
+
+  /** The bundles of these cartridges (without their content), by type. */
+  async bundles(types: string[]): Promise<Map<string, CartridgeBundleEntity>> {
+    if (types.length === 0) return new Map();
+    const rows = await this.manager.getRepository(CartridgeBundleEntity).findBy({ cartridgeType: In(types) });
+    return new Map(rows.map((r) => [r.cartridgeType, r]));
+  }
+
+  /** The bundle with its archive, or null. */
+  bundleWithContent(type: string): Promise<CartridgeBundleEntity | null> {
+    return this.manager.getRepository(CartridgeBundleEntity).createQueryBuilder('b').addSelect('b.content').where('b.cartridge_type = :type', { type }).getOne();
+  }
+
+  async saveBundle(row: CartridgeBundleEntity): Promise<void> {
+    await this.manager.getRepository(CartridgeBundleEntity).upsert(row, ['cartridgeType']);
+  }
+
+  async deleteBundle(type: string): Promise<boolean> {
+    const result = await this.manager.getRepository(CartridgeBundleEntity).delete({ cartridgeType: type });
+    return (result.affected ?? 0) > 0;
   }
 }

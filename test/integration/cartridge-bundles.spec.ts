@@ -1,0 +1,160 @@
+/**
+ * Cartridge bundles: the files a cartridge ships beyond its JSON (its confdir here), uploaded
+ * over REST or with the CLI, checked entry by entry, stored by the controller, and fetched by
+ * each member's agent with its own identity, which renders the bundle's templates. Every bad
+ * archive is refused with the entry and the reason, and changes nothing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { bundleSha256, packBundle, type BundleEntry, type MemberView } from '@stratos/contracts';
+import { availableBrokers } from '../support/brokers';
+import { runCli } from '../support/cli';
+import { rowCounts } from '../support/databases';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+const file = (path: string, text: string, mode = 0o644): BundleEntry => ({ path, kind: 'file', mode, content: Buffer.from(text) });
+const aBundle = (template = 'member={{getv "/host/member_id"}} sid={{getv "/host/sid"}}\n') =>
+  packBundle([
+    file('confd/conf.d/app.toml', '[template]\nsrc = "app.conf.tmpl"\ndest = "/etc/app/app.conf"\nkeys = ["/host"]\n'),
+    file('confd/templates/app.conf.tmpl', template),
+    file('provision/10-hello.sh', '#!/bin/sh\necho hello\n', 0o755),
+  ]);
+
+/** A tar entry another tool could write: any type flag and name. */
+function rawTar(name: string, type: string): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0);
+  block.write('0000644\0', 100);
+  block.write('00000000000\0', 124);
+  block.fill(' ', 148, 156);
+  block.write(type, 156);
+  block.write('ustar\u000000', 257, 'binary');
+  let sum = 0;
+  for (const b of block) sum += b;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return gzipSync(Buffer.concat([block, Buffer.alloc(1024)]));
+}
+
+describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
+  let platform: TestPlatform;
+  const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
+  const put = (type: string, archive: Buffer, contentType = 'application/gzip') => platform.api('PUT', `/cartridges/${type}/bundle`, { raw: archive, headers: { 'content-type': contentType } });
+  const aMockCartridge = (type: string) => aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: `${type}-image` }] });
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker });
+    await post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await post('/autoscalingPolicies', anAutoscalingPolicy());
+    await post('/deploymentPolicies', aDeploymentPolicy());
+    await post('/applicationPolicies', anApplicationPolicy());
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('stores a bundle, shows it, gives it back byte for byte, and removes it', async () => {
+    await post('/cartridges', aMockCartridge('bundled'));
+    const archive = aBundle();
+    const stored = await put('bundled', archive);
+    expect(stored.status).toBe(200);
+    expect(stored.body.status.bundle).toEqual({ sha256: bundleSha256(archive), size: archive.length, files: 3, uploadedAt: expect.any(String) });
+    expect((await platform.api('GET', '/cartridges/bundled')).body.status.bundle.sha256).toBe(bundleSha256(archive));
+    const download = await fetch(`${platform.url}/api/cartridges/bundled/bundle`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
+    expect(download.headers.get('content-type')).toMatch(/application\/gzip/);
+    expect(Buffer.from(await download.arrayBuffer()).equals(archive)).toBe(true);
+    expect((await platform.api('DELETE', '/cartridges/bundled/bundle')).body.status.bundle).toBeNull();
+    expect((await platform.api('GET', '/cartridges/bundled/bundle')).body).toMatchObject({ statusCode: 404, message: 'cartridge "bundled" has no bundle' });
+  });
+
+  it('refuses every bad archive with the entry and the reason, changing nothing', async () => {
+    await post('/cartridges', aMockCartridge('strict'));
+    const before = await rowCounts(platform.databaseUrl);
+    const cases: [string, Promise<{ status: number; body: any }>, number, RegExp][] = [
+      ['a symbolic link', put('strict', rawTar('confd/link', '2')), 400, /confd\/link: a symbolic link; a bundle holds regular files and folders only/],
+      ['a path that climbs out', put('strict', rawTar('../../etc/cron.d/x', '0')), 400, /\.\.\/\.\.\/etc\/cron\.d\/x: "\.\." would leave the bundle/],
+      ['an absolute path', put('strict', rawTar('/etc/passwd', '0')), 400, /\/etc\/passwd: an absolute path/],
+      ['not gzip', put('strict', Buffer.from('hello')), 400, /not a gzipped archive/],
+      ['JSON instead of an archive', platform.api('PUT', '/cartridges/strict/bundle', { body: { x: 1 } }), 415, /a bundle is a gzipped tar archive/],
+      ['an empty body', put('strict', Buffer.alloc(0)), 400, /send the bundle as the body/],
+      ['over the limit', put('strict', Buffer.alloc(8 * 1024 * 1024 + 1)), 413, /the bundle is larger than the limit of 8388608 bytes/],
+      ['an unknown cartridge', put('nope', aBundle()), 404, /cartridge "nope" does not exist/],
+    ];
+    for (const [what, response, status, message] of cases) {
+      const { status: got, body } = await response;
+      expect([what, got, body.message]).toEqual([what, status, expect.stringMatching(message)]);
+    }
+    expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+    expect((await platform.api('GET', '/cartridges/strict')).body.status.bundle).toBeNull();
+  });
+
+  it("lets each member fetch its cartridge's bundle with its own identity and render the bundle's templates; refuses a change while deployed", async () => {
+    await post('/cartridges', aMockCartridge('withconf'));
+    expect((await put('withconf', aBundle())).status).toBe(200);
+    await post('/applications', anApplication({ applicationId: 'bundled-app', components: { cartridges: [aSubscription('withconf', 'withconf-1', { cartridgeMin: 2 })] } }));
+    const watch = await platform.watchEvents();
+    try {
+      await post('/applications/bundled-app/deploy/ap-1', undefined, 202);
+      const rt = await until('bundled-app Active', async () => ((await platform.runtime('bundled-app')).status === 'Active' ? platform.runtime('bundled-app') : undefined));
+      const members: MemberView[] = rt.clusters[0].members;
+      for (const member of members) {
+        const dir = join(platform.home, 'members', member.memberId);
+        expect(readFileSync(join(dir, 'etc/app/app.conf'), 'utf8')).toBe(`member=${member.memberId} sid=${member.sid}\n`);
+        // The bundle is unpacked in the member, modes kept.
+        expect(readFileSync(join(dir, 'var/lib/stratos/bundle/provision/10-hello.sh'), 'utf8')).toContain('echo hello');
+        expect(watch.events.some((e) => e.type === 'MemberNotice' && e.payload.memberId === member.memberId && /^bundle [0-9a-f]{12} unpacked/.test(e.payload.message))).toBe(true);
+      }
+      const refused = await put('withconf', aBundle('changed'));
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toMatch(/used by the deployed application "bundled-app"/);
+      await post('/applications/bundled-app/undeploy', undefined, 202);
+      await until('bundled-app gone', async () => (await platform.api('GET', '/applications/bundled-app/runtime')).status === 404);
+    } finally {
+      await watch.close();
+    }
+  });
+});
+
+// The CLI speaks HTTP only: one broker is enough.
+describe('cartridge bundles from the CLI', () => {
+  let platform: TestPlatform;
+  const aMockCartridge = (type: string) => aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: `${type}-image` }] });
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes' });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('is uploaded by the CLI from a cartridge folder, and a folder holding a link is refused before anything is sent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stratos-cartridge-'));
+    try {
+      await writeFile(join(dir, 'cartridge.json'), JSON.stringify(aMockCartridge('from-folder')));
+      await mkdir(join(dir, 'confd', 'conf.d'), { recursive: true });
+      await mkdir(join(dir, 'confd', 'templates'));
+      await writeFile(join(dir, 'confd', 'conf.d', 'a.toml'), '[template]\nsrc = "a.tmpl"\ndest = "/etc/a"\n');
+      await writeFile(join(dir, 'confd', 'templates', 'a.tmpl'), 'a');
+      const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(dir, 'cli.json') };
+      const added = await runCli(['cartridge', 'add', '-f', dir], { env });
+      expect(added.code).toBe(0);
+      expect(added.stderr).toMatch(/bundle from .*: \d+\.\d KiB, sha256 [0-9a-f]{12}/);
+      const shown = await runCli(['cartridge', 'get', 'from-folder'], { env });
+      expect(shown.stdout).toMatch(/bundle\s+2 files, 0\.\d KiB, sha256 [0-9a-f]{12}/);
+
+      await writeFile(join(dir, 'cartridge.json'), JSON.stringify(aMockCartridge('with-link')));
+      await symlink('/etc/passwd', join(dir, 'confd', 'templates', 'passwd'));
+      const before = await rowCounts(platform.databaseUrl);
+      const refused = await runCli(['cartridge', 'add', '-f', dir], { env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('passwd: not a regular file or folder (a bundle holds no links or devices)');
+      expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+      expect(existsSync(join(dir, 'cli.json'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
