@@ -4,7 +4,7 @@
  * each member's agent with its own identity, which renders the bundle's templates. Every bad
  * archive is refused with the entry and the reason, and changes nothing.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 const file = (path: string, text: string, mode = 0o644): BundleEntry => ({ path, kind: 'file', mode, content: Buffer.from(text) });
 const aBundle = (template = 'member={{getv "/host/member_id"}} sid={{getv "/host/sid"}}\n') =>
   packBundle([
-    file('confd/conf.d/app.toml', '[template]\nsrc = "app.conf.tmpl"\ndest = "/etc/app/app.conf"\nkeys = ["/host"]\n'),
+    file('confd/conf.d/app.toml', '[template]\nsrc = "app.conf.tmpl"\ndest = "/opt/app/app.conf"\nkeys = ["/host"]\n'),
     file('confd/templates/app.conf.tmpl', template),
     file('provision/10-hello.sh', '#!/bin/sh\necho hello\n', 0o755),
   ]);
@@ -102,8 +102,8 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
       const rt = await until('bundled-app Active', async () => ((await platform.runtime('bundled-app')).status === 'Active' ? platform.runtime('bundled-app') : undefined));
       const members: MemberView[] = rt.clusters[0].members;
       for (const member of members) {
-        const dir = join(platform.home, 'members', member.memberId);
-        expect(readFileSync(join(dir, 'etc/app/app.conf'), 'utf8')).toBe(`member=${member.memberId} sid=${member.sid}\n`);
+        const dir = join(platform.home, 'members', member.memberId, 'root');
+        expect(readFileSync(join(dir, 'opt/app/app.conf'), 'utf8')).toBe(`member=${member.memberId} sid=${member.sid}\n`);
         // The bundle is unpacked in the member, modes kept.
         expect(readFileSync(join(dir, 'var/lib/stratos/bundle/provision/10-hello.sh'), 'utf8')).toContain('echo hello');
         expect(watch.events.some((e) => e.type === 'MemberNotice' && e.payload.memberId === member.memberId && /^bundle [0-9a-f]{12} unpacked/.test(e.payload.message))).toBe(true);
@@ -119,12 +119,17 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
   });
 });
 
-// The CLI speaks HTTP only: one broker is enough.
-describe('cartridge bundles from the CLI', () => {
+// The CLI speaks HTTP only: one broker is enough. This platform's local members share the
+// host's filesystem (no bubblewrap sandbox): what a machine without bubblewrap gets.
+describe('cartridge bundles from the CLI, members without a sandbox', () => {
   let platform: TestPlatform;
   const aMockCartridge = (type: string) => aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: `${type}-image` }] });
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes' });
+    platform = await startTestPlatform({ broker: 'aedes', localSandbox: 'off' });
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy());
+    await platform.post('/applicationPolicies', anApplicationPolicy());
   });
   afterAll(async () => {
     await platform?.stop();
@@ -144,6 +149,19 @@ describe('cartridge bundles from the CLI', () => {
       expect(added.stderr).toMatch(/bundle from .*: \d+\.\d KiB, sha256 [0-9a-f]{12}/);
       const shown = await runCli(['cartridge', 'get', 'from-folder'], { env });
       expect(shown.stdout).toMatch(/bundle\s+2 files, 0\.\d KiB, sha256 [0-9a-f]{12}/);
+
+      // Without a sandbox the agent resolves config paths inside the member's root folder, and a volume is a link there to its slot's folder.
+      await platform.post('/cartridges', aCartridge({ type: 'plain', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data' }] } }));
+      expect((await platform.api('PUT', '/cartridges/plain/bundle', { raw: aBundle(), headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
+      await platform.post('/applications', anApplication({ applicationId: 'plain', components: { cartridges: [aSubscription('plain', 'plain-1')] } }));
+      await platform.post('/applications/plain/deploy/ap-1', undefined, 202);
+      const rt = await until('plain Active', async () => ((await platform.runtime('plain')).status === 'Active' ? platform.runtime('plain') : undefined));
+      const member = rt.clusters[0].members[0];
+      const root = join(platform.home, 'members', member.memberId, 'root');
+      expect(readFileSync(join(root, 'opt/app/app.conf'), 'utf8')).toBe(`member=${member.memberId} sid=1\n`);
+      expect(realpathSync(join(root, 'data'))).toBe(realpathSync(join(platform.home, 'volumes', 'plain.plain-1', 'slot-1', 'data')));
+      await platform.post('/applications/plain/undeploy', undefined, 202);
+      await until('plain gone', async () => (await platform.api('GET', '/applications/plain/runtime')).status === 404);
 
       await writeFile(join(dir, 'cartridge.json'), JSON.stringify(aMockCartridge('with-link')));
       await symlink('/etc/passwd', join(dir, 'confd', 'templates', 'passwd'));

@@ -60,7 +60,7 @@ const docker = dockerForTests();
     expect(info.HostConfig.Init).toBe(true);
     expect(info.Mounts.map((m) => m.Destination)).toEqual(['/data']);
     const volumeName = info.Mounts[0].Name!;
-    expect(volumeName).toBe(`stratos-${platformId.slice(0, 8)}-dapp.dapp-web-data`);
+    expect(volumeName).toBe(`stratos-${platformId.slice(0, 8)}-dapp.dapp-web-data-1`);
     const answer = (await (await fetch(`http://127.0.0.1:${member.ports[0].hostPort}/`)).json()) as { memberId: string };
     expect(answer.memberId).toBe(member.memberId);
 

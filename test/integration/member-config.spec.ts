@@ -6,26 +6,22 @@
  * reason and no file written.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { MemberTopics, type ApplicationRuntime, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
+import { MemberTopics, packBundle, type ApplicationRuntime, type BundleEntry, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
 import { availableBrokers } from '../support/brokers';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
-/** A confdir: conf.d/<name>.toml per resource and templates/. */
-async function aConfdir(resources: Record<string, { toml: string; template?: string }>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'stratos-confdir-'));
-  await mkdir(join(dir, 'conf.d'));
-  await mkdir(join(dir, 'templates'));
+/** A bundle holding a confdir: confd/conf.d/<name>.toml per resource and confd/templates/<name>.tmpl. */
+function aConfdBundle(resources: Record<string, { toml: string; template?: string }>): Buffer {
+  const entries: BundleEntry[] = [];
   for (const [name, { toml, template }] of Object.entries(resources)) {
-    await writeFile(join(dir, 'conf.d', `${name}.toml`), toml);
-    if (template !== undefined) await writeFile(join(dir, 'templates', `${name}.tmpl`), template);
+    entries.push({ path: `confd/conf.d/${name}.toml`, kind: 'file', mode: 0o644, content: Buffer.from(toml) });
+    if (template !== undefined) entries.push({ path: `confd/templates/${name}.tmpl`, kind: 'file', mode: 0o644, content: Buffer.from(template) });
   }
-  return dir;
+  return packBundle(entries);
 }
 
 const PEERS_TEMPLATE = `{{range $dir := lsdir "/hosts"}}{{$sid := printf "/hosts/%s/sid" $dir}}{{$ip := printf "/hosts/%s/ip" $dir}}server.{{getv $sid}}={{getv $ip}}:2888:3888 # {{$dir}}
@@ -63,11 +59,11 @@ async function expectOwnTreeOnly(member: MemberView, other: MemberView): Promise
 
 describe.each(availableBrokers())('member config from metadata over %s', (broker) => {
   let platform: TestPlatform;
-  const confdirs: string[] = [];
   const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
   const runtime = (id: string) => platform.runtime(id);
   const membersOf = (rt: ApplicationRuntime, alias: string): MemberView[] => rt.clusters.find((c) => c.alias === alias)?.members ?? [];
-  const fileOf = (member: MemberView, path: string) => join(platform.home, 'members', member.memberId, path);
+  /** A file in a member's own root folder (its `/`). */
+  const fileOf = (member: MemberView, path: string) => join(platform.home, 'members', member.memberId, 'root', path);
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
 
   beforeAll(async () => {
@@ -89,26 +85,22 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
   });
   afterAll(async () => {
     await platform?.stop();
-    for (const dir of confdirs) await rm(dir, { recursive: true, force: true });
   });
 
-  const aConfiguredCartridge = (type: string, confdir: string, more: { name: string; value: string }[] = []) =>
-    aCartridge({
-      type,
-      portMapping: [],
-      iaasProvider: [{ type: 'mock', imageId: `${type}-image` }],
-      property: [{ name: 'payload_parameter.CONFD_DIR', value: confdir }, { name: 'payload_parameter.CONFD_DEBOUNCE_MS', value: '600' }, ...more],
-    });
+  /** A cartridge whose bundle holds these config resources. */
+  const addConfiguredCartridge = async (type: string, resources: Record<string, { toml: string; template?: string }>, more: { name: string; value: string }[] = []) => {
+    await post('/cartridges', aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: `${type}-image` }], property: [{ name: 'payload_parameter.CONFD_DEBOUNCE_MS', value: '600' }, ...more] }));
+    const stored = await platform.api('PUT', `/cartridges/${type}/bundle`, { raw: aConfdBundle(resources), headers: { 'content-type': 'application/gzip' } });
+    expect(stored.status).toBe(200);
+  };
 
   it('renders config before a member is Active, and follows the cluster with one reload per burst', async () => {
-    const confdir = await aConfdir({
+    await addConfiguredCartridge('cfg-web', {
       peers: {
-        toml: `[template]\nsrc = "peers.tmpl"\ndest = "/etc/app/peers.conf"\nkeys = ["/"]\nmode = "0640"\ncheck_cmd = "grep -q '^self=' {{.src}}"\nreload_cmd = "echo reload >> \\"$STRATOS_ROOT/reloads\\""\n`,
+        toml: `[template]\nsrc = "peers.tmpl"\ndest = "/opt/app/peers.conf"\nkeys = ["/"]\nmode = "0640"\ncheck_cmd = "grep -q '^self=' {{.src}}"\nreload_cmd = "echo reload >> \\"$STRATOS_ROOT/reloads\\""\n`,
         template: PEERS_TEMPLATE,
       },
     });
-    confdirs.push(confdir);
-    await post('/cartridges', aConfiguredCartridge('cfg-web', confdir));
     await post(
       '/cartridges',
       aCartridge({
@@ -144,9 +136,9 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
         .sort((a, b) => a.memberId.localeCompare(b.memberId))
         .map((m) => `server.${m.sid}=${m.host}:2888:3888 # ${m.memberId}\n`)
         .join('') + `self=${self.memberId} sid=${self.sid} size=${members.length} db=shop at ${membersOf(rt, 'cfg-db')[0].host}\n`;
-    for (const member of webs) await until(`${member.memberId} lists the ensemble`, async () => read(fileOf(member, 'etc/app/peers.conf')) === expected(member, webs), 10_000);
+    for (const member of webs) await until(`${member.memberId} lists the ensemble`, async () => read(fileOf(member, 'opt/app/peers.conf')) === expected(member, webs), 10_000);
     await expectOwnTreeOnly(webs[0], webs[1]);
-    const file = fileOf(webs[0], 'etc/app/peers.conf');
+    const file = fileOf(webs[0], 'opt/app/peers.conf');
     expect(readFileSync(file, 'utf8')).not.toContain('never-exported');
     const { statSync } = await import('node:fs');
     expect(statSync(file).mode & 0o777).toBe(0o640);
@@ -159,12 +151,12 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
     const replacement = await until('a replacement Active', async () => membersOf(await runtime('cfg'), 'cfg-web').find((m) => m.status === 'Active' && !webs.some((w) => w.memberId === m.memberId)));
     expect(replacement.sid).toBe(2);
     const now = [...survivors, replacement];
-    for (const member of now) await until(`${member.memberId} lists the replacement`, async () => read(fileOf(member, 'etc/app/peers.conf')) === expected(member, now), 10_000);
+    for (const member of now) await until(`${member.memberId} lists the replacement`, async () => read(fileOf(member, 'opt/app/peers.conf')) === expected(member, now), 10_000);
     // The fence: each survivor's "re-rendered" notice after the replacement was listed; then its reload count went up by exactly one.
     const listed = watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === replacement.memberId && e.payload.member.host)!.revision;
     for (const [i, member] of survivors.entries()) {
       await until(`${member.memberId} reports the re-render`, async () =>
-        watch.events.some((e) => e.revision > listed && e.type === 'MemberNotice' && e.payload.memberId === member.memberId && /re-rendered: etc\/app\/peers.conf \(reloaded\)/.test(e.payload.message)),
+        watch.events.some((e) => e.revision > listed && e.type === 'MemberNotice' && e.payload.memberId === member.memberId && /re-rendered: opt\/app\/peers.conf \(reloaded\)/.test(e.payload.message)),
       );
       expect((read(fileOf(member, 'reloads')) ?? '').split('\n').filter(Boolean).length).toBe(reloadsBefore[i] + 1);
     }
@@ -176,14 +168,14 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
     const bad = {
       'bad-dest': { toml: `[template]\nsrc = "x.tmpl"\ndest = "/../../escaped.conf"\nkeys = ["/"]\n`, template: 'x' },
       'bad-root': { toml: `[template]\nsrc = "x.tmpl"\ndest = "/var/x.conf"\nkeys = ["/"]\n`, template: 'x' },
-      'bad-src': { toml: `[template]\nsrc = "../../../etc/passwd"\ndest = "/etc/app/x.conf"\nkeys = ["/"]\n` },
-      'bad-tmpl': { toml: `[template]\nsrc = "x.tmpl"\ndest = "/etc/app/x.conf"\nkeys = ["/"]\n`, template: 'line one\n{{getv "/hosts/none"}}\n' },
-      'bad-check': { toml: `[template]\nsrc = "x.tmpl"\ndest = "/etc/app/x.conf"\nkeys = ["/"]\ncheck_cmd = "echo the config is wrong >&2; exit 3"\n`, template: 'x' },
+      'bad-src': { toml: `[template]\nsrc = "../../../etc/passwd"\ndest = "/opt/app/x.conf"\nkeys = ["/"]\n` },
+      'bad-tmpl': { toml: `[template]\nsrc = "x.tmpl"\ndest = "/opt/app/x.conf"\nkeys = ["/"]\n`, template: 'line one\n{{getv "/hosts/none"}}\n' },
+      'bad-check': { toml: `[template]\nsrc = "x.tmpl"\ndest = "/opt/app/x.conf"\nkeys = ["/"]\ncheck_cmd = "echo the config is wrong >&2; exit 3"\n`, template: 'x' },
       'bad-toml': { toml: `[template\nsrc = `, template: 'x' },
     };
     const reasons: Record<string, RegExp> = {
-      'bad-dest': /dest \/\.\.\/\.\.\/escaped\.conf is outside the member's root/,
-      'bad-root': /dest \/var\/x\.conf is outside the folders templates may write \(\/etc\)/,
+      'bad-dest': /dest \/\.\.\/\.\.\/escaped\.conf has "\.\." segments/,
+      'bad-root': /dest \/var\/x\.conf is outside the folders templates may write \(\/opt\)/,
       'bad-src': /src \.\.\/\.\.\/\.\.\/etc\/passwd is outside the confdir's templates\//,
       'bad-tmpl': /template: x\.tmpl:2:3: executing "x\.tmpl" at <getv "\/hosts\/none">: error calling getv: key does not exist/,
       'bad-check': /check_cmd failed \(exit 3\): the config is wrong; .*x\.conf is unchanged/,
@@ -191,10 +183,8 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
     };
     const subscriptions = [];
     for (const [type, resource] of Object.entries(bad)) {
-      const confdir = await aConfdir({ x: resource });
-      confdirs.push(confdir);
-      const more = type === 'bad-root' ? [{ name: 'payload_parameter.CONFD_DEST_ROOTS', value: '/etc' }] : [];
-      await post('/cartridges', aConfiguredCartridge(type, confdir, more));
+      const more = type === 'bad-root' ? [{ name: 'payload_parameter.CONFD_DEST_ROOTS', value: '/opt' }] : [];
+      await addConfiguredCartridge(type, { x: resource }, more);
       subscriptions.push(aSubscription(type, `${type}-1`));
     }
     await post('/applications', anApplication({ applicationId: 'bad', components: { cartridges: subscriptions } }));
@@ -208,7 +198,7 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
     // Nothing was written where any of them pointed, nor left staged beside it.
     const { readdirSync } = await import('node:fs');
     const written = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : []);
-    for (const member of (await runtime('bad')).clusters.flatMap((c) => c.members)) expect(written(join(platform.home, 'members', member.memberId, 'etc', 'app')).filter((f) => f.includes('x.conf'))).toEqual([]);
+    for (const member of (await runtime('bad')).clusters.flatMap((c) => c.members)) expect(written(join(platform.home, 'members', member.memberId, 'root', 'opt', 'app')).filter((f) => f.includes('x.conf'))).toEqual([]);
     expect(existsSync(join(platform.home, 'escaped.conf'))).toBe(false);
     await post('/applications/bad/undeploy?force=true', undefined, 202);
     await until('bad gone', async () => (await platform.api('GET', '/applications/bad/runtime')).status === 404);

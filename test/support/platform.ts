@@ -40,7 +40,14 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeoutMs?: number; memberStartTimeoutMs?: number; controllerLogs?: boolean; docker?: 'on' | 'off' }): Promise<TestPlatform> {
+export async function startTestPlatform(options: {
+  broker: BrokerKind;
+  rpcTimeoutMs?: number;
+  memberStartTimeoutMs?: number;
+  controllerLogs?: boolean;
+  docker?: 'on' | 'off';
+  localSandbox?: 'auto' | 'off';
+}): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
   const home = await mkdtemp(join(tmpdir(), 'stratos-home-'));
@@ -55,6 +62,7 @@ export async function startTestPlatform(options: { broker: BrokerKind; rpcTimeou
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
     // Deterministic by default: only the Docker suites use the engine.
     docker: options.docker ?? 'off',
+    localSandbox: options.localSandbox ?? 'auto',
   };
   let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
   const manager = await startStratosManager(

@@ -108,6 +108,7 @@ export class ConfigRenderer {
   /** The resource with dest inside the member's root; refused when dest or src would leave their folders. */
   private confine(resource: TemplateResource): TemplateResource {
     const root = resolve(this.options.root);
+    if (resource.dest.split('/').includes('..')) throw new ConfigError(`${resource.file}: dest ${resource.dest} has ".." segments; name the file by its absolute path`);
     const dest = resolve(root, `.${sep}${resource.dest}`);
     if (!within(root, dest) || dest === root) throw new ConfigError(`${resource.file}: dest ${resource.dest} is outside the member's root`);
     const allowed = this.options.destRoots.filter((r) => r !== '/' && r !== '');

@@ -18,6 +18,8 @@ export interface ControllerConfig {
   docker?: 'auto' | 'on' | 'off';
   /** The broker is Mosquitto with dynamic security: each member gets a client and a role of its own there. */
   mqttDynsec?: boolean;
+  /** auto: local members in a filesystem of their own where bubblewrap runs; off: they share the host's. */
+  localSandbox?: 'auto' | 'off';
 }
 
 export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
@@ -32,5 +34,6 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
+    localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
   };
 }

@@ -23,6 +23,8 @@ export const EnvVar = {
   mqttDynsec: 'STRATOS_MQTT_DYNSEC',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
   docker: 'STRATOS_DOCKER',
+  /** auto (default): each local member in a filesystem of its own where bubblewrap runs; off: members share the host's. */
+  localSandbox: 'STRATOS_LOCAL_SANDBOX',
 } as const;
 
 export const DEFAULT_API_PORT = 9443;

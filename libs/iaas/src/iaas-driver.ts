@@ -9,6 +9,8 @@ export interface LaunchSpec {
   memberId: string;
   clusterId: string;
   applicationId: string;
+  /** Its slot in the cluster (sid): a replacement takes the slot, and the slot's volumes. */
+  slot: number;
   /** The image the cartridge names for this provider. */
   imageId: string;
   /** The launch payload (Stratos's keys); the driver adds PORT_MAPPINGS. */

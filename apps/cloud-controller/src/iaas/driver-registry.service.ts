@@ -15,7 +15,7 @@ export class DriverRegistry implements OnModuleInit {
   private readonly drivers = new Map<string, IaasDriver>();
 
   constructor(private readonly settings: ControllerSettings) {
-    this.drivers.set('local', new LocalProcessDriver({ membersDir: join(settings.home, 'members'), agentEntry: settings.agentEntry }));
+    this.drivers.set('local', new LocalProcessDriver({ membersDir: join(settings.home, 'members'), volumesDir: join(settings.home, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox }));
   }
 
   async onModuleInit(): Promise<void> {

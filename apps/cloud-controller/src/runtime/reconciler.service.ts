@@ -244,6 +244,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         memberId,
         clusterId: cluster.clusterId,
         applicationId: deployment.applicationId,
+        slot: row.sid,
         imageId: placement.imageId,
         env: await this.launchPayload(deployment, cluster, spec, row),
         ports: spec.ports,

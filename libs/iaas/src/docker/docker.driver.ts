@@ -3,7 +3,7 @@
  * free host port (PORT_MAPPINGS), as the local driver does, so members reach the broker on
  * 127.0.0.1 and nothing needs low ports. Every container is labelled with its member,
  * cluster, application and platform; `Init: true` so that the agent stops on SIGTERM at once.
- * Persistent volumes are named volumes per cluster and volume id: they outlive members.
+ * Persistent volumes are named volumes per cluster, slot and volume id: they outlive members.
  */
 import Docker from 'dockerode';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
@@ -42,8 +42,8 @@ export class DockerDriver implements IaasDriver {
     const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
     const mounts: Docker.MountConfig = [];
     for (const volume of spec.volumes ?? []) {
-      // Named per platform, cluster and volume: members come and go, the data stays; another platform on the engine has its own.
-      const name = `stratos-${this.options.platformId.slice(0, 8)}-${spec.clusterId}-${volume.id}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+      // Named per platform, cluster, slot and volume: members come and go, a replacement gets its slot's data; another platform on the engine has its own.
+      const name = `stratos-${this.options.platformId.slice(0, 8)}-${spec.clusterId}-${volume.id}-${spec.slot}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
       await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, [Label.cluster]: spec.clusterId, [Label.volume]: volume.id } }).catch(() => undefined);
       mounts.push({ Type: 'volume', Source: name, Target: volume.mappingPath });
     }

@@ -7,10 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { claimLoopbackAddress } from '../ports';
+import { sandboxArgs, sandboxAvailable } from './member-sandbox';
 
 interface PidFile {
   memberId: string;
@@ -25,6 +26,10 @@ interface PidFile {
 export interface LocalDriverOptions {
   /** Folder of the member folders (STRATOS_HOME/members). */
   membersDir: string;
+  /** Folder of the members' persistent volumes, by cluster and slot (STRATOS_HOME/volumes). */
+  volumesDir: string;
+  /** auto: each member in its own filesystem where bubblewrap runs; off: members share the host's. */
+  sandbox?: 'auto' | 'off';
   /** The cartridge agent's entry file (dist/apps/cartridge-agent/src/main.js). */
   agentEntry: string;
 }
@@ -45,13 +50,18 @@ async function writeRecord(dir: string, record: PidFile): Promise<void> {
   await rename(staged, join(dir, 'member.json'));
 }
 
-/** The pid of the agent of a member, from the command lines in /proc. */
+/**
+ * The pid of the agent of a member, from the command lines in /proc: the leader of its process
+ * group (bubblewrap, when the member is sandboxed, whose command line holds the agent's too).
+ */
 async function findAgent(memberId: string): Promise<number | null> {
   if (!existsSync('/proc/self')) return null;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').includes(`--member=${memberId}`)) return Number(entry);
+      if (!(await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').includes(`--member=${memberId}`)) continue;
+      const group = (await readFile(`/proc/${entry}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[2];
+      if (group === entry) return Number(entry);
     } catch {
       // gone meanwhile
     }
@@ -73,10 +83,17 @@ async function isAgentOf(record: PidFile): Promise<boolean> {
   }
 }
 
+const safeName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
+
 export class LocalProcessDriver implements IaasDriver {
   readonly name = 'local';
 
   constructor(private readonly options: LocalDriverOptions) {}
+
+  /** Whether members get a filesystem of their own (bubblewrap), or share the host's. */
+  sandboxed(): boolean {
+    return this.options.sandbox !== 'off' && sandboxAvailable();
+  }
 
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
     if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
@@ -86,14 +103,40 @@ export class LocalProcessDriver implements IaasDriver {
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
     const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString(), ip };
     await writeRecord(dir, launching);
+    // The member's own `/` (see member-sandbox.ts), and its volumes: folders of its cluster slot, so a replacement gets the data.
+    const root = join(dir, 'root');
+    await mkdir(root, { recursive: true });
+    const volumes = [];
+    for (const volume of spec.volumes ?? []) {
+      const source = join(this.options.volumesDir, safeName(spec.clusterId), `slot-${spec.slot}`, safeName(volume.id));
+      await mkdir(source, { recursive: true });
+      volumes.push({ source, target: volume.mappingPath });
+    }
+    const sandboxed = this.sandboxed();
+    if (!sandboxed) {
+      for (const volume of volumes) {
+        const link = join(root, volume.target);
+        await mkdir(dirname(link), { recursive: true });
+        await symlink(volume.source, link).catch(() => undefined);
+      }
+    }
+    const agent = [process.execPath, this.options.agentEntry, `--member=${spec.memberId}`];
+    const [command, ...args] = sandboxed ? ['bwrap', ...sandboxArgs({ root, agentEntry: this.options.agentEntry, volumes }), '--', ...agent] : agent;
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
-      const child = spawn(process.execPath, [this.options.agentEntry, `--member=${spec.memberId}`], {
-        cwd: dir,
+      const child = spawn(command, args, {
+        cwd: sandboxed ? '/' : root,
         detached: true, // its own process group: outlives the controller, and is stopped as a whole
         stdio: ['ignore', log, log],
-        // STRATOS_ROOT: the member's own folder is its root (absolute config paths land inside it).
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...spec.env, STRATOS_ROOT: dir, [MEMBER_IP_KEY]: ip, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) },
+        // STRATOS_ROOT: what is `/` for the member's config (its root folder, when it shares the host's filesystem).
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: sandboxed ? '/root' : root,
+          ...spec.env,
+          STRATOS_ROOT: sandboxed ? '/' : root,
+          [MEMBER_IP_KEY]: ip,
+          [PORT_MAPPINGS_KEY]: JSON.stringify(ports),
+        },
       });
       if (!child.pid) throw new Error('the agent process did not start');
       child.unref();
