@@ -188,7 +188,7 @@ describe('stratos CLI', () => {
   it('imports the project\'s samples/ and deploys the hello application from them, as the samples README says', async () => {
     const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local', '--json'], { env });
     expect(imported.code).toBe(0);
-    expect(JSON.parse(imported.stdout).summary).toEqual({ created: 7, skipped: 0, refused: 0 });
+    expect(JSON.parse(imported.stdout).summary).toEqual({ created: 9, skipped: 0, refused: 0 });
     const deploy = await runCli(['app', 'deploy', 'hello', '--policy', 'single-machine', '--wait'], { env, timeoutMs: 60_000 });
     expect(deploy.code).toBe(0);
     const runtime = JSON.parse((await runCli(['app', 'runtime', 'hello', '--json'], { env })).stdout);

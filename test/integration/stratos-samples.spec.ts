@@ -180,5 +180,5 @@ function secretValues(value: unknown, out: string[] = []): string[] {
     process.stdout.write(`Stratos sample applications deployed to Active and undeployed: ${deployed.length}/${applications.length}: ${deployed.join(', ')}${refused.length ? `; refused: ${refused.join('; ')}` : ''}\n`);
     expect(refused).toEqual([]);
     expect(existsSync(join(platform.home, 'members')) ? readdirSync(join(platform.home, 'members')) : []).toEqual([]);
-  });
+  }, 180_000); // 14 applications one after another, beside the other suites on 2 cores
 });

@@ -2,3 +2,4 @@ export * from './iaas-driver';
 export * from './labels';
 export * from './local/local-process.driver';
 export * from './docker/docker.driver';
+export { sandboxAvailable } from './local/member-sandbox';

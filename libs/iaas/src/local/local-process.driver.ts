@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { claimLoopbackAddress } from '../ports';
@@ -105,7 +105,10 @@ export class LocalProcessDriver implements IaasDriver {
     await writeRecord(dir, launching);
     // The member's own `/` (see member-sandbox.ts), and its volumes: folders of its cluster slot, so a replacement gets the data.
     const root = join(dir, 'root');
-    await mkdir(root, { recursive: true });
+    for (const tmp of ['tmp', 'var/tmp']) {
+      await mkdir(join(root, tmp), { recursive: true });
+      await chmod(join(root, tmp), 0o1777);
+    }
     const volumes = [];
     for (const volume of spec.volumes ?? []) {
       const source = join(this.options.volumesDir, safeName(spec.clusterId), `slot-${spec.slot}`, safeName(volume.id));

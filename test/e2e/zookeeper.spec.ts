@@ -1,0 +1,105 @@
+/**
+ * The ZooKeeper sample, as a user runs it: `stratos import samples --iaas local`, then
+ * `stratos app deploy zookeeper`. Three real ZooKeeper servers (Debian's package), each a local
+ * member in a filesystem of its own, configured by QingCloud's documented template from their
+ * cluster's metadata: they form one ensemble (a leader and two followers), a znode written
+ * through one is read through another, and a killed follower's replacement takes its slot
+ * (the same myid) and its data, and rejoins.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { sandboxAvailable } from '@stratos/iaas';
+import type { MemberView } from '@stratos/contracts';
+import { runCli, ROOT } from '../support/cli';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { IN_CI } from '../support/test-env';
+
+const ZK = '/usr/share/zookeeper/bin';
+
+function missing(): string | null {
+  if (!existsSync(`${ZK}/zkServer.sh`)) return "Debian's zookeeper package (apt-get install -y zookeeper)";
+  if (!sandboxAvailable()) return 'bubblewrap that runs here (apt-get install -y bubblewrap), for members with filesystems of their own';
+  return null;
+}
+const reason = missing();
+if (reason) {
+  const line = `SKIPPED the ZooKeeper ensemble: no ${reason}; .ci/run installs it`;
+  if (IN_CI) throw new Error(`${line}, and CI=true forbids skipping`);
+  process.stdout.write(`${line}\n`);
+}
+
+/** ZooKeeper's four-letter word: what a server says of itself. */
+function fourLetters(host: string, word: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(2181, host);
+    let out = '';
+    socket.setTimeout(3000, () => socket.destroy());
+    socket.on('connect', () => socket.write(word));
+    socket.on('data', (c) => (out += c.toString()));
+    socket.on('close', () => resolve(out));
+    socket.on('error', () => resolve(''));
+  });
+}
+const modeOf = async (m: MemberView) => /Mode: (\w+)/.exec(await fourLetters(m.host!, 'srvr'))?.[1] ?? null;
+
+/** Debian's zkCli.sh, as an operator would use it. */
+function zkCli(host: string, ...command: string[]): string {
+  const result = spawnSync(`${ZK}/zkCli.sh`, ['-server', `${host}:2181`, ...command], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ZOO_LOG4J_PROP: 'ERROR,CONSOLE' } });
+  return `${result.stdout}${result.stderr}`;
+}
+
+(reason ? describe.skip : describe)('the ZooKeeper sample on the local driver', () => {
+  let platform: TestPlatform;
+  let env: Record<string, string>;
+  const members = async () => (await platform.runtime('zookeeper')).clusters[0].members;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes', memberStartTimeoutMs: 90_000 });
+    env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken };
+    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local'], { env });
+    expect(imported.stderr).toContain('0 refused');
+    expect(imported.stdout).toMatch(/cartridges\/local\/zookeeper\/cartridge\.json\s+cartridge\s+zookeeper\s+created\s+bundle \d+\.\d KiB/);
+  }, 60_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('forms an ensemble from its metadata, shares znodes, and takes a killed follower back with its slot and data', async () => {
+    const deployed = await runCli(['app', 'deploy', 'zookeeper', '--policy', 'single-machine', '--wait'], { env, timeoutMs: 120_000 });
+    expect(deployed.code).toBe(0);
+    const zk = await members();
+    expect(zk.map((m) => m.sid).sort()).toEqual([1, 2, 3]);
+    expect(new Set(zk.map((m) => m.host)).size).toBe(3);
+
+    // Each rendered QingCloud's template from its own tree: every peer, and itself by its slot.
+    const rootOf = (m: MemberView) => join(platform.home, 'members', m.memberId, 'root');
+    const servers = [...zk].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => `server.${m.sid}=${m.host}:2888:3888`);
+    for (const m of zk) {
+      await until(`${m.memberId}'s zoo.cfg lists the ensemble`, async () => readFileSync(join(rootOf(m), 'opt/zookeeper/conf/zoo.cfg'), 'utf8').includes(servers.join('\n')), 30_000);
+      expect(readFileSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${m.sid}`, 'data', 'zookeeper', 'myid'), 'utf8').trim()).toBe(String(m.sid));
+    }
+    const modes = await until('one leader and two followers', async () => {
+      const now = await Promise.all(zk.map(modeOf));
+      return now.filter((x) => x === 'leader').length === 1 && now.filter((x) => x === 'follower').length === 2 ? now : undefined;
+    }, 60_000);
+    expect(modes.sort()).toEqual(['follower', 'follower', 'leader']);
+
+    const [first, , third] = zk;
+    expect(zkCli(first.host!, 'create', '/stratos', 'hello-from-one')).toContain('Created /stratos');
+    expect(zkCli(third.host!, 'get', '/stratos')).toContain('hello-from-one');
+
+    // A follower dies (its whole process group, as docker kill would): its replacement takes its slot and data, and rejoins.
+    const victim = zk[(await Promise.all(zk.map(modeOf))).indexOf('follower')];
+    process.kill(-Number(victim.instanceId), 'SIGKILL');
+    const replacement = await until('a replacement Active', async () => (await members()).find((m) => m.status === 'Active' && !zk.some((z) => z.memberId === m.memberId)), 90_000);
+    expect(replacement.sid).toBe(victim.sid);
+    await until('the replacement rejoins as a follower', async () => (await modeOf(replacement)) === 'follower', 60_000);
+    expect(existsSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${victim.sid}`, 'data', 'zookeeper', 'version-2'))).toBe(true);
+    expect(zkCli(replacement.host!, 'get', '/stratos')).toContain('hello-from-one');
+
+    const undeployed = await runCli(['app', 'undeploy', 'zookeeper', '--wait'], { env, timeoutMs: 120_000 });
+    expect(undeployed.code).toBe(0);
+  }, 300_000);
+});
