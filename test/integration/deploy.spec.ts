@@ -16,6 +16,19 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 
 const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
 
+/** Pids whose command line holds `arg`. */
+async function processesNaming(arg: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(arg)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 /** The client user names Mosquitto's dynamic security knows. */
 async function dynsecClients(url: string): Promise<string[]> {
   const client = await mqtt.connectAsync(url);
@@ -105,6 +118,8 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     expect(replacement.memberId).not.toBe(victim.memberId);
     const lost = watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === victim.memberId && e.payload.member.status === 'Lost');
     expect(lost).toBeDefined();
+    // Only the instance's own process was killed (a sandboxed member's monitor): nothing of the member is left running.
+    await until('no process of the lost member is left', async () => (await processesNaming(`--member=${victim.memberId}`)).length === 0, 10_000);
     await watch.close();
     await post('/applications/heal/undeploy?force=true', undefined, 202);
     await until('heal gone', async () => (await platform.api('GET', '/applications/heal/runtime')).status === 404);

@@ -16,6 +16,7 @@ import { ConfigRenderer } from './config-renderer';
 import { readLaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 
+const SIGNAL_RACE_MS = 250;
 /** How long a member whose activation failed waits for the controller to stop it. */
 const FAILED_LINGER_MS = 30_000;
 
@@ -134,6 +135,9 @@ async function main(): Promise<void> {
   workload = startWorkload(payload);
   let activated = false;
   void workload.exited.then(async (why) => {
+    // A SIGTERM to the member's whole process group can end the workload before this process
+    // has run its own SIGTERM handler: give that a moment before calling the exit a failure.
+    await new Promise((r) => setTimeout(r, SIGNAL_RACE_MS));
     if (stopping) return;
     if (!activated) return failActivation(why);
     failed = true;

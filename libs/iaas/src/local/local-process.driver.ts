@@ -55,18 +55,32 @@ async function writeRecord(dir: string, record: PidFile): Promise<void> {
  * group (bubblewrap, when the member is sandboxed, whose command line holds the agent's too).
  */
 async function findAgent(memberId: string): Promise<number | null> {
-  if (!existsSync('/proc/self')) return null;
+  return (await memberProcesses(memberId)).find((p) => p.pid === p.group)?.pid ?? null;
+}
+
+function signal(target: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(target, name);
+  } catch {
+    // gone already
+  }
+}
+
+/** Every process whose command line names the member, with its process group. */
+async function memberProcesses(memberId: string): Promise<{ pid: number; group: number }[]> {
+  if (!existsSync('/proc/self')) return [];
+  const found: { pid: number; group: number }[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!(await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').includes(`--member=${memberId}`)) continue;
-      const group = (await readFile(`/proc/${entry}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[2];
-      if (group === entry) return Number(entry);
+      const group = Number((await readFile(`/proc/${entry}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[2]);
+      found.push({ pid: Number(entry), group });
     } catch {
       // gone meanwhile
     }
   }
-  return null;
+  return found;
 }
 
 /** Between fork and exec a new child still shows its parent's command line. */
@@ -151,26 +165,24 @@ export class LocalProcessDriver implements IaasDriver {
     }
   }
 
+  /**
+   * SIGTERM to the member's process group, then SIGKILL to whatever of it is left after graceMs.
+   * "Left" is every process whose command line names the member (the agent, also when its
+   * sandbox's monitor was killed alone) and the process groups they lead or belong to.
+   */
   async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
     const record = (await this.records()).find((r) => String(r.pid) === instanceId);
-    const pid = record ? record.pid : Number(instanceId);
-    if (Number.isInteger(pid) && pid > 0 && record && (await isAgentOf(record))) {
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const deadline = Date.now() + options.graceMs;
-      while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (isAlive(pid)) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // gone meanwhile
-        }
-      }
+    if (!record) return;
+    const pid = record.pid;
+    if (Number.isInteger(pid) && pid > 0 && (await isAgentOf(record))) signal(-pid, 'SIGTERM');
+    const remaining = async () => [...(pid > 0 && isAlive(pid) && (await isAgentOf(record)) ? [{ pid, group: pid }] : []), ...(await memberProcesses(record.memberId))];
+    const deadline = Date.now() + options.graceMs;
+    while ((await remaining()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const left of await remaining()) {
+      signal(-left.group, 'SIGKILL');
+      signal(left.pid, 'SIGKILL');
     }
-    if (record) await rm(join(this.options.membersDir, record.memberId), { recursive: true, force: true });
+    await rm(join(this.options.membersDir, record.memberId), { recursive: true, force: true });
   }
 
   async list(): Promise<ActualInstance[]> {
