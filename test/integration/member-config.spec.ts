@@ -26,7 +26,8 @@ function aConfdBundle(resources: Record<string, { toml: string; template?: strin
 
 const PEERS_TEMPLATE = `{{range $dir := lsdir "/hosts"}}{{$sid := printf "/hosts/%s/sid" $dir}}{{$ip := printf "/hosts/%s/ip" $dir}}server.{{getv $sid}}={{getv $ip}}:2888:3888 # {{$dir}}
 {{end}}self={{getv "/host/member_id"}} sid={{getv "/host/sid"}} size={{getv "/cluster/size"}} db={{getv "/links/cfg-db/env/DB_NAME"}} at {{range gets "/links/cfg-db/hosts/*/ip"}}{{.Value}}{{end}}
-`;
+{{if exists "/env/NOTES"}}notes={{getv "/env/NOTES"}}
+{{end}}`;
 
 /** The broker identity a local member was launched with (its agent's initial environment). */
 function credentialsOf(member: MemberView): { url: string; username: string; password: string } {
@@ -94,7 +95,7 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
     expect(stored.status).toBe(200);
   };
 
-  it('renders config before a member is Active, and follows the cluster with one reload per burst', async () => {
+  it('renders config before a member is Active, and follows the cluster and its metadata with one reload per burst', async () => {
     await addConfiguredCartridge('cfg-web', {
       peers: {
         toml: `[template]\nsrc = "peers.tmpl"\ndest = "/opt/app/peers.conf"\nkeys = ["/"]\nmode = "0640"\ncheck_cmd = "grep -q '^self=' {{.src}}"\nreload_cmd = "echo reload >> \\"$STRATOS_ROOT/reloads\\""\n`,
@@ -143,22 +144,37 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
     const { statSync } = await import('node:fs');
     expect(statSync(file).mode & 0o777).toBe(0o640);
 
-    // A member dies: its replacement takes its slot; every survivor re-renders once for the burst.
+    const reloadsOf = (member: MemberView) => (read(fileOf(member, 'reloads')) ?? '').split('\n').filter(Boolean).length;
+    const reRendersOf = (member: MemberView, after: number) =>
+      watch.events.filter((e) => e.revision > after && e.type === 'MemberNotice' && e.payload.memberId === member.memberId && /re-rendered: opt\/app\/peers.conf \(reloaded\)/.test(e.payload.message)).length;
+
+    // A burst of metadata changes (five values posted one after the other, through Stratos's metadata API) is one re-render and one reload.
+    const before = webs.map(reloadsOf);
+    const postedAt = Math.max(...watch.events.map((e) => e.revision));
+    for (const note of ['n1', 'n2', 'n3', 'n4', 'n5']) await post('/metadata/applications/cfg/clusters/cfg.cfg-web/properties', { key: 'NOTES', values: [note] });
+    for (const [i, member] of webs.entries()) {
+      await until(`${member.memberId} renders the notes`, async () => read(fileOf(member, 'opt/app/peers.conf'))!.endsWith('notes=n1,n2,n3,n4,n5\n'), 10_000);
+      await until(`${member.memberId} reports the re-render`, async () => reRendersOf(member, postedAt) > 0);
+      expect([member.memberId, reloadsOf(member)]).toEqual([member.memberId, before[i] + 1]);
+      expect(reRendersOf(member, postedAt)).toBe(1);
+    }
+
+    // A member dies: its replacement takes its slot; every survivor follows, reloading once per re-render and never without a change.
     const victim = webs.find((m) => m.sid === 2)!;
     const survivors = webs.filter((m) => m !== victim);
-    const reloadsBefore = survivors.map((m) => (read(fileOf(m, 'reloads')) ?? '').split('\n').filter(Boolean).length);
+    const reloadsBefore = survivors.map(reloadsOf);
+    const killedAt = Math.max(...watch.events.map((e) => e.revision));
     process.kill(Number(victim.instanceId), 'SIGKILL');
     const replacement = await until('a replacement Active', async () => membersOf(await runtime('cfg'), 'cfg-web').find((m) => m.status === 'Active' && !webs.some((w) => w.memberId === m.memberId)));
     expect(replacement.sid).toBe(2);
     const now = [...survivors, replacement];
-    for (const member of now) await until(`${member.memberId} lists the replacement`, async () => read(fileOf(member, 'opt/app/peers.conf')) === expected(member, now), 10_000);
-    // The fence: each survivor's "re-rendered" notice after the replacement was listed; then its reload count went up by exactly one.
+    const withNotes = (self: MemberView) => `${expected(self, now)}notes=n1,n2,n3,n4,n5\n`;
+    for (const member of now) await until(`${member.memberId} lists the replacement`, async () => read(fileOf(member, 'opt/app/peers.conf')) === withNotes(member), 10_000);
+    // The fence: each survivor's re-render notice after the replacement was listed.
     const listed = watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === replacement.memberId && e.payload.member.host)!.revision;
     for (const [i, member] of survivors.entries()) {
-      await until(`${member.memberId} reports the re-render`, async () =>
-        watch.events.some((e) => e.revision > listed && e.type === 'MemberNotice' && e.payload.memberId === member.memberId && /re-rendered: opt\/app\/peers.conf \(reloaded\)/.test(e.payload.message)),
-      );
-      expect((read(fileOf(member, 'reloads')) ?? '').split('\n').filter(Boolean).length).toBe(reloadsBefore[i] + 1);
+      await until(`${member.memberId} reports the re-render`, async () => reRendersOf(member, listed) > 0);
+      expect(reloadsOf(member) - reloadsBefore[i]).toBe(reRendersOf(member, killedAt));
     }
     await post('/applications/cfg/undeploy', undefined, 202);
     await until('cfg gone', async () => (await platform.api('GET', '/applications/cfg/runtime')).status === 404);

@@ -10,20 +10,21 @@ import { registerApplicationRuntime } from './commands/application-runtime.comma
 import { registerDefinitions } from './commands/definition.command';
 import { registerImport } from './commands/import.command';
 import { registerLogin } from './commands/login.command';
+import { registerMetadata } from './commands/metadata.command';
 import { registerTemplate } from './commands/template.command';
 import { registerTopology } from './commands/topology.command';
 import { FileError, UsageError, type GlobalOptions } from './context';
 import { err, printIssues } from './output';
 
 const program = new Command('stratos')
-  .description('Stratos cartridge orchestrator: cartridges, policies, groups, applications, topology, Stratos imports')
+  .description('Stratos cartridge orchestrator: cartridges, policies, groups, applications, topology, metadata, Stratos imports')
   .version('0.1.0')
   .option('--url <url>', 'API base URL (default: STRATOS_URL, then the saved login, then http://127.0.0.1:9443)')
   .option('--token <token>', 'bearer token (default: STRATOS_TOKEN, then the saved login)')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerImport]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMetadata, registerImport]) command(program, globals);
 registerTemplate(program);
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();

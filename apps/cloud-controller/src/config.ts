@@ -20,6 +20,8 @@ export interface ControllerConfig {
   mqttDynsec?: boolean;
   /** auto: local members in a filesystem of their own where bubblewrap runs; off: they share the host's. */
   localSandbox?: 'auto' | 'off';
+  /** The API's URL as members reach it: their launch payload's METADATA_SERVICE_URL. Unset: members get none. */
+  advertiseUrl?: string;
 }
 
 export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
@@ -35,5 +37,6 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
+    advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),
   };
 }

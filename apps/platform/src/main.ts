@@ -75,6 +75,8 @@ runMain('stratos', async () => {
 
     const childEnv: NodeJS.ProcessEnv = { ...env, [EnvVar.home]: home, [EnvVar.databaseUrl]: databaseUrl, [EnvVar.mqttUrl]: mqttUrl, [EnvVar.apiPort]: String(apiPort), [EnvVar.apiHost]: apiHost };
     if (memberSecret) childEnv[EnvVar.memberSecret] = memberSecret;
+    // Members reach the API where it listens (a wildcard address is reached on loopback).
+    childEnv[EnvVar.advertiseUrl] ??= `http://${apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost}:${apiPort}`;
     const children: Child[] = [
       { name: 'controller', script: join(__dirname, '../../cloud-controller/src/main.js'), restarts: 0 },
       { name: 'manager', script: join(__dirname, '../../stratos-manager/src/main.js'), restarts: 0 },

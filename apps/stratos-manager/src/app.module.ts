@@ -8,6 +8,7 @@ import { ControllerClientModule } from './controller-client/controller-client.mo
 import { DefinitionsModule } from './definitions/definitions.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { HealthController } from './health/health.controller';
+import { MetadataModule } from './metadata/metadata.module';
 import { ErrorFilter } from './http/error.filter';
 import { SchemasController } from './schemas/schemas.controller';
 import { TopologyModule } from './topology/topology.module';
@@ -33,7 +34,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [CoreModule.with(settings, database), AuthModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, TopologyModule],
+      imports: [CoreModule.with(settings, database), AuthModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -23,6 +23,8 @@ export const EnvVar = {
   mqttDynsec: 'STRATOS_MQTT_DYNSEC',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
   docker: 'STRATOS_DOCKER',
+  /** The stratos-manager API's URL as members reach it (their METADATA_SERVICE_URL); npm start sets it. */
+  advertiseUrl: 'STRATOS_ADVERTISE_URL',
   /** auto (default): each local member in a filesystem of its own where bubblewrap runs; off: members share the host's. */
   localSandbox: 'STRATOS_LOCAL_SANDBOX',
 } as const;

@@ -10,6 +10,7 @@ export interface JsonSchema {
   additionalProperties?: boolean;
   items?: JsonSchema;
   minItems?: number;
+  maxItems?: number;
   enum?: string[];
   pattern?: string;
   minLength?: number;

@@ -22,6 +22,12 @@ export const Topics = {
     get: 'stratos/cc/definitions/get',
     list: 'stratos/cc/definitions/list',
   },
+  metadata: {
+    list: 'stratos/cc/metadata/list',
+    add: 'stratos/cc/metadata/add',
+    remove: 'stratos/cc/metadata/remove',
+    memberTree: 'stratos/cc/metadata/member-tree',
+  },
   applications: {
     deploy: 'stratos/cc/applications/deploy',
     undeploy: 'stratos/cc/applications/undeploy',
@@ -50,4 +56,5 @@ export function topologyTopic(eventType: string): string {
 export type RequestTopic =
   | (typeof Topics.cartridges)[keyof typeof Topics.cartridges]
   | (typeof Topics.definitions)[keyof typeof Topics.definitions]
-  | (typeof Topics.applications)[keyof typeof Topics.applications];
+  | (typeof Topics.applications)[keyof typeof Topics.applications]
+  | (typeof Topics.metadata)[keyof typeof Topics.metadata];

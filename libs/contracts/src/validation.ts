@@ -110,7 +110,7 @@ function toIssue(error: ErrorObject): FieldIssue {
     case 'enum':
       return { path: at, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, allowed: params.allowedValues as unknown[] };
     case 'type':
-      return { path: at, message: `must be ${params.type === 'integer' ? 'an integer' : `a ${String(params.type)}`}` };
+      return { path: at, message: `must be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type)}` };
     case 'minItems':
       return { path: at, message: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
     case 'pattern':

@@ -10,6 +10,8 @@ import { Definitions1764100000000 } from './migrations/1764100000000-definitions
 import { Runtime1764200000000 } from './migrations/1764200000000-runtime';
 import { MemberSlots1764300000000 } from './migrations/1764300000000-member-slots';
 import { CartridgeBundles1764400000000 } from './migrations/1764400000000-cartridge-bundles';
+import { Metadata1764500000000 } from './migrations/1764500000000-metadata';
+import { MetadataRepository } from './repositories/metadata.repository';
 import { CartridgeBundleEntity } from './entities/cartridge-bundle.entity';
 import { CartridgeRepository } from './repositories/cartridge.repository';
 import { DefinitionRepository } from './repositories/definition.repository';
@@ -18,7 +20,7 @@ import { TopologyEventRepository } from './repositories/topology-event.repositor
 import { UserRepository } from './repositories/user.repository';
 
 const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 
@@ -26,6 +28,7 @@ const MIGRATION_LOCK = 0x5747a701;
 export class Repositories {
   readonly cartridges: CartridgeRepository;
   readonly definitions: DefinitionRepository;
+  readonly metadata: MetadataRepository;
   readonly runtime: RuntimeRepository;
   readonly topology: TopologyEventRepository;
   readonly users: UserRepository;
@@ -33,6 +36,7 @@ export class Repositories {
   constructor(manager: EntityManager) {
     this.cartridges = new CartridgeRepository(manager);
     this.definitions = new DefinitionRepository(manager);
+    this.metadata = new MetadataRepository(manager);
     this.runtime = new RuntimeRepository(manager);
     this.topology = new TopologyEventRepository(manager);
     this.users = new UserRepository(manager);

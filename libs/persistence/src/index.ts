@@ -5,3 +5,4 @@ export type { UserRole } from './entities/user.entity';
 export type { StoredUser } from './repositories/user.repository';
 export type { DefinitionEntity } from './entities/definition.entity';
 export type { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';
+export type { MetadataProperty, MetadataScope } from './repositories/metadata.repository';

@@ -10,7 +10,7 @@ import { exportedProperties, isListed, memberTree, type TreeCluster } from './me
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
 const COALESCE_MS = 20;
 
-function treeCluster(row: ClusterEntity): TreeCluster {
+export function treeCluster(row: ClusterEntity): TreeCluster {
   const properties = (row.spec as unknown as ClusterSpec).properties ?? {};
   return { ...row, properties, exports: exportedProperties(properties) };
 }
@@ -113,12 +113,13 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async publishApplication(applicationId: string): Promise<void> {
-    const revision = await this.database.topology.latestRevision();
-    const clusters = (await this.database.runtime.clusters(applicationId)).map(treeCluster);
+    const revision = await this.database.metadata.nextRevision();
+    const metadata = await this.database.metadata.all(applicationId);
+    const clusters = (await this.database.runtime.clusters(applicationId)).map((row) => ({ ...treeCluster(row), metadata: metadata.get(row.clusterId) ?? [] }));
     const members = await this.database.runtime.members({ applicationId });
     for (const member of members) {
       if (!isListed(member)) continue;
-      const tree = memberTree(member, clusters, members);
+      const tree = memberTree(member, clusters, members, metadata.get('') ?? []);
       const json = JSON.stringify(tree);
       if (this.sent.get(member.memberId) === json) continue;
       const message: MemberMetadataMessage = { memberId: member.memberId, revision, tree };

@@ -102,6 +102,20 @@ describe('memberTree', () => {
     expect(tree['/env/a_.._.._host_ip']).toBe('forged');
   });
 
+  it('adds metadata properties: the application\'s and its cluster\'s to /env, a linked cluster\'s to /links/<alias>/env, multi-valued', () => {
+    const db = aCluster('db', { metadata: [{ key: 'PASSWORD', values: ['p1'] }] });
+    const web = aCluster('web', { startsAfter: ['cartridge.db'], metadata: [{ key: 'HOSTS', values: ['a', 'b'] }] });
+    const all = [aMember('db-1', 'app.db'), aMember('web-1', 'app.web')];
+    const tree = memberTree(all[1], [db, web], all, [{ key: 'MODE', values: ['prod'] }]);
+    expect(tree['/env/MODE']).toBe('prod');
+    expect(tree['/env/MODE/0']).toBe('prod');
+    expect(tree['/env/HOSTS']).toBe('a,b');
+    expect(tree['/env/HOSTS/1']).toBe('b');
+    expect(tree['/links/db/env/PASSWORD']).toBe('p1');
+    // the database does not see the web tier's properties
+    expect(memberTree(all[0], [db, web], all, [])['/env/HOSTS']).toBeUndefined();
+  });
+
   it('refuses a member whose cluster it was not given', () => {
     expect(() => memberTree(members[0], [], members)).toThrow(/cluster app.zk/);
   });

@@ -6,7 +6,7 @@
  *   /host/{member_id,instance_id,ip,sid,cluster_id,partition,network_partition,port/<name>}
  *   /hosts/<member_id>/{member_id,ip,sid,status,port/<name>}   its cluster's members, not Terminated or Lost
  *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
- *   /env/<key>                                               cartridge and subscription properties
+ *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
  *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after, and what they export
  */
 import { MemberStatus, type MetadataTree, type PortBinding } from '@stratos/contracts';
@@ -36,6 +36,15 @@ export interface TreeCluster {
   properties: Record<string, string>;
   /** What it shows the clusters that link to it (/links/<alias>/env/…): nothing else of it is theirs to read. */
   exports: Record<string, string>;
+  /** Metadata properties posted for this cluster (Stratos's metadata API): its own /env, and its dependents' /links/<alias>/env. */
+  metadata?: { key: string; values: string[] }[];
+}
+
+/** A multi-valued property: the values joined by "," at the key, and each at <key>/<i>. */
+function multiValued(prefix: string, property: { key: string; values: string[] }, tree: MetadataTree): void {
+  const key = `${prefix}/${segment(property.key)}`;
+  tree[key] = property.values.join(',');
+  property.values.forEach((value, i) => (tree[`${key}/${i}`] = value));
 }
 
 const GONE: MemberStatus[] = [MemberStatus.Terminated, MemberStatus.Lost];
@@ -97,7 +106,7 @@ export function exportedProperties(properties: Record<string, string>): Record<s
   return out;
 }
 
-export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[]): MetadataTree {
+export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[], applicationMetadata: { key: string; values: string[] }[] = []): MetadataTree {
   const cluster = clusters.find((c) => c.clusterId === self.clusterId);
   if (!cluster) throw new Error(`member ${self.memberId}: its cluster ${self.clusterId} is not among the clusters given`);
   const listedOf = (clusterId: string) => members.filter((m) => m.clusterId === clusterId && isListed(m));
@@ -112,9 +121,13 @@ export function memberTree(self: TreeMember, clusters: TreeCluster[], members: T
   for (const port of self.ports) tree[`/host/port/${portName(port)}`] = String(port.hostPort);
   clusterKeys('', cluster, listedOf(cluster.clusterId), tree);
   for (const [name, value] of Object.entries(cluster.properties)) tree[`/env/${segment(name)}`] = value;
+  for (const property of applicationMetadata) multiValued('/env', property, tree);
+  for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);
   for (const linked of linkedClusters(cluster, clusters)) {
-    clusterKeys(`/links/${segment(linked.alias)}`, linked, listedOf(linked.clusterId), tree);
-    for (const [name, value] of Object.entries(linked.exports)) tree[`/links/${segment(linked.alias)}/env/${segment(name)}`] = value;
+    const prefix = `/links/${segment(linked.alias)}`;
+    clusterKeys(prefix, linked, listedOf(linked.clusterId), tree);
+    for (const [name, value] of Object.entries(linked.exports)) tree[`${prefix}/env/${segment(name)}`] = value;
+    for (const property of linked.metadata ?? []) multiValued(`${prefix}/env`, property, tree);
   }
   return tree;
 }

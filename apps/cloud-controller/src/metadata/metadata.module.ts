@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { MetadataHandler } from './metadata.handler';
 import { MetadataPublisher } from './metadata-publisher.service';
+import { MetadataRegistry } from './metadata-registry.service';
 
-@Module({ providers: [MetadataPublisher], exports: [MetadataPublisher] })
+@Module({ controllers: [MetadataHandler], providers: [MetadataPublisher, MetadataRegistry], exports: [MetadataPublisher] })
 export class MetadataModule {}

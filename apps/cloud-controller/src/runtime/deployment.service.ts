@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ApplicationStatus,
   ClusterStatus,
@@ -56,7 +56,17 @@ export class DeploymentService {
       if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be deployed with policy "${request.policyId}"`, errors);
 
       const now = new Date();
-      await tx.runtime.insertDeployment({ applicationId: request.applicationId, policyId: request.policyId, status: ApplicationStatus.Created, desired: true, force: false, operationId, createdAt: now, updatedAt: now });
+      await tx.runtime.insertDeployment({
+        applicationId: request.applicationId,
+        policyId: request.policyId,
+        status: ApplicationStatus.Created,
+        desired: true,
+        force: false,
+        operationId,
+        metadataToken: `stm_${randomBytes(24).toString('base64url')}`,
+        createdAt: now,
+        updatedAt: now,
+      });
       const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, spec: c.spec as unknown as Record<string, unknown>, applicationId: request.applicationId, status: ClusterStatus.Created, createdAt: now }));
       await tx.runtime.insertClusters(rows);
       await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: request.applicationId, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });

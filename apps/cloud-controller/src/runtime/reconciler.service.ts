@@ -188,6 +188,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         appended.push(await tx.topology.append(TopologyEventType.ClusterRemoved, { applicationId: deployment.applicationId, cluster: view }));
       }
       await tx.runtime.deleteDeployment(deployment.applicationId);
+      await tx.metadata.clear(deployment.applicationId);
       const seconds = ((Date.now() - deployment.updatedAt.getTime()) / 1000).toFixed(1);
       await tx.runtime.finishOperation(deployment.operationId, 'succeeded', `undeployed in ${seconds} s`);
       appended.push(
@@ -265,6 +266,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     return {
       ...spec.payload,
       ...(bundle ? { [LaunchKey.bundleSha256]: bundle.sha256 } : {}),
+      ...(deployment.metadataToken ? { [LaunchKey.token]: deployment.metadataToken } : {}),
+      ...(this.settings.advertiseUrl ? { [LaunchKey.metadataServiceUrl]: `${this.settings.advertiseUrl.replace(/\/$/, '')}/api/metadata` } : {}),
       [LaunchKey.applicationId]: deployment.applicationId,
       [LaunchKey.serviceName]: cluster.serviceName,
       [LaunchKey.clusterId]: cluster.clusterId,

@@ -55,6 +55,11 @@ export class AuthService implements OnApplicationBootstrap {
     return { token, expiresAt: expiresAt.toISOString(), username: user.username, role: user.role };
   }
 
+  /** The deployed application whose members hold this metadata token, or null. */
+  async applicationOfToken(token: string): Promise<string | null> {
+    return (await this.database.runtime.findDeploymentByMetadataToken(token))?.applicationId ?? null;
+  }
+
   async callerOf(token: string): Promise<Caller | null> {
     const key = sha256(token);
     const cached = this.tokenCache.get(key);

@@ -27,6 +27,9 @@ export const LaunchKey = {
   /** A shell command that runs the workload; none: the agent serves the declared ports itself. */
   startCommand: 'START_COMMAND',
   healthIntervalMs: 'HEALTH_INTERVAL_MS',
+  /** Stratos's metadata API (…/api/metadata) and the application's token for it. */
+  metadataServiceUrl: 'METADATA_SERVICE_URL',
+  token: 'TOKEN',
   /** The sha256 of the cartridge's bundle, which the agent fetches (and checks) before anything else. */
   bundleSha256: 'BUNDLE_SHA256',
   readyTimeoutMs: 'READY_TIMEOUT_MS',

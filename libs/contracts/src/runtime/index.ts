@@ -2,3 +2,4 @@ export * from './lifecycle';
 export * from './runtime-views';
 export * from './agent-protocol';
 export * from './member-metadata';
+export * from './metadata-api';

@@ -11,7 +11,7 @@ export type MetadataTree = Record<string, string>;
 
 export interface MemberMetadataMessage {
   memberId: string;
-  /** Increases with every change the controller publishes (the topology revision it was built at). */
+  /** Increases with every round of trees the controller publishes (a PostgreSQL sequence: also across restarts). */
   revision: number;
   tree: MetadataTree;
 }

@@ -174,8 +174,10 @@ export class LocalProcessDriver implements IaasDriver {
     const record = (await this.records()).find((r) => String(r.pid) === instanceId);
     if (!record) return;
     const pid = record.pid;
-    if (Number.isInteger(pid) && pid > 0 && (await isAgentOf(record))) signal(-pid, 'SIGTERM');
-    const remaining = async () => [...(pid > 0 && isAlive(pid) && (await isAgentOf(record)) ? [{ pid, group: pid }] : []), ...(await memberProcesses(record.memberId))];
+    // Checked once: from here on a pid that still exists (a zombie not reaped yet included) is this member's.
+    const ours = Number.isInteger(pid) && pid > 0 && (await isAgentOf(record));
+    if (ours) signal(-pid, 'SIGTERM');
+    const remaining = async () => [...(ours && isAlive(pid) ? [{ pid, group: pid }] : []), ...(await memberProcesses(record.memberId))];
     const deadline = Date.now() + options.graceMs;
     while ((await remaining()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const left of await remaining()) {

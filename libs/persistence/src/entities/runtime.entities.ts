@@ -24,6 +24,10 @@ export class DeploymentEntity {
   @Column({ name: 'operation_id', type: 'uuid' })
   operationId: string;
 
+  /** What its members present to the metadata API (TOKEN in their launch payload); valid for this application only. A secret. */
+  @Column({ name: 'metadata_token', type: 'text', nullable: true })
+  metadataToken: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -15,6 +15,11 @@ export class RuntimeRepository {
     return this.manager.getRepository(DeploymentEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.application_id = :applicationId', { applicationId }).getOne();
   }
 
+  /** The deployed application whose members hold this metadata token, or null. */
+  findDeploymentByMetadataToken(token: string): Promise<DeploymentEntity | null> {
+    return this.manager.getRepository(DeploymentEntity).findOneBy({ metadataToken: token });
+  }
+
   deployments(): Promise<DeploymentEntity[]> {
     return this.manager.getRepository(DeploymentEntity).find({ order: { applicationId: 'ASC' } });
   }
