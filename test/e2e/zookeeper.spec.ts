@@ -87,8 +87,11 @@ function zkCli(host: string, ...command: string[]): string {
     expect(modes.sort()).toEqual(['follower', 'follower', 'leader']);
 
     const [first, , third] = zk;
-    expect(zkCli(first.host!, 'create', '/stratos', 'hello-from-one')).toContain('Created /stratos');
-    expect(zkCli(third.host!, 'get', '/stratos')).toContain('hello-from-one');
+    // A client retries on ConnectionLoss (the ensemble may still be restarting with a re-rendered zoo.cfg), as ZooKeeper's own clients do.
+    const retried = (what: string, host: string, expected: RegExp, ...command: string[]) => until(what, async () => expected.test(zkCli(host, ...command)), 60_000);
+    // (a create whose answer was lost may have happened: "already exists" is that.)
+    await retried('create through the first member', first.host!, /Created \/stratos|Node already exists/, 'create', '/stratos', 'hello-from-one');
+    await retried('read through the third member', third.host!, /hello-from-one/, 'get', '/stratos');
 
     // A follower dies (its whole process group, as docker kill would): its replacement takes its slot and data, and rejoins.
     const victim = zk[(await Promise.all(zk.map(modeOf))).indexOf('follower')];
@@ -97,7 +100,31 @@ function zkCli(host: string, ...command: string[]): string {
     expect(replacement.sid).toBe(victim.sid);
     await until('the replacement rejoins as a follower', async () => (await modeOf(replacement)) === 'follower', 60_000);
     expect(existsSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${victim.sid}`, 'data', 'zookeeper', 'version-2'))).toBe(true);
-    expect(zkCli(replacement.host!, 'get', '/stratos')).toContain('hello-from-one');
+    await retried('read through the replacement', replacement.host!, /hello-from-one/, 'get', '/stratos');
+
+    // Grown live to five: the two new members take slots 4 and 5, every member re-renders once, and the ensemble has five voters.
+    const watch = await platform.watchEvents();
+    try {
+      const before = await members();
+      const scaledAt = Date.now();
+      const scaled = await runCli(['app', 'scale', 'zookeeper', '--cluster', 'zk', '--min', '5', '--max', '5', '--wait'], { env, timeoutMs: 120_000 });
+      expect([scaled.code, scaled.stdout]).toEqual([0, expect.stringMatching(/scaled in \d+\.\d s/)]);
+      const five = await members();
+      expect(five.map((m) => m.sid).sort()).toEqual([1, 2, 3, 4, 5]);
+      const all = [...five].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => `server.${m.sid}=${m.host}:2888:3888`).join('\n');
+      for (const m of five) await until(`${m.memberId} lists five servers`, async () => readFileSync(join(rootOf(m), 'opt/zookeeper/conf/zoo.cfg'), 'utf8').includes(all), 30_000);
+      const voters = await until('one leader and four followers', async () => {
+        const now = await Promise.all(five.map(modeOf));
+        return now.filter((x) => x === 'leader').length === 1 && now.filter((x) => x === 'follower').length === 4 ? now : undefined;
+      }, 90_000);
+      expect(voters).toHaveLength(5);
+      for (const m of before) {
+        const reRenders = watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === m.memberId && Date.parse(e.timestamp) >= scaledAt && /re-rendered: .*zoo\.cfg \(reloaded\)/.test(e.payload.message));
+        expect([m.memberId, reRenders.length]).toEqual([m.memberId, 1]);
+      }
+    } finally {
+      await watch.close();
+    }
 
     const undeployed = await runCli(['app', 'undeploy', 'zookeeper', '--wait'], { env, timeoutMs: 120_000 });
     expect(undeployed.code).toBe(0);

@@ -99,6 +99,15 @@ export interface DeployRequest {
   applicationId: string;
   policyId: string;
 }
+/** New member bounds for one cluster of a deployed application, applied without an undeploy. */
+export interface ScaleRequest {
+  actor: RequestActor;
+  applicationId: string;
+  /** The cartridge subscription's alias. */
+  alias: string;
+  min?: number;
+  max?: number;
+}
 export interface UndeployRequest {
   actor: RequestActor;
   applicationId: string;

@@ -31,6 +31,7 @@ export const Topics = {
   applications: {
     deploy: 'stratos/cc/applications/deploy',
     undeploy: 'stratos/cc/applications/undeploy',
+    scale: 'stratos/cc/applications/scale',
     runtime: 'stratos/cc/applications/runtime',
     operation: 'stratos/cc/operations/get',
     topology: 'stratos/cc/topology/get',

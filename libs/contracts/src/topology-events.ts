@@ -9,6 +9,8 @@ export const TopologyEventType = {
   ApplicationStatusChanged: 'ApplicationStatusChanged',
   ClusterCreated: 'ClusterCreated',
   ClusterStatusChanged: 'ClusterStatusChanged',
+  /** A deployed cluster's member bounds changed (stratos app scale). */
+  ClusterScaled: 'ClusterScaled',
   ClusterRemoved: 'ClusterRemoved',
   MemberCreated: 'MemberCreated',
   MemberStatusChanged: 'MemberStatusChanged',
@@ -42,6 +44,12 @@ export interface ClusterStatusPayload {
   from: ClusterStatus;
   to: ClusterStatus;
 }
+export interface ClusterScaledPayload {
+  applicationId: string;
+  clusterId: string;
+  from: { min: number; max: number };
+  to: { min: number; max: number };
+}
 export interface MemberPayload {
   applicationId: string;
   clusterId: string;
@@ -65,6 +73,7 @@ interface PayloadOf {
   ApplicationStatusChanged: ApplicationStatusPayload;
   ClusterCreated: ClusterPayload;
   ClusterStatusChanged: ClusterStatusPayload;
+  ClusterScaled: ClusterScaledPayload;
   ClusterRemoved: ClusterPayload;
   MemberCreated: MemberPayload;
   MemberStatusChanged: MemberPayload;

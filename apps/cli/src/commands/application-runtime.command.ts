@@ -53,7 +53,7 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
 }
 
 /** Prints this application's events as they come until `done` says so; resolves with its verdict. */
-async function follow(client: ApiClient, applicationId: string, since: number, timeoutMs: number, done: (event: TopologyEvent) => string | null): Promise<string> {
+async function follow(client: ApiClient, applicationId: string, since: number, timeoutMs: number, done: (event: TopologyEvent) => string | null | Promise<string | null>): Promise<string> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   const started = Date.now();
@@ -71,8 +71,12 @@ async function follow(client: ApiClient, applicationId: string, since: number, t
         else if (event.type === 'MemberNotice') out(`${t}  member ${String((payload as { memberId?: string }).memberId).padEnd(24)} ${payload.message}`);
         else if (event.type === 'ClusterStatusChanged') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${payload.from} → ${payload.to}`);
         else if (event.type === 'ApplicationStatusChanged') out(`${t}  application ${applicationId}  ${payload.from ?? ''}${payload.from ? ' → ' : ''}${payload.to}`);
-        verdict = done(event);
-        if (verdict) abort.abort();
+        void Promise.resolve(done(event)).then((v) => {
+          if (v && !verdict) {
+            verdict = v;
+            abort.abort();
+          }
+        });
       },
     );
   } catch (error) {
@@ -120,6 +124,29 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     const { body } = await apiClient(globals()).request<ApplicationRuntime>('GET', `/applications/${encodeURIComponent(id)}/runtime`);
     printData(format, body, () => printRuntimeTree(body));
   };
+  const scale = async (id: string, options: WaitOptions & { cluster: string; min?: string; max?: string; output?: string; json?: boolean }) => {
+    const client = apiClient(globals());
+    const bound = (name: 'min' | 'max') => {
+      const raw = options[name];
+      if (raw === undefined) return undefined;
+      if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, not "${raw}"`);
+      return Number(raw);
+    };
+    const since = options.wait ? await currentRevision(client) : 0;
+    const { body } = await client.request<ClusterView>('POST', `/applications/${encodeURIComponent(id)}/scale`, { alias: options.cluster, min: bound('min'), max: bound('max') });
+    if (!options.wait) return printData(outputFormat(options), body, () => out(`cluster ${body.clusterId}: min ${body.minMembers}, max ${body.maxMembers}`));
+    err(`cluster ${body.clusterId}: min ${body.minMembers}, max ${body.maxMembers}`);
+    const started = Date.now();
+    const settled = async () => {
+      const now = (await client.request<ApplicationRuntime>('GET', `/applications/${encodeURIComponent(id)}/runtime`)).body.clusters.find((c) => c.clusterId === body.clusterId);
+      const members = now?.members ?? [];
+      return members.length === body.minMembers && members.every((m) => m.status === 'Active');
+    };
+    if (!(await settled())) {
+      await follow(client, id, since, Number(options.timeout) * 1000, async (event) => (event.type === 'MemberStatusChanged' && (await settled()) ? 'scaled' : null));
+    }
+    out(`scaled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
   const withOutput = (c: Command) => c.option('-o, --output <format>', 'table | json | yaml', 'table').option('--json', 'same as -o json');
 
   withOutput(
@@ -140,6 +167,17 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .option('-w, --wait', 'follow until nothing is left')
       .option('--timeout <seconds>', 'with --wait: give up after', '300'),
   ).action((id: string, o) => undeploy(id, o));
+  withOutput(
+    application
+      .command('scale')
+      .description("Change a deployed cluster's member bounds, live: members start up to --min, or the highest slots shut down to it")
+      .argument('<id>')
+      .requiredOption('--cluster <alias>', 'the cartridge subscription (its alias)')
+      .option('--min <n>', 'the minimum number of members')
+      .option('--max <n>', 'the maximum number of members')
+      .option('-w, --wait', 'follow until the cluster has --min Active members')
+      .option('--timeout <seconds>', 'with --wait: give up after', '300'),
+  ).action((id: string, o) => scale(id, o));
   withOutput(application.command('runtime').description('The running application: groups, clusters, members, states, addresses, ports').argument('<id>')).action((id: string, o) => runtime(id, o));
 
   // Stratos 4.1's names.

@@ -15,14 +15,17 @@ import {
   type FieldIssue,
   type NetworkPartition,
   type OperationAccepted,
+  type ClusterView,
   type OperationView,
+  type ScaleRequest,
   type TopologyEvent,
   type UndeployRequest,
 } from '@stratos/contracts';
 import { Database, type ClusterEntity, type Repositories } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
+import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-import { deploymentPolicyIds, planDeployment, type ClusterPlan } from './deployment-plan';
+import { deploymentPolicyIds, planDeployment, type ClusterPlan, type ClusterSpec } from './deployment-plan';
 import { Reconciler } from './reconciler.service';
 import { groupViews, toClusterView } from './runtime-views';
 
@@ -34,6 +37,7 @@ export class DeploymentService {
     private readonly publisher: TopologyPublisher,
     private readonly drivers: DriverRegistry,
     private readonly reconciler: Reconciler,
+    private readonly metadata: MetadataPublisher,
   ) {}
 
   async deploy(request: DeployRequest): Promise<OperationAccepted> {
@@ -102,6 +106,46 @@ export class DeploymentService {
     await this.publisher.publish(event);
     this.reconciler.kick();
     return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Terminating };
+  }
+
+  /**
+   * New bounds for a cluster of a deployed application: the reconciler launches up to the new
+   * minimum, or shuts the members of the highest slots down gracefully to it. Refused (400, with
+   * the field) when min > max, below 1, or more than the deployment policy's partitions hold.
+   */
+  async scale(request: ScaleRequest): Promise<ClusterView> {
+    const issues: FieldIssue[] = [];
+    for (const field of ['min', 'max'] as const) {
+      const value = request[field];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 1000)) issues.push({ path: `/${field}`, message: 'must be an integer from 1 to 1000' });
+    }
+    if (request.min === undefined && request.max === undefined) issues.push({ path: '', message: 'give min, max or both' });
+    if (issues.length) throw DomainError.invalid('the bounds are invalid', issues);
+    const { view, event } = await this.database.transaction(async (tx) => {
+      const deployment = await tx.runtime.lockDeployment(request.applicationId);
+      if (!deployment || !deployment.desired) throw DomainError.notFound(`application "${request.applicationId}" is not deployed`);
+      const clusters = await tx.runtime.clusters(request.applicationId);
+      const cluster = clusters.find((c) => c.alias === request.alias);
+      if (!cluster) throw DomainError.invalid(`application "${request.applicationId}" has no cartridge subscription "${request.alias}"`, [{ path: '/alias', message: 'no such alias', allowed: clusters.map((c) => c.alias) }]);
+      const min = request.min ?? cluster.minMembers;
+      const max = request.max ?? Math.max(cluster.maxMembers, min);
+      if (min > max) throw DomainError.invalid(`min ${min} is more than max ${max}`, [{ path: request.min === undefined ? '/max' : '/min', message: `min (${min}) must not be more than max (${max})` }]);
+      const capacity = (cluster.spec as unknown as ClusterSpec).placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
+      if (capacity !== null && min > capacity) throw DomainError.invalid(`${min} members do not fit the ${capacity} that deployment policy "${cluster.deploymentPolicy}" allows`, [{ path: '/min', message: `at most ${capacity}` }]);
+      await tx.runtime.setClusterBounds(cluster.clusterId, { minMembers: min, maxMembers: max });
+      const appended = await tx.topology.append(TopologyEventType.ClusterScaled, {
+        applicationId: request.applicationId,
+        clusterId: cluster.clusterId,
+        from: { min: cluster.minMembers, max: cluster.maxMembers },
+        to: { min, max },
+      });
+      const members = await tx.runtime.members({ clusterId: cluster.clusterId });
+      return { view: toClusterView({ ...cluster, minMembers: min, maxMembers: max }, members), event: appended };
+    });
+    await this.publisher.publish(event);
+    this.metadata.touch(request.applicationId); // /cluster/min and max
+    this.reconciler.kick();
+    return view;
   }
 
   async runtime(applicationId: string): Promise<ApplicationRuntime> {

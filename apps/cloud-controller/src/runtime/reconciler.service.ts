@@ -164,6 +164,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (!cluster.startsAfter.every(isActive)) continue;
       if ((this.backoff.get(cluster.clusterId)?.notBefore ?? 0) > Date.now()) continue;
       const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
+      // Bounds lowered while deployed (stratos app scale): the highest slots go, gracefully.
+      for (const extra of [...live].sort((a, b) => b.sid - a.sid).slice(0, Math.max(0, live.length - cluster.minMembers))) {
+        this.logger.log(`cluster ${cluster.clusterId}: ${live.length} members for a minimum of ${cluster.minMembers}; shutting down ${extra.memberId} (slot ${extra.sid})`);
+        await this.terminate(extra, GRACE_MS);
+      }
       for (let i = live.length; i < cluster.minMembers; i++) {
         const launched = await this.launch(deployment, cluster, [...members]);
         if (!launched) break;

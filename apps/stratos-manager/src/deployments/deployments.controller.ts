@@ -1,6 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Topics, type ApplicationRuntime, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type OperationAccepted, type OperationView } from '@stratos/contracts';
 import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
@@ -25,6 +25,20 @@ export class DeploymentsController {
   @ApiQuery({ name: 'force', required: false })
   undeploy(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Query('force') force?: string): Promise<OperationAccepted> {
     return this.controller.request(Topics.applications.undeploy, { actor: { username: request.caller.username }, applicationId, force: force === 'true' });
+  }
+
+  @AdminOnly()
+  @Post('applications/:id/scale')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Change a deployed cluster's member bounds without an undeploy: members are launched up to min, or the highest slots shut down to it" })
+  @ApiBody({ schema: { type: 'object', required: ['alias'], properties: { alias: { type: 'string' }, min: { type: 'integer', minimum: 1 }, max: { type: 'integer', minimum: 1 } } } })
+  scale(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Body() body: unknown): Promise<ClusterView> {
+    const { alias, min, max } = (body ?? {}) as { alias?: unknown; min?: unknown; max?: unknown };
+    if (typeof alias !== 'string' || alias === '') throw DomainError.invalid('name the cartridge subscription to scale', [{ path: '/alias', message: 'is required (a string)' }]);
+    for (const [field, value] of [['min', min], ['max', max]] as const) {
+      if (value !== undefined && typeof value !== 'number') throw DomainError.invalid('the bounds are invalid', [{ path: `/${field}`, message: 'must be an integer from 1 to 1000' }]);
+    }
+    return this.controller.request(Topics.applications.scale, { actor: { username: request.caller.username }, applicationId, alias, min: min as number | undefined, max: max as number | undefined });
   }
 
   @Get('applications/:id/runtime')

@@ -42,6 +42,10 @@ export class RuntimeRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  async setClusterBounds(clusterId: string, bounds: { minMembers: number; maxMembers: number }): Promise<void> {
+    await this.manager.getRepository(ClusterEntity).update({ clusterId }, bounds);
+  }
+
   async setClusterStatus(clusterId: string, status: ClusterStatus): Promise<void> {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, { status });
   }

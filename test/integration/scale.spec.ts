@@ -1,0 +1,80 @@
+/**
+ * Live bounds: `POST /api/applications/{id}/scale` (stratos app scale) changes a deployed
+ * cluster's member bounds without an undeploy. Up: members are launched to the new minimum in
+ * the next slots. Down: the highest slots shut down gracefully. Bad bounds are a 400 naming the
+ * field, and change nothing.
+ */
+import { rowCounts } from '../support/databases';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+describe('scaling a deployed cluster, live', () => {
+  let platform: TestPlatform;
+  const scale = (body: unknown, id = 'elastic') => platform.api('POST', `/applications/${id}/scale`, { body });
+  const live = async () => (await platform.runtime('elastic')).clusters[0].members;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes' });
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 4 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post('/cartridges', aCartridge({ type: 'el', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'elastic', components: { cartridges: [aSubscription('el', 'el-1', { cartridgeMin: 1, cartridgeMax: 2 })] } }));
+    await platform.post('/applications/elastic/deploy/ap-1', undefined, 202);
+    await until('elastic Active', async () => (await platform.runtime('elastic')).status === 'Active');
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('grows to the new minimum in the next slots, and shrinks from the highest slot, without an undeploy', async () => {
+    const [first] = await live();
+    const up = await scale({ alias: 'el-1', min: 3, max: 4 });
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ clusterId: 'elastic.el-1', minMembers: 3, maxMembers: 4 });
+    const three = await until('three Active', async () => {
+      const now = await live();
+      return now.length === 3 && now.every((m) => m.status === 'Active') ? now : undefined;
+    });
+    expect(three.map((m) => m.sid).sort()).toEqual([1, 2, 3]);
+    expect(three.map((m) => m.memberId)).toContain(first.memberId);
+    const watch = await platform.watchEvents();
+    try {
+      expect((await scale({ alias: 'el-1', min: 1 })).body).toMatchObject({ minMembers: 1, maxMembers: 4 });
+      const one = await until('down to one', async () => {
+        const now = await live();
+        return now.length === 1 ? now : undefined;
+      });
+      expect(one.map((m) => m.memberId)).toEqual([first.memberId]);
+      // Gracefully: each one that went said it was shutting down.
+      for (const gone of three.filter((m) => m.sid > 1)) {
+        expect(watch.events.some((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === gone.memberId && e.payload.member.status === 'ReadyToShutDown')).toBe(true);
+      }
+      expect((await platform.runtime('elastic')).status).toBe('Active');
+    } finally {
+      await watch.close();
+    }
+  });
+
+  it('refuses bad bounds with the field, changing nothing', async () => {
+    const before = await rowCounts(platform.databaseUrl);
+    const cases: [unknown, number, string, string][] = [
+      [{ alias: 'el-1', min: 3, max: 2 }, 400, '/min', 'min (3) must not be more than max (2)'],
+      [{ alias: 'el-1', min: 0 }, 400, '/min', 'must be an integer from 1 to 1000'],
+      [{ alias: 'el-1', min: '2' }, 400, '/min', 'must be an integer from 1 to 1000'],
+      [{ alias: 'el-1', min: 5, max: 9 }, 400, '/min', 'at most 4'],
+      [{ alias: 'nope', min: 2 }, 400, '/alias', 'no such alias'],
+      [{ min: 2 }, 400, '/alias', 'is required (a string)'],
+      [{ alias: 'el-1' }, 400, '', 'give min, max or both'],
+    ];
+    for (const [body, status, path, message] of cases) {
+      const response = await scale(body);
+      expect([JSON.stringify(body), response.status, response.body.errors?.[0]]).toEqual([JSON.stringify(body), status, expect.objectContaining({ path, message })]);
+    }
+    expect((await scale({ alias: 'x', min: 1 }, 'not-deployed')).status).toBe(404);
+    expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+    expect((await platform.runtime('elastic')).clusters[0]).toMatchObject({ minMembers: 1, maxMembers: 4 });
+  });
+});
