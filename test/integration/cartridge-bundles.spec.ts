@@ -92,6 +92,44 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
     expect((await platform.api('GET', '/cartridges/strict')).body.status.bundle).toBeNull();
   });
 
+  it('runs a generic image\'s provisioning steps in order before the member is Active, skips them for a fully configured one, and fails a member whose step fails', async () => {
+    const steps = [
+      // $STRATOS_ROOT: the member's / (itself "/" in a sandbox), so the steps stay inside the member either way.
+      file('provision/10-install.sh', '#!/bin/sh\nmkdir -p "${STRATOS_ROOT%/}/opt/app" && echo "installed from $BUNDLE_DIR" > "${STRATOS_ROOT%/}/opt/app/installed"\n', 0o755),
+      file('provision/20-configure', 'echo configured >> "${STRATOS_ROOT%/}/opt/app/installed"\n', 0o644),
+    ];
+    const cartridges: [string, BundleEntry[], { name: string; value: string }[]][] = [
+      ['gen', steps, []],
+      ['baked', steps, [{ name: 'payload_parameter.IMAGE_KIND', value: 'configured' }]],
+      ['gen-fail', [file('provision/10-fail.sh', '#!/bin/sh\necho "disk is full" >&2\nexit 3\n', 0o755)], []],
+    ];
+    for (const [type, entries, property] of cartridges) {
+      await post('/cartridges', aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }], property }));
+      expect((await put(type, packBundle(entries))).status).toBe(200);
+    }
+    await post('/applications', anApplication({ applicationId: 'prov', components: { cartridges: cartridges.map(([type]) => aSubscription(type, `${type}-1`)) } }));
+    const watch = await platform.watchEvents();
+    try {
+      await post('/applications/prov/deploy/ap-1', undefined, 202);
+      const notices = (memberId: string) => watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === memberId).map((e) => e.payload.message as string);
+      const activeIn = async (alias: string) =>
+        until(`${alias} Active`, async () => (await platform.runtime('prov')).clusters.find((c) => c.alias === alias)!.members.find((m) => m.status === 'Active'));
+      const generic = await activeIn('gen-1');
+      const root = (m: MemberView) => join(platform.home, 'members', m.memberId, 'root');
+      expect(readFileSync(join(root(generic), 'opt/app/installed'), 'utf8')).toMatch(/^installed from (.*)?\/var\/lib\/stratos\/bundle\nconfigured\n$/);
+      expect(notices(generic.memberId)).toEqual(expect.arrayContaining([expect.stringMatching(/^provisioned: 10-install\.sh in \d+ ms$/), expect.stringMatching(/^provisioned: 20-configure in \d+ ms$/), expect.stringMatching(/^provisioning done: 2 step\(s\) in \d+ ms$/)]));
+      const baked = await activeIn('baked-1');
+      expect(existsSync(join(root(baked), 'opt/app/installed'))).toBe(false);
+      expect(notices(baked.memberId)).toContain('a fully configured image: provisioning skipped');
+      const lost = await until('gen-fail fails', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'prov.gen-fail-1' && e.payload.member.status === 'Lost'));
+      expect(lost.payload.reason).toMatch(/^provisioning: step 10-fail\.sh failed \(exit 3\) after \d+ ms: disk is full$/);
+      await post('/applications/prov/undeploy?force=true', undefined, 202);
+      await until('prov gone', async () => (await platform.api('GET', '/applications/prov/runtime')).status === 404);
+    } finally {
+      await watch.close();
+    }
+  });
+
   it("lets each member fetch its cartridge's bundle with its own identity and render the bundle's templates; refuses a change while deployed", async () => {
     await post('/cartridges', aMockCartridge('withconf'));
     expect((await put('withconf', aBundle())).status).toBe(200);

@@ -24,6 +24,9 @@ export interface LaunchPayload {
   confdDir?: string;
   /** The cartridge's bundle, to fetch and check. */
   bundleSha256?: string;
+  /** generic: run the bundle's provision/ steps; configured: skip them. */
+  imageKind: 'generic' | 'configured';
+  provisionStepTimeoutMs: number;
   destRoots: string[];
   debounceMs: number;
 }
@@ -50,10 +53,16 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
   if (bundleSha256 !== undefined && !/^[0-9a-f]{64}$/.test(bundleSha256)) throw new Error(`${LaunchKey.bundleSha256} is not a sha256`);
   const debounceMs = Number(env[ConfdKey.debounceMs] ?? 250);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new Error(`${ConfdKey.debounceMs} must be a whole number of milliseconds`);
+  const imageKind = env[LaunchKey.imageKind] || 'generic';
+  if (imageKind !== 'generic' && imageKind !== 'configured') throw new Error(`${LaunchKey.imageKind} must be generic or configured, not "${imageKind}"`);
+  const stepTimeoutS = Number(env[LaunchKey.provisionStepTimeoutS] ?? 600);
+  if (!Number.isInteger(stepTimeoutS) || stepTimeoutS < 1) throw new Error(`${LaunchKey.provisionStepTimeoutS} must be a whole number of seconds`);
   return {
     root,
     confdDir,
     bundleSha256,
+    imageKind,
+    provisionStepTimeoutMs: stepTimeoutS * 1000,
     destRoots: (env[ConfdKey.destRoots] ?? '').split(',').map((r) => r.trim()).filter(Boolean),
     debounceMs,
     applicationId: need(LaunchKey.applicationId),

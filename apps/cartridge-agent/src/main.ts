@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
+import { provision } from './provisioning';
 import { readLaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 
@@ -95,6 +96,18 @@ async function main(): Promise<void> {
       notice('info', `bundle ${payload.bundleSha256.slice(0, 12)} unpacked in ${Date.now() - started} ms`);
     } catch (error) {
       return failActivation(`bundle: ${(error as Error).message}`);
+    }
+    const steps = join(process.env.BUNDLE_DIR, 'provision');
+    if (existsSync(steps) && payload.imageKind === 'configured') {
+      notice('info', 'a fully configured image: provisioning skipped');
+    } else if (existsSync(steps)) {
+      const provisioningStarted = Date.now();
+      try {
+        const count = await provision({ dir: steps, cwd: payload.root, env: process.env, stepTimeoutMs: payload.provisionStepTimeoutMs, onStep: (step, ms) => notice('info', `provisioned: ${step} in ${ms} ms`) });
+        notice('info', `provisioning done: ${count} step(s) in ${Date.now() - provisioningStarted} ms`);
+      } catch (error) {
+        return failActivation(`provisioning: ${(error as Error).message}`);
+      }
     }
   }
   if (payload.confdDir) {

@@ -30,6 +30,14 @@ export const LaunchKey = {
   /** Stratos's metadata API (…/api/metadata) and the application's token for it. */
   metadataServiceUrl: 'METADATA_SERVICE_URL',
   token: 'TOKEN',
+  /**
+   * `generic`: the image brings no software of the cartridge's own; the bundle's provision/
+   * steps install and set it up at boot. `configured`: the image is fully configured (baked);
+   * provisioning is skipped. Default: generic when the bundle has provision/ steps.
+   */
+  imageKind: 'IMAGE_KIND',
+  /** How long one provisioning step may run (seconds, default 600). */
+  provisionStepTimeoutS: 'PROVISION_STEP_TIMEOUT_S',
   /** The sha256 of the cartridge's bundle, which the agent fetches (and checks) before anything else. */
   bundleSha256: 'BUNDLE_SHA256',
   readyTimeoutMs: 'READY_TIMEOUT_MS',
