@@ -63,6 +63,9 @@ const docker = dockerForTests();
     expect(volumeName).toBe(`stratos-${platformId.slice(0, 8)}-dapp.dapp-web-data-1`);
     const answer = (await (await fetch(`http://127.0.0.1:${member.ports[0].hostPort}/`)).json()) as { memberId: string };
     expect(answer.memberId).toBe(member.memberId);
+    // stratos member logs reads the container's output.
+    const logs = await platform.api('GET', `/members/${member.memberId}/logs`);
+    expect(logs.body.text).toContain(`agent: member ${member.memberId} of dapp.dapp-web connected to the broker`);
 
     await docker!.getContainer(member.instanceId!).kill();
     const replacement = await until('a replacement Active', async () => active(await runtime('dapp')).find((m) => m.memberId !== member.memberId));

@@ -4,6 +4,9 @@
  * the next slots. Down: the highest slots shut down gracefully. Bad bounds are a 400 naming the
  * field, and change nothing.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../support/cli';
 import { rowCounts } from '../support/databases';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -56,6 +59,26 @@ describe('scaling a deployed cluster, live', () => {
     } finally {
       await watch.close();
     }
+  });
+
+  it("shows a member's log with stratos member logs, and follows it with -f", async () => {
+    const [member] = await live();
+    const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken };
+    const shown = await runCli(['member', 'logs', member.memberId], { env });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`agent: member ${member.memberId} of elastic.el-1 connected to the broker`);
+    expect(shown.stdout).not.toMatch(/MB_PASSWORD|stm_/);
+    // -f prints the tail, then keeps following until stopped.
+    const follower = spawn(process.execPath, [join(ROOT, 'bin', 'stratos.js'), 'member', 'logs', member.memberId, '-f', '--tail', '200'], { env: { ...process.env, NODE_OPTIONS: '', ...env } });
+    let followed = '';
+    follower.stdout.on('data', (c: Buffer) => (followed += c.toString()));
+    await until('the follower prints the tail', async () => followed.length > 0);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(follower.exitCode).toBeNull(); // still following
+    follower.kill('SIGINT');
+    expect(followed.length).toBeLessThanOrEqual(200 + 4096);
+    expect((await platform.api('GET', '/members/nobody/logs')).status).toBe(404);
+    expect((await platform.api('GET', `/members/${member.memberId}/logs?tail=lots`)).body.errors).toEqual([{ path: '?tail', message: 'must be an integer from 1 to 4194304' }]);
   });
 
   it('refuses bad bounds with the field, changing nothing', async () => {

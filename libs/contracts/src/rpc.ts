@@ -108,6 +108,18 @@ export interface ScaleRequest {
   min?: number;
   max?: number;
 }
+export interface MemberLogsRequest {
+  memberId: string;
+  /** The last bytes to give (default 16 KiB); ignored with a cursor. */
+  tailBytes?: number;
+  /** From an earlier answer: give what came after it. */
+  cursor?: string;
+}
+export interface MemberLogs {
+  memberId: string;
+  text: string;
+  cursor: string;
+}
 export interface UndeployRequest {
   actor: RequestActor;
   applicationId: string;

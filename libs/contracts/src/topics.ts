@@ -32,6 +32,7 @@ export const Topics = {
     deploy: 'stratos/cc/applications/deploy',
     undeploy: 'stratos/cc/applications/undeploy',
     scale: 'stratos/cc/applications/scale',
+    memberLogs: 'stratos/cc/members/logs',
     runtime: 'stratos/cc/applications/runtime',
     operation: 'stratos/cc/operations/get',
     topology: 'stratos/cc/topology/get',

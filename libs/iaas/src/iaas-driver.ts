@@ -41,6 +41,11 @@ export interface IaasDriver {
   /** Every instance labelled as this platform's, running or not. */
   list(): Promise<ActualInstance[]>;
   imageExists(imageId: string): Promise<boolean>;
+  /**
+   * What the member's agent and workload wrote: the last `tailBytes` of it, or (with a cursor
+   * from an earlier answer) what came after. The cursor is the driver's own (an offset, a time).
+   */
+  logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }>;
 }
 
 /** The PORT_MAPPINGS key the launch payload carries (LaunchKey.portMappings). */

@@ -16,6 +16,8 @@ import {
   type NetworkPartition,
   type OperationAccepted,
   type ClusterView,
+  type MemberLogs,
+  type MemberLogsRequest,
   type OperationView,
   type ScaleRequest,
   type TopologyEvent,
@@ -146,6 +148,17 @@ export class DeploymentService {
     this.metadata.touch(request.applicationId); // /cluster/min and max
     this.reconciler.kick();
     return view;
+  }
+
+  /** What a member's agent and workload wrote (`stratos member logs`). */
+  async memberLogs(request: MemberLogsRequest): Promise<MemberLogs> {
+    const member = await this.database.runtime.findMember(request.memberId);
+    if (!member) throw DomainError.notFound(`member "${request.memberId}" does not exist (a terminated member's log goes with it)`);
+    const driver = this.drivers.get(member.driver);
+    if (!driver || !member.instanceId) throw DomainError.conflict(`member "${request.memberId}" has no instance yet`);
+    const tailBytes = Math.min(Math.max(1, request.tailBytes ?? 16_384), 4 * 1024 * 1024);
+    const logs = await driver.logs(member.instanceId, { tailBytes, cursor: request.cursor });
+    return { memberId: member.memberId, ...logs };
   }
 
   async runtime(applicationId: string): Promise<ApplicationRuntime> {

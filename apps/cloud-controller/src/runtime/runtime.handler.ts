@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Topics, type DeployRequest, type ScaleRequest, type UndeployRequest } from '@stratos/contracts';
+import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type UndeployRequest } from '@stratos/contracts';
 import { reply } from '../rpc-reply';
 import { DeploymentService } from './deployment.service';
 
@@ -21,6 +21,11 @@ export class RuntimeHandler {
   @MessagePattern(Topics.applications.scale)
   scale(@Payload() request: ScaleRequest) {
     return reply(() => this.deployments.scale(request));
+  }
+
+  @MessagePattern(Topics.applications.memberLogs)
+  memberLogs(@Payload() request: MemberLogsRequest) {
+    return reply(() => this.deployments.memberLogs(request));
   }
 
   @MessagePattern(Topics.applications.runtime)

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
 import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
@@ -39,6 +39,17 @@ export class DeploymentsController {
       if (value !== undefined && typeof value !== 'number') throw DomainError.invalid('the bounds are invalid', [{ path: `/${field}`, message: 'must be an integer from 1 to 1000' }]);
     }
     return this.controller.request(Topics.applications.scale, { actor: { username: request.caller.username }, applicationId, alias, min: min as number | undefined, max: max as number | undefined });
+  }
+
+  @AdminOnly()
+  @Get('members/:memberId/logs')
+  @ApiOperation({ summary: "What a member's agent and workload wrote: the last ?tail bytes (default 16384), or what came after ?cursor" })
+  @ApiQuery({ name: 'tail', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  memberLogs(@Param('memberId') memberId: string, @Query('tail') tail?: string, @Query('cursor') cursor?: string): Promise<MemberLogs> {
+    if (tail !== undefined && !/^\d{1,8}$/.test(tail)) throw DomainError.invalid('tail must be a number of bytes', [{ path: '?tail', message: 'must be an integer from 1 to 4194304' }]);
+    if (cursor !== undefined && !/^\d{1,20}$/.test(cursor)) throw DomainError.invalid('cursor must be one an earlier answer gave', [{ path: '?cursor', message: 'must be a cursor from an earlier answer' }]);
+    return this.controller.request(Topics.applications.memberLogs, { memberId, tailBytes: tail === undefined ? undefined : Number(tail), cursor });
   }
 
   @Get('applications/:id/runtime')

@@ -18,6 +18,17 @@ export interface DockerDriverOptions {
 
 const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
+/** Docker's log stream without a TTY: 8-byte frame headers (stream, size) before each chunk. */
+function demultiplex(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let offset = 0; offset + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts);
+}
+
 export class DockerDriver implements IaasDriver {
   readonly name = 'docker';
   private readonly docker: Docker;
@@ -86,6 +97,14 @@ export class DockerDriver implements IaasDriver {
       applicationId: c.Labels[Label.application],
       running: c.State === 'running' || c.State === 'created' || c.State === 'restarting',
     }));
+  }
+
+  async logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }> {
+    const now = Math.floor(Date.now() / 1000);
+    const since = options.cursor !== undefined && /^\d+$/.test(options.cursor) ? Number(options.cursor) : undefined;
+    const raw = (await this.docker.getContainer(instanceId).logs({ stdout: true, stderr: true, follow: false, ...(since === undefined ? { tail: 500 } : { since }) })) as unknown as Buffer;
+    const text = demultiplex(raw).toString('utf8');
+    return { text: since === undefined ? text.slice(-options.tailBytes) : text, cursor: String(now) };
   }
 
   async imageExists(imageId: string): Promise<boolean> {

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { claimLoopbackAddress } from '../ports';
@@ -185,6 +185,24 @@ export class LocalProcessDriver implements IaasDriver {
       signal(left.pid, 'SIGKILL');
     }
     await rm(join(this.options.membersDir, record.memberId), { recursive: true, force: true });
+  }
+
+  async logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }> {
+    const record = (await this.records()).find((r) => String(r.pid) === instanceId);
+    if (!record) throw new Error(`no local instance ${instanceId}`);
+    const path = join(this.options.membersDir, record.memberId, 'agent.log');
+    if (!existsSync(path)) return { text: '', cursor: '0' };
+    const handle = await open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      const from = options.cursor !== undefined && /^\d+$/.test(options.cursor) ? Math.min(Number(options.cursor), size) : Math.max(0, size - options.tailBytes);
+      const length = Math.min(size - from, 4 * 1024 * 1024);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, from);
+      return { text: buffer.toString('utf8'), cursor: String(from + length) };
+    } finally {
+      await handle.close();
+    }
   }
 
   async list(): Promise<ActualInstance[]> {
