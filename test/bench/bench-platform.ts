@@ -15,6 +15,8 @@ export interface BenchPlatform {
   mqttUrl: string;
   memberSecret: string;
   agentEntry: string;
+  /** The admin's bearer token. */
+  token: string;
   call(method: string, path: string, body?: unknown, expected?: number): Promise<any>;
   stop(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
     mqttUrl: mqttUrl!,
     memberSecret,
     agentEntry,
+    token,
     async call(method, path, body, expected = 200) {
       const response = await fetch(`${manager.url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await response.text();

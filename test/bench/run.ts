@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: the platform's figures beside their baselines from the same run.
  * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker;
- * BENCH_ONLY=api|deploy|docker|templating runs one.
+ * BENCH_ONLY=api|deploy|docker|templating|members runs one.
  */
 import 'reflect-metadata';
 import { benchCartridgeApi } from './cartridge-api.bench';
 import { benchDeploy } from './deploy.bench';
 import { benchDockerDeploy } from './docker-deploy.bench';
+import { benchMemberConfig } from './member-config.bench';
 import { benchTemplating } from './templating.bench';
 
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   if (!only || only === 'api') process.stdout.write(`${await benchCartridgeApi({ requests, mqttUrl: process.env.MQTT_URL || undefined, label: process.env.MQTT_URL ? 'MQTT_URL' : undefined })}\n\n`);
   if (!only || only === 'deploy') process.stdout.write(`${await benchDeploy([10, 50])}\n\n`);
   if (!only || only === 'docker') process.stdout.write(`${await benchDockerDeploy([10, 50])}\n\n`);
+  if (!only || only === 'members') process.stdout.write(`${await benchMemberConfig()}\n\n`);
   if (!only || only === 'templating') process.stdout.write(`${benchTemplating()}\n`);
 }
 
