@@ -130,6 +130,37 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
     }
   });
 
+  it("runs Stratos's extension hooks: its own lifecycle, and its peers coming and going; a failing hook is reported, the member stays", async () => {
+    const log = (event: string) => file(`extensions/${event}.sh`, `echo "${event} \${STRATOS_EVENT_MEMBER_ID:-self}" >> "\${STRATOS_ROOT%/}/hooks"\n`);
+    const entries = ['instance-started', 'complete-topology', 'instance-activated', 'member-activated', 'member-terminated'].map(log);
+    entries.push(file('extensions/start-servers.sh', 'echo "cannot warm the cache" >&2\nexit 2\n'));
+    await post('/cartridges', aCartridge({ type: 'hooked', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    expect((await put('hooked', packBundle(entries))).status).toBe(200);
+    await post('/applications', anApplication({ applicationId: 'hooks', components: { cartridges: [aSubscription('hooked', 'hooked-1', { cartridgeMin: 2 })] } }));
+    const watch = await platform.watchEvents();
+    try {
+      await post('/applications/hooks/deploy/ap-1', undefined, 202);
+      const rt = await until('hooks Active', async () => ((await platform.runtime('hooks')).status === 'Active' ? platform.runtime('hooks') : undefined));
+      const [a, b] = rt.clusters[0].members;
+      const hooksOf = (m: MemberView) => {
+        const path = join(platform.home, 'members', m.memberId, 'root', 'hooks');
+        return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+      };
+      // Its own lifecycle, in order, then the peer it saw become Active.
+      await until(`${a.memberId} saw ${b.memberId} become Active`, async () => hooksOf(a).includes(`member-activated ${b.memberId}`));
+      expect(hooksOf(a).slice(0, 3)).toEqual(['instance-started self', 'complete-topology self', 'instance-activated self']);
+      expect(watch.events.some((e) => e.type === 'MemberNotice' && e.payload.memberId === a.memberId && e.payload.level === 'warning' && e.payload.message === 'extension start-servers.sh failed (exit 2): cannot warm the cache')).toBe(true);
+      // A peer dies: the survivor's member-terminated hook names it, and member-activated names its replacement.
+      process.kill(-Number(b.instanceId), 'SIGKILL');
+      const replacement = await until('a replacement Active', async () => (await platform.runtime('hooks')).clusters[0].members.find((m) => m.status === 'Active' && m.memberId !== a.memberId && m.memberId !== b.memberId));
+      await until(`${a.memberId} saw the change`, async () => hooksOf(a).includes(`member-terminated ${b.memberId}`) && hooksOf(a).includes(`member-activated ${replacement.memberId}`));
+      await post('/applications/hooks/undeploy', undefined, 202);
+      await until('hooks gone', async () => (await platform.api('GET', '/applications/hooks/runtime')).status === 404);
+    } finally {
+      await watch.close();
+    }
+  });
+
   it("lets each member fetch its cartridge's bundle with its own identity and render the bundle's templates; refuses a change while deployed", async () => {
     await post('/cartridges', aMockCartridge('withconf'));
     expect((await put('withconf', aBundle())).status).toBe(200);

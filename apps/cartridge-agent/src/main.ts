@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
+import { Extensions, memberEvents, memberVars } from './extensions';
 import { provision } from './provisioning';
 import { readLaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
@@ -110,18 +111,24 @@ async function main(): Promise<void> {
       }
     }
   }
+  const hooks = Extensions.in(process.env.BUNDLE_DIR, { cwd: payload.root, report: notice });
+  await hooks?.run('instance-started');
+
+  // The metadata tree, for the config and the hooks: the first one before anything starts, then each change.
+  let config: ConfigRenderer | null = null;
   if (payload.confdDir) {
-    let config: ConfigRenderer;
     try {
       config = ConfigRenderer.load({ confdir: payload.confdDir, root: payload.root, destRoots: payload.destRoots, debounceMs: payload.debounceMs, env: process.env, report: notice });
     } catch (error) {
       return failActivation(`config templates: ${(error as Error).message}`);
     }
+  }
+  if (config || hooks) {
+    let previous: MemberMetadataMessage | null = null;
     const first = await new Promise<MemberMetadataMessage | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), payload.readyTimeoutMs);
-      let rendered = false;
-      client.on('message', (_topic, body) => {
-        if (body.length === 0) return; // cleared: the member is being removed
+      client.on('message', (topic, body) => {
+        if (topic !== MemberTopics.metadata(payload.memberId) || body.length === 0) return; // empty: cleared, the member is being removed
         let message: MemberMetadataMessage;
         try {
           message = JSON.parse(body.toString()) as MemberMetadataMessage;
@@ -129,22 +136,32 @@ async function main(): Promise<void> {
           return log('ignored a metadata message that is not JSON');
         }
         if (message.memberId !== payload.memberId || typeof message.tree !== 'object' || message.tree === null) return;
-        if (rendered) return config.update(message.tree, message.revision);
-        rendered = true;
-        clearTimeout(timer);
-        resolve(message);
+        if (!previous) {
+          previous = message;
+          clearTimeout(timer);
+          return resolve(message);
+        }
+        if (message.revision <= previous.revision) return;
+        const before = previous.tree;
+        previous = message;
+        config?.update(message.tree, message.revision);
+        for (const { event: hook, member } of memberEvents(before, message.tree)) void hooks?.run(hook, memberVars(member));
       });
       void client.subscribeAsync(MemberTopics.metadata(payload.memberId), { qos: 1 }).catch((error: Error) => log(`cannot subscribe to its metadata: ${error.message}`));
     });
     if (!first) return failActivation(`no metadata from the controller within ${payload.readyTimeoutMs} ms`);
-    try {
-      const changed = await config.renderAll(first.tree, first.revision);
-      notice('info', `config rendered (metadata revision ${first.revision}): ${changed.join(', ') || 'nothing changed'}`);
-    } catch (error) {
-      return failActivation(`config: ${(error as Error).message}`);
+    if (config) {
+      try {
+        const changed = await config.renderAll(first.tree, first.revision);
+        notice('info', `config rendered (metadata revision ${first.revision}): ${changed.join(', ') || 'nothing changed'}`);
+      } catch (error) {
+        return failActivation(`config: ${(error as Error).message}`);
+      }
     }
+    await hooks?.run('complete-topology');
   }
 
+  await hooks?.run('start-servers');
   workload = startWorkload(payload);
   let activated = false;
   void workload.exited.then(async (why) => {
@@ -165,6 +182,7 @@ async function main(): Promise<void> {
   if (failed) return; // what answers on the port is not this member's workload
   activated = true;
   await client.publishAsync(topic, event(AgentEventType.InstanceActivated, { ports: payload.ports }), { qos: 1 });
+  void hooks?.run('instance-activated');
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
 
   const health = () => {
