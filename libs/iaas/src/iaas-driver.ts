@@ -46,6 +46,8 @@ export interface IaasDriver {
    * from an earlier answer) what came after. The cursor is the driver's own (an offset, a time).
    */
   logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }>;
+  /** Removes a cluster's persistent volumes of these ids, every slot's (undeploy, removeOnTermination). Safe to repeat. */
+  removeVolumes(clusterId: string, volumeIds: string[]): Promise<void>;
 }
 
 /** The PORT_MAPPINGS key the launch payload carries (LaunchKey.portMappings). */

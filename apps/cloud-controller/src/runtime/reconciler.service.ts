@@ -186,6 +186,18 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private async takeDown(deployment: DeploymentEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
     await Promise.all(members.map((m) => this.terminate(m, deployment.force ? 0 : GRACE_MS)));
     if ((await this.database.runtime.members({ applicationId: deployment.applicationId })).length > 0) return;
+    // What the cartridge says goes with its members (removeOnTermination); the rest stays for a later deploy.
+    for (const cluster of clusters) {
+      const spec = cluster.spec as unknown as ClusterSpec;
+      const removable = spec.volumes.filter((v) => v.removeOnTermination).map((v) => v.id);
+      if (removable.length === 0) continue;
+      for (const name of new Set(spec.placements.map((p) => p.driver))) {
+        await this.drivers
+          .get(name)
+          ?.removeVolumes(cluster.clusterId, removable)
+          .catch((error: Error) => this.logger.warn(`cluster ${cluster.clusterId}: removing its volumes ${removable.join(', ')}: ${error.message}`));
+      }
+    }
     const events = await this.database.transaction(async (tx) => {
       const appended: TopologyEvent[] = [];
       for (const cluster of clusters) {

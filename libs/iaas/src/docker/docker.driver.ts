@@ -107,6 +107,18 @@ export class DockerDriver implements IaasDriver {
     return { text: since === undefined ? text.slice(-options.tailBytes) : text, cursor: String(now) };
   }
 
+  async removeVolumes(clusterId: string, volumeIds: string[]): Promise<void> {
+    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${Label.platform}=${this.options.platformId}`, `${Label.cluster}=${clusterId}`] } });
+    for (const volume of Volumes ?? []) {
+      if (!volumeIds.includes(volume.Labels?.[Label.volume] ?? '')) continue;
+      try {
+        await this.docker.getVolume(volume.Name).remove();
+      } catch (error) {
+        if (statusCode(error) !== 404) throw error; // gone already
+      }
+    }
+  }
+
   async imageExists(imageId: string): Promise<boolean> {
     try {
       await this.docker.getImage(imageId).inspect();

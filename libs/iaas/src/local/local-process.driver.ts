@@ -205,6 +205,12 @@ export class LocalProcessDriver implements IaasDriver {
     }
   }
 
+  async removeVolumes(clusterId: string, volumeIds: string[]): Promise<void> {
+    const clusterDir = join(this.options.volumesDir, safeName(clusterId));
+    if (!existsSync(clusterDir)) return;
+    for (const slot of await readdir(clusterDir)) for (const id of volumeIds) await rm(join(clusterDir, slot, safeName(id)), { recursive: true, force: true });
+  }
+
   async list(): Promise<ActualInstance[]> {
     return Promise.all(
       (await this.records()).map(async (r) => ({ instanceId: String(r.pid), memberId: r.memberId, clusterId: r.clusterId, applicationId: r.applicationId, running: await isAgentOf(r) })),
