@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ConfdKey, DEFAULT_CONFD_DIR, LaunchKey, type PortBinding } from '@stratos/contracts';
+import { parseBrokerUrls, type BrokerAddress } from './broker-connection';
 
 export interface LaunchPayload {
   applicationId: string;
@@ -8,7 +9,8 @@ export interface LaunchPayload {
   clusterId: string;
   memberId: string;
   alias: string;
-  brokerUrl: string;
+  /** Stratos's MB_URLS: brokers to try in turn. */
+  brokers: BrokerAddress[];
   brokerUsername?: string;
   brokerPassword?: string;
   ports: PortBinding[];
@@ -70,7 +72,7 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     clusterId: need(LaunchKey.clusterId),
     memberId: need(LaunchKey.memberId),
     alias: env[LaunchKey.cartridgeAlias] ?? '',
-    brokerUrl: need(LaunchKey.mbUrls).split(',')[0].trim(),
+    brokers: parseBrokerUrls(need(LaunchKey.mbUrls)),
     brokerUsername: env[LaunchKey.mbUsername] || undefined,
     brokerPassword: env[LaunchKey.mbPassword] || undefined,
     ports,

@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import mqtt from 'mqtt';
 import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { brokerOf, connectToBrokers } from './broker-connection';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
 import { Extensions, memberEvents, memberVars } from './extensions';
@@ -42,15 +42,19 @@ async function main(): Promise<void> {
   const event = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): string =>
     JSON.stringify({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...extra } satisfies AgentEvent);
   const topic = AgentTopics.events(payload.memberId);
-  const client = await mqtt.connectAsync(payload.brokerUrl, {
+  const client = await connectToBrokers(payload.brokers, {
     username: payload.brokerUsername,
     password: payload.brokerPassword,
     clientId: `agent-${payload.memberId}`,
     keepalive: 10,
     reconnectPeriod: 1000,
+    connectTimeout: 5000,
     will: { topic, payload: Buffer.from(event(AgentEventType.AgentDisconnected)), qos: 1, retain: false },
+    timeoutMs: payload.readyTimeoutMs,
+    onError: (message) => log(`broker: ${message}`),
   });
-  log(`member ${payload.memberId} of ${payload.clusterId} connected to the broker`);
+  log(`member ${payload.memberId} of ${payload.clusterId} connected to the broker (${brokerOf(client)})`);
+  client.on('connect', () => log(`connected to the broker again (${brokerOf(client)})`));
   await client.publishAsync(topic, event(AgentEventType.InstanceStarted), { qos: 1 });
 
   let workload: Workload | undefined;

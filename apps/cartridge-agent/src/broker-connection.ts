@@ -1,0 +1,51 @@
+/**
+ * The agent's broker connection over Stratos's MB_URLS: a comma-separated list of brokers, tried
+ * in turn at start and whenever the connection drops (each reconnect moves to the next), so a
+ * member follows its platform to another broker of a bridged or clustered pair.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export interface BrokerAddress {
+  protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss' | 'tcp';
+  host: string;
+  port: number;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, tcp: 1883, mqtts: 8883, ws: 80, wss: 443 };
+
+/** MB_URLS as addresses; throws naming the entry that is not a broker URL. */
+export function parseBrokerUrls(list: string): BrokerAddress[] {
+  const entries = list.split(',').map((u) => u.trim()).filter(Boolean);
+  if (entries.length === 0) throw new Error('MB_URLS names no broker');
+  return entries.map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`MB_URLS: "${entry}" is not a URL (mqtt://host:port)`);
+    }
+    const protocol = url.protocol.replace(/:$/, '');
+    if (!(protocol in DEFAULT_PORTS)) throw new Error(`MB_URLS: "${entry}" uses ${protocol}:, not one of ${Object.keys(DEFAULT_PORTS).join(', ')}`);
+    return { protocol: protocol as BrokerAddress['protocol'], host: url.hostname, port: url.port ? Number(url.port) : DEFAULT_PORTS[protocol] };
+  });
+}
+
+/** Connects to the first broker of the list that answers; rejects after `timeoutMs` naming them all. */
+export function connectToBrokers(brokers: BrokerAddress[], options: IClientOptions & { timeoutMs: number; onError(message: string): void }): Promise<MqttClient> {
+  const { timeoutMs, onError, ...clientOptions } = options;
+  const client = mqtt.connect({ ...clientOptions, servers: brokers.map((b) => ({ host: b.host, port: b.port, protocol: b.protocol })), protocol: brokers[0].protocol, host: brokers[0].host, port: brokers[0].port });
+  client.on('error', (error) => onError(error.message));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.end(true);
+      reject(new Error(`no broker answered within ${timeoutMs} ms (${brokers.map((b) => `${b.protocol}://${b.host}:${b.port}`).join(', ')})`));
+    }, timeoutMs);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve(client);
+    });
+  });
+}
+
+/** Where a connected client is, for log lines. */
+export const brokerOf = (client: MqttClient) => `${client.options.protocol ?? 'mqtt'}://${client.options.host}:${client.options.port}`;
