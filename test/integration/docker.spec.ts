@@ -4,7 +4,7 @@
  * volumes kept after undeploy, a missing image refused before anything starts.
  */
 import { Label } from '@stratos/iaas';
-import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
+import { packBundle, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -85,5 +85,34 @@ const docker = dockerForTests();
     const volume = await docker!.getVolume(volumeName).inspect();
     expect(volume.Labels).toMatchObject({ [Label.platform]: platformId, [Label.volume]: 'data' });
     await docker!.getVolume(volumeName).remove();
+  });
+
+  it("fetches its cartridge's bundle in the container, provisions, renders config from its tree, and removes volumes marked removeOnTermination", async () => {
+    await post('/cartridges', aCartridge({ type: 'dconf', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'scratch', size: 1, mappingPath: '/scratch', removeOnTermination: true }] } }));
+    const bundle = packBundle([
+      { path: 'provision/10-install.sh', kind: 'file', mode: 0o755, content: Buffer.from('#!/bin/sh\nmkdir -p /opt/app && echo installed > /opt/app/installed\n') },
+      { path: 'confd/conf.d/app.toml', kind: 'file', mode: 0o644, content: Buffer.from('[template]\nsrc = "app.tmpl"\ndest = "/opt/app/app.conf"\nkeys = ["/"]\n') },
+      { path: 'confd/templates/app.tmpl', kind: 'file', mode: 0o644, content: Buffer.from('member={{getv "/host/member_id"}} sid={{getv "/host/sid"}} size={{getv "/cluster/size"}}\n') },
+    ]);
+    expect((await platform.api('PUT', '/cartridges/dconf/bundle', { raw: bundle, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
+    await post('/applications', anApplication({ applicationId: 'dconf', components: { cartridges: [aSubscription('dconf', 'dconf-1', { cartridgeMin: 2, subscribableInfo: { alias: 'dconf-1', deploymentPolicy: 'dp-docker' } })] } }));
+    await post('/applications/dconf/deploy/ap-docker', undefined, 202);
+    const members = active(await until('dconf Active', async () => ((await runtime('dconf')).status === 'Active' ? runtime('dconf') : undefined)));
+    const read = async (m: MemberView, path: string) => {
+      const exec = await docker!.getContainer(m.instanceId!).exec({ Cmd: ['cat', path], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({});
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve) => (stream.on('data', (c: Buffer) => chunks.push(c)), stream.on('end', () => resolve())));
+      return Buffer.concat(chunks).toString('utf8').replace(/[\u0000-\u0008]/g, '');
+    };
+    for (const m of members) {
+      expect(await read(m, '/opt/app/installed')).toContain('installed');
+      await until(`${m.memberId} renders the cluster of two`, async () => (await read(m, '/opt/app/app.conf')).includes(`member=${m.memberId} sid=${m.sid} size=2`));
+    }
+    const scratch = (await docker!.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=dconf.dconf-1`] } })).Volumes ?? [];
+    expect(scratch).toHaveLength(2); // one per slot
+    await post('/applications/dconf/undeploy', undefined, 202);
+    await until('dconf gone', async () => (await platform.api('GET', '/applications/dconf/runtime')).status === 404);
+    expect((await docker!.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=dconf.dconf-1`] } })).Volumes ?? []).toEqual([]);
   });
 });
