@@ -32,6 +32,8 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   /** memberId → the JSON of the tree it was last sent. */
   private readonly sent = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
+  /** While above 0, changes are collected and published when the last holder lets go. */
+  private holds = 0;
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -66,6 +68,20 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
     this.schedule();
   }
 
+  /**
+   * Runs `work` (a reconcile pass) with publishing held: what it changes reaches the members as
+   * one round of trees, so two members launched in one pass are one change to their peers.
+   */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await work();
+    } finally {
+      this.holds--;
+      if (this.holds === 0 && (this.touched.size > 0 || this.forgotten.size > 0)) this.schedule();
+    }
+  }
+
   /** The member is gone: its retained tree is cleared. */
   forget(memberId: string, applicationId: string): void {
     this.forgotten.add(memberId);
@@ -82,7 +98,7 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private schedule(): void {
-    if (this.timer || this.stopped) return;
+    if (this.timer || this.stopped || this.holds > 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flushing = this.flushing.then(() => this.flush());

@@ -13,6 +13,7 @@ import type { ActualInstance } from '@stratos/iaas';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { DriverRegistry } from '../iaas/driver-registry.service';
+import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { nextPlacement, type ClusterSpec } from './deployment-plan';
 import { MemberCredentials } from './member-credentials.service';
@@ -56,6 +57,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly publisher: TopologyPublisher,
     private readonly settings: ControllerSettings,
     private readonly credentials: MemberCredentials,
+    private readonly metadata: MetadataPublisher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -79,7 +81,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const started = Date.now();
     const watchdog = setTimeout(() => this.logger.warn(`a reconcile pass has been running for ${SLOW_PASS_MS / 1000} s`), SLOW_PASS_MS);
     watchdog.unref();
-    this.running = this.pass()
+    this.running = this.metadata
+      .batch(() => this.pass())
       .catch((error: Error) => this.logger.error(`reconcile pass failed after ${Date.now() - started} ms: ${error.stack ?? error.message}`))
       .finally(() => {
         clearTimeout(watchdog);
