@@ -173,7 +173,7 @@ describe('stratos CLI', () => {
     const tree = await runCli(['app', 'runtime', 'cli-app'], { env });
     expect(tree.stdout).toMatch(/^cli-app {2}Active {2}\(policy ap-1/);
     expect(tree.stdout).toMatch(/└─ cluster cli-web-1 \(cli-web\) {2}Active {2}1 active, min 1 max 3/);
-    expect(tree.stdout).toMatch(/└─ cli-web-1-[0-9a-f]{8} {2}Active {2}np-1\/p-1 {2}local:\d+ {2}127\.0\.\d+\.\d+ {2}8080$/m);
+    expect(tree.stdout).toMatch(/└─ cli-web-1-[0-9a-f]{8} {2}Active {2}np-1\/p-1 {2}local:\d+ {2}127\.\d+\.\d+\.\d+ {2}8080$/m);
     const again = await runCli(['deploy-application', 'cli-app', 'ap-1'], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('error: application "cli-app" is already deployed (Active); undeploy it first');

@@ -78,7 +78,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     expect(new Set(members.map((m) => m.host)).size).toBe(2);
     for (const member of members) {
       // Each local member has a loopback address of its own, where it keeps its declared port.
-      expect(member).toMatchObject({ driver: 'local', host: expect.stringMatching(/^127\.0\.\d+\.\d+$/), networkPartitionId: 'np-1' });
+      expect(member).toMatchObject({ driver: 'local', host: expect.stringMatching(/^127\.\d+\.\d+\.\d+$/), networkPartitionId: 'np-1' });
       expect(member.host).not.toBe('127.0.0.1');
       const port = member.ports[0];
       expect(port).toMatchObject({ name: 'http', protocol: 'http', port: 8080, hostPort: 8080 });

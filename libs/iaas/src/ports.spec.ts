@@ -1,15 +1,21 @@
 import { createServer } from 'node:net';
-import { assignMemberPorts, nextLoopbackAddress } from './ports';
+import { assignMemberPorts, loopbackBlockOf, nextLoopbackAddress } from './ports';
 
 describe('nextLoopbackAddress', () => {
-  it('starts after the platform\'s own 127.0.0.1 and skips what members hold', () => {
-    expect(nextLoopbackAddress(new Set())).toBe('127.0.0.2');
-    expect(nextLoopbackAddress(new Set(['127.0.0.2', '127.0.0.3']))).toBe('127.0.0.4');
+  it('takes the first address of the platform\'s block that no member holds', () => {
+    expect(nextLoopbackAddress(new Set(), 7)).toBe('127.7.0.1');
+    expect(nextLoopbackAddress(new Set(['127.7.0.1', '127.7.0.2']), 7)).toBe('127.7.0.3');
   });
 
-  it('moves to the next block without using network or broadcast-looking addresses', () => {
-    const taken = new Set(Array.from({ length: 253 }, (_, i) => `127.0.0.${i + 2}`));
-    expect(nextLoopbackAddress(taken)).toBe('127.0.1.1');
+  it('moves on without using network or broadcast-looking addresses', () => {
+    const taken = new Set(Array.from({ length: 254 }, (_, i) => `127.7.0.${i + 1}`));
+    expect(nextLoopbackAddress(taken, 7)).toBe('127.7.1.1');
+  });
+
+  it('gives platforms blocks of their own, never 0 (127.0.0.1 is the platform\'s) nor 255', () => {
+    const blocks = ['/home/a/.stratos/members', '/tmp/stratos-home-x/members', '/srv/p/members'].map(loopbackBlockOf);
+    for (const block of blocks) expect(block >= 1 && block <= 254).toBe(true);
+    expect(new Set(blocks).size).toBe(3);
   });
 });
 

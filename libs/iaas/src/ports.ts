@@ -41,27 +41,35 @@ export async function assignMemberPorts(ip: string, ports: { name?: string; prot
  * A loopback address for a new member where every declared port is free (another platform on
  * the same machine may hold addresses this one does not know of), with its ports.
  */
-export async function claimLoopbackAddress(taken: Set<string>, ports: { name?: string; protocol: string; port: number }[]): Promise<{ ip: string; ports: PortBinding[] }> {
+export async function claimLoopbackAddress(taken: Set<string>, ports: { name?: string; protocol: string; port: number }[], block: number): Promise<{ ip: string; ports: PortBinding[] }> {
   const skipped = new Set(taken);
   for (let attempt = 0; attempt < 64; attempt++) {
-    const ip = nextLoopbackAddress(skipped);
+    const ip = nextLoopbackAddress(skipped, block);
     const bindings = await assignMemberPorts(ip, ports);
     if (bindings.every((b) => b.hostPort === b.port)) return { ip, ports: bindings };
     skipped.add(ip);
   }
-  const ip = nextLoopbackAddress(taken);
+  const ip = nextLoopbackAddress(taken, block);
   return { ip, ports: await assignMemberPorts(ip, ports) };
 }
 
 /**
- * The first loopback address (127.0.0.2 onwards; 127.0.0.1 is the platform's) that no member
- * holds: Linux answers on all of 127.0.0.0/8 with no configuration.
+ * The first address of the platform's block of the loopback range (127.<block>.0.0/16; Linux
+ * answers on all of 127.0.0.0/8 with no configuration) that no member holds. Each platform on a
+ * machine has its own block (from its home folder), so their members do not meet.
  */
-export function nextLoopbackAddress(taken: Set<string>): string {
-  for (let n = 2; n < 256 * 256 * 255; n++) {
-    const ip = `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+export function nextLoopbackAddress(taken: Set<string>, block: number): string {
+  for (let n = 1; n < 256 * 256; n++) {
     if ((n & 255) === 0 || (n & 255) === 255) continue;
+    const ip = `127.${block}.${n >> 8}.${n & 255}`;
     if (!taken.has(ip)) return ip;
   }
-  throw new Error('no loopback address is free');
+  throw new Error(`no address is free in 127.${block}.0.0/16`);
+}
+
+/** The loopback block (1–254) of a platform, from something that names it (its members' folder). */
+export function loopbackBlockOf(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return 1 + (hash % 254);
 }

@@ -2,15 +2,16 @@
  * Members as detached child processes on this machine, for a machine with no container
  * engine (and Stratos's `mock` provider). Each member runs the cartridge agent; a folder per
  * member under STRATOS_HOME/members holds its record and log, so a restarted controller
- * finds its members again. Each member has a loopback address of its own (127.0.0.N), where
- * it keeps its declared ports (a port it cannot have there is mapped to a free one).
+ * finds its members again. Each member has a loopback address of its own (in the platform's
+ * block of 127.0.0.0/8), where it keeps its declared ports (a port it cannot have there is
+ * mapped to a free one).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
-import { claimLoopbackAddress } from '../ports';
+import { claimLoopbackAddress, loopbackBlockOf } from '../ports';
 import { sandboxArgs, sandboxAvailable } from './member-sandbox';
 
 interface PidFile {
@@ -112,7 +113,7 @@ export class LocalProcessDriver implements IaasDriver {
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
     if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
     const dir = join(this.options.membersDir, spec.memberId);
-    const { ip, ports } = await claimLoopbackAddress(new Set((await this.records()).map((r) => r.ip).filter((a): a is string => !!a)), spec.ports);
+    const { ip, ports } = await claimLoopbackAddress(new Set((await this.records()).map((r) => r.ip).filter((a): a is string => !!a)), spec.ports, loopbackBlockOf(this.options.membersDir));
     await mkdir(dir, { recursive: true });
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
     const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString(), ip };
