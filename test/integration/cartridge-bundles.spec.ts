@@ -161,6 +161,46 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
     }
   });
 
+  it('publishes what a member exports ($STRATOS_EXPORTS) to its dependents\' trees, never into an event or a log', async () => {
+    const secret = `pw-${Math.random().toString(16).slice(2)}`;
+    await post('/cartridges', aCartridge({ type: 'exp-db', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    expect((await put('exp-db', packBundle([file('provision/10-init.sh', `#!/bin/sh\necho "DB_PORT=5432" >> "$STRATOS_EXPORTS"\necho "DB_PASSWORD=${secret}" >> "$STRATOS_EXPORTS"\necho "oops" >> "$STRATOS_EXPORTS"\n`, 0o755)]))).status).toBe(200);
+    await post('/cartridges', aCartridge({ type: 'exp-web', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    expect(
+      (
+        await put(
+          'exp-web',
+          packBundle([
+            file('confd/conf.d/db.toml', '[template]\nsrc = "db.tmpl"\ndest = "/opt/app/db.conf"\nkeys = ["/links"]\n'),
+            file('confd/templates/db.tmpl', 'port={{getv "/links/exp-db-1/env/DB_PORT"}} password={{getv "/links/exp-db-1/env/DB_PASSWORD"}}\n'),
+          ]),
+        )
+      ).status,
+    ).toBe(200);
+    await post('/applications', anApplication({ applicationId: 'exp', components: { cartridges: [aSubscription('exp-db', 'exp-db-1'), aSubscription('exp-web', 'exp-web-1')], dependencies: { startupOrders: [{ aliases: ['cartridge.exp-db-1', 'cartridge.exp-web-1'] }] } } }));
+    const watch = await platform.watchEvents();
+    try {
+      await post('/applications/exp/deploy/ap-1', undefined, 202);
+      const rt = await until('exp Active', async () => ((await platform.runtime('exp')).status === 'Active' ? platform.runtime('exp') : undefined));
+      const web = rt.clusters.find((c) => c.alias === 'exp-web-1')!.members[0];
+      const db = rt.clusters.find((c) => c.alias === 'exp-db-1')!.members[0];
+      expect(readFileSync(join(platform.home, 'members', web.memberId, 'root', 'opt/app/db.conf'), 'utf8')).toBe(`port=5432 password=${secret}\n`);
+      expect((await platform.api('GET', '/metadata/applications/exp/clusters/exp.exp-db-1/properties')).body).toEqual([
+        { key: 'DB_PASSWORD', values: [secret] },
+        { key: 'DB_PORT', values: ['5432'] },
+      ]);
+      const notices = watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === db.memberId).map((e) => e.payload.message);
+      expect(notices).toContain('exported DB_PORT, DB_PASSWORD to cluster exp.exp-db-1');
+      expect(notices).toContain('$STRATOS_EXPORTS: line(s) 3 are not KEY=VALUE; skipped');
+      expect(JSON.stringify(watch.events)).not.toContain(secret);
+      expect((await platform.api('GET', `/members/${db.memberId}/logs`)).body.text).not.toContain(secret);
+      await post('/applications/exp/undeploy', undefined, 202);
+      await until('exp gone', async () => (await platform.api('GET', '/applications/exp/runtime')).status === 404);
+    } finally {
+      await watch.close();
+    }
+  });
+
   it("lets each member fetch its cartridge's bundle with its own identity and render the bundle's templates; refuses a change while deployed", async () => {
     await post('/cartridges', aMockCartridge('withconf'));
     expect((await put('withconf', aBundle())).status).toBe(200);

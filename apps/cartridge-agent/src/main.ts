@@ -8,11 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { brokerOf, connectToBrokers } from './broker-connection';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
+import { EXPORTS_PATH, Exporter } from './exports';
 import { Extensions, memberEvents, memberVars } from './extensions';
 import { provision } from './provisioning';
 import { readLaunchPayload } from './launch-payload';
@@ -91,6 +92,11 @@ async function main(): Promise<void> {
     return new Promise<never>(() => undefined);
   };
 
+  // What provisioning, hooks and the workload export (KEY=VALUE lines), published to its cluster's metadata.
+  process.env.STRATOS_EXPORTS = join(payload.root, EXPORTS_PATH);
+  mkdirSync(dirname(process.env.STRATOS_EXPORTS), { recursive: true });
+  const exporter = new Exporter({ client, memberId: payload.memberId, clusterId: payload.clusterId, path: process.env.STRATOS_EXPORTS, report: notice });
+
   // Its cartridge's files first, then its config: a member is not Active until both are there.
   if (payload.bundleSha256) {
     const started = Date.now();
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
   }
 
   await hooks?.run('start-servers');
+  await exporter.publish().catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   workload = startWorkload(payload);
   let activated = false;
   void workload.exited.then(async (why) => {
@@ -186,7 +193,9 @@ async function main(): Promise<void> {
   if (failed) return; // what answers on the port is not this member's workload
   activated = true;
   await client.publishAsync(topic, event(AgentEventType.InstanceActivated, { ports: payload.ports }), { qos: 1 });
-  void hooks?.run('instance-activated');
+  void Promise.resolve(hooks?.run('instance-activated'))
+    .then(() => exporter.publish())
+    .catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
 
   const health = () => {

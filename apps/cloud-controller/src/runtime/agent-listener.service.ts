@@ -1,8 +1,21 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentEventType, AgentTopics, MemberStatus, MemberTopics, safeUrl, type AgentEvent, type AgentReply, type AgentRequest, type HealthReport } from '@stratos/contracts';
+import {
+  AgentEventType,
+  AgentTopics,
+  MemberStatus,
+  MemberTopics,
+  safeUrl,
+  validateMetadataProperty,
+  type AgentEvent,
+  type AgentExports,
+  type AgentReply,
+  type AgentRequest,
+  type HealthReport,
+} from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
+import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
 
@@ -34,6 +47,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly lifecycle: MemberLifecycle,
     private readonly reconciler: Reconciler,
     private readonly settings: ControllerSettings,
+    private readonly metadata: MetadataPublisher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,7 +57,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       connectTimeout: 5000,
       clean: true,
     });
-    this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests], { qos: 1 }));
+    this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports], { qos: 1 }));
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     // One at a time, in arrival order: a member's events apply in the order it sent them.
     this.client.on('message', (topic, payload) => {
@@ -73,6 +87,10 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     const member = await this.database.runtime.findMember(memberId);
     if (topic === AgentTopics.requests(memberId)) {
       if (member) await this.answer(member, message as Partial<AgentRequest>);
+      return;
+    }
+    if (topic === AgentTopics.exports(memberId)) {
+      if (member && (message as Partial<AgentExports>).clusterId === member.clusterId) await this.record(member, message as Partial<AgentExports>);
       return;
     }
     if (topic.endsWith('/health')) {
@@ -110,6 +128,26 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     const reason = event.type === AgentEventType.AgentDisconnected ? 'its agent disconnected (Last Will)' : (event.message ?? event.type);
     await this.lifecycle.transition(memberId, to, { reason });
     this.reconciler.kick();
+  }
+
+  /**
+   * What a member exports: its own cluster's metadata properties (a member speaks for its own
+   * cluster only; the broker lets it publish on its own topics only). Values are never logged.
+   */
+  private async record(member: MemberEntity, exports: Partial<AgentExports>): Promise<void> {
+    const accepted: string[] = [];
+    for (const property of Array.isArray(exports.properties) ? exports.properties.slice(0, 100) : []) {
+      const { value, errors } = validateMetadataProperty(property);
+      if (errors.length > 0) {
+        await this.lifecycle.notice(member, { level: 'warning', message: `an export was refused: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}` });
+        continue;
+      }
+      await this.database.metadata.add({ applicationId: member.applicationId, clusterId: member.clusterId }, value);
+      accepted.push(value.key);
+    }
+    if (accepted.length === 0) return;
+    this.metadata.touch(member.applicationId);
+    await this.lifecycle.notice(member, { level: 'info', message: `exported ${accepted.join(', ')} to cluster ${member.clusterId}` });
   }
 
   /** A member's request (its cartridge's bundle), answered on its own replies topic only. */

@@ -48,16 +48,19 @@ export const AgentTopics = {
   health: (memberId: string) => `stratos/agents/${memberId}/health`,
   /** An agent's requests to the controller (its bundle); answered on MemberTopics.replies. */
   requests: (memberId: string) => `stratos/agents/${memberId}/requests`,
+  /** What a member exports to the clusters that depend on its own (its cluster's metadata properties). */
+  exports: (memberId: string) => `stratos/agents/${memberId}/exports`,
   allEvents: 'stratos/agents/+/events',
   allHealth: 'stratos/agents/+/health',
   allRequests: 'stratos/agents/+/requests',
+  allExports: 'stratos/agents/+/exports',
   /** The member id a topic belongs to, or null. */
   memberOf(topic: string): string | null {
-    return /^stratos\/agents\/([^/]+)\/(events|health|requests)$/.exec(topic)?.[1] ?? null;
+    return /^stratos\/agents\/([^/]+)\/(events|health|requests|exports)$/.exec(topic)?.[1] ?? null;
   },
   /** Every topic a member may publish on: its own. */
   ownedBy(memberId: string): string[] {
-    return [AgentTopics.events(memberId), AgentTopics.health(memberId), AgentTopics.requests(memberId)];
+    return [AgentTopics.events(memberId), AgentTopics.health(memberId), AgentTopics.requests(memberId), AgentTopics.exports(memberId)];
   },
 } as const;
 
@@ -91,6 +94,17 @@ export interface AgentRequest {
   requestId: string;
   memberId: string;
   kind: 'bundle';
+}
+
+/**
+ * Properties a member exports: what its provisioning steps and hooks wrote to $STRATOS_EXPORTS
+ * (KEY=VALUE lines). They become its cluster's metadata properties, and so its dependents'
+ * /links/<alias>/env/KEY.
+ */
+export interface AgentExports {
+  memberId: string;
+  clusterId: string;
+  properties: { key: string; values: string[] }[];
 }
 
 export type AgentReply = { requestId: string; ok: true; sha256: string; /** base64 */ archive: string } | { requestId: string; ok: false; error: string };
