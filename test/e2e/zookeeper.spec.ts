@@ -93,23 +93,16 @@ function zkCli(host: string, ...command: string[]): string {
     await retried('create through the first member', first.host!, /Created \/stratos|Node already exists/, 'create', '/stratos', 'hello-from-one');
     await retried('read through the third member', third.host!, /hello-from-one/, 'get', '/stratos');
 
-    // A follower dies (its whole process group, as docker kill would): its replacement takes its slot and data, and rejoins.
-    const victim = zk[(await Promise.all(zk.map(modeOf))).indexOf('follower')];
-    process.kill(-Number(victim.instanceId), 'SIGKILL');
-    const replacement = await until('a replacement Active', async () => (await members()).find((m) => m.status === 'Active' && !zk.some((z) => z.memberId === m.memberId)), 90_000);
-    expect(replacement.sid).toBe(victim.sid);
-    await until('the replacement rejoins as a follower', async () => (await modeOf(replacement)) === 'follower', 60_000);
-    expect(existsSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${victim.sid}`, 'data', 'zookeeper', 'version-2'))).toBe(true);
-    await retried('read through the replacement', replacement.host!, /hello-from-one/, 'get', '/stratos');
-
-    // Grown live to five: the two new members take slots 4 and 5, every member re-renders once, and the ensemble has five voters.
+    // Grown live to five (the three have rendered the whole first ensemble, so nothing else is pending): the two new
+    // members take slots 4 and 5, launched in one pass, so every member re-renders once, and the ensemble has five voters.
     const watch = await platform.watchEvents();
+    let five: MemberView[] = [];
     try {
       const before = await members();
       const scaledAt = Date.now();
       const scaled = await runCli(['app', 'scale', 'zookeeper', '--cluster', 'zk', '--min', '5', '--max', '5', '--wait'], { env, timeoutMs: 120_000 });
       expect([scaled.code, scaled.stdout]).toEqual([0, expect.stringMatching(/scaled in \d+\.\d s/)]);
-      const five = await members();
+      five = await members();
       expect(five.map((m) => m.sid).sort()).toEqual([1, 2, 3, 4, 5]);
       const all = [...five].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => `server.${m.sid}=${m.host}:2888:3888`).join('\n');
       for (const m of five) await until(`${m.memberId} lists five servers`, async () => readFileSync(join(rootOf(m), 'opt/zookeeper/conf/zoo.cfg'), 'utf8').includes(all), 30_000);
@@ -125,6 +118,15 @@ function zkCli(host: string, ...command: string[]): string {
     } finally {
       await watch.close();
     }
+
+    // A follower dies (its whole process group, as docker kill would): its replacement takes its slot and data, and rejoins.
+    const victim = five[(await Promise.all(five.map(modeOf))).indexOf('follower')];
+    process.kill(-Number(victim.instanceId), 'SIGKILL');
+    const replacement = await until('a replacement Active', async () => (await members()).find((m) => m.status === 'Active' && !five.some((z) => z.memberId === m.memberId)), 90_000);
+    expect(replacement.sid).toBe(victim.sid);
+    await until('the replacement rejoins as a follower', async () => (await modeOf(replacement)) === 'follower', 60_000);
+    expect(existsSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${victim.sid}`, 'data', 'zookeeper', 'version-2'))).toBe(true);
+    await retried('read through the replacement', replacement.host!, /hello-from-one/, 'get', '/stratos');
 
     const undeployed = await runCli(['app', 'undeploy', 'zookeeper', '--wait'], { env, timeoutMs: 120_000 });
     expect(undeployed.code).toBe(0);
