@@ -36,6 +36,12 @@ function within(ms: number, work: Promise<unknown>): Promise<void> {
   });
 }
 
+/** The folder holding node_modules above the agent's code. */
+function agentHome(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'node_modules'))) return dir;
+  return __dirname;
+}
+
 async function main(): Promise<void> {
   const payload = readLaunchPayload(process.env);
   // Read once; nothing the agent starts (templates, check and reload commands, the workload) inherits it.
@@ -92,6 +98,9 @@ async function main(): Promise<void> {
     return new Promise<never>(() => undefined);
   };
 
+  // Where the agent's own files are: a cartridge for the local driver may use programs the
+  // platform installed beside it (the hello-db sample finds embedded PostgreSQL's there).
+  process.env.STRATOS_AGENT_HOME ??= agentHome();
   // What provisioning, hooks and the workload export (KEY=VALUE lines), published to its cluster's metadata.
   process.env.STRATOS_EXPORTS = join(payload.root, EXPORTS_PATH);
   mkdirSync(dirname(process.env.STRATOS_EXPORTS), { recursive: true });

@@ -49,11 +49,17 @@ export function sandboxArgs(options: { root: string; agentEntry: string; volumes
     if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
     else if (stat.isDirectory()) args.push('--ro-bind', path, path);
   }
-  // The agent's code and Node.js itself, where they are not under /usr.
-  const project = projectOf(options.agentEntry);
-  args.push('--ro-bind', project, project);
+  // The agent's code and Node.js itself, where they are not under /usr. The folders above them
+  // are made 0755 (bubblewrap's own are 0700), so a workload that drops root can reach them too.
+  const readOnly = (path: string) => {
+    const above: string[] = [];
+    for (let dir = dirname(path); dir !== '/'; dir = dirname(dir)) above.unshift(dir);
+    for (const dir of above) args.push('--perms', '0755', '--dir', dir);
+    args.push('--ro-bind', path, path);
+  };
+  readOnly(projectOf(options.agentEntry));
   const nodePrefix = dirname(dirname(process.execPath));
-  if (!nodePrefix.startsWith('/usr') && nodePrefix !== '/') args.push('--ro-bind', nodePrefix, nodePrefix);
+  if (!nodePrefix.startsWith('/usr') && nodePrefix !== '/') readOnly(nodePrefix);
   args.push('--proc', '/proc', '--dev', '/dev', '--ro-bind-try', '/sys', '/sys');
   for (const volume of options.volumes) args.push('--bind', volume.source, volume.target);
   args.push('--chdir', '/');

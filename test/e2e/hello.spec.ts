@@ -1,0 +1,135 @@
+/**
+ * The hello sample, three tiers of real software, as a user runs it: `stratos import samples
+ * --iaas local`, then `stratos app deploy hello`. `hello-db` is a real PostgreSQL from a generic
+ * image (it initialises itself at first boot and exports a generated password), `hello-web` two
+ * members of a small web app whose database settings are rendered from /links/hello-db, and
+ * `hello-lb` an HAProxy whose backends are rendered from /links/hello-web/hosts. Through the load
+ * balancer every web member answers, a row inserted with psql changes the count they report, and
+ * a killed web member's replacement takes its place in the balancer after a reload.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { sandboxAvailable } from '@stratos/iaas';
+import type { MemberView } from '@stratos/contracts';
+import { runCli, ROOT } from '../support/cli';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { IN_CI } from '../support/test-env';
+
+const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+function missing(): string | null {
+  if (!has('haproxy')) return "Debian's haproxy package (apt-get install -y haproxy)";
+  if (!has('psql')) return "Debian's postgresql-client package (apt-get install -y postgresql-client)";
+  if (!has('busybox')) return "busybox (apt-get install -y busybox-static), the web tier's HTTP server";
+  if (!sandboxAvailable()) return 'bubblewrap that runs here (apt-get install -y bubblewrap), for members with filesystems of their own';
+  return null;
+}
+const reason = missing();
+if (reason) {
+  const line = `SKIPPED the three-tier hello sample: no ${reason}; .ci/run installs it`;
+  if (IN_CI) throw new Error(`${line}, and CI=true forbids skipping`);
+  process.stdout.write(`${line}\n`);
+}
+
+async function get(url: string, init?: RequestInit): Promise<{ status: number; text: string }> {
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    return { status: 0, text: (error as Error).message };
+  }
+}
+
+(reason ? describe.skip : describe)('the three-tier hello sample on the local driver', () => {
+  let platform: TestPlatform;
+  let env: Record<string, string>;
+  const cluster = async (alias: string) => (await platform.runtime('hello')).clusters.find((c) => c.alias === alias)!;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes', memberStartTimeoutMs: 90_000 });
+    env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken };
+    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local'], { env });
+    expect(imported.stderr).toContain('0 refused');
+    expect(imported.stdout).toMatch(/cartridges\/local\/hello-db\/cartridge\.json\s+cartridge\s+hello-db\s+created\s+bundle/);
+  }, 60_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('serves every web member through the load balancer, counts rows from the real database, and follows a replaced web member', async () => {
+    const watch = await platform.watchEvents();
+    try {
+      const deployed = await runCli(['app', 'deploy', 'hello', '--policy', 'single-machine', '--wait'], { env, timeoutMs: 100_000 });
+      expect({ code: deployed.code, output: deployed.stdout + deployed.stderr }).toEqual({ code: 0, output: expect.anything() });
+      const [db] = (await cluster('hello-db')).members;
+      const web = (await cluster('hello-web')).members;
+      const [lb] = (await cluster('hello-lb')).members;
+      expect(web).toHaveLength(2);
+      expect(web.map((m) => m.partitionId).sort()).toEqual(['slot-a', 'slot-b']);
+      expect((await cluster('hello-web')).startsAfter).toEqual(['cartridge.hello-db']);
+      expect((await cluster('hello-lb')).startsAfter).toEqual(['cartridge.hello-web']);
+      const shown = await runCli(['topology', 'show'], { env });
+      expect(shown.stdout).toMatch(/^hello\s+Active\s+single-machine\s+hello-db:Active hello-lb:Active hello-web:Active\s+4\/4$/m);
+      const lbUrl = `http://${lb.host}:${lb.ports.find((p) => p.port === 8000)!.hostPort}/cgi-bin/hello`;
+
+      // The database initialised itself: its password was generated at first boot and kept on its volume.
+      const password = readFileSync(join(platform.home, 'volumes', 'hello.hello-db', 'slot-1', 'pgdata', 'password'), 'utf8').trim();
+      expect(password).toMatch(/^[0-9a-f]{48}$/);
+      const psql = (sql: string) => {
+        const result = spawnSync('psql', ['-qtAX', '-v', 'ON_ERROR_STOP=1', '-h', db.host!, '-p', '5432', '-U', 'hello', '-d', 'hello', '-c', sql], { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: 20_000 });
+        if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
+        return result.stdout.trim();
+      };
+      expect(psql('SELECT count(*) FROM greetings')).toBe('1');
+
+      // Through the load balancer: both web members answer, each with the database's count.
+      const answeredBy = async (expectedCount: string, members: MemberView[]) => {
+        const seen = new Set<string>();
+        await until(`every web member answers through the balancer with ${expectedCount} greetings`, async () => {
+          const { status, text } = await get(lbUrl);
+          const match = /^hello from (\S+): (\d+) greetings in hello at /.exec(text);
+          if (status === 200 && match && match[2] === expectedCount) seen.add(match[1]);
+          return members.every((m) => seen.has(m.memberId));
+        }, 60_000);
+        return seen;
+      };
+      await answeredBy('1', web);
+
+      // A row inserted with psql changes what they report; a POST through the balancer adds one more.
+      psql("INSERT INTO greetings (said_by) VALUES ('psql')");
+      await answeredBy('2', web);
+      expect((await get(lbUrl, { method: 'POST' })).text).toMatch(/: 3 greetings/);
+      expect(psql("SELECT count(*) FROM greetings WHERE said_by LIKE 'hello-web%'")).toBe('1');
+
+      // The generated password reached the web members' rendered config, and nothing else.
+      for (const m of web) expect(readFileSync(join(platform.home, 'members', m.memberId, 'root', 'srv/hello-web/database.env'), 'utf8')).toContain(`PGPASSWORD=${password}`);
+      expect(JSON.stringify(watch.events)).not.toContain(password);
+      for (const m of [db, ...web, lb]) expect(readFileSync(join(platform.home, 'members', m.memberId, 'agent.log'), 'utf8')).not.toContain(password);
+
+      // A web member dies: the balancer drops it and takes its replacement, each change one reload.
+      const lbRoot = join(platform.home, 'members', lb.memberId, 'root');
+      const reloads = () => (existsSync(join(lbRoot, 'opt/hello-lb/reloads')) ? readFileSync(join(lbRoot, 'opt/hello-lb/reloads'), 'utf8').trim().split('\n').filter(Boolean) : []);
+      expect(reloads()).toEqual([]); // it started after both web members were Active: nothing to reload since
+      const [victim, survivor] = web;
+      process.kill(-Number(victim.instanceId), 'SIGKILL');
+      const replacement = await until('a replacement web member Active', async () => (await cluster('hello-web')).members.find((m) => m.status === 'Active' && !web.some((w) => w.memberId === m.memberId)), 90_000);
+      const config = () => readFileSync(join(lbRoot, 'opt/hello-lb/haproxy.cfg'), 'utf8');
+      await until('the balancer lists the replacement, not the victim', async () => config().includes(`server ${replacement.memberId} ${replacement.host}:8080`) && !config().includes(victim.memberId), 30_000);
+      const seen = await answeredBy('3', [survivor, replacement]);
+      expect(seen.has(victim.memberId)).toBe(false);
+      // The victim's going and the replacement's coming: one reload each, or one for both if they came within the debounce.
+      const lines = reloads();
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      expect(lines.at(-1)).toMatch(/ 2 servers$/);
+      const reloadNotices = () => watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === lb.memberId && /re-rendered: .*haproxy\.cfg \(reloaded\)/.test(e.payload.message));
+      await until('a reload notice for each reload', async () => reloadNotices().length === lines.length, 10_000);
+    } finally {
+      await watch.close();
+    }
+    const undeployed = await runCli(['app', 'undeploy', 'hello', '--wait'], { env, timeoutMs: 120_000 });
+    expect(undeployed.code).toBe(0);
+    // Its volume was marked removeOnTermination: the database went with the application.
+    expect(existsSync(join(platform.home, 'volumes', 'hello.hello-db', 'slot-1', 'pgdata'))).toBe(false);
+  }, 300_000);
+});
