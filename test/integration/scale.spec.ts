@@ -5,6 +5,8 @@
  * field, and change nothing.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../support/cli';
 import { rowCounts } from '../support/databases';
@@ -59,6 +61,38 @@ describe('scaling a deployed cluster, live', () => {
     } finally {
       await watch.close();
     }
+  });
+
+  it('takes new bounds from a PUT of the deployed application, and refuses any other change with its pointer', async () => {
+    const current = (await platform.api('GET', '/applications/elastic')).body;
+    const { status: _status, ...definition } = current;
+    const withBounds = (min: number, max: number, extra: Record<string, unknown> = {}) => ({
+      ...definition,
+      ...extra,
+      components: { ...definition.components, cartridges: [{ ...definition.components.cartridges[0], cartridgeMin: min, cartridgeMax: max }] },
+    });
+    const before = await rowCounts(platform.databaseUrl);
+    const refused = await platform.api('PUT', '/applications/elastic', { body: withBounds(2, 3, { alias: 'renamed' }) });
+    expect([refused.status, refused.body.errors]).toEqual([409, [{ path: '/alias', message: 'differs from the deployed definition' }]]);
+    expect(refused.body.message).toMatch(/only cartridgeMin and cartridgeMax may change while it runs/);
+    const tooMany = await platform.api('PUT', '/applications/elastic', { body: withBounds(5, 9) });
+    expect([tooMany.status, tooMany.body.errors]).toEqual([400, [{ path: '/components/cartridges/0/cartridgeMin', message: 'at most 4' }]]);
+    expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+    expect((await platform.api('GET', '/applications/elastic')).body.status.generation).toBe(current.status.generation);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'elastic-')), 'application.json');
+    writeFileSync(file, JSON.stringify(withBounds(2, 3)));
+    const { stdout, code } = await runCli(['app', 'update', '-f', file], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken } });
+    expect([code, stdout]).toEqual([0, expect.stringContaining('elastic')]);
+    const two = await until('two Active after the PUT', async () => {
+      const now = await live();
+      return now.length === 2 && now.every((m) => m.status === 'Active') ? now : undefined;
+    });
+    expect(two.map((m) => m.sid).sort()).toEqual([1, 2]);
+    expect((await platform.runtime('elastic')).clusters[0]).toMatchObject({ minMembers: 2, maxMembers: 3 });
+    expect((await platform.api('GET', '/applications/elastic')).body).toMatchObject({ components: { cartridges: [{ cartridgeMin: 2, cartridgeMax: 3 }] }, status: { generation: current.status.generation + 1 } });
+    expect((await scale({ alias: 'el-1', min: 1, max: 4 })).status).toBe(200); // as the next test expects it
+    await until('back to one', async () => (await live()).length === 1);
   });
 
   it("shows a member's log with stratos member logs, and follows it with -f", async () => {

@@ -17,8 +17,11 @@ import {
   type FieldIssue,
   type ReferencedKind,
   type ResolvedReferences,
+  type TopologyEvent,
 } from '@stratos/contracts';
 import { Database, type DefinitionEntity, type Repositories } from '@stratos/persistence';
+import { DeploymentService } from '../runtime/deployment.service';
+import { liveApplicationChange } from './live-application-change';
 
 function toView(kind: DefinitionKind, row: DefinitionEntity): DefinitionView {
   return {
@@ -44,7 +47,10 @@ export function describeReferrers(referrers: { kind: keyof typeof definitionKind
  */
 @Injectable()
 export class DefinitionRegistry {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly deployments: DeploymentService,
+  ) {}
 
   async create(request: DefinitionWriteRequest): Promise<DefinitionWriteResult> {
     const kind = kindOf(request.kind);
@@ -70,17 +76,31 @@ export class DefinitionRegistry {
     if (request.id !== undefined && id !== request.id) {
       throw DomainError.invalid(`the body describes "${id}" but the path names "${request.id}"`, [{ path: `/${kind.idKey}`, message: `must be "${request.id}", the id in the path` }]);
     }
+    const scaled: TopologyEvent[] = [];
     const row = await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();
       const current = await tx.definitions.find(kind.name, id);
       if (!current) throw DomainError.notFound(`${kind.label} "${id}" does not exist`);
-      if (kind.name === 'application' && (await tx.runtime.findDeployment(id))) throw DomainError.conflict(`application "${id}" is deployed; undeploy it before changing it`);
       const definition = restoreRedacted(sent, current.definition);
+      const deployment = kind.name === 'application' ? await tx.runtime.lockDeployment(id) : null;
+      if (deployment && !deployment.desired) throw DomainError.conflict(`application "${id}" is being undeployed; change it once that is done`);
+      if (deployment) {
+        // Deployed: bounds change live (as `stratos app scale`); anything else needs an undeploy.
+        const change = liveApplicationChange(current.definition, definition);
+        if (!change.ok) {
+          throw DomainError.conflict(
+            `application "${id}" is deployed: only cartridgeMin and cartridgeMax may change while it runs; undeploy it to change the rest`,
+            change.pointers.map((path) => ({ path, message: 'differs from the deployed definition' })),
+          );
+        }
+        for (const bounds of change.bounds) scaled.push((await this.deployments.setBounds(tx, { actor: request.actor, applicationId: id, alias: bounds.alias, min: bounds.min, max: bounds.max }, bounds.pointer)).event);
+      }
       const references = await this.checkReferences(tx, kind, definition);
       const entity: DefinitionEntity = { ...current, definition, references, generation: current.generation + 1, updatedAt: new Date() };
       await tx.definitions.save(entity);
       return entity;
     });
+    if (scaled.length) await this.deployments.boundsChanged(id, scaled);
     return { definition: toView(kind, row), warnings };
   }
 

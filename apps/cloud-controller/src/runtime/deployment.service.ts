@@ -116,38 +116,52 @@ export class DeploymentService {
    * the field) when min > max, below 1, or more than the deployment policy's partitions hold.
    */
   async scale(request: ScaleRequest): Promise<ClusterView> {
-    const issues: FieldIssue[] = [];
-    for (const field of ['min', 'max'] as const) {
-      const value = request[field];
-      if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 1000)) issues.push({ path: `/${field}`, message: 'must be an integer from 1 to 1000' });
-    }
-    if (request.min === undefined && request.max === undefined) issues.push({ path: '', message: 'give min, max or both' });
-    if (issues.length) throw DomainError.invalid('the bounds are invalid', issues);
     const { view, event } = await this.database.transaction(async (tx) => {
       const deployment = await tx.runtime.lockDeployment(request.applicationId);
       if (!deployment || !deployment.desired) throw DomainError.notFound(`application "${request.applicationId}" is not deployed`);
-      const clusters = await tx.runtime.clusters(request.applicationId);
-      const cluster = clusters.find((c) => c.alias === request.alias);
-      if (!cluster) throw DomainError.invalid(`application "${request.applicationId}" has no cartridge subscription "${request.alias}"`, [{ path: '/alias', message: 'no such alias', allowed: clusters.map((c) => c.alias) }]);
-      const min = request.min ?? cluster.minMembers;
-      const max = request.max ?? Math.max(cluster.maxMembers, min);
-      if (min > max) throw DomainError.invalid(`min ${min} is more than max ${max}`, [{ path: request.min === undefined ? '/max' : '/min', message: `min (${min}) must not be more than max (${max})` }]);
-      const capacity = (cluster.spec as unknown as ClusterSpec).placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
-      if (capacity !== null && min > capacity) throw DomainError.invalid(`${min} members do not fit the ${capacity} that deployment policy "${cluster.deploymentPolicy}" allows`, [{ path: '/min', message: `at most ${capacity}` }]);
-      await tx.runtime.setClusterBounds(cluster.clusterId, { minMembers: min, maxMembers: max });
-      const appended = await tx.topology.append(TopologyEventType.ClusterScaled, {
-        applicationId: request.applicationId,
-        clusterId: cluster.clusterId,
-        from: { min: cluster.minMembers, max: cluster.maxMembers },
-        to: { min, max },
-      });
-      const members = await tx.runtime.members({ clusterId: cluster.clusterId });
-      return { view: toClusterView({ ...cluster, minMembers: min, maxMembers: max }, members), event: appended };
+      return this.setBounds(tx, request, '');
     });
-    await this.publisher.publish(event);
-    this.metadata.touch(request.applicationId); // /cluster/min and max
-    this.reconciler.kick();
+    await this.boundsChanged(request.applicationId, [event]);
     return view;
+  }
+
+  /**
+   * New bounds inside the caller's transaction (its deployment locked): `scale`, and a PUT of a
+   * deployed application whose only change is bounds. `pointer` prefixes the fields named in a refusal.
+   */
+  async setBounds(tx: Repositories, request: ScaleRequest, pointer: string): Promise<{ view: ClusterView; event: TopologyEvent }> {
+    const issues: FieldIssue[] = [];
+    const field = (name: 'min' | 'max') => (pointer ? `${pointer}/${name === 'min' ? 'cartridgeMin' : 'cartridgeMax'}` : `/${name}`);
+    for (const name of ['min', 'max'] as const) {
+      const value = request[name];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 1000)) issues.push({ path: field(name), message: 'must be an integer from 1 to 1000' });
+    }
+    if (request.min === undefined && request.max === undefined) issues.push({ path: pointer, message: 'give min, max or both' });
+    if (issues.length) throw DomainError.invalid('the bounds are invalid', issues);
+    const clusters = await tx.runtime.clusters(request.applicationId);
+    const cluster = clusters.find((c) => c.alias === request.alias);
+    if (!cluster) throw DomainError.invalid(`application "${request.applicationId}" has no cartridge subscription "${request.alias}"`, [{ path: pointer || '/alias', message: 'no such alias', allowed: clusters.map((c) => c.alias) }]);
+    const min = request.min ?? cluster.minMembers;
+    const max = request.max ?? Math.max(cluster.maxMembers, min);
+    if (min > max) throw DomainError.invalid(`min ${min} is more than max ${max}`, [{ path: field(request.min === undefined ? 'max' : 'min'), message: `min (${min}) must not be more than max (${max})` }]);
+    const capacity = (cluster.spec as unknown as ClusterSpec).placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
+    if (capacity !== null && min > capacity) throw DomainError.invalid(`${min} members do not fit the ${capacity} that deployment policy "${cluster.deploymentPolicy}" allows`, [{ path: field('min'), message: `at most ${capacity}` }]);
+    await tx.runtime.setClusterBounds(cluster.clusterId, { minMembers: min, maxMembers: max });
+    const event = await tx.topology.append(TopologyEventType.ClusterScaled, {
+      applicationId: request.applicationId,
+      clusterId: cluster.clusterId,
+      from: { min: cluster.minMembers, max: cluster.maxMembers },
+      to: { min, max },
+    });
+    const members = await tx.runtime.members({ clusterId: cluster.clusterId });
+    return { view: toClusterView({ ...cluster, minMembers: min, maxMembers: max }, members), event };
+  }
+
+  /** After the bounds' transaction committed: tell the watchers, the members (/cluster/min, max) and the reconciler. */
+  async boundsChanged(applicationId: string, events: TopologyEvent[]): Promise<void> {
+    for (const event of events) await this.publisher.publish(event);
+    this.metadata.touch(applicationId);
+    this.reconciler.kick();
   }
 
   /** What a member's agent and workload wrote (`stratos member logs`). */

@@ -13,6 +13,6 @@ import { RuntimeHandler } from './runtime.handler';
   imports: [IaasModule, TopologyModule, MetadataModule],
   controllers: [RuntimeHandler],
   providers: [DeploymentService, MemberLifecycle, MemberCredentials, Reconciler, AgentListener],
-  exports: [Reconciler],
+  exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}
