@@ -31,6 +31,8 @@ export interface LaunchPayload {
   provisionStepTimeoutMs: number;
   destRoots: string[];
   debounceMs: number;
+  /** Its artifacts: a git repository cloned into applicationPath (inside root), pulled on the hook and on an interval. */
+  artifacts?: { repoUrl: string; username?: string; password?: string; applicationPath: string; pullIntervalMs: number };
 }
 
 /** Reads the launch payload from the environment; a missing key is a clear error. */
@@ -59,9 +61,17 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
   if (imageKind !== 'generic' && imageKind !== 'configured') throw new Error(`${LaunchKey.imageKind} must be generic or configured, not "${imageKind}"`);
   const stepTimeoutS = Number(env[LaunchKey.provisionStepTimeoutS] ?? 600);
   if (!Number.isInteger(stepTimeoutS) || stepTimeoutS < 1) throw new Error(`${LaunchKey.provisionStepTimeoutS} must be a whole number of seconds`);
+  const pullIntervalS = Number(env[LaunchKey.artifactPullIntervalS] ?? 60);
+  if (!Number.isFinite(pullIntervalS) || pullIntervalS < 0) throw new Error(`${LaunchKey.artifactPullIntervalS} must be a number of seconds (0: only on the git hook)`);
+  const applicationPath = env[LaunchKey.applicationPath] || '/var/www';
+  if (!isAbsolute(applicationPath) || applicationPath.split('/').includes('..')) throw new Error(`${LaunchKey.applicationPath} must be an absolute path without "..", not "${applicationPath}"`);
+  const artifacts = env[LaunchKey.repoUrl]
+    ? { repoUrl: env[LaunchKey.repoUrl]!, username: env[LaunchKey.repoUsername] || undefined, password: env[LaunchKey.repoPassword] || undefined, applicationPath: resolve(root, `.${applicationPath}`), pullIntervalMs: pullIntervalS * 1000 }
+    : undefined;
   return {
     root,
     confdDir,
+    artifacts,
     bundleSha256,
     imageKind,
     provisionStepTimeoutMs: stepTimeoutS * 1000,

@@ -14,6 +14,7 @@ import { brokerOf, connectToBrokers } from './broker-connection';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
 import { EXPORTS_PATH, Exporter } from './exports';
+import { Artifacts } from './artifacts';
 import { Extensions, memberEvents, memberVars } from './extensions';
 import { provision } from './provisioning';
 import { readLaunchPayload } from './launch-payload';
@@ -44,8 +45,9 @@ function agentHome(): string {
 
 async function main(): Promise<void> {
   const payload = readLaunchPayload(process.env);
-  // Read once; nothing the agent starts (templates, check and reload commands, the workload) inherits it.
+  // Read once; nothing the agent starts (templates, check and reload commands, the workload) inherits them.
   delete process.env[LaunchKey.mbPassword];
+  delete process.env[LaunchKey.repoPassword];
   const event = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): string =>
     JSON.stringify({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...extra } satisfies AgentEvent);
   const topic = AgentTopics.events(payload.memberId);
@@ -133,6 +135,35 @@ async function main(): Promise<void> {
   const hooks = Extensions.in(process.env.BUNDLE_DIR, { cwd: payload.root, report: notice });
   await hooks?.run('instance-started');
 
+  // Its artifacts (the subscription's git repository), before its config and its workload.
+  const artifacts = payload.artifacts
+    ? new Artifacts({ repoUrl: payload.artifacts.repoUrl, username: payload.artifacts.username, password: payload.artifacts.password, dir: payload.artifacts.applicationPath, stateDir: join(payload.root, 'var/lib/stratos/agent') })
+    : null;
+  const artifactVars = (commit: string) => ({ STRATOS_ARTIFACT_REPO: artifacts!.displayUrl, STRATOS_ARTIFACT_COMMIT: commit, APPLICATION_PATH: process.env[LaunchKey.applicationPath] || '/var/www' });
+  if (artifacts) {
+    const started = Date.now();
+    try {
+      const commit = await artifacts.checkout();
+      notice('info', `artifacts: ${artifacts.displayUrl} at ${commit.slice(0, 12)} checked out in ${Date.now() - started} ms`);
+      await hooks?.run('artifacts-updated', artifactVars(commit));
+    } catch (error) {
+      return failActivation(`artifacts: ${(error as Error).message}`);
+    }
+  }
+  /** A git hook moved the revision, or the interval passed: bring the checkout to the repository's HEAD. */
+  const pullArtifacts = async (why: string) => {
+    if (!artifacts || stopping) return;
+    try {
+      const { changed, commit } = await artifacts.update();
+      if (!changed) return;
+      notice('info', `artifacts: ${artifacts.displayUrl} updated to ${commit.slice(0, 12)} (${why})`);
+      await hooks?.run('artifacts-updated', artifactVars(commit));
+    } catch (error) {
+      notice('warning', `artifacts not updated (${why}): ${(error as Error).message}`);
+    }
+  };
+  if (artifacts && payload.artifacts!.pullIntervalMs > 0) setInterval(() => void pullArtifacts('interval'), payload.artifacts!.pullIntervalMs).unref();
+
   // The metadata tree, for the config and the hooks: the first one before anything starts, then each change.
   let config: ConfigRenderer | null = null;
   if (payload.confdDir) {
@@ -142,7 +173,7 @@ async function main(): Promise<void> {
       return failActivation(`config templates: ${(error as Error).message}`);
     }
   }
-  if (config || hooks) {
+  if (config || hooks || artifacts) {
     let previous: MemberMetadataMessage | null = null;
     const first = await new Promise<MemberMetadataMessage | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), payload.readyTimeoutMs);
@@ -164,6 +195,7 @@ async function main(): Promise<void> {
         const before = previous.tree;
         previous = message;
         config?.update(message.tree, message.revision);
+        if (before['/artifacts/revision'] !== message.tree['/artifacts/revision']) void pullArtifacts('git hook');
         for (const { event: hook, member } of memberEvents(before, message.tree)) void hooks?.run(hook, memberVars(member));
       });
       void client.subscribeAsync(MemberTopics.metadata(payload.memberId), { qos: 1 }).catch((error: Error) => log(`cannot subscribe to its metadata: ${error.message}`));

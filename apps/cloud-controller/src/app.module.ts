@@ -1,9 +1,11 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Database } from '@stratos/persistence';
+import { ArtifactsModule } from './artifacts/artifacts.module';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ControllerSettings } from './controller-settings';
 import { DefinitionsModule } from './definitions/definitions.module';
 import { RuntimeModule } from './runtime/runtime.module';
+import { SecretBox } from './secrets/secret-box';
 
 /** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
 @Global()
@@ -15,8 +17,9 @@ class CoreModule {
       providers: [
         { provide: ControllerSettings, useValue: settings },
         { provide: Database, useValue: database },
+        { provide: SecretBox, useFactory: () => SecretBox.forHome(settings.home) },
       ],
-      exports: [ControllerSettings, Database],
+      exports: [ControllerSettings, Database, SecretBox],
     };
   }
 }
@@ -24,6 +27,6 @@ class CoreModule {
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database): DynamicModule {
-    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule, DefinitionsModule, RuntimeModule] };
+    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule] };
   }
 }

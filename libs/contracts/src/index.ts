@@ -13,3 +13,4 @@ export * from './definitions';
 export * from './schemas';
 export * from './runtime';
 export * from './bundles';
+export * from './artifacts/repository-notify';

@@ -47,3 +47,15 @@ export function restoreRedacted<T>(incoming: T, stored: unknown): T {
   }
   return incoming;
 }
+
+/** `value` with `change` applied to each non-empty string its schema marks `secret` (sealing at rest, opening for use). */
+export function mapSchemaSecrets<T>(schema: JsonSchema, value: T, change: (secret: string) => string): T {
+  const visit = (s: JsonSchema | undefined, v: unknown): unknown => {
+    if (!s) return v;
+    if (s.secret) return typeof v === 'string' && v !== '' && v !== REDACTED ? change(v) : v;
+    if (Array.isArray(v)) return v.map((item) => visit(s.items, item));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, child]) => [k, visit(s.properties?.[k], child)]));
+    return v;
+  };
+  return visit(schema, value) as T;
+}

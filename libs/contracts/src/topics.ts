@@ -28,6 +28,9 @@ export const Topics = {
     remove: 'stratos/cc/metadata/remove',
     memberTree: 'stratos/cc/metadata/member-tree',
   },
+  repositories: {
+    notify: 'stratos/cc/repositories/notify',
+  },
   applications: {
     deploy: 'stratos/cc/applications/deploy',
     undeploy: 'stratos/cc/applications/undeploy',
@@ -59,4 +62,5 @@ export type RequestTopic =
   | (typeof Topics.cartridges)[keyof typeof Topics.cartridges]
   | (typeof Topics.definitions)[keyof typeof Topics.definitions]
   | (typeof Topics.applications)[keyof typeof Topics.applications]
-  | (typeof Topics.metadata)[keyof typeof Topics.metadata];
+  | (typeof Topics.metadata)[keyof typeof Topics.metadata]
+  | (typeof Topics.repositories)[keyof typeof Topics.repositories];

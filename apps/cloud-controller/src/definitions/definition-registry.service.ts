@@ -18,9 +18,11 @@ import {
   type ReferencedKind,
   type ResolvedReferences,
   type TopologyEvent,
+  mapSchemaSecrets,
 } from '@stratos/contracts';
 import { Database, type DefinitionEntity, type Repositories } from '@stratos/persistence';
 import { DeploymentService } from '../runtime/deployment.service';
+import { SecretBox } from '../secrets/secret-box';
 import { liveApplicationChange } from './live-application-change';
 
 function toView(kind: DefinitionKind, row: DefinitionEntity): DefinitionView {
@@ -50,7 +52,13 @@ export class DefinitionRegistry {
   constructor(
     private readonly database: Database,
     private readonly deployments: DeploymentService,
+    private readonly secrets: SecretBox,
   ) {}
+
+  /** What is stored: the schema's secret fields sealed (those kept from the stored definition already are). */
+  private sealed<T>(kind: DefinitionKind, definition: T): T {
+    return mapSchemaSecrets(kind.schema, definition, (secret) => (SecretBox.isSealed(secret) ? secret : this.secrets.seal(secret)));
+  }
 
   async create(request: DefinitionWriteRequest): Promise<DefinitionWriteResult> {
     const kind = kindOf(request.kind);
@@ -60,7 +68,7 @@ export class DefinitionRegistry {
       await tx.definitions.lockReferences();
       const references = await this.checkReferences(tx, kind, definition);
       const now = new Date();
-      const entity: DefinitionEntity = { kind: kind.name, id, definition, references, generation: 1, createdBy: request.actor.username, createdAt: now, updatedAt: now };
+      const entity: DefinitionEntity = { kind: kind.name, id, definition: this.sealed(kind, definition), references, generation: 1, createdBy: request.actor.username, createdAt: now, updatedAt: now };
       if (!(await tx.definitions.insertIfAbsent(entity))) {
         throw DomainError.conflict(`${kind.label} "${id}" already exists; update it with PUT /api/${kind.restPath}/${id}`, [{ path: `/${kind.idKey}`, message: `"${id}" is taken` }]);
       }
@@ -96,7 +104,7 @@ export class DefinitionRegistry {
         for (const bounds of change.bounds) scaled.push((await this.deployments.setBounds(tx, { actor: request.actor, applicationId: id, alias: bounds.alias, min: bounds.min, max: bounds.max }, bounds.pointer)).event);
       }
       const references = await this.checkReferences(tx, kind, definition);
-      const entity: DefinitionEntity = { ...current, definition, references, generation: current.generation + 1, updatedAt: new Date() };
+      const entity: DefinitionEntity = { ...current, definition: this.sealed(kind, definition), references, generation: current.generation + 1, updatedAt: new Date() };
       await tx.definitions.save(entity);
       return entity;
     });

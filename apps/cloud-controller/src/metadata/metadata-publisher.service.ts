@@ -11,8 +11,9 @@ import { exportedProperties, isListed, memberTree, type TreeCluster } from './me
 const COALESCE_MS = 20;
 
 export function treeCluster(row: ClusterEntity): TreeCluster {
-  const properties = (row.spec as unknown as ClusterSpec).properties ?? {};
-  return { ...row, properties, exports: exportedProperties(properties) };
+  const spec = row.spec as unknown as ClusterSpec;
+  const properties = spec.properties ?? {};
+  return { ...row, properties, exports: exportedProperties(properties), hasArtifacts: Boolean(spec.artifactRepository) };
 }
 
 /**

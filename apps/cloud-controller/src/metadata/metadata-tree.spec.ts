@@ -69,6 +69,12 @@ describe('memberTree', () => {
     });
   });
 
+  it("shows a cluster's artifact revision only when its members clone artifacts", () => {
+    const m = aMember('m-1', 'app.web');
+    expect(memberTree(m, [aCluster('web', { hasArtifacts: true, artifactRevision: 3 })], [m])['/artifacts/revision']).toBe('3');
+    expect(Object.keys(memberTree(m, [aCluster('web', { artifactRevision: 3 })], [m])).filter((k) => k.startsWith('/artifacts'))).toEqual([]);
+  });
+
   it('leaves out members that are Lost, Terminated or not launched yet', () => {
     const keys = Object.keys(memberTree(members[1], [zk], members));
     expect(keys.filter((k) => k.startsWith('/hosts/zk-c') || k.startsWith('/hosts/zk-d'))).toEqual([]);

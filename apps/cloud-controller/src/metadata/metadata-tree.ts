@@ -38,6 +38,9 @@ export interface TreeCluster {
   exports: Record<string, string>;
   /** Metadata properties posted for this cluster (Stratos's metadata API): its own /env, and its dependents' /links/<alias>/env. */
   metadata?: { key: string; values: string[] }[];
+  /** Where its members clone artifacts from, when they do: its git hooks move the revision (/artifacts/revision). */
+  artifactRevision?: number;
+  hasArtifacts?: boolean;
 }
 
 /** A multi-valued property: the values joined by "," at the key, and each at <key>/<i>. */
@@ -120,6 +123,7 @@ export function memberTree(self: TreeMember, clusters: TreeCluster[], members: T
   tree['/host/network_partition'] = self.networkPartitionId;
   for (const port of self.ports) tree[`/host/port/${portName(port)}`] = String(port.hostPort);
   clusterKeys('', cluster, listedOf(cluster.clusterId), tree);
+  if (cluster.hasArtifacts) tree['/artifacts/revision'] = String(cluster.artifactRevision ?? 0);
   for (const [name, value] of Object.entries(cluster.properties)) tree[`/env/${segment(name)}`] = value;
   for (const property of applicationMetadata) multiValued('/env', property, tree);
   for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);

@@ -44,6 +44,8 @@ export interface ClusterSpec {
   volumes: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
   /** When this cluster fails: what to take down, and among which clusters (its level). */
   termination: { behaviour: TerminationBehaviour; scope: string };
+  /** Where its members clone their artifacts from (secrets sealed, as stored). */
+  artifactRepository?: { repoUrl: string; repoUsername?: string; repoPassword?: string; hookSecret?: string };
 }
 
 export interface ClusterPlan {
@@ -185,6 +187,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
         applicationAlgorithm: policy.algorithm,
         volumes: (subscription.subscribableInfo.persistence?.volume ?? cartridge.persistence?.volume ?? []).filter((v) => v.mappingPath).map((v) => ({ id: v.id, mappingPath: v.mappingPath!, removeOnTermination: v.removeOnTermination })),
         termination: nearest,
+        ...(subscription.subscribableInfo.artifactRepository?.repoUrl ? { artifactRepository: { ...subscription.subscribableInfo.artifactRepository, repoUrl: subscription.subscribableInfo.artifactRepository.repoUrl } } : {}),
       },
     });
   }

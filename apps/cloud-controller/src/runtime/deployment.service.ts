@@ -73,7 +73,7 @@ export class DeploymentService {
         createdAt: now,
         updatedAt: now,
       });
-      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, spec: c.spec as unknown as Record<string, unknown>, applicationId: request.applicationId, status: ClusterStatus.Created, createdAt: now }));
+      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, spec: c.spec as unknown as Record<string, unknown>, applicationId: request.applicationId, status: ClusterStatus.Created, artifactRevision: 0, createdAt: now }));
       await tx.runtime.insertClusters(rows);
       await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: request.applicationId, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
       const appended: TopologyEvent[] = [

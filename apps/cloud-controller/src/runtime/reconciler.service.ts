@@ -19,6 +19,7 @@ import { nextPlacement, type ClusterSpec } from './deployment-plan';
 import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
+import { SecretBox } from '../secrets/secret-box';
 
 const GRACE_MS = 10_000;
 
@@ -58,6 +59,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly settings: ControllerSettings,
     private readonly credentials: MemberCredentials,
     private readonly metadata: MetadataPublisher,
+    private readonly secrets: SecretBox,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -301,6 +303,18 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.mbUrls]: broker.url,
       [LaunchKey.mbUsername]: broker.username,
       [LaunchKey.mbPassword]: broker.password,
+      ...this.artifactsPayload(spec),
+    };
+  }
+
+  /** The repository its members clone, the password opened from its sealed form for this launch only. */
+  private artifactsPayload(spec: ClusterSpec): Record<string, string> {
+    const repository = spec.artifactRepository;
+    if (!repository) return {};
+    return {
+      [LaunchKey.repoUrl]: repository.repoUrl,
+      ...(repository.repoUsername ? { [LaunchKey.repoUsername]: repository.repoUsername } : {}),
+      ...(repository.repoPassword ? { [LaunchKey.repoPassword]: this.secrets.open(repository.repoPassword) } : {}),
     };
   }
 

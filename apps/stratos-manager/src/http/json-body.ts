@@ -62,6 +62,7 @@ export function jsonBody(limitBytes: number) {
         return;
       }
       try {
+        (request as { rawBody?: string }).rawBody = text; // what a git hook's signature covers
         request.body = JSON.parse(text);
       } catch (error) {
         response.status(400).json(errorBody(400, describeJsonError(text, error as Error), [{ path: '', message: 'is not valid JSON' }]));

@@ -54,6 +54,8 @@ const artifactRepository: JsonSchema = {
     repoUrl: { type: 'string' },
     repoUsername: { type: 'string' },
     repoPassword: { type: 'string', secret: true },
+    /** This project's: what a git hook for this repository proves itself with (POST /api/repo/notify). */
+    hookSecret: { type: 'string', secret: true, minLength: 16 },
   },
 };
 const cartridgeSubscription: JsonSchema = {

@@ -59,7 +59,7 @@ export interface CartridgeSubscription {
     alias: string;
     autoscalingPolicy?: string;
     deploymentPolicy?: string;
-    artifactRepository?: { privateRepo?: boolean; repoUrl?: string; repoUsername?: string; repoPassword?: string };
+    artifactRepository?: { privateRepo?: boolean; repoUrl?: string; repoUsername?: string; repoPassword?: string; hookSecret?: string };
     dependencyAliases?: string[];
     persistence?: { required?: boolean; volume?: Volume[] };
     property?: NameValue[];

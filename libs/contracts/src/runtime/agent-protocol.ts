@@ -41,6 +41,14 @@ export const LaunchKey = {
   /** The sha256 of the cartridge's bundle, which the agent fetches (and checks) before anything else. */
   bundleSha256: 'BUNDLE_SHA256',
   readyTimeoutMs: 'READY_TIMEOUT_MS',
+  /** The subscription's artifact repository (git): cloned into APPLICATION_PATH before the workload starts. */
+  repoUrl: 'REPO_URL',
+  repoUsername: 'REPO_USERNAME',
+  repoPassword: 'REPO_PASSWORD',
+  /** Stratos's: where the member's artifacts go (default /var/www). */
+  applicationPath: 'APPLICATION_PATH',
+  /** Seconds between pulls of the artifact repository besides the git hook's (default 60; 0: only on the hook). */
+  artifactPullIntervalS: 'ARTIFACT_PULL_INTERVAL_S',
 } as const;
 
 export const AgentTopics = {

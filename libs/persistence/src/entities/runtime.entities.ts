@@ -71,6 +71,10 @@ export class ClusterEntity {
   @Column({ type: 'jsonb' })
   spec: Record<string, unknown>;
 
+  /** Moved by each git hook for its repository: members pull when it does. */
+  @Column({ name: 'artifact_revision', type: 'integer', default: 0 })
+  artifactRevision: number;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

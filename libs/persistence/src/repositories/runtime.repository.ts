@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { ApplicationStatus, ClusterStatus, MemberHealth, MemberStatus } from '@stratos/contracts';
 import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from '../entities/runtime.entities';
 
@@ -46,6 +46,11 @@ export class RuntimeRepository {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, bounds);
   }
 
+  /** Moves each cluster's artifact revision on by one. */
+  async bumpArtifactRevisions(clusterIds: string[]): Promise<void> {
+    if (clusterIds.length) await this.manager.getRepository(ClusterEntity).increment({ clusterId: In(clusterIds) }, 'artifactRevision', 1);
+  }
+
   async setClusterStatus(clusterId: string, status: ClusterStatus): Promise<void> {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, { status });
   }
@@ -56,6 +61,11 @@ export class RuntimeRepository {
 
   async insertClusters(rows: ClusterEntity[]): Promise<void> {
     if (rows.length) await this.manager.getRepository(ClusterEntity).insert(rows as never);
+  }
+
+  /** Every deployment's clusters. */
+  allClusters(): Promise<ClusterEntity[]> {
+    return this.manager.getRepository(ClusterEntity).find({ order: { clusterId: 'ASC' } });
   }
 
   clusters(applicationId: string): Promise<ClusterEntity[]> {

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DomainError, ErrorCode, sameRepository, type RepositoryNotifyRequest, type RepositoryNotifyResult } from '@stratos/contracts';
+import { Database } from '@stratos/persistence';
+import { MetadataPublisher } from '../metadata/metadata-publisher.service';
+import type { ClusterSpec } from '../runtime/deployment-plan';
+import { SecretBox } from '../secrets/secret-box';
+
+const equal = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * Git hooks: a notified repository moves the artifact revision of every deployed cluster that
+ * clones it (and that the caller proved itself for); the revision is in those members' trees
+ * (/artifacts/revision), so each member's agent pulls.
+ */
+@Injectable()
+export class RepositoryHooks {
+  constructor(
+    private readonly database: Database,
+    private readonly metadata: MetadataPublisher,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async notify(request: RepositoryNotifyRequest): Promise<RepositoryNotifyResult> {
+    const deployed = new Set((await this.database.runtime.deployments()).filter((d) => d.desired).map((d) => d.applicationId));
+    const using = (await this.database.runtime.allClusters()).filter((c) => {
+      const repository = (c.spec as unknown as ClusterSpec).artifactRepository;
+      return deployed.has(c.applicationId) && repository && sameRepository(repository.repoUrl, request.repoUrl);
+    });
+    const proven = request.admin ? using : using.filter((c) => this.proves(request, (c.spec as unknown as ClusterSpec).artifactRepository!.hookSecret));
+    if (!request.admin && proven.length === 0) {
+      // The same answer whether no cluster uses the repository or the secret is wrong: a caller without the secret learns nothing.
+      throw new DomainError(ErrorCode.Unauthenticated, 'the hook proves no secret of a deployed repository: send the repository\'s hookSecret (X-Hub-Signature-256, X-Gitlab-Token or ?secret=), or an admin token');
+    }
+    if (proven.length === 0) throw DomainError.notFound(`no deployed application clones ${request.repoUrl.replace(/\/\/[^/@]*@/, '//')}`);
+    await this.database.runtime.bumpArtifactRevisions(proven.map((c) => c.clusterId));
+    for (const applicationId of new Set(proven.map((c) => c.applicationId))) this.metadata.touch(applicationId);
+    return { repoUrl: request.repoUrl, clusters: proven.map((c) => c.clusterId).sort() };
+  }
+
+  private proves(request: RepositoryNotifyRequest, sealed: string | undefined): boolean {
+    if (!sealed) return false;
+    const secret = this.secrets.open(sealed);
+    if (request.secret !== undefined && equal(request.secret, secret)) return true;
+    if (request.signature !== undefined && request.body !== undefined) {
+      return equal(request.signature, `sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`);
+    }
+    return false;
+  }
+}

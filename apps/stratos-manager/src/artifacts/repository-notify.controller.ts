@@ -1,0 +1,48 @@
+import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DomainError, ErrorCode, notifiedRepositoryUrl, Topics, type RepositoryNotifyResult } from '@stratos/contracts';
+import type { Request } from 'express';
+import { Public } from '../auth/auth.guard';
+import { AuthService } from '../auth/auth.service';
+import { ControllerClient } from '../controller-client/controller-client.service';
+
+/**
+ * Stratos's git hook, at its path: a push to a repository makes every member that clones it
+ * pull. Git servers send no bearer token, so the hook may instead prove the repository's own
+ * secret (artifactRepository.hookSecret): GitHub's X-Hub-Signature-256, GitLab's
+ * X-Gitlab-Token, or ?secret= for any other.
+ */
+@ApiTags('artifacts')
+@Controller('repo')
+export class RepositoryNotifyController {
+  constructor(
+    private readonly controller: ControllerClient,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Public()
+  @Post('notify')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A git hook: body {repository: {url}} (Stratos), or a GitHub/GitLab push event; the members that clone it pull' })
+  @ApiQuery({ name: 'secret', required: false })
+  async notify(@Req() request: Request & { rawBody?: string }, @Body() body: unknown, @Query('secret') secret?: string): Promise<RepositoryNotifyResult> {
+    const repoUrl = notifiedRepositoryUrl(body);
+    if (!repoUrl) throw DomainError.invalid('a git hook names its repository', [{ path: '/repository/url', message: 'is required (a string)' }]);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    let admin = false;
+    if (bearer) {
+      const caller = await this.auth.callerOf(bearer);
+      if (!caller) throw new DomainError(ErrorCode.Unauthenticated, 'the token is unknown or expired; log in again');
+      if (caller.role !== 'admin') throw new DomainError(ErrorCode.Forbidden, `this needs the admin role or the repository's hook secret; "${caller.username}" has the role "${caller.role}"`);
+      admin = true;
+    }
+    const header = (name: string) => (typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined);
+    return this.controller.request(Topics.repositories.notify, {
+      repoUrl,
+      admin,
+      secret: secret ?? header('x-gitlab-token'),
+      signature: header('x-hub-signature-256'),
+      body: request.rawBody,
+    });
+  }
+}
