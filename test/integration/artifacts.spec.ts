@@ -31,7 +31,7 @@ describe('artifacts from a git repository', () => {
 
   beforeAll(async () => {
     gitServer = await startGitServer({ username: 'deployer', password: PASSWORD });
-    repoUrl = gitServer.createRepository('site', { 'index.html': 'version 1\n' });
+    repoUrl = gitServer.createRepository('site.git', { 'index.html': 'version 1\n' });
     platform = await startTestPlatform({ broker: 'aedes' });
     await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
     await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
@@ -76,7 +76,7 @@ describe('artifacts from a git repository', () => {
       expect(readFileSync(join(platform.home, 'members', m.memberId, 'root', 'srv/artifacts-updated.log'), 'utf8')).toMatch(/^[0-9a-f]{40} version 1\n$/);
     }
 
-    const commit = gitServer.commit('site', { 'index.html': 'version 2\n' }, 'second');
+    const commit = gitServer.commit('site.git', { 'index.html': 'version 2\n' }, 'second');
     // Refused hooks change nothing: no secret, a wrong one, a bad signature, a non-admin without one, a body without a repository.
     const before = await rowCounts(platform.databaseUrl);
     const body = { repository: { url: repoUrl } };
@@ -100,15 +100,17 @@ describe('artifacts from a git repository', () => {
       await until(`${m.memberId} ran artifacts-updated`, async () => readFileSync(join(platform.home, 'members', m.memberId, 'root', 'srv/artifacts-updated.log'), 'utf8').endsWith(`${commit} version 2\n`), 10_000);
     }
     // GitLab's form (a token header), and an admin's bearer token, work too.
-    gitServer.commit('site', { 'index.html': 'version 3\n' }, 'third');
+    gitServer.commit('site.git', { 'index.html': 'version 3\n' }, 'third');
     expect((await notify({ repository: { git_http_url: repoUrl } }, { 'x-gitlab-token': HOOK_SECRET })).status).toBe(200);
     for (const m of two) await until(`${m.memberId} pulled version 3`, async () => readFileSync(checkout(m, 'index.html'), 'utf8') === 'version 3\n', 30_000);
     const byAdmin = await platform.api('POST', '/repo/notify', { body: { repository: { url: 'http://127.0.0.1:1/nobody.git' } } });
     expect([byAdmin.status, byAdmin.body.message]).toEqual([404, 'no deployed application clones http://127.0.0.1:1/nobody.git']);
 
     // The password was given to git only: not in an event, not in a member's log, not in its checkout's config.
+    const pulls = () => watch.events.filter((e) => e.type === 'MemberNotice' && /^artifacts: .* updated to [0-9a-f]{12} \(git hook\)$/.test(e.payload.message));
+    await until('a notice for each pull (two hooks, two members)', async () => pulls().length >= 4, 10_000);
+    expect(pulls()).toHaveLength(4);
     await watch.close();
-    expect(watch.events.filter((e) => e.type === 'MemberNotice' && /^artifacts: .* updated to [0-9a-f]{12} \(git hook\)$/.test(e.payload.message))).toHaveLength(4);
     expect(JSON.stringify(watch.events)).not.toContain(PASSWORD);
     for (const m of two) {
       const log = readFileSync(join(platform.home, 'members', m.memberId, 'agent.log'), 'utf8');

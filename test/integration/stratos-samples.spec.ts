@@ -11,6 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { runCli } from '../support/cli';
 import { sharedFolder } from '../support/shared';
+import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const samples = sharedFolder('stratos-samples');
@@ -125,16 +126,39 @@ function secretValues(value: unknown, out: string[] = []): string[] {
   });
 });
 
+/** Every artifact repository the samples' applications name (GitHub's, mostly). */
+function sampleRepositories(dir: string): string[] {
+  const found = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) sampleRepositories(path).forEach((url) => found.add(url));
+    else if (entry.name === 'application.json') for (const match of readFileSync(path, 'utf8').matchAll(/"repoUrl"\s*:\s*"([^"]+)"/g)) found.add(match[1]);
+  }
+  return [...found];
+}
+
 (samples ? describe : describe.skip)('Stratos 4.1 sample applications (mock flavour) deployed to real members', () => {
   let platform: TestPlatform;
+  let mirror: GitServer;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes' });
+    // This machine reaches no GitHub: the samples' repositories come from a mirror on loopback, as an
+    // offline site would set it up (STRATOS_GIT_URL_REWRITES), each with a README the members clone.
+    mirror = await startGitServer();
+    const origins = new Set<string>();
+    for (const url of sampleRepositories(join(samples!, 'applications'))) {
+      const { origin, pathname } = new URL(url);
+      origins.add(origin);
+      mirror.createRepository(`${new URL(url).host.replace(':', '-')}${pathname}`, { 'README.md': `mirror of ${url}\n` });
+    }
+    const gitUrlRewrites = [...origins].map((origin) => `${origin}/=${mirror.url}/${new URL(origin).host.replace(':', '-')}/`).join(',');
+    platform = await startTestPlatform({ broker: 'aedes', gitUrlRewrites });
     const config = join(await mkdtemp(join(tmpdir(), 'stratos-deploy-')), 'cli.json');
     await runCli(['import', samples!, '--iaas', 'mock', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: config }, timeoutMs: 60_000 });
   });
   afterAll(async () => {
     await platform?.stop();
+    await mirror?.close();
   });
 
   it('deploys every imported application, each member in a partition its policies allow, and undeploys it leaving nothing', async () => {
@@ -165,6 +189,11 @@ function secretValues(value: unknown, out: string[] = []): string[] {
               expect({ member: member.memberId, partition: np?.partitions.some((p) => p.id === member.partitionId) }).toEqual({ member: member.memberId, partition: true });
             }
             expect(cluster.members.filter((m: { status: string }) => m.status === 'Active').length).toBeGreaterThanOrEqual(cluster.minMembers);
+          }
+          if (id === 'single-cartridge-app') {
+            // Its subscription names https://github.com/lakwarus/single-cartridge.git: cloned (from the mirror) into /var/www.
+            const [member] = runtime.clusters[0].members;
+            expect(readFileSync(join(platform.home, 'members', member.memberId, 'root', 'var/www/README.md'), 'utf8')).toBe('mirror of https://github.com/lakwarus/single-cartridge.git\n');
           }
           const pids: number[] = runtime.clusters.flatMap((c: { members: { instanceId: string }[] }) => c.members.map((m) => Number(m.instanceId)));
           expect((await platform.api('POST', `/applications/${id}/undeploy`)).status).toBe(202);

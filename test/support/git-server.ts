@@ -11,10 +11,10 @@ import { join } from 'node:path';
 
 export interface GitServer {
   url: string;
-  /** A bare repository with a first commit holding `files`; its clone URL. */
-  createRepository(name: string, files: Record<string, string>): string;
+  /** A bare repository at `path` (e.g. "site.git", "github.com/owner/repo.git") with a first commit holding `files`; its clone URL. */
+  createRepository(path: string, files: Record<string, string>): string;
   /** A new commit on the repository's default branch (through a working clone, pushed as a user would). */
-  commit(name: string, files: Record<string, string>, message: string): string;
+  commit(path: string, files: Record<string, string>, message: string): string;
   /** How many requests the server answered (a fence: the members' pulls arrived). */
   requests(): number;
   close(): Promise<void>;
@@ -26,14 +26,15 @@ const git = (args: string[], cwd?: string) => {
   return result.stdout.trim();
 };
 
-export async function startGitServer(credentials: { username: string; password: string }): Promise<GitServer> {
+/** Without credentials, anyone may fetch (a public repository). */
+export async function startGitServer(credentials?: { username: string; password: string }): Promise<GitServer> {
   const root = mkdtempSync(join(tmpdir(), 'git-server-'));
   const work = mkdtempSync(join(tmpdir(), 'git-work-'));
   let count = 0;
-  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const expected = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
   const server: Server = createServer((request, response) => {
     count++;
-    if (request.headers.authorization !== expected) {
+    if (expected && request.headers.authorization !== expected) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('authentication required\n');
       return;
     }
@@ -43,7 +44,7 @@ export async function startGitServer(credentials: { username: string; password: 
         PATH: process.env.PATH,
         GIT_PROJECT_ROOT: root,
         GIT_HTTP_EXPORT_ALL: '1',
-        REMOTE_USER: credentials.username,
+        REMOTE_USER: credentials?.username ?? 'anonymous',
         REQUEST_METHOD: request.method ?? 'GET',
         PATH_INFO: decodeURIComponent(url.pathname),
         QUERY_STRING: url.search.slice(1),
@@ -84,22 +85,23 @@ export async function startGitServer(credentials: { username: string; password: 
   };
   return {
     url,
-    createRepository(name, files) {
-      git(['init', '--quiet', '--bare', '--initial-branch=main', join(root, `${name}.git`)]);
-      const dir = join(work, name);
+    createRepository(path, files) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      git(['init', '--quiet', '--bare', '--initial-branch=main', join(root, path)]);
+      const dir = join(work, path);
       git(['init', '--quiet', '--initial-branch=main', dir]);
       write(dir, files);
       git(['add', '-A'], dir);
       git(['commit', '--quiet', '-m', 'first'], dir);
-      git(['push', '--quiet', join(root, `${name}.git`), 'main'], dir);
-      return `${url}/${name}.git`;
+      git(['push', '--quiet', join(root, path), 'main'], dir);
+      return `${url}/${path}`;
     },
-    commit(name, files, message) {
-      const dir = join(work, name);
+    commit(path, files, message) {
+      const dir = join(work, path);
       write(dir, files);
       git(['add', '-A'], dir);
       git(['commit', '--quiet', '-m', message], dir);
-      git(['push', '--quiet', join(root, `${name}.git`), 'main'], dir);
+      git(['push', '--quiet', join(root, path), 'main'], dir);
       return git(['rev-parse', 'HEAD'], dir);
     },
     requests: () => count,

@@ -47,6 +47,7 @@ export async function startTestPlatform(options: {
   controllerLogs?: boolean;
   docker?: 'on' | 'off';
   localSandbox?: 'auto' | 'off';
+  gitUrlRewrites?: string;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
@@ -63,6 +64,7 @@ export async function startTestPlatform(options: {
     // Deterministic by default: only the Docker suites use the engine.
     docker: options.docker ?? 'off',
     localSandbox: options.localSandbox ?? 'auto',
+    gitUrlRewrites: options.gitUrlRewrites,
   };
   let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
   const manager = await startStratosManager(

@@ -28,6 +28,8 @@ export interface ArtifactsOptions {
   /** A folder of the agent's own, for the askpass script. */
   stateDir: string;
   timeoutMs?: number;
+  /** [from, to]: git fetches TO… where the repository says FROM… (the platform's mirrors). */
+  urlRewrites?: [string, string][];
 }
 
 export class Artifacts {
@@ -95,7 +97,8 @@ export class Artifacts {
       STRATOS_GIT_PASSWORD: this.options.password ?? '',
     };
     return new Promise((resolve, reject) => {
-      const child = spawn('git', ['-c', 'safe.directory=*', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const rewrites = (this.options.urlRewrites ?? []).flatMap(([from, to]) => ['-c', `url.${to}.insteadOf=${from}`]);
+      const child = spawn('git', ['-c', 'safe.directory=*', ...rewrites, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));

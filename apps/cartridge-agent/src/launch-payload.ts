@@ -32,7 +32,7 @@ export interface LaunchPayload {
   destRoots: string[];
   debounceMs: number;
   /** Its artifacts: a git repository cloned into applicationPath (inside root), pulled on the hook and on an interval. */
-  artifacts?: { repoUrl: string; username?: string; password?: string; applicationPath: string; pullIntervalMs: number };
+  artifacts?: { repoUrl: string; username?: string; password?: string; applicationPath: string; pullIntervalMs: number; urlRewrites: [string, string][] };
 }
 
 /** Reads the launch payload from the environment; a missing key is a clear error. */
@@ -66,7 +66,7 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
   const applicationPath = env[LaunchKey.applicationPath] || '/var/www';
   if (!isAbsolute(applicationPath) || applicationPath.split('/').includes('..')) throw new Error(`${LaunchKey.applicationPath} must be an absolute path without "..", not "${applicationPath}"`);
   const artifacts = env[LaunchKey.repoUrl]
-    ? { repoUrl: env[LaunchKey.repoUrl]!, username: env[LaunchKey.repoUsername] || undefined, password: env[LaunchKey.repoPassword] || undefined, applicationPath: resolve(root, `.${applicationPath}`), pullIntervalMs: pullIntervalS * 1000 }
+    ? { repoUrl: env[LaunchKey.repoUrl]!, username: env[LaunchKey.repoUsername] || undefined, password: env[LaunchKey.repoPassword] || undefined, applicationPath: resolve(root, `.${applicationPath}`), pullIntervalMs: pullIntervalS * 1000, urlRewrites: urlRewrites(env[LaunchKey.gitUrlRewrites]) }
     : undefined;
   return {
     root,
@@ -92,4 +92,12 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     healthIntervalMs: Number(env[LaunchKey.healthIntervalMs] ?? 5000),
     readyTimeoutMs: Number(env[LaunchKey.readyTimeoutMs] ?? 60_000),
   };
+}
+
+/** GIT_URL_REWRITES "FROM=TO,…" as [from, to] pairs (the controller checked their shape). */
+function urlRewrites(raw: string | undefined): [string, string][] {
+  return (raw ?? '')
+    .split(',')
+    .map((pair) => pair.split('=').map((side) => side.trim()))
+    .filter((sides): sides is [string, string] => sides.length === 2 && Boolean(sides[0]) && Boolean(sides[1]));
 }

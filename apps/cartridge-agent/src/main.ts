@@ -137,7 +137,7 @@ async function main(): Promise<void> {
 
   // Its artifacts (the subscription's git repository), before its config and its workload.
   const artifacts = payload.artifacts
-    ? new Artifacts({ repoUrl: payload.artifacts.repoUrl, username: payload.artifacts.username, password: payload.artifacts.password, dir: payload.artifacts.applicationPath, stateDir: join(payload.root, 'var/lib/stratos/agent') })
+    ? new Artifacts({ repoUrl: payload.artifacts.repoUrl, username: payload.artifacts.username, password: payload.artifacts.password, dir: payload.artifacts.applicationPath, stateDir: join(payload.root, 'var/lib/stratos/agent'), urlRewrites: payload.artifacts.urlRewrites })
     : null;
   const artifactVars = (commit: string) => ({ STRATOS_ARTIFACT_REPO: artifacts!.displayUrl, STRATOS_ARTIFACT_COMMIT: commit, APPLICATION_PATH: process.env[LaunchKey.applicationPath] || '/var/www' });
   if (artifacts) {

@@ -10,6 +10,7 @@ import { registerApplicationRuntime } from './commands/application-runtime.comma
 import { registerDefinitions } from './commands/definition.command';
 import { registerImport } from './commands/import.command';
 import { registerLogin } from './commands/login.command';
+import { registerImage } from './commands/image.command';
 import { registerMember } from './commands/member.command';
 import { registerMetadata } from './commands/metadata.command';
 import { registerTemplate } from './commands/template.command';
@@ -25,7 +26,7 @@ const program = new Command('stratos')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerMetadata, registerImport]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerImage, registerMetadata, registerImport]) command(program, globals);
 registerTemplate(program);
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();

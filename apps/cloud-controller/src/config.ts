@@ -22,6 +22,21 @@ export interface ControllerConfig {
   localSandbox?: 'auto' | 'off';
   /** The API's URL as members reach it: their launch payload's METADATA_SERVICE_URL. Unset: members get none. */
   advertiseUrl?: string;
+  /** Git URL prefixes members fetch from instead (a mirror, offline): "FROM=TO,…", git's url.TO.insteadOf=FROM. */
+  gitUrlRewrites?: string;
+}
+
+/** STRATOS_GIT_URL_REWRITES: "FROM=TO" pairs, comma-separated, each side a URL prefix. */
+export function readGitUrlRewrites(env: Env): string | undefined {
+  const raw = env[EnvVar.gitUrlRewrites]?.trim();
+  if (!raw) return undefined;
+  for (const pair of raw.split(',')) {
+    const [from, to, ...rest] = pair.split('=');
+    if (rest.length || !from?.trim() || !to?.trim() || !/^[a-z][a-z0-9+.-]*:\/\//i.test(to.trim())) {
+      throw new Error(`${EnvVar.gitUrlRewrites}: "${pair}" is not FROM=TO (two URL prefixes, e.g. https://github.com/=http://mirror.lan/github/)`);
+    }
+  }
+  return raw;
 }
 
 export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
@@ -38,5 +53,6 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
     advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),
+    gitUrlRewrites: readGitUrlRewrites(env),
   };
 }

@@ -25,6 +25,7 @@ export const EnvVar = {
   docker: 'STRATOS_DOCKER',
   /** The stratos-manager API's URL as members reach it (their METADATA_SERVICE_URL); npm start sets it. */
   advertiseUrl: 'STRATOS_ADVERTISE_URL',
+  gitUrlRewrites: 'STRATOS_GIT_URL_REWRITES',
   /** auto (default): each local member in a filesystem of its own where bubblewrap runs; off: members share the host's. */
   localSandbox: 'STRATOS_LOCAL_SANDBOX',
 } as const;

@@ -31,6 +31,11 @@ export const Topics = {
   repositories: {
     notify: 'stratos/cc/repositories/notify',
   },
+  images: {
+    bake: 'stratos/cc/images/bake',
+    list: 'stratos/cc/images/list',
+    remove: 'stratos/cc/images/remove',
+  },
   applications: {
     deploy: 'stratos/cc/applications/deploy',
     undeploy: 'stratos/cc/applications/undeploy',
@@ -63,4 +68,5 @@ export type RequestTopic =
   | (typeof Topics.definitions)[keyof typeof Topics.definitions]
   | (typeof Topics.applications)[keyof typeof Topics.applications]
   | (typeof Topics.metadata)[keyof typeof Topics.metadata]
-  | (typeof Topics.repositories)[keyof typeof Topics.repositories];
+  | (typeof Topics.repositories)[keyof typeof Topics.repositories]
+  | (typeof Topics.images)[keyof typeof Topics.images];

@@ -48,6 +48,27 @@ export interface IaasDriver {
   logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }>;
   /** Removes a cluster's persistent volumes of these ids, every slot's (undeploy, removeOnTermination). Safe to repeat. */
   removeVolumes(clusterId: string, volumeIds: string[]): Promise<void>;
+  /** Drivers whose instances are images: a fully configured image from a running instance (see BakeSpec). */
+  bake?(instanceId: string, spec: BakeSpec): Promise<BakedImage>;
+}
+
+/**
+ * What a bake takes from an instance: its file system without the paths excluded (the member's
+ * own: agent state, bundle, rendered config, temporary files), with the configuration of the
+ * image it started from — never the instance's environment (its credentials).
+ */
+export interface BakeSpec {
+  /** repository:tag */
+  image: string;
+  /** Paths relative to `/`; a trailing `/*` takes a folder's contents and keeps the folder. */
+  exclude: string[];
+  labels: Record<string, string>;
+}
+
+export interface BakedImage {
+  imageId: string;
+  sizeBytes: number;
+  sourceImage: string;
 }
 
 /** The PORT_MAPPINGS key the launch payload carries (LaunchKey.portMappings). */

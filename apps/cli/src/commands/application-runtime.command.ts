@@ -53,7 +53,7 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
 }
 
 /** Prints this application's events as they come until `done` says so; resolves with its verdict. */
-async function follow(client: ApiClient, applicationId: string, since: number, timeoutMs: number, done: (event: TopologyEvent) => string | null | Promise<string | null>): Promise<string> {
+export async function follow(client: ApiClient, applicationId: string, since: number, timeoutMs: number, done: (event: TopologyEvent) => string | null | Promise<string | null>): Promise<string> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   const started = Date.now();
@@ -88,7 +88,7 @@ async function follow(client: ApiClient, applicationId: string, since: number, t
   return verdict;
 }
 
-async function currentRevision(client: ApiClient): Promise<number> {
+export async function currentRevision(client: ApiClient): Promise<number> {
   return (await client.request<{ revision: number }>('GET', '/topology')).body.revision;
 }
 

@@ -263,13 +263,17 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
     await this.lifecycle.create(row);
     try {
+      // A cartridge baked from a provisioned member: its docker members start from that image, configured.
+      const baked = driver.bake ? (await this.database.cartridges.bakedImages([spec.cartridgeType])).get(spec.cartridgeType) : undefined;
+      const env = await this.launchPayload(deployment, cluster, spec, row);
+      if (baked) env[LaunchKey.imageKind] = 'configured';
       const instance = await driver.launch({
         memberId,
         clusterId: cluster.clusterId,
         applicationId: deployment.applicationId,
         slot: row.sid,
-        imageId: placement.imageId,
-        env: await this.launchPayload(deployment, cluster, spec, row),
+        imageId: baked?.image ?? placement.imageId,
+        env,
         ports: spec.ports,
         volumes: spec.volumes,
       });
@@ -312,6 +316,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const repository = spec.artifactRepository;
     if (!repository) return {};
     return {
+      ...(this.settings.gitUrlRewrites ? { [LaunchKey.gitUrlRewrites]: this.settings.gitUrlRewrites } : {}),
       [LaunchKey.repoUrl]: repository.repoUrl,
       ...(repository.repoUsername ? { [LaunchKey.repoUsername]: repository.repoUsername } : {}),
       ...(repository.repoPassword ? { [LaunchKey.repoPassword]: this.secrets.open(repository.repoPassword) } : {}),

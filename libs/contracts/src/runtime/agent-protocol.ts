@@ -49,6 +49,8 @@ export const LaunchKey = {
   applicationPath: 'APPLICATION_PATH',
   /** Seconds between pulls of the artifact repository besides the git hook's (default 60; 0: only on the hook). */
   artifactPullIntervalS: 'ARTIFACT_PULL_INTERVAL_S',
+  /** The platform's git mirrors, "FROM=TO,…" (STRATOS_GIT_URL_REWRITES): git's url.TO.insteadOf=FROM. */
+  gitUrlRewrites: 'GIT_URL_REWRITES',
 } as const;
 
 export const AgentTopics = {

@@ -3,3 +3,4 @@ export * from './runtime-views';
 export * from './agent-protocol';
 export * from './member-metadata';
 export * from './metadata-api';
+export * from './baked-images';

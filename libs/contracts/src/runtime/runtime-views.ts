@@ -71,7 +71,7 @@ export interface MemberHealth {
 
 export interface OperationView {
   operationId: string;
-  kind: 'deploy' | 'undeploy';
+  kind: 'deploy' | 'undeploy' | 'bake';
   applicationId: string;
   status: 'running' | 'succeeded' | 'failed';
   message: string;

@@ -5,8 +5,9 @@
  * cluster, application and platform; `Init: true` so that the agent stops on SIGTERM at once.
  * Persistent volumes are named volumes per cluster, slot and volume id: they outlive members.
  */
+import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
-import { PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
 
@@ -119,6 +120,53 @@ export class DockerDriver implements IaasDriver {
     }
   }
 
+  /**
+   * A fully configured image from a running member: its file system exported, the member's own
+   * paths deleted from the stream (GNU tar), imported as one layer with the source image's
+   * configuration. Not `docker commit`: a commit's layer would carry the member's rendered
+   * config and agent state, and its config the member's environment (broker credentials, token).
+   */
+  async bake(instanceId: string, spec: BakeSpec): Promise<BakedImage> {
+    const container = this.docker.getContainer(instanceId);
+    const info = await container.inspect();
+    const source = await this.docker.getImage(info.Image).inspect();
+    const config = source.Config ?? ({} as Docker.ImageInspectInfo['Config']);
+    const quoted = (value: string) => JSON.stringify(value);
+    const changes: string[] = [];
+    if (config.Cmd?.length) changes.push(`CMD ${JSON.stringify(config.Cmd)}`);
+    if (config.Entrypoint && (config.Entrypoint as string[]).length) changes.push(`ENTRYPOINT ${JSON.stringify(config.Entrypoint)}`);
+    for (const entry of config.Env ?? []) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) changes.push(`ENV ${entry.slice(0, eq)}=${quoted(entry.slice(eq + 1))}`);
+    }
+    if (config.WorkingDir) changes.push(`WORKDIR ${config.WorkingDir}`);
+    if (config.User) changes.push(`USER ${config.User}`);
+    for (const [key, value] of Object.entries({ ...(config.Labels ?? {}), ...spec.labels })) changes.push(`LABEL ${quoted(key)}=${quoted(value)}`);
+
+    const exported = (await container.export()) as unknown as NodeJS.ReadableStream;
+    const filter = spawn('tar', ['--delete', '--wildcards', '-f', '-', ...spec.exclude.map((p) => p.replace(/^\/+/, ''))], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let errors = '';
+    filter.stderr.on('data', (c: Buffer) => (errors += c.toString()));
+    const filtered = new Promise<void>((resolve, reject) => {
+      filter.on('error', (error) => reject(new Error(`tar could not run: ${error.message}`)));
+      filter.on('close', (code) => {
+        // Exit 2 with only "Not found in archive": an excluded path the member never had.
+        const real = errors.split('\n').filter((l) => l.trim() && !/Not found in archive|Exiting with failure status due to previous errors/.test(l));
+        if (code === 0 || (code === 2 && real.length === 0)) resolve();
+        else reject(new Error(`tar --delete failed (exit ${code}): ${real.join(' ').slice(0, 500)}`));
+      });
+    });
+    exported.pipe(filter.stdin);
+    const [repo, tag] = splitImageName(spec.image);
+    const progress = await this.docker.importImage(filter.stdout as unknown as NodeJS.ReadableStream, { repo, tag, changes } as never);
+    const imported = await new Promise<unknown[]>((resolve, reject) => this.docker.modem.followProgress(progress as unknown as NodeJS.ReadableStream, (error: Error | null, output: unknown[]) => (error ? reject(error) : resolve(output))));
+    await filtered;
+    const failed = imported.find((o) => (o as { error?: string }).error) as { error?: string } | undefined;
+    if (failed) throw new Error(`docker import failed: ${failed.error}`);
+    const image = await this.docker.getImage(spec.image).inspect();
+    return { imageId: image.Id, sizeBytes: image.Size, sourceImage: source.RepoTags?.[0] ?? info.Config.Image };
+  }
+
   async imageExists(imageId: string): Promise<boolean> {
     try {
       await this.docker.getImage(imageId).inspect();
@@ -128,4 +176,10 @@ export class DockerDriver implements IaasDriver {
       throw error;
     }
   }
+}
+
+/** `repo:tag` → [repo, tag] (a registry's port is not a tag). */
+function splitImageName(image: string): [string, string] {
+  const colon = image.lastIndexOf(':');
+  return colon > image.lastIndexOf('/') ? [image.slice(0, colon), image.slice(colon + 1)] : [image, 'latest'];
 }

@@ -135,7 +135,7 @@ export class OperationEntity {
   operationId: string;
 
   @Column({ type: 'text' })
-  kind: 'deploy' | 'undeploy';
+  kind: 'deploy' | 'undeploy' | 'bake';
 
   @Column({ name: 'application_id', type: 'text' })
   applicationId: string;

@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { BakedImageEntity } from '../entities/baked-image.entity';
 import { CartridgeBundleEntity } from '../entities/cartridge-bundle.entity';
 import { CartridgeEntity } from '../entities/cartridge.entity';
 
@@ -65,6 +66,22 @@ export class CartridgeRepository {
 
   async deleteBundle(type: string): Promise<boolean> {
     const result = await this.manager.getRepository(CartridgeBundleEntity).delete({ cartridgeType: type });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The baked images of these cartridges, by type. */
+  async bakedImages(types?: string[]): Promise<Map<string, BakedImageEntity>> {
+    const rows = await this.manager.getRepository(BakedImageEntity).find({ where: types ? { cartridgeType: In(types) } : {}, order: { cartridgeType: 'ASC' } });
+    return new Map(rows.map((r) => [r.cartridgeType, r]));
+  }
+
+  /** A new bake replaces the cartridge's last one. */
+  async saveBakedImage(row: BakedImageEntity): Promise<void> {
+    await this.manager.getRepository(BakedImageEntity).upsert(row, ['cartridgeType']);
+  }
+
+  async deleteBakedImage(type: string): Promise<boolean> {
+    const result = await this.manager.getRepository(BakedImageEntity).delete({ cartridgeType: type });
     return (result.affected ?? 0) > 0;
   }
 }
