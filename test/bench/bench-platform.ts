@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { startCloudController } from '../../apps/cloud-controller/src/cloud-controller';
 import { startStratosManager } from '../../apps/stratos-manager/src/stratos-manager';
 import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
+import Docker from 'dockerode';
+import { ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
 
 export interface BenchPlatform {
   url: string;
@@ -36,6 +38,8 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
     mqttUrl = url.toString();
   }
   const agentEntry = join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js');
+  const network = options.docker === 'on' ? await ensureMemberNetwork(new Docker(), await platformIdOf(home)) : null;
+  if (network && broker) await broker.listenAlso(network.gateway); // docker members reach it at the network's gateway
   const controller = await startCloudController(
     { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off' },
     { logger: false },
@@ -67,6 +71,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
       await controller.close();
       await broker?.stop();
       await postgres.stop();
+      if (network) await new Docker().getNetwork(network.name).remove().catch(() => undefined);
       await rm(home, { recursive: true, force: true });
     },
   };

@@ -61,7 +61,11 @@ const docker = dockerForTests();
     expect(info.Mounts.map((m) => m.Destination)).toEqual(['/data']);
     const volumeName = info.Mounts[0].Name!;
     expect(volumeName).toBe(`stratos-${platformId.slice(0, 8)}-dapp.dapp-web-data-1`);
-    const answer = (await (await fetch(`http://127.0.0.1:${member.ports[0].hostPort}/`)).json()) as { memberId: string };
+    // On the platform's own network: an address of its own, its declared port.
+    expect(info.HostConfig.NetworkMode).toBe(`stratos-${platformId.slice(0, 8)}`);
+    expect(member.host).toBe(info.NetworkSettings.Networks[`stratos-${platformId.slice(0, 8)}`].IPAddress);
+    expect(member.ports[0]).toMatchObject({ port: 8080, hostPort: 8080 });
+    const answer = (await (await fetch(`http://${member.host}:${member.ports[0].hostPort}/`)).json()) as { memberId: string };
     expect(answer.memberId).toBe(member.memberId);
     // stratos member logs reads the container's output.
     const logs = await platform.api('GET', `/members/${member.memberId}/logs`);

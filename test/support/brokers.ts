@@ -23,6 +23,8 @@ export interface TestBroker {
   memberSecret?: string;
   /** Mosquitto with its dynamic-security plugin: the controller creates each member's client. */
   dynsec?: boolean;
+  /** The embedded broker also listens on another address (the platform's Docker network gateway). */
+  listenAlso?(host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
     const url = new URL(broker.url);
     url.username = credentials.username;
     url.password = credentials.password;
-    return { kind, url: url.toString(), memberSecret, stop: () => broker.stop() };
+    return { kind, url: url.toString(), memberSecret, listenAlso: (host) => broker.listenAlso(host), stop: () => broker.stop() };
   }
   const binary = mosquittoBinary();
   if (!binary) throw new Error('mosquitto is not installed');

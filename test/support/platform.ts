@@ -6,7 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import mqtt, { type MqttClient } from 'mqtt';
+import { ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
 import { Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
 import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
 import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
@@ -66,6 +68,14 @@ export async function startTestPlatform(options: {
     localSandbox: options.localSandbox ?? 'auto',
     gitUrlRewrites: options.gitUrlRewrites,
   };
+  let memberNetwork: string | null = null;
+  if (controllerConfig.docker === 'on') {
+    // Docker members are on the platform's own network and reach the broker at its gateway, as with npm start.
+    const { name, gateway } = await ensureMemberNetwork(new Docker(), await platformIdOf(home));
+    memberNetwork = name;
+    if (!broker.listenAlso) throw new Error(`docker members need a broker they reach at ${gateway}: use the aedes test broker`);
+    await broker.listenAlso(gateway);
+  }
   let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
   const manager = await startStratosManager(
     {
@@ -139,6 +149,13 @@ export async function startTestPlatform(options: {
       await controller?.close();
       await broker.stop();
       killLeftoverMembers(home); // what a failed test left running
+      if (memberNetwork) {
+        // What a test left running goes, then its network (Docker has addresses for a few dozen bridges only).
+        const engine = new Docker();
+        const left = await engine.listContainers({ all: true, filters: { label: [`${Label.platform}=${await platformIdOf(home)}`] } });
+        await Promise.all(left.map((c) => engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+        await engine.getNetwork(memberNetwork).remove().catch(() => undefined);
+      }
       await rm(home, { recursive: true, force: true });
     },
   };

@@ -15,6 +15,7 @@ import {
   DEFAULT_API_PORT,
   DEFAULT_MQTT_PORT,
   EnvVar,
+  MEMBER_GATEWAY_MESSAGE,
   MQTT_PROTOCOLS,
   readPort,
   readString,
@@ -59,6 +60,8 @@ runMain('stratos', async () => {
       say(`PostgreSQL: ${safeUrl(databaseUrl)} (DATABASE_URL)`);
     }
     let memberSecret = env[EnvVar.memberSecret];
+    let embeddedBroker: { port: number; listenAlso(host: string): Promise<void> } | null = null;
+    let gatewayMessage: { type: string; host: string } | null = null;
     if (!mqttUrl) {
       const credentials = { username: 'stratos', password: randomBytes(18).toString('base64url') };
       memberSecret ??= await readOrCreateSecret(join(home, 'member-secret'));
@@ -69,6 +72,7 @@ runMain('stratos', async () => {
       url.password = credentials.password;
       mqttUrl = url.toString();
       say(`MQTT broker (embedded, aedes, MQTT 3.1.1) on ${broker.url}`);
+      embeddedBroker = broker;
     } else {
       say(`MQTT broker: ${safeUrl(mqttUrl)} (MQTT_URL)`);
     }
@@ -92,6 +96,19 @@ runMain('stratos', async () => {
     const launch = (child: Child) => {
       const proc = spawn(process.execPath, [child.script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       child.process = proc;
+      if (gatewayMessage) proc.send(gatewayMessage); // a restarted manager learns it again
+      // Docker members live on the platform's own network: the controller says where its gateway is, and the embedded broker listens there too.
+      proc.on('message', (message: { type?: string; host?: string }) => {
+        if (message?.type !== MEMBER_GATEWAY_MESSAGE || typeof message.host !== 'string') return;
+        gatewayMessage = { type: MEMBER_GATEWAY_MESSAGE, host: message.host };
+        for (const other of children) if (other !== child) other.process?.send?.(gatewayMessage); // the manager serves the API there too
+        if (!embeddedBroker) return;
+        const broker = embeddedBroker;
+        broker.listenAlso(message.host).then(
+          () => say(`MQTT broker (embedded) also on ${message.host}:${broker.port}, for docker members (the platform's Docker network)`),
+          (error: Error) => say(`stratos: the embedded broker cannot listen on ${message.host} (${error.message}); docker members will not reach it`),
+        );
+      });
       for (const stream of [proc.stdout!, proc.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => say(`[${child.name}] ${line}`));
       }
@@ -161,3 +178,4 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   }
   throw new Error(`the API did not become healthy within ${timeoutMs / 1000} s (${url}); see the lines above`);
 }
+

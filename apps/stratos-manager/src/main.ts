@@ -1,9 +1,21 @@
 import 'reflect-metadata';
+import { MEMBER_GATEWAY_MESSAGE } from '@stratos/contracts';
 import { runMain } from '@stratos/runtime';
 import { managerConfigFrom } from './config';
-import { startStratosManager } from './stratos-manager';
+import { startStratosManager, type RunningManager } from './stratos-manager';
 
 runMain('stratos-manager', async () => {
-  const manager = await startStratosManager(managerConfigFrom(process.env));
-  return () => manager.close();
+  // Started by npm start: docker members reach the API (their METADATA_SERVICE_URL) at the platform's Docker network gateway.
+  let manager: RunningManager | null = null;
+  let gateway: string | null = null;
+  const listenOnGateway = (host: string) => manager?.listenAlso(host).catch((error: Error) => process.stderr.write(`the API cannot listen on ${host} too: ${error.message}\n`));
+  process.on('message', (message: { type?: string; host?: string }) => {
+    if (message?.type !== MEMBER_GATEWAY_MESSAGE || typeof message.host !== 'string' || message.host === gateway) return;
+    gateway = message.host;
+    void listenOnGateway(gateway);
+  });
+  manager = await startStratosManager(managerConfigFrom(process.env));
+  if (gateway) await listenOnGateway(gateway);
+  const running = manager;
+  return () => running.close();
 });

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -13,6 +14,8 @@ export interface RunningManager {
   /** http://host:port, without /api. */
   url: string;
   database: Database;
+  /** Serves the API on another address too, on the same port (the platform's Docker network gateway, for its members' METADATA_SERVICE_URL). */
+  listenAlso(host: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,11 +52,21 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     const url = `http://${config.host}:${address.port}`;
     new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs)`);
     const running = app;
+    const extra: Server[] = [];
     return {
       app,
       url,
       database,
+      async listenAlso(host: string) {
+        const server = createServer(running.getHttpAdapter().getInstance());
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', (error) => reject(describeListenError(error, `stratos-manager API (on ${host})`, address.port, 'STRATOS_API_PORT')));
+          server.listen(address.port, host, () => resolve());
+        });
+        extra.push(server);
+      },
       close: async () => {
+        await Promise.all(extra.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
         await running.close();
         await database.close();
       },

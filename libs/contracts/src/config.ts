@@ -31,6 +31,13 @@ export const EnvVar = {
 } as const;
 
 export const DEFAULT_API_PORT = 9443;
+
+/**
+ * What a cloud controller started by `npm start` tells its parent (an IPC message
+ * `{type, host}`): the gateway of the platform's Docker member network, where the parent's
+ * embedded broker must listen too for docker members to reach it.
+ */
+export const MEMBER_GATEWAY_MESSAGE = 'stratos:member-gateway';
 export const DEFAULT_MQTT_PORT = 1883;
 
 export class ConfigError extends Error {

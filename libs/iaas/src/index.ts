@@ -3,3 +3,4 @@ export * from './labels';
 export * from './local/local-process.driver';
 export * from './docker/docker.driver';
 export { sandboxAvailable } from './local/member-sandbox';
+export * from './docker/member-network';

@@ -18,6 +18,8 @@ export interface EmbeddedBrokerHandle {
   /** mqtt://host:port, without credentials. */
   url: string;
   port: number;
+  /** Listens on another address too, on the same port (the platform's Docker network gateway, for its members). */
+  listenAlso(host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,12 +81,24 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  const servers: Server[] = [server];
+  const listening = new Set([host]);
   return {
     url: `mqtt://${host}:${port}`,
     port,
+    async listenAlso(other: string) {
+      if (listening.has(other)) return;
+      const extra = createServer(broker.handle);
+      await new Promise<void>((resolve, reject) => {
+        extra.once('error', (error) => reject(describeListenError(error, `embedded MQTT broker (on ${other})`, port, 'MQTT_PORT')));
+        extra.listen(port, other, () => resolve());
+      });
+      listening.add(other);
+      servers.push(extra);
+    },
     stop: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
 }

@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DockerDriver, LocalProcessDriver, type IaasDriver } from '@stratos/iaas';
+import { DockerDriver, LocalProcessDriver, platformIdOf, type IaasDriver } from '@stratos/iaas';
+import { MEMBER_GATEWAY_MESSAGE } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 /**
@@ -21,8 +20,12 @@ export class DriverRegistry implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     if (this.settings.docker === 'off') return;
     if (await DockerDriver.available()) {
-      this.drivers.set('docker', new DockerDriver({ platformId: await this.platformId() }));
-      this.logger.log('Docker engine found: the docker driver is available');
+      const docker = new DockerDriver({ platformId: await platformIdOf(this.settings.home) });
+      this.drivers.set('docker', docker);
+      const { name, gateway } = await docker.memberNetwork();
+      this.logger.log(`Docker engine found: the docker driver is available; members on the network ${name}, reaching the platform at ${gateway}`);
+      // Started by npm start: the parent owns the embedded broker, which must listen where members are.
+      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host: gateway });
     } else if (this.settings.docker === 'on') {
       throw new Error('STRATOS_DOCKER=on, but no Docker engine answers (docker info)');
     }
@@ -38,18 +41,5 @@ export class DriverRegistry implements OnModuleInit {
 
   names(): string[] {
     return [...this.drivers.keys()];
-  }
-
-  /** Stable per STRATOS_HOME: the label that marks this platform's containers. */
-  private async platformId(): Promise<string> {
-    const file = join(this.settings.home, 'platform-id');
-    try {
-      return (await readFile(file, 'utf8')).trim();
-    } catch {
-      const id = randomUUID();
-      await mkdir(this.settings.home, { recursive: true });
-      await writeFile(file, id);
-      return id;
-    }
   }
 }

@@ -1,20 +1,37 @@
 /**
- * Members as Docker containers (dockerode), on the host network: each declared port gets a
- * free host port (PORT_MAPPINGS), as the local driver does, so members reach the broker on
- * 127.0.0.1 and nothing needs low ports. Every container is labelled with its member,
- * cluster, application and platform; `Init: true` so that the agent stops on SIGTERM at once.
- * Persistent volumes are named volumes per cluster, slot and volume id: they outlive members.
+ * Members as Docker containers (dockerode). By default each is on the platform's own bridge
+ * network (member-network.ts) with an address of its own and its declared ports, and reaches
+ * the platform at the network's gateway. With `network: 'host'` they share the host's network
+ * instead: each declared port gets a free host port (PORT_MAPPINGS), as on one machine without
+ * a bridge. Every container is labelled with its member, cluster, application and platform;
+ * `Init: true` so that the agent stops on SIGTERM at once. Persistent volumes are named
+ * volumes per cluster, slot and volume id: they outlive members.
  */
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import Docker from 'dockerode';
+import { LaunchKey } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
+import { ensureMemberNetwork, reachableFrom, type MemberNetwork } from './member-network';
 
 export interface DockerDriverOptions {
   /** Scopes labels to this platform. */
   platformId: string;
   docker?: Docker;
+  /** bridge (default): the platform's own network, an address per member; host: the host's network, host ports. */
+  network?: 'bridge' | 'host';
+}
+
+/** Whether something accepts TCP connections at host:port (within a second). */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
 }
 
 const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
@@ -33,9 +50,43 @@ function demultiplex(raw: Buffer): Buffer {
 export class DockerDriver implements IaasDriver {
   readonly name = 'docker';
   private readonly docker: Docker;
+  private network: Promise<MemberNetwork> | null = null;
 
   constructor(private readonly options: DockerDriverOptions) {
     this.docker = options.docker ?? new Docker();
+  }
+
+  /** The platform's member network (bridge mode), made once. */
+  memberNetwork(): Promise<MemberNetwork> {
+    this.network ??= ensureMemberNetwork(this.docker, this.options.platformId).catch((error: Error) => {
+      this.network = null;
+      throw error;
+    });
+    return this.network;
+  }
+
+  /**
+   * The payload as a member on the network sees it: loopback addresses of the broker and the API
+   * become the gateway's. A broker that does not answer there is a clear launch failure, not a
+   * member that waits for its broker until it is counted lost.
+   */
+  private async reachable(env: Record<string, string>, gateway: string): Promise<Record<string, string>> {
+    const out = { ...env };
+    for (const key of [LaunchKey.mbUrls, LaunchKey.metadataServiceUrl]) if (out[key]) out[key] = reachableFrom(out[key], gateway);
+    const brokers = (out[LaunchKey.mbUrls] ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    const reached = await Promise.all(brokers.map(async (raw) => {
+      try {
+        const url = new URL(raw);
+        return url.hostname !== gateway || (await answers(gateway, Number(url.port || 1883)));
+      } catch {
+        return true;
+      }
+    }));
+    if (brokers.length && !reached.some(Boolean)) {
+      const where = brokers.map((u) => u.replace(/\/\/[^@/]*@/, '//')).join(', ');
+      throw new Error(`members on the Docker network reach the broker at ${where}, where nothing answers: let the broker listen on ${gateway} too (the embedded one does), or set STRATOS_AGENT_MQTT_URL to an address containers reach`);
+    }
+    return out;
   }
 
   /** Whether an engine answers, within a second. */
@@ -49,8 +100,11 @@ export class DockerDriver implements IaasDriver {
   }
 
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
-    const ports = await assignHostPorts(spec.ports);
-    const env = { ...spec.env, [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
+    const bridge = (this.options.network ?? 'bridge') === 'bridge';
+    const network = bridge ? await this.memberNetwork() : null;
+    // On the bridge a member keeps its declared ports on its own address; on the host's network each gets a free host port.
+    const ports = network ? spec.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, hostPort: p.port })) : await assignHostPorts(spec.ports);
+    const env = { ...(network ? await this.reachable(spec.env, network.gateway) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
     const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
     const mounts: Docker.MountConfig = [];
     for (const volume of spec.volumes ?? []) {
@@ -64,15 +118,20 @@ export class DockerDriver implements IaasDriver {
       Image: spec.imageId,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: labels,
-      HostConfig: { NetworkMode: 'host', Init: true, Mounts: mounts, RestartPolicy: { Name: 'no' } },
+      HostConfig: { NetworkMode: network?.name ?? 'host', Init: true, Mounts: mounts, RestartPolicy: { Name: 'no' } },
     });
+    let host = '127.0.0.1';
     try {
       await container.start();
+      if (network) {
+        host = (await container.inspect()).NetworkSettings.Networks[network.name]?.IPAddress ?? '';
+        if (!host) throw new Error(`the container has no address on ${network.name}`);
+      }
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
     }
-    return { instanceId: container.id, host: '127.0.0.1', ports };
+    return { instanceId: container.id, host, ports };
   }
 
   async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {

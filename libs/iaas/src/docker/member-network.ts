@@ -1,0 +1,80 @@
+/**
+ * The platform's own Docker network: a bridge on which each docker member has an address of
+ * its own and keeps its declared ports (three ZooKeeper members all on 2181), as on a LAN.
+ * Members reach the platform (its broker, its API) at the network's gateway, the host's address
+ * on that bridge: what listens on loopback is not reachable from there, so the platform's
+ * embedded services also listen on the gateway (see listenAlso), and the driver rewrites the
+ * loopback addresses of a launch payload to it.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { Label } from '../labels';
+
+export interface MemberNetwork {
+  name: string;
+  /** The host's address on it: where members reach the platform. */
+  gateway: string;
+}
+
+/** Stable per STRATOS_HOME: the id that labels this platform's containers, volumes and network. */
+export async function platformIdOf(home: string): Promise<string> {
+  const file = join(home, 'platform-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    await mkdir(home, { recursive: true });
+    const id = randomUUID();
+    try {
+      await writeFile(file, id, { flag: 'wx' });
+      return id;
+    } catch {
+      return (await readFile(file, 'utf8')).trim(); // another process wrote it first
+    }
+  }
+}
+
+export const memberNetworkName = (platformId: string) => `stratos-${platformId.slice(0, 8)}`;
+
+/** The platform's member network, created (labelled as its) if it is not there yet. */
+export async function ensureMemberNetwork(docker: Docker, platformId: string): Promise<MemberNetwork> {
+  const name = memberNetworkName(platformId);
+  const inspect = async () => {
+    const info = await docker.getNetwork(name).inspect();
+    const gateway = (info.IPAM?.Config ?? []).map((c: { Gateway?: string }) => c.Gateway).find(Boolean);
+    if (!gateway) throw new Error(`the Docker network ${name} has no gateway address`);
+    return { name, gateway };
+  };
+  try {
+    return await inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+  try {
+    await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [Label.platform]: platformId } });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 409) throw error; // created meanwhile by another process
+  }
+  return inspect();
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+
+/** The URLs (comma-separated) with loopback hosts replaced by `host`: what a member on the network reaches. */
+export function reachableFrom(urls: string, host: string): string {
+  return urls
+    .split(',')
+    .map((raw) => {
+      const trimmed = raw.trim();
+      try {
+        const url = new URL(trimmed);
+        if (!LOOPBACK.test(url.hostname)) return trimmed;
+        url.hostname = host;
+        return url.toString().replace(/\/$/, trimmed.endsWith('/') ? '/' : '');
+      } catch {
+        return trimmed;
+      }
+    })
+    .join(',');
+}
