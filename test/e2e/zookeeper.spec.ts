@@ -1,16 +1,19 @@
 /**
- * The ZooKeeper sample, as a user runs it: `stratos import samples --iaas local`, then
- * `stratos app deploy zookeeper`. Three real ZooKeeper servers (Debian's package), each a local
- * member in a filesystem of its own, configured by QingCloud's documented template from their
+ * The ZooKeeper sample, as a user runs it: `stratos import samples --iaas local` (or docker),
+ * then `stratos app deploy zookeeper`. Three real ZooKeeper servers (Debian's package), each a
+ * local member in a filesystem of its own or a container on the platform's network (the image
+ * `npm run images` builds from Debian's packages), configured by QingCloud's documented template from their
  * cluster's metadata: they form one ensemble (a leader and two followers), a znode written
  * through one is read through another, and a killed follower's replacement takes its slot
  * (the same myid) and its data, and rejoins.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sandboxAvailable } from '@stratos/iaas';
+import { debianCartridgeImage } from '../support/docker';
+import { memberFiles, type Driver } from '../support/member-files';
 import type { MemberView } from '@stratos/contracts';
 import { runCli, ROOT } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -18,17 +21,21 @@ import { IN_CI } from '../support/test-env';
 
 const ZK = '/usr/share/zookeeper/bin';
 
-function missing(): string | null {
+/** Why a driver's run cannot happen here (the host's zkCli.sh talks to the members on either). */
+function missing(driver: Driver): string | null {
   if (!existsSync(`${ZK}/zkServer.sh`)) return "Debian's zookeeper package (apt-get install -y zookeeper)";
-  if (!sandboxAvailable()) return 'bubblewrap that runs here (apt-get install -y bubblewrap), for members with filesystems of their own';
+  if (driver === 'local' && !sandboxAvailable()) return 'bubblewrap that runs here (apt-get install -y bubblewrap), for members with filesystems of their own';
   return null;
 }
-const reason = missing();
-if (reason) {
-  const line = `SKIPPED the ZooKeeper ensemble: no ${reason}; .ci/run installs it`;
-  if (IN_CI) throw new Error(`${line}, and CI=true forbids skipping`);
-  process.stdout.write(`${line}\n`);
-}
+const runnable = (driver: Driver): boolean => {
+  const reason = missing(driver);
+  if (reason) {
+    const line = `SKIPPED the ZooKeeper ensemble on ${driver}: no ${reason}; .ci/run installs it`;
+    if (IN_CI) throw new Error(`${line}, and CI=true forbids skipping`);
+    process.stdout.write(`${line}\n`);
+  }
+  return !reason;
+};
 
 /** ZooKeeper's four-letter word: what a server says of itself. */
 function fourLetters(host: string, word: string): Promise<string> {
@@ -50,17 +57,21 @@ function zkCli(host: string, ...command: string[]): string {
   return `${result.stdout}${result.stderr}`;
 }
 
-(reason ? describe.skip : describe)('the ZooKeeper sample on the local driver', () => {
+const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || debianCartridgeImage('the ZooKeeper sample on docker')));
+
+(drivers.length ? describe.each(drivers) : describe.skip.each<Driver>(['local']))('the ZooKeeper sample on the %s driver', (driver) => {
   let platform: TestPlatform;
   let env: Record<string, string>;
   const members = async () => (await platform.runtime('zookeeper')).clusters[0].members;
+  let files: ReturnType<typeof memberFiles>;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes', memberStartTimeoutMs: 90_000 });
+    platform = await startTestPlatform({ broker: 'aedes', memberStartTimeoutMs: 90_000, docker: driver === 'docker' ? 'on' : 'off' });
+    files = memberFiles(driver, platform.home, [{ clusterId: 'zookeeper.zk', id: 'data', mappingPath: '/zk_data' }]);
     env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken };
-    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local'], { env });
+    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', driver], { env });
     expect(imported.stderr).toContain('0 refused');
-    expect(imported.stdout).toMatch(/cartridges\/local\/zookeeper\/cartridge\.json\s+cartridge\s+zookeeper\s+created\s+bundle \d+\.\d KiB/);
+    expect(imported.stdout).toMatch(/cartridges\/common\/zookeeper\/cartridge\.json\s+cartridge\s+zookeeper\s+created\s+bundle \d+\.\d KiB/);
   }, 60_000);
   afterAll(async () => {
     await platform?.stop();
@@ -74,11 +85,12 @@ function zkCli(host: string, ...command: string[]): string {
     expect(new Set(zk.map((m) => m.host)).size).toBe(3);
 
     // Each rendered QingCloud's template from its own tree: every peer, and itself by its slot.
-    const rootOf = (m: MemberView) => join(platform.home, 'members', m.memberId, 'root');
+    const zooCfg = (m: MemberView) => files.read(m, '/opt/zookeeper/conf/zoo.cfg') ?? '';
     const servers = [...zk].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => `server.${m.sid}=${m.host}:2888:3888`);
     for (const m of zk) {
-      await until(`${m.memberId}'s zoo.cfg lists the ensemble`, async () => readFileSync(join(rootOf(m), 'opt/zookeeper/conf/zoo.cfg'), 'utf8').includes(servers.join('\n')), 30_000);
-      expect(readFileSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${m.sid}`, 'data', 'zookeeper', 'myid'), 'utf8').trim()).toBe(String(m.sid));
+      await until(`${m.memberId}'s zoo.cfg lists the ensemble`, async () => zooCfg(m).includes(servers.join('\n')), 30_000);
+      expect(zooCfg(m)).not.toContain('clientPortAddress'); // QingCloud's template, unchanged (a local member's start script adds that line to its own copy)
+      expect(files.read(m, '/zk_data/zookeeper/myid')?.trim()).toBe(String(m.sid));
     }
     const modes = await until('one leader and two followers', async () => {
       const now = await Promise.all(zk.map(modeOf));
@@ -105,15 +117,21 @@ function zkCli(host: string, ...command: string[]): string {
       five = await members();
       expect(five.map((m) => m.sid).sort()).toEqual([1, 2, 3, 4, 5]);
       const all = [...five].sort((a, b) => a.memberId.localeCompare(b.memberId)).map((m) => `server.${m.sid}=${m.host}:2888:3888`).join('\n');
-      for (const m of five) await until(`${m.memberId} lists five servers`, async () => readFileSync(join(rootOf(m), 'opt/zookeeper/conf/zoo.cfg'), 'utf8').includes(all), 30_000);
+      for (const m of five) await until(`${m.memberId} lists five servers`, async () => zooCfg(m).includes(all), 30_000);
       const voters = await until('one leader and four followers', async () => {
         const now = await Promise.all(five.map(modeOf));
         return now.filter((x) => x === 'leader').length === 1 && now.filter((x) => x === 'follower').length === 4 ? now : undefined;
       }, 90_000);
       expect(voters).toHaveLength(5);
+      // One re-render per burst: the two new members are launched in one pass, so their addresses reach the others
+      // in one round and each renders once. (On a loaded machine a launch can slip to a later pass: then a round
+      // more than the debounce window later is a second burst, and a second re-render is right.)
+      const launchedAt = five.filter((m) => m.sid > 3).map((m) => Date.parse(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === m.memberId && e.payload.member.status === 'Initialized')!.timestamp));
+      const gap = Math.abs(launchedAt[0] - launchedAt[1]);
+      const bursts = gap < 900 ? [1] : gap > 1500 ? [2] : [1, 2];
       for (const m of before) {
         const reRenders = watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === m.memberId && Date.parse(e.timestamp) >= scaledAt && /re-rendered: .*zoo\.cfg \(reloaded\)/.test(e.payload.message));
-        expect([m.memberId, reRenders.length]).toEqual([m.memberId, 1]);
+        expect({ member: m.memberId, gap, reRenders: bursts.includes(reRenders.length) }).toEqual({ member: m.memberId, gap, reRenders: true });
       }
     } finally {
       await watch.close();
@@ -121,11 +139,11 @@ function zkCli(host: string, ...command: string[]): string {
 
     // A follower dies (its whole process group, as docker kill would): its replacement takes its slot and data, and rejoins.
     const victim = five[(await Promise.all(five.map(modeOf))).indexOf('follower')];
-    process.kill(-Number(victim.instanceId), 'SIGKILL');
+    files.kill(victim);
     const replacement = await until('a replacement Active', async () => (await members()).find((m) => m.status === 'Active' && !five.some((z) => z.memberId === m.memberId)), 90_000);
     expect(replacement.sid).toBe(victim.sid);
     await until('the replacement rejoins as a follower', async () => (await modeOf(replacement)) === 'follower', 60_000);
-    expect(existsSync(join(platform.home, 'volumes', 'zookeeper.zk', `slot-${victim.sid}`, 'data', 'zookeeper', 'version-2'))).toBe(true);
+    expect(files.read(replacement, '/zk_data/zookeeper/version-2/currentEpoch')).not.toBeNull(); // its slot's volume, with the victim's data
     await retried('read through the replacement', replacement.host!, /hello-from-one/, 'get', '/stratos');
 
     const undeployed = await runCli(['app', 'undeploy', 'zookeeper', '--wait'], { env, timeoutMs: 120_000 });

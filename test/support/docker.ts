@@ -19,3 +19,20 @@ export function dockerForTests(): Docker | null {
   process.stdout.write(`${message}\n`);
   return null;
 }
+
+export const DEBIAN_CARTRIDGE_IMAGE = 'stratos/debian-cartridge:latest';
+
+/**
+ * Whether a Docker engine answers and has the Debian cartridge image (npm run images builds it:
+ * Debian 12 with Java, ZooKeeper, HAProxy, PostgreSQL and the agent); says why not (a failure in CI).
+ */
+export function debianCartridgeImage(what: string): boolean {
+  let reason: string | null = null;
+  if (spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 5000 }).status !== 0) reason = 'no Docker engine answers (.ci/run starts one)';
+  else if (spawnSync('docker', ['image', 'inspect', DEBIAN_CARTRIDGE_IMAGE], { timeout: 5000 }).status !== 0) reason = `the image ${DEBIAN_CARTRIDGE_IMAGE} is missing (npm run images builds it)`;
+  if (!reason) return true;
+  const message = `SKIPPED ${what}: ${reason}`;
+  if (IN_CI) throw new Error(`${message}, and CI=true forbids skipping`);
+  process.stdout.write(`${message}\n`);
+  return false;
+}

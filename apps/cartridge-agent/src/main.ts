@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     process.exit(1); // no clean disconnect: the Last Will tells the controller
   });
   try {
-    await waitForPorts(payload.checkAddress, payload.ports, payload.readyTimeoutMs);
+    await waitForPorts(payload.checkAddress, payload.ports, payload.readyTimeoutMs, !process.env[LaunchKey.memberIp]); // no MEMBER_IP: the whole address is the member's (a container)
   } catch (error) {
     return failActivation((error as Error).message);
   }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { PortBinding } from '@stratos/contracts';
 import type { LaunchPayload } from './launch-payload';
 
@@ -63,15 +64,28 @@ function serveDeclaredPorts(payload: LaunchPayload): Workload {
 }
 
 /** Waits until every port accepts a connection; rejects naming the ports that never did. */
-export async function waitForPorts(host: string, ports: PortBinding[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until every port accepts connections at `host`, or (a member whose address is its own, in
+ * a container) at any of its own addresses: a workload may listen on its address only.
+ */
+export async function waitForPorts(host: string, ports: PortBinding[], timeoutMs: number, ownAddresses = false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(ports);
+  const hosts = ownAddresses ? [host, ...localAddresses()] : [host];
   while (pending.size > 0) {
-    for (const port of [...pending]) if (await accepts(host, port.hostPort)) pending.delete(port);
+    for (const port of [...pending]) for (const h of hosts) if (pending.has(port) && (await accepts(h, port.hostPort))) pending.delete(port);
     if (pending.size === 0) return;
     if (Date.now() > deadline) throw new Error(`port(s) ${[...pending].map((p) => `${p.port} (host ${p.hostPort})`).join(', ')} did not accept connections within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** This host's own IPv4 addresses besides loopback. */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => Boolean(a) && a!.family === 'IPv4' && !a!.internal)
+    .map((a) => a.address);
 }
 
 function accepts(host: string, port: number): Promise<boolean> {

@@ -36,6 +36,8 @@ const KINDS: Kind[] = [
   of('networkPartition', 'network-partitions/{iaas}'),
   of('deploymentPolicy', 'deployment-policies'),
   of('deploymentPolicy', 'applications', /\/deployment-polic[a-z-]*\.json$/),
+  // cartridges/common: cartridges for every flavour (each names an iaasProvider per driver), then the flavour's own.
+  { name: 'cartridge', plural: 'cartridges', folder: 'cartridges/common', endpoint: '/cartridges', idKey: 'type' },
   { name: 'cartridge', plural: 'cartridges', folder: 'cartridges/{iaas}', endpoint: '/cartridges', idKey: 'type' },
   of('cartridgeGroup', 'cartridge-groups'),
   of('applicationPolicy', 'application-policies'),
@@ -87,7 +89,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
           .map((file) => ({ kind, file })),
       );
       if (plan.length === 0) throw new UsageError(`${dir} holds none of ${KINDS.map((k) => k.folder.replace('{iaas}', options.iaas)).join(', ')}`);
-      if (!existsSync(join(dir, 'cartridges', options.iaas))) err(`note: ${join(dir, 'cartridges', options.iaas)} does not exist: no cartridges for the flavour "${options.iaas}"`);
+      if (!existsSync(join(dir, 'cartridges', options.iaas)) && !existsSync(join(dir, 'cartridges', 'common'))) err(`note: ${join(dir, 'cartridges', options.iaas)} does not exist: no cartridges for the flavour "${options.iaas}"`);
       const client = apiClient(globals());
       const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true, noTTYOutput: false, clearOnComplete: true });
       if (process.stderr.isTTY) bar.start(plan.length, 0, { file: '' });

@@ -171,10 +171,16 @@ export class DockerDriver implements IaasDriver {
     const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${Label.platform}=${this.options.platformId}`, `${Label.cluster}=${clusterId}`] } });
     for (const volume of Volumes ?? []) {
       if (!volumeIds.includes(volume.Labels?.[Label.volume] ?? '')) continue;
-      try {
-        await this.docker.getVolume(volume.Name).remove();
-      } catch (error) {
-        if (statusCode(error) !== 404) throw error; // gone already
+      // 409: a container that was just removed may hold it a moment longer.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.docker.getVolume(volume.Name).remove();
+          break;
+        } catch (error) {
+          if (statusCode(error) === 404) break; // gone already
+          if (statusCode(error) !== 409 || attempt >= 25) throw error;
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
     }
   }
