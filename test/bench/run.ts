@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the platform's figures beside their baselines from the same run.
  * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker;
- * BENCH_ONLY=api|deploy|docker|templating|members runs one.
+ * BENCH_ONLY=api|deploy|docker|templating|members|bake runs one.
  */
 import 'reflect-metadata';
+import { benchBake } from './bake.bench';
 import { benchCartridgeApi } from './cartridge-api.bench';
 import { benchDeploy } from './deploy.bench';
 import { benchDockerDeploy } from './docker-deploy.bench';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   if (!only || only === 'deploy') process.stdout.write(`${await benchDeploy([10, 50])}\n\n`);
   if (!only || only === 'docker') process.stdout.write(`${await benchDockerDeploy([10, 50])}\n\n`);
   if (!only || only === 'members') process.stdout.write(`${await benchMemberConfig()}\n\n`);
+  if (!only || only === 'bake') process.stdout.write(`${await benchBake()}\n\n`);
   if (!only || only === 'templating') process.stdout.write(`${benchTemplating()}\n`);
 }
 

@@ -134,6 +134,8 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
     const log = (event: string) => file(`extensions/${event}.sh`, `echo "${event} \${STRATOS_EVENT_MEMBER_ID:-self}" >> "\${STRATOS_ROOT%/}/hooks"\n`);
     const entries = ['instance-started', 'complete-topology', 'instance-activated', 'member-activated', 'member-terminated'].map(log);
     entries.push(file('extensions/start-servers.sh', 'echo "cannot warm the cache" >&2\nexit 2\n'));
+    // clean runs at a graceful stop, before the workload goes; a failing one is reported and the member stops anyway.
+    entries.push(file('extensions/clean.sh', 'echo "cleaned after $STRATOS_STOP_REASON, not quite" >&2\nexit 1\n'));
     await post('/cartridges', aCartridge({ type: 'hooked', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
     expect((await put('hooked', packBundle(entries))).status).toBe(200);
     await post('/applications', anApplication({ applicationId: 'hooks', components: { cartridges: [aSubscription('hooked', 'hooked-1', { cartridgeMin: 2 })] } }));
@@ -156,6 +158,9 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
       await until(`${a.memberId} saw the change`, async () => hooksOf(a).includes(`member-terminated ${b.memberId}`) && hooksOf(a).includes(`member-activated ${replacement.memberId}`));
       await post('/applications/hooks/undeploy', undefined, 202);
       await until('hooks gone', async () => (await platform.api('GET', '/applications/hooks/runtime')).status === 404);
+      for (const m of [a, replacement]) {
+        await until(`${m.memberId} ran its clean hook`, async () => watch.events.some((e) => e.type === 'MemberNotice' && e.payload.memberId === m.memberId && e.payload.message === 'extension clean.sh failed (exit 1): cleaned after SIGTERM, not quite'), 5000);
+      }
     } finally {
       await watch.close();
     }

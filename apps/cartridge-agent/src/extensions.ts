@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { MetadataTree } from '@stratos/contracts';
 
 /** The Stratos agent's event names this agent runs hooks for. */
-export type HookEvent = 'instance-started' | 'start-servers' | 'instance-activated' | 'complete-topology' | 'member-activated' | 'member-terminated' | 'artifacts-updated';
+export type HookEvent = 'instance-started' | 'start-servers' | 'instance-activated' | 'complete-topology' | 'member-activated' | 'member-terminated' | 'artifacts-updated' | 'clean';
 
 const HOOK_TIMEOUT_MS = 120_000;
 const tail = (text: string, max = 1500) => (text.length > max ? `…${text.slice(-max)}` : text);

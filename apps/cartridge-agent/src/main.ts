@@ -21,6 +21,8 @@ import { readLaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 
 const SIGNAL_RACE_MS = 250;
+/** How long the clean hook may take at shutdown (the controller's grace period is longer). */
+const CLEAN_HOOK_MS = 8000;
 /** How long a member whose activation failed waits for the controller to stop it. */
 const FAILED_LINGER_MS = 30_000;
 
@@ -69,10 +71,13 @@ async function main(): Promise<void> {
   let workload: Workload | undefined;
   let stopping = false;
   let failed = false;
+  let extensions: Extensions | null = null;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
     log(`stopping: ${why}`);
+    // Stratos's clean extension first (flush, deregister: the workload still runs), within the grace period; then ready to shut down.
+    await within(CLEAN_HOOK_MS, extensions?.run('clean', { STRATOS_STOP_REASON: why }) ?? Promise.resolve());
     // Say so if the broker is there; a broker that is gone must not keep the member from stopping.
     await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceReadyToShutdown, { message: why }), { qos: 1 }));
     await workload?.stop();
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
     }
   }
   const hooks = Extensions.in(process.env.BUNDLE_DIR, { cwd: payload.root, report: notice });
+  extensions = hooks;
   await hooks?.run('instance-started');
 
   // Its artifacts (the subscription's git repository), before its config and its workload.

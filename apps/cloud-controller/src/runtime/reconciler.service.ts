@@ -203,6 +203,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
           .catch((error: Error) => this.logger.warn(`cluster ${cluster.clusterId}: removing its volumes ${removable.join(', ')}: ${error.message}`));
       }
     }
+    // A later deploy of the same application starts afresh: its clusters' failures are not held against it.
+    for (const cluster of clusters) this.backoff.delete(cluster.clusterId);
     const events = await this.database.transaction(async (tx) => {
       const appended: TopologyEvent[] = [];
       for (const cluster of clusters) {
