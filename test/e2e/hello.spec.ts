@@ -133,6 +133,23 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
       expect(lines.at(-1)).toMatch(/ 2 servers$/);
       const reloadNotices = () => watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === lb.memberId && /re-rendered: .*haproxy\.cfg \(reloaded\)/.test(e.payload.message));
       await until('a reload notice for each reload', async () => reloadNotices().length === lines.length, 10_000);
+
+      // A burst: two web members more, launched in one pass, Active within moments of each other → one reload with four servers.
+      // (Were they further apart than the debounce window, 1 s, they would be two bursts and two reloads: the gap says which.)
+      const scaledFrom = reloads().length;
+      const scaled = await runCli(['app', 'scale', 'hello', '--cluster', 'hello-web', '--min', '4', '--max', '4', '--wait'], { env, timeoutMs: 120_000 });
+      expect(scaled.code).toBe(0);
+      const four = (await cluster('hello-web')).members.filter((m) => m.status === 'Active');
+      expect(four).toHaveLength(4);
+      await until('the balancer lists four servers', async () => (reloads().at(-1) ?? '').endsWith(' 4 servers'), 30_000);
+      const added = four.filter((m) => m.memberId !== survivor.memberId && m.memberId !== replacement.memberId);
+      const activeAt = added.map((m) => Date.parse(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === m.memberId && e.payload.member.status === 'Active')!.timestamp));
+      const gap = Math.abs(activeAt[0] - activeAt[1]);
+      const expected = gap < 900 ? [1] : gap > 1500 ? [2] : [1, 2];
+      await until('no reload pending', async () => reloadNotices().length === reloads().length, 10_000);
+      expect({ gap, reloads: expected.includes(reloads().length - scaledFrom) }).toEqual({ gap, reloads: true });
+      const seenFour = await answeredBy('3', four);
+      expect(seenFour.size).toBe(4);
     } finally {
       await watch.close();
     }

@@ -121,6 +121,20 @@ describe('artifacts from a git repository', () => {
     }
   }, 120_000);
 
+  it('pulls on its own every ARTIFACT_PULL_INTERVAL_S, without a hook', async () => {
+    await platform.post('/cartridges', aCartridge({ type: 'polled', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }], property: [{ name: 'payload_parameter.APPLICATION_PATH', value: '/srv/site' }, { name: 'payload_parameter.ARTIFACT_PULL_INTERVAL_S', value: '1' }] }));
+    const repository = { privateRepo: true, repoUrl, repoUsername: 'deployer', repoPassword: PASSWORD };
+    await platform.post('/applications', anApplication({ applicationId: 'polled', components: { cartridges: [aSubscription('polled', 'polled-1', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'polled-1', autoscalingPolicy: 'asp-1', deploymentPolicy: 'dp-1', artifactRepository: repository } })] } }));
+    await platform.post('/applications/polled/deploy/ap-1', undefined, 202);
+    await until('polled Active', async () => (await platform.runtime('polled')).status === 'Active', 60_000);
+    const [member] = (await platform.runtime('polled')).clusters[0].members as MemberView[];
+    const version = readFileSync(checkout(member, 'index.html'), 'utf8');
+    gitServer.commit('site.git', { 'index.html': `${version.trim()}+polled\n` }, 'polled');
+    await until('the member pulled by itself', async () => readFileSync(checkout(member, 'index.html'), 'utf8') === `${version.trim()}+polled\n`, 15_000);
+    await platform.post('/applications/polled/undeploy', undefined, 202);
+    await until('polled gone', async () => (await platform.api('GET', '/applications/polled/runtime')).status === 404);
+  });
+
   it('fails a member whose repository refuses its credentials, with git\'s reason and without the password', async () => {
     const wrong = { privateRepo: true, repoUrl, repoUsername: 'deployer', repoPassword: 'not-the-password' };
     await platform.post('/applications', anApplication({ applicationId: 'locked', components: { cartridges: [aSubscription('site', 'locked-1', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'locked-1', autoscalingPolicy: 'asp-1', deploymentPolicy: 'dp-1', artifactRepository: wrong } })] } }));
