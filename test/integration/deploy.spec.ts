@@ -321,6 +321,10 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     await client.publishAsync(AgentTopics.events('ghost-1'), forged('ghost-1', 'ghost-1'), { qos: 1 });
     await client.publishAsync(AgentTopics.events(member.memberId), forged(member.memberId, 'someone-else'), { qos: 1 });
     await client.publishAsync(AgentTopics.events(member.memberId), 'not json', { qos: 1 });
+    // Its own event, but carrying what the platform refuses anywhere (a NUL, a prototype key): ignored, as a REST body would be refused.
+    const poisoned = JSON.parse(forged(member.memberId, member.memberId)) as Record<string, unknown>;
+    await client.publishAsync(AgentTopics.events(member.memberId), JSON.stringify({ ...poisoned, message: 'a\u0000b' }), { qos: 1 });
+    await client.publishAsync(AgentTopics.events(member.memberId), JSON.stringify(poisoned).replace(/^\{/, '{"__proto__":{"polluted":true},'), { qos: 1 });
     await client.endAsync();
     if (platform.broker.memberSecret) {
       // On the embedded broker a member may speak for itself only.

@@ -7,7 +7,7 @@ import { Database } from '@stratos/persistence';
 import { describeListenError, ProcessLogger } from '@stratos/runtime';
 import { StratosManagerModule } from './app.module';
 import { ManagerSettings, type ManagerConfig } from './config';
-import { jsonBody } from './http/json-body';
+import { jsonBody, urlInput } from './http/json-body';
 
 export interface RunningManager {
   app: INestApplication;
@@ -31,6 +31,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     });
     app.disable('x-powered-by');
     app.set('etag', false);
+    app.use(urlInput());
     app.use(jsonBody(config.bodyLimitBytes));
     app.setGlobalPrefix('api');
     const document = SwaggerModule.createDocument(

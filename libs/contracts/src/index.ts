@@ -14,3 +14,4 @@ export * from './schemas';
 export * from './runtime';
 export * from './bundles';
 export * from './artifacts/repository-notify';
+export * from './json-input';

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  inspectJsonInput,
   AgentEventType,
   AgentTopics,
   MemberStatus,
@@ -78,6 +79,12 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       message = JSON.parse(payload.toString()) as Partial<AgentEvent & HealthReport>;
     } catch {
       this.logger.warn(`ignored a message on ${topic} that is not JSON`);
+      return;
+    }
+    // What an agent sends passes the same checks as a REST body (NUL, surrogates, prototype keys, size) before anything reads it.
+    const issue = inspectJsonInput(message);
+    if (issue) {
+      this.logger.warn(`ignored a message on ${topic}: ${issue.path || 'its root'} ${issue.message}`);
       return;
     }
     if (message.memberId !== memberId) {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { BUNDLE_LIMITS, describeJsonError } from '@stratos/contracts';
+import { badString, BUNDLE_LIMITS, describeJsonError, inspectJsonInput } from '@stratos/contracts';
 import { errorBody } from './error.filter';
 
 /** Archives (a cartridge's bundle) arrive as they are, with a limit of their own. */
@@ -68,8 +68,40 @@ export function jsonBody(limitBytes: number) {
         response.status(400).json(errorBody(400, describeJsonError(text, error as Error), [{ path: '', message: 'is not valid JSON' }]));
         return;
       }
+      const issue = inspectJsonInput(request.body);
+      if (issue) {
+        response.status(400).json(errorBody(400, `the body holds what this API does not accept, at ${issue.path || 'its root'}`, [issue]));
+        return;
+      }
       next();
     });
     request.on('error', next);
+  };
+}
+
+/**
+ * The URL's path segments and query values, decoded, pass the same checks as a body's strings:
+ * a NUL or an unpaired surrogate in `/api/cartridges/%00` is a 400 naming where, not a 500
+ * from the database.
+ */
+export function urlInput() {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const [path, query = ''] = (request.originalUrl ?? request.url).split('?', 2);
+    const refuse = (where: string, message: string) => void response.status(400).json(errorBody(400, `the URL holds what this API does not accept, in ${where}`, [{ path: where, message }]));
+    for (const segment of path.split('/')) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        return refuse(segment, 'is not valid percent-encoding');
+      }
+      const bad = badString(decoded);
+      if (bad) return refuse(segment, bad);
+    }
+    for (const [key, value] of new URLSearchParams(query)) {
+      const bad = badString(key) ?? badString(value);
+      if (bad) return refuse(`?${badString(key) ? '' : key}`, bad);
+    }
+    next();
   };
 }
