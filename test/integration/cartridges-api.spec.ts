@@ -154,7 +154,7 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
 
     it('stores the admin password hashed', async () => {
       const admin = await platform.manager.database.users.findByUsername('admin');
-      expect(admin!.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$/);
+      expect(admin!.passwordHash).toMatch(/^scrypt\$16384\$8\$5\$/);
     });
   });
 

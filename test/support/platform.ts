@@ -50,6 +50,7 @@ export async function startTestPlatform(options: {
   docker?: 'on' | 'off';
   localSandbox?: 'auto' | 'off';
   gitUrlRewrites?: string;
+  loginThrottle?: { perUser: number; perAddress: number; windowS: number };
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
@@ -87,6 +88,7 @@ export async function startTestPlatform(options: {
       rpcTimeoutMs: options.rpcTimeoutMs ?? 3000,
       bodyLimitBytes: 1024 * 1024,
       tokenTtlHours: 1,
+      loginThrottle: options.loginThrottle,
     },
     { logger: false },
   );

@@ -22,7 +22,17 @@ export interface ManagerConfig {
   rpcTimeoutMs: number;
   bodyLimitBytes: number;
   tokenTtlHours: number;
+  /** Failed logins allowed per user and per address in a window before POST /api/tokens answers 429. */
+  loginThrottle?: LoginThrottle;
 }
+
+export interface LoginThrottle {
+  perUser: number;
+  perAddress: number;
+  windowS: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottle = { perUser: 10, perAddress: 50, windowS: 900 };
 
 export function managerConfigFrom(env: Env): ManagerConfig {
   return {
@@ -34,6 +44,11 @@ export function managerConfigFrom(env: Env): ManagerConfig {
     rpcTimeoutMs: readInteger(env, EnvVar.rpcTimeoutMs, 5000, { min: 100, max: 120_000 }),
     bodyLimitBytes: readInteger(env, EnvVar.bodyLimitBytes, 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     tokenTtlHours: readInteger(env, EnvVar.tokenTtlHours, 24 * 30, { min: 1, max: 24 * 365 }),
+    loginThrottle: {
+      perUser: readInteger(env, EnvVar.loginFailuresPerUser, DEFAULT_LOGIN_THROTTLE.perUser, { min: 1, max: 100_000 }),
+      perAddress: readInteger(env, EnvVar.loginFailuresPerAddress, DEFAULT_LOGIN_THROTTLE.perAddress, { min: 1, max: 1_000_000 }),
+      windowS: readInteger(env, EnvVar.loginWindowS, DEFAULT_LOGIN_THROTTLE.windowS, { min: 1, max: 86_400 }),
+    },
   };
 }
 

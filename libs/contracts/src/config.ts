@@ -26,6 +26,10 @@ export const EnvVar = {
   /** The stratos-manager API's URL as members reach it (their METADATA_SERVICE_URL); npm start sets it. */
   advertiseUrl: 'STRATOS_ADVERTISE_URL',
   gitUrlRewrites: 'STRATOS_GIT_URL_REWRITES',
+  /** Failed logins per user, and per client address, in STRATOS_LOGIN_WINDOW_S before POST /api/tokens answers 429. */
+  loginFailuresPerUser: 'STRATOS_LOGIN_FAILURES_PER_USER',
+  loginFailuresPerAddress: 'STRATOS_LOGIN_FAILURES_PER_ADDRESS',
+  loginWindowS: 'STRATOS_LOGIN_WINDOW_S',
   /** auto (default): each local member in a filesystem of its own where bubblewrap runs; off: members share the host's. */
   localSandbox: 'STRATOS_LOCAL_SANDBOX',
 } as const;

@@ -13,6 +13,7 @@ import { CartridgeBundles1764400000000 } from './migrations/1764400000000-cartri
 import { Metadata1764500000000 } from './migrations/1764500000000-metadata';
 import { ArtifactRevisions1764600000000 } from './migrations/1764600000000-artifact-revisions';
 import { BakedImages1764700000000 } from './migrations/1764700000000-baked-images';
+import { LoginThrottle1764800000000 } from './migrations/1764800000000-login-throttle';
 import { BakedImageEntity } from './entities/baked-image.entity';
 import { MetadataRepository } from './repositories/metadata.repository';
 import { CartridgeBundleEntity } from './entities/cartridge-bundle.entity';
@@ -23,7 +24,7 @@ import { TopologyEventRepository } from './repositories/topology-event.repositor
 import { UserRepository } from './repositories/user.repository';
 
 const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, BakedImageEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ApiClient } from '../api-client';
 import { configPath, DEFAULT_URL, readCliSettings, writeCliSettings } from '../cli-config';
-import { UsageError, type GlobalOptions } from '../context';
+import { apiClient, UsageError, type GlobalOptions } from '../context';
 import { err, out } from '../output';
 
 async function prompt(question: string, hidden: boolean): Promise<string> {
@@ -54,10 +54,19 @@ export function registerLogin(program: Command, globals: () => GlobalOptions): v
 
   program
     .command('logout')
-    .description('Forget the saved token')
-    .action(() => {
+    .description('Revoke the saved token on the server, and forget it')
+    .action(async () => {
       const saved = readCliSettings();
+      let revoked = false;
+      if (saved.url && saved.token) {
+        try {
+          await apiClient(globals()).request('DELETE', '/tokens/current');
+          revoked = true;
+        } catch (error) {
+          err(`warning: the server did not revoke the token (${(error as Error).message}); it is forgotten here all the same`);
+        }
+      }
       writeCliSettings({ url: saved.url });
-      out('Logged out.');
+      out(revoked ? 'Logged out: the token is revoked.' : 'Logged out.');
     });
 }

@@ -4,8 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainError, ErrorCode } from '@stratos/contracts';
 import { Database, type StoredUser } from '@stratos/persistence';
-import { ManagerSettings } from '../config';
-import { hashPassword, verifyPassword } from './password-hash';
+import { DEFAULT_LOGIN_THROTTLE, ManagerSettings } from '../config';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash';
 
 export type Caller = StoredUser;
 
@@ -28,6 +28,10 @@ export class AuthService implements OnApplicationBootstrap {
 
   /** The first start creates `admin` with a random password, shown once and kept 0600 in STRATOS_HOME. */
   async onApplicationBootstrap(): Promise<void> {
+    // Expired tokens go: now and every hour (a token's row says nothing once it cannot be used).
+    const purge = () => this.database.users.purgeExpiredTokens().catch((error: Error) => this.logger.warn(`purging expired tokens: ${error.message}`));
+    void purge();
+    setInterval(() => void purge(), 3600_000).unref();
     if ((await this.database.users.count()) > 0) return;
     const password = randomBytes(15).toString('base64url');
     if (!(await this.database.users.insertIfAbsent({ username: 'admin', passwordHash: await hashPassword(password), role: 'admin' }))) return;
@@ -39,20 +43,45 @@ export class AuthService implements OnApplicationBootstrap {
     this.logger.log(`created the admin user; its credentials are in ${file}`);
   }
 
-  async issueToken(username: unknown, password: unknown): Promise<{ token: string; expiresAt: string; username: string; role: string }> {
+  /**
+   * A token for a username and password. An unknown user costs the same scrypt work as a known
+   * one (no timing tells them apart); failures are counted per user and per client address in
+   * PostgreSQL (every manager shares them), and past the limit the answer is 429 with Retry-After,
+   * whether or not the password is right.
+   */
+  async issueToken(username: unknown, password: unknown, address = 'unknown'): Promise<{ token: string; expiresAt: string; username: string; role: string }> {
     const missing = [
       ...(typeof username === 'string' && username ? [] : [{ path: '/username', message: 'is required' }]),
       ...(typeof password === 'string' && password ? [] : [{ path: '/password', message: 'is required' }]),
     ];
     if (missing.length > 0) throw DomainError.invalid('username and password are required', missing);
+    const throttle = this.settings.loginThrottle ?? DEFAULT_LOGIN_THROTTLE;
+    const userKey = `user:${(username as string).toLowerCase()}`;
+    const keys = [userKey, `addr:${address}`];
+    const blocked = (await this.database.users.loginFailures(keys, throttle.windowS)).filter((f) => f.failures >= (f.key === userKey ? throttle.perUser : throttle.perAddress));
+    if (blocked.length > 0) {
+      const retryAfterS = Math.max(...blocked.map((b) => b.retryAfterS));
+      throw new DomainError(ErrorCode.TooManyRequests, `too many failed logins for this ${blocked[0].key === userKey ? 'user' : 'address'}; retry in ${retryAfterS} s`, [], retryAfterS);
+    }
     const user = await this.database.users.findByUsername(username as string);
-    if (!user || !(await verifyPassword(password as string, user.passwordHash))) {
+    const matches = await verifyPassword(password as string, user?.passwordHash ?? (await dummyHash()));
+    if (!user || !matches) {
+      await this.database.users.recordLoginFailure(keys, throttle.windowS);
       throw new DomainError(ErrorCode.Unauthenticated, 'wrong username or password');
     }
+    await this.database.users.clearLoginFailures(userKey);
+    if (needsRehash(user.passwordHash)) await this.database.users.setPasswordHash(user.id, await hashPassword(password as string)); // raised parameters, at the first login after
     const token = `stk_${randomBytes(24).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + this.settings.tokenTtlHours * 3600_000);
     await this.database.users.addToken({ userId: user.id, tokenHash: sha256(token), expiresAt });
     return { token, expiresAt: expiresAt.toISOString(), username: user.username, role: user.role };
+  }
+
+  /** Logout: the token stops working at once here, and on other managers within their cache's seconds. */
+  async revokeToken(token: string): Promise<void> {
+    const key = sha256(token);
+    this.tokenCache.delete(key);
+    await this.database.users.revokeToken(key);
   }
 
   /** The deployed application whose members hold this metadata token, or null. */

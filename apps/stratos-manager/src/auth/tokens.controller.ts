@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { Public } from './auth.guard';
 import { AuthService } from './auth.service';
 
@@ -11,8 +12,18 @@ export class TokensController {
   @Public()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Trade a username and password for a bearer token' })
-  create(@Body() body: { username?: unknown; password?: unknown }) {
-    return this.auth.issueToken(body?.username, body?.password);
+  @ApiOperation({ summary: 'Trade a username and password for a bearer token; 429 with Retry-After after too many failures (per user, per address)' })
+  create(@Req() request: Request, @Body() body: { username?: unknown; password?: unknown }) {
+    return this.auth.issueToken(body?.username, body?.password, request.socket.remoteAddress ?? 'unknown');
+  }
+
+  /** Logout, server-side: the caller's own token stops working. */
+  @Delete('current')
+  @ApiBearerAuth()
+  @HttpCode(204)
+  @ApiOperation({ summary: "Revoke the caller's own token (stratos logout)" })
+  async revoke(@Req() request: Request): Promise<void> {
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')![1];
+    await this.auth.revokeToken(token);
   }
 }

@@ -30,6 +30,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (response.headersSent) return;
     const body = this.toBody(exception);
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (exception instanceof DomainError && exception.retryAfterS !== undefined) response.setHeader('Retry-After', String(exception.retryAfterS));
     response.status(body.statusCode).json(body);
   }
 

@@ -45,4 +45,45 @@ export class UserRepository {
     )) as StoredUser[];
     return row[0] ?? null;
   }
+
+  /** Forgets one token (logout): it stops working at once. */
+  async revokeToken(tokenHash: string): Promise<boolean> {
+    const result = await this.manager.getRepository(ApiTokenEntity).delete({ tokenHash });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Deletes tokens that expired; how many. */
+  async purgeExpiredTokens(): Promise<number> {
+    const rows = (await this.manager.query(`DELETE FROM api_tokens WHERE expires_at <= now() RETURNING 1`)) as unknown[];
+    return rows.length;
+  }
+
+  /** Failures counted for each key in its window (keys whose window has passed count 0), and when each window ends. */
+  async loginFailures(keys: string[], windowSeconds: number): Promise<{ key: string; failures: number; retryAfterS: number }[]> {
+    const rows = (await this.manager.query(
+      `SELECT key, failures, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int AS retry_after
+         FROM login_failures WHERE key = ANY($1) AND window_start + make_interval(secs => $2) > now()`,
+      [keys, windowSeconds],
+    )) as { key: string; failures: number; retry_after: number }[];
+    return rows.map((r) => ({ key: r.key, failures: r.failures, retryAfterS: Math.max(1, r.retry_after) }));
+  }
+
+  /** One more failure for each key, in one statement (a window that has passed starts again). */
+  async recordLoginFailure(keys: string[], windowSeconds: number): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO login_failures (key, failures, window_start) SELECT k, 1, now() FROM unnest($1::text[]) AS k
+         ON CONFLICT (key) DO UPDATE SET
+           failures = CASE WHEN login_failures.window_start + make_interval(secs => $2) > now() THEN login_failures.failures + 1 ELSE 1 END,
+           window_start = CASE WHEN login_failures.window_start + make_interval(secs => $2) > now() THEN login_failures.window_start ELSE now() END`,
+      [keys, windowSeconds],
+    );
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.manager.query(`DELETE FROM login_failures WHERE key = $1`, [key]);
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.manager.getRepository(UserEntity).update({ id: userId }, { passwordHash });
+  }
 }
