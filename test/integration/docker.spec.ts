@@ -58,6 +58,9 @@ const docker = dockerForTests();
     const info = await docker!.getContainer(member.instanceId!).inspect();
     expect(info.Config.Labels).toMatchObject({ [Label.platform]: platformId, [Label.member]: member.memberId, [Label.cluster]: 'dapp.dapp-web', [Label.application]: 'dapp' });
     expect(info.HostConfig.Init).toBe(true);
+    // Held: safe default limits, no new privileges, root's capabilities cut to the few a member needs.
+    expect(info.HostConfig).toMatchObject({ Memory: 1024 ** 3, MemorySwap: 1024 ** 3, PidsLimit: 1024, SecurityOpt: ['no-new-privileges:true'], CapDrop: ['ALL'] });
+    expect([...(info.HostConfig.CapAdd ?? [])].sort()).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'NET_BIND_SERVICE', 'SETGID', 'SETUID']);
     expect(info.Mounts.map((m) => m.Destination)).toEqual(['/data']);
     const volumeName = info.Mounts[0].Name!;
     expect(volumeName).toBe(`stratos-${platformId.slice(0, 8)}-dapp.dapp-web-data-1`);
@@ -119,4 +122,28 @@ const docker = dockerForTests();
     await until('dconf gone', async () => (await platform.api('GET', '/applications/dconf/runtime')).status === 404);
     expect((await docker!.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=dconf.dconf-1`] } })).Volumes ?? []).toEqual([]);
   });
+
+  it("holds a member to its cartridge's memory limit (a workload that outgrows it is killed), and refuses a bad limit at deploy", async () => {
+    const hog = "node -e \"const a=[];setInterval(()=>a.push(Buffer.alloc(8<<20,1)),20)\"";
+    await post('/cartridges', aCartridge({ type: 'dhog', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], property: [{ name: 'container.memory', value: '96m' }, { name: 'container.pids', value: '64' }, { name: 'payload_parameter.START_COMMAND', value: hog }] }));
+    await post('/applications', anApplication({ applicationId: 'dhog', components: { cartridges: [aSubscription('dhog', 'dhog-1', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'dhog-1', deploymentPolicy: 'dp-docker' } })] } }));
+    const watch = await platform.watchEvents();
+    try {
+      await post('/applications/dhog/deploy/ap-docker', undefined, 202);
+      const launched = await until('dhog launched', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'dhog.dhog-1' && e.payload.member.instanceId));
+      const limits = await docker!.getContainer(launched.payload.member.instanceId).inspect().then((i) => i.HostConfig, () => null);
+      if (limits) expect(limits).toMatchObject({ Memory: 96 * 1024 ** 2, PidsLimit: 64 });
+      const killed = await until('the hog killed', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'dhog.dhog-1' && e.payload.member.status === 'Lost'), 60_000);
+      expect(killed.payload.reason).toMatch(/SIGKILL|exited|disconnected/);
+    } finally {
+      await watch.close();
+    }
+    await post('/applications/dhog/undeploy?force=true', undefined, 202);
+    await until('dhog gone', async () => (await platform.api('GET', '/applications/dhog/runtime')).status === 404);
+
+    await post('/cartridges', aCartridge({ type: 'dbadlimit', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], property: [{ name: 'container.memory', value: 'plenty' }] }));
+    await post('/applications', anApplication({ applicationId: 'dbad', components: { cartridges: [aSubscription('dbadlimit', 'dbad-1', { subscribableInfo: { alias: 'dbad-1', deploymentPolicy: 'dp-docker' } })] } }));
+    const refused = await platform.api('POST', '/applications/dbad/deploy/ap-docker');
+    expect([refused.status, refused.body.errors]).toEqual([400, [{ path: '/cartridges/dbadlimit/property/0/value', message: 'must be a size from 6m to 1024g, such as 512m or 2g' }]]);
+  }, 120_000);
 });

@@ -15,3 +15,4 @@ export * from './runtime';
 export * from './bundles';
 export * from './artifacts/repository-notify';
 export * from './json-input';
+export * from './container-limits';

@@ -3,7 +3,7 @@
  * later). A driver reports what really runs, so the reconciler can find losses and orphans;
  * everything a driver creates is labelled as the platform's, and nothing else is touched.
  */
-import type { PortBinding } from '@stratos/contracts';
+import type { ContainerLimits, PortBinding } from '@stratos/contracts';
 
 export interface LaunchSpec {
   memberId: string;
@@ -17,6 +17,8 @@ export interface LaunchSpec {
   env: Record<string, string>;
   ports: { name?: string; protocol: string; port: number }[];
   volumes?: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
+  /** What the instance may use (drivers that can hold it to that: docker). */
+  limits?: ContainerLimits;
 }
 
 export interface LaunchedInstance {

@@ -5,6 +5,8 @@
  * checked in unit tests and run inside the deploy transaction.
  */
 import {
+  containerLimits,
+  type ContainerLimits,
   applicationComponents,
   type ApplicationDefinition,
   type ApplicationPolicy,
@@ -44,6 +46,8 @@ export interface ClusterSpec {
   volumes: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
   /** When this cluster fails: what to take down, and among which clusters (its level). */
   termination: { behaviour: TerminationBehaviour; scope: string };
+  /** What each docker member may use (container.memory, container.cpus, container.pids); absent in clusters deployed before. */
+  limits?: ContainerLimits;
   /** Where its members clone their artifacts from (secrets sealed, as stored). */
   artifactRepository?: { repoUrl: string; repoUsername?: string; repoPassword?: string; hookSecret?: string };
 }
@@ -167,6 +171,9 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
       errors.push({ path: `${at}/cartridgeMin`, message: `${subscription.cartridgeMin} members do not fit the ${capacity} that deployment policy "${deploymentPolicyId}" allows` });
     }
     const nearest = groupPath.length ? termination.get(groupPath[groupPath.length - 1])! : appTermination;
+    const fromCartridge = containerLimits(cartridge.property ?? [], `/cartridges/${cartridge.type}/property`);
+    const fromSubscription = containerLimits([...(cartridge.property ?? []), ...(subscription.subscribableInfo.property ?? [])], '');
+    errors.push(...fromCartridge.errors, ...containerLimits(subscription.subscribableInfo.property ?? [], `${at}/subscribableInfo/property`).errors);
     clusters.push({
       clusterId: `${app.applicationId}.${subscription.subscribableInfo.alias}`,
       alias: subscription.subscribableInfo.alias,
@@ -187,6 +194,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
         applicationAlgorithm: policy.algorithm,
         volumes: (subscription.subscribableInfo.persistence?.volume ?? cartridge.persistence?.volume ?? []).filter((v) => v.mappingPath).map((v) => ({ id: v.id, mappingPath: v.mappingPath!, removeOnTermination: v.removeOnTermination })),
         termination: nearest,
+        limits: fromSubscription.limits, // a subscription's property overrides its cartridge's
         ...(subscription.subscribableInfo.artifactRepository?.repoUrl ? { artifactRepository: { ...subscription.subscribableInfo.artifactRepository, repoUrl: subscription.subscribableInfo.artifactRepository.repoUrl } } : {}),
       },
     });

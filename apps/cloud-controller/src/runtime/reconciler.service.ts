@@ -278,6 +278,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         env,
         ports: spec.ports,
         volumes: spec.volumes,
+        limits: spec.limits,
       });
       return (await this.lifecycle.launched(memberId, { instanceId: instance.instanceId, host: instance.host, ports: instance.ports })) ?? row;
     } catch (error) {

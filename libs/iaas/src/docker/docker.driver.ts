@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import Docker from 'dockerode';
-import { LaunchKey } from '@stratos/contracts';
+import { DEFAULT_CONTAINER_LIMITS, LaunchKey } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
@@ -23,6 +23,9 @@ export interface DockerDriverOptions {
   /** bridge (default): the platform's own network, an address per member; host: the host's network, host ports. */
   network?: 'bridge' | 'host';
 }
+
+/** All a member keeps of root's capabilities: chown, setuid/setgid (a service's own user), reading and signalling its files and processes, ports below 1024. */
+export const MEMBER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID', 'KILL', 'NET_BIND_SERVICE'];
 
 /** Whether something accepts TCP connections at host:port (within a second). */
 function answers(host: string, port: number): Promise<boolean> {
@@ -100,6 +103,7 @@ export class DockerDriver implements IaasDriver {
   }
 
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
+    const limits = spec.limits ?? DEFAULT_CONTAINER_LIMITS;
     const bridge = (this.options.network ?? 'bridge') === 'bridge';
     const network = bridge ? await this.memberNetwork() : null;
     // On the bridge a member keeps its declared ports on its own address; on the host's network each gets a free host port.
@@ -118,7 +122,21 @@ export class DockerDriver implements IaasDriver {
       Image: spec.imageId,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: labels,
-      HostConfig: { NetworkMode: network?.name ?? 'host', Init: true, Mounts: mounts, RestartPolicy: { Name: 'no' } },
+      HostConfig: {
+        NetworkMode: network?.name ?? 'host',
+        Init: true,
+        Mounts: mounts,
+        RestartPolicy: { Name: 'no' },
+        // Held to its cartridge's limits (swap included), and to the few capabilities a member's
+        // root needs to hand its files and processes to the service's own user (PostgreSQL's, say).
+        Memory: limits.memoryBytes,
+        MemorySwap: limits.memoryBytes,
+        NanoCpus: limits.nanoCpus || undefined,
+        PidsLimit: limits.pids,
+        SecurityOpt: ['no-new-privileges:true'],
+        CapDrop: ['ALL'],
+        CapAdd: MEMBER_CAPABILITIES,
+      },
     });
     let host = '127.0.0.1';
     try {
