@@ -157,6 +157,6 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
     expect(undeployed.code).toBe(0);
     // Its volume was marked removeOnTermination: the database went with the application.
     if (driver === 'local') expect(existsSync(join(platform.home, 'volumes', 'hello.hello-db', 'slot-1', 'pgdata'))).toBe(false);
-    else expect(spawnSync('docker', ['volume', 'ls', '-q', '--filter', 'label=org.stratos.cluster=hello.hello-db'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    else await until('the database volume removed', async () => spawnSync('docker', ['volume', 'ls', '-q', '--filter', 'label=org.stratos.cluster=hello.hello-db'], { encoding: 'utf8' }).stdout.trim() === '', 20_000);
   }, 300_000);
 });

@@ -35,9 +35,12 @@ export function mosquittoBinary(): string | null {
 }
 
 /** The brokers this machine can run; logs why one is missing (and fails in CI). */
+/** Debian's Mosquitto dynamic-security plugin: what gives each member its own identity there. */
+const dynsecPlugin = () => ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
+
 export function availableBrokers(): BrokerKind[] {
-  if (mosquittoBinary()) return ['aedes', 'mosquitto'];
-  const reason = 'SKIPPED the Mosquitto runs: no mosquitto binary (apt-get install -y mosquitto); .ci/run installs it';
+  if (mosquittoBinary() && dynsecPlugin()) return ['aedes', 'mosquitto'];
+  const reason = `SKIPPED the Mosquitto runs: no ${mosquittoBinary() ? 'dynamic-security plugin' : 'mosquitto binary'} (apt-get install -y mosquitto); .ci/run installs it`;
   if (IN_CI) throw new Error(`${reason}, and CI=true forbids skipping`);
   process.stdout.write(`${reason}\n`);
   return ['aedes'];
@@ -58,20 +61,18 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'stratos-mosquitto-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
-  // Dynamic security where Debian ships it: no anonymous clients; the platform logs in as an
-  // admin that may also publish on the platform's topics, and makes a client per member.
-  const plugin = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
+  // Dynamic security (Debian ships it): no anonymous clients; the platform logs in as an admin
+  // that may also publish on the platform's topics, and makes a client per member.
+  const plugin = dynsecPlugin();
+  if (!plugin) throw new Error("Mosquitto's dynamic-security plugin is missing: members would get no identity of their own");
   const password = randomBytes(12).toString('hex');
-  let auth = ['allow_anonymous true'];
-  if (plugin) {
-    const dynsec = join(dir, 'dynsec.json');
-    const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', dynsec, 'stratos', password], { encoding: 'utf8' });
-    if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
-    const document = JSON.parse(await readFile(dynsec, 'utf8')) as { roles: { rolename: string; acls: unknown[] }[] };
-    document.roles.find((r) => r.rolename === 'admin')!.acls.push({ acltype: 'publishClientSend', topic: 'stratos/#', priority: 0, allow: true });
-    await writeFile(dynsec, JSON.stringify(document));
-    auth = ['allow_anonymous false', `plugin ${plugin}`, `plugin_opt_config_file ${dynsec}`];
-  }
+  const dynsec = join(dir, 'dynsec.json');
+  const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', dynsec, 'stratos', password], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
+  const document = JSON.parse(await readFile(dynsec, 'utf8')) as { roles: { rolename: string; acls: unknown[] }[] };
+  document.roles.find((r) => r.rolename === 'admin')!.acls.push({ acltype: 'publishClientSend', topic: 'stratos/#', priority: 0, allow: true });
+  await writeFile(dynsec, JSON.stringify(document));
+  const auth = ['allow_anonymous false', `plugin ${plugin}`, `plugin_opt_config_file ${dynsec}`];
   await writeFile(
     config,
     [`listener ${port} 127.0.0.1`, ...auth, 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
@@ -85,8 +86,8 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   });
   return {
     kind,
-    url: plugin ? `mqtt://stratos:${password}@127.0.0.1:${port}` : `mqtt://127.0.0.1:${port}`,
-    dynsec: Boolean(plugin),
+    url: `mqtt://stratos:${password}@127.0.0.1:${port}`,
+    dynsec: true,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

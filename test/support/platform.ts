@@ -51,6 +51,8 @@ export async function startTestPlatform(options: {
   localSandbox?: 'auto' | 'off';
   gitUrlRewrites?: string;
   loginThrottle?: { perUser: number; perAddress: number; windowS: number };
+  /** false: the controller is given no way to make member identities (no member secret, no dynsec). */
+  memberIdentities?: false;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
@@ -60,8 +62,8 @@ export async function startTestPlatform(options: {
     mqttUrl: broker.url,
     home,
     agentEntry: join(process.cwd(), 'dist', 'apps', 'cartridge-agent', 'src', 'main.js'),
-    memberSecret: broker.memberSecret,
-    mqttDynsec: broker.dynsec,
+    memberSecret: options.memberIdentities === false ? undefined : broker.memberSecret,
+    mqttDynsec: options.memberIdentities === false ? false : broker.dynsec,
     reconcileIntervalMs: 200,
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
     // Deterministic by default: only the Docker suites use the engine.

@@ -28,6 +28,7 @@ import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { deploymentPolicyIds, planDeployment, type ClusterPlan, type ClusterSpec } from './deployment-plan';
+import { MemberCredentials } from './member-credentials.service';
 import { Reconciler } from './reconciler.service';
 import { groupViews, toClusterView } from './runtime-views';
 
@@ -40,9 +41,12 @@ export class DeploymentService {
     private readonly drivers: DriverRegistry,
     private readonly reconciler: Reconciler,
     private readonly metadata: MetadataPublisher,
+    private readonly credentials: MemberCredentials,
   ) {}
 
   async deploy(request: DeployRequest): Promise<OperationAccepted> {
+    const noIdentity = this.credentials.whyNoIdentity();
+    if (noIdentity) throw DomainError.conflict(`application "${request.applicationId}" cannot be deployed: ${noIdentity}`);
     const operationId = randomUUID();
     const events = await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();

@@ -17,8 +17,9 @@ const roleOf = (memberId: string) => `stratos-member-${memberId}`;
 /**
  * Each member's own broker credentials. On the embedded broker: an HMAC of the member id that
  * the broker checks itself. On Mosquitto with dynamic security: a client and a role created for
- * the member (it may publish on its own topics only) and deleted with it. Otherwise: the agent
- * credentials of STRATOS_AGENT_MQTT_URL (or MQTT_URL's).
+ * the member (it may publish on its own topics only) and deleted with it. Otherwise members get
+ * no identity of their own, and none is launched: never the platform's (or a shared) credential.
+ * STRATOS_AGENT_MQTT_URL only says where members reach the broker.
  */
 @Injectable()
 export class MemberCredentials implements OnApplicationShutdown {
@@ -32,16 +33,21 @@ export class MemberCredentials implements OnApplicationShutdown {
     if (this.admin) await (await this.admin).endAsync(true).catch(() => undefined);
   }
 
+  /** Why members cannot get a broker identity of their own here (and how to fix it), or null when they can. */
+  whyNoIdentity(): string | null {
+    if (this.settings.memberSecret || this.settings.mqttDynsec) return null;
+    return 'members would get no broker identity of their own on this broker, and the platform does not hand them its own credentials: use the embedded broker (npm start, members sign in with passwords derived from STRATOS_MEMBER_SECRET), or Mosquitto with its dynamic-security plugin and STRATOS_MQTT_DYNSEC=on';
+  }
+
   async issue(memberId: string): Promise<BrokerCredentials> {
     const url = new URL(this.settings.agentMqttUrl ?? this.settings.mqttUrl);
-    const given = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
     url.username = '';
     url.password = '';
     const bare = url.toString();
-    if (!this.settings.agentMqttUrl && this.settings.memberSecret) {
+    if (this.settings.memberSecret) {
       return { url: bare, username: memberBrokerUser(memberId), password: memberBrokerPassword(this.settings.memberSecret, memberId) };
     }
-    if (!this.settings.agentMqttUrl && this.settings.mqttDynsec) {
+    if (this.settings.mqttDynsec) {
       const username = memberBrokerUser(memberId);
       const password = randomBytes(18).toString('base64url');
       await this.command([
@@ -58,7 +64,7 @@ export class MemberCredentials implements OnApplicationShutdown {
       ]);
       return { url: bare, username, password };
     }
-    return { url: bare, ...given };
+    throw new Error(this.whyNoIdentity()!);
   }
 
   /** Safe to repeat: a client or role that is gone already is fine. */

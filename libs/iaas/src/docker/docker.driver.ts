@@ -196,7 +196,7 @@ export class DockerDriver implements IaasDriver {
           break;
         } catch (error) {
           if (statusCode(error) === 404) break; // gone already
-          if (statusCode(error) !== 409 || attempt >= 25) throw error;
+          if (statusCode(error) !== 409 || attempt >= 75) throw error; // up to 15 s: a loaded engine takes its time
           await new Promise((r) => setTimeout(r, 200));
         }
       }
