@@ -1,6 +1,6 @@
 /**
  * `npm start` as a new user meets it: the launcher (dist/apps/platform) with embedded
- * PostgreSQL and broker; Ctrl-C stops everything, a second start reuses the data, bad
+ * PostgreSQL and broker; Ctrl-C stops the platform (saying which members keep running), a second start reuses the data, bad
  * configuration and taken ports are one clear line.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -59,7 +59,7 @@ describe('npm start (the one-machine launcher)', () => {
 
   it('starts everything, prints where it is and the admin credential once, stops cleanly on SIGINT, and reuses its data', async () => {
     const first = launch(env);
-    await until(first, 'Ctrl-C stops everything.');
+    await until(first, 'Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     const out = first.output();
     expect(out).toMatch(/PostgreSQL \(embedded\) ready on 127\.0\.0\.1:\d+, data in .* \(new\)/);
     expect(out).toMatch(/MQTT broker \(embedded, aedes, MQTT 3\.1\.1\) on mqtt:\/\/127\.0\.0\.1:\d+/);
@@ -87,9 +87,10 @@ describe('npm start (the one-machine launcher)', () => {
     expect(await first.exited).toBe(0);
     for (const secret of ['AKIA-LOG-CHECK', 'credential-log-check', 'mb-log-check']) expect(first.output()).not.toContain(secret); // no log line carries a secret
     expect(postgresRunningOn(dataDir)).toBe(false);
+    expect(first.output()).toContain('stratos: no members were running.'); // it says what outlives it
 
     const second = launch(env);
-    await until(second, 'Ctrl-C stops everything.');
+    await until(second, 'Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     expect(second.output()).not.toContain('(new)');
     expect(second.output()).not.toContain('First start');
     const kept = await fetch(`${api}/cartridges/kept`, { headers: { authorization: `Bearer ${token}` } });

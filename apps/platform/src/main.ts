@@ -2,9 +2,11 @@
  * `npm start`: the whole platform on one machine. Embedded PostgreSQL and an in-process MQTT
  * broker unless DATABASE_URL / MQTT_URL point elsewhere; the cloud controller and the
  * stratos-manager as supervised child processes, exactly as they run on their own.
- * Ctrl-C stops all of it, postgres included.
+ * Ctrl-C stops all of it, postgres included — but not the members: they keep serving, and the
+ * next start adopts them (it says how many, and how to stop them).
  */
 import 'reflect-metadata';
+import pg from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -59,6 +61,9 @@ runMain('stratos', async () => {
     } else {
       say(`PostgreSQL: ${safeUrl(databaseUrl)} (DATABASE_URL)`);
     }
+    const database = databaseUrl;
+    // Runs after the controller and the manager stopped, before the database does: which members outlive the platform.
+    stops.push(() => sayWhatKeepsRunning(database));
     let memberSecret = env[EnvVar.memberSecret];
     let embeddedBroker: { port: number; listenAlso(host: string): Promise<void> } | null = null;
     let gatewayMessage: { type: string; host: string } | null = null;
@@ -133,7 +138,7 @@ runMain('stratos', async () => {
     healthy = true;
     say(`API on ${apiUrl}  (OpenAPI: ${apiUrl}/api/docs)`);
     say(`Next: npx stratos login --url ${apiUrl}   (admin credentials: ${join(home, 'admin-credentials')})`);
-    say('Ctrl-C stops everything.');
+    say('Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     return stopAll;
   } catch (error) {
     await stopAll();
@@ -179,3 +184,24 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`the API did not become healthy within ${timeoutMs / 1000} s (${url}); see the lines above`);
 }
 
+/** On stop: the members that keep running (a platform restart must not take the services down), and how to stop them too. */
+async function sayWhatKeepsRunning(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ application_id: string; members: number }>(
+      `SELECT application_id, count(*)::int AS members FROM members WHERE status NOT IN ('Terminated', 'Lost') GROUP BY application_id ORDER BY application_id`,
+    );
+    if (rows.length === 0) {
+      say('stratos: no members were running.');
+      return;
+    }
+    const total = rows.reduce((sum, r) => sum + r.members, 0);
+    say(`stratos: ${total} member(s) keep running (${rows.map((r) => `${r.application_id}: ${r.members}`).join(', ')}); the next npm start adopts them.`);
+    say(`  To stop them too, undeploy first: ${rows.map((r) => `npx stratos app undeploy ${r.application_id} --wait`).join('; ')}`);
+  } catch (error) {
+    say(`stratos: cannot tell which members keep running (${(error as Error).message})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
