@@ -154,7 +154,9 @@ function sampleRepositories(dir: string): string[] {
     const gitUrlRewrites = [...origins].map((origin) => `${origin}/=${mirror.url}/${new URL(origin).host.replace(':', '-')}/`).join(',');
     platform = await startTestPlatform({ broker: 'aedes', gitUrlRewrites });
     const config = join(await mkdtemp(join(tmpdir(), 'stratos-deploy-')), 'cli.json');
-    await runCli(['import', samples!, '--iaas', 'mock', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: config }, timeoutMs: 60_000 });
+    const imported = await runCli(['import', samples!, '--iaas', 'mock', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: config }, timeoutMs: 60_000 });
+    // An import that failed would leave nothing to deploy, and the test below nothing to fail on.
+    expect(JSON.parse(imported.stdout).summary.created).toBeGreaterThanOrEqual(50);
   });
   afterAll(async () => {
     await platform?.stop();
@@ -208,6 +210,7 @@ function sampleRepositories(dir: string): string[] {
     }
     process.stdout.write(`Stratos sample applications deployed to Active and undeployed: ${deployed.length}/${applications.length}: ${deployed.join(', ')}${refused.length ? `; refused: ${refused.join('; ')}` : ''}\n`);
     expect(refused).toEqual([]);
+    expect(deployed.length).toBeGreaterThanOrEqual(14); // Stratos's 4.1 samples: 14 applications are valid and deployable
     expect(existsSync(join(platform.home, 'members')) ? readdirSync(join(platform.home, 'members')) : []).toEqual([]);
   }, 180_000); // 14 applications one after another, beside the other suites on 2 cores
 });
