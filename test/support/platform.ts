@@ -53,10 +53,12 @@ export async function startTestPlatform(options: {
   loginThrottle?: { perUser: number; perAddress: number; windowS: number };
   /** false: the controller is given no way to make member identities (no member secret, no dynsec). */
   memberIdentities?: false;
+  /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
+  homeUnder?: string;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = await createTestDatabase();
-  const home = await mkdtemp(join(tmpdir(), 'stratos-home-'));
+  const home = await mkdtemp(join(options.homeUnder ?? tmpdir(), options.homeUnder ? '.stratos-test-' : 'stratos-home-'));
   const controllerConfig: ControllerConfig = {
     databaseUrl,
     mqttUrl: broker.url,

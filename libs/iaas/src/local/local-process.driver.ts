@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { claimLoopbackAddress, loopbackBlockOf } from '../ports';
 import { sandboxArgs, sandboxAvailable } from './member-sandbox';
@@ -139,7 +139,7 @@ export class LocalProcessDriver implements IaasDriver {
       }
     }
     const agent = [process.execPath, this.options.agentEntry, `--member=${spec.memberId}`];
-    const [command, ...args] = sandboxed ? ['bwrap', ...sandboxArgs({ root, agentEntry: this.options.agentEntry, volumes }), '--', ...agent] : agent;
+    const [command, ...args] = sandboxed ? ['bwrap', ...sandboxArgs({ root, agentEntry: this.options.agentEntry, volumes, hidden: [dirname(resolve(this.options.membersDir))] }), '--', ...agent] : agent;
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
       const child = spawn(command, args, {

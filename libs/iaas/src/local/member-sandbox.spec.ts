@@ -25,4 +25,11 @@ describe('sandboxArgs', () => {
   it('binds each volume writable at its mapping path, after the system folders', () => {
     expect(joined).toMatch(/--bind \/srv\/volumes\/c\/slot-1\/data \/data --chdir \/$/);
   });
+
+  it("hides the platform's own folder where it lies inside a folder the member sees, and only there", () => {
+    const project = process.cwd();
+    const inside = sandboxArgs({ root: '/srv/m/root', agentEntry: `${project}/dist/apps/cartridge-agent/src/main.js`, volumes: [], hidden: [`${project}/node_modules`, '/tmp'] }).join(' ');
+    expect(inside).toContain(`--tmpfs ${project}/node_modules`); // an existing folder under the project: hidden
+    expect(inside).not.toContain('--tmpfs /tmp'); // not under anything bound: the member never sees it anyway
+  });
 });

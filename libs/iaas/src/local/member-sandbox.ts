@@ -40,7 +40,7 @@ function projectOf(file: string): string {
 const SYSTEM_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 /** bubblewrap's arguments: the root folder as `/`, the host's system read-only, the volumes writable. */
-export function sandboxArgs(options: { root: string; agentEntry: string; volumes: SandboxMount[] }): string[] {
+export function sandboxArgs(options: { root: string; agentEntry: string; volumes: SandboxMount[]; hidden?: string[] }): string[] {
   const args = ['--bind', options.root, '/', '--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
   for (const name of SYSTEM_DIRS) {
     const path = `/${name}`;
@@ -60,6 +60,11 @@ export function sandboxArgs(options: { root: string; agentEntry: string; volumes
   readOnly(projectOf(options.agentEntry));
   const nodePrefix = dirname(dirname(process.execPath));
   if (!nodePrefix.startsWith('/usr') && nodePrefix !== '/') readOnly(nodePrefix);
+  // The platform's own folder (admin credential, database password, member secret, secret key)
+  // is never the member's to read, also where it lies inside the project folder seen above.
+  const bound = [projectOf(options.agentEntry), '/usr', '/etc'];
+  const seen = (path: string) => bound.some((b) => path === b || path.startsWith(`${b}/`));
+  for (const path of options.hidden ?? []) if (existsSync(path) && seen(resolve(path))) args.push('--tmpfs', resolve(path));
   args.push('--proc', '/proc', '--dev', '/dev', '--ro-bind-try', '/sys', '/sys');
   for (const volume of options.volumes) args.push('--bind', volume.source, volume.target);
   args.push('--chdir', '/');
