@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Database } from '@stratos/persistence';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { ImagesModule } from './images/images.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ControllerSettings } from './controller-settings';
 import { DefinitionsModule } from './definitions/definitions.module';
@@ -28,6 +29,6 @@ class CoreModule {
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database): DynamicModule {
-    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule] };
+    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule] };
   }
 }

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { Database } from '@stratos/persistence';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { ImagesModule } from './images/images.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { AuthModule } from './auth/auth.module';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ManagerSettings } from './config';
@@ -36,7 +37,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [CoreModule.with(settings, database), AuthModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [CoreModule.with(settings, database), MetricsModule, AuthModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { ManagerMetrics } from './metrics/manager-metrics.service';
 import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -33,7 +35,14 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     app.set('etag', false);
     app.use(urlInput());
     app.use(jsonBody(config.bodyLimitBytes));
-    app.setGlobalPrefix('api');
+    app.setGlobalPrefix('api', { exclude: ['metrics'] }); // Prometheus's own path
+    const metrics = app.get(ManagerMetrics);
+    app.use((request: Request, response: Response, next: NextFunction) => {
+      const done = metrics.http.startTimer({ method: request.method });
+      // The route's pattern, not its path: a label per cartridge would grow without bound.
+      response.once('finish', () => done({ route: (request as Request & { route?: { path?: string } }).route?.path ?? 'unmatched', status: String(response.statusCode) }));
+      next();
+    });
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

@@ -31,6 +31,9 @@ export const Topics = {
   repositories: {
     notify: 'stratos/cc/repositories/notify',
   },
+  metrics: {
+    controller: 'stratos/cc/metrics',
+  },
   images: {
     bake: 'stratos/cc/images/bake',
     list: 'stratos/cc/images/list',
@@ -69,4 +72,5 @@ export type RequestTopic =
   | (typeof Topics.applications)[keyof typeof Topics.applications]
   | (typeof Topics.metadata)[keyof typeof Topics.metadata]
   | (typeof Topics.repositories)[keyof typeof Topics.repositories]
-  | (typeof Topics.images)[keyof typeof Topics.images];
+  | (typeof Topics.images)[keyof typeof Topics.images]
+  | (typeof Topics.metrics)[keyof typeof Topics.metrics];

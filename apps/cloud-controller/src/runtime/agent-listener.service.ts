@@ -16,6 +16,7 @@ import {
 } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
+import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
@@ -49,6 +50,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly reconciler: Reconciler,
     private readonly settings: ControllerSettings,
     private readonly metadata: MetadataPublisher,
+    private readonly metrics: ControllerMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -74,6 +76,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private async handle(topic: string, payload: Buffer): Promise<void> {
     const memberId = AgentTopics.memberOf(topic);
     if (!memberId) return;
+    this.metrics.agentEvents.inc({ kind: topic.slice(topic.lastIndexOf('/') + 1) });
     let message: Partial<AgentEvent & HealthReport>;
     try {
       message = JSON.parse(payload.toString()) as Partial<AgentEvent & HealthReport>;

@@ -20,6 +20,7 @@ import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
 import { SecretBox } from '../secrets/secret-box';
+import { ControllerMetrics } from '../metrics/controller-metrics.service';
 
 const GRACE_MS = 10_000;
 
@@ -60,6 +61,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly credentials: MemberCredentials,
     private readonly metadata: MetadataPublisher,
     private readonly secrets: SecretBox,
+    private readonly metrics: ControllerMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,12 +83,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       return;
     }
     const started = Date.now();
+    const timer = this.metrics.reconcilePass.startTimer();
     const watchdog = setTimeout(() => this.logger.warn(`a reconcile pass has been running for ${SLOW_PASS_MS / 1000} s`), SLOW_PASS_MS);
     watchdog.unref();
     this.running = this.metadata
       .batch(() => this.pass())
       .catch((error: Error) => this.logger.error(`reconcile pass failed after ${Date.now() - started} ms: ${error.stack ?? error.message}`))
       .finally(() => {
+        timer();
         clearTimeout(watchdog);
         this.running = null;
         if (this.again && !this.stopped) {

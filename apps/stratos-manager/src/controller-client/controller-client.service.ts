@@ -3,6 +3,7 @@ import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { DomainError, ErrorCode, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
+import { ManagerMetrics } from '../metrics/manager-metrics.service';
 import { ManagerSettings } from '../config';
 
 /**
@@ -27,7 +28,10 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
   private readonly onlineControllers = new Set<string>();
   private presence: MqttClient;
 
-  constructor(private readonly settings: ManagerSettings) {
+  constructor(
+    private readonly settings: ManagerSettings,
+    private readonly metrics: ManagerMetrics,
+  ) {
     this.client = new DurableReplyClientMqtt({
       url: settings.mqttUrl,
       clientId: `stratos-manager-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
@@ -78,10 +82,13 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
       throw new DomainError(ErrorCode.Unavailable, 'the cloud controller is not connected; retry when it is back');
     }
     let reply: RpcReply<T>;
+    const done = this.metrics.rpc.startTimer({ topic: topic.replace(/^stratos\/cc\//, '') });
     try {
       await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs);
       reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, payload).pipe(timeout(this.settings.rpcTimeoutMs)));
+      done({ outcome: reply.ok ? 'ok' : 'refused' });
     } catch (error) {
+      done({ outcome: 'unavailable' });
       const why = error instanceof TimeoutError || error instanceof ConnectTimeout ? `no answer within ${this.settings.rpcTimeoutMs} ms` : String((error as Error)?.message ?? error);
       throw new DomainError(ErrorCode.Unavailable, `the cloud controller is unavailable (${why}); retry later`);
     }

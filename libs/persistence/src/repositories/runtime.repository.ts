@@ -63,6 +63,11 @@ export class RuntimeRepository {
     if (rows.length) await this.manager.getRepository(ClusterEntity).insert(rows as never);
   }
 
+  /** How many members are in each state, per driver (terminated ones are gone from the table). */
+  async memberCounts(): Promise<{ status: string; driver: string; count: number }[]> {
+    return (await this.manager.query(`SELECT status, driver, count(*)::int AS count FROM members GROUP BY status, driver`)) as { status: string; driver: string; count: number }[];
+  }
+
   /** Every deployment's clusters. */
   allClusters(): Promise<ClusterEntity[]> {
     return this.manager.getRepository(ClusterEntity).find({ order: { clusterId: 'ASC' } });

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Database } from '@stratos/persistence';
+
+/**
+ * The cloud controller's Prometheus metrics: reconcile passes, agent events, members by state
+ * (read from PostgreSQL at each scrape), and the process's own. The manager serves them at
+ * GET /metrics beside its own (it asks for them over MQTT: the controller has no HTTP port).
+ */
+@Injectable()
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly reconcilePass = new Histogram({ name: 'stratos_reconcile_pass_seconds', help: 'Duration of a reconcile pass', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  readonly agentEvents = new Counter({ name: 'stratos_agent_events_total', help: 'Agent messages handled, by kind', labelNames: ['kind'], registers: [this.registry] });
+
+  constructor(private readonly database: Database) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'stratos_controller_' });
+    const database_ = this.database;
+    new Gauge({
+      name: 'stratos_members',
+      help: 'Members by state and driver',
+      labelNames: ['state', 'driver'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await database_.runtime.memberCounts()) this.set({ state: row.status, driver: row.driver }, row.count);
+      },
+    });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
