@@ -29,6 +29,8 @@ export interface Placement {
   provider: string;
   driver: string;
   imageId: string;
+  /** Its network partition's own partitionAlgo (absent in clusters deployed before: the spec's then). */
+  algorithm?: PartitionAlgorithm;
 }
 
 /** What the reconciler needs to launch a cluster's members; stored with the cluster. */
@@ -163,7 +165,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
       } else if (!inputs.installedDrivers.includes(driver)) {
         errors.push({ path: `${at}/type`, message: `the ${driver} driver (for "${provider}", network partition "${np.id}") is not available in this controller`, allowed: inputs.installedDrivers });
       } else {
-        for (const p of np.partitions) placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver, imageId: iaas.imageId });
+        for (const p of np.partitions) placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver, imageId: iaas.imageId, algorithm: np.partitionAlgo ?? 'one-after-another' });
       }
     }
     const capacity = placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
@@ -218,6 +220,7 @@ export function nextPlacement(spec: ClusterSpec, counts: Map<string, number>): P
   const total = (ps: Placement[]) => ps.reduce((n, p) => n + (counts.get(key(p)) ?? 0), 0);
   const [, partitions] = spec.applicationAlgorithm === 'all-at-once' ? networks.reduce((a, b) => (total(b[1]) < total(a[1]) ? b : a)) : networks[0];
   const open = partitions.filter(hasRoom);
-  if (spec.partitionAlgorithm === 'round-robin') return open.reduce((a, b) => ((counts.get(key(b)) ?? 0) < (counts.get(key(a)) ?? 0) ? b : a));
+  // Each network partition places by its own algorithm (Stratos's partitionAlgo is per network partition).
+  if ((partitions[0].algorithm ?? spec.partitionAlgorithm) === 'round-robin') return open.reduce((a, b) => ((counts.get(key(b)) ?? 0) < (counts.get(key(a)) ?? 0) ? b : a));
   return open[0];
 }
