@@ -15,6 +15,8 @@ import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
 import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
 import { startBroker, type BrokerKind, type TestBroker } from './brokers';
 import { createTestDatabase } from './databases';
+import type { LogCollector } from './logs';
+import type { LogOptions } from '@stratos/runtime';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -46,7 +48,8 @@ export async function startTestPlatform(options: {
   broker: BrokerKind;
   rpcTimeoutMs?: number;
   memberStartTimeoutMs?: number;
-  controllerLogs?: boolean;
+  /** Where each process's log lines go, at debug (default: nowhere; STRATOS_TEST_LOGS=1: standard output). */
+  logs?: { manager?: LogCollector; controller?: LogCollector };
   docker?: 'on' | 'off';
   localSandbox?: 'auto' | 'off';
   gitUrlRewrites?: string;
@@ -81,7 +84,9 @@ export async function startTestPlatform(options: {
     if (!broker.listenAlso) throw new Error(`docker members need a broker they reach at ${gateway}: use the aedes test broker`);
     await broker.listenAlso(gateway);
   }
-  let controller: RunningController | null = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
+  const logOptions = (collector: LogCollector | undefined): { logger?: false; log?: LogOptions } =>
+    collector ? { log: { level: 'debug', stream: collector.stream } } : process.env.STRATOS_TEST_LOGS === '1' ? {} : { logger: false };
+  let controller: RunningController | null = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
   const manager = await startStratosManager(
     {
       databaseUrl,
@@ -94,7 +99,7 @@ export async function startTestPlatform(options: {
       tokenTtlHours: 1,
       loginThrottle: options.loginThrottle,
     },
-    { logger: false },
+    logOptions(options.logs?.manager),
   );
   const api: TestPlatform['api'] = async (method, path, request = {}) => {
     const headers: Record<string, string> = { ...request.headers };
@@ -135,7 +140,7 @@ export async function startTestPlatform(options: {
       return (await api('GET', `/applications/${applicationId}/runtime`)).body as ApplicationRuntime;
     },
     async startController() {
-      controller = await startCloudController(controllerConfig, { logger: options.controllerLogs || process.env.STRATOS_TEST_LOGS === '1' ? undefined : false });
+      controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
       // Ready when the manager has seen its presence, as a client would find it.
       await until('the manager sees the controller', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController === 'up', 30_000);
     },

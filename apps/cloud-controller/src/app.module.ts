@@ -1,5 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Database } from '@stratos/persistence';
+import { ProcessLoggingModule } from '@stratos/runtime';
+import type { Logger as Pino } from 'pino';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { ImagesModule } from './images/images.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -28,7 +30,7 @@ class CoreModule {
 
 @Module({})
 export class CloudControllerModule {
-  static with(settings: ControllerSettings, database: Database): DynamicModule {
-    return { module: CloudControllerModule, imports: [CoreModule.with(settings, database), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule] };
+  static with(settings: ControllerSettings, database: Database, log: Pino): DynamicModule {
+    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule] };
   }
 }

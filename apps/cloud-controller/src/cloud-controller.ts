@@ -1,9 +1,9 @@
-import { Logger, type INestMicroservice, type LoggerService } from '@nestjs/common';
+import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { safeUrl } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import { ProcessLogger } from '@stratos/runtime';
+import { createRootLogger, ProcessLogger, type LogOptions } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
@@ -15,11 +15,12 @@ export interface RunningController {
 }
 
 /** Starts a cloud controller: migrates the database, then serves requests over MQTT. */
-export async function startCloudController(config: ControllerConfig, options: { logger?: LoggerService | false } = {}): Promise<RunningController> {
+export async function startCloudController(config: ControllerConfig, options: { logger?: false; log?: LogOptions } = {}): Promise<RunningController> {
+  const root = createRootLogger('cloud-controller', options.logger === false ? { level: 'silent', ...options.log } : options.log);
   const logger = new Logger('CloudController');
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-cloud-controller' });
   try {
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database), {
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database, root), {
       transport: Transport.MQTT,
       options: {
         url: config.mqttUrl,
@@ -28,9 +29,10 @@ export async function startCloudController(config: ControllerConfig, options: { 
         reconnectPeriod: 1000,
         connectTimeout: 5000,
       },
-      logger: options.logger ?? new ProcessLogger('cloud-controller'),
+      bufferLogs: true,
       abortOnError: false,
     });
+    app.useLogger(app.get(ProcessLogger));
     await app.listen();
     logger.log(`serving requests over MQTT at ${safeUrl(config.mqttUrl)}`);
     return {

@@ -84,6 +84,8 @@ runMain('stratos', async () => {
 
     const childEnv: NodeJS.ProcessEnv = { ...env, [EnvVar.home]: home, [EnvVar.databaseUrl]: databaseUrl, [EnvVar.mqttUrl]: mqttUrl, [EnvVar.apiPort]: String(apiPort), [EnvVar.apiHost]: apiHost };
     if (memberSecret) childEnv[EnvVar.memberSecret] = memberSecret;
+    // The children write to a pipe: they format for the terminal this launcher writes to.
+    if (process.stdout.isTTY) childEnv[EnvVar.logFormat] ??= 'pretty';
     // Members reach the API where it listens (a wildcard address is reached on loopback).
     childEnv[EnvVar.advertiseUrl] ??= `http://${apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost}:${apiPort}`;
     const children: Child[] = [

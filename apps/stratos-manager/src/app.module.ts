@@ -1,6 +1,8 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Database } from '@stratos/persistence';
+import { ProcessLoggingModule } from '@stratos/runtime';
+import type { Logger as Pino } from 'pino';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { ImagesModule } from './images/images.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -34,10 +36,10 @@ class CoreModule {
 
 @Module({})
 export class StratosManagerModule {
-  static with(settings: ManagerSettings, database: Database): DynamicModule {
+  static with(settings: ManagerSettings, database: Database, log: Pino): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [CoreModule.with(settings, database), MetricsModule, AuthModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

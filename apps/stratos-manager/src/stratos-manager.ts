@@ -1,15 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ManagerMetrics } from './metrics/manager-metrics.service';
-import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Database } from '@stratos/persistence';
-import { describeListenError, ProcessLogger } from '@stratos/runtime';
+import { createRootLogger, describeListenError, httpLogging, ProcessLogger, type LogOptions } from '@stratos/runtime';
 import { StratosManagerModule } from './app.module';
 import { ManagerSettings, type ManagerConfig } from './config';
 import { jsonBody, urlInput } from './http/json-body';
+import { requestContext, requestId } from './http/request-id';
 
 export interface RunningManager {
   app: INestApplication;
@@ -22,19 +23,24 @@ export interface RunningManager {
 }
 
 /** Starts the stratos-manager: the REST API under /api, its OpenAPI document at /api/docs. */
-export async function startStratosManager(config: ManagerConfig, options: { logger?: LoggerService | false | ('log' | 'warn' | 'error')[] } = {}): Promise<RunningManager> {
+export async function startStratosManager(config: ManagerConfig, options: { logger?: false; log?: LogOptions } = {}): Promise<RunningManager> {
+  const root = createRootLogger('stratos-manager', options.logger === false ? { level: 'silent', ...options.log } : options.log);
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-manager' });
   let app: NestExpressApplication | undefined;
   try {
-    app = await NestFactory.create<NestExpressApplication>(StratosManagerModule.with(new ManagerSettings(config), database), {
+    app = await NestFactory.create<NestExpressApplication>(StratosManagerModule.with(new ManagerSettings(config), database, root), {
       bodyParser: false,
-      logger: options.logger ?? new ProcessLogger('stratos-manager'),
+      bufferLogs: true,
       abortOnError: false,
     });
+    app.useLogger(app.get(ProcessLogger));
     app.disable('x-powered-by');
     app.set('etag', false);
+    app.use(requestId());
+    app.use(httpLogging(root));
     app.use(urlInput());
     app.use(jsonBody(config.bodyLimitBytes));
+    app.use(requestContext(root));
     app.setGlobalPrefix('api', { exclude: ['metrics'] }); // Prometheus's own path
     const metrics = app.get(ManagerMetrics);
     app.use((request: Request, response: Response, next: NextFunction) => {

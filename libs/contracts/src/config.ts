@@ -32,6 +32,10 @@ export const EnvVar = {
   loginWindowS: 'STRATOS_LOGIN_WINDOW_S',
   /** auto (default): each local member in a filesystem of its own where bubblewrap runs; off: members share the host's. */
   localSandbox: 'STRATOS_LOCAL_SANDBOX',
+  /** fatal, error, warn, info (default), debug, trace or silent. */
+  logLevel: 'LOG_LEVEL',
+  /** json (one object per line) or pretty; default pretty on a terminal, json otherwise. */
+  logFormat: 'LOG_FORMAT',
 } as const;
 
 export const DEFAULT_API_PORT = 9443;

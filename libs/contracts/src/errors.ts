@@ -42,6 +42,8 @@ export interface ErrorBody {
   errors: FieldIssue[];
   /** Only on 500s: the id that the server's log line carries too. */
   incidentId?: string;
+  /** The request's id (its X-Request-Id): every log line the request caused carries it. */
+  requestId?: string;
 }
 
 export class DomainError extends Error {

@@ -1,17 +1,205 @@
-import { ConsoleLogger } from '@nestjs/common';
+/**
+ * The log of a platform process: pino, one JSON object per line (pretty on a terminal), its level
+ * from LOG_LEVEL, secrets redacted by path, and the id of the HTTP request or RPC message being
+ * handled on every line it causes.
+ *
+ * Not nestjs-pino: it keeps one root logger per Node process (PinoLogger.root), and the tests and
+ * benches run a manager and a controller in one process — each must write to its own log.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Module, type CallHandler, type DynamicModule, type ExecutionContext, type LoggerService, type NestInterceptor } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { EnvVar, readChoice, type Env } from '@stratos/contracts';
+import pino, { type DestinationStream, type Logger as Pino } from 'pino';
+import { pinoHttp } from 'pino-http';
+import pinoPretty from 'pino-pretty';
+import { Observable } from 'rxjs';
 
-/** Nest's start-up chatter (every module and route) that tells an operator nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/**
+ * Never written, wherever they appear in a logged object: credentials in headers, and any field a
+ * request or a reply names as secret, at the top or one level down.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  ...['password', 'token', 'secret', 'mbPassword', 'memberSecret', 'privateKey', 'credentials'].flatMap((key) => [key, `*.${key}`]),
+];
+
+export interface LogOptions {
+  level?: LogLevel;
+  format?: (typeof LOG_FORMATS)[number];
+  /** Where the lines go (tests read them); default standard output. */
+  stream?: DestinationStream;
+}
+
+/** LOG_LEVEL and LOG_FORMAT, checked: a bad value stops the process with the allowed ones. */
+export function logOptionsFromEnv(env: Env = process.env): LogOptions {
+  return {
+    level: readChoice(env, EnvVar.logLevel, LOG_LEVELS, 'info'),
+    format: readChoice(env, EnvVar.logFormat, LOG_FORMATS, process.stdout.isTTY ? 'pretty' : 'json'),
+  };
+}
+
+/** The process's root logger; every other one is its child. */
+export function createRootLogger(processName: string, options: LogOptions = {}): Pino {
+  const settings = { ...logOptionsFromEnv(), ...options };
+  const stream =
+    settings.stream ??
+    (settings.format === 'pretty'
+      ? pinoPretty({
+          sync: true,
+          colorize: !process.env.NO_COLOR && process.stdout.isTTY,
+          ignore: 'pid,hostname,name,context',
+          messageFormat: '{if context}{context}: {end}{msg}',
+          translateTime: 'SYS:HH:MM:ss.l',
+          singleLine: true,
+        })
+      : pino.destination({ fd: 1, sync: true }));
+  return pino(
+    {
+      name: processName,
+      level: settings.level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid, name: processName },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+}
+
+/** The logger of the request or message being handled, with its id bound; tagged with its root (two apps may share a process). */
+const handling = new AsyncLocalStorage<{ root: Pino; logger: Pino }>();
+
+/** Runs the rest of a request (or message) with its own logger: every line logged meanwhile carries its id. */
+export function runWithLogger<T>(root: Pino, logger: Pino, work: () => T): T {
+  return handling.run({ root, logger }, work);
+}
+
+/** Nest's start-up chatter (every module and route): debug, not info. */
 const CHATTY_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'NestMicroservice']);
 
-/** The log of a platform process: Nest's console logger without the start-up chatter. */
-export class ProcessLogger extends ConsoleLogger {
-  constructor(processName: string) {
-    super(processName, { logLevels: ['log', 'warn', 'error', 'fatal'], colors: process.stdout.isTTY && !process.env.NO_COLOR });
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** Nest's LoggerService over pino: `new Logger('Context').log(…)` anywhere lands here, in the current request's context. */
+export class ProcessLogger implements LoggerService {
+  constructor(readonly root: Pino) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    const context = params[params.length - 1];
+    this.write(typeof context === 'string' && CHATTY_CONTEXTS.has(context) ? 'debug' : 'info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
   }
 
-  override log(message: unknown, ...rest: unknown[]): void {
-    const context = rest[rest.length - 1];
-    if (typeof context === 'string' && CHATTY_CONTEXTS.has(context)) return;
-    super.log(message, ...(rest as [string]));
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    const current = handling.getStore();
+    const logger = current?.root === this.root ? current.logger : this.root;
+    if (!logger.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    let rest = params;
+    // Nest passes the logger's context last, and an error's stack before it.
+    if (rest.length > 0 && typeof rest[rest.length - 1] === 'string') {
+      fields.context = rest[rest.length - 1];
+      rest = rest.slice(0, -1);
+    }
+    if (level === 'error' && typeof rest[0] === 'string' && /\n\s+at /.test(rest[0])) {
+      fields.stack = rest[0];
+      rest = rest.slice(1);
+    }
+    if (rest.length > 0) fields.params = rest;
+    if (message instanceof Error) logger[level]({ ...fields, err: message }, message.message);
+    else if (message !== null && typeof message === 'object') logger[level]({ ...fields, ...(message as object) });
+    else logger[level](fields, String(message));
+  }
+}
+
+/**
+ * One line per HTTP request (info; warn for a 4xx, error for a 5xx), with the id the request-id
+ * middleware gave (req.id); the request's logger is req.log until the request context takes over.
+ */
+export function httpLogging(root: Pino) {
+  return pinoHttp<IncomingMessage, ServerResponse>({
+    logger: root,
+    genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? 'none',
+    quietReqLogger: true, // each line of the request carries reqId; method and URL once, on the completion line
+    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (request: { method: string; url: string; remoteAddress?: string }) => ({ method: request.method, url: request.url, remoteAddress: request.remoteAddress }),
+      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+    },
+    // Probes and scrapes would write a line each, every few seconds.
+    autoLogging: { ignore: (request) => request.url === '/api/health' || request.url === '/metrics' },
+  });
+}
+
+let messageCounter = 0;
+
+/**
+ * Each RPC message and event handled in the context of its own logger: the request id the
+ * manager forwards in the payload (else a counter), and a debug line when done — thousands of
+ * agent events a second must not flood the log at info.
+ */
+class RpcLoggingInterceptor implements NestInterceptor {
+  constructor(private readonly root: Pino) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const data = context.switchToRpc().getData() as { requestId?: unknown } | undefined;
+    const reqId = typeof data?.requestId === 'string' ? data.requestId : `rpc-${++messageCounter}`;
+    const pattern = String((context.switchToRpc().getContext() as { getTopic?: () => string })?.getTopic?.() ?? context.getHandler().name);
+    const logger = this.root.child({ reqId });
+    const started = performance.now();
+    return new Observable((subscriber) =>
+      runWithLogger(this.root, logger, () =>
+        next.handle().subscribe({
+          next: (value) => subscriber.next(value),
+          error: (error: unknown) => {
+            logger.error({ pattern, err: error, responseTime: Math.round(performance.now() - started) }, 'message failed');
+            subscriber.error(error);
+          },
+          complete: () => {
+            logger.debug({ pattern, responseTime: Math.round(performance.now() - started) }, 'message completed');
+            subscriber.complete();
+          },
+        }),
+      ),
+    );
+  }
+}
+
+/** The process's logger for Nest, and the RPC context for a microservice. */
+@Module({})
+export class ProcessLoggingModule {
+  static with(root: Pino): DynamicModule {
+    return {
+      module: ProcessLoggingModule,
+      global: true,
+      providers: [
+        { provide: ProcessLogger, useValue: new ProcessLogger(root) },
+        { provide: APP_INTERCEPTOR, useValue: new RpcLoggingInterceptor(root) },
+      ],
+      exports: [ProcessLogger],
+    };
   }
 }

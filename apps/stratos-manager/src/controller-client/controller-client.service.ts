@@ -1,3 +1,4 @@
+import { currentRequestId } from '../http/request-id';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -85,7 +86,7 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
     const done = this.metrics.rpc.startTimer({ topic: topic.replace(/^stratos\/cc\//, '') });
     try {
       await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs);
-      reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, payload).pipe(timeout(this.settings.rpcTimeoutMs)));
+      reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, withRequestId(payload)).pipe(timeout(this.settings.rpcTimeoutMs)));
       done({ outcome: reply.ok ? 'ok' : 'refused' });
     } catch (error) {
       done({ outcome: 'unavailable' });
@@ -98,6 +99,12 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
 }
 
 class ConnectTimeout extends Error {}
+
+/** The HTTP request's id travels with the RPC: the controller's log lines for it carry the same id. */
+function withRequestId(payload: unknown): unknown {
+  const requestId = currentRequestId();
+  return requestId && payload && typeof payload === 'object' && !Array.isArray(payload) ? { ...payload, requestId } : payload;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {

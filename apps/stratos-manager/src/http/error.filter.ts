@@ -1,7 +1,8 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DomainError, httpStatusOf, type ErrorBody, type FieldIssue } from '@stratos/contracts';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { requestIdOf } from './request-id';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -16,8 +17,8 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function errorBody(statusCode: number, message: string, errors: FieldIssue[] = []): ErrorBody {
-  return { statusCode, error: REASONS[statusCode] ?? HttpStatus[statusCode] ?? 'Error', message, errors };
+export function errorBody(statusCode: number, message: string, errors: FieldIssue[] = [], requestId?: string): ErrorBody {
+  return { statusCode, error: REASONS[statusCode] ?? HttpStatus[statusCode] ?? 'Error', message, errors, ...(requestId ? { requestId } : {}) };
 }
 
 /** One error body for the whole API; a 500 tells nothing internal but an id the log also has. */
@@ -28,7 +29,7 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
-    const body = this.toBody(exception);
+    const body = { ...this.toBody(exception), requestId: requestIdOf(host.switchToHttp().getRequest<Request>()) };
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     if (exception instanceof DomainError && exception.retryAfterS !== undefined) response.setHeader('Retry-After', String(exception.retryAfterS));
     response.status(body.statusCode).json(body);

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { badString, BUNDLE_LIMITS, describeJsonError, inspectJsonInput } from '@stratos/contracts';
 import { errorBody } from './error.filter';
+import { requestIdOf } from './request-id';
 
 /** Archives (a cartridge's bundle) arrive as they are, with a limit of their own. */
 const ARCHIVE_TYPE = /^application\/(gzip|x-gzip|x-tar\+gzip|octet-stream)\b/i;
@@ -21,7 +22,7 @@ export function jsonBody(limitBytes: number) {
     const declared = Number(request.headers['content-length'] ?? NaN);
     const tooLarge = () => {
       response.setHeader('Connection', 'close');
-      response.status(413).json(errorBody(413, archive ? `the bundle is larger than the limit of ${limit} bytes` : `the body is larger than the limit of ${limitBytes} bytes (STRATOS_BODY_LIMIT_BYTES)`));
+      response.status(413).json(errorBody(413, archive ? `the bundle is larger than the limit of ${limit} bytes` : `the body is larger than the limit of ${limitBytes} bytes (STRATOS_BODY_LIMIT_BYTES)`, [], requestIdOf(request)));
     };
     if (declared > limit) {
       tooLarge();
@@ -48,7 +49,7 @@ export function jsonBody(limitBytes: number) {
         return next();
       }
       if (isArchiveRoute(request)) {
-        response.status(415).json(errorBody(415, `a bundle is a gzipped tar archive (Content-Type: application/gzip), not ${request.headers['content-type'] ?? 'an untyped body'}`));
+        response.status(415).json(errorBody(415, `a bundle is a gzipped tar archive (Content-Type: application/gzip), not ${request.headers['content-type'] ?? 'an untyped body'}`, [], requestIdOf(request)));
         return;
       }
       const text = Buffer.concat(chunks).toString('utf8');
@@ -58,19 +59,19 @@ export function jsonBody(limitBytes: number) {
       }
       const type = request.headers['content-type'] ?? '';
       if (type && !/json/i.test(type)) {
-        response.status(415).json(errorBody(415, `the body must be JSON (Content-Type: application/json), not ${type}`));
+        response.status(415).json(errorBody(415, `the body must be JSON (Content-Type: application/json), not ${type}`, [], requestIdOf(request)));
         return;
       }
       try {
         (request as { rawBody?: string }).rawBody = text; // what a git hook's signature covers
         request.body = JSON.parse(text);
       } catch (error) {
-        response.status(400).json(errorBody(400, describeJsonError(text, error as Error), [{ path: '', message: 'is not valid JSON' }]));
+        response.status(400).json(errorBody(400, describeJsonError(text, error as Error), [{ path: '', message: 'is not valid JSON' }], requestIdOf(request)));
         return;
       }
       const issue = inspectJsonInput(request.body);
       if (issue) {
-        response.status(400).json(errorBody(400, `the body holds what this API does not accept, at ${issue.path || 'its root'}`, [issue]));
+        response.status(400).json(errorBody(400, `the body holds what this API does not accept, at ${issue.path || 'its root'}`, [issue], requestIdOf(request)));
         return;
       }
       next();
@@ -87,7 +88,7 @@ export function jsonBody(limitBytes: number) {
 export function urlInput() {
   return (request: Request, response: Response, next: NextFunction) => {
     const [path, query = ''] = (request.originalUrl ?? request.url).split('?', 2);
-    const refuse = (where: string, message: string) => void response.status(400).json(errorBody(400, `the URL holds what this API does not accept, in ${where}`, [{ path: where, message }]));
+    const refuse = (where: string, message: string) => void response.status(400).json(errorBody(400, `the URL holds what this API does not accept, in ${where}`, [{ path: where, message }], requestIdOf(request)));
     for (const segment of path.split('/')) {
       let decoded: string;
       try {
