@@ -4,6 +4,7 @@ import { Database } from '@stratos/persistence';
 import { ProcessLoggingModule } from '@stratos/runtime';
 import type { Logger as Pino } from 'pino';
 import { ArtifactsModule } from './artifacts/artifacts.module';
+import { AuditModule } from './audit/audit.module';
 import { ImagesModule } from './images/images.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AuthModule } from './auth/auth.module';
@@ -39,7 +40,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database, log: Pino): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, AuditModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -24,7 +24,11 @@ export interface ManagerConfig {
   tokenTtlHours: number;
   /** Failed logins allowed per user and per address in a window before POST /api/tokens answers 429. */
   loginThrottle?: LoginThrottle;
+  /** Audit entries older than this go; default 90. */
+  auditRetentionDays?: number;
 }
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 export interface LoginThrottle {
   perUser: number;
@@ -44,6 +48,7 @@ export function managerConfigFrom(env: Env): ManagerConfig {
     rpcTimeoutMs: readInteger(env, EnvVar.rpcTimeoutMs, 5000, { min: 100, max: 120_000 }),
     bodyLimitBytes: readInteger(env, EnvVar.bodyLimitBytes, 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     tokenTtlHours: readInteger(env, EnvVar.tokenTtlHours, 24 * 30, { min: 1, max: 24 * 365 }),
+    auditRetentionDays: readInteger(env, EnvVar.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS, { min: 1, max: 3650 }),
     loginThrottle: {
       perUser: readInteger(env, EnvVar.loginFailuresPerUser, DEFAULT_LOGIN_THROTTLE.perUser, { min: 1, max: 100_000 }),
       perAddress: readInteger(env, EnvVar.loginFailuresPerAddress, DEFAULT_LOGIN_THROTTLE.perAddress, { min: 1, max: 1_000_000 }),

@@ -11,6 +11,7 @@ import { StratosManagerModule } from './app.module';
 import { ManagerSettings, type ManagerConfig } from './config';
 import { jsonBody, urlInput } from './http/json-body';
 import { requestContext, requestId } from './http/request-id';
+import { auditTrail } from './audit/audit-trail';
 
 export interface RunningManager {
   app: INestApplication;
@@ -38,6 +39,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     app.set('etag', false);
     app.use(requestId());
     app.use(httpLogging(root));
+    app.use(auditTrail(database));
     app.use(urlInput());
     app.use(jsonBody(config.bodyLimitBytes));
     app.use(requestContext(root));

@@ -32,6 +32,10 @@ export const EnvVar = {
   loginWindowS: 'STRATOS_LOGIN_WINDOW_S',
   /** auto (default): each local member in a filesystem of its own where bubblewrap runs; off: members share the host's. */
   localSandbox: 'STRATOS_LOCAL_SANDBOX',
+  /** Hours a topology event is kept (the newest always is); a watcher resuming from before gets a snapshot. */
+  eventRetentionHours: 'STRATOS_EVENT_RETENTION_HOURS',
+  /** Days an entry of the audit log is kept. */
+  auditRetentionDays: 'STRATOS_AUDIT_RETENTION_DAYS',
   /** fatal, error, warn, info (default), debug, trace or silent. */
   logLevel: 'LOG_LEVEL',
   /** json (one object per line) or pretty; default pretty on a terminal, json otherwise. */

@@ -16,3 +16,4 @@ export * from './bundles';
 export * from './artifacts/repository-notify';
 export * from './json-input';
 export * from './container-limits';
+export * from './audit';

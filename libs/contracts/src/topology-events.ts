@@ -92,3 +92,18 @@ export interface TopologyEvent<T extends TopologyEventType = TopologyEventType> 
   timestamp: string;
   payload: PayloadOf[T];
 }
+
+/**
+ * Not stored, not on MQTT: what the event stream sends a watcher resuming from a revision the
+ * log no longer holds (purged after STRATOS_EVENT_RETENTION_HOURS) — the topology as it is at
+ * `revision`, and why; the events after it follow as usual.
+ */
+export const SNAPSHOT_EVENT = 'Snapshot';
+export interface TopologySnapshotEvent {
+  type: typeof SNAPSHOT_EVENT;
+  revision: number;
+  timestamp: string;
+  notice: string;
+  /** As GET /api/topology answers. */
+  payload: { revision: number; services: unknown[]; applications: unknown[] };
+}

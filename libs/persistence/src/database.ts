@@ -14,6 +14,8 @@ import { Metadata1764500000000 } from './migrations/1764500000000-metadata';
 import { ArtifactRevisions1764600000000 } from './migrations/1764600000000-artifact-revisions';
 import { BakedImages1764700000000 } from './migrations/1764700000000-baked-images';
 import { LoginThrottle1764800000000 } from './migrations/1764800000000-login-throttle';
+import { AuditLog1764900000000 } from './migrations/1764900000000-audit-log';
+import { AuditRepository } from './repositories/audit.repository';
 import { BakedImageEntity } from './entities/baked-image.entity';
 import { MetadataRepository } from './repositories/metadata.repository';
 import { CartridgeBundleEntity } from './entities/cartridge-bundle.entity';
@@ -24,12 +26,13 @@ import { TopologyEventRepository } from './repositories/topology-event.repositor
 import { UserRepository } from './repositories/user.repository';
 
 const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, BakedImageEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000, AuditLog1764900000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 
 /** The repositories, bound to one connection or one transaction. */
 export class Repositories {
+  readonly audit: AuditRepository;
   readonly cartridges: CartridgeRepository;
   readonly definitions: DefinitionRepository;
   readonly metadata: MetadataRepository;
@@ -38,6 +41,7 @@ export class Repositories {
   readonly users: UserRepository;
 
   constructor(manager: EntityManager) {
+    this.audit = new AuditRepository(manager);
     this.cartridges = new CartridgeRepository(manager);
     this.definitions = new DefinitionRepository(manager);
     this.metadata = new MetadataRepository(manager);

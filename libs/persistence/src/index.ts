@@ -7,3 +7,4 @@ export type { StoredUser } from './repositories/user.repository';
 export type { DefinitionEntity } from './entities/definition.entity';
 export type { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';
 export type { MetadataProperty, MetadataScope } from './repositories/metadata.repository';
+export type { AuditQuery } from './repositories/audit.repository';

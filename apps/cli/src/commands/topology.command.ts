@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TopologyEvent } from '@stratos/contracts';
+import { SNAPSHOT_EVENT, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -60,6 +60,14 @@ export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revi
   }
 }
 
+/** One line for a snapshot that stands in for purged events: what is deployed, and how many members are Active. */
+function describeSnapshot(event: TopologySnapshotEvent): string {
+  const applications = event.payload.applications as TopologySnapshot['applications'];
+  const members = applications.flatMap((a) => a.clusters.flatMap((c) => c.members));
+  const detail = `${applications.map((a) => `${a.applicationId}:${a.status}`).join(' ') || 'no application deployed'}  members active ${members.filter((m) => m.status === 'Active').length}/${members.length}`;
+  return [String(event.revision).padStart(6), event.timestamp, event.type.padEnd(24), 'topology', detail].join('  ');
+}
+
 interface TopologySnapshot {
   revision: number;
   services: { serviceName: string; category: string; multiTenant: boolean; clusters: string[] }[];
@@ -112,7 +120,13 @@ export function registerTopology(program: Command, globals: () => GlobalOptions)
           const stream = await client.stream(`/topology/events${last === undefined ? '' : `?since=${last}`}`, abort.signal);
           delay = 500;
           await readEvents(stream, (revision) => (last = revision), (event) => {
-            out(format === 'json' ? JSON.stringify(event) : describe(event));
+            if (format === 'json') return out(JSON.stringify(event));
+            if ((event as { type: string }).type === SNAPSHOT_EVENT) {
+              const snapshot = event as unknown as TopologySnapshotEvent;
+              err(`note: ${snapshot.notice}`);
+              return out(describeSnapshot(snapshot));
+            }
+            out(describe(event));
           });
           if (abort.signal.aborted) break;
           err(`stream closed; reconnecting after revision ${last ?? 'now'}…`);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import type { AuditedRequest } from '../audit/audit-trail';
 import { Public } from './auth.guard';
 import { AuthService } from './auth.service';
 
@@ -13,8 +14,10 @@ export class TokensController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Trade a username and password for a bearer token; 429 with Retry-After after too many failures (per user, per address)' })
-  create(@Req() request: Request, @Body() body: { username?: unknown; password?: unknown }) {
-    return this.auth.issueToken(body?.username, body?.password, request.socket.remoteAddress ?? 'unknown');
+  async create(@Req() request: AuditedRequest, @Body() body: { username?: unknown; password?: unknown }) {
+    const issued = await this.auth.issueToken(body?.username, body?.password, request.socket.remoteAddress ?? 'unknown');
+    request.auditActor = issued.username; // a failed login is audited with no actor: the name typed may be a password
+    return issued;
   }
 
   /** Logout, server-side: the caller's own token stops working. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
+import { DomainError, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ControllerClient } from '../controller-client/controller-client.service';
 import { Database } from '@stratos/persistence';
 import type { Request, Response } from 'express';
@@ -39,13 +39,16 @@ export class TopologyController {
    * (or the Last-Event-ID a reconnecting EventSource sends) from the stored log, then live.
    */
   @Get('events')
-  @ApiOperation({ summary: 'Server-sent topology events; ?since=REV resumes after that revision' })
+  @ApiOperation({ summary: 'Server-sent topology events; ?since=REV resumes after that revision (a Snapshot event first if the log no longer holds it)' })
   @ApiQuery({ name: 'since', required: false })
   async events(@Query('since') since: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: Request, @Res() response: Response) {
     const from = since ?? lastEventId ?? 'now';
     if (from !== 'now' && !/^\d+$/.test(from)) throw DomainError.invalid('since must be a revision (an integer) or "now"', [{ path: '?since', message: 'must be an integer' }]);
     const pending: TopologyEvent[] = [];
     let last = from === 'now' ? await this.database.topology.latestRevision() : Number(from);
+    // Resuming from before what the log still holds: the topology now replaces the purged events.
+    const oldest = from === 'now' ? 0 : await this.database.topology.oldestRevision();
+    const snapshot = oldest > last + 1 ? await this.snapshot() : null;
     let live = false;
     const send = (event: TopologyEvent) => {
       if (event.revision <= last) return; // a duplicate (QoS 1) or already sent from the log
@@ -65,6 +68,17 @@ export class TopologyController {
     response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     response.flushHeaders();
     // An `id:` with no data tells the client where it stands, so a reconnect before any event loses nothing.
+    if (snapshot) {
+      const event: TopologySnapshotEvent = {
+        type: SNAPSHOT_EVENT,
+        revision: snapshot.revision,
+        timestamp: new Date().toISOString(),
+        notice: `revisions ${last + 1} to ${oldest - 1} were purged (kept for STRATOS_EVENT_RETENTION_HOURS); this is the topology at revision ${snapshot.revision}, and the events after it follow`,
+        payload: snapshot,
+      };
+      last = snapshot.revision;
+      response.write(`id: ${last}\nevent: ${SNAPSHOT_EVENT}\ndata: ${JSON.stringify(event)}\n\n`);
+    }
     response.write(`id: ${last}\n: topology events after revision ${last}\n\n`);
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
     request.on('close', () => {

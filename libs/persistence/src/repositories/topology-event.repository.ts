@@ -53,6 +53,24 @@ export class TopologyEventRepository {
     return rows.map(toEvent);
   }
 
+  /**
+   * Events older than the retention go, except the newest (revisions go on from it). Returns how
+   * many, and the oldest revision kept.
+   */
+  async purgeOlderThan(cutoff: Date): Promise<{ purged: number; oldestKept: number }> {
+    const [, deleted] = (await this.manager.query(
+      'DELETE FROM topology_events WHERE created_at < $1 AND published_at IS NOT NULL AND revision < (SELECT max(revision) FROM topology_events)',
+      [cutoff],
+    )) as [unknown[], number]; // TypeORM answers a DELETE with [rows, count]
+    return { purged: deleted, oldestKept: await this.oldestRevision() };
+  }
+
+  /** The first revision the log still holds (0: none yet). A watcher resuming before it gets a snapshot. */
+  async oldestRevision(): Promise<number> {
+    const [{ oldest }] = (await this.manager.query('SELECT COALESCE(MIN(revision), 0) AS oldest FROM topology_events')) as { oldest: string }[];
+    return Number(oldest);
+  }
+
   async latestRevision(): Promise<number> {
     const [{ latest }] = (await this.manager.query('SELECT COALESCE(MAX(revision), 0) AS latest FROM topology_events')) as { latest: string }[];
     return Number(latest);

@@ -54,8 +54,8 @@ export class UserRepository {
 
   /** Deletes tokens that expired; how many. */
   async purgeExpiredTokens(): Promise<number> {
-    const rows = (await this.manager.query(`DELETE FROM api_tokens WHERE expires_at <= now() RETURNING 1`)) as unknown[];
-    return rows.length;
+    const [, deleted] = (await this.manager.query(`DELETE FROM api_tokens WHERE expires_at <= now()`)) as [unknown[], number]; // TypeORM answers a DELETE with [rows, count]
+    return deleted;
   }
 
   /** Failures counted for each key in its window (keys whose window has passed count 0), and when each window ends. */
