@@ -56,11 +56,13 @@ export async function startTestPlatform(options: {
   loginThrottle?: { perUser: number; perAddress: number; windowS: number };
   /** false: the controller is given no way to make member identities (no member secret, no dynsec). */
   memberIdentities?: false;
+  /** A database of the test's own (default: a fresh one on the suite's shared server). */
+  databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
   homeUnder?: string;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
-  const databaseUrl = await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const home = await mkdtemp(join(options.homeUnder ?? tmpdir(), options.homeUnder ? '.stratos-test-' : 'stratos-home-'));
   const controllerConfig: ControllerConfig = {
     databaseUrl,

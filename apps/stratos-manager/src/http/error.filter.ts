@@ -1,6 +1,7 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError, httpStatusOf, type ErrorBody, type FieldIssue } from '@stratos/contracts';
+import { DomainError, ErrorCode, httpStatusOf, type ErrorBody, type FieldIssue } from '@stratos/contracts';
+import { databaseUnavailableReason } from '@stratos/persistence';
 import type { Request, Response } from 'express';
 import { requestIdOf } from './request-id';
 
@@ -21,17 +22,28 @@ export function errorBody(statusCode: number, message: string, errors: FieldIssu
   return { statusCode, error: REASONS[statusCode] ?? HttpStatus[statusCode] ?? 'Error', message, errors, ...(requestId ? { requestId } : {}) };
 }
 
+/** What a client is told to wait when a part of the platform is down: the supervisor's first restart takes about this long. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/** PostgreSQL down (refused, restarting, dropped) is the platform's state, not a bug: 503 naming it. */
+function asUnavailable(exception: unknown): DomainError | null {
+  const reason = databaseUnavailableReason(exception);
+  return reason ? new DomainError(ErrorCode.Unavailable, `the database (PostgreSQL) is unavailable: ${reason}; retry shortly`, [], UNAVAILABLE_RETRY_AFTER_S) : null;
+}
+
 /** One error body for the whole API; a 500 tells nothing internal but an id the log also has. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
+    const exception = asUnavailable(thrown) ?? thrown;
     const body = { ...this.toBody(exception), requestId: requestIdOf(host.switchToHttp().getRequest<Request>()) };
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     if (exception instanceof DomainError && exception.retryAfterS !== undefined) response.setHeader('Retry-After', String(exception.retryAfterS));
+    else if (body.statusCode === 503) response.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
     response.status(body.statusCode).json(body);
   }
 
