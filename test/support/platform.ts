@@ -2,6 +2,7 @@
  * A real platform for a test: its own database (cloned from the migrated template), a real
  * broker, a cloud controller and a stratos-manager in this process, and an admin token.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
-import { Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
+import { EnvVar, Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
 import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
 import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
 import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
@@ -39,6 +40,8 @@ export interface TestPlatform {
   runtime(applicationId: string): Promise<ApplicationRuntime>;
   startController(): Promise<void>;
   stopController(): Promise<void>;
+  /** kill -9 of the controller process (startTestPlatform({ controllerProcess: true })); returns once the manager saw it go. */
+  killController(): Promise<void>;
   /** Collects every topology event the broker carries from now on. */
   watchEvents(): Promise<{ events: (TopologyEvent & { payload: any })[]; close(): Promise<void> }>;
   stop(): Promise<void>;
@@ -56,6 +59,8 @@ export async function startTestPlatform(options: {
   loginThrottle?: { perUser: number; perAddress: number; windowS: number };
   /** false: the controller is given no way to make member identities (no member secret, no dynsec). */
   memberIdentities?: false;
+  /** The cloud controller as a process of its own (node dist/…/main.js), so a test can kill -9 it. */
+  controllerProcess?: boolean;
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
@@ -88,7 +93,10 @@ export async function startTestPlatform(options: {
   }
   const logOptions = (collector: LogCollector | undefined): { logger?: false; log?: LogOptions } =>
     collector ? { log: { level: 'debug', stream: collector.stream } } : process.env.STRATOS_TEST_LOGS === '1' ? {} : { logger: false };
-  let controller: RunningController | null = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
+  let controllerChild: ControllerProcess | null = null;
+  let controller: RunningController | null = null;
+  if (options.controllerProcess) controllerChild = await spawnController(controllerConfig);
+  else controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
   const manager = await startStratosManager(
     {
       databaseUrl,
@@ -142,13 +150,23 @@ export async function startTestPlatform(options: {
       return (await api('GET', `/applications/${applicationId}/runtime`)).body as ApplicationRuntime;
     },
     async startController() {
-      controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
+      if (options.controllerProcess) controllerChild = await spawnController(controllerConfig);
+      else controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
       // Ready when the manager has seen its presence, as a client would find it.
       await until('the manager sees the controller', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController === 'up', 30_000);
     },
     async stopController() {
       await controller?.close();
       controller = null;
+      await controllerChild?.stop('SIGTERM');
+      controllerChild = null;
+    },
+    async killController() {
+      if (!controllerChild) throw new Error('killController needs startTestPlatform({ controllerProcess: true })');
+      await controllerChild.stop('SIGKILL');
+      controllerChild = null;
+      // Its Last Will says offline: wait until the manager knows, so that a later "up" is the next controller's.
+      await until('the manager sees the controller gone', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController !== 'up', 30_000);
     },
     async watchEvents() {
       const client: MqttClient = await mqtt.connectAsync(broker.url, { clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
@@ -160,6 +178,7 @@ export async function startTestPlatform(options: {
     async stop() {
       await manager.close();
       await controller?.close();
+      await controllerChild?.stop('SIGTERM');
       await broker.stop();
       killLeftoverMembers(home); // what a failed test left running
       if (memberNetwork) {
@@ -176,6 +195,70 @@ export async function startTestPlatform(options: {
   if (login.status !== 201) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
   platform.adminToken = login.body.token as string;
   return platform;
+}
+
+interface ControllerProcess {
+  pid: number;
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+/** The controller as `npm run start:controller` runs it, configured by environment as in production. */
+async function spawnController(config: ControllerConfig): Promise<ControllerProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [EnvVar.databaseUrl]: config.databaseUrl,
+    [EnvVar.mqttUrl]: config.mqttUrl,
+    [EnvVar.home]: config.home,
+    [EnvVar.reconcileIntervalMs]: String(config.reconcileIntervalMs),
+    [EnvVar.memberStartTimeoutS]: String(Math.ceil(config.memberStartTimeoutMs / 1000)),
+    [EnvVar.docker]: config.docker ?? 'off',
+    [EnvVar.localSandbox]: config.localSandbox ?? 'auto',
+    [EnvVar.mqttDynsec]: config.mqttDynsec ? 'on' : 'off',
+    [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
+    [EnvVar.logFormat]: 'json',
+  };
+  if (config.memberSecret) env[EnvVar.memberSecret] = config.memberSecret;
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'apps', 'cloud-controller', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+      if (process.env.STRATOS_TEST_LOGS === '1') process.stdout.write(chunk);
+    });
+  }
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  // Serving once it says so (its log line at warn level is not written: poll its presence through the broker instead).
+  const ready = await Promise.race([
+    (async () => {
+      const client = await mqtt.connectAsync(config.mqttUrl, { clientId: `test-presence-${Math.random().toString(16).slice(2)}` });
+      try {
+        await client.subscribeAsync(Topics.controllerPresence.all, { qos: 1 });
+        await new Promise<void>((resolveOnline) =>
+          client.on('message', (topic, payload) => {
+            // Its presence topic names its pid (host-pid-random); the retained message says online.
+            if (topic.includes(`-${child.pid}-`) && payload.length > 0 && (JSON.parse(payload.toString()) as { status?: string }).status === 'online') resolveOnline();
+          }),
+        );
+      } finally {
+        await client.endAsync(true);
+      }
+      return true;
+    })(),
+    exited.then(() => false),
+    new Promise<false>((resolveLate) => setTimeout(() => resolveLate(false), 30_000).unref()),
+  ]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`the cloud controller process did not come up within 30 s: ${output}`);
+  }
+  return {
+    pid: child.pid!,
+    async stop(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
