@@ -143,7 +143,8 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
     try {
       await post('/applications/hooks/deploy/ap-1', undefined, 202);
       const rt = await until('hooks Active', async () => ((await platform.runtime('hooks')).status === 'Active' ? platform.runtime('hooks') : undefined));
-      const [a, b] = rt.clusters[0].members;
+      // a: the first to become Active, so it listened to the topology before b became Active (on a loaded machine b may win the race to start).
+      const [a, b] = [...rt.clusters[0].members].sort((x, y) => x.statusChangedAt.localeCompare(y.statusChangedAt));
       const hooksOf = (m: MemberView) => {
         const path = join(platform.home, 'members', m.memberId, 'root', 'hooks');
         return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
