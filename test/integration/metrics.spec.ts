@@ -40,6 +40,27 @@ describe('metrics', () => {
     expect(value(text, /stratos_rpc_seconds_count\{topic="applications\/deploy",outcome="ok"\}/)).toBe(1);
     expect(text).toMatch(/^stratos_manager_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^stratos_controller_process_resident_memory_bytes \d+/m);
+    // Each process's broker connections are up, and its database pool is open.
+    for (const [process, connection] of [['stratos-manager', 'controller-presence'], ['stratos-manager', 'topology-feed'], ['cloud-controller', 'agent-events'], ['cloud-controller', 'topology-publisher']]) {
+      expect(value(text, new RegExp(`stratos_broker_connected\\{process="${process}",connection="${connection}"\\}`))).toBe(1);
+    }
+    for (const process of ['stratos-manager', 'cloud-controller']) {
+      expect(value(text, new RegExp(`stratos_db_pool_connections\\{process="${process}",state="total"\\}`))).toBeGreaterThanOrEqual(1);
+      expect(value(text, new RegExp(`stratos_db_pool_connections\\{process="${process}",state="waiting"\\}`))).toBe(0);
+    }
+
+    // After a kill, the gauge still equals the runtime view: the lost member gone, two Active again.
+    const [victim] = (await platform.runtime('counted')).clusters[0].members;
+    process.kill(-Number(victim.instanceId), 'SIGKILL');
+    const runtime = await until('a replacement Active', async () => {
+      const now = await platform.runtime('counted');
+      const members = now.clusters[0].members;
+      return members.filter((m) => m.status === 'Active').length === 2 && !members.some((m) => m.memberId === victim.memberId) ? now : undefined;
+    });
+    const after = (await scrape()).text;
+    expect(value(after, /stratos_members\{state="Active",driver="local"\}/)).toBe(runtime.clusters[0].members.filter((m) => m.status === 'Active').length);
+    const gaugeTotal = [...after.matchAll(/^stratos_members\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(gaugeTotal).toBe(runtime.clusters[0].members.length);
     await platform.post('/applications/counted/undeploy', undefined, 202);
     await until('counted gone', async () => (await platform.api('GET', '/applications/counted/runtime')).status === 404);
   });

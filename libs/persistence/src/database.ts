@@ -107,6 +107,12 @@ export class Database extends Repositories {
     return this.dataSource.transaction((manager) => work(new Repositories(manager)));
   }
 
+  /** The pg pool's connections now (for the metrics). */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    const pool = (this.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
+  }
+
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }

@@ -3,3 +3,4 @@ export * from './embedded-broker';
 export * from './ports';
 export * from './run-main';
 export * from './process-logger';
+export * from './connection-metrics';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Database } from '@stratos/persistence';
+import { ConnectionMetrics } from '@stratos/runtime';
 
 /**
  * The cloud controller's Prometheus metrics: reconcile passes, agent events, members by state
@@ -13,8 +14,11 @@ export class ControllerMetrics {
   readonly reconcilePass = new Histogram({ name: 'stratos_reconcile_pass_seconds', help: 'Duration of a reconcile pass', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
   readonly agentEvents = new Counter({ name: 'stratos_agent_events_total', help: 'Agent messages handled, by kind', labelNames: ['kind'], registers: [this.registry] });
 
+  readonly connections: ConnectionMetrics;
+
   constructor(private readonly database: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'stratos_controller_' });
+    this.connections = new ConnectionMetrics(this.registry, 'cloud-controller', () => database.poolStats());
     const database_ = this.database;
     new Gauge({
       name: 'stratos_members',

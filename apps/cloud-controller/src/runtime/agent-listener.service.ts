@@ -60,6 +60,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       connectTimeout: 5000,
       clean: true,
     });
+    this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
     this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports], { qos: 1 }));
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     // One at a time, in arrival order: a member's events apply in the order it sent them.

@@ -4,6 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, topologyTopic, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
+import { ControllerMetrics } from '../metrics/controller-metrics.service';
 
 const FLUSH_INTERVAL_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -24,6 +25,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly database: Database,
     private readonly settings: ControllerSettings,
+    private readonly metrics: ControllerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -33,6 +35,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
       connectTimeout: 5000,
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     });
+    this.metrics.connections.trackBroker('topology-publisher', () => this.client.connected);
     this.client.on('connect', () => {
       this.client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
       void this.flush();

@@ -48,6 +48,7 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
       connectTimeout: 5000,
     });
     this.presence.on('connect', () => this.presence.subscribe(Topics.controllerPresence.all, { qos: 1 }));
+    this.metrics.connections.trackBroker('controller-presence', () => this.presence.connected);
     this.presence.on('close', () => {
       this.onlineControllers.clear();
       this.controllerOnline = undefined;

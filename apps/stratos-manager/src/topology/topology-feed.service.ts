@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, type TopologyEvent } from '@stratos/contracts';
 import { ManagerSettings } from '../config';
+import { ManagerMetrics } from '../metrics/manager-metrics.service';
 
 type Listener = (event: TopologyEvent) => void;
 
@@ -12,7 +13,10 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners = new Set<Listener>();
   private client: MqttClient;
 
-  constructor(private readonly settings: ManagerSettings) {}
+  constructor(
+    private readonly settings: ManagerSettings,
+    private readonly metrics: ManagerMetrics,
+  ) {}
 
   onModuleInit(): void {
     this.client = mqtt.connect(this.settings.mqttUrl, {
@@ -21,6 +25,7 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
       connectTimeout: 5000,
     });
     this.client.on('connect', () => this.client.subscribe(Topics.topology.all, { qos: 1 }));
+    this.metrics.connections.trackBroker('topology-feed', () => this.client.connected);
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     this.client.on('message', (_topic, payload) => {
       let event: TopologyEvent;
