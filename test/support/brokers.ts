@@ -25,6 +25,8 @@ export interface TestBroker {
   dynsec?: boolean;
   /** The embedded broker also listens on another address (the platform's Docker network gateway). */
   listenAlso?(host: string): Promise<void>;
+  /** Down (aedes: closed; Mosquitto: kill -9) for `downMs`, then up again on the same port with the same identities. */
+  restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,11 +52,23 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   if (kind === 'aedes') {
     const credentials = { username: 'stratos', password: randomBytes(12).toString('hex') };
     const memberSecret = randomBytes(12).toString('hex');
-    const broker = await startEmbeddedBroker({ port: 0, credentials, memberSecret });
+    let broker = await startEmbeddedBroker({ port: 0, credentials, memberSecret });
+    const port = broker.port;
     const url = new URL(broker.url);
     url.username = credentials.username;
     url.password = credentials.password;
-    return { kind, url: url.toString(), memberSecret, listenAlso: (host) => broker.listenAlso(host), stop: () => broker.stop() };
+    return {
+      kind,
+      url: url.toString(),
+      memberSecret,
+      listenAlso: (host) => broker.listenAlso(host),
+      async restart(downMs) {
+        await broker.stop();
+        await new Promise((r) => setTimeout(r, downMs));
+        broker = await startEmbeddedBroker({ port, credentials, memberSecret });
+      },
+      stop: () => broker.stop(),
+    };
   }
   const binary = mosquittoBinary();
   if (!binary) throw new Error('mosquitto is not installed');
@@ -77,17 +91,29 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
     config,
     [`listener ${port} 127.0.0.1`, ...auth, 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
   );
-  const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await waitForPort(port, 10_000).catch((error: Error) => {
-    child.kill('SIGKILL');
-    throw new Error(`mosquitto did not listen on ${port}: ${error.message}; stderr: ${stderr}`);
-  });
+  const launch = async () => {
+    const started = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitForPort(port, 10_000).catch((error: Error) => {
+      started.kill('SIGKILL');
+      throw new Error(`mosquitto did not listen on ${port}: ${error.message}; stderr: ${stderr}`);
+    });
+    return started;
+  };
+  let child = await launch();
   return {
     kind,
     url: `mqtt://stratos:${password}@127.0.0.1:${port}`,
     dynsec: true,
+    // Dynamic security keeps its clients in dynsec.json: the members' identities survive the restart.
+    async restart(downMs) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
+    },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -59,6 +59,8 @@ export async function startTestPlatform(options: {
   loginThrottle?: { perUser: number; perAddress: number; windowS: number };
   /** false: the controller is given no way to make member identities (no member secret, no dynsec). */
   memberIdentities?: false;
+  /** Seconds between agents' keepalives (a silent agent is Lost after 3× this); default 10. */
+  agentKeepaliveS?: number;
   /** The cloud controller as a process of its own (node dist/…/main.js), so a test can kill -9 it. */
   controllerProcess?: boolean;
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
@@ -82,6 +84,7 @@ export async function startTestPlatform(options: {
     docker: options.docker ?? 'off',
     localSandbox: options.localSandbox ?? 'auto',
     gitUrlRewrites: options.gitUrlRewrites,
+    agentKeepaliveS: options.agentKeepaliveS,
   };
   let memberNetwork: string | null = null;
   if (controllerConfig.docker === 'on') {
@@ -214,6 +217,7 @@ async function spawnController(config: ControllerConfig): Promise<ControllerProc
     [EnvVar.docker]: config.docker ?? 'off',
     [EnvVar.localSandbox]: config.localSandbox ?? 'auto',
     [EnvVar.mqttDynsec]: config.mqttDynsec ? 'on' : 'off',
+    ...(config.agentKeepaliveS ? { [EnvVar.agentKeepaliveS]: String(config.agentKeepaliveS) } : {}),
     [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
     [EnvVar.logFormat]: 'json',
   };

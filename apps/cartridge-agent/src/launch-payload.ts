@@ -19,6 +19,8 @@ export interface LaunchPayload {
   checkAddress: string;
   startCommand?: string;
   healthIntervalMs: number;
+  /** Seconds between MQTT keepalives. */
+  keepaliveS: number;
   readyTimeoutMs: number;
   /** The member's root folder (`/` in a container). */
   root: string;
@@ -90,6 +92,7 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     checkAddress: env[LaunchKey.memberIp] || '127.0.0.1',
     startCommand: env[LaunchKey.startCommand] || undefined,
     healthIntervalMs: Number(env[LaunchKey.healthIntervalMs] ?? 5000),
+    keepaliveS: Number(env[LaunchKey.mbKeepaliveS] ?? 10),
     readyTimeoutMs: Number(env[LaunchKey.readyTimeoutMs] ?? 60_000),
   };
 }

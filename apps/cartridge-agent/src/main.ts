@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     username: payload.brokerUsername,
     password: payload.brokerPassword,
     clientId: `agent-${payload.memberId}`,
-    keepalive: 10,
+    keepalive: payload.keepaliveS,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
     will: { topic, payload: Buffer.from(event(AgentEventType.AgentDisconnected)), qos: 1, retain: false },
@@ -65,12 +65,30 @@ async function main(): Promise<void> {
     onError: (message) => log(`broker: ${message}`),
   });
   log(`member ${payload.memberId} of ${payload.clusterId} connected to the broker (${brokerOf(client)})`);
-  client.on('connect', () => log(`connected to the broker again (${brokerOf(client)})`));
+  // Back after a broker restart or a blip: say so at once (a health report), before the grace after its Last Will runs out.
+  let reportHealth = () => undefined as void;
+  client.on('connect', () => {
+    log(`connected to the broker again (${brokerOf(client)})`);
+    reportHealth();
+  });
   await client.publishAsync(topic, event(AgentEventType.InstanceStarted), { qos: 1 });
 
   let workload: Workload | undefined;
   let stopping = false;
   let failed = false;
+  let activated = false;
+  const health = () => {
+    const report: HealthReport = {
+      memberId: payload.memberId,
+      clusterId: payload.clusterId,
+      state: stopping ? 'stopping' : activated ? 'active' : 'starting',
+      loadAverage: Math.round((loadavg()[0] / cpus().length) * 1000) / 10,
+      memoryConsumption: Math.round((1 - freemem() / totalmem()) * 1000) / 10,
+      timestamp: new Date().toISOString(),
+    };
+    client.publish(AgentTopics.health(payload.memberId), JSON.stringify(report), { qos: 0 });
+  };
+  reportHealth = health; // a reconnect while starting is said too
   let extensions: Extensions | null = null;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
@@ -221,7 +239,6 @@ async function main(): Promise<void> {
   await hooks?.run('start-servers');
   await exporter.publish().catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   workload = startWorkload(payload);
-  let activated = false;
   void workload.exited.then(async (why) => {
     // A SIGTERM to the member's whole process group can end the workload before this process
     // has run its own SIGTERM handler: give that a moment before calling the exit a failure.
@@ -245,17 +262,6 @@ async function main(): Promise<void> {
     .catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
 
-  const health = () => {
-    const report: HealthReport = {
-      memberId: payload.memberId,
-      clusterId: payload.clusterId,
-      state: stopping ? 'stopping' : 'active',
-      loadAverage: Math.round((loadavg()[0] / cpus().length) * 1000) / 10,
-      memoryConsumption: Math.round((1 - freemem() / totalmem()) * 1000) / 10,
-      timestamp: new Date().toISOString(),
-    };
-    client.publish(AgentTopics.health(payload.memberId), JSON.stringify(report), { qos: 0 });
-  };
   setInterval(health, payload.healthIntervalMs).unref();
   health();
 }

@@ -2,6 +2,9 @@ import { resolve } from 'node:path';
 import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
+export const DEFAULT_AGENT_KEEPALIVE_S = 10;
+/** A silent agent is Lost after this many keepalives (a broker restart or a blip must not replace every member). */
+export const AGENT_GRACE_KEEPALIVES = 3;
 
 export interface ControllerConfig {
   databaseUrl: string;
@@ -24,6 +27,8 @@ export interface ControllerConfig {
   localSandbox?: 'auto' | 'off';
   /** The API's URL as members reach it: their launch payload's METADATA_SERVICE_URL. Unset: members get none. */
   advertiseUrl?: string;
+  /** Seconds between an agent's keepalives; its Last Will makes it Lost only after 3× this without a word. Default 10. */
+  agentKeepaliveS?: number;
   /** Topology events older than this go (the newest stays); default 168 (a week). */
   eventRetentionHours?: number;
   /** Git URL prefixes members fetch from instead (a mirror, offline): "FROM=TO,…", git's url.TO.insteadOf=FROM. */
@@ -53,6 +58,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     agentMqttUrl: readUrl(env, EnvVar.agentMqttUrl, MQTT_PROTOCOLS, { required: false }),
     reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, 1000, { min: 50, max: 60_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
+    agentKeepaliveS: readInteger(env, EnvVar.agentKeepaliveS, DEFAULT_AGENT_KEEPALIVE_S, { min: 1, max: 600 }),
     eventRetentionHours: readInteger(env, EnvVar.eventRetentionHours, DEFAULT_EVENT_RETENTION_HOURS, { min: 1, max: 24 * 3650 }),
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',

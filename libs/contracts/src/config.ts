@@ -36,6 +36,8 @@ export const EnvVar = {
   eventRetentionHours: 'STRATOS_EVENT_RETENTION_HOURS',
   /** Days an entry of the audit log is kept. */
   auditRetentionDays: 'STRATOS_AUDIT_RETENTION_DAYS',
+  /** Seconds between an agent's MQTT keepalives; a silent agent (Last Will) is Lost after 3× this. */
+  agentKeepaliveS: 'STRATOS_AGENT_KEEPALIVE_S',
   /** fatal, error, warn, info (default), debug, trace or silent. */
   logLevel: 'LOG_LEVEL',
   /** json (one object per line) or pretty; default pretty on a terminal, json otherwise. */

@@ -16,21 +16,25 @@ import {
 } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
+import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '../config';
+import { AgentSilence } from './agent-silence';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
 
-const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice'>, MemberStatus> = {
+// AgentDisconnected (a Last Will) is no transition of its own: see disconnected().
+const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'AgentDisconnected'>, MemberStatus> = {
   [AgentEventType.InstanceStarted]: MemberStatus.Starting,
   [AgentEventType.InstanceActivated]: MemberStatus.Active,
   [AgentEventType.InstanceActivationFailed]: MemberStatus.Lost,
   [AgentEventType.InstanceMaintenance]: MemberStatus.InMaintenance,
   [AgentEventType.InstanceReadyToShutdown]: MemberStatus.ReadyToShutDown,
-  [AgentEventType.AgentDisconnected]: MemberStatus.Lost,
 };
 const SEEN_LIMIT = 10_000;
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
+/** Members whose agent runs and should be heard from. */
+const LIVE: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 
 /**
  * Agent events (QoS 1) become member transitions: facts recorded, then a reconcile pass.
@@ -51,6 +55,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly settings: ControllerSettings,
     private readonly metadata: MetadataPublisher,
     private readonly metrics: ControllerMetrics,
+    private readonly silence: AgentSilence,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -72,6 +77,18 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.client?.endAsync(true);
     await this.queue;
+  }
+
+  /**
+   * A Last Will: the broker lost the agent (a dead process, a frozen one, a broker restart, a blip).
+   * Not Lost yet — the reconciler decides after the grace, unless the agent speaks again first;
+   * a dead process is found gone by the driver sooner anyway.
+   */
+  private async disconnected(member: MemberEntity): Promise<void> {
+    if (!LIVE.includes(member.status)) return;
+    this.silence.disconnected(member.memberId, Date.now());
+    const graceS = (this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES;
+    await this.lifecycle.notice(member, { level: 'warning', message: `its agent disconnected (Last Will); Lost unless it reconnects within ${graceS} s` });
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
@@ -96,6 +113,11 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     const member = await this.database.runtime.findMember(memberId);
+    // Any word from an agent after its Last Will: it reconnected within the grace, and stays.
+    if (member && (message as Partial<AgentEvent>).type !== AgentEventType.AgentDisconnected) {
+      const silentMs = this.silence.heard(memberId, Date.now());
+      if (silentMs !== undefined) await this.lifecycle.notice(member, { level: 'info', message: `its agent reconnected after ${(silentMs / 1000).toFixed(1)} s` });
+    }
     if (topic === AgentTopics.requests(memberId)) {
       if (member) await this.answer(member, message as Partial<AgentRequest>);
       return;
@@ -131,12 +153,13 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       await this.lifecycle.notice(member, { level: event.level === 'warning' ? 'warning' : 'info', message });
       return;
     }
+    if (event.type === AgentEventType.AgentDisconnected) return this.disconnected(member);
     const to = TRANSITION_OF[event.type];
     if (!to) {
       this.logger.warn(`ignored an agent event of unknown type ${String(event.type)} from ${memberId}`);
       return;
     }
-    const reason = event.type === AgentEventType.AgentDisconnected ? 'its agent disconnected (Last Will)' : (event.message ?? event.type);
+    const reason = event.message ?? event.type;
     await this.lifecycle.transition(memberId, to, { reason });
     this.reconciler.kick();
   }

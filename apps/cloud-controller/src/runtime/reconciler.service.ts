@@ -12,11 +12,13 @@ import {
 import type { ActualInstance } from '@stratos/iaas';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
+import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '../config';
+import { AgentSilence } from './agent-silence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { nextPlacement, type ClusterSpec } from './deployment-plan';
-import { MemberCredentials } from './member-credentials.service';
+import { MemberCredentials, type BrokerCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
 import { SecretBox } from '../secrets/secret-box';
@@ -62,6 +64,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly metadata: MetadataPublisher,
     private readonly secrets: SecretBox,
     private readonly metrics: ControllerMetrics,
+    private readonly silence: AgentSilence,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -129,6 +132,17 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       // No launch is in flight between passes: a Created member is one whose launch a crash
       // interrupted. It is replaced; an instance the driver did start is an orphan, removed below.
       await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: 'its launch was interrupted' });
+    }
+    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    // An agent silent since its Last Will for longer than the grace: Lost (its process may run on, unreachable).
+    const graceMs = (this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES * 1000;
+    for (const { memberId, silentMs } of this.silence.overdue(now, graceMs)) {
+      const member = members.find((m) => m.memberId === memberId);
+      if (!member) continue; // another application's
+      this.silence.forget(memberId);
+      if (LAUNCHED.includes(member.status)) {
+        await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason: `its agent disconnected (Last Will) and did not reconnect within ${Math.round(graceMs / 1000)} s (silent ${Math.round(silentMs / 1000)} s)` });
+      }
     }
     members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) {
@@ -249,6 +263,16 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const driver = this.drivers.get(placement.driver);
     if (!driver) return null;
     const memberId = `${cluster.alias}-${randomBytes(4).toString('hex')}`;
+    // Its broker identity first: with the broker away (restarting, say) no member is launched — and
+    // none is recorded Lost for it; the next pass tries again.
+    let broker: BrokerCredentials;
+    try {
+      broker = await this.credentials.issue(memberId);
+    } catch (error) {
+      this.logger.warn(`cluster ${cluster.clusterId}: no member launched this pass, its broker identity cannot be made (${(error as Error).message}); retrying`);
+      void this.credentials.revoke(memberId).catch(() => undefined); // half of it may exist
+      return null;
+    }
     const now = new Date();
     const row: MemberEntity = {
       memberId,
@@ -271,7 +295,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       // A cartridge baked from a provisioned member: its docker members start from that image, configured.
       const baked = driver.bake ? (await this.database.cartridges.bakedImages([spec.cartridgeType])).get(spec.cartridgeType) : undefined;
-      const env = await this.launchPayload(deployment, cluster, spec, row);
+      const env = await this.launchPayload(deployment, cluster, spec, row, broker);
       if (baked) env[LaunchKey.imageKind] = 'configured';
       const instance = await driver.launch({
         memberId,
@@ -293,9 +317,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** Stratos's launch payload, and the broker credentials of this member alone. */
-  private async launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity): Promise<Record<string, string>> {
-    const broker = await this.credentials.issue(member.memberId);
+  private async launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity, broker: BrokerCredentials): Promise<Record<string, string>> {
     const bundle = (await this.database.cartridges.bundles([spec.cartridgeType])).get(spec.cartridgeType);
+    const keepaliveS = this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S;
     return {
       ...spec.payload,
       ...(bundle ? { [LaunchKey.bundleSha256]: bundle.sha256 } : {}),
@@ -314,6 +338,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.mbUrls]: broker.url,
       [LaunchKey.mbUsername]: broker.username,
       [LaunchKey.mbPassword]: broker.password,
+      [LaunchKey.mbKeepaliveS]: String(keepaliveS),
+      // Health doubles as a sign of life after a reconnect: at least once per keepalive.
+      [LaunchKey.healthIntervalMs]: String(Math.min(5000, keepaliveS * 1000)),
       ...this.artifactsPayload(spec),
     };
   }

@@ -3,6 +3,7 @@ import { IaasModule } from '../iaas/iaas.module';
 import { MetadataModule } from '../metadata/metadata.module';
 import { TopologyModule } from '../topology/topology.module';
 import { AgentListener } from './agent-listener.service';
+import { AgentSilence } from './agent-silence';
 import { DeploymentService } from './deployment.service';
 import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
@@ -12,7 +13,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule, MetadataModule],
   controllers: [RuntimeHandler],
-  providers: [DeploymentService, MemberLifecycle, MemberCredentials, Reconciler, AgentListener],
+  providers: [DeploymentService, MemberLifecycle, MemberCredentials, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
   exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}

@@ -27,6 +27,8 @@ export const LaunchKey = {
   /** A shell command that runs the workload; none: the agent serves the declared ports itself. */
   startCommand: 'START_COMMAND',
   healthIntervalMs: 'HEALTH_INTERVAL_MS',
+  /** Seconds between MQTT keepalives (the broker sends the agent's Last Will after 1.5× this without a word). */
+  mbKeepaliveS: 'MB_KEEPALIVE_S',
   /** Stratos's metadata API (…/api/metadata) and the application's token for it. */
   metadataServiceUrl: 'METADATA_SERVICE_URL',
   token: 'TOKEN',
@@ -123,7 +125,7 @@ export type AgentReply = { requestId: string; ok: true; sha256: string; /** base
  * Sent on an interval. It also says where the agent stands, so that a controller that missed
  * an event (it was down, the broker restarted) learns the member's state from the next report.
  */
-export type HealthReport = MemberHealth & { memberId: string; clusterId: string; state: 'active' | 'stopping' };
+export type HealthReport = MemberHealth & { memberId: string; clusterId: string; state: 'starting' | 'active' | 'stopping' };
 
 /** The broker user name of a member's agent: it may publish on its own topics only. */
 export const memberBrokerUser = (memberId: string) => `member:${memberId}`;
