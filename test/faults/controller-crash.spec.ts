@@ -5,6 +5,7 @@
  * agree — and the topology log has no gap. Then the undeploy leaves nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
 import type { ApplicationRuntime } from '@stratos/contracts';
@@ -78,11 +79,15 @@ describe('controller crash mid-deploy', () => {
         return live.size === stored.size && [...live].every((id) => stored.has(id));
       });
       expect(stored.size).toBe(MEMBERS);
+      // A few passes more (the fence): nothing else starts, and no folder of a launch the crash interrupted stays.
+      await platform.reconcilePasses(3);
+      expect(readdirSync(join(platform.home, 'members')).sort()).toEqual([...stored].sort());
       report.push(`run ${run}: killed ${delay} ms after the deploy with ${before[0].n} member record(s); Active with ${MEMBERS} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
       await platform.post('/applications/crash/undeploy', undefined, 202);
       await until(`run ${run}: crash undeployed`, async () => (await platform.api('GET', '/applications/crash/runtime')).status === 404, 60_000);
       await until(`run ${run}: no member process left`, async () => liveMemberIds('crash-web-').size === 0, 30_000);
+      expect(readdirSync(join(platform.home, 'members'))).toEqual([]);
     }
     const { rows: revisions } = await db.query<{ revision: string }>('SELECT revision FROM topology_events ORDER BY revision');
     expect(revisions.map((r) => Number(r.revision))).toEqual(revisions.map((_, i) => i + 1));

@@ -40,6 +40,11 @@ export interface TestPlatform {
   runtime(applicationId: string): Promise<ApplicationRuntime>;
   startController(): Promise<void>;
   stopController(): Promise<void>;
+  /**
+   * A fence for "nothing (more) happened": resolves once the controller has finished `count`
+   * reconcile passes after this call (its own counter, from GET /metrics).
+   */
+  reconcilePasses(count: number): Promise<void>;
   /** kill -9 of the controller process (startTestPlatform({ controllerProcess: true })); returns once the manager saw it go. */
   killController(): Promise<void>;
   /** Collects every topology event the broker carries from now on. */
@@ -163,6 +168,15 @@ export async function startTestPlatform(options: {
       controller = null;
       await controllerChild?.stop('SIGTERM');
       controllerChild = null;
+    },
+    async reconcilePasses(count) {
+      const passes = async () => {
+        const response = await fetch(`${manager.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
+        return Number(/^stratos_reconcile_pass_seconds_count (\d+)$/m.exec(await response.text())?.[1] ?? NaN);
+      };
+      const start = await passes();
+      if (Number.isNaN(start)) throw new Error('the controller reports no reconcile passes (is it running?)');
+      await until(`${count} reconcile passes`, async () => (await passes()) >= start + count, 30_000);
     },
     async killController() {
       if (!controllerChild) throw new Error('killController needs startTestPlatform({ controllerProcess: true })');
