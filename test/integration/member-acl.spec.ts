@@ -1,0 +1,81 @@
+/**
+ * What a workload can do with the most it can get hold of — its own agent's broker credentials,
+ * read from the agent's /proc/<pid>/environ (same user) — on each broker: speak for its own
+ * member, and nothing else. Publishing a controller request, a topology event, the controller's
+ * presence or another member's event is refused by the broker: a spy subscribed to all of them
+ * sees none, though it sees what the member sent on its own topic afterwards (the fence: a
+ * broker keeps one publisher's order).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { AgentTopics, Topics, topologyTopic, type ApplicationRuntime } from '@stratos/contracts';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import { availableBrokers } from '../support/brokers';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+
+/** MB_URLS, MB_USERNAME and MB_PASSWORD as the member's processes were started with them. */
+function credentialsFromProc(memberId: string): { url: string; username: string; password: string } {
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--member=${memberId}`)) continue;
+      const env = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      if (env.MB_PASSWORD) return { url: env.MB_URLS.split(',')[0], username: env.MB_USERNAME, password: env.MB_PASSWORD };
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no process of member ${memberId} holds broker credentials`);
+}
+
+describe.each(availableBrokers())('a member’s own broker identity (%s)', (broker) => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker });
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy());
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post('/cartridges', aCartridge({ type: 'nosy', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'nosy', components: { cartridges: [aSubscription('nosy', 'nosy-1', { cartridgeMin: 2, cartridgeMax: 2 })] } }));
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('publishes as its own member only: never as the controller, the topology or another member', async () => {
+    await platform.post('/applications/nosy/deploy/ap-1', undefined, 202);
+    const runtime = await until('nosy Active', async () => {
+      const now = (await platform.api<ApplicationRuntime>('GET', '/applications/nosy/runtime')).body;
+      return now?.status === 'Active' ? now : undefined;
+    });
+    const [self, other] = runtime.clusters[0].members;
+    const stolen = credentialsFromProc(self.memberId);
+
+    const spy: MqttClient = await mqtt.connectAsync(platform.broker.url, { clientId: `spy-${Math.random().toString(16).slice(2)}` });
+    const seen: { topic: string; payload: string }[] = [];
+    spy.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
+    const forbidden = [Topics.cartridges.create, topologyTopic('ServiceCreated'), Topics.controllerPresence.of('forged'), AgentTopics.events(other.memberId)];
+    await spy.subscribeAsync([...forbidden, AgentTopics.health(self.memberId)], { qos: 1 });
+
+    for (const topic of forbidden) {
+      // One connection per try: a broker may close the connection of a client that publishes where it may not.
+      const attacker = await mqtt.connectAsync(stolen.url, { username: stolen.username, password: stolen.password, clientId: `attacker-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 });
+      attacker.on('error', () => undefined);
+      const closed = new Promise<void>((r) => attacker.once('close', () => r()));
+      const forged = JSON.stringify({ pattern: topic, data: { definition: aCartridge({ type: 'forged' }) }, id: 'forged-1', memberId: other.memberId, type: 'InstanceReadyToShutdown' });
+      await Promise.race([attacker.publishAsync(topic, forged, { qos: 1 }).catch(() => undefined), closed]);
+      await attacker.endAsync(true).catch(() => undefined);
+    }
+    // The fence: the same identity on its own topic, which the broker routes after whatever it routed before.
+    const own = await mqtt.connectAsync(stolen.url, { username: stolen.username, password: stolen.password, clientId: `own-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 });
+    await own.publishAsync(AgentTopics.health(self.memberId), JSON.stringify({ fence: true }), { qos: 1 });
+    await own.endAsync();
+    await until('the spy sees the fence', async () => seen.some((m) => m.topic === AgentTopics.health(self.memberId) && m.payload.includes('"fence"')));
+    await spy.endAsync();
+    expect(seen.filter((m) => forbidden.includes(m.topic))).toEqual([]);
+    expect((await platform.api('GET', '/cartridges/forged')).status).toBe(404);
+    expect((await platform.api('GET', '/applications/nosy/runtime')).body.clusters[0].members.filter((m: { status: string }) => m.status === 'Active')).toHaveLength(2);
+  });
+});
