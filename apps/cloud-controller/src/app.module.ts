@@ -1,5 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Database } from '@stratos/persistence';
+import { RpcInputInterceptor } from './rpc-input.interceptor';
 import { ProcessLoggingModule } from '@stratos/runtime';
 import type { Logger as Pino } from 'pino';
 import { ArtifactsModule } from './artifacts/artifacts.module';
@@ -22,6 +24,7 @@ class CoreModule {
         { provide: ControllerSettings, useValue: settings },
         { provide: Database, useValue: database },
         { provide: SecretBox, useFactory: () => SecretBox.forHome(settings.home) },
+        { provide: APP_INTERCEPTOR, useClass: RpcInputInterceptor },
       ],
       exports: [ControllerSettings, Database, SecretBox],
     };
