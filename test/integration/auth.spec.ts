@@ -9,6 +9,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { runCli } from '../support/cli';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -25,6 +26,12 @@ describe('logins and tokens', () => {
   afterAll(async () => {
     await platform?.stop();
   });
+  const forgetFailedLogins = async () => {
+    const client = new pg.Client({ connectionString: platform.databaseUrl });
+    await client.connect();
+    await client.query('DELETE FROM login_failures');
+    await client.end();
+  };
 
   it('revokes a token on DELETE /api/tokens/current, and stratos logout does so', async () => {
     const { token } = (await login('alice', 'alice-password')).body as { token: string };
@@ -41,6 +48,41 @@ describe('logins and tokens', () => {
     const out = await runCli(['logout'], { env });
     expect([out.code, out.stdout.trim()]).toEqual([0, 'Logged out: the token is revoked.']);
     expect((await platform.api('GET', '/cartridges', { token: saved.token })).status).toBe(401);
+  });
+
+  it("changes a password — your own with the current one, anyone's as an admin — ending the user's other sessions but the caller's", async () => {
+    expect((await platform.api('POST', '/users', { body: { username: 'erin', password: 'erin-password', role: 'user' } })).status).toBe(201);
+    const first = ((await login('erin', 'erin-password')).body as { token: string }).token;
+    const second = ((await login('erin', 'erin-password')).body as { token: string }).token;
+    const change = (token: string, username: string, body: object) => platform.api('PUT', `/users/${username}/password`, { token, body });
+    expect((await change(first, 'erin', { password: 'a-new-long-password' })).body.errors).toEqual([{ path: '/currentPassword', message: 'is required to change your own password' }]);
+    expect((await change(first, 'erin', { currentPassword: 'wrong', password: 'a-new-long-password' })).body.errors).toEqual([{ path: '/currentPassword', message: 'is wrong' }]);
+    expect((await change(first, 'erin', { currentPassword: 'erin-password', password: 'short' })).body.errors).toEqual([{ path: '/password', message: 'must be at least 12 characters' }]);
+    expect((await change(first, 'bob', { password: 'a-new-long-password' })).status).toBe(403);
+    const changed = await change(first, 'erin', { currentPassword: 'erin-password', password: 'a-new-long-password' });
+    expect([changed.status, changed.body]).toEqual([200, { revokedTokens: 1 }]);
+    expect((await platform.api('GET', '/cartridges', { token: first })).status).toBe(200); // the caller's own session goes on
+    expect((await platform.api('GET', '/cartridges', { token: second })).status).toBe(401);
+    expect((await login('erin', 'erin-password')).status).toBe(401);
+    expect((await login('erin', 'a-new-long-password')).status).toBe(201);
+    await forgetFailedLogins(); // the old password's try must not count against the throttling tests below
+
+    // stratos secrets rotate: an admin gives erin a new random password, shown once on standard output.
+    const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(mkdtempSync(join(tmpdir(), 'stratos-cli-')), 'cli.json') };
+    const rotated = await runCli(['secrets', 'rotate', 'admin-password', '--user', 'erin'], { env });
+    expect(rotated.code).toBe(0);
+    const password = rotated.stdout.trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(rotated.stderr).toMatch(/the password of "erin" is replaced; 2 other session\(s\) ended/);
+    expect((await platform.api('GET', '/cartridges', { token: first })).status).toBe(401);
+    expect((await login('erin', password)).status).toBe(201);
+
+    // The admin's own: the session goes on, and STRATOS_HOME/admin-credentials says the new one.
+    const own = await runCli(['secrets', 'rotate', 'admin-password'], { env });
+    expect(own.code).toBe(0);
+    expect((await import('node:fs')).readFileSync(join(platform.home, 'admin-credentials'), 'utf8')).toBe(`username=admin\npassword=${own.stdout.trim()}\n`);
+    expect((await platform.api('GET', '/cartridges')).status).toBe(200);
+    expect((await login('admin', own.stdout.trim())).status).toBe(201);
   });
 
   it('throttles failed logins per user, even for the right password, with Retry-After, and leaves other users alone', async () => {

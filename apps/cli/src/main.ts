@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client';
 import { registerAudit } from './commands/audit.command';
+import { registerSecrets } from './commands/secrets.command';
 import { registerCartridges } from './commands/cartridge.command';
 import { registerApplicationRuntime } from './commands/application-runtime.command';
 import { registerDefinitions } from './commands/definition.command';
@@ -27,7 +28,7 @@ const program = new Command('stratos')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerAudit]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerAudit, registerSecrets]) command(program, globals);
 registerTemplate(program);
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainError, ErrorCode } from '@stratos/contracts';
@@ -75,6 +76,33 @@ export class AuthService implements OnApplicationBootstrap {
     const expiresAt = new Date(Date.now() + this.settings.tokenTtlHours * 3600_000);
     await this.database.users.addToken({ userId: user.id, tokenHash: sha256(token), expiresAt });
     return { token, expiresAt: expiresAt.toISOString(), username: user.username, role: user.role };
+  }
+
+  /**
+   * A new password: your own (with the current one), or anyone's as an admin. Every other token
+   * of that user stops working (here at once; on other managers within their cache's seconds);
+   * the admin's STRATOS_HOME/admin-credentials, where the first start wrote it, is kept true.
+   */
+  async changePassword(caller: Caller, callerToken: string, username: string, input: { currentPassword?: unknown; password?: unknown }): Promise<{ revokedTokens: number }> {
+    const own = caller.username === username;
+    if (!own && caller.role !== 'admin') throw new DomainError(ErrorCode.Forbidden, `only an admin may change another user's password; "${caller.username}" has the role "${caller.role}"`);
+    const errors = [];
+    if (typeof input.password !== 'string' || input.password.length < 12) errors.push({ path: '/password', message: 'must be at least 12 characters' });
+    if (own && caller.role !== 'admin' && typeof input.currentPassword !== 'string') errors.push({ path: '/currentPassword', message: 'is required to change your own password' });
+    if (errors.length > 0) throw DomainError.invalid('the new password is invalid', errors);
+    const user = await this.database.users.findByUsername(username);
+    if (!user) throw DomainError.notFound(`user "${username}" does not exist`);
+    if (typeof input.currentPassword === 'string' && !(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      throw DomainError.invalid('the current password is wrong', [{ path: '/currentPassword', message: 'is wrong' }]);
+    }
+    await this.database.users.setPasswordHash(user.id, await hashPassword(input.password as string));
+    const keep = own ? sha256(callerToken) : undefined;
+    const revokedTokens = await this.database.users.revokeTokensOf(user.id, keep);
+    for (const [key, entry] of this.tokenCache) if (entry.caller.id === user.id && key !== keep) this.tokenCache.delete(key);
+    const file = join(this.settings.home, 'admin-credentials');
+    if (username === 'admin' && existsSync(file)) await writeFile(file, `username=admin\npassword=${input.password as string}\n`, { mode: 0o600 });
+    this.logger.log(`the password of "${username}" was changed by "${caller.username}"; ${revokedTokens} other token(s) revoked`);
+    return { revokedTokens };
   }
 
   /** Logout: the token stops working at once here, and on other managers within their cache's seconds. */

@@ -83,6 +83,12 @@ export class UserRepository {
     await this.manager.query(`DELETE FROM login_failures WHERE key = $1`, [key]);
   }
 
+  /** Every token of the user but one (the caller's own, when it changes its own password); how many. */
+  async revokeTokensOf(userId: string, exceptTokenHash?: string): Promise<number> {
+    const [, deleted] = (await this.manager.query(`DELETE FROM api_tokens WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2`, [userId, exceptTokenHash ?? null])) as [unknown[], number];
+    return deleted;
+  }
+
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.manager.getRepository(UserEntity).update({ id: userId }, { passwordHash });
   }
