@@ -5,20 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../../libs/runtime/src';
 import mqtt from 'mqtt';
 import { AgentTopics, LaunchKey, memberBrokerPassword, memberBrokerUser, Topics, type AgentEvent, type TopologyEvent } from '../../libs/contracts/src';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { percentile, table } from './stats';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The floor: N agents spawned directly, each with its own port, timed until all report active. */
 async function rawSpawn(platform: BenchPlatform, n: number): Promise<number> {

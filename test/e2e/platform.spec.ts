@@ -3,40 +3,14 @@
  * PostgreSQL and broker; Ctrl-C stops the platform (saying which members keep running), a second start reuses the data, bad
  * configuration and taken ports are one clear line.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@stratos/runtime';
 import { aCartridge } from '../factories/cartridge.factory';
-import { ROOT } from '../support/cli';
-
-const LAUNCHER = join(ROOT, 'dist', 'apps', 'platform', 'src', 'main.js');
-
-interface Launched {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function launch(env: Record<string, string>): Launched {
-  const child = spawn(process.execPath, [LAUNCHER], { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: '', MQTT_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function until(launched: Launched, text: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!launched.output().includes(text)) {
-    if (launched.child.exitCode !== null) throw new Error(`exited (${launched.child.exitCode}) before "${text}":\n${launched.output()}`);
-    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${launched.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { launch, untilOutput as until } from '../support/launcher';
 
 function postgresRunningOn(dataDir: string): boolean {
   return spawnSync('pgrep', ['-f', `postgres -D ${dataDir}`]).status === 0;

@@ -68,7 +68,11 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
     expect(active(await runtimeOf('steady')).map((m) => m.memberId).sort()).toEqual(steady.map((m) => m.memberId).sort());
     expect(await lostMembers()).toEqual([]);
     // The controller's outbox published everything it wrote while the broker was away, without a gap.
-    await until('every event published', async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM topology_events WHERE published_at IS NULL')).rows[0].n === 0, 30_000);
+    await until('every event published', async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM topology_events WHERE published_at IS NULL')).rows[0].n === 0, 30_000).catch(async (error: Error) => {
+      const left = (await db.query<{ revision: string; type: string; created_at: Date }>('SELECT revision, type, created_at FROM topology_events WHERE published_at IS NULL ORDER BY revision')).rows;
+      const metrics = await (await fetch(`${platform.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).text();
+      throw new Error(`${error.message}; unpublished: ${JSON.stringify(left)}; ${metrics.split('\n').filter((l) => l.startsWith('stratos_broker_connected')).join(' ')}`);
+    });
     const { rows } = await db.query<{ revision: string }>('SELECT revision FROM topology_events ORDER BY revision');
     expect(rows.map((r) => Number(r.revision))).toEqual(rows.map((_, i) => i + 1));
   });

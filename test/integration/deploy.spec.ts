@@ -3,18 +3,17 @@
  * registering over a real broker; the controller heals what dies and takes down what is
  * undeployed, leaving no process, folder or record behind.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { AgentTopics, memberBrokerPassword, memberBrokerUser, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
+import { isAlive } from '@stratos/runtime';
 import { availableBrokers } from '../support/brokers';
 import { rowCounts } from '../support/databases';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
-const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
 
 /** Pids whose command line holds `arg`. */
 async function processesNaming(arg: string): Promise<number[]> {
@@ -84,7 +83,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       expect(port).toMatchObject({ name: 'http', protocol: 'http', port: 8080, hostPort: 8080 });
       const answer = (await (await fetch(`http://${member.host}:${port.hostPort}/`)).json()) as { memberId: string };
       expect(answer.memberId).toBe(member.memberId);
-      expect(alive(Number(member.instanceId))).toBe(true);
+      expect(isAlive(Number(member.instanceId))).toBe(true);
     }
     if (platform.broker.dynsec) {
       // On Mosquitto each member has a client of its own, and an anonymous agent is refused.
@@ -100,7 +99,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
 
     await post('/applications/solo/undeploy', undefined, 202);
     await until('solo gone', async () => (await platform.api('GET', '/applications/solo/runtime')).status === 404);
-    for (const member of members) expect(alive(Number(member.instanceId))).toBe(false);
+    for (const member of members) expect(isAlive(Number(member.instanceId))).toBe(false);
     const membersDir = join(platform.home, 'members');
     expect(existsSync(membersDir) ? readdirSync(membersDir) : []).toEqual([]);
     expect(await rowCounts(platform.databaseUrl)).toMatchObject({ ...before, topology_events: expect.any(Number) });
@@ -200,7 +199,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     await post('/applications/survivor/deploy/ap-1', undefined, 202);
     const [member] = activeMembers(await until('survivor Active', async () => ((await runtime('survivor')).status === 'Active' ? runtime('survivor') : undefined)));
     await platform.stopController();
-    expect(alive(Number(member.instanceId))).toBe(true);
+    expect(isAlive(Number(member.instanceId))).toBe(true);
     await platform.startController();
     await platform.reconcilePasses(3); // the fence: passes enough to have launched another, had it wanted to
     const after = await runtime('survivor');
@@ -208,7 +207,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     expect(activeMembers(after).map((m) => m.memberId)).toEqual([member.memberId]);
     await post('/applications/survivor/undeploy', undefined, 202);
     await until('survivor gone', async () => (await platform.api('GET', '/applications/survivor/runtime')).status === 404);
-    expect(alive(Number(member.instanceId))).toBe(false);
+    expect(isAlive(Number(member.instanceId))).toBe(false);
   });
 
   describe('refuses what cannot be deployed, with a 4xx and nothing written', () => {

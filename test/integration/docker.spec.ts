@@ -134,7 +134,7 @@ const docker = dockerForTests();
       const limits = await docker!.getContainer(launched.payload.member.instanceId).inspect().then((i) => i.HostConfig, () => null);
       if (limits) expect(limits).toMatchObject({ Memory: 96 * 1024 ** 2, PidsLimit: 64 });
       const killed = await until('the hog killed', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'dhog.dhog-1' && e.payload.member.status === 'Lost'), 60_000);
-      expect(killed.payload.reason).toMatch(/SIGKILL|exited|disconnected/);
+      expect(killed.payload.reason).toMatch(/is gone: killed at its memory limit \(out of memory\)$/);
     } finally {
       await watch.close();
     }

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client';
 import { registerAudit } from './commands/audit.command';
+import { registerBackup } from './commands/backup.command';
 import { registerSecrets } from './commands/secrets.command';
 import { registerCartridges } from './commands/cartridge.command';
 import { registerApplicationRuntime } from './commands/application-runtime.command';
@@ -30,6 +31,7 @@ const program = new Command('stratos')
 const globals = () => program.opts<GlobalOptions>();
 for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerAudit, registerSecrets]) command(program, globals);
 registerTemplate(program);
+registerBackup(program);
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();
   c.commands.forEach(exitOverride);

@@ -33,6 +33,8 @@ export interface ActualInstance {
   clusterId: string;
   applicationId: string;
   running: boolean;
+  /** Why it stopped, where the driver knows (a container killed at its memory limit, an exit code). */
+  stopReason?: string;
 }
 
 export interface IaasDriver {

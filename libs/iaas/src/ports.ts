@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { PortBinding } from '@stratos/contracts';
+import { freePort } from '@stratos/runtime';
 
 /** Resolves with the port a listener got on host:port (0: any free one), or null when it cannot listen there. */
 function tryListen(host: string, port: number): Promise<number | null> {
@@ -11,13 +12,6 @@ function tryListen(host: string, port: number): Promise<number | null> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : null));
     });
   });
-}
-
-/** A TCP port that nothing listens on right now. */
-async function freePort(host = '127.0.0.1'): Promise<number> {
-  const port = await tryListen(host, 0);
-  if (port === null) throw new Error(`no free port on ${host}`);
-  return port;
 }
 
 /** A free host port for each declared port (Cloud Foundry's $PORT, one per declared port). */

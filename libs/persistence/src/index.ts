@@ -9,3 +9,4 @@ export type { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } f
 export type { MetadataProperty, MetadataScope } from './repositories/metadata.repository';
 export type { AuditQuery } from './repositories/audit.repository';
 export { databaseUnavailableReason } from './unavailable';
+export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FORMAT, type BackupManifest, type RestoredBackup } from './backup';

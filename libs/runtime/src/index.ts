@@ -4,3 +4,5 @@ export * from './ports';
 export * from './run-main';
 export * from './process-logger';
 export * from './connection-metrics';
+export * from './processes';
+export * from './home-database';

@@ -148,7 +148,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     for (const member of members) {
       const instance = actual.get(member.memberId);
       if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
-        await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone` });
+        await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}` });
       } else if (STARTING.includes(member.status) && now - member.statusChangedAt.getTime() > this.settings.memberStartTimeoutMs && now - member.createdAt.getTime() > this.settings.memberStartTimeoutMs) {
         await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `not Active within ${this.settings.memberStartTimeoutMs / 1000} s` });
       }

@@ -1,9 +1,10 @@
-import { currentRequestId } from '../http/request-id';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { DomainError, ErrorCode, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
+import { withTimeout } from '@stratos/runtime';
+import { currentRequestId } from '../http/request-id';
 import { ManagerMetrics } from '../metrics/manager-metrics.service';
 import { ManagerSettings } from '../config';
 
@@ -86,7 +87,7 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
     let reply: RpcReply<T>;
     const done = this.metrics.rpc.startTimer({ topic: topic.replace(/^stratos\/cc\//, '') });
     try {
-      await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs);
+      await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs, () => new ConnectTimeout());
       reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, withRequestId(payload)).pipe(timeout(this.settings.rpcTimeoutMs)));
       done({ outcome: reply.ok ? 'ok' : 'refused' });
     } catch (error) {
@@ -107,12 +108,3 @@ function withRequestId(payload: unknown): unknown {
   return requestId && payload && typeof payload === 'object' && !Array.isArray(payload) ? { ...payload, requestId } : payload;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ConnectTimeout()), ms);
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
-    );
-  });
-}

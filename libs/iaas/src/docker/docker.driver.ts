@@ -168,13 +168,30 @@ export class DockerDriver implements IaasDriver {
 
   async list(): Promise<ActualInstance[]> {
     const containers = await this.docker.listContainers({ all: true, filters: { label: [`${Label.platform}=${this.options.platformId}`] } });
-    return containers.map((c) => ({
-      instanceId: c.Id,
-      memberId: c.Labels[Label.member],
-      clusterId: c.Labels[Label.cluster],
-      applicationId: c.Labels[Label.application],
-      running: c.State === 'running' || c.State === 'created' || c.State === 'restarting',
-    }));
+    return Promise.all(
+      containers.map(async (c) => {
+        const running = c.State === 'running' || c.State === 'created' || c.State === 'restarting';
+        return {
+          instanceId: c.Id,
+          memberId: c.Labels[Label.member],
+          clusterId: c.Labels[Label.cluster],
+          applicationId: c.Labels[Label.application],
+          running,
+          ...(running ? {} : { stopReason: await this.stopReasonOf(c.Id) }),
+        };
+      }),
+    );
+  }
+
+  /** A stopped container's State: killed at its memory limit, or its exit code (the few stopped ones are inspected, not every container). */
+  private async stopReasonOf(id: string): Promise<string | undefined> {
+    try {
+      const { State } = await this.docker.getContainer(id).inspect();
+      if (State.OOMKilled) return 'killed at its memory limit (out of memory)';
+      return `exited with code ${State.ExitCode}${State.Error ? ` (${State.Error})` : ''}`;
+    } catch {
+      return undefined; // removed meanwhile
+    }
   }
 
   async logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }> {

@@ -11,6 +11,7 @@ import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { isAlive } from '@stratos/runtime';
 import { claimLoopbackAddress, loopbackBlockOf } from '../ports';
 import { sandboxArgs, sandboxAvailable } from './member-sandbox';
 
@@ -33,15 +34,6 @@ export interface LocalDriverOptions {
   sandbox?: 'auto' | 'off';
   /** The cartridge agent's entry file (dist/apps/cartridge-agent/src/main.js). */
   agentEntry: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Written whole or not at all (a reader never sees half a file): write beside, then rename. */

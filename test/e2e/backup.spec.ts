@@ -1,0 +1,146 @@
+/**
+ * `stratos backup` of a running `npm start`, and `stratos restore` into a new STRATOS_HOME as on a
+ * new machine: the restored platform finds every definition, the deployment (its members
+ * launched again here), the audit log and the topology's revisions; the admin's credential and the
+ * key to sealed fields are the same. A second restore into a home that holds a database, and a
+ * file that is no backup, are refused with the reason.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { freePort } from '@stratos/runtime';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import { runCli } from '../support/cli';
+import { launch, READY_LINE, untilOutput, type Launched } from '../support/launcher';
+
+/** kill -9 of every member a home's local driver started (as if its machine were gone). */
+function killMembersOf(home: string): void {
+  const dir = join(home, 'members');
+  if (!existsSync(dir)) return;
+  for (const member of readdirSync(dir)) {
+    try {
+      process.kill(-(JSON.parse(readFileSync(join(dir, member, 'member.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+describe('backup and restore', () => {
+  const homes: string[] = [];
+  let running: Launched | null = null;
+
+  const start = async (home: string) => {
+    const port = await freePort();
+    running = launch({ STRATOS_HOME: home, STRATOS_API_PORT: String(port), MQTT_PORT: '0', STRATOS_DOCKER: 'off' });
+    await untilOutput(running, READY_LINE);
+    const url = `http://127.0.0.1:${port}`;
+    const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
+    const login = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    expect(login.status).toBe(201);
+    const { token } = (await login.json()) as { token: string };
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${url}/api${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    };
+    return { url, token, api };
+  };
+  const stop = async () => {
+    if (!running) return;
+    running.child.kill('SIGINT');
+    await running.exited;
+    running = null;
+  };
+  const newHome = async () => {
+    const home = await mkdtemp(join(tmpdir(), 'stratos-backup-'));
+    await chmod(home, 0o755);
+    homes.push(home);
+    return home;
+  };
+
+  afterAll(async () => {
+    await stop();
+    for (const home of homes) {
+      killMembersOf(home);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('restores into a new STRATOS_HOME everything a running platform had', async () => {
+    const first = await newHome();
+    const platform = await start(first);
+    for (const [path, body] of [
+      ['/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] })],
+      ['/autoscalingPolicies', anAutoscalingPolicy()],
+      ['/deploymentPolicies', aDeploymentPolicy()],
+      ['/applicationPolicies', anApplicationPolicy()],
+      ['/cartridges', aCartridge({ type: 'kept', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] })],
+      ['/applications', anApplication({ applicationId: 'kept', components: { cartridges: [aSubscription('kept', 'kept-1', { cartridgeMin: 2, cartridgeMax: 2 })] } })],
+    ] as const) {
+      expect((await platform.api('POST', path, body)).status).toBe(201);
+    }
+    expect((await platform.api('POST', '/applications/kept/deploy/ap-1')).status).toBe(202);
+    for (let tries = 0; (await platform.api('GET', '/applications/kept/runtime')).body?.status !== 'Active'; tries++) {
+      if (tries > 300) throw new Error('kept did not become Active');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = {
+      cartridges: (await platform.api('GET', '/cartridges')).body.map((c: { type: string }) => c.type),
+      applications: (await platform.api('GET', '/applications')).body.map((a: { applicationId: string }) => a.applicationId),
+      policies: (await platform.api('GET', '/deploymentPolicies')).body.map((p: { id: string }) => p.id),
+      revision: (await platform.api('GET', '/topology')).body.revision as number,
+      audited: (await platform.api('GET', '/audit?limit=1000')).body.length as number,
+    };
+
+    // Backed up while it runs.
+    const file = join(first, '..', `${first.split('/').pop()}.backup.gz`);
+    const backup = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' }, timeoutMs: 60_000 });
+    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backed up .* \(the running platform\) in [\d.]+ s: \d+ rows in 14 tables, 3 secret file\(s\)/)]);
+    expect(backup.stdout.trim()).toBe(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const again = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' } });
+    expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/exists: a backup never overwrites/)]);
+
+    // The machine is gone: its platform and its members.
+    await stop();
+    killMembersOf(first);
+
+    const second = await newHome();
+    const restore = await runCli(['restore', file, '--home', second], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
+    expect([restore.code, restore.stderr]).toEqual([0, expect.stringMatching(/restored the backup of .* into .* \d+ rows, 3 secret file\(s\)/)]);
+    expect(readFileSync(join(second, 'secret.key'))).toEqual(readFileSync(join(first, 'secret.key')));
+    expect(statSync(join(second, 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(second, 'admin-credentials'), 'utf8')).toBe(readFileSync(join(first, 'admin-credentials'), 'utf8'));
+
+    const restored = await start(second); // logs in with the same admin credential
+    expect((await restored.api('GET', '/cartridges')).body.map((c: { type: string }) => c.type)).toEqual(before.cartridges);
+    expect((await restored.api('GET', '/applications')).body.map((a: { applicationId: string }) => a.applicationId)).toEqual(before.applications);
+    expect((await restored.api('GET', '/deploymentPolicies')).body.map((p: { id: string }) => p.id)).toEqual(before.policies);
+    expect((await restored.api('GET', '/audit?limit=1000')).body.length).toBeGreaterThanOrEqual(before.audited);
+    // The deployment is there, and gets members on this machine (the old ones are found gone and replaced).
+    let runtime: { status: string; clusters: { members: { status: string; memberId: string }[] }[] } | undefined;
+    for (let tries = 0; ; tries++) {
+      runtime = (await restored.api('GET', '/applications/kept/runtime')).body;
+      if (runtime?.status === 'Active' && runtime.clusters[0].members.filter((m) => m.status === 'Active').length === 2) break;
+      if (tries > 600) throw new Error(`kept is not Active again on the restored platform: ${JSON.stringify(runtime)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await restored.api('GET', '/topology')).body.revision).toBeGreaterThan(before.revision);
+    expect((await restored.api('POST', '/applications/kept/undeploy')).status).toBe(202);
+    await stop();
+
+    // Refused: a home that holds a database already, and a file that is not a backup.
+    const twice = await runCli(['restore', file, '--home', second], { env: { DATABASE_URL: '' } });
+    expect([twice.code, twice.stderr]).toEqual([1, expect.stringMatching(/already holds a database: restore into a new STRATOS_HOME/)]);
+    const junk = join(second, '..', 'not-a-backup.gz');
+    writeFileSync(junk, gzipSync('hello\n'));
+    const third = await newHome();
+    const refused = await runCli(['restore', junk, '--home', third], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/this is not a stratos backup/)]);
+  }, 300_000);
+});
