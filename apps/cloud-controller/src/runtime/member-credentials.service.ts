@@ -113,7 +113,10 @@ export class MemberCredentials implements OnApplicationShutdown {
       });
       await client.subscribeAsync(`${DYNSEC}/response`, { qos: 1 });
       return client;
-    })();
+    })().catch((error: unknown) => {
+      this.admin = null; // a broker that was away at the first try is tried again at the next, not never
+      throw error;
+    });
     return this.admin;
   }
 }

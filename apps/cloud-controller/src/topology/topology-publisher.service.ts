@@ -8,8 +8,6 @@ import { ControllerMetrics } from '../metrics/controller-metrics.service';
 
 const FLUSH_INTERVAL_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
-/** PUBACKs missed in a row on a connected client before it is replaced. */
-const STUCK_AFTER_TIMEOUTS = 2;
 
 /**
  * Publishes topology events (QoS 1) from the outbox table after their transaction commits,
@@ -21,7 +19,6 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   private client: MqttClient;
   private flushTimer: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
-  private stuckTimeouts = 0;
   private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
 
@@ -32,40 +29,20 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.connect();
-    this.metrics.connections.trackBroker('topology-publisher', () => this.client.connected);
-    this.flushTimer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
-  }
-
-  private connect(): void {
-    const client = mqtt.connect(this.settings.mqttUrl, {
+    this.client = mqtt.connect(this.settings.mqttUrl, {
       clientId: `stratos-cc-events-${this.controllerId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     });
-    client.on('connect', () => {
-      client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
+    this.metrics.connections.trackBroker('topology-publisher', () => this.client.connected);
+    this.client.on('connect', () => {
+      this.client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
       void this.flush();
     });
-    client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
-    this.client = client;
-  }
-
-  /**
-   * A connection that says it is up but acknowledges nothing is replaced by a new one rather than
-   * waited on for ever. (CI once saw events stay unpublished for 30 s after a broker restart while
-   * the client said it was connected; mqtt.js queues new publishes behind its resend of what was
-   * in flight, which is the likely cause.)
-   */
-  private replaceStuckConnection(): void {
-    this.logger.warn(`the broker acknowledged no topology event for ${STUCK_AFTER_TIMEOUTS} tries on a connection that says it is up; connecting anew`);
-    const stuck = this.client;
-    this.stuckTimeouts = 0;
-    this.connect();
-    stuck.removeAllListeners('connect');
-    stuck.end(true);
+    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+    this.flushTimer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -87,24 +64,27 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** Publishes what a crash or a broker outage left in the outbox, oldest first. */
+  /** Publishes what a crash or a broker outage left in the outbox, oldest first; one flush at a time. */
   flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        if (!this.client?.connected) return;
-        const pending = await this.database.topology.unpublished();
-        for (const event of pending) {
-          await this.send(event);
-          await this.database.topology.markPublished([event.revision]);
-        }
-        if (pending.length > 0) this.logger.log(`published ${pending.length} topology event(s) left from before`);
-      } catch (error) {
-        this.logger.warn(`outbox flush: ${(error as Error).message}`);
-      } finally {
-        this.flushing = null;
-      }
-    })();
+    // Cleared in .finally, which runs after the assignment: an async body that returns before its
+    // first await (not connected) would otherwise clear it first and leave it set for ever — no
+    // flush again after the first one that found the broker away.
+    this.flushing ??= this.flushOnce().finally(() => (this.flushing = null));
     return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    try {
+      if (!this.client?.connected) return;
+      const pending = await this.database.topology.unpublished();
+      for (const event of pending) {
+        await this.send(event);
+        await this.database.topology.markPublished([event.revision]);
+      }
+      if (pending.length > 0) this.logger.log(`published ${pending.length} topology event(s) left from before`);
+    } catch (error) {
+      this.logger.warn(`outbox flush: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -120,10 +100,6 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     });
     try {
       await Promise.race([this.client.publishAsync(topologyTopic(event.type), JSON.stringify(event), { qos: 1 }), timeout]);
-      this.stuckTimeouts = 0;
-    } catch (error) {
-      if (this.client.connected && ++this.stuckTimeouts >= STUCK_AFTER_TIMEOUTS) this.replaceStuckConnection();
-      throw error;
     } finally {
       clearTimeout(timer);
     }
