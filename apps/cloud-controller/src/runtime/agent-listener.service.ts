@@ -89,6 +89,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     this.silence.disconnected(member.memberId, Date.now());
     const graceS = (this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES;
     await this.lifecycle.notice(member, { level: 'warning', message: `its agent disconnected (Last Will); Lost unless it reconnects within ${graceS} s` });
+    this.reconciler.kick(); // a dead process is found gone now, not at the next periodic pass
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {

@@ -14,6 +14,7 @@ import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity 
 import { ControllerSettings } from '../controller-settings';
 import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '../config';
 import { AgentSilence } from './agent-silence';
+import { CrashBackoff } from './crash-backoff';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
@@ -52,7 +53,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private again = false;
   private stopped = false;
   /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
-  private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
+  private readonly backoff = new CrashBackoff();
 
   constructor(
     private readonly database: Database,
@@ -155,9 +156,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members.filter((m) => m.status === MemberStatus.Lost || m.status === MemberStatus.ReadyToShutDown)) {
-      if (member.status === MemberStatus.Lost && !member.activatedAt) {
-        const failures = (this.backoff.get(member.clusterId)?.failures ?? 0) + 1;
-        this.backoff.set(member.clusterId, { failures, notBefore: now + Math.min(30_000, 1000 * 2 ** (failures - 1)) });
+      if (member.status === MemberStatus.Lost && this.backoff.isCrash(member.activatedAt?.getTime() ?? null, now)) {
+        const delay = this.backoff.failed(member.clusterId, now);
+        const lasted = member.activatedAt ? `was Active ${((now - member.activatedAt.getTime()) / 1000).toFixed(1)} s` : 'never became Active';
+        this.logger.warn(`cluster ${member.clusterId}: member ${member.memberId} ${lasted}; crash ${this.backoff.failures(member.clusterId)} in a row, the next launch waits ${delay / 1000} s`);
       }
       await this.terminate(member, 0);
     }
@@ -169,7 +171,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const active = members.filter((m) => m.clusterId === cluster.clusterId && m.status === MemberStatus.Active).length;
       const next = active >= cluster.minMembers ? ClusterStatus.Active : cluster.status === ClusterStatus.Active ? ClusterStatus.Inactive : cluster.status;
       statusOf.set(cluster.clusterId, next);
-      if (next === ClusterStatus.Active) this.backoff.delete(cluster.clusterId);
+      if (next === ClusterStatus.Active) this.backoff.active(cluster.clusterId, now);
       if (next !== cluster.status) {
         await this.setClusterStatus(cluster, next);
         if (next === ClusterStatus.Inactive) await this.applyTermination(cluster, clusters, members);
@@ -185,7 +187,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
     for (const cluster of clusters) {
       if (!cluster.startsAfter.every(isActive)) continue;
-      if ((this.backoff.get(cluster.clusterId)?.notBefore ?? 0) > Date.now()) continue;
+      if (!this.backoff.mayLaunch(cluster.clusterId, Date.now())) continue;
       const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
       // Bounds lowered while deployed (stratos app scale): the highest slots go, gracefully.
       for (const extra of [...live].sort((a, b) => b.sid - a.sid).slice(0, Math.max(0, live.length - cluster.minMembers))) {
@@ -222,7 +224,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       }
     }
     // A later deploy of the same application starts afresh: its clusters' failures are not held against it.
-    for (const cluster of clusters) this.backoff.delete(cluster.clusterId);
+    for (const cluster of clusters) this.backoff.forget(cluster.clusterId);
     const events = await this.database.transaction(async (tx) => {
       const appended: TopologyEvent[] = [];
       for (const cluster of clusters) {
