@@ -9,11 +9,8 @@ import {
   type ApplicationPolicy,
   type ApplicationRuntime,
   type CartridgeDefinition,
-  type CartridgeGroup,
-  type DeploymentPolicy,
   type DeployRequest,
   type FieldIssue,
-  type NetworkPartition,
   type OperationAccepted,
   type ClusterView,
   type MemberLogs,
@@ -50,16 +47,14 @@ export class DeploymentService {
     const operationId = randomUUID();
     const events = await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();
-      const app = await tx.definitions.find('application', request.applicationId);
-      if (!app) throw DomainError.notFound(`application "${request.applicationId}" does not exist`);
-      const policy = await tx.definitions.find('applicationPolicy', request.policyId);
-      if (!policy) throw DomainError.notFound(`application policy "${request.policyId}" does not exist`);
+      const application = await tx.definitions.findDocument('application', request.applicationId);
+      if (!application) throw DomainError.notFound(`application "${request.applicationId}" does not exist`);
+      const applicationPolicy = await tx.definitions.findDocument('applicationPolicy', request.policyId);
+      if (!applicationPolicy) throw DomainError.notFound(`application policy "${request.policyId}" does not exist`);
       const existing = await tx.runtime.findDeployment(request.applicationId);
       if (existing) {
         throw DomainError.conflict(`application "${request.applicationId}" is already deployed (${existing.status}); undeploy it first`);
       }
-      const application = app.definition as unknown as ApplicationDefinition;
-      const applicationPolicy = policy.definition as unknown as ApplicationPolicy;
       const inputs = await this.gather(tx, application, applicationPolicy);
       const { clusters, errors } = planDeployment({ application, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
       errors.push(...(await this.missingImages(clusters)));
@@ -232,15 +227,10 @@ export class DeploymentService {
       const row = await tx.cartridges.find(c.type);
       if (row) cartridges.set(c.type, row.definition);
     }
-    const deploymentPolicies = new Map<string, DeploymentPolicy>();
-    for (const row of await tx.definitions.findMany(deploymentPolicyIds(application).map((id) => ({ kind: 'deploymentPolicy' as const, id })))) {
-      deploymentPolicies.set(row.id, row.definition as unknown as DeploymentPolicy);
-    }
+    const deploymentPolicies = await tx.definitions.findDocuments('deploymentPolicy', deploymentPolicyIds(application));
     const npIds = new Set([...policy.networkPartitions, ...[...deploymentPolicies.values()].flatMap((d) => d.networkPartitions.map((np) => np.id))]);
-    const networkPartitions = new Map<string, NetworkPartition>();
-    for (const row of await tx.definitions.findMany([...npIds].map((id) => ({ kind: 'networkPartition' as const, id })))) networkPartitions.set(row.id, row.definition as unknown as NetworkPartition);
-    const groups = new Map<string, CartridgeGroup>();
-    for (const row of await tx.definitions.findMany((application.components.groups ?? []).map((g) => ({ kind: 'cartridgeGroup' as const, id: g.name })))) groups.set(row.id, row.definition as unknown as CartridgeGroup);
+    const networkPartitions = await tx.definitions.findDocuments('networkPartition', npIds);
+    const groups = await tx.definitions.findDocuments('cartridgeGroup', (application.components.groups ?? []).map((g) => g.name));
     return { cartridges, deploymentPolicies, networkPartitions, groups };
   }
 }

@@ -21,6 +21,15 @@ import { applicationPolicySchema, autoscalingPolicySchema, deploymentPolicySchem
 
 export const DEFINITION_KINDS = ['autoscalingPolicy', 'networkPartition', 'deploymentPolicy', 'applicationPolicy', 'cartridgeGroup', 'application'] as const;
 export type DefinitionKindName = (typeof DEFINITION_KINDS)[number];
+/** Each kind's document type: what a stored definition of that kind is (it passed the kind's schema when written). */
+export interface DefinitionOf {
+  autoscalingPolicy: AutoscalingPolicy;
+  networkPartition: NetworkPartition;
+  deploymentPolicy: DeploymentPolicy;
+  applicationPolicy: ApplicationPolicy;
+  cartridgeGroup: CartridgeGroup;
+  application: ApplicationDefinition;
+}
 /** What a definition can point at: another definition, or a cartridge. */
 export type ReferencedKind = DefinitionKindName | 'cartridge';
 

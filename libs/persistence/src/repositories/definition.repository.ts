@@ -1,9 +1,14 @@
 import type { EntityManager } from 'typeorm';
-import type { DefinitionKindName, ReferencedKind } from '@stratos/contracts';
+import type { DefinitionKindName, DefinitionOf, ReferencedKind } from '@stratos/contracts';
 import { DefinitionEntity } from '../entities/definition.entity';
 
 /** Serializes writes of definitions and cartridge removals, so a reference checked stays true until commit. */
 const REFERENCES_LOCK = 0x5747a702;
+
+/** The one place a stored jsonb document becomes its kind's type: it passed that kind's schema before it was written. */
+function documentOf<K extends DefinitionKindName>(row: DefinitionEntity): DefinitionOf[K] {
+  return row.definition as unknown as DefinitionOf[K];
+}
 
 export class DefinitionRepository {
   constructor(private readonly manager: EntityManager) {}
@@ -19,6 +24,18 @@ export class DefinitionRepository {
 
   find(kind: DefinitionKindName, id: string): Promise<DefinitionEntity | null> {
     return this.repo.findOneBy({ kind, id });
+  }
+
+  /** A definition's document, typed by its kind (stored only after its kind's schema passed). */
+  async findDocument<K extends DefinitionKindName>(kind: K, id: string): Promise<DefinitionOf[K] | null> {
+    const row = await this.find(kind, id);
+    return row ? documentOf<K>(row) : null;
+  }
+
+  /** The documents of one kind by id, typed; ids that do not exist are absent. */
+  async findDocuments<K extends DefinitionKindName>(kind: K, ids: Iterable<string>): Promise<Map<string, DefinitionOf[K]>> {
+    const rows = await this.findMany([...ids].map((id) => ({ kind, id })));
+    return new Map(rows.map((row) => [row.id, documentOf<K>(row)]));
   }
 
   async findMany(keys: { kind: DefinitionKindName; id: string }[]): Promise<DefinitionEntity[]> {
