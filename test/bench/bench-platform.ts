@@ -11,6 +11,8 @@ import { ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
 
 export interface BenchPlatform {
   url: string;
+  /** The embedded PostgreSQL's data folder (its postmaster.pid names its process). */
+  postgresDataDir: string;
   home: string;
   databaseUrl: string;
   /** Platform credentials; members get their own. */
@@ -23,7 +25,7 @@ export interface BenchPlatform {
   stop(): Promise<void>;
 }
 
-export async function startBenchPlatform(options: { mqttUrl?: string; docker?: 'on' | 'off' } = {}): Promise<BenchPlatform> {
+export async function startBenchPlatform(options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number } = {}): Promise<BenchPlatform> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
@@ -41,7 +43,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
   const network = options.docker === 'on' ? await ensureMemberNetwork(new Docker(), await platformIdOf(home)) : null;
   if (network && broker) await broker.listenAlso(network.gateway); // docker members reach it at the network's gateway
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off' },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off' },
     { logger: false },
   );
   const manager = await startStratosManager(
@@ -54,6 +56,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   return {
     url: manager.url,
+    postgresDataDir: postgres.dataDir,
     home,
     databaseUrl: postgres.url,
     mqttUrl: mqttUrl!,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the platform's figures beside their baselines from the same run.
  * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker;
- * BENCH_ONLY=api|deploy|docker|templating|members|bake runs one.
+ * BENCH_ONLY=api|deploy|docker|templating|members|bake|idle runs one; BENCH_IDLE_MEMBERS (100) and
+ * BENCH_IDLE_WINDOW_S (30) size the idle-cost row.
  */
 import 'reflect-metadata';
 import { benchBake } from './bake.bench';
@@ -10,6 +11,7 @@ import { benchDeploy } from './deploy.bench';
 import { benchDockerDeploy } from './docker-deploy.bench';
 import { benchMemberConfig } from './member-config.bench';
 import { benchTemplating } from './templating.bench';
+import { benchIdle } from './idle.bench';
 
 async function main(): Promise<void> {
   const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
   if (!only || only === 'docker') process.stdout.write(`${await benchDockerDeploy([10, 50])}\n\n`);
   if (!only || only === 'members') process.stdout.write(`${await benchMemberConfig()}\n\n`);
   if (!only || only === 'bake') process.stdout.write(`${await benchBake()}\n\n`);
+  if (!only || only === 'idle') process.stdout.write(`${await benchIdle()}\n\n`);
   if (!only || only === 'templating') process.stdout.write(`${benchTemplating()}\n`);
 }
 

@@ -4,7 +4,7 @@
  * orphan and nothing lost — the driver's instances, the database's members and the runtime view
  * agree — and the topology log has no gap. Then the undeploy leaves nothing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -12,23 +12,11 @@ import type { ApplicationRuntime } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { sleep, startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { liveMemberIds } from '../support/processes';
 
 const MEMBERS = 20;
 const KILLS = Number(process.env.CRASH_RUNS ?? 10);
 const SEED = Number(process.env.CRASH_SEED ?? 20261201);
-
-/** Member ids of the live agent processes of this application (a sandboxed member has a monitor too: ids, not pids). */
-function liveMemberIds(prefix: string): Set<string> {
-  const ids = new Set<string>();
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      for (const arg of readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')) if (arg.startsWith(`--member=${prefix}`)) ids.add(arg.slice('--member='.length));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ids;
-}
 
 describe('controller crash mid-deploy', () => {
   let platform: TestPlatform;

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle, type PostgresSupervisionEvent } from '@stratos/runtime';
+import type { ApplicationRuntime } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import { liveMemberIds } from '../support/processes';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 
 describe('database outage', () => {
@@ -58,6 +61,48 @@ describe('database outage', () => {
     expect(types).toEqual(expect.arrayContaining(['before-outage', 'after-outage']));
     expect(types).not.toContain('during-outage');
 
+    await expectGapFreeLog();
+  });
+
+  it('finishes a deploy that PostgreSQL died in the middle of, with nothing duplicated or orphaned', async () => {
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitionAlgo: 'round-robin', partitions: [{ id: 'p-1', partitionMax: 10 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post('/cartridges', aCartridge({ type: 'steadfast', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'midway', components: { cartridges: [aSubscription('steadfast', 'midway-web', { cartridgeMin: 6, cartridgeMax: 6 })] } }));
+    const exits = events.filter((e) => e.type === 'exited').length;
+    await platform.post('/applications/midway/deploy/ap-1', undefined, 202);
+    await until('some members launched', async () => liveMemberIds('midway-web-').size >= 2, 30_000);
+    process.kill(postgres.pid()!, 'SIGKILL');
+    await until('the supervisor sees it die again', async () => events.filter((e) => e.type === 'exited').length > exits);
+    await until('it is back', async () => events.filter((e) => e.type === 'restarted').length > exits, 30_000);
+    const runtime = await until(
+      'midway Active with 6 members',
+      async () => {
+        const response = await platform.api<ApplicationRuntime>('GET', '/applications/midway/runtime');
+        return response.status === 200 && response.body.status === 'Active' && response.body.clusters[0].members.filter((m) => m.status === 'Active').length === 6 ? response.body : undefined;
+      },
+      60_000,
+    );
+    await platform.reconcilePasses(3); // the fence: nothing more starts, no orphan stays
+    const viewed = runtime.clusters[0].members.map((m) => m.memberId).sort();
+    expect([...liveMemberIds('midway-web-')].sort()).toEqual(viewed);
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ member_id: string }>(`SELECT member_id FROM members WHERE application_id = 'midway' AND status NOT IN ('Terminated', 'Lost')`);
+      expect(rows.map((r) => r.member_id).sort()).toEqual(viewed);
+    } finally {
+      await client.end();
+    }
+    await expectGapFreeLog();
+    await platform.post('/applications/midway/undeploy', undefined, 202);
+    await until('midway gone', async () => (await platform.api('GET', '/applications/midway/runtime')).status === 404, 60_000);
+    await until('no member process left', async () => liveMemberIds('midway-web-').size === 0);
+  });
+
+  const expectGapFreeLog = async () => {
     // The topology log has no gap across the outage.
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
@@ -67,5 +112,5 @@ describe('database outage', () => {
     } finally {
       await client.end();
     }
-  });
+  };
 });

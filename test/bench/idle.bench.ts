@@ -1,0 +1,75 @@
+/**
+ * What members that do nothing cost the platform: CPU of the platform's own process (controller
+ * and manager; the manager idles) and of its PostgreSQL over a quiet window, with no member and
+ * with N idle local members, reported per 1,000 members. The members' own CPU (their agents'
+ * health reports) is theirs, not the platform's, and is not counted. Production settings: a
+ * reconcile pass a second, a health report per member every 5 s.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBenchPlatform, type BenchPlatform } from './bench-platform';
+import { table } from './stats';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds used so far by PostgreSQL: the postmaster (and what it reaped) and its live backends. */
+function postgresCpuSeconds(dataDir: string): number {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const fieldsOf = (pid: number | string) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+  };
+  const own = fieldsOf(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // utime stime cutime cstime
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const fields = fieldsOf(entry);
+      if (Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+async function quietWindow(platform: BenchPlatform, seconds: number): Promise<{ platform: number; postgres: number }> {
+  const pg0 = postgresCpuSeconds(platform.postgresDataDir);
+  const own0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const own = process.cpuUsage(own0);
+  return { platform: (own.user + own.system) / 1e6 / seconds, postgres: (postgresCpuSeconds(platform.postgresDataDir) - pg0) / seconds };
+}
+
+export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS ?? 100), windowS = Number(process.env.BENCH_IDLE_WINDOW_S ?? 30)): Promise<string> {
+  const platform = await startBenchPlatform({ reconcileIntervalMs: 1000 });
+  try {
+    await platform.call('POST', '/cartridges', { type: 'idle', provider: 'bench', category: 'framework', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'any' }] }, 201);
+    await platform.call('POST', '/networkPartitions', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] }, 201);
+    await platform.call('POST', '/autoscalingPolicies', { id: 'asp', loadThresholds: { loadAverage: { threshold: 80 } } }, 201);
+    await platform.call('POST', '/deploymentPolicies', { id: 'dp', networkPartitions: [{ id: 'np', partitions: [{ id: 'p', partitionMax: 10_000 }] }] }, 201);
+    await platform.call('POST', '/applicationPolicies', { id: 'ap', algorithm: 'one-after-another', networkPartitions: ['np'] }, 201);
+    const empty = await quietWindow(platform, windowS);
+    await platform.call('POST', '/applications', { applicationId: 'idle', components: { cartridges: [{ type: 'idle', cartridgeMin: members, cartridgeMax: members, subscribableInfo: { alias: 'idle-web', autoscalingPolicy: 'asp', deploymentPolicy: 'dp' } }] } }, 201);
+    await platform.call('POST', '/applications/idle/deploy/ap', undefined, 202);
+    for (let waited = 0; (await platform.call('GET', '/applications/idle/runtime')).status !== 'Active'; waited++) {
+      if (waited > 600) throw new Error(`${members} members did not become Active within 10 min`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await new Promise((r) => setTimeout(r, 5000)); // the activation's aftermath (templates, metadata) settles
+    const busy = await quietWindow(platform, windowS);
+    await platform.call('POST', '/applications/idle/undeploy?force=true', undefined, 202);
+    for (let waited = 0; existsSync(join(platform.home, 'members')) && readdirSync(join(platform.home, 'members')).length > 0 && waited < 120; waited++) await new Promise((r) => setTimeout(r, 1000));
+    const perThousand = (with_: number, without: number) => `${(((with_ - without) / members) * 1000 * 100).toFixed(1)} %`;
+    const pct = (cores: number) => `${(cores * 100).toFixed(1)} %`;
+    return `Idle cost (local driver, aedes, a reconcile pass a second, health every 5 s), ${windowS} s windows\n${table(
+      ['', 'platform process (controller + manager)', 'PostgreSQL'],
+      [
+        ['no member', pct(empty.platform), pct(empty.postgres)],
+        [`${members} idle members`, pct(busy.platform), pct(busy.postgres)],
+        ['per 1,000 idle members (of a core)', perThousand(busy.platform, empty.platform), perThousand(busy.postgres, empty.postgres)],
+      ],
+    )}`;
+  } finally {
+    await platform.stop();
+  }
+}
