@@ -10,6 +10,7 @@ import mqtt from 'mqtt';
 import { AgentTopics, LaunchKey, memberBrokerPassword, memberBrokerUser, Topics, type AgentEvent, type TopologyEvent } from '../../libs/contracts/src';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { percentile, table } from './stats';
+import { DEFAULT_RECONCILE_INTERVAL_MS } from '../../apps/cloud-controller/src/config';
 
 /** The floor: N agents spawned directly, each with its own port, timed until all report active. */
 async function rawSpawn(platform: BenchPlatform, n: number): Promise<number> {
@@ -100,7 +101,7 @@ async function platformDeploy(platform: BenchPlatform, n: number, withKill: bool
 }
 
 export async function benchDeploy(sizes: number[]): Promise<string> {
-  const platform = await startBenchPlatform();
+  const platform = await startBenchPlatform({ reconcileIntervalMs: DEFAULT_RECONCILE_INTERVAL_MS }); // production's resync: heals come from events
   try {
     await platform.call('POST', '/cartridges', { type: 'bench', provider: 'bench', category: 'framework', portMapping: [{ name: 'http', protocol: 'http', port: 8080 }], iaasProvider: [{ type: 'mock', imageId: 'any' }] }, 201);
     await platform.call('POST', '/networkPartitions', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] }, 201);

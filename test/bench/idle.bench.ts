@@ -2,13 +2,14 @@
  * What members that do nothing cost the platform: CPU of the platform's own process (controller
  * and manager; the manager idles) and of its PostgreSQL over a quiet window, with no member and
  * with N idle local members, reported per 1,000 members. The members' own CPU (their agents'
- * health reports) is theirs, not the platform's, and is not counted. Production settings: a
- * reconcile pass a second, a health report per member every 5 s.
+ * health reports) is theirs, not the platform's, and is not counted. Production settings: the
+ * default resync (BENCH_RECONCILE_MS overrides it), a health report per member every 5 s.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { table } from './stats';
+import { DEFAULT_RECONCILE_INTERVAL_MS } from '../../apps/cloud-controller/src/config';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -41,7 +42,7 @@ async function quietWindow(platform: BenchPlatform, seconds: number): Promise<{ 
 }
 
 export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS ?? 100), windowS = Number(process.env.BENCH_IDLE_WINDOW_S ?? 30)): Promise<string> {
-  const platform = await startBenchPlatform({ reconcileIntervalMs: 1000 });
+  const platform = await startBenchPlatform({ reconcileIntervalMs: Number(process.env.BENCH_RECONCILE_MS ?? DEFAULT_RECONCILE_INTERVAL_MS) });
   try {
     await platform.call('POST', '/cartridges', { type: 'idle', provider: 'bench', category: 'framework', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'any' }] }, 201);
     await platform.call('POST', '/networkPartitions', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] }, 201);
@@ -61,7 +62,7 @@ export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS 
     for (let waited = 0; existsSync(join(platform.home, 'members')) && readdirSync(join(platform.home, 'members')).length > 0 && waited < 120; waited++) await new Promise((r) => setTimeout(r, 1000));
     const perThousand = (with_: number, without: number) => `${(((with_ - without) / members) * 1000 * 100).toFixed(1)} %`;
     const pct = (cores: number) => `${(cores * 100).toFixed(1)} %`;
-    return `Idle cost (local driver, aedes, a reconcile pass a second, health every 5 s), ${windowS} s windows\n${table(
+    return `Idle cost (local driver, aedes in the platform's process, the default resync, health every 5 s), ${windowS} s windows\n${table(
       ['', 'platform process (controller + manager)', 'PostgreSQL'],
       [
         ['no member', pct(empty.platform), pct(empty.postgres)],

@@ -2,6 +2,11 @@ import { resolve } from 'node:path';
 import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
+/**
+ * The periodic full resync. A pass also starts at once on what changes the picture — an agent's
+ * event or Last Will, a deploy, an undeploy, a scale — so heal times do not depend on it.
+ */
+export const DEFAULT_RECONCILE_INTERVAL_MS = 10_000;
 export const DEFAULT_AGENT_KEEPALIVE_S = 10;
 /** A silent agent is Lost after this many keepalives (a broker restart or a blip must not replace every member). */
 export const AGENT_GRACE_KEEPALIVES = 3;
@@ -56,7 +61,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     agentEntry: defaults.agentEntry,
     memberSecret: env[EnvVar.memberSecret] || undefined,
     agentMqttUrl: readUrl(env, EnvVar.agentMqttUrl, MQTT_PROTOCOLS, { required: false }),
-    reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, 1000, { min: 50, max: 60_000 }),
+    reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, DEFAULT_RECONCILE_INTERVAL_MS, { min: 50, max: 600_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
     agentKeepaliveS: readInteger(env, EnvVar.agentKeepaliveS, DEFAULT_AGENT_KEEPALIVE_S, { min: 1, max: 600 }),
     eventRetentionHours: readInteger(env, EnvVar.eventRetentionHours, DEFAULT_EVENT_RETENTION_HOURS, { min: 1, max: 24 * 3650 }),

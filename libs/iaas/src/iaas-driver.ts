@@ -44,6 +44,8 @@ export interface IaasDriver {
   terminate(instanceId: string, options: { graceMs: number }): Promise<void>;
   /** Every instance labelled as this platform's, running or not. */
   list(): Promise<ActualInstance[]>;
+  /** Told when an instance this driver started stops (where it can know at once): the reconciler looks then, not at its next resync. */
+  onInstanceExit?(listener: (instanceId: string) => void): void;
   imageExists(imageId: string): Promise<boolean>;
   /**
    * What the member's agent and workload wrote: the last `tailBytes` of it, or (with a cursor

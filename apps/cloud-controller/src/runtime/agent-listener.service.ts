@@ -32,6 +32,9 @@ const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'AgentD
   [AgentEventType.InstanceReadyToShutdown]: MemberStatus.ReadyToShutDown,
 };
 const SEEN_LIMIT = 10_000;
+/** How long a health report may go by a member as read earlier. */
+const RECENT_MS = 10_000;
+const RECENT_LIMIT = 100_000;
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 /** Members whose agent runs and should be heard from. */
 const LIVE: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
@@ -46,6 +49,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(AgentListener.name);
   private client: MqttClient;
   private readonly seen = new Set<string>();
+  private readonly recent = new Map<string, { member: MemberEntity | null; until: number }>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -89,7 +93,22 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     this.silence.disconnected(member.memberId, Date.now());
     const graceS = (this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES;
     await this.lifecycle.notice(member, { level: 'warning', message: `its agent disconnected (Last Will); Lost unless it reconnects within ${graceS} s` });
-    this.reconciler.kick(); // a dead process is found gone now, not at the next periodic pass
+    // A dead process is found gone now, not at the next resync — and again a second later, for the
+    // driver may still see the instance for a moment after its agent's connection dropped.
+    this.reconciler.kick();
+    this.reconciler.kickAt(Date.now() + 1000);
+  }
+
+  private async freshMember(memberId: string): Promise<MemberEntity | null> {
+    const member = await this.database.runtime.findMember(memberId);
+    if (this.recent.size > RECENT_LIMIT) this.recent.clear();
+    this.recent.set(memberId, { member, until: Date.now() + RECENT_MS });
+    return member;
+  }
+
+  private async recentMember(memberId: string): Promise<MemberEntity | null> {
+    const cached = this.recent.get(memberId);
+    return cached && cached.until > Date.now() ? cached.member : this.freshMember(memberId);
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {
@@ -113,7 +132,9 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.warn(`ignored a message on ${topic} that names member ${String(message.memberId)}: forged or misrouted`);
       return;
     }
-    const member = await this.database.runtime.findMember(memberId);
+    // Health reports, the bulk of the traffic, read the member from a short-lived cache: its cluster
+    // does not change, and a status seen a few seconds late only delays the "health says active" catch-up.
+    const member = topic === AgentTopics.health(memberId) ? await this.recentMember(memberId) : await this.freshMember(memberId);
     // Any word from an agent after its Last Will: it reconnected within the grace, and stays.
     if (member && (message as Partial<AgentEvent>).type !== AgentEventType.AgentDisconnected) {
       const silentMs = this.silence.heard(memberId, Date.now());
@@ -129,10 +150,11 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (topic.endsWith('/health')) {
       if (!member || typeof message.loadAverage !== 'number' || message.clusterId !== member.clusterId) return;
-      await this.lifecycle.recordHealth(memberId, message as HealthReport);
+      this.lifecycle.recordHealth(memberId, message as HealthReport);
       // Level, not edge: an active agent whose activation this controller never heard of is Active.
       if (message.state === 'active' && STARTING.includes(member.status)) {
         await this.lifecycle.transition(memberId, MemberStatus.Active, { reason: 'its health report says active' });
+        this.recent.delete(memberId);
         this.reconciler.kick();
       }
       return;

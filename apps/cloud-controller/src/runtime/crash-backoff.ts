@@ -32,6 +32,11 @@ export class CrashBackoff {
     return delay;
   }
 
+  /** When the cluster may launch again (0: now). */
+  notBefore(clusterId: string): number {
+    return this.clusters.get(clusterId)?.notBefore ?? 0;
+  }
+
   mayLaunch(clusterId: string, now: number): boolean {
     return (this.clusters.get(clusterId)?.notBefore ?? 0) <= now;
   }

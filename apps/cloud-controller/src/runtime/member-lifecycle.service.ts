@@ -1,5 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { canTransition, MemberStatus, TopologyEventType, type HealthReport, type TopologyEvent } from '@stratos/contracts';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { canTransition, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
+
+/** How long health statistics wait in memory before they are written, together. */
+const HEALTH_FLUSH_MS = 5000;
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
@@ -11,8 +14,10 @@ import { toMemberView } from './runtime-views';
  * A Terminated member's record is removed: its history is in the topology log.
  */
 @Injectable()
-export class MemberLifecycle {
+export class MemberLifecycle implements OnApplicationShutdown {
   private readonly logger = new Logger(MemberLifecycle.name);
+  private pendingHealth = new Map<string, MemberHealth>();
+  private healthTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly database: Database,
@@ -86,7 +91,25 @@ export class MemberLifecycle {
     await this.publisher.publish(event);
   }
 
-  async recordHealth(memberId: string, report: HealthReport): Promise<void> {
-    await this.database.runtime.updateHealth(memberId, { loadAverage: report.loadAverage, memoryConsumption: report.memoryConsumption, requestsInFlight: report.requestsInFlight, timestamp: report.timestamp });
+  /**
+   * Kept in memory and written in batches (one statement every HEALTH_FLUSH_MS): a report is a
+   * statistic, not a state change, and a thousand members reporting every few seconds must not
+   * cost a thousand UPDATEs. What a crash loses is at most one batch of statistics.
+   */
+  recordHealth(memberId: string, report: HealthReport): void {
+    this.pendingHealth.set(memberId, { loadAverage: report.loadAverage, memoryConsumption: report.memoryConsumption, requestsInFlight: report.requestsInFlight, timestamp: report.timestamp });
+    this.healthTimer ??= setTimeout(() => void this.flushHealth(), HEALTH_FLUSH_MS);
+  }
+
+  async flushHealth(): Promise<void> {
+    clearTimeout(this.healthTimer);
+    this.healthTimer = undefined;
+    const batch = this.pendingHealth;
+    this.pendingHealth = new Map();
+    await this.database.runtime.updateHealthMany(batch).catch((error: Error) => this.logger.warn(`health statistics of ${batch.size} member(s) not written: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flushHealth();
   }
 }

@@ -54,6 +54,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private stopped = false;
   /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
   private readonly backoff = new CrashBackoff();
+  private nextKick?: { at: number; timer: NodeJS.Timeout };
 
   constructor(
     private readonly database: Database,
@@ -69,12 +70,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
+    for (const driver of this.drivers.all()) driver.onInstanceExit?.(() => this.kick());
     this.timer = setInterval(() => this.kick(), this.settings.reconcileIntervalMs);
     this.kick();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.nextKick?.timer);
     clearInterval(this.timer);
     await this.running;
   }
@@ -102,6 +105,18 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
           this.kick();
         }
       });
+  }
+
+  /** A pass at `when` (the earliest asked for wins; the periodic resync does not wait for it). */
+  kickAt(when: number): void {
+    if (this.stopped || (this.nextKick && this.nextKick.at <= when)) return;
+    clearTimeout(this.nextKick?.timer);
+    const timer = setTimeout(() => {
+      this.nextKick = undefined;
+      this.kick();
+    }, Math.max(0, when - Date.now()));
+    timer.unref();
+    this.nextKick = { at: when, timer };
   }
 
   /** Resolves when a pass that started after this call has finished (for tests and CLI waits). */
@@ -187,7 +202,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
     for (const cluster of clusters) {
       if (!cluster.startsAfter.every(isActive)) continue;
-      if (!this.backoff.mayLaunch(cluster.clusterId, Date.now())) continue;
+      if (!this.backoff.mayLaunch(cluster.clusterId, Date.now())) {
+        this.kickAt(this.backoff.notBefore(cluster.clusterId)); // not at the next resync, which may be far
+        continue;
+      }
       const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
       // Bounds lowered while deployed (stratos app scale): the highest slots go, gracefully.
       for (const extra of [...live].sort((a, b) => b.sid - a.sid).slice(0, Math.max(0, live.length - cluster.minMembers))) {

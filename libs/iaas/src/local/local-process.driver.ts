@@ -93,6 +93,7 @@ async function isAgentOf(record: PidFile): Promise<boolean> {
 const safeName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
 
 export class LocalProcessDriver implements IaasDriver {
+  private readonly exitListeners: ((instanceId: string) => void)[] = [];
   readonly name = 'local';
 
   constructor(private readonly options: LocalDriverOptions) {}
@@ -149,6 +150,8 @@ export class LocalProcessDriver implements IaasDriver {
         },
       });
       if (!child.pid) throw new Error('the agent process did not start');
+      const instanceId = String(child.pid);
+      child.once('exit', () => this.exitListeners.forEach((listener) => listener(instanceId)));
       child.unref();
       const pidFile: PidFile = { ...launching, pid: child.pid, startedAt: new Date().toISOString() };
       await writeRecord(dir, pidFile);
@@ -156,6 +159,10 @@ export class LocalProcessDriver implements IaasDriver {
     } finally {
       closeSync(log);
     }
+  }
+
+  onInstanceExit(listener: (instanceId: string) => void): void {
+    this.exitListeners.push(listener);
   }
 
   /**

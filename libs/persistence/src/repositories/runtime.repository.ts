@@ -101,6 +101,16 @@ export class RuntimeRepository {
     await this.manager.getRepository(MemberEntity).update({ memberId }, { health: health as never });
   }
 
+  /** Many members' latest health in one statement (the controller writes them in batches). */
+  async updateHealthMany(reports: Map<string, MemberHealth>): Promise<void> {
+    if (reports.size === 0) return;
+    const rows = [...reports].map(([member_id, health]) => ({ member_id, health }));
+    await this.manager.query(
+      `UPDATE members m SET health = x.health FROM jsonb_to_recordset($1::jsonb) AS x(member_id text, health jsonb) WHERE m.member_id = x.member_id`,
+      [JSON.stringify(rows)],
+    );
+  }
+
   async deleteMember(memberId: string): Promise<void> {
     await this.manager.getRepository(MemberEntity).delete({ memberId });
   }
