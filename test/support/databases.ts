@@ -38,3 +38,17 @@ export async function rowCounts(databaseUrl: string): Promise<Record<string, num
     await client.end();
   }
 }
+
+/** Every revision of the topology log, in order (a fault test asserts they run 1, 2, 3… without a gap). */
+export async function topologyRevisions(databaseUrl: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ revision: string }>('SELECT revision FROM topology_events ORDER BY revision')).rows.map((r) => Number(r.revision));
+  } finally {
+    await client.end();
+  }
+}
+
+/** 1, 2, … n: what a gap-free log of n events holds. */
+export const gapFree = (revisions: number[]) => revisions.map((_, i) => i + 1);

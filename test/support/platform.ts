@@ -68,6 +68,8 @@ export async function startTestPlatform(options: {
   agentKeepaliveS?: number;
   /** The cloud controller as a process of its own (node dist/…/main.js), so a test can kill -9 it. */
   controllerProcess?: boolean;
+  /** The Docker engine's socket (default: the engine every suite uses); with controllerProcess, its DOCKER_HOST. */
+  dockerSocket?: string;
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
@@ -92,9 +94,11 @@ export async function startTestPlatform(options: {
     agentKeepaliveS: options.agentKeepaliveS,
   };
   let memberNetwork: string | null = null;
+  const engine = options.dockerSocket ? new Docker({ socketPath: options.dockerSocket }) : new Docker();
+  if (options.dockerSocket && !options.controllerProcess) throw new Error('dockerSocket needs controllerProcess: the in-process controller uses the default engine');
   if (controllerConfig.docker === 'on') {
     // Docker members are on the platform's own network and reach the broker at its gateway, as with npm start.
-    const { name, gateway } = await ensureMemberNetwork(new Docker(), await platformIdOf(home));
+    const { name, gateway } = await ensureMemberNetwork(engine, await platformIdOf(home));
     memberNetwork = name;
     if (!broker.listenAlso) throw new Error(`docker members need a broker they reach at ${gateway}: use the aedes test broker`);
     await broker.listenAlso(gateway);
@@ -103,7 +107,8 @@ export async function startTestPlatform(options: {
     collector ? { log: { level: 'debug', stream: collector.stream } } : process.env.STRATOS_TEST_LOGS === '1' ? {} : { logger: false };
   let controllerChild: ControllerProcess | null = null;
   let controller: RunningController | null = null;
-  if (options.controllerProcess) controllerChild = await spawnController(controllerConfig);
+  const controllerEnv: Record<string, string> = options.dockerSocket ? { DOCKER_HOST: `unix://${options.dockerSocket}` } : {};
+  if (options.controllerProcess) controllerChild = await spawnController(controllerConfig, controllerEnv);
   else controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
   const manager = await startStratosManager(
     {
@@ -158,7 +163,7 @@ export async function startTestPlatform(options: {
       return (await api('GET', `/applications/${applicationId}/runtime`)).body as ApplicationRuntime;
     },
     async startController() {
-      if (options.controllerProcess) controllerChild = await spawnController(controllerConfig);
+      if (options.controllerProcess) controllerChild = await spawnController(controllerConfig, controllerEnv);
       else controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
       // Ready when the manager has seen its presence, as a client would find it.
       await until('the manager sees the controller', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController === 'up', 30_000);
@@ -200,7 +205,6 @@ export async function startTestPlatform(options: {
       killLeftoverMembers(home); // what a failed test left running
       if (memberNetwork) {
         // What a test left running goes, then its network (Docker has addresses for a few dozen bridges only).
-        const engine = new Docker();
         const left = await engine.listContainers({ all: true, filters: { label: [`${Label.platform}=${await platformIdOf(home)}`] } });
         await Promise.all(left.map((c) => engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
         await engine.getNetwork(memberNetwork).remove().catch(() => undefined);
@@ -220,9 +224,10 @@ interface ControllerProcess {
 }
 
 /** The controller as `npm run start:controller` runs it, configured by environment as in production. */
-async function spawnController(config: ControllerConfig): Promise<ControllerProcess> {
+async function spawnController(config: ControllerConfig, extraEnv: Record<string, string> = {}): Promise<ControllerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...extraEnv,
     [EnvVar.databaseUrl]: config.databaseUrl,
     [EnvVar.mqttUrl]: config.mqttUrl,
     [EnvVar.home]: config.home,

@@ -1,0 +1,73 @@
+/**
+ * A Docker engine of a test's own (never the one other suites use): its own data root, exec root,
+ * pid file, socket and address pool, no default bridge — so it can be stopped and started again.
+ * The agent image is copied into it from the main engine.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+export interface OwnEngine {
+  socket: string;
+  docker: Docker;
+  /** SIGTERM, wait for it to exit, then start it again and wait until it answers; returns the seconds it was down. */
+  restart(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startOwnEngine(images: string[]): Promise<OwnEngine> {
+  // Short: a unix socket's path has a length limit.
+  const dir = await mkdtemp('/tmp/sd-');
+  const socket = join(dir, 'docker.sock');
+  const args = [
+    `--data-root=${join(dir, 'data')}`,
+    `--exec-root=${join(dir, 'exec')}`,
+    `--pidfile=${join(dir, 'dockerd.pid')}`,
+    `--host=unix://${socket}`,
+    '--storage-driver=overlay2',
+    '--bridge=none',
+    '--default-address-pool=base=10.213.0.0/16,size=24',
+  ];
+  let daemon: ChildProcess;
+  let log = '';
+  const docker = new Docker({ socketPath: socket });
+  const up = async () => {
+    daemon = spawn('dockerd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    daemon.stdout!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+    daemon.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+    for (let i = 0; i < 120; i++) {
+      if (existsSync(socket) && (await docker.ping().then(() => true, () => false))) return;
+      if (daemon.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`the test's own dockerd did not answer: ${log}`);
+  };
+  const down = async () => {
+    if (daemon.exitCode !== null || daemon.signalCode !== null) return;
+    const exited = new Promise((r) => daemon.once('exit', r));
+    daemon.kill('SIGTERM');
+    await exited;
+  };
+  await up();
+  for (const image of images) {
+    const copied = spawnSync('sh', ['-c', `docker save ${image} | docker -H unix://${socket} load`], { encoding: 'utf8', timeout: 120_000 });
+    if (copied.status !== 0) throw new Error(`copying ${image} into the test's own engine failed: ${copied.stderr}`);
+  }
+  return {
+    socket,
+    docker,
+    async restart() {
+      const started = Date.now();
+      await down();
+      await up();
+      return (Date.now() - started) / 1000;
+    },
+    async stop() {
+      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await down();
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+}
