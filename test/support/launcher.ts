@@ -9,16 +9,22 @@ export interface Launched {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+  /** Ctrl-C: SIGINT to the launcher's whole process group. */
+  interrupt(): void;
 }
 
-/** Starts the launcher with only `env` as its configuration (no DATABASE_URL or MQTT_URL from the test's environment). */
+/**
+ * Starts the launcher with only `env` as its configuration (no DATABASE_URL or MQTT_URL from the
+ * test's environment), in a process group of its own, as a shell runs a job: `interrupt()` is a
+ * terminal's Ctrl-C, a SIGINT to the whole group (the launcher, its children, PostgreSQL).
+ */
 export function launch(env: Record<string, string>): Launched {
-  const child = spawn(process.execPath, [LAUNCHER], { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: '', MQTT_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LAUNCHER], { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: '', MQTT_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return { child, output: () => output, exited, interrupt: () => process.kill(-child.pid!, 'SIGINT') };
 }
 
 /** Waits until the launcher has printed `text`; fails with everything it printed if it exits or takes too long. */

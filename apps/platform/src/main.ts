@@ -18,6 +18,7 @@ import {
   DEFAULT_MQTT_PORT,
   EnvVar,
   MEMBER_GATEWAY_MESSAGE,
+  MEMBERS_RUNNING_MESSAGE,
   MQTT_PROTOCOLS,
   readPort,
   readString,
@@ -68,10 +69,11 @@ runMain('stratos', async () => {
     }
     const database = databaseUrl;
     // Runs after the controller and the manager stopped, before the database does: which members outlive the platform.
-    stops.push(() => sayWhatKeepsRunning(database));
+    stops.push(() => sayWhatKeepsRunning(database, membersReport));
     let memberSecret = env[EnvVar.memberSecret];
     let embeddedBroker: { port: number; listenAlso(host: string): Promise<void> } | null = null;
     let gatewayMessage: { type: string; host: string } | null = null;
+    let membersReport: Record<string, number> | null = null;
     if (!mqttUrl) {
       const credentials = { username: 'stratos', password: randomBytes(18).toString('base64url') };
       memberSecret ??= await readOrCreateSecret(join(home, 'member-secret'));
@@ -110,7 +112,8 @@ runMain('stratos', async () => {
       child.process = proc;
       if (gatewayMessage) proc.send(gatewayMessage); // a restarted manager learns it again
       // Docker members live on the platform's own network: the controller says where its gateway is, and the embedded broker listens there too.
-      proc.on('message', (message: { type?: string; host?: string }) => {
+      proc.on('message', (message: { type?: string; host?: string; applications?: Record<string, number> }) => {
+        if (message?.type === MEMBERS_RUNNING_MESSAGE && message.applications && typeof message.applications === 'object') membersReport = message.applications;
         if (message?.type !== MEMBER_GATEWAY_MESSAGE || typeof message.host !== 'string') return;
         gatewayMessage = { type: MEMBER_GATEWAY_MESSAGE, host: message.host };
         for (const other of children) if (other !== child) other.process?.send?.(gatewayMessage); // the manager serves the API there too
@@ -202,14 +205,28 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`the API did not become healthy within ${timeoutMs / 1000} s (${url}); see the lines above`);
 }
 
-/** On stop: the members that keep running (a platform restart must not take the services down), and how to stop them too. */
-async function sayWhatKeepsRunning(databaseUrl: string): Promise<void> {
+/**
+ * On stop: the members that keep running (a platform restart must not take the services down),
+ * and how to stop them too — as the controller reported them while it stopped, else from the
+ * database (a Ctrl-C reaches the embedded PostgreSQL too, which is shutting down by then).
+ */
+async function sayWhatKeepsRunning(databaseUrl: string, report: Record<string, number> | null): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   try {
-    await client.connect();
-    const { rows } = await client.query<{ application_id: string; members: number }>(
-      `SELECT application_id, count(*)::int AS members FROM members WHERE status NOT IN ('Terminated', 'Lost') GROUP BY application_id ORDER BY application_id`,
-    );
+    let rows: { application_id: string; members: number }[];
+    if (report) {
+      rows = Object.entries(report)
+        .filter(([, members]) => members > 0)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([application_id, members]) => ({ application_id, members }));
+    } else {
+      await client.connect();
+      rows = (
+        await client.query<{ application_id: string; members: number }>(
+          `SELECT application_id, count(*)::int AS members FROM members WHERE status NOT IN ('Terminated', 'Lost') GROUP BY application_id ORDER BY application_id`,
+        )
+      ).rows;
+    }
     if (rows.length === 0) {
       say('stratos: no members were running.');
       return;

@@ -52,6 +52,12 @@ export const DEFAULT_API_PORT = 9443;
  * embedded broker must listen too for docker members to reach it.
  */
 export const MEMBER_GATEWAY_MESSAGE = 'stratos:member-gateway';
+/**
+ * The controller tells npm start, as it stops, how many members each application has running
+ * (from its last reconcile pass): a Ctrl-C reaches the embedded PostgreSQL at the same moment,
+ * so the launcher cannot ask the database by then. `{ type, applications: { [id]: count } }`.
+ */
+export const MEMBERS_RUNNING_MESSAGE = 'stratos:members-running';
 export const DEFAULT_MQTT_PORT = 1883;
 
 export class ConfigError extends Error {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ApplicationStatus,
   ClusterStatus,
+  MEMBERS_RUNNING_MESSAGE,
   LaunchKey,
   LIVE_MEMBER_STATES,
   MemberStatus,
@@ -55,6 +56,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
   private readonly backoff = new CrashBackoff();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
+  /** Member instances running per application after the last pass (none yet: undefined). */
+  private runningAfterLastPass?: Map<string, number>;
 
   constructor(
     private readonly database: Database,
@@ -80,6 +83,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     clearTimeout(this.nextKick?.timer);
     clearInterval(this.timer);
     await this.running;
+    if (this.runningAfterLastPass) process.send?.({ type: MEMBERS_RUNNING_MESSAGE, applications: Object.fromEntries(this.runningAfterLastPass) });
   }
 
   /** Asks for a pass; passes never overlap, and a kick during one gets one more after it. */
@@ -135,6 +139,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       await this.reconcileApplication(deployment, actual);
     }
     await this.removeOrphans();
+    // What runs, per application, as this pass leaves it: told to npm start when the controller stops.
+    const running = new Map<string, number>();
+    for (const instance of actual.values()) if (instance.running) running.set(instance.applicationId, (running.get(instance.applicationId) ?? 0) + 1);
+    this.runningAfterLastPass = running;
   }
 
   private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>): Promise<void> {
