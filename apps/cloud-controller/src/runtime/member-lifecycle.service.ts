@@ -101,15 +101,20 @@ export class MemberLifecycle implements OnApplicationShutdown {
     this.healthTimer ??= setTimeout(() => void this.flushHealth(), HEALTH_FLUSH_MS);
   }
 
-  async flushHealth(): Promise<void> {
+  async flushHealth(stopping = false): Promise<void> {
     clearTimeout(this.healthTimer);
     this.healthTimer = undefined;
     const batch = this.pendingHealth;
     this.pendingHealth = new Map();
-    await this.database.runtime.updateHealthMany(batch).catch((error: Error) => this.logger.warn(`health statistics of ${batch.size} member(s) not written: ${error.message}`));
+    await this.database.runtime.updateHealthMany(batch).catch((error: Error) => {
+      // At a Ctrl-C of npm start the database is stopping too: statistics lost then are no news.
+      const line = `health statistics of ${batch.size} member(s) not written: ${error.message}`;
+      if (stopping) this.logger.debug(line);
+      else this.logger.warn(line);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.flushHealth();
+    await this.flushHealth(true);
   }
 }
