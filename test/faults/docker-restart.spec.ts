@@ -11,9 +11,9 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 import { gapFree, topologyRevisions } from '../support/databases';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
-import { startOwnEngine, type OwnEngine } from '../support/second-engine';
+import { ownEngineAvailable, startOwnEngine, type OwnEngine } from '../support/second-engine';
 
-const docker = dockerForTests();
+const docker = dockerForTests() && ownEngineAvailable();
 
 (docker ? describe : describe.skip)('the docker engine restarting', () => {
   let engine: OwnEngine;

@@ -8,6 +8,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { IN_CI } from './test-env';
+
+/** Whether this machine can run a Docker engine of a test's own (dockerd on the PATH, as root); says why not (a failure in CI). */
+export function ownEngineAvailable(): boolean {
+  let reason: string | null = null;
+  if (spawnSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' }).status !== 0) reason = 'no dockerd on the PATH (apt-get install docker.io)';
+  else if (process.getuid?.() !== 0) reason = 'a dockerd of its own needs root';
+  if (!reason) return true;
+  const message = `SKIPPED the Docker engine restart test: ${reason}`;
+  if (IN_CI) throw new Error(`${message}, and CI=true forbids skipping`);
+  process.stdout.write(`${message}\n`);
+  return false;
+}
 
 export interface OwnEngine {
   socket: string;
