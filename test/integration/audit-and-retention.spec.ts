@@ -27,8 +27,8 @@ describe('audit log and retention', () => {
   };
 
   it('records every write — done, refused or unauthenticated — and no read', async () => {
-    const password = (await platform.api('POST', '/tokens', { token: null, body: { username: 'admin', password: 'wrong-password-1' } })).status;
-    expect(password).toBe(401);
+    const login = await platform.api('POST', '/tokens', { token: null, body: { username: 'admin', password: 'wrong-password-1' } });
+    expect(login.status).toBe(401);
     const created = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'audited' }) });
     expect(created.status).toBe(201);
     const refused = await platform.api('POST', '/cartridges', { body: { type: 'audited-2' } });
@@ -37,15 +37,19 @@ describe('audit log and retention', () => {
     expect(anonymous.status).toBe(401);
     expect((await platform.api('GET', '/cartridges/audited')).status).toBe(200);
 
-    // The entry is written once the response is sent: wait for the last one.
-    await until('the anonymous delete is audited', async () => (await audit()).entries.some((e) => e.method === 'DELETE'));
+    // Entries are written once responses are sent, in any order: wait for all four.
+    const requestIds = [login, created, refused, anonymous].map((r) => r.headers.get('x-request-id'));
+    await until('the four writes are audited', async () => {
+      const audited = new Set((await audit()).entries.map((e) => e.requestId));
+      return requestIds.every((id) => audited.has(id!));
+    });
     const { entries } = await audit();
     expect(entries.some((e) => e.method === 'GET')).toBe(false);
     const [anonymousEntry, refusedEntry, createdEntry, loginEntry] = entries;
     expect(anonymousEntry).toMatchObject({ actor: null, method: 'DELETE', path: '/api/cartridges/audited', status: 401, outcome: 'refused', requestId: anonymous.headers.get('x-request-id') });
     expect(refusedEntry).toMatchObject({ actor: 'admin', method: 'POST', path: '/api/cartridges', route: '/api/cartridges', status: 400, outcome: 'refused' });
     expect(createdEntry).toMatchObject({ actor: 'admin', status: 201, outcome: 'ok', address: expect.stringMatching(/127\.0\.0\.1/), requestId: created.headers.get('x-request-id') });
-    expect(loginEntry).toMatchObject({ actor: null, method: 'POST', path: '/api/tokens', status: 401, outcome: 'refused' });
+    expect(loginEntry).toMatchObject({ actor: null, method: 'POST', path: '/api/tokens', status: 401, outcome: 'refused', requestId: login.headers.get('x-request-id') });
     expect(new Date(createdEntry.at).getTime()).toBeLessThanOrEqual(new Date(refusedEntry.at).getTime());
     expect(JSON.stringify(entries)).not.toContain('wrong-password-1');
   });

@@ -23,11 +23,13 @@ export type AuditedRequest = Request & { caller?: { username: string }; auditAct
 export function auditTrail(database: Database) {
   return (request: Request, response: Response, next: NextFunction) => {
     if (!WRITES.has(request.method)) return next();
+    const arrived = new Date();
     const started = performance.now();
     response.once('finish', () => {
       const audited = request as AuditedRequest;
       database.audit
         .record({
+          at: arrived,
           actor: audited.caller?.username ?? audited.auditActor ?? null,
           address: request.socket.remoteAddress ?? 'unknown',
           requestId: requestIdOf(request) ?? 'none',

@@ -26,14 +26,15 @@ interface AuditRow {
 export class AuditRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  async record(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+  /** `at` is when the request arrived: rows are written once responses are sent, in any order. */
+  async record(entry: Omit<AuditEntry, 'at'> & { at: Date }): Promise<void> {
     await this.manager.query(
-      'INSERT INTO audit_log (actor, address, request_id, method, path, route, status, outcome, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [entry.actor, entry.address, entry.requestId, entry.method, entry.path, entry.route, entry.status, entry.outcome, entry.durationMs],
+      'INSERT INTO audit_log (at, actor, address, request_id, method, path, route, status, outcome, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [entry.at, entry.actor, entry.address, entry.requestId, entry.method, entry.path, entry.route, entry.status, entry.outcome, entry.durationMs],
     );
   }
 
-  /** Newest first. */
+  /** Newest request first. */
   async list(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
     const where: string[] = [];
     const values: unknown[] = [];
@@ -42,7 +43,7 @@ export class AuditRepository {
     if (query.outcome !== undefined) where.push(`outcome = $${values.push(query.outcome)}`);
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = (await this.manager.query(`SELECT count(*)::int AS total FROM audit_log ${filter}`, values)) as { total: number }[];
-    const rows = (await this.manager.query(`SELECT * FROM audit_log ${filter} ORDER BY id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`, [
+    const rows = (await this.manager.query(`SELECT * FROM audit_log ${filter} ORDER BY at DESC, id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`, [
       ...values,
       query.limit,
       query.offset,
