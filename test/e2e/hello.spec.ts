@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { sandboxAvailable } from '@stratos/iaas';
+import { CONTAINER_MEMBER_UID, memberUidOf, sandboxAvailable } from '@stratos/iaas';
 import type { MemberView } from '@stratos/contracts';
 import { debianCartridgeImage } from '../support/docker';
 import { memberFiles, type Driver } from '../support/member-files';
@@ -91,6 +91,13 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
         return result.stdout.trim();
       };
       expect(psql('SELECT count(*) FROM greetings')).toBe('1');
+      // Every member's software runs as its unprivileged member user (root only where the controller is not root either: local).
+      for (const member of [db, lb, ...web]) {
+        const processes = files.processes(member);
+        expect(processes.map((p) => p.command)).toEqual(expect.arrayContaining(['node', { 'hello-db': 'postgres', 'hello-web': 'busybox', 'hello-lb': 'haproxy' }[member.clusterId.split('.')[1]]]));
+        const memberUid = driver === 'docker' ? CONTAINER_MEMBER_UID : process.getuid?.() === 0 ? memberUidOf(member.host!) : process.getuid?.();
+        expect(processes.filter((p) => p.uid !== memberUid)).toEqual([]);
+      }
 
       // Through the load balancer: both web members answer, each with the database's count.
       const answeredBy = async (expectedCount: string, members: MemberView[]) => {

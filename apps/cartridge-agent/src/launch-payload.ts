@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ConfdKey, DEFAULT_CONFD_DIR, LaunchKey, type PortBinding } from '@stratos/contracts';
 import { parseBrokerUrls, type BrokerAddress } from './broker-connection';
+import { parseMemberUser, type MemberUser } from './member-user';
 
 export interface LaunchPayload {
   applicationId: string;
@@ -34,6 +35,10 @@ export interface LaunchPayload {
   destRoots: string[];
   debounceMs: number;
   /** Its artifacts: a git repository cloned into applicationPath (inside root), pulled on the hook and on an interval. */
+  /** The unprivileged user its software runs as (an agent started as root becomes it). */
+  memberUser: MemberUser | null;
+  /** Its volumes' mapping paths (absolute, inside root). */
+  volumes: string[];
   artifacts?: { repoUrl: string; username?: string; password?: string; applicationPath: string; pullIntervalMs: number; urlRewrites: [string, string][] };
 }
 
@@ -70,9 +75,17 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
   const artifacts = env[LaunchKey.repoUrl]
     ? { repoUrl: env[LaunchKey.repoUrl]!, username: env[LaunchKey.repoUsername] || undefined, password: env[LaunchKey.repoPassword] || undefined, applicationPath: resolve(root, `.${applicationPath}`), pullIntervalMs: pullIntervalS * 1000, urlRewrites: urlRewrites(env[LaunchKey.gitUrlRewrites]) }
     : undefined;
+  let volumes: string[] = [];
+  if (env[LaunchKey.memberVolumes]) {
+    const parsed: unknown = JSON.parse(env[LaunchKey.memberVolumes]!);
+    if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string' && isAbsolute(v) && !v.split('/').includes('..'))) throw new Error(`${LaunchKey.memberVolumes} must be a JSON list of absolute paths`);
+    volumes = parsed as string[];
+  }
   return {
     root,
     confdDir,
+    memberUser: parseMemberUser(env[LaunchKey.memberUser]),
+    volumes,
     artifacts,
     bundleSha256,
     imageKind,

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { loadConfdir } from '@stratos/templating';
 import { brokerOf, connectToBrokers } from './broker-connection';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
@@ -17,7 +18,8 @@ import { EXPORTS_PATH, Exporter } from './exports';
 import { Artifacts } from './artifacts';
 import { Extensions, memberEvents, memberVars } from './extensions';
 import { provision } from './provisioning';
-import { readLaunchPayload } from './launch-payload';
+import { becomeMemberUser, STRATOS_STATE_PATH, type MemberFolders } from './member-user';
+import { readLaunchPayload, type LaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 
 const SIGNAL_RACE_MS = 250;
@@ -43,6 +45,19 @@ function within(ms: number, work: Promise<unknown>): Promise<void> {
 function agentHome(): string {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'node_modules'))) return dir;
   return __dirname;
+}
+
+/** What the member user is given: its volumes, artifacts and agent state whole, the folders its templates write. */
+function memberFolders(payload: LaunchPayload): MemberFolders {
+  const trees = [...payload.volumes.map((v) => resolve(payload.root, `.${v}`)), join(payload.root, STRATOS_STATE_PATH)];
+  if (payload.artifacts) trees.push(payload.artifacts.applicationPath);
+  const folders = [join(payload.root, 'run')]; // pid files and sockets: a container's own /run
+  try {
+    if (payload.confdDir) folders.push(...loadConfdir(payload.confdDir).map((r) => dirname(resolve(payload.root, `.${r.dest}`))));
+  } catch {
+    // a broken confdir is reported where the templates are loaded
+  }
+  return { trees, folders };
 }
 
 async function main(): Promise<void> {
@@ -142,6 +157,20 @@ async function main(): Promise<void> {
     } catch (error) {
       return failActivation(`bundle: ${(error as Error).message}`);
     }
+  }
+  // Root no longer than it takes to hand the member its folders: the cartridge's software runs as the member user.
+  if (payload.memberUser) {
+    try {
+      const home = becomeMemberUser(payload.memberUser, memberFolders(payload), payload.root);
+      if (home) {
+        process.env.HOME = home;
+        notice('info', `runs as the member user (uid ${payload.memberUser.uid})`);
+      }
+    } catch (error) {
+      return failActivation(`member user: ${(error as Error).message}`);
+    }
+  }
+  if (process.env.BUNDLE_DIR) {
     const steps = join(process.env.BUNDLE_DIR, 'provision');
     if (existsSync(steps) && payload.imageKind === 'configured') {
       notice('info', 'a fully configured image: provisioning skipped');

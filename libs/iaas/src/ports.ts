@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { PortBinding } from '@stratos/contracts';
 import { freePort } from '@stratos/runtime';
@@ -21,13 +22,24 @@ export async function assignHostPorts(ports: { name?: string; protocol: string; 
   return out;
 }
 
+/** The lowest port an unprivileged process may listen on here (Linux's ip_unprivileged_port_start; 1024 where unknown). */
+export function lowestUnprivilegedPort(): number {
+  try {
+    const value = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
+    return Number.isInteger(value) && value >= 0 ? value : 1024;
+  } catch {
+    return 1024;
+  }
+}
+
 /**
  * Ports on a member's own address: each declared port as it is where it can be served there
- * (nothing else holds it, and it needs no privilege), else a free port on that address.
+ * (nothing else holds it, and the member may listen on it: `lowestPort` for a member that runs
+ * unprivileged where the controller is root), else a free port on that address.
  */
-export async function assignMemberPorts(ip: string, ports: { name?: string; protocol: string; port: number }[]): Promise<PortBinding[]> {
+export async function assignMemberPorts(ip: string, ports: { name?: string; protocol: string; port: number }[], lowestPort = 0): Promise<PortBinding[]> {
   const out: PortBinding[] = [];
-  for (const port of ports) out.push({ name: port.name, protocol: port.protocol, port: port.port, hostPort: (await tryListen(ip, port.port)) ?? (await freePort(ip)) });
+  for (const port of ports) out.push({ name: port.name, protocol: port.protocol, port: port.port, hostPort: (port.port >= lowestPort ? await tryListen(ip, port.port) : null) ?? (await freePort(ip)) });
   return out;
 }
 
@@ -35,16 +47,16 @@ export async function assignMemberPorts(ip: string, ports: { name?: string; prot
  * A loopback address for a new member where every declared port is free (another platform on
  * the same machine may hold addresses this one does not know of), with its ports.
  */
-export async function claimLoopbackAddress(taken: Set<string>, ports: { name?: string; protocol: string; port: number }[], block: number): Promise<{ ip: string; ports: PortBinding[] }> {
+export async function claimLoopbackAddress(taken: Set<string>, ports: { name?: string; protocol: string; port: number }[], block: number, lowestPort = 0): Promise<{ ip: string; ports: PortBinding[] }> {
   const skipped = new Set(taken);
   for (let attempt = 0; attempt < 64; attempt++) {
     const ip = nextLoopbackAddress(skipped, block);
-    const bindings = await assignMemberPorts(ip, ports);
-    if (bindings.every((b) => b.hostPort === b.port)) return { ip, ports: bindings };
+    const bindings = await assignMemberPorts(ip, ports, lowestPort);
+    if (bindings.every((b) => b.hostPort === b.port || b.port < lowestPort)) return { ip, ports: bindings };
     skipped.add(ip);
   }
   const ip = nextLoopbackAddress(taken, block);
-  return { ip, ports: await assignMemberPorts(ip, ports) };
+  return { ip, ports: await assignMemberPorts(ip, ports, lowestPort) };
 }
 
 /**

@@ -53,6 +53,14 @@ export const LaunchKey = {
   artifactPullIntervalS: 'ARTIFACT_PULL_INTERVAL_S',
   /** The platform's git mirrors, "FROM=TO,…" (STRATOS_GIT_URL_REWRITES): git's url.TO.insteadOf=FROM. */
   gitUrlRewrites: 'GIT_URL_REWRITES',
+  /**
+   * "UID:GID": the unprivileged user the member's software runs as. An agent started as root
+   * (in a container) gives that user the member's own folders, then becomes it before anything
+   * of the cartridge runs. Absent: the agent stays who it was started as.
+   */
+  memberUser: 'STRATOS_MEMBER_USER',
+  /** JSON string[]: the member's volumes (mapping paths), which the member user is given. */
+  memberVolumes: 'STRATOS_MEMBER_VOLUMES',
 } as const;
 
 export const AgentTopics = {

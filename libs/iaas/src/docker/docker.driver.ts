@@ -24,6 +24,9 @@ export interface DockerDriverOptions {
   network?: 'bridge' | 'host';
 }
 
+/** The member user of a container (`container.user: member`, the default): no image's own user has this uid. */
+export const CONTAINER_MEMBER_UID = 10001;
+
 /** All a member keeps of root's capabilities: chown, setuid/setgid (a service's own user), reading and signalling its files and processes, ports below 1024. */
 export const MEMBER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID', 'KILL', 'NET_BIND_SERVICE'];
 
@@ -108,7 +111,12 @@ export class DockerDriver implements IaasDriver {
     const network = bridge ? await this.memberNetwork() : null;
     // On the bridge a member keeps its declared ports on its own address; on the host's network each gets a free host port.
     const ports = network ? spec.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, hostPort: p.port })) : await assignHostPorts(spec.ports);
-    const env = { ...(network ? await this.reachable(spec.env, network.gateway) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
+    const env: Record<string, string> = { ...(network ? await this.reachable(spec.env, network.gateway) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
+    if ((limits.user ?? 'member') === 'member') {
+      // The agent starts as root, gives this user the member's folders and becomes it (cartridge-agent/src/member-user.ts).
+      env[LaunchKey.memberUser] = `${CONTAINER_MEMBER_UID}:${CONTAINER_MEMBER_UID}`;
+      env[LaunchKey.memberVolumes] = JSON.stringify((spec.volumes ?? []).map((v) => v.mappingPath));
+    }
     const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
     const mounts: Docker.MountConfig = [];
     for (const volume of spec.volumes ?? []) {

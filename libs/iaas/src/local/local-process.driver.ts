@@ -12,7 +12,8 @@ import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile }
 import { dirname, join, resolve } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { isAlive } from '@stratos/runtime';
-import { claimLoopbackAddress, loopbackBlockOf } from '../ports';
+import { claimLoopbackAddress, loopbackBlockOf, lowestUnprivilegedPort } from '../ports';
+import { giveTree, LOCAL_MEMBER_USER_NAME, memberAccounts, memberUidOf } from './member-user';
 import { sandboxArgs, sandboxAvailable } from './member-sandbox';
 
 interface PidFile {
@@ -23,6 +24,8 @@ interface PidFile {
   startedAt: string;
   /** Its own loopback address (absent in records written before members had one). */
   ip?: string;
+  /** The user it runs as, where the controller is root (member-user.ts). */
+  uid?: number;
 }
 
 export interface LocalDriverOptions {
@@ -106,10 +109,14 @@ export class LocalProcessDriver implements IaasDriver {
   async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
     if (!existsSync(this.options.agentEntry)) throw new Error(`the cartridge agent is not built (${this.options.agentEntry}); run npm run build`);
     const dir = join(this.options.membersDir, spec.memberId);
-    const { ip, ports } = await claimLoopbackAddress(new Set((await this.records()).map((r) => r.ip).filter((a): a is string => !!a)), spec.ports, loopbackBlockOf(this.options.membersDir));
+    // Where the controller is root, the member runs as a user of its own (member-user.ts), which may not listen below 1024.
+    const unprivileged = process.getuid?.() === 0 && (spec.limits?.user ?? 'member') === 'member';
+    const taken = new Set((await this.records()).map((r) => r.ip).filter((a): a is string => !!a));
+    const { ip, ports } = await claimLoopbackAddress(taken, spec.ports, loopbackBlockOf(this.options.membersDir), unprivileged ? lowestUnprivilegedPort() : 0);
+    const uid = unprivileged ? memberUidOf(ip) : null;
     await mkdir(dir, { recursive: true });
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
-    const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString(), ip };
+    const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString(), ip, ...(uid !== null ? { uid } : {}) };
     await writeRecord(dir, launching);
     // The member's own `/` (see member-sandbox.ts), and its volumes: folders of its cluster slot, so a replacement gets the data.
     const root = join(dir, 'root');
@@ -131,8 +138,22 @@ export class LocalProcessDriver implements IaasDriver {
         await symlink(volume.source, link).catch(() => undefined);
       }
     }
+    const files = [];
+    if (uid !== null) {
+      await mkdir(join(root, 'home', LOCAL_MEMBER_USER_NAME), { recursive: true });
+      for (const path of [root, ...volumes.map((v) => v.source)]) await giveTree(path, uid);
+      const accounts = memberAccounts(uid);
+      for (const name of ['passwd', 'group'] as const) {
+        await writeFile(join(dir, name), accounts[name], { mode: 0o644 });
+        files.push({ source: join(dir, name), target: `/etc/${name}` });
+      }
+      // Sharing the host's filesystem, it must be able to pass through the platform's folders to its own (their files stay root's, 0600).
+      if (!sandboxed) for (const path of [dirname(resolve(this.options.membersDir)), this.options.membersDir, dir, this.options.volumesDir]) await chmod(path, 0o711);
+    }
     const agent = [process.execPath, this.options.agentEntry, `--member=${spec.memberId}`];
-    const [command, ...args] = sandboxed ? ['bwrap', ...sandboxArgs({ root, agentEntry: this.options.agentEntry, volumes, hidden: [dirname(resolve(this.options.membersDir))] }), '--', ...agent] : agent;
+    // In the sandbox bubblewrap (root) mounts, then setpriv becomes the member's user with no capabilities and no way back.
+    const asMember = uid !== null ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'] : [];
+    const [command, ...args] = sandboxed ? ['bwrap', ...sandboxArgs({ root, agentEntry: this.options.agentEntry, volumes, files, hidden: [dirname(resolve(this.options.membersDir))] }), '--', ...asMember, ...agent] : [...asMember, ...agent];
     const log = openSync(join(dir, 'agent.log'), 'a');
     try {
       const child = spawn(command, args, {
@@ -142,7 +163,7 @@ export class LocalProcessDriver implements IaasDriver {
         // STRATOS_ROOT: what is `/` for the member's config (its root folder, when it shares the host's filesystem).
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: sandboxed ? '/root' : root,
+          HOME: uid !== null ? (sandboxed ? `/home/${LOCAL_MEMBER_USER_NAME}` : join(root, 'home', LOCAL_MEMBER_USER_NAME)) : sandboxed ? '/root' : root,
           ...spec.env,
           STRATOS_ROOT: sandboxed ? '/' : root,
           [MEMBER_IP_KEY]: ip,

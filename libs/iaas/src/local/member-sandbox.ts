@@ -40,8 +40,9 @@ function projectOf(file: string): string {
 const SYSTEM_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 
 /** bubblewrap's arguments: the root folder as `/`, the host's system read-only, the volumes writable. */
-export function sandboxArgs(options: { root: string; agentEntry: string; volumes: SandboxMount[]; hidden?: string[] }): string[] {
+export function sandboxArgs(options: { root: string; agentEntry: string; volumes: SandboxMount[]; hidden?: string[]; files?: SandboxMount[] }): string[] {
   const args = ['--bind', options.root, '/', '--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
+  for (const file of options.files ?? []) args.push('--ro-bind', file.source, file.target); // over /etc's (the member's own passwd and group)
   for (const name of SYSTEM_DIRS) {
     const path = `/${name}`;
     if (!existsSync(path)) continue;

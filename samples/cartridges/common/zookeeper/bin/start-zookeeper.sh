@@ -7,8 +7,8 @@
 # by restart-server.sh (the template's reload_cmd) starts it again; if it ends by itself, so
 # does this script, and the agent reports the member lost.
 run=/run/zookeeper
-mkdir -p "$run" /var/log/zookeeper /zk_data/zookeeper
-export ZOO_LOG_DIR=/var/log/zookeeper ZOO_LOG4J_PROP=INFO,CONSOLE
+mkdir -p "$run/log" /zk_data/zookeeper
+export ZOO_LOG_DIR="$run/log" ZOO_LOG4J_PROP=INFO,CONSOLE
 while :; do
   rm -f "$run/restart"
   config=/opt/zookeeper/conf/zoo.cfg
