@@ -17,7 +17,8 @@ import { startStratosManager, type RunningManager } from '../../apps/stratos-man
 import { startBroker, type BrokerKind, type TestBroker } from './brokers';
 import { createTestDatabase } from './databases';
 import type { LogCollector } from './logs';
-import type { LogOptions } from '@stratos/runtime';
+import { selfSignedTlsPair, type LogOptions } from '@stratos/runtime';
+import { Agent } from 'undici';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -27,6 +28,8 @@ export interface ApiResponse<T = any> {
 
 export interface TestPlatform {
   broker: TestBroker;
+  /** With startTestPlatform({ tls: true }): the API's certificate (PEM) and its fingerprint. */
+  tls: { cert: string; fingerprint: string } | null;
   databaseUrl: string;
   home: string;
   url: string;
@@ -74,6 +77,8 @@ export async function startTestPlatform(options: {
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
   homeUnder?: string;
+  /** The API over HTTPS with the home's self-signed certificate (as npm start's default). */
+  tls?: boolean;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
@@ -110,8 +115,11 @@ export async function startTestPlatform(options: {
   const controllerEnv: Record<string, string> = options.dockerSocket ? { DOCKER_HOST: `unix://${options.dockerSocket}` } : {};
   if (options.controllerProcess) controllerChild = await spawnController(controllerConfig, controllerEnv);
   else controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
+  const tls = options.tls ? await selfSignedTlsPair(home) : null;
+  const dispatcher = tls ? new Agent({ connect: { ca: tls.cert } }) : undefined;
   const manager = await startStratosManager(
     {
+      ...(tls ? { tls: { certFile: join(home, 'tls', 'cert.pem'), keyFile: join(home, 'tls', 'key.pem') } } : {}),
       databaseUrl,
       mqttUrl: broker.url,
       home,
@@ -131,7 +139,7 @@ export async function startTestPlatform(options: {
     let body: string | Buffer | undefined = request.raw;
     if (request.body !== undefined) body = JSON.stringify(request.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${manager.url}/api${path}`, { method, headers, body });
+    const response = await fetch(`${manager.url}/api${path}`, { method, headers, body, dispatcher } as RequestInit);
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -145,6 +153,7 @@ export async function startTestPlatform(options: {
   const password = /password=(.*)/.exec(credentials)![1];
   const platform: TestPlatform = {
     broker,
+    tls: tls ? { cert: tls.cert, fingerprint: tls.fingerprint } : null,
     databaseUrl,
     home,
     url: manager.url,

@@ -1,6 +1,7 @@
 /**
  * Where the CLI finds the API and its token: flags, then STRATOS_URL / STRATOS_TOKEN, then the
- * file `stratos login` writes (~/.stratos/cli.json, or STRATOS_CLI_CONFIG), mode 0600.
+ * file `stratos login` writes (~/.stratos/cli.json, or STRATOS_CLI_CONFIG), mode 0600, which
+ * also keeps the API's pinned certificate (STRATOS_CA_CERT names a PEM file instead).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -10,6 +11,8 @@ export interface CliSettings {
   url?: string;
   token?: string;
   username?: string;
+  /** The API's self-signed certificate (PEM), pinned at login by its fingerprint. */
+  certificate?: string;
 }
 
 export function configPath(): string {

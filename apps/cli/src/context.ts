@@ -16,7 +16,21 @@ export function apiClient(options: GlobalOptions): ApiClient {
   const saved = readCliSettings();
   const url = options.url || process.env.STRATOS_URL || saved.url || DEFAULT_URL;
   const token = options.token || process.env.STRATOS_TOKEN || (saved.url === undefined || saved.url === url ? saved.token : undefined);
-  return new ApiClient(url, token);
+  return new ApiClient(url, token, trustedCertificate(url));
+}
+
+/** The certificate to trust for url: STRATOS_CA_CERT's file, else the one pinned at login to that URL. */
+export function trustedCertificate(url: string): string | undefined {
+  const file = process.env.STRATOS_CA_CERT;
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`STRATOS_CA_CERT: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  const saved = readCliSettings();
+  return saved.url === url ? saved.certificate : undefined;
 }
 
 export function outputFormat(options: { output?: string; json?: boolean }): OutputFormat {

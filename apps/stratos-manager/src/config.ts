@@ -7,6 +7,7 @@ import {
   readPort,
   readString,
   readUrl,
+  ConfigError,
   type Env,
 } from '@stratos/contracts';
 import { resolve } from 'node:path';
@@ -26,6 +27,8 @@ export interface ManagerConfig {
   loginThrottle?: LoginThrottle;
   /** Audit entries older than this go; default 90. */
   auditRetentionDays?: number;
+  /** Serve HTTPS with this certificate and key (PEM files); absent: plain HTTP. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
@@ -54,7 +57,16 @@ export function managerConfigFrom(env: Env): ManagerConfig {
       perAddress: readInteger(env, EnvVar.loginFailuresPerAddress, DEFAULT_LOGIN_THROTTLE.perAddress, { min: 1, max: 1_000_000 }),
       windowS: readInteger(env, EnvVar.loginWindowS, DEFAULT_LOGIN_THROTTLE.windowS, { min: 1, max: 86_400 }),
     },
+    tls: tlsFiles(env),
   };
+}
+
+function tlsFiles(env: Env): ManagerConfig['tls'] {
+  const certFile = readString(env, EnvVar.tlsCert, '');
+  const keyFile = readString(env, EnvVar.tlsKey, '');
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError(certFile ? EnvVar.tlsKey : EnvVar.tlsCert, `missing: the API's TLS needs ${EnvVar.tlsCert} and ${EnvVar.tlsKey} both (PEM files)`);
+  return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
 }
 
 /** The manager's configuration as an injectable (its fields are ManagerConfig's). */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { NextFunction, Request, Response } from 'express';
 import { ManagerMetrics } from './metrics/manager-metrics.service';
 import { Logger, type INestApplication } from '@nestjs/common';
@@ -6,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Database } from '@stratos/persistence';
-import { createRootLogger, describeListenError, httpLogging, ProcessLogger, type LogOptions } from '@stratos/runtime';
+import { createRootLogger, describeListenError, httpLogging, loadTlsPair, ProcessLogger, type LogOptions } from '@stratos/runtime';
 import { StratosManagerModule } from './app.module';
 import { ManagerSettings, type ManagerConfig } from './config';
 import { jsonBody, urlInput } from './http/json-body';
@@ -15,7 +16,7 @@ import { auditTrail } from './audit/audit-trail';
 
 export interface RunningManager {
   app: INestApplication;
-  /** http://host:port, without /api. */
+  /** http(s)://host:port, without /api. */
   url: string;
   database: Database;
   /** Serves the API on another address too, on the same port (the platform's Docker network gateway, for its members' METADATA_SERVICE_URL). */
@@ -29,7 +30,10 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-manager' });
   let app: NestExpressApplication | undefined;
   try {
+    const tls = config.tls ? await loadTlsPair(config.tls.certFile, config.tls.keyFile) : null;
+    const httpsOptions = tls ? { cert: tls.cert, key: tls.key } : undefined;
     app = await NestFactory.create<NestExpressApplication>(StratosManagerModule.with(new ManagerSettings(config), database, root), {
+      httpsOptions,
       bodyParser: false,
       bufferLogs: true,
       abortOnError: false,
@@ -67,8 +71,8 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
       throw describeListenError(error, 'stratos-manager API', config.port, 'STRATOS_API_PORT');
     }
     const address = app.getHttpServer().address() as { port: number };
-    const url = `http://${config.host}:${address.port}`;
-    new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs)`);
+    const url = `${tls ? 'https' : 'http'}://${config.host}:${address.port}`;
+    new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs)${tls ? `; TLS certificate ${tls.fingerprint}` : ''}`);
     const running = app;
     const extra: Server[] = [];
     return {
@@ -76,7 +80,8 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
       url,
       database,
       async listenAlso(host: string) {
-        const server = createServer(running.getHttpAdapter().getInstance());
+        const handler = running.getHttpAdapter().getInstance();
+        const server = httpsOptions ? createHttpsServer(httpsOptions, handler) : createServer(handler);
         await new Promise<void>((resolve, reject) => {
           server.once('error', (error) => reject(describeListenError(error, `stratos-manager API (on ${host})`, address.port, 'STRATOS_API_PORT')));
           server.listen(address.port, host, () => resolve());

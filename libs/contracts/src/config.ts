@@ -42,7 +42,14 @@ export const EnvVar = {
   logLevel: 'LOG_LEVEL',
   /** json (one object per line) or pretty; default pretty on a terminal, json otherwise. */
   logFormat: 'LOG_FORMAT',
+  /** The API's TLS certificate and key (PEM files); both or neither. */
+  tlsCert: 'STRATOS_TLS_CERT',
+  tlsKey: 'STRATOS_TLS_KEY',
+  /** npm start without STRATOS_TLS_CERT: self-signed (default; a pair made in STRATOS_HOME/tls, trusted by fingerprint) or off (plain HTTP). */
+  tls: 'STRATOS_TLS',
 } as const;
+
+export const TLS_MODES = ['self-signed', 'off'] as const;
 
 export const DEFAULT_API_PORT = 9443;
 

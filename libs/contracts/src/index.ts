@@ -17,3 +17,4 @@ export * from './artifacts/repository-notify';
 export * from './json-input';
 export * from './container-limits';
 export * from './audit';
+export * from './tls-fingerprint';

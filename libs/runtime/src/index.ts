@@ -6,3 +6,4 @@ export * from './process-logger';
 export * from './connection-metrics';
 export * from './processes';
 export * from './home-database';
+export * from './tls';

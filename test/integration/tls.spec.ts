@@ -1,0 +1,85 @@
+/**
+ * The API over HTTPS with a self-signed certificate (npm start's default): a client that has
+ * not pinned it is refused by TLS itself; `stratos login --fingerprint` pins it only when it is
+ * the one the server presents; afterwards the CLI trusts that certificate and no other.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedTlsPair } from '@stratos/runtime';
+import { certificateFingerprint, sameFingerprint } from '@stratos/contracts';
+import { runCli } from '../support/cli';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+describe('the API over HTTPS, trusted by fingerprint', () => {
+  let platform: TestPlatform;
+  let scratch: string;
+  const cliEnv = (name: string) => ({ STRATOS_CLI_CONFIG: join(scratch, `${name}.json`), STRATOS_URL: '', STRATOS_TOKEN: '', STRATOS_CA_CERT: '' });
+  const password = async () => /password=(.*)/.exec(await readFile(join(platform.home, 'admin-credentials'), 'utf8'))![1];
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes', tls: true });
+    scratch = await mkdtemp(join(tmpdir(), 'stratos-tls-'));
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('serves HTTPS only, with a certificate nobody trusts by default', async () => {
+    expect(platform.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(platform.tls!.fingerprint).toMatch(/^SHA256:([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const untrusted = await fetch(`${platform.url}/api/health`).catch((error: Error & { cause?: { code?: string } }) => error.cause?.code);
+    expect(untrusted).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    const plain = await fetch(`${platform.url.replace('https:', 'http:')}/api/health`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    expect(plain).not.toBe(200);
+    expect((await platform.api('GET', '/health', { token: null })).status).toBe(200); // with the certificate pinned
+    // The key stays the platform's.
+    expect(((await import('node:fs')).statSync(join(platform.home, 'tls', 'key.pem')).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it('stratos login refuses a wrong fingerprint and, without one, says which to check — saving nothing', async () => {
+    const env = cliEnv('refused');
+    const wrong = await runCli(['--url', platform.url, 'login', '-u', 'admin', '-p', await password(), '--fingerprint', `SHA256:${'AB:'.repeat(31)}AB`], { env });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(`presents a certificate with fingerprint ${platform.tls!.fingerprint}`);
+    const none = await runCli(['--url', platform.url, 'login', '-u', 'admin', '-p', await password()], { env });
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain(`run again with --fingerprint ${platform.tls!.fingerprint}`);
+    expect(existsSync(env.STRATOS_CLI_CONFIG)).toBe(false);
+  });
+
+  it('pins the certificate at login, then every command trusts it and no other', async () => {
+    const env = cliEnv('pinned');
+    // Any spelling of the fingerprint a user pastes: lower case, no prefix.
+    const loose = platform.tls!.fingerprint.replace('SHA256:', '').toLowerCase();
+    const login = await runCli(['--url', platform.url, 'login', '-u', 'admin', '-p', await password(), '--fingerprint', loose], { env });
+    expect({ code: login.code, stderr: login.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const saved = JSON.parse(await readFile(env.STRATOS_CLI_CONFIG, 'utf8')) as { url: string; certificate: string };
+    expect(saved.url).toBe(platform.url);
+    expect(certificateFingerprint(saved.certificate)).toBe(platform.tls!.fingerprint);
+    const listed = await runCli(['cartridge', 'list', '--json'], { env });
+    expect({ code: listed.code, out: JSON.parse(listed.stdout) }).toEqual({ code: 0, out: [] });
+
+    // Another certificate at the same address (a server that is not ours): refused, and said so.
+    const other = await selfSignedTlsPair(join(scratch, 'other-home'));
+    expect(sameFingerprint(other.fingerprint, platform.tls!.fingerprint)).toBe(false);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(env.STRATOS_CLI_CONFIG, JSON.stringify({ ...saved, certificate: other.cert }));
+    const impostor = await runCli(['cartridge', 'list'], { env });
+    expect(impostor.code).not.toBe(0);
+    expect(impostor.stderr).toMatch(/does not trust|certificate changed/);
+  });
+
+  it('STRATOS_CA_CERT trusts a certificate file without a login', async () => {
+    const login = await platform.api<{ token: string }>('POST', '/tokens', { token: null, body: { username: 'admin', password: await password() } });
+    const env = { ...cliEnv('ca-file'), STRATOS_URL: platform.url, STRATOS_TOKEN: login.body.token, STRATOS_CA_CERT: join(platform.home, 'tls', 'cert.pem') };
+    const listed = await runCli(['cartridge', 'list', '--json'], { env });
+    expect(listed.code).toBe(0);
+    expect((await runCli(['cartridge', 'list'], { env: { ...env, STRATOS_CA_CERT: '' } })).stderr).toContain('--fingerprint');
+  });
+});
