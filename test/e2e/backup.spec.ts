@@ -15,7 +15,7 @@ import { freePort } from '@stratos/runtime';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli } from '../support/cli';
-import { launch, READY_LINE, untilOutput, type Launched } from '../support/launcher';
+import { fetchTrusting, launch, READY_LINE, untilOutput, type Launched } from '../support/launcher';
 
 /** kill -9 of every member a home's local driver started (as if its machine were gone). */
 function killMembersOf(home: string): void {
@@ -38,7 +38,8 @@ describe('backup and restore', () => {
     const port = await freePort();
     running = launch({ STRATOS_HOME: home, STRATOS_API_PORT: String(port), MQTT_PORT: '0', STRATOS_DOCKER: 'off' });
     await untilOutput(running, READY_LINE);
-    const url = `http://127.0.0.1:${port}`;
+    const url = `https://127.0.0.1:${port}`;
+    const fetch = fetchTrusting(home);
     const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
     const login = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
     expect(login.status).toBe(201);
@@ -100,7 +101,7 @@ describe('backup and restore', () => {
     // Backed up while it runs.
     const file = join(first, '..', `${first.split('/').pop()}.backup.gz`);
     const backup = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' }, timeoutMs: 60_000 });
-    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backed up .* \(the running platform\) in [\d.]+ s: \d+ rows in 14 tables, 3 secret file\(s\)/)]);
+    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backed up .* \(the running platform\) in [\d.]+ s: \d+ rows in 14 tables, 5 secret file\(s\)/)]);
     expect(backup.stdout.trim()).toBe(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const again = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' } });
@@ -112,10 +113,12 @@ describe('backup and restore', () => {
 
     const second = await newHome();
     const restore = await runCli(['restore', file, '--home', second], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
-    expect([restore.code, restore.stderr]).toEqual([0, expect.stringMatching(/restored the backup of .* into .* \d+ rows, 3 secret file\(s\)/)]);
+    expect([restore.code, restore.stderr]).toEqual([0, expect.stringMatching(/restored the backup of .* into .* \d+ rows, 5 secret file\(s\)/)]);
     expect(readFileSync(join(second, 'secret.key'))).toEqual(readFileSync(join(first, 'secret.key')));
     expect(statSync(join(second, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(second, 'admin-credentials'), 'utf8')).toBe(readFileSync(join(first, 'admin-credentials'), 'utf8'));
+    expect(readFileSync(join(second, 'tls', 'key.pem'))).toEqual(readFileSync(join(first, 'tls', 'key.pem'))); // clients that pinned its certificate still trust it
+    expect(statSync(join(second, 'tls', 'key.pem')).mode & 0o777).toBe(0o600);
 
     const restored = await start(second); // logs in with the same admin credential
     expect((await restored.api('GET', '/cartridges')).body.map((c: { type: string }) => c.type)).toEqual(before.cartridges);

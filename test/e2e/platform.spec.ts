@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@stratos/runtime';
 import { aCartridge } from '../factories/cartridge.factory';
-import { launch, untilOutput as until } from '../support/launcher';
+import { fetchTrusting, launch, untilOutput as until } from '../support/launcher';
+import { certificateFingerprint } from '@stratos/contracts';
 
 function postgresRunningOn(dataDir: string): boolean {
   return spawnSync('pgrep', ['-f', `postgres -D ${dataDir}`]).status === 0;
@@ -36,15 +37,21 @@ describe('npm start (the one-machine launcher)', () => {
     await until(first, 'Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     const out = first.output();
     expect(out).toMatch(/PostgreSQL \(embedded\) ready on 127\.0\.0\.1:\d+, data in .* \(new\)/);
-    expect(out).toMatch(/MQTT broker \(embedded, aedes, MQTT 3\.1\.1\) on mqtt:\/\/127\.0\.0\.1:\d+/);
-    expect(out).toContain(`API on http://127.0.0.1:${apiPort}`);
+    expect(out).toMatch(/MQTT broker \(embedded, aedes, MQTT 3\.1\.1\) on mqtts:\/\/127\.0\.0\.1:\d+ \(TLS, the API's certificate\)/);
+    expect(out).toContain(`API on https://127.0.0.1:${apiPort}`);
+    // Its self-signed certificate, made at the first start, and the login that pins it.
+    const fingerprint = /^TLS certificate (SHA256:[0-9A-F:]+) /m.exec(out)![1];
+    expect(fingerprint).toBe(certificateFingerprint(await readFile(join(home, 'tls', 'cert.pem'), 'utf8')));
+    expect(out).toContain(`Next: npx stratos login --url https://127.0.0.1:${apiPort} --fingerprint ${fingerprint}`);
+    expect((await stat(join(home, 'tls', 'key.pem'))).mode & 0o777).toBe(0o600);
+    const fetch = fetchTrusting(home);
     const password = /created the user "admin" with the password (\S+)/.exec(out)![1];
     const credentials = join(home, 'admin-credentials');
     expect((await stat(credentials)).mode & 0o777).toBe(0o600);
     expect(await readFile(credentials, 'utf8')).toContain(`password=${password}`);
     expect(out.split(password)).toHaveLength(2); // printed once, logged nowhere else
 
-    const api = `http://127.0.0.1:${apiPort}/api`;
+    const api = `https://127.0.0.1:${apiPort}/api`;
     const token = ((await (await fetch(`${api}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string }).token;
     const secrets = aCartridge({
       type: 'kept',
@@ -67,6 +74,7 @@ describe('npm start (the one-machine launcher)', () => {
     await until(second, 'Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     expect(second.output()).not.toContain('(new)');
     expect(second.output()).not.toContain('First start');
+    expect(second.output()).toContain(`TLS certificate ${fingerprint}`); // the same: pinned clients still trust it
     const kept = await fetch(`${api}/cartridges/kept`, { headers: { authorization: `Bearer ${token}` } });
     expect(kept.status).toBe(200);
     second.child.kill('SIGTERM');

@@ -7,7 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selfSignedTlsPair } from '@stratos/runtime';
+import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import { createConnection } from 'node:net';
+import { brokerTrust, selfSignedTlsPair, startEmbeddedBroker } from '@stratos/runtime';
 import { certificateFingerprint, sameFingerprint } from '@stratos/contracts';
 import { runCli } from '../support/cli';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -81,5 +84,42 @@ describe('the API over HTTPS, trusted by fingerprint', () => {
     const listed = await runCli(['cartridge', 'list', '--json'], { env });
     expect(listed.code).toBe(0);
     expect((await runCli(['cartridge', 'list'], { env: { ...env, STRATOS_CA_CERT: '' } })).stderr).toContain('--fingerprint');
+  });
+});
+
+describe('the embedded broker over TLS', () => {
+  it('speaks MQTT over TLS only, to clients that trust its certificate', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'stratos-mqtts-'));
+    const pair = await selfSignedTlsPair(home);
+    const credentials = { username: 'stratos', password: 'broker-password-1' };
+    const broker = await startEmbeddedBroker({ port: 0, credentials, tls: { cert: pair.cert, key: pair.key } });
+    try {
+      expect(broker.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+      const attempt = (url: string, options: mqtt.IClientOptions) =>
+        mqtt.connectAsync(url, { ...credentials, ...options, reconnectPeriod: 0, connectTimeout: 3000 }).then(
+          async (client) => (await client.endAsync(), 'connected'),
+          (error: Error & { code?: string }) => error.code ?? error.message,
+        );
+      expect(await attempt(broker.url, brokerTrust(pair.cert))).toBe('connected');
+      // Pinned by certificate, not by name: a member reaching it at a gateway address is still sure whom it talks to.
+      await broker.listenAlso('127.0.0.2'); // an address its certificate does not name
+      expect(await attempt(broker.url.replace('127.0.0.1', '127.0.0.2'), brokerTrust(pair.cert))).toBe('connected');
+      expect(await attempt(broker.url, {})).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+      const other = await selfSignedTlsPair(join(home, 'other'));
+      expect(await attempt(broker.url, brokerTrust(other.cert))).not.toBe('connected');
+      // No clear text: an MQTT CONNECT in the clear gets no CONNACK (the TLS listener drops it, or waits for a handshake).
+      const { port } = new URL(broker.url);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () => socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'clear', clean: true, keepalive: 10, username: credentials.username, password: Buffer.from(credentials.password) })));
+        const timer = setTimeout(() => (socket.destroy(), resolve('no answer')), 2000);
+        socket.once('data', (data: Buffer) => (clearTimeout(timer), socket.destroy(), resolve(data[0] === 0x20 ? 'CONNACK' : 'other bytes')));
+        socket.once('close', () => (clearTimeout(timer), resolve('closed')));
+        socket.once('error', () => undefined);
+      });
+      expect(answer).not.toBe('CONNACK');
+    } finally {
+      await broker.stop();
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

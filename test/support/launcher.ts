@@ -1,6 +1,8 @@
 /** `npm start` as a test runs it: the launcher (dist/apps/platform) as a child process, its output kept. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent } from 'undici';
 import { ROOT } from './cli';
 
 const LAUNCHER = join(ROOT, 'dist', 'apps', 'platform', 'src', 'main.js');
@@ -39,3 +41,9 @@ export async function untilOutput(launched: Launched, text: string, timeoutMs = 
 
 /** The line npm start prints once everything is up. */
 export const READY_LINE = 'Ctrl-C stops the platform (members keep running, and are adopted at the next start).';
+
+/** fetch that trusts the self-signed certificate npm start made in `home` (as `stratos login --fingerprint` pins it). */
+export function fetchTrusting(home: string): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca: readFileSync(join(home, 'tls', 'cert.pem'), 'utf8') } });
+  return (input, init) => fetch(input, { ...init, dispatcher } as RequestInit);
+}

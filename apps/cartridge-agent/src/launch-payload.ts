@@ -14,6 +14,8 @@ export interface LaunchPayload {
   brokers: BrokerAddress[];
   brokerUsername?: string;
   brokerPassword?: string;
+  /** The broker's certificate (MB_CA_CERT), trusted alone for mqtts:// brokers. */
+  brokerCaCert?: string;
   ports: PortBinding[];
   /** Where it serves its ports (its own address), and where the agent checks them. */
   bindAddress: string;
@@ -100,6 +102,7 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     brokers: parseBrokerUrls(need(LaunchKey.mbUrls)),
     brokerUsername: env[LaunchKey.mbUsername] || undefined,
     brokerPassword: env[LaunchKey.mbPassword] || undefined,
+    brokerCaCert: env[LaunchKey.mbCaCert] || undefined,
     ports,
     bindAddress: env[LaunchKey.memberIp] || '0.0.0.0',
     checkAddress: env[LaunchKey.memberIp] || '127.0.0.1',

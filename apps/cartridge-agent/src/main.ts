@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   const client = await connectToBrokers(payload.brokers, {
     username: payload.brokerUsername,
     password: payload.brokerPassword,
+    // The platform's certificate is the pin: the broker's address (a gateway) need not be among its names.
+    ...(payload.brokerCaCert ? { ca: payload.brokerCaCert, checkServerIdentity: () => undefined } : {}),
     clientId: `agent-${payload.memberId}`,
     keepalive: payload.keepaliveS,
     reconnectPeriod: 1000,

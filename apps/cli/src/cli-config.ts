@@ -36,4 +36,5 @@ export function writeCliSettings(settings: CliSettings): void {
   chmodSync(path, 0o600);
 }
 
-export const DEFAULT_URL = 'http://127.0.0.1:9443';
+/** npm start's API (HTTPS with its self-signed certificate unless STRATOS_TLS=off). */
+export const DEFAULT_URL = 'https://127.0.0.1:9443';

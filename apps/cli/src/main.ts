@@ -24,7 +24,7 @@ import { err, printIssues } from './output';
 const program = new Command('stratos')
   .description('Stratos cartridge orchestrator: cartridges, policies, groups, applications, topology, metadata, Stratos imports')
   .version('0.1.0')
-  .option('--url <url>', 'API base URL (default: STRATOS_URL, then the saved login, then http://127.0.0.1:9443)')
+  .option('--url <url>', 'API base URL (default: STRATOS_URL, then the saved login, then https://127.0.0.1:9443)')
   .option('--token <token>', 'bearer token (default: STRATOS_TOKEN, then the saved login)')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();

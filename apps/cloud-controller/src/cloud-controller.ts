@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { safeUrl } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import { createRootLogger, ProcessLogger, type LogOptions } from '@stratos/runtime';
+import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
@@ -23,6 +23,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database, root), {
       transport: Transport.MQTT,
       options: {
+        ...brokerTrust(config.mqttCaCert),
         url: config.mqttUrl,
         clientId: `stratos-cc-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
         subscribeOptions: { qos: 1 },

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readString, readUrl, type Env } from '@stratos/contracts';
+import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
 /**
@@ -14,6 +14,8 @@ export const AGENT_GRACE_KEEPALIVES = 3;
 export interface ControllerConfig {
   databaseUrl: string;
   mqttUrl: string;
+  /** MQTT_CA_CERT's certificate: the one the controller and its members trust for an mqtts:// broker. */
+  mqttCaCert?: string;
   /** Where the local driver keeps its member folders (STRATOS_HOME/members). */
   home: string;
   /** The cartridge agent's entry file, which the local driver runs in every member. */
@@ -57,6 +59,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
   return {
     databaseUrl: readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: true })!,
     mqttUrl: readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: true })!,
+    mqttCaCert: readPemFile(env, EnvVar.mqttCaCert),
     home: resolve(readString(env, EnvVar.home, '.stratos')),
     agentEntry: defaults.agentEntry,
     memberSecret: env[EnvVar.memberSecret] || undefined,

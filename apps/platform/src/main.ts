@@ -16,6 +16,7 @@ import {
   DATABASE_PROTOCOLS,
   DEFAULT_API_PORT,
   DEFAULT_MQTT_PORT,
+  ConfigError,
   EnvVar,
   MEMBER_GATEWAY_MESSAGE,
   MEMBERS_RUNNING_MESSAGE,
@@ -24,8 +25,21 @@ import {
   readString,
   readUrl,
   safeUrl,
+  TLS_MODES,
 } from '@stratos/contracts';
-import { assertPortFree, freePort, runMain, startEmbeddedBroker, startEmbeddedPostgres, type PostgresSupervisionEvent, type Stop } from '@stratos/runtime';
+import { Agent } from 'undici';
+import {
+  assertPortFree,
+  freePort,
+  loadTlsPair,
+  runMain,
+  selfSignedTlsPair,
+  startEmbeddedBroker,
+  startEmbeddedPostgres,
+  type PostgresSupervisionEvent,
+  type Stop,
+  type TlsPair,
+} from '@stratos/runtime';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -74,27 +88,33 @@ runMain('stratos', async () => {
     let embeddedBroker: { port: number; listenAlso(host: string): Promise<void> } | null = null;
     let gatewayMessage: { type: string; host: string } | null = null;
     let membersReport: Record<string, number> | null = null;
+    // The API and the embedded broker over TLS: the operator's certificate, else the home's self-signed one (clients pin it), unless STRATOS_TLS=off.
+    const tls = await apiTls(env, home, apiHost);
+    const scheme = tls ? 'https' : 'http';
     if (!mqttUrl) {
       const credentials = { username: 'stratos', password: randomBytes(18).toString('base64url') };
       memberSecret ??= await readOrCreateSecret(join(home, 'member-secret'));
-      const broker = await startEmbeddedBroker({ port: mqttPort, credentials, memberSecret });
+      const broker = await startEmbeddedBroker({ port: mqttPort, credentials, memberSecret, tls: tls ? { cert: tls.pair.cert, key: tls.pair.key } : undefined });
       stops.push(() => broker.stop());
       const url = new URL(broker.url);
       url.username = credentials.username;
       url.password = credentials.password;
       mqttUrl = url.toString();
-      say(`MQTT broker (embedded, aedes, MQTT 3.1.1) on ${broker.url}`);
+      say(`MQTT broker (embedded, aedes, MQTT 3.1.1) on ${broker.url}${tls ? ' (TLS, the API\'s certificate)' : ''}`);
       embeddedBroker = broker;
+      // Its processes and its members trust that certificate alone (an operator's CA may be named instead).
+      if (tls) env[EnvVar.mqttCaCert] ||= tls.certFile;
     } else {
       say(`MQTT broker: ${safeUrl(mqttUrl)} (MQTT_URL)`);
     }
 
     const childEnv: NodeJS.ProcessEnv = { ...env, [EnvVar.home]: home, [EnvVar.databaseUrl]: databaseUrl, [EnvVar.mqttUrl]: mqttUrl, [EnvVar.apiPort]: String(apiPort), [EnvVar.apiHost]: apiHost };
+    if (tls) Object.assign(childEnv, { [EnvVar.tlsCert]: tls.certFile, [EnvVar.tlsKey]: tls.keyFile });
     if (memberSecret) childEnv[EnvVar.memberSecret] = memberSecret;
     // The children write to a pipe: they format for the terminal this launcher writes to.
     if (process.stdout.isTTY) childEnv[EnvVar.logFormat] ??= 'pretty';
     // Members reach the API where it listens (a wildcard address is reached on loopback).
-    childEnv[EnvVar.advertiseUrl] ??= `http://${apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost}:${apiPort}`;
+    childEnv[EnvVar.advertiseUrl] ??= `${scheme}://${apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost}:${apiPort}`;
     const children: Child[] = [
       { name: 'controller', script: join(__dirname, '../../cloud-controller/src/main.js'), restarts: 0 },
       { name: 'manager', script: join(__dirname, '../../stratos-manager/src/main.js'), restarts: 0 },
@@ -143,11 +163,13 @@ runMain('stratos', async () => {
       await Promise.all(children.map((child) => stopChild(child)));
     });
 
-    const apiUrl = `http://${apiHost}:${apiPort}`;
-    await Promise.race([waitForHealth(`${apiUrl}/api/health`, 60_000), startFailure]);
+    const apiUrl = `${scheme}://${apiHost}:${apiPort}`;
+    await Promise.race([waitForHealth(`${apiUrl}/api/health`, 60_000, tls?.pair.cert), startFailure]);
     healthy = true;
     say(`API on ${apiUrl}  (OpenAPI: ${apiUrl}/api/docs)`);
-    say(`Next: npx stratos login --url ${apiUrl}   (admin credentials: ${join(home, 'admin-credentials')})`);
+    if (tls) say(`TLS certificate ${tls.pair.fingerprint}  (${tls.pair.source})`);
+    const trust = tls?.selfSigned ? ` --fingerprint ${tls.pair.fingerprint}` : '';
+    say(`Next: npx stratos login --url ${apiUrl}${trust}   (admin credentials: ${join(home, 'admin-credentials')})`);
     say('Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     return stopAll;
   } catch (error) {
@@ -191,11 +213,27 @@ function stopChild(child: Child): Promise<void> {
   });
 }
 
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+/** The API's certificate and key files: STRATOS_TLS_CERT/KEY, else (STRATOS_TLS=self-signed, the default) the home's own pair; null: plain HTTP. */
+async function apiTls(env: NodeJS.ProcessEnv, home: string, apiHost: string): Promise<{ certFile: string; keyFile: string; pair: TlsPair; selfSigned: boolean } | null> {
+  const [certFile, keyFile] = [readString(env, EnvVar.tlsCert, ''), readString(env, EnvVar.tlsKey, '')];
+  if (certFile || keyFile) {
+    if (!certFile || !keyFile) throw new ConfigError(certFile ? EnvVar.tlsKey : EnvVar.tlsCert, `missing: the API's TLS needs ${EnvVar.tlsCert} and ${EnvVar.tlsKey} both (PEM files)`);
+    return { certFile: resolve(certFile), keyFile: resolve(keyFile), pair: await loadTlsPair(resolve(certFile), resolve(keyFile)), selfSigned: false };
+  }
+  const mode = readString(env, EnvVar.tls, 'self-signed');
+  if (!(TLS_MODES as readonly string[]).includes(mode)) throw new ConfigError(EnvVar.tls, `must be one of ${TLS_MODES.join(', ')}, got "${mode}"`);
+  if (mode === 'off') return null;
+  const pair = await selfSignedTlsPair(home, apiHost === '0.0.0.0' || apiHost === '::' ? [] : [apiHost]);
+  return { certFile: join(home, 'tls', 'cert.pem'), keyFile: join(home, 'tls', 'key.pem'), pair, selfSigned: true };
+}
+
+async function waitForHealth(url: string, timeoutMs: number, certificate?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // Its own certificate, whatever name it was made for: this is the launcher asking its own child.
+  const dispatcher = certificate ? new Agent({ connect: { ca: certificate, checkServerIdentity: () => undefined } }) : undefined;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url);
+      const response = await fetch(url, { dispatcher } as RequestInit);
       if (response.ok && ((await response.json()) as { status: string }).status === 'up') return;
     } catch {
       // not listening yet

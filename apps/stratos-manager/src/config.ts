@@ -4,6 +4,7 @@ import {
   EnvVar,
   MQTT_PROTOCOLS,
   readInteger,
+  readPemFile,
   readPort,
   readString,
   readUrl,
@@ -15,6 +16,8 @@ import { resolve } from 'node:path';
 export interface ManagerConfig {
   databaseUrl: string;
   mqttUrl: string;
+  /** MQTT_CA_CERT's certificate: the one trusted for an mqtts:// broker. */
+  mqttCaCert?: string;
   /** Where the first start writes admin-credentials. */
   home: string;
   host: string;
@@ -45,6 +48,7 @@ export function managerConfigFrom(env: Env): ManagerConfig {
   return {
     databaseUrl: readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: true })!,
     mqttUrl: readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: true })!,
+    mqttCaCert: readPemFile(env, EnvVar.mqttCaCert),
     home: resolve(readString(env, EnvVar.home, '.stratos')),
     host: readString(env, EnvVar.apiHost, '127.0.0.1'),
     port: readPort(env, EnvVar.apiPort, DEFAULT_API_PORT),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * The environment variables the platform's processes read, defined once, with pure parsers:
  * a bad value throws a ConfigError naming the variable, and the process stops with it.
@@ -47,7 +49,23 @@ export const EnvVar = {
   tlsKey: 'STRATOS_TLS_KEY',
   /** npm start without STRATOS_TLS_CERT: self-signed (default; a pair made in STRATOS_HOME/tls, trusted by fingerprint) or off (plain HTTP). */
   tls: 'STRATOS_TLS',
+  /** A PEM file: the only certificate (or CA) the platform's processes and its members trust for an mqtts:// broker. */
+  mqttCaCert: 'MQTT_CA_CERT',
 } as const;
+
+/** The PEM in a file a variable names, or undefined where it names none; an unreadable or non-PEM file is a ConfigError. */
+export function readPemFile(env: Env, variable: string): string | undefined {
+  const file = env[variable]?.trim();
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(variable, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(variable, `${file} holds no PEM certificate`);
+  return text;
+}
 
 export const TLS_MODES = ['self-signed', 'off'] as const;
 

@@ -158,7 +158,7 @@ export async function restoreDatabase(databaseUrl: string, lines: AsyncIterable<
           await client.query('SELECT setval($1::regclass, $2::bigint)', [name, value]);
         } else if (kind === 'F') {
           await flush();
-          if (!/^[a-z][a-z0-9.-]*$/.test(name)) throw new BackupError(`the backup names a file "${name}" this version does not restore`);
+          if (!/^([a-z][a-z0-9-]*\/)?[a-z][a-z0-9.-]*$/.test(name)) throw new BackupError(`the backup names a file "${name}" this version does not restore`);
           files.push({ name, content: Buffer.from(value, 'base64') });
         } else {
           throw new BackupError(`the backup has a line this version does not read (it starts "${line.slice(0, 20)}")`);

@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import { AgentTopics, memberBrokerPassword, MemberTopics } from '@stratos/contracts';
 import { describeListenError } from './ports';
@@ -15,7 +16,7 @@ export interface BrokerCredentials {
 }
 
 export interface EmbeddedBrokerHandle {
-  /** mqtt://host:port, without credentials. */
+  /** mqtt://host:port (mqtts:// with TLS), without credentials. */
   url: string;
   port: number;
   /** Listens on another address too, on the same port (the platform's Docker network gateway, for its members). */
@@ -31,6 +32,8 @@ export interface EmbeddedBrokerOptions {
   credentials?: BrokerCredentials;
   /** When set, member agents log in as `member:<id>` with memberBrokerPassword(secret, id), and may publish on their own topics only. */
   memberSecret?: string;
+  /** When set, every listener speaks MQTT over TLS only (clients trust the certificate: MQTT_CA_CERT, MB_CA_CERT). */
+  tls?: { cert: string; key: string };
 }
 
 const MEMBER_USER = /^member:(.+)$/;
@@ -74,7 +77,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     };
   }
   const host = options.host ?? '127.0.0.1';
-  const server: Server = createServer(broker.handle);
+  const listener = (): Server => (options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, broker.handle) : createServer(broker.handle));
+  const server: Server = listener();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(describeListenError(error, 'embedded MQTT broker', options.port, 'MQTT_PORT')));
     server.listen(options.port, host, () => resolve());
@@ -84,11 +88,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const servers: Server[] = [server];
   const listening = new Set([host]);
   return {
-    url: `mqtt://${host}:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     port,
     async listenAlso(other: string) {
       if (listening.has(other)) return;
-      const extra = createServer(broker.handle);
+      const extra = listener();
       await new Promise<void>((resolve, reject) => {
         extra.once('error', (error) => reject(describeListenError(error, `embedded MQTT broker (on ${other})`, port, 'MQTT_PORT')));
         extra.listen(port, other, () => resolve());

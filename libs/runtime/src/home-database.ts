@@ -10,7 +10,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { isAlive } from './processes';
 
 /** The files of STRATOS_HOME that a backup carries: the keys to sealed fields and member passwords, the admin's first credential. */
-export const HOME_SECRET_FILES = ['secret.key', 'member-secret', 'admin-credentials'] as const;
+export const HOME_SECRET_FILES = ['secret.key', 'member-secret', 'admin-credentials', 'tls/key.pem', 'tls/cert.pem'] as const;
 
 export async function withHomeDatabase<T>(home: string, work: (databaseUrl: string, how: 'running' | 'started') => Promise<T>): Promise<T> {
   const pgHome = join(home, 'postgres');

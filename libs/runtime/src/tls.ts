@@ -71,3 +71,12 @@ export async function selfSignedTlsPair(home: string, hosts: string[] = []): Pro
   await chmod(keyFile, 0o600);
   return loadTlsPair(certFile, keyFile);
 }
+
+/**
+ * mqtt.js options that trust exactly the broker certificate in MQTT_CA_CERT (the platform's
+ * self-signed pair, or the CA of the operator's broker): the certificate is the pin, so the
+ * broker's address need not be among its names (members reach it at a gateway address).
+ */
+export function brokerTrust(caCert: string | undefined): { ca?: string; checkServerIdentity?: () => undefined } {
+  return caCert ? { ca: caCert, checkServerIdentity: () => undefined } : {};
+}

@@ -6,7 +6,7 @@
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -82,7 +82,10 @@ export function registerBackup(program: Command): void {
       await mkdir(home, { recursive: true });
       await chmod(home, 0o755); // as npm start makes it: the postgres user walks through it
       const { manifest, files } = process.env.DATABASE_URL ? await load(process.env.DATABASE_URL) : await withNewHomeDatabase(home, load);
-      for (const file of files) await writeFile(join(home, file.name), file.content, { mode: 0o600 });
+      for (const file of files) {
+        await mkdir(dirname(join(home, file.name)), { recursive: true, mode: 0o700 }); // tls/
+        await writeFile(join(home, file.name), file.content, { mode: 0o600 });
+      }
       const total = Object.values(manifest.rows).reduce((a, b) => a + b, 0);
       err(`restored the backup of ${manifest.createdAt} into ${home} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} rows, ${files.length} secret file(s)`);
       out(`Next: STRATOS_HOME=${home} npm start   (deployed applications get their members again on this machine)`);

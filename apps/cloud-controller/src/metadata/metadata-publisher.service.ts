@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MemberTopics, safeUrl, type MemberMetadataMessage } from '@stratos/contracts';
 import { Database, type ClusterEntity } from '@stratos/persistence';
@@ -45,6 +46,7 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     this.client = mqtt.connect(this.settings.mqttUrl, {
+      ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-metadata-${process.pid}-${randomBytes(3).toString('hex')}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   inspectJsonInput,
@@ -64,6 +65,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     this.client = mqtt.connect(this.settings.mqttUrl, {
+      ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-agents-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,

@@ -366,6 +366,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.mbUrls]: broker.url,
       [LaunchKey.mbUsername]: broker.username,
       [LaunchKey.mbPassword]: broker.password,
+      ...(this.settings.mqttCaCert ? { [LaunchKey.mbCaCert]: this.settings.mqttCaCert } : {}),
       [LaunchKey.mbKeepaliveS]: String(keepaliveS),
       // Health doubles as a sign of life after a reconnect: at least once per keepalive.
       [LaunchKey.healthIntervalMs]: String(Math.min(5000, keepaliveS * 1000)),

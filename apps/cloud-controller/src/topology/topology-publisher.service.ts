@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { hostname } from 'node:os';
+import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, topologyTopic, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
@@ -30,6 +31,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     this.client = mqtt.connect(this.settings.mqttUrl, {
+      ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-events-${this.controllerId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,

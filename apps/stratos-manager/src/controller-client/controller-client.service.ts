@@ -3,7 +3,7 @@ import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { DomainError, ErrorCode, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
-import { withTimeout } from '@stratos/runtime';
+import { withTimeout, brokerTrust } from '@stratos/runtime';
 import { currentRequestId } from '../http/request-id';
 import { ManagerMetrics } from '../metrics/manager-metrics.service';
 import { ManagerSettings } from '../config';
@@ -35,6 +35,7 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: ManagerMetrics,
   ) {
     this.client = new DurableReplyClientMqtt({
+      ...brokerTrust(settings.mqttCaCert),
       url: settings.mqttUrl,
       clientId: `stratos-manager-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
@@ -44,6 +45,7 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.presence = mqtt.connect(this.settings.mqttUrl, {
+      ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-manager-presence-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,

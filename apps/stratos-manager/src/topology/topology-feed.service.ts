@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, type TopologyEvent } from '@stratos/contracts';
 import { ManagerSettings } from '../config';
@@ -20,6 +21,7 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.client = mqtt.connect(this.settings.mqttUrl, {
+      ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-manager-feed-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,

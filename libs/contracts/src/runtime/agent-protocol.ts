@@ -20,6 +20,8 @@ export const LaunchKey = {
   mbUrls: 'MB_URLS',
   mbUsername: 'MB_USERNAME',
   mbPassword: 'MB_PASSWORD',
+  /** PEM: the only certificate the agent trusts for an mqtts:// broker in MB_URLS (the platform's own, pinned). */
+  mbCaCert: 'MB_CA_CERT',
   /** The member's own address (a local member's 127.0.0.N): it serves its ports there. Absent: all of the host's. */
   memberIp: 'MEMBER_IP',
   /** JSON PortBinding[]: which host port serves each declared port. */
