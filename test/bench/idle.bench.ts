@@ -5,33 +5,12 @@
  * health reports) is theirs, not the platform's, and is not counted. Production settings: the
  * default resync (BENCH_RECONCILE_MS overrides it), a health report per member every 5 s.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { postgresCpuSeconds } from './cpu';
 import { join } from 'node:path';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { table } from './stats';
 import { DEFAULT_RECONCILE_INTERVAL_MS } from '../../apps/cloud-controller/src/config';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU seconds used so far by PostgreSQL: the postmaster (and what it reaped) and its live backends. */
-function postgresCpuSeconds(dataDir: string): number {
-  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const fieldsOf = (pid: number | string) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
-  };
-  const own = fieldsOf(postmaster);
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // utime stime cutime cstime
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const fields = fieldsOf(entry);
-      if (Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ticks / TICKS_PER_SECOND;
-}
 
 async function quietWindow(platform: BenchPlatform, seconds: number): Promise<{ platform: number; postgres: number }> {
   const pg0 = postgresCpuSeconds(platform.postgresDataDir);

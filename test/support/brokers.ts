@@ -27,6 +27,8 @@ export interface TestBroker {
   listenAlso?(host: string): Promise<void>;
   /** Down (aedes: closed; Mosquitto: kill -9) for `downMs`, then up again on the same port with the same identities. */
   restart(downMs: number): Promise<void>;
+  /** Mosquitto's process id (its CPU and memory, for benchmarks). */
+  pid?(): number;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
     kind,
     url: `mqtt://stratos:${password}@127.0.0.1:${port}`,
     dynsec: true,
+    pid: () => child.pid!,
     // Dynamic security keeps its clients in dynsec.json: the members' identities survive the restart.
     async restart(downMs) {
       const exited = new Promise((r) => child.once('exit', r));

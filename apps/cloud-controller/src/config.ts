@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { IaasDriver } from '@stratos/iaas';
 import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
@@ -40,6 +41,8 @@ export interface ControllerConfig {
   eventRetentionHours?: number;
   /** Git URL prefixes members fetch from instead (a mirror, offline): "FROM=TO,…", git's url.TO.insteadOf=FROM. */
   gitUrlRewrites?: string;
+  /** Drivers installed in place of the built-in ones of the same name (not from the environment: a benchmark's simulated fleet). */
+  drivers?: Record<string, IaasDriver>;
 }
 
 /** STRATOS_GIT_URL_REWRITES: "FROM=TO" pairs, comma-separated, each side a URL prefix. */

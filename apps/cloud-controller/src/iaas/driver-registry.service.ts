@@ -15,10 +15,11 @@ export class DriverRegistry implements OnModuleInit {
 
   constructor(private readonly settings: ControllerSettings) {
     this.drivers.set('local', new LocalProcessDriver({ membersDir: join(settings.home, 'members'), volumesDir: join(settings.home, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox }));
+    for (const [name, driver] of Object.entries(settings.drivers ?? {})) this.drivers.set(name, driver);
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.settings.docker === 'off') return;
+    if (this.settings.docker === 'off' || this.settings.drivers?.docker) return;
     if (await DockerDriver.available()) {
       const docker = new DockerDriver({ platformId: await platformIdOf(this.settings.home) });
       this.drivers.set('docker', docker);

@@ -1,0 +1,259 @@
+/**
+ * What one controller absorbs: N agents, each with its own broker identity (Mosquitto's dynamic
+ * security, made by the controller as it launches them), connected through Mosquitto and sending
+ * Stratos's health statistics once a second. The agents are simulated by this process (the
+ * load generator; fleet/simulated-fleet.driver.ts); the controller, the manager, Mosquitto and
+ * PostgreSQL are the real platform, each a process of its own, so each one's CPU is its own.
+ *
+ * Printed per N: how long the identities and launches took and until every member was Active
+ * (apart from the load); then over a window under load: health messages sent and handled per
+ * second, the backlog's growth, the controller's memory, CPU per process, and the REST p99 of
+ * the application's runtime view meanwhile. The baseline: a bare subscriber (mqtt.js, counting
+ * only) on the same traffic: what the broker delivers to a client that does no work.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { AgentEventType, AgentTopics, LaunchKey, type AgentEvent, type HealthReport } from '@stratos/contracts';
+import { freePort, startEmbeddedPostgres } from '@stratos/runtime';
+import { startBroker } from '../support/brokers';
+import { postgresCpuSeconds, processCpuSeconds, processMemory } from './cpu';
+import { FLEET_LAUNCH, FLEET_TERMINATE, type FleetLaunch } from './fleet/simulated-fleet.driver';
+import { percentile, table } from './stats';
+
+const CONNECTS_IN_FLIGHT = 100;
+
+interface Row {
+  agents: number;
+  launchedS: number;
+  activeS: number;
+  sentPerS: number;
+  handledPerS: number;
+  baselinePerS: number;
+  backlogGrowth: number;
+  controllerRss: number;
+  controllerPeak: number;
+  cpu: Record<'controller' | 'manager' | 'mosquitto' | 'postgres' | 'generator' | 'subscriber', number>;
+  restP50: number;
+  restP99: number;
+}
+
+function waitForMessage(child: ChildProcess, type: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
+    child.on('message', (m: { type?: string }) => m?.type === type && (clearTimeout(timer), resolve()));
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`exited (${code}) before ${type}`))));
+  });
+}
+
+/** A simulated agent: the member's own identity, its Last Will, its events, then health once a second. */
+class SimulatedAgent {
+  private client: MqttClient | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  sent = 0;
+
+  constructor(private readonly launch: FleetLaunch) {}
+
+  private event(type: AgentEvent['type']): string {
+    return JSON.stringify({ eventId: randomUUID(), type, memberId: this.launch.memberId, clusterId: this.launch.clusterId, timestamp: new Date().toISOString() } satisfies AgentEvent);
+  }
+
+  async start(): Promise<void> {
+    const env = this.launch.env;
+    const topic = AgentTopics.events(this.launch.memberId);
+    this.client = await mqtt.connectAsync(env[LaunchKey.mbUrls], {
+      username: env[LaunchKey.mbUsername],
+      password: env[LaunchKey.mbPassword],
+      clientId: `agent-${this.launch.memberId}`,
+      keepalive: Number(env[LaunchKey.mbKeepaliveS] ?? 30),
+      reconnectPeriod: 1000,
+      will: { topic, payload: Buffer.from(this.event(AgentEventType.AgentDisconnected)), qos: 1, retain: false },
+    });
+    await this.client.publishAsync(topic, this.event(AgentEventType.InstanceStarted), { qos: 1 });
+    await this.client.publishAsync(topic, this.event(AgentEventType.InstanceActivated), { qos: 1 });
+  }
+
+  /** Health once a second from a random phase (agents do not start in step). */
+  report(): void {
+    const send = () => {
+      const report: HealthReport = { memberId: this.launch.memberId, clusterId: this.launch.clusterId, state: 'active', loadAverage: 3.5, memoryConsumption: 41.2, timestamp: new Date().toISOString() };
+      this.client?.publish(AgentTopics.health(this.launch.memberId), JSON.stringify(report), { qos: 0 });
+      this.sent += 1;
+    };
+    this.timer = setTimeout(() => {
+      send();
+      this.timer = setInterval(send, 1000);
+    }, Math.random() * 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.client?.endAsync(true);
+  }
+}
+
+async function runOne(agents: number, windowS: number): Promise<Row> {
+  const home = await mkdtemp(join(tmpdir(), 'stratos-bench-agents-'));
+  await chmod(home, 0o755);
+  const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
+  const broker = await startBroker('mosquitto');
+  const children: ChildProcess[] = [];
+  const fleet = new Map<string, SimulatedAgent>();
+  try {
+    const env = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: postgres.url, MQTT_URL: broker.url, STRATOS_HOME: home, STRATOS_MQTT_DYNSEC: 'on', STRATOS_MEMBER_START_TIMEOUT_S: '1800', STRATOS_AGENT_KEEPALIVE_S: '30', LOG_LEVEL: 'warn' };
+    // Launches come from the controller over IPC; each becomes an agent, CONNECTS_IN_FLIGHT connecting at once.
+    const pending: FleetLaunch[] = [];
+    let connecting = 0;
+    let lastLaunchAt = 0;
+    const pump = () => {
+      while (connecting < CONNECTS_IN_FLIGHT && pending.length > 0) {
+        const launch = pending.shift()!;
+        const agent = new SimulatedAgent(launch);
+        fleet.set(launch.memberId, agent);
+        connecting += 1;
+        agent
+          .start()
+          .catch((error: Error) => process.stderr.write(`agent ${launch.memberId}: ${error.message}\n`))
+          .finally(() => ((connecting -= 1), pump()));
+      }
+    };
+    const controller = spawn(process.execPath, [join(__dirname, 'fleet', 'fleet-controller.js')], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(controller);
+    controller.on('message', (m: FleetLaunch | { type: string; memberId: string }) => {
+      if (m.type === FLEET_LAUNCH) {
+        pending.push(m as FleetLaunch);
+        lastLaunchAt = performance.now();
+        pump();
+      } else if (m.type === FLEET_TERMINATE) {
+        void fleet.get(m.memberId)?.stop();
+        fleet.delete(m.memberId);
+      }
+    });
+    await waitForMessage(controller, 'fleet:ready', 60_000);
+    const port = await freePort();
+    const manager = spawn(process.execPath, [join(process.cwd(), 'dist/apps/stratos-manager/src/main.js')], { env: { ...env, STRATOS_API_PORT: String(port), STRATOS_RPC_TIMEOUT_MS: '60000' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(manager);
+    const url = `http://127.0.0.1:${port}/api`;
+    for (let tries = 0; ; tries++) {
+      const up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+      if (up) break;
+      if (tries > 300) throw new Error('the manager did not come up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
+    const { token } = (await (await fetch(`${url}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return response.json().catch(() => undefined);
+    };
+    await call('POST', '/cartridges', { type: 'agent', provider: 'bench', category: 'framework', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'any' }] });
+    await call('POST', '/networkPartitions', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] });
+    await call('POST', '/autoscalingPolicies', { id: 'asp', loadThresholds: { loadAverage: { threshold: 80 } } });
+    await call('POST', '/deploymentPolicies', { id: 'dp', networkPartitions: [{ id: 'np', partitions: [{ id: 'p', partitionMax: agents }] }] });
+    await call('POST', '/applicationPolicies', { id: 'ap', algorithm: 'one-after-another', networkPartitions: ['np'] });
+    await call('POST', '/applications', { applicationId: 'fleet', components: { cartridges: [{ type: 'agent', cartridgeMin: agents, cartridgeMax: agents, subscribableInfo: { alias: 'fleet', autoscalingPolicy: 'asp', deploymentPolicy: 'dp' } }] } });
+
+    const started = performance.now();
+    await call('POST', '/applications/fleet/deploy/ap');
+    const activeCount = async () => ((await call('GET', '/applications/fleet/runtime')) as { clusters: { members: { status: string }[] }[] }).clusters[0].members.filter((m) => m.status === 'Active').length;
+    for (let waited = 0; (await activeCount()) < agents; waited++) {
+      if (waited > 1800) throw new Error(`${agents} members did not become Active within 30 min`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const activeS = (performance.now() - started) / 1000;
+    const launchedS = (lastLaunchAt - started) / 1000;
+
+    // Under load: every agent reports once a second; the baseline subscriber takes the same traffic.
+    for (const agent of fleet.values()) agent.report();
+    // A subscriber that only counts (mqtt.js, as the controller's own client), reporting over IPC.
+    const counter = `const mqtt = require('mqtt'); const c = mqtt.connect(process.env.URL); let n = 0; c.on('message', () => n++); c.on('connect', () => c.subscribe(process.env.TOPIC, { qos: 0 })); setInterval(() => process.send(n), 250);`;
+    const sub = spawn(process.execPath, ['-e', counter], { cwd: process.cwd(), env: { ...process.env, URL: broker.url, TOPIC: AgentTopics.allHealth }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(sub);
+    let baselineLines = 0;
+    sub.on('message', (n: number) => (baselineLines = n));
+    await new Promise((r) => setTimeout(r, 3000)); // every agent is in its rhythm
+    const handled = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
+      return Number(/^stratos_agent_events_total\{kind="health"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const sentNow = () => [...fleet.values()].reduce((sum, a) => sum + a.sent, 0);
+    const cpu = () => ({
+      controller: processCpuSeconds(controller.pid!),
+      manager: processCpuSeconds(manager.pid!),
+      mosquitto: processCpuSeconds(broker.pid!()),
+      postgres: postgresCpuSeconds(postgres.dataDir),
+      subscriber: processCpuSeconds(sub.pid!),
+      generator: (() => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1e6;
+      })(),
+    });
+    const [sent0, handled0, baseline0, cpu0] = [sentNow(), await handled(), baselineLines, cpu()];
+    const windowStart = performance.now();
+    const latencies: number[] = [];
+    while (performance.now() - windowStart < windowS * 1000) {
+      const t = performance.now();
+      await call('GET', '/applications/fleet/runtime');
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - windowStart) / 1000;
+    const [sent1, handled1, baseline1, cpu1] = [sentNow(), await handled(), baselineLines, cpu()];
+    const memory = processMemory(controller.pid!);
+    latencies.sort((a, b) => a - b);
+    const used = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, (v - cpu0[k as keyof typeof cpu0]) / seconds])) as Row['cpu'];
+    return {
+      agents,
+      launchedS,
+      activeS,
+      sentPerS: (sent1 - sent0) / seconds,
+      handledPerS: (handled1 - handled0) / seconds,
+      baselinePerS: (baseline1 - baseline0) / seconds,
+      backlogGrowth: sent1 - handled1 - (sent0 - handled0),
+      controllerRss: memory.rss,
+      controllerPeak: memory.peak,
+      cpu: used,
+      restP50: percentile(latencies, 50),
+      restP99: percentile(latencies, 99),
+    };
+  } finally {
+    await Promise.all([...fleet.values()].map((a) => a.stop().catch(() => undefined)));
+    for (const child of children.reverse()) {
+      if (child.exitCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      child.kill('SIGKILL');
+    }
+    await broker.stop();
+    await postgres.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+export async function benchAgents(counts = (process.env.BENCH_AGENTS ?? '1000,10000').split(',').map(Number), windowS = Number(process.env.BENCH_AGENTS_WINDOW_S ?? 30)): Promise<string> {
+  const rows: Row[] = [];
+  for (const agents of counts) rows.push(await runOne(agents, windowS));
+  const pct = (cores: number) => `${(cores * 100).toFixed(0)} %`;
+  const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+  return `Agents through Mosquitto (dynamic security, an identity per member made by the controller), health once a second each, ${windowS} s window under load\n${table(
+    ['agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog growth', 'controller RSS (peak)', 'CPU controller / manager / mosquitto / PostgreSQL / generator / bare subscriber', 'runtime view p50 / p99'],
+    rows.map((r) => [
+      String(r.agents),
+      `${r.launchedS.toFixed(1)} s`,
+      `${r.activeS.toFixed(1)} s`,
+      r.sentPerS.toFixed(0),
+      r.handledPerS.toFixed(0),
+      r.baselinePerS.toFixed(0),
+      String(r.backlogGrowth),
+      `${mib(r.controllerRss)} (${mib(r.controllerPeak)})`,
+      [r.cpu.controller, r.cpu.manager, r.cpu.mosquitto, r.cpu.postgres, r.cpu.generator, r.cpu.subscriber].map(pct).join(' / '),
+      `${r.restP50.toFixed(0)} / ${r.restP99.toFixed(0)} ms`,
+    ]),
+  )}`;
+}
