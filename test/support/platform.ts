@@ -79,6 +79,8 @@ export async function startTestPlatform(options: {
   homeUnder?: string;
   /** The API over HTTPS with the home's self-signed certificate (as npm start's default). */
   tls?: boolean;
+  /** Members the embedded broker carries before a deploy warns (STRATOS_EMBEDDED_BROKER_AGENTS). */
+  embeddedBrokerAgents?: number;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker);
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
@@ -97,6 +99,7 @@ export async function startTestPlatform(options: {
     localSandbox: options.localSandbox ?? 'auto',
     gitUrlRewrites: options.gitUrlRewrites,
     agentKeepaliveS: options.agentKeepaliveS,
+    embeddedBrokerAgents: options.embeddedBrokerAgents,
   };
   let memberNetwork: string | null = null;
   const engine = options.dockerSocket ? new Docker({ socketPath: options.dockerSocket }) : new Docker();

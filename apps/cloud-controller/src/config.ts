@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { IaasDriver } from '@stratos/iaas';
-import { DATABASE_PROTOCOLS, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
+import { DATABASE_PROTOCOLS, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
 /**
@@ -41,6 +41,8 @@ export interface ControllerConfig {
   eventRetentionHours?: number;
   /** Git URL prefixes members fetch from instead (a mirror, offline): "FROM=TO,…", git's url.TO.insteadOf=FROM. */
   gitUrlRewrites?: string;
+  /** Members the embedded broker carries before a deploy warns (EMBEDDED_BROKER_AGENT_ENVELOPE by default). */
+  embeddedBrokerAgents?: number;
   /** Drivers installed in place of the built-in ones of the same name (not from the environment: a benchmark's simulated fleet). */
   drivers?: Record<string, IaasDriver>;
 }
@@ -76,5 +78,6 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
     advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),
     gitUrlRewrites: readGitUrlRewrites(env),
+    embeddedBrokerAgents: readInteger(env, EnvVar.embeddedBrokerAgents, EMBEDDED_BROKER_AGENT_ENVELOPE, { min: 1, max: 10_000_000 }),
   };
 }

@@ -51,6 +51,8 @@ export const EnvVar = {
   tls: 'STRATOS_TLS',
   /** A PEM file: the only certificate (or CA) the platform's processes and its members trust for an mqtts:// broker. */
   mqttCaCert: 'MQTT_CA_CERT',
+  /** Members the embedded broker is trusted to carry (default 3,000, measured on 2 cores): a deploy beyond says to move to MQTT_URL. */
+  embeddedBrokerAgents: 'STRATOS_EMBEDDED_BROKER_AGENTS',
 } as const;
 
 /** The PEM in a file a variable names, or undefined where it names none; an unreadable or non-PEM file is a ConfigError. */

@@ -130,4 +130,9 @@ export interface OperationAccepted {
   operationId: string;
   applicationId: string;
   status: string;
+  /** What the platform noticed and went ahead with (a deployment outgrowing the embedded broker). */
+  warnings?: string[];
 }
+
+/** Agents the embedded broker (aedes) carries at one message a second on 2 cores, measured (README, "What one machine carries"). */
+export const EMBEDDED_BROKER_AGENT_ENVELOPE = 3000;

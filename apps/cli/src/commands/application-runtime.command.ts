@@ -101,6 +101,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     const client = apiClient(globals());
     const since = options.wait ? await currentRevision(client) : 0;
     const { body } = await client.request<OperationAccepted>('POST', `/applications/${encodeURIComponent(id)}/deploy/${encodeURIComponent(policy)}`);
+    for (const warning of body.warnings ?? []) err(`warning: ${warning}`);
     if (!options.wait) return printData(outputFormat(options), body, () => out(`deploying ${id} (operation ${body.operationId}); watch it with: stratos topology watch`));
     const started = Date.now();
     err(`deploying ${id} with ${policy} (operation ${body.operationId})`);

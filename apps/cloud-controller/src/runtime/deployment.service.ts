@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ApplicationStatus,
@@ -19,6 +19,7 @@ import {
   type ScaleRequest,
   type TopologyEvent,
   type UndeployRequest,
+  EnvVar,
 } from '@stratos/contracts';
 import { Database, type ClusterEntity, type Repositories } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
@@ -32,6 +33,7 @@ import { groupViews, toClusterView } from './runtime-views';
 /** Deploy and undeploy write desired state (and say so in the topology); the reconciler does the rest. */
 @Injectable()
 export class DeploymentService {
+  private readonly logger = new Logger(DeploymentService.name);
   constructor(
     private readonly database: Database,
     private readonly publisher: TopologyPublisher,
@@ -86,7 +88,18 @@ export class DeploymentService {
     });
     for (const event of events) await this.publisher.publish(event);
     this.reconciler.kick();
-    return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Created };
+    return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Created, ...(await this.envelopeWarnings()) };
+  }
+
+  /** Said at deploy (and logged) when the platform's members will outnumber what the embedded broker carries. */
+  private async envelopeWarnings(): Promise<{ warnings?: string[] }> {
+    const envelope = this.credentials.embeddedBrokerEnvelope();
+    if (envelope === null) return {};
+    const members = (await this.database.runtime.allClusters()).reduce((sum, c) => sum + c.minMembers, 0);
+    if (members <= envelope) return {};
+    const warning = `the platform now wants ${members} members; the embedded broker (aedes) carries about ${envelope} agents at one message a second (measured on 2 cores; ${EnvVar.embeddedBrokerAgents}): set MQTT_URL to Mosquitto (with STRATOS_MQTT_DYNSEC=on) before it grows further`;
+    this.logger.warn(warning);
+    return { warnings: [warning] };
   }
 
   async undeploy(request: UndeployRequest): Promise<OperationAccepted> {

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentTopics, memberBrokerPassword, memberBrokerUser, MemberTopics } from '@stratos/contracts';
+import { AgentTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 export interface BrokerCredentials {
@@ -38,6 +38,11 @@ export class MemberCredentials implements OnApplicationShutdown {
   whyNoIdentity(): string | null {
     if (this.settings.memberSecret || this.settings.mqttDynsec) return null;
     return 'members would get no broker identity of their own on this broker, and the platform does not hand them its own credentials: use the embedded broker (npm start, members sign in with passwords derived from STRATOS_MEMBER_SECRET), or Mosquitto with its dynamic-security plugin and STRATOS_MQTT_DYNSEC=on';
+  }
+
+  /** The members the broker carries, where it is the embedded one (members sign in with passwords from the member secret); null: an external broker. */
+  embeddedBrokerEnvelope(): number | null {
+    return this.settings.memberSecret && !this.settings.mqttDynsec ? (this.settings.embeddedBrokerAgents ?? EMBEDDED_BROKER_AGENT_ENVELOPE) : null;
   }
 
   async issue(memberId: string): Promise<BrokerCredentials> {
