@@ -1,7 +1,8 @@
 /**
- * What one controller absorbs: N agents, each with its own broker identity (Mosquitto's dynamic
- * security, made by the controller as it launches them), connected through Mosquitto and sending
- * Stratos's health statistics once a second. The agents are simulated by this process (the
+ * What one controller absorbs: N agents, each with its own broker identity (made by the controller
+ * as it launches them: a dynamic-security client on Mosquitto, a password from the member secret
+ * on the embedded aedes), connected through the broker and sending Stratos's health statistics
+ * once a second. The agents are simulated by this process (the
  * load generator; fleet/simulated-fleet.driver.ts); the controller, the manager, Mosquitto and
  * PostgreSQL are the real platform, each a process of its own, so each one's CPU is its own.
  *
@@ -27,6 +28,7 @@ import { percentile, table } from './stats';
 const CONNECTS_IN_FLIGHT = 100;
 
 interface Row {
+  broker: BrokerKind;
   agents: number;
   launchedS: number;
   activeS: number;
@@ -36,7 +38,7 @@ interface Row {
   backlogGrowth: number;
   controllerRss: number;
   controllerPeak: number;
-  cpu: Record<'controller' | 'manager' | 'mosquitto' | 'postgres' | 'generator' | 'subscriber', number>;
+  cpu: Record<'controller' | 'manager' | 'broker' | 'postgres' | 'generator' | 'subscriber', number>;
   restP50: number;
   restP99: number;
 }
@@ -95,15 +97,41 @@ class SimulatedAgent {
   }
 }
 
-async function runOne(agents: number, windowS: number): Promise<Row> {
+type BrokerKind = 'mosquitto' | 'aedes';
+
+/** The broker under test, a process of its own: Mosquitto with dynamic security, or the embedded aedes with member passwords from a member secret. */
+async function startBenchBroker(kind: BrokerKind): Promise<{ url: string; pid: number; env: Record<string, string>; stop(): Promise<void> }> {
+  if (kind === 'mosquitto') {
+    const broker = await startBroker('mosquitto');
+    return { url: broker.url, pid: broker.pid!(), env: { STRATOS_MQTT_DYNSEC: 'on' }, stop: () => broker.stop() };
+  }
+  const [password, memberSecret] = [randomUUID(), randomUUID()];
+  const child = spawn(process.execPath, [join(__dirname, 'fleet', 'aedes-broker.js')], { env: { ...process.env, BROKER_PASSWORD: password, STRATOS_MEMBER_SECRET: memberSecret }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`the aedes broker exited (${code})`)));
+  });
+  return {
+    url: `mqtt://stratos:${password}@127.0.0.1:${port}`,
+    pid: child.pid!,
+    env: { STRATOS_MEMBER_SECRET: memberSecret, STRATOS_EMBEDDED_BROKER_AGENTS: '1000000' },
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function runOne(kind: BrokerKind, agents: number, windowS: number): Promise<Row> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-agents-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
-  const broker = await startBroker('mosquitto');
+  const broker = await startBenchBroker(kind);
   const children: ChildProcess[] = [];
   const fleet = new Map<string, SimulatedAgent>();
   try {
-    const env = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: postgres.url, MQTT_URL: broker.url, STRATOS_HOME: home, STRATOS_MQTT_DYNSEC: 'on', STRATOS_MEMBER_START_TIMEOUT_S: '1800', STRATOS_AGENT_KEEPALIVE_S: '30', LOG_LEVEL: 'warn' };
+    const env = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: postgres.url, MQTT_URL: broker.url, STRATOS_HOME: home, ...broker.env, STRATOS_MEMBER_START_TIMEOUT_S: '1800', STRATOS_AGENT_KEEPALIVE_S: '30', LOG_LEVEL: 'warn' };
     // Launches come from the controller over IPC; each becomes an agent, CONNECTS_IN_FLIGHT connecting at once.
     const pending: FleetLaunch[] = [];
     let connecting = 0;
@@ -185,7 +213,7 @@ async function runOne(agents: number, windowS: number): Promise<Row> {
     const cpu = () => ({
       controller: processCpuSeconds(controller.pid!),
       manager: processCpuSeconds(manager.pid!),
-      mosquitto: processCpuSeconds(broker.pid!()),
+      broker: processCpuSeconds(broker.pid),
       postgres: postgresCpuSeconds(postgres.dataDir),
       subscriber: processCpuSeconds(sub.pid!),
       generator: (() => {
@@ -208,6 +236,7 @@ async function runOne(agents: number, windowS: number): Promise<Row> {
     latencies.sort((a, b) => a - b);
     const used = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, (v - cpu0[k as keyof typeof cpu0]) / seconds])) as Row['cpu'];
     return {
+      broker: kind,
       agents,
       launchedS,
       activeS,
@@ -236,14 +265,19 @@ async function runOne(agents: number, windowS: number): Promise<Row> {
   }
 }
 
-export async function benchAgents(counts = (process.env.BENCH_AGENTS ?? '1000,10000').split(',').map(Number), windowS = Number(process.env.BENCH_AGENTS_WINDOW_S ?? 30)): Promise<string> {
+export async function benchAgents(
+  counts = (process.env.BENCH_AGENTS ?? '1000,10000').split(',').map(Number),
+  windowS = Number(process.env.BENCH_AGENTS_WINDOW_S ?? 30),
+  brokers = (process.env.BENCH_AGENTS_BROKERS ?? 'mosquitto,aedes').split(',') as BrokerKind[],
+): Promise<string> {
   const rows: Row[] = [];
-  for (const agents of counts) rows.push(await runOne(agents, windowS));
+  for (const kind of brokers) for (const agents of counts) rows.push(await runOne(kind, agents, windowS));
   const pct = (cores: number) => `${(cores * 100).toFixed(0)} %`;
   const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-  return `Agents through Mosquitto (dynamic security, an identity per member made by the controller), health once a second each, ${windowS} s window under load\n${table(
-    ['agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog growth', 'controller RSS (peak)', 'CPU controller / manager / mosquitto / PostgreSQL / generator / bare subscriber', 'runtime view p50 / p99'],
+  return `Agents, each with its own broker identity (Mosquitto: dynamic security; aedes: member passwords), health once a second each, ${windowS} s window under load\n${table(
+    ['broker', 'agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog growth', 'controller RSS (peak)', 'CPU controller / manager / broker / PostgreSQL / generator / bare subscriber', 'runtime view p50 / p99'],
     rows.map((r) => [
+      r.broker,
       String(r.agents),
       `${r.launchedS.toFixed(1)} s`,
       `${r.activeS.toFixed(1)} s`,
@@ -252,7 +286,7 @@ export async function benchAgents(counts = (process.env.BENCH_AGENTS ?? '1000,10
       r.baselinePerS.toFixed(0),
       String(r.backlogGrowth),
       `${mib(r.controllerRss)} (${mib(r.controllerPeak)})`,
-      [r.cpu.controller, r.cpu.manager, r.cpu.mosquitto, r.cpu.postgres, r.cpu.generator, r.cpu.subscriber].map(pct).join(' / '),
+      [r.cpu.controller, r.cpu.manager, r.cpu.broker, r.cpu.postgres, r.cpu.generator, r.cpu.subscriber].map(pct).join(' / '),
       `${r.restP50.toFixed(0)} / ${r.restP99.toFixed(0)} ms`,
     ]),
   )}`;

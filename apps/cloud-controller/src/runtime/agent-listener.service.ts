@@ -33,9 +33,12 @@ const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'AgentD
   [AgentEventType.InstanceReadyToShutdown]: MemberStatus.ReadyToShutDown,
 };
 const SEEN_LIMIT = 10_000;
-/** How long a health report may go by a member as read earlier. */
+/** How long a health report goes by a member as read earlier before it is read again (in the background, in batches). */
 const RECENT_MS = 10_000;
 const RECENT_LIMIT = 100_000;
+/** Stale members read again at most this often, this many per query. */
+const REFRESH_EVERY_MS = 1000;
+const REFRESH_BATCH = 1000;
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 /** Members whose agent runs and should be heard from. */
 const LIVE: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
@@ -51,6 +54,9 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private client: MqttClient;
   private readonly seen = new Set<string>();
   private readonly recent = new Map<string, { member: MemberEntity | null; until: number }>();
+  /** Members whose cached row is stale: read again together, off the message queue. */
+  private readonly stale = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -81,6 +87,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.refreshTimer);
     await this.client?.endAsync(true);
     await this.queue;
   }
@@ -108,9 +115,36 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     return member;
   }
 
+  /**
+   * For health reports: the member as read earlier. A stale row still answers (its cluster does
+   * not change; a status seen a little late only delays the "health says active" catch-up) and is
+   * read again in the background with the other stale ones in one query — with thousands of
+   * agents, a query per report in the one-at-a-time queue would be the controller's ceiling.
+   */
   private async recentMember(memberId: string): Promise<MemberEntity | null> {
     const cached = this.recent.get(memberId);
-    return cached && cached.until > Date.now() ? cached.member : this.freshMember(memberId);
+    if (!cached) return this.freshMember(memberId);
+    if (cached.until <= Date.now()) {
+      this.stale.add(memberId);
+      this.refreshTimer ??= setTimeout(() => void this.refreshStale(), REFRESH_EVERY_MS);
+    }
+    return cached.member;
+  }
+
+  private async refreshStale(): Promise<void> {
+    const ids = [...this.stale].slice(0, REFRESH_BATCH);
+    try {
+      const found = new Map((await this.database.runtime.findMembers(ids)).map((m) => [m.memberId, m]));
+      const until = Date.now() + RECENT_MS;
+      for (const id of ids) {
+        this.stale.delete(id);
+        if (this.recent.has(id)) this.recent.set(id, { member: found.get(id) ?? null, until });
+      }
+    } catch (error) {
+      this.logger.debug(`members not read again: ${(error as Error).message}`); // the next report asks again
+    } finally {
+      this.refreshTimer = this.stale.size > 0 ? setTimeout(() => void this.refreshStale(), REFRESH_EVERY_MS) : undefined;
+    }
   }
 
   private async handle(topic: string, payload: Buffer): Promise<void> {

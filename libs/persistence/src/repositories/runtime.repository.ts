@@ -81,6 +81,11 @@ export class RuntimeRepository {
     return this.manager.getRepository(MemberEntity).find({ where: filter, order: { createdAt: 'ASC', memberId: 'ASC' } });
   }
 
+  /** Those of these members that exist. */
+  findMembers(memberIds: string[]): Promise<MemberEntity[]> {
+    return memberIds.length ? this.manager.getRepository(MemberEntity).findBy({ memberId: In(memberIds) }) : Promise.resolve([]);
+  }
+
   findMember(memberId: string): Promise<MemberEntity | null> {
     return this.manager.getRepository(MemberEntity).findOneBy({ memberId });
   }
