@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MemberTopics, safeUrl, type MemberMetadataMessage } from '@stratos/contracts';
@@ -31,7 +31,7 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   private client: MqttClient;
   private readonly touched = new Set<string>();
   private readonly forgotten = new Set<string>();
-  /** memberId → the JSON of the tree it was last sent. */
+  /** memberId → the digest (sha256) of the tree it was last sent. */
   private readonly sent = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   /** While above 0, changes are collected and published when the last holder lets go. */
@@ -139,11 +139,12 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
     for (const member of members) {
       if (!isListed(member)) continue;
       const tree = memberTree(member, clusters, members, metadata.get('') ?? []);
-      const json = JSON.stringify(tree);
-      if (this.sent.get(member.memberId) === json) continue;
+      // What was sent is remembered by its digest: a tree lists its cluster's hosts, so thousands of whole trees would be O(n²) memory.
+      const digest = createHash('sha256').update(JSON.stringify(tree)).digest('base64');
+      if (this.sent.get(member.memberId) === digest) continue;
       const message: MemberMetadataMessage = { memberId: member.memberId, revision, tree };
       await this.client.publishAsync(MemberTopics.metadata(member.memberId), JSON.stringify(message), { qos: 1, retain: true });
-      this.sent.set(member.memberId, json);
+      this.sent.set(member.memberId, digest);
     }
   }
 }
