@@ -78,10 +78,18 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       clean: true,
     });
     this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
-    this.client.on('connect', () => this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports], { qos: 1 }));
+    // Until subscribed (again) the controller hears no agent: their silence counts from here at the earliest.
+    this.client.on('connect', () =>
+      this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports], { qos: 1 }, (error) => {
+        if (!error) this.silence.listening(Date.now());
+      }),
+    );
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     // One at a time, in arrival order: a member's events apply in the order it sent them.
     this.client.on('message', (topic, payload) => {
+      // Heard as it arrives, not when the queue reaches it. Not on the events topic: a Last Will comes there (events are counted in handle()).
+      const memberId = AgentTopics.memberOf(topic);
+      if (memberId && topic !== AgentTopics.events(memberId)) this.silence.spoke(memberId, Date.now());
       this.queue = this.queue.then(() => this.handle(topic, payload)).catch((error: Error) => this.logger.error(`agent event on ${topic}: ${error.message}`));
     });
   }

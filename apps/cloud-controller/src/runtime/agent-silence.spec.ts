@@ -7,7 +7,7 @@ describe('AgentSilence', () => {
     silence.disconnected('m-1', 1000);
     silence.disconnected('m-1', 5000); // a second Will does not restart the clock
     expect(silence.overdue(7000, 6000)).toEqual([]);
-    expect(silence.overdue(7001, 6000)).toEqual([{ memberId: 'm-1', silentMs: 6001 }]);
+    expect(silence.overdue(7001, 6000)).toEqual([{ memberId: 'm-1', silentMs: 6001, cause: 'will' }]);
   });
 
   it('forgets a member that spoke again, and says how long it was silent', () => {
@@ -16,6 +16,44 @@ describe('AgentSilence', () => {
     expect(silence.heard('m-1', 3500)).toBe(2500);
     expect(silence.heard('m-1', 4000)).toBeUndefined();
     expect(silence.overdue(100_000, 6000)).toEqual([]);
+  });
+
+  it('finds an agent quiet past the grace without any Will, counting from its last word, its last change of state and the subscription', () => {
+    const silence = new AgentSilence();
+    const connected = [{ memberId: 'm-1', since: 0 }];
+    // Not subscribed yet: the controller could not have heard anyone.
+    expect(silence.overdue(100_000, 6000, connected)).toEqual([]);
+    silence.listening(10_000);
+    expect(silence.overdue(16_000, 6000, connected)).toEqual([]);
+    expect(silence.overdue(16_001, 6000, connected)).toEqual([{ memberId: 'm-1', silentMs: 6001, cause: 'quiet' }]);
+    silence.spoke('m-1', 15_000);
+    silence.spoke('m-1', 12_000); // a late arrival does not move the clock back
+    expect(silence.overdue(21_000, 6000, connected)).toEqual([]);
+    expect(silence.overdue(21_001, 6000, connected)).toEqual([{ memberId: 'm-1', silentMs: 6001, cause: 'quiet' }]);
+    // It changed state since (Starting → Active): counted from then.
+    expect(silence.overdue(21_001, 6000, [{ memberId: 'm-1', since: 20_000 }])).toEqual([]);
+    // The subscription came back: what was missed while it was down is no silence of the agent's.
+    silence.listening(30_000);
+    expect(silence.overdue(35_000, 6000, connected)).toEqual([]);
+  });
+
+  it('says will, not quiet, for a member whose Last Will came', () => {
+    const silence = new AgentSilence();
+    silence.listening(0);
+    silence.disconnected('m-1', 1000);
+    expect(silence.overdue(20_000, 6000, [{ memberId: 'm-1', since: 0 }])).toEqual([{ memberId: 'm-1', silentMs: 19_000, cause: 'will' }]);
+  });
+
+  it('forgets members that are gone', () => {
+    const silence = new AgentSilence();
+    silence.listening(0);
+    silence.disconnected('a', 0);
+    silence.spoke('b', 5000);
+    silence.keepOnly(new Set(['b']));
+    expect(silence.overdue(10_000, 6000)).toEqual([]);
+    silence.keepOnly(new Set());
+    // b's last word is forgotten: counted from its change of state now.
+    expect(silence.overdue(10_000, 6000, [{ memberId: 'b', since: 9000 }])).toEqual([]);
   });
 
   it('for any history, a member is overdue exactly when its last unanswered Will is older than the grace', () => {

@@ -39,6 +39,8 @@ const SLOW_PASS_MS = 30_000;
 /** Members whose instance should be running. */
 const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
+/** Members whose agent has connected (it said InstanceStarted) and so reports health at least once a keepalive. */
+const HEARD_FROM: MemberStatus[] = [MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 
 /**
  * Drives what runs towards what PostgreSQL says should run. Each pass re-reads desired state
@@ -134,10 +136,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const actual = new Map<string, ActualInstance & { driver: string }>();
     for (const driver of this.drivers.all()) for (const instance of await driver.list()) actual.set(instance.memberId, { ...instance, driver: driver.name });
     const deployments = await this.database.runtime.deployments();
+    const known = new Set<string>();
     for (const deployment of deployments) {
       if (this.stopped) return;
-      await this.reconcileApplication(deployment, actual);
+      await this.reconcileApplication(deployment, actual, known);
     }
+    this.silence.keepOnly(known);
     await this.removeOrphans();
     // What runs, per application, as this pass leaves it: told to npm start when the controller stops.
     const running = new Map<string, number>();
@@ -145,9 +149,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.runningAfterLastPass = running;
   }
 
-  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>): Promise<void> {
+  /** `known` collects the ids of the application's members, as the pass found them. */
+  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>, known: Set<string>): Promise<void> {
     const clusters = await this.database.runtime.clusters(deployment.applicationId);
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    for (const member of members) known.add(member.memberId);
     if (!deployment.desired) return this.takeDown(deployment, clusters, members);
 
     // Facts first: what vanished, what never came up, what is stopping by itself.
@@ -158,15 +164,21 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: 'its launch was interrupted' });
     }
     members = await this.database.runtime.members({ applicationId: deployment.applicationId });
-    // An agent silent since its Last Will for longer than the grace: Lost (its process may run on, unreachable).
+    // An agent silent for longer than the grace — since its Last Will, or since it was last heard
+    // from at all: Lost (its process may run on, unreachable).
     const graceMs = (this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES * 1000;
-    for (const { memberId, silentMs } of this.silence.overdue(now, graceMs)) {
+    const connected = members.filter((m) => HEARD_FROM.includes(m.status)).map((m) => ({ memberId: m.memberId, since: m.statusChangedAt.getTime() }));
+    for (const { memberId, silentMs, cause } of this.silence.overdue(now, graceMs, connected)) {
       const member = members.find((m) => m.memberId === memberId);
       if (!member) continue; // another application's
       this.silence.forget(memberId);
-      if (LAUNCHED.includes(member.status)) {
-        await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason: `its agent disconnected (Last Will) and did not reconnect within ${Math.round(graceMs / 1000)} s (silent ${Math.round(silentMs / 1000)} s)` });
-      }
+      if (!LAUNCHED.includes(member.status)) continue;
+      const grace = Math.round(graceMs / 1000);
+      const reason =
+        cause === 'will'
+          ? `its agent disconnected (Last Will) and did not reconnect within ${grace} s (silent ${Math.round(silentMs / 1000)} s)`
+          : `its agent has not been heard from for ${Math.round(silentMs / 1000)} s (no health report within the grace, ${grace} s)`;
+      await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason });
     }
     members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) {
@@ -368,8 +380,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.mbPassword]: broker.password,
       ...(this.settings.mqttCaCert ? { [LaunchKey.mbCaCert]: this.settings.mqttCaCert } : {}),
       [LaunchKey.mbKeepaliveS]: String(keepaliveS),
-      // Health doubles as a sign of life after a reconnect: at least once per keepalive.
-      [LaunchKey.healthIntervalMs]: String(Math.min(5000, keepaliveS * 1000)),
+      // Health doubles as the sign of life: twice per keepalive at least, so an agent silent for the grace (3 keepalives) missed five or more.
+      [LaunchKey.healthIntervalMs]: String(Math.min(5000, keepaliveS * 500)),
       ...this.artifactsPayload(spec),
     };
   }
