@@ -12,8 +12,12 @@ import mqttPacket from 'mqtt-packet';
 import { createConnection } from 'node:net';
 import { brokerTrust, selfSignedTlsPair, startEmbeddedBroker } from '@stratos/runtime';
 import { certificateFingerprint, sameFingerprint } from '@stratos/contracts';
+import type { ApplicationRuntime } from '@stratos/contracts';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 
 describe('the API over HTTPS, trusted by fingerprint', () => {
   let platform: TestPlatform;
@@ -107,19 +111,67 @@ describe('the embedded broker over TLS', () => {
       expect(await attempt(broker.url, {})).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
       const other = await selfSignedTlsPair(join(home, 'other'));
       expect(await attempt(broker.url, brokerTrust(other.cert))).not.toBe('connected');
-      // No clear text: an MQTT CONNECT in the clear gets no CONNACK (the TLS listener drops it, or waits for a handshake).
-      const { port } = new URL(broker.url);
-      const answer = await new Promise<string>((resolve) => {
-        const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () => socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'clear', clean: true, keepalive: 10, username: credentials.username, password: Buffer.from(credentials.password) })));
-        const timer = setTimeout(() => (socket.destroy(), resolve('no answer')), 2000);
-        socket.once('data', (data: Buffer) => (clearTimeout(timer), socket.destroy(), resolve(data[0] === 0x20 ? 'CONNACK' : 'other bytes')));
-        socket.once('close', () => (clearTimeout(timer), resolve('closed')));
-        socket.once('error', () => undefined);
-      });
-      expect(answer).not.toBe('CONNACK');
+      expect(await clearTextConnect(broker.url, credentials)).not.toBe('CONNACK');
     } finally {
       await broker.stop();
       await rm(home, { recursive: true, force: true });
     }
+  });
+});
+
+/** An MQTT CONNECT in the clear: a TLS-only listener never answers it with a CONNACK (it drops it, or waits for a handshake). */
+async function clearTextConnect(url: string, credentials: { username: string; password: string }): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise<string>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () => socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'clear', clean: true, keepalive: 10, username: credentials.username, password: Buffer.from(credentials.password) })));
+    const timer = setTimeout(() => (socket.destroy(), resolve('no answer')), 2000);
+    socket.once('data', (data: Buffer) => (clearTimeout(timer), socket.destroy(), resolve(data[0] === 0x20 ? 'CONNACK' : 'other bytes')));
+    socket.once('close', () => (clearTimeout(timer), resolve('closed')));
+    socket.once('error', () => undefined);
+  });
+}
+
+describe.each(availableBrokers())('members over MQTT/TLS (%s)', (broker) => {
+  let platform: TestPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker, brokerTls: true });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('the controller, the manager and every agent speak to the broker over TLS only, trusting its certificate', async () => {
+    expect(platform.broker.url).toMatch(/^mqtts:\/\//);
+    const url = new URL(platform.broker.url);
+    const credentials = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    // The broker itself: nothing in the clear, and a client that does not trust the certificate is refused by TLS.
+    expect(await clearTextConnect(platform.broker.url, credentials)).not.toBe('CONNACK');
+    const untrusted = await mqtt.connectAsync(platform.broker.url, { reconnectPeriod: 0, connectTimeout: 3000 }).then(
+      async (client) => (await client.endAsync(), 'connected'),
+      (error: Error & { code?: string }) => error.code ?? error.message,
+    );
+    expect(untrusted).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+
+    // A deploy: its RPC (manager → controller), its members' agents (each with its own identity) and their events all cross TLS.
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitionAlgo: 'round-robin', partitions: [{ id: 'p-1', partitionMax: 10 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post('/cartridges', aCartridge({ type: 'sealed', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'sealed', components: { cartridges: [aSubscription('sealed', 'sealed-web', { cartridgeMin: 2, cartridgeMax: 2 })] } }));
+    await platform.post('/applications/sealed/deploy/ap-1', undefined, 202);
+    const runtime = await until('sealed Active', async () => {
+      const response = await platform.api<ApplicationRuntime>('GET', '/applications/sealed/runtime');
+      return response.status === 200 && response.body.status === 'Active' ? response.body : undefined;
+    });
+    const members = runtime.clusters.flatMap((c) => c.members);
+    expect(members).toHaveLength(2);
+    for (const member of members) {
+      const log = await readFile(join(platform.home, 'members', member.memberId, 'agent.log'), 'utf8');
+      expect(log).toContain(`connected to the broker (mqtts://127.0.0.1:${url.port})`);
+      expect(log).not.toMatch(/certificate|self.signed/i);
+    }
+    await platform.post('/applications/sealed/undeploy?force=true', undefined, 202);
+    await until('sealed undeployed', async () => (await platform.api('GET', '/applications/sealed/runtime')).status === 404);
   });
 });

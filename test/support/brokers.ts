@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startEmbeddedBroker } from '@stratos/runtime';
+import { freePort, selfSignedTlsPair, startEmbeddedBroker } from '@stratos/runtime';
 import { IN_CI } from './test-env';
 
 export type BrokerKind = 'aedes' | 'mosquitto';
@@ -27,6 +27,8 @@ export interface TestBroker {
   listenAlso?(host: string): Promise<void>;
   /** Down (aedes: closed; Mosquitto: kill -9) for `downMs`, then up again on the same port with the same identities. */
   restart(downMs: number): Promise<void>;
+  /** The certificate of a broker that speaks MQTT over TLS only (its url is mqtts://): what MQTT_CA_CERT names. */
+  caCert?: string;
   /** Mosquitto's process id (its CPU and memory, for benchmarks). */
   pid?(): number;
   stop(): Promise<void>;
@@ -50,11 +52,14 @@ export function availableBrokers(): BrokerKind[] {
   return ['aedes'];
 }
 
-export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
+/** `tls`: MQTT over TLS only, with a self-signed pair of the broker's own (as npm start's embedded broker). */
+export async function startBroker(kind: BrokerKind, options: { tls?: boolean } = {}): Promise<TestBroker> {
+  const dir = await mkdtemp(join(tmpdir(), `stratos-${kind}-`));
+  const tls = options.tls ? await selfSignedTlsPair(dir) : undefined;
   if (kind === 'aedes') {
     const credentials = { username: 'stratos', password: randomBytes(12).toString('hex') };
     const memberSecret = randomBytes(12).toString('hex');
-    let broker = await startEmbeddedBroker({ port: 0, credentials, memberSecret });
+    let broker = await startEmbeddedBroker({ port: 0, credentials, memberSecret, tls });
     const port = broker.port;
     const url = new URL(broker.url);
     url.username = credentials.username;
@@ -63,18 +68,21 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
       kind,
       url: url.toString(),
       memberSecret,
+      caCert: tls?.cert,
       listenAlso: (host) => broker.listenAlso(host),
       async restart(downMs) {
         await broker.stop();
         await new Promise((r) => setTimeout(r, downMs));
-        broker = await startEmbeddedBroker({ port, credentials, memberSecret });
+        broker = await startEmbeddedBroker({ port, credentials, memberSecret, tls });
       },
-      stop: () => broker.stop(),
+      stop: async () => {
+        await broker.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
     };
   }
   const binary = mosquittoBinary();
   if (!binary) throw new Error('mosquitto is not installed');
-  const dir = await mkdtemp(join(tmpdir(), 'stratos-mosquitto-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
   // Dynamic security (Debian ships it): no anonymous clients; the platform logs in as an admin
@@ -91,7 +99,7 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   const auth = ['allow_anonymous false', `plugin ${plugin}`, `plugin_opt_config_file ${dynsec}`];
   await writeFile(
     config,
-    [`listener ${port} 127.0.0.1`, ...auth, 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
+    [`listener ${port} 127.0.0.1`, ...(tls ? [`certfile ${join(dir, 'tls', 'cert.pem')}`, `keyfile ${join(dir, 'tls', 'key.pem')}`] : []), ...auth, 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
   );
   let stderr = '';
   const launch = async () => {
@@ -106,8 +114,9 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
   let child = await launch();
   return {
     kind,
-    url: `mqtt://stratos:${password}@127.0.0.1:${port}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://stratos:${password}@127.0.0.1:${port}`,
     dynsec: true,
+    caCert: tls?.cert,
     pid: () => child.pid!,
     // Dynamic security keeps its clients in dynsec.json: the members' identities survive the restart.
     async restart(downMs) {

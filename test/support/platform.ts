@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -17,7 +17,7 @@ import { startStratosManager, type RunningManager } from '../../apps/stratos-man
 import { startBroker, type BrokerKind, type TestBroker } from './brokers';
 import { createTestDatabase } from './databases';
 import type { LogCollector } from './logs';
-import { selfSignedTlsPair, type LogOptions } from '@stratos/runtime';
+import { brokerTrust, selfSignedTlsPair, type LogOptions } from '@stratos/runtime';
 import { Agent } from 'undici';
 
 export interface ApiResponse<T = any> {
@@ -81,13 +81,16 @@ export async function startTestPlatform(options: {
   tls?: boolean;
   /** Members the embedded broker carries before a deploy warns (STRATOS_EMBEDDED_BROKER_AGENTS). */
   embeddedBrokerAgents?: number;
+  /** The broker speaks MQTT over TLS only (mqtts://), trusted by its certificate (MQTT_CA_CERT). */
+  brokerTls?: boolean;
 }): Promise<TestPlatform> {
-  const broker = await startBroker(options.broker);
+  const broker = await startBroker(options.broker, { tls: options.brokerTls });
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const home = await mkdtemp(join(options.homeUnder ?? tmpdir(), options.homeUnder ? '.stratos-test-' : 'stratos-home-'));
   const controllerConfig: ControllerConfig = {
     databaseUrl,
     mqttUrl: broker.url,
+    mqttCaCert: broker.caCert,
     home,
     agentEntry: join(process.cwd(), 'dist', 'apps', 'cartridge-agent', 'src', 'main.js'),
     memberSecret: options.memberIdentities === false ? undefined : broker.memberSecret,
@@ -125,6 +128,7 @@ export async function startTestPlatform(options: {
       ...(tls ? { tls: { certFile: join(home, 'tls', 'cert.pem'), keyFile: join(home, 'tls', 'key.pem') } } : {}),
       databaseUrl,
       mqttUrl: broker.url,
+      mqttCaCert: broker.caCert,
       home,
       host: '127.0.0.1',
       port: 0,
@@ -203,7 +207,7 @@ export async function startTestPlatform(options: {
       await until('the manager sees the controller gone', async () => ((await api('GET', '/health', { token: null })).body as { cloudController: string }).cloudController !== 'up', 30_000);
     },
     async watchEvents() {
-      const client: MqttClient = await mqtt.connectAsync(broker.url, { clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
+      const client: MqttClient = await mqtt.connectAsync(broker.url, { ...brokerTrust(broker.caCert), clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
       const events: (TopologyEvent & { payload: any })[] = [];
       client.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as TopologyEvent));
       await client.subscribeAsync(Topics.topology.all, { qos: 1 });
@@ -253,6 +257,11 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     [EnvVar.logFormat]: 'json',
   };
   if (config.memberSecret) env[EnvVar.memberSecret] = config.memberSecret;
+  if (config.mqttCaCert) {
+    const caFile = join(config.home, 'mqtt-ca.pem');
+    await writeFile(caFile, config.mqttCaCert);
+    env[EnvVar.mqttCaCert] = caFile;
+  }
   const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'apps', 'cloud-controller', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -265,7 +274,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
   // Serving once it says so (its log line at warn level is not written: poll its presence through the broker instead).
   const ready = await Promise.race([
     (async () => {
-      const client = await mqtt.connectAsync(config.mqttUrl, { clientId: `test-presence-${Math.random().toString(16).slice(2)}` });
+      const client = await mqtt.connectAsync(config.mqttUrl, { ...brokerTrust(config.mqttCaCert), clientId: `test-presence-${Math.random().toString(16).slice(2)}` });
       try {
         await client.subscribeAsync(Topics.controllerPresence.all, { qos: 1 });
         await new Promise<void>((resolveOnline) =>
