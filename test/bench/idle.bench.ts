@@ -3,20 +3,33 @@
  * and manager; the manager idles) and of its PostgreSQL over a quiet window, with no member and
  * with N idle local members, reported per 1,000 members. The members' own CPU (their agents'
  * health reports) is theirs, not the platform's, and is not counted. Production settings: the
- * default resync (BENCH_RECONCILE_MS overrides it), a health report per member every 5 s.
+ * default resync (BENCH_RECONCILE_MS overrides it), a health report per member every 15 s (the default).
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { postgresCpuSeconds } from './cpu';
 import { join } from 'node:path';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { table } from './stats';
 import { DEFAULT_RECONCILE_INTERVAL_MS } from '../../apps/cloud-controller/src/config';
 
-async function quietWindow(platform: BenchPlatform, seconds: number): Promise<{ platform: number; postgres: number }> {
+/** BENCH_PROFILE=FILE: the platform process's CPU profile over the window with members (open it in Chrome's DevTools). */
+async function quietWindow(platform: BenchPlatform, seconds: number, profile?: string): Promise<{ platform: number; postgres: number }> {
+  const session = profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await new Promise((resolve, reject) => session.post('Profiler.enable', () => session.post('Profiler.start', (error) => (error ? reject(error) : resolve(undefined)))));
+  }
   const pg0 = postgresCpuSeconds(platform.postgresDataDir);
   const own0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const own = process.cpuUsage(own0);
+  if (session && profile) {
+    const result = await new Promise<{ profile: unknown }>((resolve, reject) => session.post('Profiler.stop', (error, value) => (error ? reject(error) : resolve(value as { profile: unknown }))));
+    await writeFile(profile, JSON.stringify(result.profile));
+    session.disconnect();
+  }
   return { platform: (own.user + own.system) / 1e6 / seconds, postgres: (postgresCpuSeconds(platform.postgresDataDir) - pg0) / seconds };
 }
 
@@ -36,12 +49,12 @@ export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS 
       await new Promise((r) => setTimeout(r, 1000));
     }
     await new Promise((r) => setTimeout(r, 5000)); // the activation's aftermath (templates, metadata) settles
-    const busy = await quietWindow(platform, windowS);
+    const busy = await quietWindow(platform, windowS, process.env.BENCH_PROFILE);
     await platform.call('POST', '/applications/idle/undeploy?force=true', undefined, 202);
     for (let waited = 0; existsSync(join(platform.home, 'members')) && readdirSync(join(platform.home, 'members')).length > 0 && waited < 120; waited++) await new Promise((r) => setTimeout(r, 1000));
     const perThousand = (with_: number, without: number) => `${(((with_ - without) / members) * 1000 * 100).toFixed(1)} %`;
     const pct = (cores: number) => `${(cores * 100).toFixed(1)} %`;
-    return `Idle cost (local driver, aedes in the platform's process, the default resync, health every 5 s), ${windowS} s windows\n${table(
+    return `Idle cost (local driver, aedes in the platform's process, the default resync and health interval), ${windowS} s windows\n${table(
       ['', 'platform process (controller + manager)', 'PostgreSQL'],
       [
         ['no member', pct(empty.platform), pct(empty.postgres)],

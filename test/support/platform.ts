@@ -69,6 +69,8 @@ export async function startTestPlatform(options: {
   memberIdentities?: false;
   /** Seconds between agents' keepalives (a silent agent is Lost after 3× this); default 10. */
   agentKeepaliveS?: number;
+  /** Seconds between agents' health reports; default half the keepalive given, else 5 (production: 15). */
+  healthIntervalS?: number;
   /** The cloud controller as a process of its own (node dist/…/main.js), so a test can kill -9 it. */
   controllerProcess?: boolean;
   /** The Docker engine's socket (default: the engine every suite uses); with controllerProcess, its DOCKER_HOST. */
@@ -102,6 +104,7 @@ export async function startTestPlatform(options: {
     localSandbox: options.localSandbox ?? 'auto',
     gitUrlRewrites: options.gitUrlRewrites,
     agentKeepaliveS: options.agentKeepaliveS,
+    healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
   };
   let memberNetwork: string | null = null;
@@ -253,6 +256,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     [EnvVar.localSandbox]: config.localSandbox ?? 'auto',
     [EnvVar.mqttDynsec]: config.mqttDynsec ? 'on' : 'off',
     ...(config.agentKeepaliveS ? { [EnvVar.agentKeepaliveS]: String(config.agentKeepaliveS) } : {}),
+    ...(config.healthIntervalS ? { [EnvVar.healthIntervalS]: String(config.healthIntervalS) } : {}),
     [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
     [EnvVar.logFormat]: 'json',
   };

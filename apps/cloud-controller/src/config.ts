@@ -11,6 +11,18 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 10_000;
 export const DEFAULT_AGENT_KEEPALIVE_S = 10;
 /** A silent agent is Lost after this many keepalives (a broker restart or a blip must not replace every member). */
 export const AGENT_GRACE_KEEPALIVES = 3;
+/** Stratos's cartridge agent published health statistics every 15 s: each report costs the controller about a millisecond of CPU. */
+export const DEFAULT_HEALTH_INTERVAL_S = 15;
+
+/**
+ * How long an agent may be silent before its member is Lost: after its Last Will, 3 keepalives;
+ * with no Will at all (one that could not reach the controller), also 3 health intervals, since
+ * health reports are then its only sign of life.
+ */
+export function silenceGraces(config: Pick<ControllerConfig, 'agentKeepaliveS' | 'healthIntervalS'>): { willMs: number; quietMs: number } {
+  const willMs = (config.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES * 1000;
+  return { willMs, quietMs: Math.max(willMs, (config.healthIntervalS ?? DEFAULT_HEALTH_INTERVAL_S) * 3 * 1000) };
+}
 
 export interface ControllerConfig {
   databaseUrl: string;
@@ -37,6 +49,8 @@ export interface ControllerConfig {
   advertiseUrl?: string;
   /** Seconds between an agent's keepalives; its Last Will makes it Lost only after 3× this without a word. Default 10. */
   agentKeepaliveS?: number;
+  /** Seconds between an agent's health reports. Default 15 (Stratos's). */
+  healthIntervalS?: number;
   /** Topology events older than this go (the newest stays); default 168 (a week). */
   eventRetentionHours?: number;
   /** Git URL prefixes members fetch from instead (a mirror, offline): "FROM=TO,…", git's url.TO.insteadOf=FROM. */
@@ -72,6 +86,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, DEFAULT_RECONCILE_INTERVAL_MS, { min: 50, max: 600_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
     agentKeepaliveS: readInteger(env, EnvVar.agentKeepaliveS, DEFAULT_AGENT_KEEPALIVE_S, { min: 1, max: 600 }),
+    healthIntervalS: readInteger(env, EnvVar.healthIntervalS, DEFAULT_HEALTH_INTERVAL_S, { min: 1, max: 600 }),
     eventRetentionHours: readInteger(env, EnvVar.eventRetentionHours, DEFAULT_EVENT_RETENTION_HOURS, { min: 1, max: 24 * 3650 }),
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',

@@ -40,6 +40,8 @@ export const EnvVar = {
   auditRetentionDays: 'STRATOS_AUDIT_RETENTION_DAYS',
   /** Seconds between an agent's MQTT keepalives; a silent agent (Last Will) is Lost after 3× this. */
   agentKeepaliveS: 'STRATOS_AGENT_KEEPALIVE_S',
+  /** Seconds between an agent's health reports (Stratos: 15); an agent with no word for 3× this (and 3 keepalives) is Lost. */
+  healthIntervalS: 'STRATOS_HEALTH_INTERVAL_S',
   /** fatal, error, warn, info (default), debug, trace or silent. */
   logLevel: 'LOG_LEVEL',
   /** json (one object per line) or pretty; default pretty on a terminal, json otherwise. */

@@ -42,18 +42,18 @@ export class AgentSilence {
   }
 
   /**
-   * Members silent for longer than the grace at `now`, with how long and why: every one with an
-   * unanswered Will, and of `connected` (members whose agent has connected and so reports health,
+   * Members silent for longer than their grace at `now`, with how long and why: every one with an
+   * unanswered Will (past `willMs`), and of `connected` (past `quietMs`) (members whose agent has connected and so reports health,
    * each with when it last changed state) every one not heard from since the latest of its last
    * word, its last change of state and the controller's subscription.
    */
-  overdue(now: number, graceMs: number, connected: Iterable<{ memberId: string; since: number }> = []): Silence[] {
-    const found: Silence[] = [...this.willAt].filter(([, since]) => now - since > graceMs).map(([memberId, since]) => ({ memberId, silentMs: now - since, cause: 'will' as const }));
+  overdue(now: number, graces: { willMs: number; quietMs: number }, connected: Iterable<{ memberId: string; since: number }> = []): Silence[] {
+    const found: Silence[] = [...this.willAt].filter(([, since]) => now - since > graces.willMs).map(([memberId, since]) => ({ memberId, silentMs: now - since, cause: 'will' as const }));
     if (this.listeningSince === undefined) return found;
     for (const member of connected) {
       if (this.willAt.has(member.memberId)) continue;
       const since = Math.max(this.lastHeard.get(member.memberId) ?? 0, member.since, this.listeningSince);
-      if (now - since > graceMs) found.push({ memberId: member.memberId, silentMs: now - since, cause: 'quiet' });
+      if (now - since > graces.quietMs) found.push({ memberId: member.memberId, silentMs: now - since, cause: 'quiet' });
     }
     return found;
   }

@@ -7,7 +7,7 @@
  * mapped to a free one).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
@@ -82,11 +82,15 @@ async function memberProcesses(memberId: string): Promise<{ pid: number; group: 
 /** Between fork and exec a new child still shows its parent's command line. */
 const EXEC_GRACE_MS = 10_000;
 
-/** The process is still the agent of that member (not a pid reused by something else). */
+/**
+ * The process is still the agent of that member (not a pid reused by something else). Read
+ * synchronously: a few microseconds from procfs, where an asynchronous read is four trips through
+ * libuv's thread pool — for every member at every pass, most of an idle platform's cost.
+ */
 async function isAgentOf(record: PidFile): Promise<boolean> {
   if (!Number.isInteger(record.pid) || record.pid <= 0 || !isAlive(record.pid)) return false; // -1: not started yet
   try {
-    const cmdline = (await readFile(`/proc/${record.pid}/cmdline`, 'utf8')).split('\0');
+    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
     return cmdline.includes(`--member=${record.memberId}`) || Date.now() - Date.parse(record.startedAt) < EXEC_GRACE_MS;
   } catch {
     return !existsSync('/proc/self'); // with /proc, a missing entry means the process just ended; without it, trust the pid
@@ -97,6 +101,8 @@ const safeName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
 
 export class LocalProcessDriver implements IaasDriver {
   private readonly exitListeners: ((instanceId: string) => void)[] = [];
+  /** Member records by folder name, as last read, with the file's inode and mtime. */
+  private readonly recordCache = new Map<string, { version: string; record: PidFile }>();
   readonly name = 'local';
 
   constructor(private readonly options: LocalDriverOptions) {}
@@ -243,14 +249,29 @@ export class LocalProcessDriver implements IaasDriver {
     return true;
   }
 
-  /** The member folders; a launch a crash interrupted has pid -1, resolved from /proc where its agent did start. */
+  /**
+   * The member folders; a launch a crash interrupted has pid -1, resolved from /proc where its agent did start.
+   * A record is read again only when its file changed (its mtime): every pass lists them all.
+   */
   private async records(): Promise<PidFile[]> {
     if (!existsSync(this.options.membersDir)) return [];
     const out: PidFile[] = [];
-    for (const name of await readdir(this.options.membersDir)) {
+    const names = await readdir(this.options.membersDir);
+    const present = new Set(names);
+    for (const name of this.recordCache.keys()) if (!present.has(name)) this.recordCache.delete(name);
+    for (const name of names) {
       let record: PidFile;
       try {
-        record = JSON.parse(await readFile(join(this.options.membersDir, name, 'member.json'), 'utf8')) as PidFile;
+        const file = join(this.options.membersDir, name, 'member.json');
+        // Records are replaced whole (written beside, then renamed): a new inode or mtime is a new record.
+        const stat = statSync(file);
+        const version = `${stat.ino}:${stat.mtimeMs}`;
+        const cached = this.recordCache.get(name);
+        if (cached?.version === version) record = { ...cached.record };
+        else {
+          record = JSON.parse(await readFile(file, 'utf8')) as PidFile;
+          this.recordCache.set(name, { version, record: { ...record } });
+        }
       } catch {
         if (!existsSync(join(this.options.membersDir, name))) continue; // removed meanwhile
         // No readable record (a controller killed before writing one): the folder names the member.

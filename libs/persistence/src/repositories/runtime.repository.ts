@@ -86,6 +86,17 @@ export class RuntimeRepository {
     return memberIds.length ? this.manager.getRepository(MemberEntity).findBy({ memberId: In(memberIds) }) : Promise.resolve([]);
   }
 
+  /** Which of these member ids have a record: ids only, in chunks (PostgreSQL takes at most 65,535 parameters). */
+  async existingMemberIds(memberIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < memberIds.length; i += 10_000) {
+      const chunk = memberIds.slice(i, i + 10_000);
+      const rows = await this.manager.getRepository(MemberEntity).find({ select: { memberId: true }, where: { memberId: In(chunk) } });
+      for (const row of rows) found.add(row.memberId);
+    }
+    return found;
+  }
+
   findMember(memberId: string): Promise<MemberEntity | null> {
     return this.manager.getRepository(MemberEntity).findOneBy({ memberId });
   }
