@@ -3,7 +3,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCode, sameRepository, type RepositoryNotifyRequest, type RepositoryNotifyResult } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
-import type { ClusterSpec } from '../runtime/deployment-plan';
 import { SecretBox } from '../secrets/secret-box';
 
 const equal = (a: string, b: string) => {
@@ -28,10 +27,10 @@ export class RepositoryHooks {
   async notify(request: RepositoryNotifyRequest): Promise<RepositoryNotifyResult> {
     const deployed = new Set((await this.database.runtime.deployments()).filter((d) => d.desired).map((d) => d.applicationId));
     const using = (await this.database.runtime.allClusters()).filter((c) => {
-      const repository = (c.spec as unknown as ClusterSpec).artifactRepository;
+      const repository = c.spec.artifactRepository;
       return deployed.has(c.applicationId) && repository && sameRepository(repository.repoUrl, request.repoUrl);
     });
-    const proven = request.admin ? using : using.filter((c) => this.proves(request, (c.spec as unknown as ClusterSpec).artifactRepository!.hookSecret));
+    const proven = request.admin ? using : using.filter((c) => this.proves(request, c.spec.artifactRepository!.hookSecret));
     if (!request.admin && proven.length === 0) {
       // The same answer whether no cluster uses the repository or the secret is wrong: a caller without the secret learns nothing.
       throw new DomainError(ErrorCode.Unauthenticated, 'the hook proves no secret of a deployed repository: send the repository\'s hookSecret (X-Hub-Signature-256, X-Gitlab-Token or ?secret=), or an admin token');

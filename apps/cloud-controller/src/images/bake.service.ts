@@ -4,7 +4,6 @@ import { parse as parseToml } from 'smol-toml';
 import { DomainError, IMAGE_TAG_PATTERN, MemberStatus, readBundle, TopologyEventType, type BakedImageView, type BakeRequest, type OperationAccepted } from '@stratos/contracts';
 import { Database, type BakedImageEntity } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
-import type { ClusterSpec } from '../runtime/deployment-plan';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
 /** What is the member's own and never goes into a baked image: agent state and bundle, temporary and run-time files. */
@@ -58,7 +57,7 @@ export class BakeService {
     }
     if (member.status !== MemberStatus.Active || !member.instanceId) throw DomainError.conflict(`member "${member.memberId}" is ${member.status}: only an Active member (provisioned and configured) can be baked`);
     const cluster = (await this.database.runtime.clusters(member.applicationId)).find((c) => c.clusterId === member.clusterId)!;
-    const cartridgeType = (cluster.spec as unknown as ClusterSpec).cartridgeType;
+    const cartridgeType = cluster.spec.cartridgeType;
     const image = request.tag ? (request.tag.includes(':') ? request.tag : `${request.tag}:latest`) : `stratos-baked/${cartridgeType}:${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
     const operationId = randomUUID();
     const startedAt = new Date();

@@ -5,14 +5,13 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { MemberTopics, safeUrl, type MemberMetadataMessage } from '@stratos/contracts';
 import { Database, type ClusterEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import type { ClusterSpec } from '../runtime/deployment-plan';
 import { exportedProperties, isListed, memberTree, type TreeCluster } from './metadata-tree';
 
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
 const COALESCE_MS = 20;
 
 export function treeCluster(row: ClusterEntity): TreeCluster {
-  const spec = row.spec as unknown as ClusterSpec;
+  const spec = row.spec;
   const properties = spec.properties ?? {};
   return { ...row, properties, exports: exportedProperties(properties), hasArtifacts: Boolean(spec.artifactRepository) };
 }

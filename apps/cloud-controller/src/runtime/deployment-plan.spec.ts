@@ -1,4 +1,5 @@
-import { nextPlacement, type ClusterSpec, type Placement } from './deployment-plan';
+import type { ClusterSpec, Placement } from '@stratos/contracts';
+import { nextPlacement } from './deployment-plan';
 
 const place = (networkPartitionId: string, partitionId: string, algorithm: Placement['algorithm'], partitionMax: number | null = null): Placement => ({ networkPartitionId, partitionId, partitionMax, provider: 'mock', driver: 'local', imageId: 'i', algorithm });
 const spec = (placements: Placement[], applicationAlgorithm: ClusterSpec['applicationAlgorithm'] = 'one-after-another'): ClusterSpec =>

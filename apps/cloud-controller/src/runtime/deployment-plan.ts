@@ -6,7 +6,6 @@
  */
 import {
   containerLimits,
-  type ContainerLimits,
   applicationComponents,
   type ApplicationDefinition,
   type ApplicationPolicy,
@@ -17,42 +16,11 @@ import {
   type FieldIssue,
   type GroupSubscription,
   type NetworkPartition,
-  type PartitionAlgorithm,
   type TerminationBehaviour,
+  type ClusterSpec,
+  type Placement,
 } from '@stratos/contracts';
 import { driverNameFor } from '../iaas/provider-table';
-
-export interface Placement {
-  networkPartitionId: string;
-  partitionId: string;
-  partitionMax: number | null;
-  provider: string;
-  driver: string;
-  imageId: string;
-  /** Its network partition's own partitionAlgo (absent in clusters deployed before: the spec's then). */
-  algorithm?: PartitionAlgorithm;
-}
-
-/** What the reconciler needs to launch a cluster's members; stored with the cluster. */
-export interface ClusterSpec {
-  cartridgeType: string;
-  multiTenant: boolean;
-  ports: { name?: string; protocol: string; port: number }[];
-  /** payload_parameter.X properties (cartridge, then subscription), as X → value. */
-  payload: Record<string, string>;
-  /** Every property of the cartridge, then the subscription (the member's /env/ keys); absent in clusters deployed before it existed. */
-  properties?: Record<string, string>;
-  placements: Placement[];
-  partitionAlgorithm: PartitionAlgorithm;
-  applicationAlgorithm: ApplicationPolicy['algorithm'];
-  volumes: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
-  /** When this cluster fails: what to take down, and among which clusters (its level). */
-  termination: { behaviour: TerminationBehaviour; scope: string };
-  /** What each docker member may use (container.memory, container.cpus, container.pids); absent in clusters deployed before. */
-  limits?: ContainerLimits;
-  /** Where its members clone their artifacts from (secrets sealed, as stored). */
-  artifactRepository?: { repoUrl: string; repoUsername?: string; repoPassword?: string; hookSecret?: string };
-}
 
 export interface ClusterPlan {
   clusterId: string;

@@ -25,7 +25,7 @@ import { Database, type ClusterEntity, type Repositories } from '@stratos/persis
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-import { deploymentPolicyIds, planDeployment, type ClusterPlan, type ClusterSpec } from './deployment-plan';
+import { deploymentPolicyIds, planDeployment, type ClusterPlan } from './deployment-plan';
 import { MemberCredentials } from './member-credentials.service';
 import { Reconciler } from './reconciler.service';
 import { groupViews, toClusterView } from './runtime-views';
@@ -74,7 +74,7 @@ export class DeploymentService {
         createdAt: now,
         updatedAt: now,
       });
-      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, spec: c.spec as unknown as Record<string, unknown>, applicationId: request.applicationId, status: ClusterStatus.Created, artifactRevision: 0, createdAt: now }));
+      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: request.applicationId, status: ClusterStatus.Created, artifactRevision: 0, createdAt: now }));
       await tx.runtime.insertClusters(rows);
       await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: request.applicationId, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
       const appended: TopologyEvent[] = [
@@ -156,7 +156,7 @@ export class DeploymentService {
     const min = request.min ?? cluster.minMembers;
     const max = request.max ?? Math.max(cluster.maxMembers, min);
     if (min > max) throw DomainError.invalid(`min ${min} is more than max ${max}`, [{ path: field(request.min === undefined ? 'max' : 'min'), message: `min (${min}) must not be more than max (${max})` }]);
-    const capacity = (cluster.spec as unknown as ClusterSpec).placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
+    const capacity = cluster.spec.placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
     if (capacity !== null && min > capacity) throw DomainError.invalid(`${min} members do not fit the ${capacity} that deployment policy "${cluster.deploymentPolicy}" allows`, [{ path: field('min'), message: `at most ${capacity}` }]);
     await tx.runtime.setClusterBounds(cluster.clusterId, { minMembers: min, maxMembers: max });
     const event = await tx.topology.append(TopologyEventType.ClusterScaled, {

@@ -8,6 +8,7 @@ import {
   LIVE_MEMBER_STATES,
   MemberStatus,
   TopologyEventType,
+  type ClusterSpec,
   type TopologyEvent,
 } from '@stratos/contracts';
 import type { ActualInstance } from '@stratos/iaas';
@@ -19,7 +20,7 @@ import { CrashBackoff } from './crash-backoff';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-import { nextPlacement, type ClusterSpec } from './deployment-plan';
+import { nextPlacement } from './deployment-plan';
 import { MemberCredentials, type BrokerCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
@@ -250,7 +251,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     if ((await this.database.runtime.members({ applicationId: deployment.applicationId })).length > 0) return;
     // What the cartridge says goes with its members (removeOnTermination); the rest stays for a later deploy.
     for (const cluster of clusters) {
-      const spec = cluster.spec as unknown as ClusterSpec;
+      const spec = cluster.spec;
       const removable = spec.volumes.filter((v) => v.removeOnTermination).map((v) => v.id);
       if (removable.length === 0) continue;
       for (const name of new Set(spec.placements.map((p) => p.driver))) {
@@ -288,7 +289,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[]): Promise<MemberEntity | null> {
-    const spec = cluster.spec as unknown as ClusterSpec;
+    const spec = cluster.spec;
     const counts = new Map<string, number>();
     for (const m of members.filter((x) => x.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(x.status))) {
       const key = `${m.networkPartitionId}/${m.partitionId}`;
@@ -417,7 +418,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** terminate-dependents: the clusters that start after the failed one; terminate-all: its whole level. */
   private async applyTermination(failed: ClusterEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
-    const { behaviour, scope } = (failed.spec as unknown as ClusterSpec).termination;
+    const { behaviour, scope } = failed.spec.termination;
     if (behaviour === 'terminate-none') return;
     const keys = [`cartridge.${failed.alias}`, ...failed.groupPath.map((g) => `group.${g}`)];
     const inScope = (c: ClusterEntity) => scope === 'application' || c.groupPath.includes(scope.slice('group.'.length));

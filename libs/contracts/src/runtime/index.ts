@@ -4,3 +4,4 @@ export * from './agent-protocol';
 export * from './member-metadata';
 export * from './metadata-api';
 export * from './baked-images';
+export * from './cluster-spec';

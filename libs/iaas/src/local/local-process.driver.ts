@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { isAlive } from '@stratos/runtime';
 import { claimLoopbackAddress, loopbackBlockOf, lowestUnprivilegedPort } from '../ports';
@@ -44,6 +44,16 @@ async function writeRecord(dir: string, record: PidFile): Promise<void> {
   const staged = join(dir, `.member.json.${process.pid}`);
   await writeFile(staged, JSON.stringify(record, null, 2));
   await rename(staged, join(dir, 'member.json'));
+}
+
+/**
+ * What tells one record file from the one it replaced (records are replaced whole: written
+ * beside, then renamed). Another process's rewrite is seen by it; the driver's own writes update
+ * its cache directly, as file times are only as fine as the kernel's clock tick.
+ */
+function recordVersion(file: string): string {
+  const stat = statSync(file);
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
 /**
@@ -123,7 +133,7 @@ export class LocalProcessDriver implements IaasDriver {
     await mkdir(dir, { recursive: true });
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.
     const launching: PidFile = { memberId: spec.memberId, clusterId: spec.clusterId, applicationId: spec.applicationId, pid: -1, startedAt: new Date().toISOString(), ip, ...(uid !== null ? { uid } : {}) };
-    await writeRecord(dir, launching);
+    await this.saveRecord(dir, launching);
     // The member's own `/` (see member-sandbox.ts), and its volumes: folders of its cluster slot, so a replacement gets the data.
     const root = join(dir, 'root');
     for (const tmp of ['tmp', 'var/tmp']) {
@@ -181,11 +191,17 @@ export class LocalProcessDriver implements IaasDriver {
       child.once('exit', () => this.exitListeners.forEach((listener) => listener(instanceId)));
       child.unref();
       const pidFile: PidFile = { ...launching, pid: child.pid, startedAt: new Date().toISOString() };
-      await writeRecord(dir, pidFile);
+      await this.saveRecord(dir, pidFile);
       return { instanceId: String(child.pid), host: ip, ports };
     } finally {
       closeSync(log);
     }
+  }
+
+  /** Writes a member's record and remembers it as written (a rewrite within the clock's tick may keep inode and mtime). */
+  private async saveRecord(dir: string, record: PidFile): Promise<void> {
+    await writeRecord(dir, record);
+    this.recordCache.set(basename(dir), { version: recordVersion(join(dir, 'member.json')), record: { ...record } });
   }
 
   onInstanceExit(listener: (instanceId: string) => void): void {
@@ -263,9 +279,7 @@ export class LocalProcessDriver implements IaasDriver {
       let record: PidFile;
       try {
         const file = join(this.options.membersDir, name, 'member.json');
-        // Records are replaced whole (written beside, then renamed): a new inode or mtime is a new record.
-        const stat = statSync(file);
-        const version = `${stat.ino}:${stat.mtimeMs}`;
+        const version = recordVersion(file);
         const cached = this.recordCache.get(name);
         if (cached?.version === version) record = { ...cached.record };
         else {

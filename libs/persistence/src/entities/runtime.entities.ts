@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApplicationStatus, ClusterStatus, MemberHealth, MemberStatus, PortBinding } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus, PortBinding } from '@stratos/contracts';
 
 /** An application that is deployed (or being undeployed): the desired state the reconciler drives to. */
 @Entity({ name: 'deployments' })
@@ -69,7 +69,7 @@ export class ClusterEntity {
 
   /** Launch settings resolved at deploy: driver, image, ports, properties, placement. */
   @Column({ type: 'jsonb' })
-  spec: Record<string, unknown>;
+  spec: ClusterSpec;
 
   /** Moved by each git hook for its repository: members pull when it does. */
   @Column({ name: 'artifact_revision', type: 'integer', default: 0 })
