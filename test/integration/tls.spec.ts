@@ -4,7 +4,8 @@
  * the one the server presents; afterwards the CLI trusts that certificate and no other.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -26,7 +27,7 @@ describe('the API over HTTPS, trusted by fingerprint', () => {
   const password = async () => /password=(.*)/.exec(await readFile(join(platform.home, 'admin-credentials'), 'utf8'))![1];
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes', tls: true });
+    platform = await startTestPlatform({ broker: 'aedes', tls: true, advertise: true });
     scratch = await mkdtemp(join(tmpdir(), 'stratos-tls-'));
   });
   afterAll(async () => {
@@ -80,6 +81,48 @@ describe('the API over HTTPS, trusted by fingerprint', () => {
     const impostor = await runCli(['cartridge', 'list'], { env });
     expect(impostor.code).not.toBe(0);
     expect(impostor.stderr).toMatch(/does not trust|certificate changed/);
+  });
+
+  it("gives members the API's address and certificate: a member's script posts metadata over HTTPS with its TOKEN", async () => {
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy());
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post('/cartridges', aCartridge({ type: 'told', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'told', components: { cartridges: [aSubscription('told', 'told-x')] } }));
+    await platform.post('/applications/told/deploy/ap-1', undefined, 202);
+    const runtime = await until('told Active', async () => {
+      const response = await platform.api<ApplicationRuntime>('GET', '/applications/told/runtime');
+      return response.status === 200 && response.body.status === 'Active' ? response.body : undefined;
+    });
+    const member = runtime.clusters[0].members[0];
+    // Its launch payload (its agent's first environment): where the API is, the application's token, the API's certificate.
+    const payload = Object.fromEntries(
+      readFileSync(`/proc/${member.instanceId}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    expect(payload.METADATA_SERVICE_URL).toBe(`${platform.url}/api/metadata`);
+    // The agent wrote it where the member's scripts find it (METADATA_SERVICE_CA_FILE: /var/lib/stratos/metadata-service-ca.pem).
+    const caFile = join(platform.home, 'members', member.memberId, 'root', 'var', 'lib', 'stratos', 'metadata-service-ca.pem');
+    const ca = await until('the API certificate in the member', async () => existsSync(caFile) && readFile(caFile, 'utf8'));
+    expect(certificateFingerprint(ca)).toBe(platform.tls!.fingerprint);
+    // As `curl --cacert "$METADATA_SERVICE_CA_FILE"` would: verified by that file alone, the address among its names.
+    const post = (dispatcher?: Agent) =>
+      fetch(`${payload.METADATA_SERVICE_URL}/applications/told/clusters/${runtime.clusters[0].clusterId}/properties`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${payload.TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: 'from-member', values: ['yes'] }),
+        dispatcher,
+      } as RequestInit).then(
+        (r) => r.status,
+        (error: Error & { cause?: { code?: string } }) => error.cause?.code,
+      );
+    expect(await post()).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(await post(new Agent({ connect: { ca } }))).toBe(201);
+    await platform.post('/applications/told/undeploy?force=true', undefined, 202);
+    await until('told undeployed', async () => (await platform.api('GET', '/applications/told/runtime')).status === 404);
   });
 
   it('STRATOS_CA_CERT trusts a certificate file without a login', async () => {

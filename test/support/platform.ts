@@ -17,7 +17,7 @@ import { startStratosManager, type RunningManager } from '../../apps/stratos-man
 import { startBroker, type BrokerKind, type TestBroker } from './brokers';
 import { createTestDatabase } from './databases';
 import type { LogCollector } from './logs';
-import { brokerTrust, selfSignedTlsPair, type LogOptions } from '@stratos/runtime';
+import { brokerTrust, freePort, selfSignedTlsPair, type LogOptions } from '@stratos/runtime';
 import { Agent } from 'undici';
 
 export interface ApiResponse<T = any> {
@@ -85,10 +85,15 @@ export async function startTestPlatform(options: {
   embeddedBrokerAgents?: number;
   /** The broker speaks MQTT over TLS only (mqtts://), trusted by its certificate (MQTT_CA_CERT). */
   brokerTls?: boolean;
+  /** Members are told where the API is (METADATA_SERVICE_URL, and with tls its certificate), as npm start does. */
+  advertise?: boolean;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker, { tls: options.brokerTls });
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const home = await mkdtemp(join(options.homeUnder ?? tmpdir(), options.homeUnder ? '.stratos-test-' : 'stratos-home-'));
+  const tls = options.tls ? await selfSignedTlsPair(home) : null;
+  // Advertised to members before the manager listens: its port is chosen now.
+  const apiPort = options.advertise ? await freePort() : 0;
   const controllerConfig: ControllerConfig = {
     databaseUrl,
     mqttUrl: broker.url,
@@ -106,6 +111,7 @@ export async function startTestPlatform(options: {
     agentKeepaliveS: options.agentKeepaliveS,
     healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
+    ...(options.advertise ? { advertiseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`, apiCaCert: tls?.cert } : {}),
   };
   let memberNetwork: string | null = null;
   const engine = options.dockerSocket ? new Docker({ socketPath: options.dockerSocket }) : new Docker();
@@ -124,7 +130,6 @@ export async function startTestPlatform(options: {
   const controllerEnv: Record<string, string> = options.dockerSocket ? { DOCKER_HOST: `unix://${options.dockerSocket}` } : {};
   if (options.controllerProcess) controllerChild = await spawnController(controllerConfig, controllerEnv);
   else controller = await startCloudController(controllerConfig, logOptions(options.logs?.controller));
-  const tls = options.tls ? await selfSignedTlsPair(home) : null;
   const dispatcher = tls ? new Agent({ connect: { ca: tls.cert } }) : undefined;
   const manager = await startStratosManager(
     {
@@ -134,7 +139,7 @@ export async function startTestPlatform(options: {
       mqttCaCert: broker.caCert,
       home,
       host: '127.0.0.1',
-      port: 0,
+      port: apiPort,
       rpcTimeoutMs: options.rpcTimeoutMs ?? 3000,
       bodyLimitBytes: 1024 * 1024,
       tokenTtlHours: 1,

@@ -16,6 +16,8 @@ export interface LaunchPayload {
   brokerPassword?: string;
   /** The broker's certificate (MB_CA_CERT), trusted alone for mqtts:// brokers. */
   brokerCaCert?: string;
+  /** The API's certificate, for what the member sends to METADATA_SERVICE_URL. */
+  metadataServiceCaCert?: string;
   ports: PortBinding[];
   /** Where it serves its ports (its own address), and where the agent checks them. */
   bindAddress: string;
@@ -103,6 +105,7 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     brokerUsername: env[LaunchKey.mbUsername] || undefined,
     brokerPassword: env[LaunchKey.mbPassword] || undefined,
     brokerCaCert: env[LaunchKey.mbCaCert] || undefined,
+    metadataServiceCaCert: env[LaunchKey.metadataServiceCaCert] || undefined,
     ports,
     bindAddress: env[LaunchKey.memberIp] || '0.0.0.0',
     checkAddress: env[LaunchKey.memberIp] || '127.0.0.1',

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfdir } from '@stratos/templating';
 import { brokerOf, connectToBrokers } from './broker-connection';
@@ -146,6 +146,12 @@ async function main(): Promise<void> {
   // What provisioning, hooks and the workload export (KEY=VALUE lines), published to its cluster's metadata.
   process.env.STRATOS_EXPORTS = join(payload.root, EXPORTS_PATH);
   mkdirSync(dirname(process.env.STRATOS_EXPORTS), { recursive: true });
+  // The API's certificate as a file, for curl --cacert, NODE_EXTRA_CA_CERTS and the like: the member's scripts post metadata with their TOKEN.
+  if (payload.metadataServiceCaCert) {
+    process.env.METADATA_SERVICE_CA_FILE = join(payload.root, STRATOS_STATE_PATH, 'metadata-service-ca.pem');
+    mkdirSync(dirname(process.env.METADATA_SERVICE_CA_FILE), { recursive: true });
+    writeFileSync(process.env.METADATA_SERVICE_CA_FILE, payload.metadataServiceCaCert, { mode: 0o644 });
+  }
   const exporter = new Exporter({ client, memberId: payload.memberId, clusterId: payload.clusterId, path: process.env.STRATOS_EXPORTS, report: notice });
 
   // Its cartridge's files first, then its config: a member is not Active until both are there.

@@ -47,6 +47,8 @@ export interface ControllerConfig {
   localSandbox?: 'auto' | 'off';
   /** The API's URL as members reach it: their launch payload's METADATA_SERVICE_URL. Unset: members get none. */
   advertiseUrl?: string;
+  /** STRATOS_API_CA_CERT's certificate: what members trust for the API (METADATA_SERVICE_CA_CERT). */
+  apiCaCert?: string;
   /** Seconds between an agent's keepalives; its Last Will makes it Lost only after 3× this without a word. Default 10. */
   agentKeepaliveS?: number;
   /** Seconds between an agent's health reports. Default 15 (Stratos's). */
@@ -79,6 +81,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     databaseUrl: readUrl(env, EnvVar.databaseUrl, DATABASE_PROTOCOLS, { required: true })!,
     mqttUrl: readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: true })!,
     mqttCaCert: readPemFile(env, EnvVar.mqttCaCert),
+    apiCaCert: readPemFile(env, EnvVar.apiCaCert),
     home: resolve(readString(env, EnvVar.home, '.stratos')),
     agentEntry: defaults.agentEntry,
     memberSecret: env[EnvVar.memberSecret] || undefined,

@@ -115,6 +115,8 @@ runMain('stratos', async () => {
     if (process.stdout.isTTY) childEnv[EnvVar.logFormat] ??= 'pretty';
     // Members reach the API where it listens (a wildcard address is reached on loopback).
     childEnv[EnvVar.advertiseUrl] ??= `${scheme}://${apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost}:${apiPort}`;
+    // …and trust its certificate (members get it as METADATA_SERVICE_CA_FILE).
+    if (tls) childEnv[EnvVar.apiCaCert] ||= tls.certFile;
     const children: Child[] = [
       { name: 'controller', script: join(__dirname, '../../cloud-controller/src/main.js'), restarts: 0 },
       { name: 'manager', script: join(__dirname, '../../stratos-manager/src/main.js'), restarts: 0 },

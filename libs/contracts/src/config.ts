@@ -40,6 +40,8 @@ export const EnvVar = {
   auditRetentionDays: 'STRATOS_AUDIT_RETENTION_DAYS',
   /** Seconds between an agent's MQTT keepalives; a silent agent (Last Will) is Lost after 3× this. */
   agentKeepaliveS: 'STRATOS_AGENT_KEEPALIVE_S',
+  /** A PEM file: the certificate (or CA) members trust for the API at STRATOS_ADVERTISE_URL; npm start: its own. */
+  apiCaCert: 'STRATOS_API_CA_CERT',
   /** Seconds between an agent's health reports (Stratos: 15); an agent with no word for 3× this (and 3 keepalives) is Lost. */
   healthIntervalS: 'STRATOS_HEALTH_INTERVAL_S',
   /** fatal, error, warn, info (default), debug, trace or silent. */

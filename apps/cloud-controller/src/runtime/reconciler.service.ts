@@ -365,6 +365,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       ...(bundle ? { [LaunchKey.bundleSha256]: bundle.sha256 } : {}),
       ...(deployment.metadataToken ? { [LaunchKey.token]: deployment.metadataToken } : {}),
       ...(this.settings.advertiseUrl ? { [LaunchKey.metadataServiceUrl]: `${this.settings.advertiseUrl.replace(/\/$/, '')}/api/metadata` } : {}),
+      ...(this.settings.advertiseUrl?.startsWith('https:') && this.settings.apiCaCert ? { [LaunchKey.metadataServiceCaCert]: this.settings.apiCaCert } : {}),
       [LaunchKey.applicationId]: deployment.applicationId,
       [LaunchKey.serviceName]: cluster.serviceName,
       [LaunchKey.clusterId]: cluster.clusterId,

@@ -34,6 +34,8 @@ export const LaunchKey = {
   /** Stratos's metadata API (…/api/metadata) and the application's token for it. */
   metadataServiceUrl: 'METADATA_SERVICE_URL',
   token: 'TOKEN',
+  /** The API's certificate (PEM), where it is not one the member's system trusts: the agent writes it to METADATA_SERVICE_CA_FILE. */
+  metadataServiceCaCert: 'METADATA_SERVICE_CA_CERT',
   /**
    * `generic`: the image brings no software of the cartridge's own; the bundle's provision/
    * steps install and set it up at boot. `configured`: the image is fully configured (baked);
