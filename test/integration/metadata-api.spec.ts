@@ -5,21 +5,12 @@
  * writers lose nothing; bad input is a 400 with the pointer; undeploying clears it all. And
  * `stratos metadata get --member` shows a member's whole tree, secrets redacted.
  */
-import { readFileSync } from 'node:fs';
+import { launchPayloadOf } from '../support/member-files';
 import { runCli } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
-/** The launch payload a local member was given (its agent's initial environment). */
-function payloadOf(instanceId: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(`/proc/${instanceId}/environ`, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-}
 
 describe("Stratos's metadata API", () => {
   let platform: TestPlatform;
@@ -58,7 +49,7 @@ describe("Stratos's metadata API", () => {
 
   it("accepts the application's own token for its paths only, and refuses an empty or another application's", async () => {
     const member = (await platform.runtime('md-a')).clusters[0].members[0];
-    const payload = payloadOf(member.instanceId!);
+    const payload = launchPayloadOf(member.instanceId!);
     expect(payload.TOKEN).toMatch(/^stm_/);
     const own = await api('POST', '/applications/md-a/clusters/md-a.md-a-x/properties', { key: 'exported', values: ['yes'] }, payload.TOKEN);
     expect(own.status).toBe(201);

@@ -4,7 +4,7 @@
  * the one the server presents; afterwards the CLI trusts that certificate and no other.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Agent } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
+import { launchPayloadOf } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 
 describe('the API over HTTPS, trusted by fingerprint', () => {
@@ -97,12 +98,7 @@ describe('the API over HTTPS, trusted by fingerprint', () => {
     });
     const member = runtime.clusters[0].members[0];
     // Its launch payload (its agent's first environment): where the API is, the application's token, the API's certificate.
-    const payload = Object.fromEntries(
-      readFileSync(`/proc/${member.instanceId}/environ`, 'utf8')
-        .split('\0')
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-    );
+    const payload = launchPayloadOf(member.instanceId!);
     expect(payload.METADATA_SERVICE_URL).toBe(`${platform.url}/api/metadata`);
     // The agent wrote it where the member's scripts find it (METADATA_SERVICE_CA_FILE: /var/lib/stratos/metadata-service-ca.pem).
     const caFile = join(platform.home, 'members', member.memberId, 'root', 'var', 'lib', 'stratos', 'metadata-service-ca.pem');

@@ -71,3 +71,13 @@ function parseProcesses(listing: string): { uid: number; command: string }[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ uid: Number(m[1]), command: m[2] }));
 }
+
+/** The launch payload a local member was given: its agent's first environment (its sandbox's, as spawned). */
+export function launchPayloadOf(instanceId: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(`/proc/${instanceId}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
