@@ -51,7 +51,7 @@ function waitForMessage(child: ChildProcess, type: string, timeoutMs: number): P
   });
 }
 
-/** A simulated agent: the member's own identity, its Last Will, its events, then health once a second. */
+/** A simulated agent: the member's own identity, its Last Will, its events, then health at the interval it is told (the bench: once a second). */
 class SimulatedAgent {
   private client: MqttClient | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -76,10 +76,11 @@ class SimulatedAgent {
     });
     await this.client.publishAsync(topic, this.event(AgentEventType.InstanceStarted), { qos: 1 });
     await this.client.publishAsync(topic, this.event(AgentEventType.InstanceActivated), { qos: 1 });
+    this.report(Number(env[LaunchKey.healthIntervalMs] ?? 1000));
   }
 
-  /** Health once a second from a random phase (agents do not start in step). */
-  report(): void {
+  /** Health at the interval its launch payload names, as a real agent, from a random phase (agents do not start in step). */
+  private report(intervalMs: number): void {
     const send = () => {
       const report: HealthReport = { memberId: this.launch.memberId, clusterId: this.launch.clusterId, state: 'active', loadAverage: 3.5, memoryConsumption: 41.2, timestamp: new Date().toISOString() };
       this.client?.publish(AgentTopics.health(this.launch.memberId), JSON.stringify(report), { qos: 0 });
@@ -87,8 +88,8 @@ class SimulatedAgent {
     };
     this.timer = setTimeout(() => {
       send();
-      this.timer = setInterval(send, 1000);
-    }, Math.random() * 1000);
+      this.timer = setInterval(send, intervalMs);
+    }, Math.random() * intervalMs);
   }
 
   async stop(): Promise<void> {
@@ -131,7 +132,7 @@ async function runOne(kind: BrokerKind, agents: number, windowS: number): Promis
   const children: ChildProcess[] = [];
   const fleet = new Map<string, SimulatedAgent>();
   try {
-    const env = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: postgres.url, MQTT_URL: broker.url, STRATOS_HOME: home, ...broker.env, STRATOS_MEMBER_START_TIMEOUT_S: '1800', STRATOS_AGENT_KEEPALIVE_S: '30', LOG_LEVEL: 'warn' };
+    const env = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: postgres.url, MQTT_URL: broker.url, STRATOS_HOME: home, ...broker.env, STRATOS_MEMBER_START_TIMEOUT_S: '1800', STRATOS_AGENT_KEEPALIVE_S: '30', STRATOS_HEALTH_INTERVAL_S: '1', LOG_LEVEL: 'warn' };
     // Launches come from the controller over IPC; each becomes an agent, CONNECTS_IN_FLIGHT connecting at once.
     const pending: FleetLaunch[] = [];
     let connecting = 0;
@@ -148,7 +149,9 @@ async function runOne(kind: BrokerKind, agents: number, windowS: number): Promis
           .finally(() => ((connecting -= 1), pump()));
       }
     };
-    const controller = spawn(process.execPath, [join(__dirname, 'fleet', 'fleet-controller.js')], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_PROFILE=DIR: the controller's CPU profile of its whole run (written as it exits), for Chrome's DevTools.
+    const profile = process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    const controller = spawn(process.execPath, [...profile, join(__dirname, 'fleet', 'fleet-controller.js')], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(controller);
     controller.on('message', (m: FleetLaunch | { type: string; memberId: string }) => {
       if (m.type === FLEET_LAUNCH) {
@@ -196,8 +199,7 @@ async function runOne(kind: BrokerKind, agents: number, windowS: number): Promis
     const activeS = (performance.now() - started) / 1000;
     const launchedS = (lastLaunchAt - started) / 1000;
 
-    // Under load: every agent reports once a second; the baseline subscriber takes the same traffic.
-    for (const agent of fleet.values()) agent.report();
+    // Under load (every agent reports once a second, since it started): the baseline subscriber takes the same traffic.
     // A subscriber that only counts (mqtt.js, as the controller's own client), reporting over IPC.
     const counter = `const mqtt = require('mqtt'); const c = mqtt.connect(process.env.URL); let n = 0; c.on('message', () => n++); c.on('connect', () => c.subscribe(process.env.TOPIC, { qos: 0 })); setInterval(() => process.send(n), 250);`;
     const sub = spawn(process.execPath, ['-e', counter], { cwd: process.cwd(), env: { ...process.env, URL: broker.url, TOPIC: AgentTopics.allHealth }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -256,7 +258,7 @@ async function runOne(kind: BrokerKind, agents: number, windowS: number): Promis
       if (child.exitCode !== null) continue;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, process.env.BENCH_PROFILE ? 120_000 : 10_000))]);
       child.kill('SIGKILL');
     }
     await broker.stop();

@@ -2,7 +2,7 @@
  * `npm run bench`: the platform's figures beside their baselines from the same run.
  * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker;
  * BENCH_ONLY=api|deploy|docker|templating|members|bake|idle|agents runs one; BENCH_IDLE_MEMBERS (100) and
- * BENCH_IDLE_WINDOW_S (30) size the idle-cost row (BENCH_PROFILE=FILE: a CPU profile of its window with members); BENCH_AGENTS (1000,10000) and BENCH_AGENTS_WINDOW_S (30)
+ * BENCH_IDLE_WINDOW_S (30) size the idle-cost row (BENCH_PROFILE=FILE: a CPU profile of its window with members; for the agents rows BENCH_PROFILE=DIR gets the controller's whole run); BENCH_AGENTS (1000,10000) and BENCH_AGENTS_WINDOW_S (30)
  * the agents rows (Mosquitto with dynamic security is needed: apt-get install -y mosquitto).
  */
 import 'reflect-metadata';

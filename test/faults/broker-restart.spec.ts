@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
+import { packBundle, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { availableBrokers } from '../support/brokers';
@@ -157,5 +157,20 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
     }
     for (const id of ['steady', 'moving']) await platform.post(`/applications/${id}/undeploy?force=true`, undefined, 202);
     for (const id of ['steady', 'moving']) await until(`${id} undeployed`, async () => (await platform.api('GET', `/applications/${id}/runtime`)).status === 404);
+  });
+
+  it(`keeps a member that provisions for longer than the grace (${GRACE_S} s): busy is not silent`, async () => {
+    const provisionS = GRACE_S + 4;
+    await platform.post('/cartridges', aCartridge({ type: 'slowpoke', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    const bundle = packBundle([{ path: 'provision/10-install.sh', kind: 'file', mode: 0o755, content: Buffer.from(`#!/bin/sh\nsleep ${provisionS}\n`) }]);
+    expect((await platform.api('PUT', '/cartridges/slowpoke/bundle', { raw: bundle, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
+    await platform.post('/applications', anApplication({ applicationId: 'slow', components: { cartridges: [aSubscription('slowpoke', 'slow-1', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    await platform.post('/applications/slow/deploy/ap-1', undefined, 202);
+    const [member] = active(await until('slow Active', async () => ((await runtimeOf('slow'))?.status === 'Active' ? runtimeOf('slow') : undefined), 90_000));
+    expect(await notices(member.memberId)).toContainEqual(expect.stringMatching(/^provisioned: 10-install\.sh in (\d+) ms$/));
+    const [, ms] = /in (\d+) ms/.exec((await notices(member.memberId)).find((n) => n.startsWith('provisioned:'))!)!;
+    expect(Number(ms)).toBeGreaterThan(GRACE_S * 1000); // it really was quiet in the workload sense for longer than the grace
+    expect((await lostMembers()).filter((l) => l.member_id.startsWith('slow-1'))).toEqual([]);
+    await platform.post('/applications/slow/undeploy?force=true', undefined, 202);
   });
 });

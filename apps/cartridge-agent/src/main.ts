@@ -106,6 +106,8 @@ async function main(): Promise<void> {
     client.publish(AgentTopics.health(payload.memberId), JSON.stringify(report), { qos: 0 });
   };
   reportHealth = health; // a reconnect while starting is said too
+  // From the start, not from activation: a member provisioning for minutes is busy, not silent (the controller's quiet grace counts health).
+  setInterval(health, payload.healthIntervalMs).unref();
   let extensions: Extensions | null = null;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
@@ -299,8 +301,7 @@ async function main(): Promise<void> {
     .catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
 
-  setInterval(health, payload.healthIntervalMs).unref();
-  health();
+  health(); // Active at once, not at the next interval
 }
 
 main().catch((error: unknown) => {
