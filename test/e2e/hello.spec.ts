@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CONTAINER_MEMBER_UID, Label, memberUidOf, platformIdOf, sandboxAvailable } from '@stratos/iaas';
-import { MemberTopics, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
+import { ClusterTopics, type ClusterMetadataMessage, type MemberView } from '@stratos/contracts';
 import mqtt from 'mqtt';
 import { debianCartridgeImage } from '../support/docker';
 import { memberFiles, type Driver } from '../support/member-files';
@@ -149,10 +149,10 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
       const trees: { at: number; activeWeb: number }[] = [];
       const listener = await mqtt.connectAsync(platform.broker.url, { clientId: `test-lb-trees-${lb.memberId}` });
       listener.on('message', (_topic, payload) => {
-        const { tree } = JSON.parse(payload.toString()) as MemberMetadataMessage;
+        const { tree } = JSON.parse(payload.toString()) as ClusterMetadataMessage;
         trees.push({ at: Date.now(), activeWeb: Object.entries(tree).filter(([key, value]) => /^\/links\/hello-web\/hosts\/[^/]+\/status$/.test(key) && value === 'Active').length });
       });
-      await listener.subscribeAsync(MemberTopics.metadata(lb.memberId), { qos: 1 });
+      await listener.subscribeAsync(ClusterTopics.metadata(lb.clusterId), { qos: 1 }); // /links/… is the cluster's part of its tree
       const scaleStarted = Date.now();
       const scaled = await runCli(['app', 'scale', 'hello', '--cluster', 'hello-web', '--min', '4', '--max', '4', '--wait'], { env, timeoutMs: 120_000 });
       expect(scaled.code).toBe(0);

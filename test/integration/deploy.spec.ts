@@ -87,7 +87,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     }
     if (platform.broker.dynsec) {
       // On Mosquitto each member has a client of its own, and an anonymous agent is refused.
-      expect((await dynsecClients(platform.broker.url)).filter((u) => u.startsWith('member:')).sort()).toEqual(members.map((m) => `member:${m.memberId}`).sort());
+      expect((await dynsecClients(platform.broker.url)).filter((u) => u.startsWith('member:')).sort()).toEqual(members.map((m) => memberBrokerUser(m)).sort());
       const anonymous = await mqtt.connectAsync(platform.broker.url.replace(/\/\/[^@]*@/, '//'), { reconnectPeriod: 0, connectTimeout: 2000 }).then(
         (c) => (c.end(true), 'accepted'),
         () => 'refused',
@@ -259,7 +259,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       JSON.stringify({ eventId, type, memberId: payloadMember, clusterId: member.clusterId, timestamp: new Date().toISOString() });
     if (platform.broker.memberSecret) {
       // On the embedded broker a member may speak for itself only: the broker refuses (and drops) another member's publish.
-      const impostor = await mqtt.connectAsync(platform.broker.url.replace(/\/\/[^@]*@/, '//'), { username: memberBrokerUser('x-1'), password: memberBrokerPassword(platform.broker.memberSecret, 'x-1'), reconnectPeriod: 0 });
+      const impostor = await mqtt.connectAsync(platform.broker.url.replace(/\/\/[^@]*@/, '//'), { username: memberBrokerUser({ memberId: 'x-1', clusterId: member.clusterId }), password: memberBrokerPassword(platform.broker.memberSecret, { memberId: 'x-1', clusterId: member.clusterId }), reconnectPeriod: 0 });
       impostor.on('error', () => undefined);
       const closed = new Promise<void>((r) => impostor.once('close', () => r()));
       await Promise.race([impostor.publishAsync(AgentTopics.events(member.memberId), forged(member.memberId, member.memberId), { qos: 1 }).catch(() => undefined), closed]);

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { MemberTopics, packBundle, type ApplicationRuntime, type BundleEntry, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
+import { ClusterTopics, MemberTopics, packBundle, type ApplicationRuntime, type BundleEntry, type ClusterMetadataMessage, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
 import { availableBrokers } from '../support/brokers';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -40,16 +40,19 @@ function credentialsOf(member: MemberView): { url: string; username: string; pas
   return { url: env.MB_URLS, username: env.MB_USERNAME, password: env.MB_PASSWORD };
 }
 
-/** With its own identity a member gets its own tree, and is refused another member's and any wildcard. */
-async function expectOwnTreeOnly(member: MemberView, other: MemberView): Promise<void> {
+/** With its own identity a member gets its own part of the tree and its cluster's, and is refused another member's, another cluster's and any wildcard. */
+async function expectOwnTreeOnly(member: MemberView, other: MemberView, otherCluster: string): Promise<void> {
   const { url, username, password } = credentialsOf(member);
   const client = await mqtt.connectAsync(url, { username, password, reconnectPeriod: 0, clientId: `test-as-${member.memberId}` });
   try {
-    const tree = new Promise<MemberMetadataMessage>((resolve) => client.on('message', (_t, body) => resolve(JSON.parse(body.toString()) as MemberMetadataMessage)));
-    const [own] = await client.subscribeAsync(MemberTopics.metadata(member.memberId), { qos: 1 });
-    expect(own.qos).toBe(1);
-    expect((await tree).tree['/host/member_id']).toBe(member.memberId);
-    for (const topic of [MemberTopics.metadata(other.memberId), 'stratos/members/+/metadata', 'stratos/members/#']) {
+    const messages = new Map<string, Promise<MemberMetadataMessage & ClusterMetadataMessage>>();
+    const arrived = new Map<string, (m: MemberMetadataMessage & ClusterMetadataMessage) => void>();
+    for (const topic of [MemberTopics.metadata(member.memberId), ClusterTopics.metadata(member.clusterId)]) messages.set(topic, new Promise((resolve) => arrived.set(topic, resolve)));
+    client.on('message', (topic, body) => arrived.get(topic)?.(JSON.parse(body.toString()) as MemberMetadataMessage & ClusterMetadataMessage));
+    for (const topic of messages.keys()) expect((await client.subscribeAsync(topic, { qos: 1 }))[0].qos).toBe(1);
+    expect((await messages.get(MemberTopics.metadata(member.memberId)))!.tree['/host/member_id']).toBe(member.memberId);
+    expect((await messages.get(ClusterTopics.metadata(member.clusterId)))!.tree['/cluster/cluster_id']).toBe(member.clusterId);
+    for (const topic of [MemberTopics.metadata(other.memberId), 'stratos/members/+/metadata', 'stratos/members/#', ClusterTopics.metadata(otherCluster), 'stratos/clusters/+/metadata', 'stratos/clusters/#']) {
       // SUBACK 0x80: mqtt.js rejects the subscription.
       await expect(client.subscribeAsync(topic, { qos: 1 })).rejects.toThrow(/Subscribe error/);
     }
@@ -138,7 +141,8 @@ describe.each(availableBrokers())('member config from metadata over %s', (broker
         .map((m) => `server.${m.sid}=${m.host}:2888:3888 # ${m.memberId}\n`)
         .join('') + `self=${self.memberId} sid=${self.sid} size=${members.length} db=shop at ${membersOf(rt, 'cfg-db')[0].host}\n`;
     for (const member of webs) await until(`${member.memberId} lists the ensemble`, async () => read(fileOf(member, 'opt/app/peers.conf')) === expected(member, webs), 10_000);
-    await expectOwnTreeOnly(webs[0], webs[1]);
+    // Not the database's cluster part either: its /env holds DB_PASSWORD, which it does not export.
+    await expectOwnTreeOnly(webs[0], webs[1], membersOf(rt, 'cfg-db')[0].clusterId);
     const file = fileOf(webs[0], 'opt/app/peers.conf');
     expect(readFileSync(file, 'utf8')).not.toContain('never-exported');
     const { statSync } = await import('node:fs');

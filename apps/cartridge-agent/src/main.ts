@@ -7,7 +7,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import { AgentEventType, AgentTopics, LaunchKey, MemberTopics, type AgentEvent, type HealthReport, type MemberMetadataMessage } from '@stratos/contracts';
+import {
+  AgentEventType,
+  AgentTopics,
+  ClusterTopics,
+  LaunchKey,
+  MemberTopics,
+  mergeMetadataTree,
+  type AgentEvent,
+  type ClusterMetadataMessage,
+  type HealthReport,
+  type MemberMetadataMessage,
+  type MetadataTree,
+} from '@stratos/contracts';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfdir } from '@stratos/templating';
@@ -237,31 +249,41 @@ async function main(): Promise<void> {
     }
   }
   if (config || hooks || artifacts) {
-    let previous: MemberMetadataMessage | null = null;
-    const first = await new Promise<MemberMetadataMessage | null>((resolve) => {
+    // Two retained parts (member-metadata.ts): the cluster's and the member's own; the tree is both, once both came.
+    const ownTopic = MemberTopics.metadata(payload.memberId);
+    const clusterTopic = ClusterTopics.metadata(payload.clusterId);
+    const parts = new Map<string, { revision: number; tree: MetadataTree }>();
+    let previous: { revision: number; tree: MetadataTree } | null = null;
+    const first = await new Promise<{ revision: number; tree: MetadataTree } | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), payload.readyTimeoutMs);
       client.on('message', (topic, body) => {
-        if (topic !== MemberTopics.metadata(payload.memberId) || body.length === 0) return; // empty: cleared, the member is being removed
-        let message: MemberMetadataMessage;
+        if ((topic !== ownTopic && topic !== clusterTopic) || body.length === 0) return; // empty: cleared, the member or its cluster is being removed
+        let message: Partial<MemberMetadataMessage & ClusterMetadataMessage>;
         try {
-          message = JSON.parse(body.toString()) as MemberMetadataMessage;
+          message = JSON.parse(body.toString()) as Partial<MemberMetadataMessage & ClusterMetadataMessage>;
         } catch {
           return log('ignored a metadata message that is not JSON');
         }
-        if (message.memberId !== payload.memberId || typeof message.tree !== 'object' || message.tree === null) return;
+        const whose = topic === ownTopic ? message.memberId === payload.memberId : message.clusterId === payload.clusterId;
+        if (!whose || typeof message.tree !== 'object' || message.tree === null || typeof message.revision !== 'number') return;
+        if ((parts.get(topic)?.revision ?? -1) >= message.revision) return; // an older round, delivered late
+        parts.set(topic, { revision: message.revision, tree: message.tree });
+        const own = parts.get(ownTopic);
+        const cluster = parts.get(clusterTopic);
+        if (!own || !cluster) return;
+        const current = { revision: Math.max(own.revision, cluster.revision), tree: mergeMetadataTree(cluster.tree, own.tree) };
         if (!previous) {
-          previous = message;
+          previous = current;
           clearTimeout(timer);
-          return resolve(message);
+          return resolve(current);
         }
-        if (message.revision <= previous.revision) return;
         const before = previous.tree;
-        previous = message;
-        config?.update(message.tree, message.revision);
-        if (before['/artifacts/revision'] !== message.tree['/artifacts/revision']) void pullArtifacts('git hook');
-        for (const { event: hook, member } of memberEvents(before, message.tree)) void hooks?.run(hook, memberVars(member));
+        previous = current;
+        config?.update(current.tree, current.revision);
+        if (before['/artifacts/revision'] !== current.tree['/artifacts/revision']) void pullArtifacts('git hook');
+        for (const { event: hook, member } of memberEvents(before, current.tree)) void hooks?.run(hook, memberVars(member));
       });
-      void client.subscribeAsync(MemberTopics.metadata(payload.memberId), { qos: 1 }).catch((error: Error) => log(`cannot subscribe to its metadata: ${error.message}`));
+      for (const part of [ownTopic, clusterTopic]) void client.subscribeAsync(part, { qos: 1 }).catch((error: Error) => log(`cannot subscribe to ${part}: ${error.message}`));
     });
     if (!first) return failActivation(`no metadata from the controller within ${payload.readyTimeoutMs} ms`);
     if (config) {

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
-import { AgentTopics, memberBrokerPassword, MemberTopics } from '@stratos/contracts';
+import { AgentTopics, ClusterTopics, memberBrokerPassword, MemberTopics, parseMemberBrokerUser, type MemberBrokerIdentity } from '@stratos/contracts';
 import { describeListenError } from './ports';
 
 export interface BrokerCredentials {
@@ -30,13 +30,11 @@ export interface EmbeddedBrokerOptions {
   port: number;
   /** When set, every client must present them (or be a member, below). */
   credentials?: BrokerCredentials;
-  /** When set, member agents log in as `member:<id>` with memberBrokerPassword(secret, id), and may publish on their own topics only. */
+  /** When set, member agents log in as memberBrokerUser(identity) with memberBrokerPassword(secret, identity), publish on their own topics only and read their own and their cluster's. */
   memberSecret?: string;
   /** When set, every listener speaks MQTT over TLS only (clients trust the certificate: MQTT_CA_CERT, MB_CA_CERT). */
   tls?: { cert: string; key: string };
 }
-
-const MEMBER_USER = /^member:(.+)$/;
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -47,11 +45,11 @@ function same(a: string, b: string): boolean {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBrokerHandle> {
   const broker = await Aedes.createBroker();
   const credentials = options.credentials;
-  const members = new WeakMap<object, string>();
+  const members = new WeakMap<object, MemberBrokerIdentity>();
   if (credentials) {
     broker.authenticate = (client, username, password, done) => {
       const given = password?.toString() ?? '';
-      const member = MEMBER_USER.exec(username ?? '')?.[1];
+      const member = parseMemberBrokerUser(username);
       if (member && options.memberSecret && same(given, memberBrokerPassword(options.memberSecret, member))) {
         members.set(client, member);
         return done(null, true);
@@ -65,14 +63,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const member = client ? members.get(client) : undefined;
       if (member === undefined) return done(null);
       const topic = packet.topic;
-      return done(AgentTopics.ownedBy(member).includes(topic) ? null : new Error(`member ${member} may not publish on ${topic}`));
+      return done(AgentTopics.ownedBy(member.memberId).includes(topic) ? null : new Error(`member ${member.memberId} may not publish on ${topic}`));
     };
     broker.authorizeSubscribe = (client, subscription, done) => {
       const member = client ? members.get(client) : undefined;
-      // The topology, and what the controller publishes for this member alone (its metadata tree).
-      const prefix = MemberTopics.prefix(member ?? '');
+      if (member === undefined || subscription.topic.startsWith('stratos/topology/')) return done(null, subscription);
+      // What the controller publishes for this member alone (its part of the metadata tree, its replies), and its cluster's part.
+      const prefix = MemberTopics.prefix(member.memberId);
       const own = subscription.topic.startsWith(prefix) && !/[+#]/.test(subscription.topic.slice(prefix.length));
-      if (member === undefined || subscription.topic.startsWith('stratos/topology/') || own) return done(null, subscription);
+      if (own || subscription.topic === ClusterTopics.metadata(member.clusterId)) return done(null, subscription);
       return done(null, null); // refused: SUBACK 0x80, and the connection stays up, as Mosquitto does
     };
   }

@@ -2,10 +2,10 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { createHash, randomBytes } from 'node:crypto';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { MemberTopics, safeUrl, type MemberMetadataMessage } from '@stratos/contracts';
+import { ClusterTopics, MemberTopics, safeUrl, type ClusterMetadataMessage, type MemberMetadataMessage, type MetadataTree } from '@stratos/contracts';
 import { Database, type ClusterEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { exportedProperties, isListed, memberTree, type TreeCluster } from './metadata-tree';
+import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, type TreeCluster } from './metadata-tree';
 
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
 const COALESCE_MS = 20;
@@ -17,12 +17,14 @@ export function treeCluster(row: ClusterEntity): TreeCluster {
 }
 
 /**
- * Publishes each member's metadata tree, retained, on its own topic whenever something in it
- * changed: the tree is rebuilt from PostgreSQL for every member of an application that was
- * touched, and sent only where it differs from what that member was last sent. A member gets
- * its first tree once it is launched (it has an address); a terminated member's topic is
- * cleared. After a reconnect (the embedded broker keeps retained messages in memory only)
- * every tree is sent again.
+ * Publishes the members' metadata trees, retained, in two parts (see member-metadata.ts): each
+ * cluster's on the cluster's topic, each member's own on the member's, whenever something in
+ * one changed. The parts are rebuilt from PostgreSQL for every cluster and member of an
+ * application that was touched — a round is linear in the application's size — and sent only
+ * where they differ from what was last sent there. A member gets its part once it is launched
+ * (it has an address); a terminated member's topic is cleared, and an undeployed cluster's.
+ * After a reconnect (the embedded broker keeps retained messages in memory only) everything is
+ * sent again.
  */
 @Injectable()
 export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,8 +32,10 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   private client: MqttClient;
   private readonly touched = new Set<string>();
   private readonly forgotten = new Set<string>();
-  /** memberId → the digest (sha256) of the tree it was last sent. */
+  /** topic → the digest (sha256) of the tree last sent on it. */
   private readonly sent = new Map<string, string>();
+  /** applicationId → the clusters whose part was published: the ones gone at the next round are cleared. */
+  private readonly clustersOf = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | null = null;
   /** While above 0, changes are collected and published when the last holder lets go. */
   private holds = 0;
@@ -118,7 +122,7 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
     this.forgotten.clear();
     try {
       for (const memberId of forgotten) {
-        this.sent.delete(memberId);
+        this.sent.delete(MemberTopics.metadata(memberId));
         await this.client.publishAsync(MemberTopics.metadata(memberId), Buffer.alloc(0), { qos: 1, retain: true });
       }
       for (const applicationId of applications) await this.publishApplication(applicationId);
@@ -135,15 +139,35 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
     const metadata = await this.database.metadata.all(applicationId);
     const clusters = (await this.database.runtime.clusters(applicationId)).map((row) => ({ ...treeCluster(row), metadata: metadata.get(row.clusterId) ?? [] }));
     const members = await this.database.runtime.members({ applicationId });
+    const listed = listedByCluster(members);
+    // Each cluster's part once, whatever its size; then each member's own (/host), which seldom changes.
+    for (const cluster of clusters) {
+      const tree = clusterTree(cluster, clusters, listed, metadata.get('') ?? []);
+      const message: ClusterMetadataMessage = { clusterId: cluster.clusterId, revision, tree };
+      await this.publishChanged(ClusterTopics.metadata(cluster.clusterId), tree, message);
+    }
+    // Clusters of this application that are gone (undeployed): their retained part is cleared.
+    const present = new Set(clusters.map((c) => c.clusterId));
+    for (const clusterId of this.clustersOf.get(applicationId) ?? []) {
+      if (present.has(clusterId)) continue;
+      this.sent.delete(ClusterTopics.metadata(clusterId));
+      await this.client.publishAsync(ClusterTopics.metadata(clusterId), Buffer.alloc(0), { qos: 1, retain: true });
+    }
+    if (present.size > 0) this.clustersOf.set(applicationId, present);
+    else this.clustersOf.delete(applicationId);
     for (const member of members) {
       if (!isListed(member)) continue;
-      const tree = memberTree(member, clusters, members, metadata.get('') ?? []);
-      // What was sent is remembered by its digest: a tree lists its cluster's hosts, so thousands of whole trees would be O(n²) memory.
-      const digest = createHash('sha256').update(JSON.stringify(tree)).digest('base64');
-      if (this.sent.get(member.memberId) === digest) continue;
+      const tree = hostTree(member);
       const message: MemberMetadataMessage = { memberId: member.memberId, revision, tree };
-      await this.client.publishAsync(MemberTopics.metadata(member.memberId), JSON.stringify(message), { qos: 1, retain: true });
-      this.sent.set(member.memberId, digest);
+      await this.publishChanged(MemberTopics.metadata(member.memberId), tree, message);
     }
+  }
+
+  /** Publishes `message` (retained) unless the tree on `topic` is the one last sent there, remembered by its digest. */
+  private async publishChanged(topic: string, tree: MetadataTree, message: ClusterMetadataMessage | MemberMetadataMessage): Promise<void> {
+    const digest = createHash('sha256').update(JSON.stringify(tree)).digest('base64');
+    if (this.sent.get(topic) === digest) return;
+    await this.client.publishAsync(topic, JSON.stringify(message), { qos: 1, retain: true });
+    this.sent.set(topic, digest);
   }
 }

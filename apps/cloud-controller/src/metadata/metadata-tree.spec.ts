@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { MemberStatus } from '@stratos/contracts';
-import { exportedProperties, linkedClusters, memberTree, type TreeCluster, type TreeMember } from './metadata-tree';
+import { clusterTree, exportedProperties, hostTree, linkedClusters, listedByCluster, memberTree, type TreeCluster, type TreeMember } from './metadata-tree';
 
 const aCluster = (alias: string, overrides: Partial<TreeCluster> = {}): TreeCluster => ({
   clusterId: `app.${alias}`,
@@ -132,5 +133,48 @@ describe('exportedProperties', () => {
     expect(exportedProperties({ EXPORT_METADATA_KEYS: 'HOST, PORT,NONE', HOST: 'h', 'payload_parameter.PORT': '5432', OTHER: 'o' })).toEqual({ HOST: 'h', PORT: '5432' });
     expect(exportedProperties({ 'payload_parameter.EXPORT_METADATA_KEYS': 'A', A: '1' })).toEqual({ A: '1' });
     expect(exportedProperties({ A: '1' })).toEqual({});
+  });
+});
+
+describe('the tree in two parts (clusterTree, hostTree)', () => {
+  const statuses = Object.values(MemberStatus);
+  const arbitraryMembers = fc.uniqueArray(
+    fc.record({
+      memberId: fc.stringMatching(/^[a-z]{1,3}-[0-9a-f]{1,4}$/),
+      cluster: fc.constantFrom('app.db', 'app.web'),
+      status: fc.constantFrom(...statuses),
+      sid: fc.nat(9),
+      host: fc.option(fc.ipV4(), { nil: null }),
+    }),
+    { minLength: 1, maxLength: 12, selector: (m) => m.memberId },
+  );
+  const db = aCluster('db', { exports: { DB_NAME: 'shop' }, properties: { DB_PASSWORD: 'secret' } });
+  const web = aCluster('web', { startsAfter: ['cartridge.db'], hasArtifacts: true, artifactRevision: 2, metadata: [{ key: 'K', values: ['a', 'b'] }] });
+
+  it('merge to the whole tree: the cluster part has no /host key, the member part nothing else', () => {
+    fc.assert(
+      fc.property(arbitraryMembers, (drawn) => {
+        const members = drawn.map((m) => aMember(m.memberId, m.cluster, { status: m.status, sid: m.sid, host: m.host }));
+        const listed = listedByCluster(members);
+        for (const member of members) {
+          const cluster = member.clusterId === db.clusterId ? db : web;
+          const shared = clusterTree(cluster, [db, web], listed, [{ key: 'MODE', values: ['prod'] }]);
+          const own = hostTree(member);
+          expect(Object.keys(shared).filter((k) => k.startsWith('/host/'))).toEqual([]);
+          expect(Object.keys(own).every((k) => k.startsWith('/host/'))).toBe(true);
+          expect({ ...shared, ...own }).toEqual(memberTree(member, [db, web], members, [{ key: 'MODE', values: ['prod'] }]));
+        }
+      }),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
+  it('gives every member of a cluster the same cluster part, which lists its listed members only', () => {
+    const members = [aMember('web-1', web.clusterId), aMember('web-2', web.clusterId, { sid: 2, host: '127.0.0.3' }), aMember('web-3', web.clusterId, { host: null, status: MemberStatus.Created }), aMember('db-1', db.clusterId)];
+    const shared = clusterTree(web, [db, web], listedByCluster(members));
+    expect(Object.keys(shared).filter((k) => /^\/hosts\/[^/]+\/member_id$/.test(k)).sort()).toEqual(['/hosts/web-1/member_id', '/hosts/web-2/member_id']);
+    expect(shared['/links/db/env/DB_NAME']).toBe('shop');
+    expect(Object.values(shared)).not.toContain('secret'); // the database's own /env is not the web cluster's
+    expect(shared['/artifacts/revision']).toBe('2');
   });
 });

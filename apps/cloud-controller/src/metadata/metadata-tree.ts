@@ -1,6 +1,7 @@
 /**
- * The metadata tree of one member, from what the controller records about its application.
- * Pure: the publisher feeds it rows, the unit tests feed it literals. The shape is
+ * The metadata tree of one member, from what the controller records about its application, in
+ * the two parts it is published in: the cluster's (clusterTree, one per cluster) and the member's
+ * own (hostTree). Pure: the publisher feeds it rows, the unit tests feed it literals. The shape is
  * QingCloud's (see ARCHITECTURE.md, "Inside a member"):
  *
  *   /host/{member_id,instance_id,ip,sid,cluster_id,partition,network_partition,port/<name>}
@@ -9,7 +10,7 @@
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
  *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after, and what they export
  */
-import { MemberStatus, type MetadataTree, type PortBinding } from '@stratos/contracts';
+import { MemberStatus, mergeMetadataTree, type MetadataTree, type PortBinding } from '@stratos/contracts';
 
 export interface TreeMember {
   memberId: string;
@@ -109,10 +110,8 @@ export function exportedProperties(properties: Record<string, string>): Record<s
   return out;
 }
 
-export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[], applicationMetadata: { key: string; values: string[] }[] = []): MetadataTree {
-  const cluster = clusters.find((c) => c.clusterId === self.clusterId);
-  if (!cluster) throw new Error(`member ${self.memberId}: its cluster ${self.clusterId} is not among the clusters given`);
-  const listedOf = (clusterId: string) => members.filter((m) => m.clusterId === clusterId && isListed(m));
+/** The member's own part of its tree (/host): published on its own topic. */
+export function hostTree(self: TreeMember): MetadataTree {
   const tree: MetadataTree = {};
   tree['/host/member_id'] = self.memberId;
   tree['/host/instance_id'] = self.instanceId ?? '';
@@ -122,16 +121,41 @@ export function memberTree(self: TreeMember, clusters: TreeCluster[], members: T
   tree['/host/partition'] = self.partitionId;
   tree['/host/network_partition'] = self.networkPartitionId;
   for (const port of self.ports) tree[`/host/port/${portName(port)}`] = String(port.hostPort);
-  clusterKeys('', cluster, listedOf(cluster.clusterId), tree);
+  return tree;
+}
+
+/** The members of each cluster that belong in trees (isListed), by cluster id: grouped once, not filtered per cluster. */
+export function listedByCluster(members: TreeMember[]): Map<string, TreeMember[]> {
+  const byCluster = new Map<string, TreeMember[]>();
+  for (const member of members) {
+    if (!isListed(member)) continue;
+    const listed = byCluster.get(member.clusterId);
+    if (listed) listed.push(member);
+    else byCluster.set(member.clusterId, [member]);
+  }
+  return byCluster;
+}
+
+/** What every member of `cluster` sees alike (all but /host): published once per cluster, on the cluster's topic. */
+export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], listed: Map<string, TreeMember[]>, applicationMetadata: { key: string; values: string[] }[] = []): MetadataTree {
+  const tree: MetadataTree = {};
+  clusterKeys('', cluster, listed.get(cluster.clusterId) ?? [], tree);
   if (cluster.hasArtifacts) tree['/artifacts/revision'] = String(cluster.artifactRevision ?? 0);
   for (const [name, value] of Object.entries(cluster.properties)) tree[`/env/${segment(name)}`] = value;
   for (const property of applicationMetadata) multiValued('/env', property, tree);
   for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);
   for (const linked of linkedClusters(cluster, clusters)) {
     const prefix = `/links/${segment(linked.alias)}`;
-    clusterKeys(prefix, linked, listedOf(linked.clusterId), tree);
+    clusterKeys(prefix, linked, listed.get(linked.clusterId) ?? [], tree);
     for (const [name, value] of Object.entries(linked.exports)) tree[`${prefix}/env/${segment(name)}`] = value;
     for (const property of linked.metadata ?? []) multiValued(`${prefix}/env`, property, tree);
   }
   return tree;
+}
+
+/** A member's whole tree, as its agent merges it: its cluster's part and its own. */
+export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[], applicationMetadata: { key: string; values: string[] }[] = []): MetadataTree {
+  const cluster = clusters.find((c) => c.clusterId === self.clusterId);
+  if (!cluster) throw new Error(`member ${self.memberId}: its cluster ${self.clusterId} is not among the clusters given`);
+  return mergeMetadataTree(clusterTree(cluster, clusters, listedByCluster(members), applicationMetadata), hostTree(self));
 }

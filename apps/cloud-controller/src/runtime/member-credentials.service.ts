@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE } from '@stratos/contracts';
+import { AgentTopics, ClusterTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE, type MemberBrokerIdentity } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 export interface BrokerCredentials {
@@ -45,16 +45,17 @@ export class MemberCredentials implements OnApplicationShutdown {
     return this.settings.memberSecret && !this.settings.mqttDynsec ? (this.settings.embeddedBrokerAgents ?? EMBEDDED_BROKER_AGENT_ENVELOPE) : null;
   }
 
-  async issue(memberId: string): Promise<BrokerCredentials> {
+  async issue(identity: MemberBrokerIdentity): Promise<BrokerCredentials> {
+    const { memberId, clusterId } = identity;
     const url = new URL(this.settings.agentMqttUrl ?? this.settings.mqttUrl);
     url.username = '';
     url.password = '';
     const bare = url.toString();
     if (this.settings.memberSecret) {
-      return { url: bare, username: memberBrokerUser(memberId), password: memberBrokerPassword(this.settings.memberSecret, memberId) };
+      return { url: bare, username: memberBrokerUser(identity), password: memberBrokerPassword(this.settings.memberSecret, identity) };
     }
     if (this.settings.mqttDynsec) {
-      const username = memberBrokerUser(memberId);
+      const username = memberBrokerUser(identity);
       const password = randomBytes(18).toString('base64url');
       await this.command([
         {
@@ -63,6 +64,7 @@ export class MemberCredentials implements OnApplicationShutdown {
           acls: [
             ...AgentTopics.ownedBy(memberId).map((topic) => ({ acltype: 'publishClientSend', topic, allow: true, priority: 0 })),
             { acltype: 'subscribeLiteral', topic: MemberTopics.metadata(memberId), allow: true, priority: 0 },
+            { acltype: 'subscribeLiteral', topic: ClusterTopics.metadata(clusterId), allow: true, priority: 0 },
             { acltype: 'subscribeLiteral', topic: MemberTopics.replies(memberId), allow: true, priority: 0 },
           ],
         },
@@ -74,12 +76,12 @@ export class MemberCredentials implements OnApplicationShutdown {
   }
 
   /** Safe to repeat: a client or role that is gone already is fine. */
-  async revoke(memberId: string): Promise<void> {
+  async revoke(identity: MemberBrokerIdentity): Promise<void> {
     if (this.settings.agentMqttUrl || !this.settings.mqttDynsec) return;
     await this.command([
-      { command: 'deleteClient', username: memberBrokerUser(memberId) },
-      { command: 'deleteRole', rolename: roleOf(memberId) },
-    ]).catch((error: Error) => this.logger.warn(`member ${memberId}: removing its broker client: ${error.message}`));
+      { command: 'deleteClient', username: memberBrokerUser(identity) },
+      { command: 'deleteRole', rolename: roleOf(identity.memberId) },
+    ]).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing its broker client: ${error.message}`));
   }
 
   /** Sends dynamic-security commands and waits for their answer; an error other than "already so" fails. */

@@ -307,10 +307,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     // none is recorded Lost for it; the next pass tries again.
     let broker: BrokerCredentials;
     try {
-      broker = await this.credentials.issue(memberId);
+      broker = await this.credentials.issue({ memberId, clusterId: cluster.clusterId });
     } catch (error) {
       this.logger.warn(`cluster ${cluster.clusterId}: no member launched this pass, its broker identity cannot be made (${(error as Error).message}); retrying`);
-      void this.credentials.revoke(memberId).catch(() => undefined); // half of it may exist
+      void this.credentials.revoke({ memberId, clusterId: cluster.clusterId }).catch(() => undefined); // half of it may exist
       return null;
     }
     const now = new Date();
@@ -414,7 +414,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       await this.lifecycle.transition(member.memberId, MemberStatus.ReadyToShutDown, { reason: 'shutting down' });
     }
     await this.lifecycle.transition(member.memberId, MemberStatus.Terminated, { reason: graceMs ? 'shut down' : 'stopped' });
-    await this.credentials.revoke(member.memberId);
+    await this.credentials.revoke(member);
   }
 
   /** terminate-dependents: the clusters that start after the failed one; terminate-all: its whole level. */

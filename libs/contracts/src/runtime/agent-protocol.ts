@@ -139,13 +139,29 @@ export type AgentReply = { requestId: string; ok: true; sha256: string; /** base
  */
 export type HealthReport = MemberHealth & { memberId: string; clusterId: string; state: 'starting' | 'active' | 'stopping' };
 
-/** The broker user name of a member's agent: it may publish on its own topics only. */
-export const memberBrokerUser = (memberId: string) => `member:${memberId}`;
+/** Who a member's agent is to the broker: the member, and the cluster whose metadata it may read. */
+export interface MemberBrokerIdentity {
+  memberId: string;
+  clusterId: string;
+}
 
 /**
- * A member's broker password: an HMAC of its id under the platform's member secret, so the
- * embedded broker checks it without a database, and one member cannot speak for another.
+ * The broker user name of a member's agent (`member:<memberId>@<clusterId>`; neither id may
+ * contain "@"): it may publish on its own topics only, and read its own and its cluster's.
  */
-export function memberBrokerPassword(secret: string, memberId: string): string {
-  return createHmac('sha256', secret).update(memberId).digest('base64url');
+export const memberBrokerUser = ({ memberId, clusterId }: MemberBrokerIdentity) => `member:${memberId}@${clusterId}`;
+
+/** The member and cluster a broker user name names, or null for one that is not a member's. */
+export function parseMemberBrokerUser(username: string | undefined): MemberBrokerIdentity | null {
+  const match = /^member:([^@]+)@([^@]+)$/.exec(username ?? '');
+  return match ? { memberId: match[1], clusterId: match[2] } : null;
+}
+
+/**
+ * A member's broker password: an HMAC of its user name under the platform's member secret, so
+ * the embedded broker checks it without a database, and one member cannot speak for another nor
+ * claim another cluster.
+ */
+export function memberBrokerPassword(secret: string, identity: MemberBrokerIdentity): string {
+  return createHmac('sha256', secret).update(memberBrokerUser(identity)).digest('base64url');
 }

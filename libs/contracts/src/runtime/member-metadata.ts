@@ -1,20 +1,35 @@
 /**
  * The metadata tree a member sees (QingCloud's shape, so that confd templates written for it
- * run as they are), and how it reaches the member's agent. The controller is the writer: it
- * publishes each member's whole tree, retained, on the member's own topic whenever anything in
- * it changes; the agent subscribes with its own broker identity, so a reconnecting agent gets
- * the latest tree at once and no member can read another's.
+ * run as they are), and how it reaches the member's agent. The controller is the writer and
+ * publishes it in two retained parts whenever one changes: what every member of a cluster sees
+ * alike (its peers under /hosts, /cluster, /env, /links, /artifacts) once per cluster, on the
+ * cluster's topic, and what is the member's own (/host) on the member's topic. The agent
+ * subscribes to both with its own broker identity and merges them: a reconnecting agent gets
+ * the latest tree at once, no member can read another cluster's, and a change to a cluster of
+ * n members is one message, not n messages of n hosts each.
  */
 
 /** Flat keys (`/hosts/web-1a2b/ip`) to values: what confd's key/value store holds. */
 export type MetadataTree = Record<string, string>;
 
+/** The member's own part of its tree: the /host keys. */
 export interface MemberMetadataMessage {
   memberId: string;
   /** Increases with every round of trees the controller publishes (a PostgreSQL sequence: also across restarts). */
   revision: number;
   tree: MetadataTree;
 }
+
+/** What every member of the cluster sees alike: the tree but its /host keys. */
+export interface ClusterMetadataMessage {
+  clusterId: string;
+  /** The same sequence as MemberMetadataMessage's. */
+  revision: number;
+  tree: MetadataTree;
+}
+
+/** A member's whole tree: its cluster's part and its own (its own /host keys are the only ones the two could share, and they are its own). */
+export const mergeMetadataTree = (cluster: MetadataTree, own: MetadataTree): MetadataTree => ({ ...cluster, ...own });
 
 /** Topics the controller publishes for one member; only that member may subscribe to them. */
 export const MemberTopics = {
@@ -23,6 +38,11 @@ export const MemberTopics = {
   replies: (memberId: string) => `stratos/members/${memberId}/replies`,
   /** Everything under a member's own prefix (what its broker identity may subscribe to). */
   prefix: (memberId: string) => `stratos/members/${memberId}/`,
+} as const;
+
+/** Topics the controller publishes for a cluster; only its members may subscribe to them. */
+export const ClusterTopics = {
+  metadata: (clusterId: string) => `stratos/clusters/${clusterId}/metadata`,
 } as const;
 
 /** Stratos's launch-payload names for where a member's config templates are. */
