@@ -12,11 +12,14 @@ import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { createConnection } from 'node:net';
 import { brokerTrust, selfSignedTlsPair, startEmbeddedBroker } from '@stratos/runtime';
-import { certificateFingerprint, sameFingerprint } from '@stratos/contracts';
+import { certificateFingerprint, PLATFORM_HOST_NAME, sameFingerprint } from '@stratos/contracts';
 import type { ApplicationRuntime } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { availableBrokers } from '../support/brokers';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { runCli } from '../support/cli';
 import { launchPayloadOf } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -213,4 +216,41 @@ describe.each(availableBrokers())('members over MQTT/TLS (%s)', (broker) => {
     await platform.post('/applications/sealed/undeploy?force=true', undefined, 202);
     await until('sealed undeployed', async () => (await platform.api('GET', '/applications/sealed/runtime')).status === 404);
   });
+});
+
+const docker = dockerForTests();
+const execFileAsync = promisify(execFile);
+
+(docker ? describe : describe.skip)('docker members verify the API by name', () => {
+  let platform: TestPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes', tls: true, advertise: true, docker: 'on' });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it(`reach it as ${PLATFORM_HOST_NAME}, a name its certificate carries: a script posts metadata with only the CA file`, async () => {
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'host' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitions: [{ id: 'host', partitionMax: 2 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy({ id: 'ap-docker', networkPartitions: ['np-docker'] }));
+    await platform.post('/cartridges', aCartridge({ type: 'boxed', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'boxed', components: { cartridges: [aSubscription('boxed', 'boxed-x', { subscribableInfo: { alias: 'boxed-x', deploymentPolicy: 'dp-docker' } })] } }));
+    await platform.post('/applications/boxed/deploy/ap-docker', undefined, 202);
+    const runtime = await until('boxed Active', async () => {
+      const response = await platform.api<ApplicationRuntime>('GET', '/applications/boxed/runtime');
+      return response.status === 200 && response.body.status === 'Active' ? response.body : undefined;
+    }, 60_000);
+    const member = runtime.clusters[0].members[0];
+    // Inside the member, as its scripts would (`curl --cacert "$METADATA_SERVICE_CA_FILE"`): Node's fetch trusting that file alone, names checked.
+    const script = `fetch(process.env.METADATA_SERVICE_URL + '/applications/boxed/clusters/${runtime.clusters[0].clusterId}/properties', { method: 'POST', headers: { authorization: 'Bearer ' + process.env.TOKEN, 'content-type': 'application/json' }, body: '{"key":"from-box","values":["yes"]}' }).then((r) => console.log(process.env.METADATA_SERVICE_URL, r.status), (e) => console.log(process.env.METADATA_SERVICE_URL, e.cause?.code ?? e.message))`;
+    // Asynchronously: this process serves the API the script calls.
+    const run = async (caFile: string) => (await execFileAsync('docker', ['exec', '-e', `NODE_EXTRA_CA_CERTS=${caFile}`, member.instanceId!, 'node', '-e', script], { encoding: 'utf8' })).stdout.trim();
+    const url = `https://${PLATFORM_HOST_NAME}:${new URL(platform.url).port}/api/metadata`;
+    expect(await run('/var/lib/stratos/metadata-service-ca.pem')).toBe(`${url} 201`);
+    expect(await run('/dev/null')).toBe(`${url} DEPTH_ZERO_SELF_SIGNED_CERT`); // the control: without the file, refused
+    await platform.post('/applications/boxed/undeploy?force=true', undefined, 202);
+    await until('boxed undeployed', async () => (await platform.api('GET', '/applications/boxed/runtime')).status === 404, 60_000);
+  }, 120_000);
 });

@@ -114,12 +114,14 @@ export async function startTestPlatform(options: {
     ...(options.advertise ? { advertiseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`, apiCaCert: tls?.cert } : {}),
   };
   let memberNetwork: string | null = null;
+  let memberGateway: string | null = null;
   const engine = options.dockerSocket ? new Docker({ socketPath: options.dockerSocket }) : new Docker();
   if (options.dockerSocket && !options.controllerProcess) throw new Error('dockerSocket needs controllerProcess: the in-process controller uses the default engine');
   if (controllerConfig.docker === 'on') {
     // Docker members are on the platform's own network and reach the broker at its gateway, as with npm start.
     const { name, gateway } = await ensureMemberNetwork(engine, await platformIdOf(home));
     memberNetwork = name;
+    memberGateway = gateway;
     if (!broker.listenAlso) throw new Error(`docker members need a broker they reach at ${gateway}: use the aedes test broker`);
     await broker.listenAlso(gateway);
   }
@@ -147,6 +149,8 @@ export async function startTestPlatform(options: {
     },
     logOptions(options.logs?.manager),
   );
+  // Docker members told where the API is reach it at the gateway (by PLATFORM_HOST_NAME), as with npm start.
+  if (options.advertise && memberGateway) await manager.listenAlso(memberGateway);
   const api: TestPlatform['api'] = async (method, path, request = {}) => {
     const headers: Record<string, string> = { ...request.headers };
     const token = request.token === undefined ? platform.adminToken : request.token;

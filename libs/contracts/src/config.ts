@@ -84,6 +84,12 @@ export const DEFAULT_API_PORT = 9443;
  */
 export const MEMBER_GATEWAY_MESSAGE = 'stratos:member-gateway';
 /**
+ * The name docker members reach the platform by (the gateway, in each container's /etc/hosts):
+ * the self-signed certificate names it, so a member verifies the API by its name there as it
+ * does on loopback. Under `.internal`, the top-level domain reserved for private use.
+ */
+export const PLATFORM_HOST_NAME = 'platform.stratos.internal';
+/**
  * The controller tells npm start, as it stops, how many members each application has running
  * (from its last reconcile pass): a Ctrl-C reaches the embedded PostgreSQL at the same moment,
  * so the launcher cannot ask the database by then. `{ type, applications: { [id]: count } }`.

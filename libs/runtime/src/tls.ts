@@ -4,7 +4,7 @@
  * made at first start in STRATOS_HOME/tls and kept there, which clients trust by its SHA-256
  * fingerprint (as ssh trusts a host key), printed at each start.
  */
-import { certificateFingerprint } from '@stratos/contracts';
+import { certificateFingerprint, PLATFORM_HOST_NAME } from '@stratos/contracts';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -39,7 +39,8 @@ export async function loadTlsPair(certFile: string, keyFile: string): Promise<Tl
 
 /**
  * The home's self-signed pair, made once (EC P-256, ten years, names: localhost, this host's
- * name, loopback and `hosts`). Clients pin it by fingerprint, so the names matter little.
+ * name, loopback, the name docker members reach the platform by and `hosts`). The CLI pins it
+ * by fingerprint; members verify it by name (`curl --cacert`), so theirs must be among them.
  */
 export async function selfSignedTlsPair(home: string, hosts: string[] = []): Promise<TlsPair> {
   const dir = join(home, 'tls');
@@ -47,7 +48,7 @@ export async function selfSignedTlsPair(home: string, hosts: string[] = []): Pro
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const { generate } = await import('selfsigned');
-    const names = [...new Set(['localhost', hostname(), '127.0.0.1', '::1', ...hosts])];
+    const names = [...new Set(['localhost', hostname(), '127.0.0.1', '::1', PLATFORM_HOST_NAME, ...hosts])];
     const notAfter = new Date();
     notAfter.setFullYear(notAfter.getFullYear() + 10);
     const pems = await generate([{ name: 'commonName', value: `stratos ${hostname()}` }], {

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import Docker from 'dockerode';
-import { DEFAULT_CONTAINER_LIMITS, LaunchKey } from '@stratos/contracts';
+import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
@@ -78,7 +78,9 @@ export class DockerDriver implements IaasDriver {
    */
   private async reachable(env: Record<string, string>, gateway: string): Promise<Record<string, string>> {
     const out = { ...env };
-    for (const key of [LaunchKey.mbUrls, LaunchKey.metadataServiceUrl]) if (out[key]) out[key] = reachableFrom(out[key], gateway);
+    // The broker at the gateway's address (members pin its certificate, names aside); the API by the name its certificate carries.
+    if (out[LaunchKey.mbUrls]) out[LaunchKey.mbUrls] = reachableFrom(out[LaunchKey.mbUrls], gateway);
+    if (out[LaunchKey.metadataServiceUrl]) out[LaunchKey.metadataServiceUrl] = reachableFrom(out[LaunchKey.metadataServiceUrl], PLATFORM_HOST_NAME);
     const brokers = (out[LaunchKey.mbUrls] ?? '').split(',').map((u) => u.trim()).filter(Boolean);
     const reached = await Promise.all(brokers.map(async (raw) => {
       try {
@@ -132,6 +134,7 @@ export class DockerDriver implements IaasDriver {
       Labels: labels,
       HostConfig: {
         NetworkMode: network?.name ?? 'host',
+        ...(network ? { ExtraHosts: [`${PLATFORM_HOST_NAME}:${network.gateway}`] } : {}),
         Init: true,
         Mounts: mounts,
         RestartPolicy: { Name: 'no' },

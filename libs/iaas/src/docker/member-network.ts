@@ -4,7 +4,8 @@
  * Members reach the platform (its broker, its API) at the network's gateway, the host's address
  * on that bridge: what listens on loopback is not reachable from there, so the platform's
  * embedded services also listen on the gateway (see listenAlso), and the driver rewrites the
- * loopback addresses of a launch payload to it.
+ * loopback addresses of a launch payload to it: the broker's to its address, the API's to
+ * PLATFORM_HOST_NAME, which each member's /etc/hosts maps to it (the certificate names it).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
