@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { freePort } from '@stratos/runtime';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import pg from 'pg';
 import { runCli } from '../support/cli';
 import { fetchTrusting, launch, READY_LINE, untilOutput, type Launched } from '../support/launcher';
 
@@ -145,5 +146,39 @@ describe('backup and restore', () => {
     const third = await newHome();
     const refused = await runCli(['restore', junk, '--home', third], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/this is not a stratos backup/)]);
+  }, 300_000);
+
+  it("rotates the embedded database's password with the platform stopped, and the platform starts with the new one", async () => {
+    const home = await newHome();
+    const passwordFile = join(home, 'postgres', 'password');
+    await start(home);
+    const refused = await runCli(['secrets', 'rotate', 'database-password', '--home', home], { env: { DATABASE_URL: '' }, timeoutMs: 60_000 });
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/is running \(its database answers\): stop it first/)]);
+    await stop();
+    const old = readFileSync(passwordFile, 'utf8').trim();
+    const rotated = await runCli(['secrets', 'rotate', 'database-password', '--home', home], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
+    expect([rotated.code, rotated.stdout, rotated.stderr]).toEqual([0, '', expect.stringMatching(/the embedded database's password is replaced in [\d.]+ s/)]);
+    const next = readFileSync(passwordFile, 'utf8').trim();
+    expect(next).not.toBe(old);
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    expect(rotated.stderr).not.toContain(next);
+
+    const platform = await start(home); // with the new one: it answers
+    expect((await platform.api('GET', '/cartridges')).status).toBe(200);
+    const port = Number(readFileSync(join(home, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[3]);
+    const connectWith = async (password: string) => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'stratos' });
+      try {
+        await client.connect();
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    expect(await connectWith(next)).toBe('accepted');
+    expect(await connectWith(old)).toMatch(/password authentication failed/);
+    await stop();
   }, 300_000);
 });

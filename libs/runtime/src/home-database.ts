@@ -3,8 +3,10 @@
  * the running server when the platform is up (its port from postmaster.pid), or one started for
  * the time of the work. For host-side commands (backup, restore) that need the data, not the API.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import pg from 'pg';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { isAlive } from './processes';
@@ -46,4 +48,32 @@ async function runningPort(dataDir: string): Promise<number | null> {
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) && port > 0 ? port : null;
+}
+
+/**
+ * A new password for a STRATOS_HOME's embedded database: made, set on its role, kept in
+ * postgres/password. Only while the platform is stopped — its processes hold the old one and
+ * would fail at their next connection. The new password is written beside the old one before the
+ * role changes and replaces it after, so an interruption leaves it on disk (password.new).
+ */
+export async function rotateHomeDatabasePassword(home: string): Promise<void> {
+  const pgHome = join(home, 'postgres');
+  const passwordFile = join(pgHome, 'password');
+  if (!existsSync(join(pgHome, 'data', 'PG_VERSION'))) throw new Error(`${home} holds no embedded PostgreSQL (no ${join(pgHome, 'data')}): is it a STRATOS_HOME? An external database's password is rotated there, and DATABASE_URL changed`);
+  if (await runningPort(join(pgHome, 'data'))) throw new Error(`the platform on ${home} is running (its database answers): stop it first (Ctrl-C on npm start), rotate, then start it again`);
+  const next = randomBytes(18).toString('base64url'); // [A-Za-z0-9_-]: safe inside a SQL literal
+  const server = await startEmbeddedPostgres({ home: pgHome });
+  try {
+    await writeFile(`${passwordFile}.new`, next, { mode: 0o600 });
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      await client.query(`ALTER ROLE postgres PASSWORD '${next}'`);
+    } finally {
+      await client.end();
+    }
+    await rename(`${passwordFile}.new`, passwordFile);
+  } finally {
+    await server.stop();
+  }
 }
