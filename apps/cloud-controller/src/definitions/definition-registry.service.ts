@@ -9,6 +9,8 @@ import {
   validateDefinition,
   type DefinitionKeyRequest,
   type DefinitionKind,
+  type DefinitionKindName,
+  type DefinitionOf,
   type DefinitionListRequest,
   type DefinitionListResult,
   type DefinitionView,
@@ -24,6 +26,9 @@ import { Database, type DefinitionEntity, type Repositories } from '@stratos/per
 import { DeploymentService } from '../runtime/deployment.service';
 import { SecretBox } from '../secrets/secret-box';
 import { liveApplicationChange } from './live-application-change';
+
+/** A stored definition: its kind's document, which its id key (and the reference checks) read as a record. */
+type StoredDefinition = DefinitionOf[DefinitionKindName] & Record<string, unknown>;
 
 function toView(kind: DefinitionKind, row: DefinitionEntity): DefinitionView {
   return {
@@ -145,8 +150,9 @@ export class DefinitionRegistry {
     return { items: items.map((row) => toView(kind, row)), total };
   }
 
-  private validate(kind: DefinitionKind, request: DefinitionWriteRequest): { definition: Record<string, unknown>; warnings: FieldIssue[] } {
-    const result = validateDefinition<Record<string, unknown>>(kind, request.definition, { strict: request.strict });
+  /** A definition that passed its kind's schema is that kind's document (and still a record its id key reads). */
+  private validate(kind: DefinitionKind, request: DefinitionWriteRequest): { definition: StoredDefinition; warnings: FieldIssue[] } {
+    const result = validateDefinition<StoredDefinition>(kind, request.definition, { strict: request.strict });
     if (result.errors.length > 0) throw DomainError.invalid(`the ${kind.label} is invalid`, result.errors);
     return { definition: result.value, warnings: result.warnings };
   }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TopologyEvent } from '@stratos/contracts';
 
 /**
  * The topology's change log, which is also its outbox: a change and its event commit in one
@@ -17,8 +18,9 @@ export class TopologyEventEntity {
   @Column({ type: 'text' })
   type: string;
 
+  /** The payload of its type (the repository writes it from a typed event). */
   @Column({ type: 'jsonb' })
-  payload: Record<string, unknown>;
+  payload: TopologyEvent['payload'];
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

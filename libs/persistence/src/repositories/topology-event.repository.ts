@@ -12,7 +12,7 @@ function toEvent(row: TopologyEventEntity): TopologyEvent {
     revision: Number(row.revision),
     type: row.type as TopologyEventType,
     timestamp: row.createdAt.toISOString(),
-    payload: row.payload as unknown as TopologyEvent['payload'],
+    payload: row.payload,
   };
 }
 
