@@ -9,6 +9,7 @@ import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, t
 
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
 const COALESCE_MS = 20;
+const ROUND_PAUSE_MAX_MS = 1000;
 
 export function treeCluster(row: ClusterEntity): TreeCluster {
   const spec = row.spec;
@@ -41,6 +42,7 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   private holds = 0;
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private lastRoundMs = 0;
 
   constructor(
     private readonly database: Database,
@@ -105,10 +107,15 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
 
   private schedule(): void {
     if (this.timer || this.stopped || this.holds > 0) return;
+    // At least as long as the last round took (at most a second): rounds of a big application, which take a while, fill half the time, not all of it.
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
-    }, COALESCE_MS);
+      this.flushing = this.flushing.then(async () => {
+        const started = Date.now();
+        await this.flush();
+        this.lastRoundMs = Date.now() - started;
+      });
+    }, Math.max(COALESCE_MS, Math.min(this.lastRoundMs, ROUND_PAUSE_MAX_MS)));
   }
 
   private async flush(): Promise<void> {

@@ -37,6 +37,8 @@ export function freeSlot(live: { sid: number }[]): number {
   return sid;
 }
 const SLOW_PASS_MS = 30_000;
+/** The longest pause between passes asked for back to back (see kick). */
+const PASS_PAUSE_MAX_MS = 1000;
 /** Members whose instance should be running. */
 const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
@@ -89,29 +91,41 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.runningAfterLastPass) process.send?.({ type: MEMBERS_RUNNING_MESSAGE, applications: Object.fromEntries(this.runningAfterLastPass) });
   }
 
-  /** Asks for a pass; passes never overlap, and a kick during one gets one more after it. */
+  /**
+   * Asks for a pass; passes never overlap, and a kick during one gets one more after it — after a
+   * pause as long as the pass took (at most PASS_PAUSE_MAX_MS): a storm of events (thousands of
+   * members coming up) gets passes half the time, not back to back, and a small platform, whose
+   * passes take milliseconds, waits milliseconds.
+   */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        const started = Date.now();
+        await this.onePass();
+        if (this.again && !this.stopped) await new Promise((r) => setTimeout(r, Math.min(Date.now() - started, PASS_PAUSE_MAX_MS)));
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.running = null));
+  }
+
+  private async onePass(): Promise<void> {
     const started = Date.now();
     const timer = this.metrics.reconcilePass.startTimer();
     const watchdog = setTimeout(() => this.logger.warn(`a reconcile pass has been running for ${SLOW_PASS_MS / 1000} s`), SLOW_PASS_MS);
     watchdog.unref();
-    this.running = this.metadata
-      .batch(() => this.pass())
-      .catch((error: Error) => this.logger.error(`reconcile pass failed after ${Date.now() - started} ms: ${error.stack ?? error.message}`))
-      .finally(() => {
-        timer();
-        clearTimeout(watchdog);
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    try {
+      await this.metadata.batch(() => this.pass());
+    } catch (error) {
+      this.logger.error(`reconcile pass failed after ${Date.now() - started} ms: ${(error as Error).stack ?? (error as Error).message}`);
+    } finally {
+      timer();
+      clearTimeout(watchdog);
+    }
   }
 
   /** A pass at `when` (the earliest asked for wins; the periodic resync does not wait for it). */
@@ -156,15 +170,27 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) known.add(member.memberId);
     if (!deployment.desired) return this.takeDown(deployment, clusters, members);
+    // Each step reads the members again only when the one before changed any: with thousands of
+    // members and nothing happening, a pass reads them once.
+    let changed = false;
+    const transition = async (...args: Parameters<MemberLifecycle['transition']>) => {
+      changed = true;
+      return this.lifecycle.transition(...args);
+    };
+    const reread = async () => {
+      if (!changed) return;
+      changed = false;
+      members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    };
 
     // Facts first: what vanished, what never came up, what is stopping by itself.
     const now = Date.now();
     for (const member of members.filter((m) => m.status === MemberStatus.Created)) {
       // No launch is in flight between passes: a Created member is one whose launch a crash
       // interrupted. It is replaced; an instance the driver did start is an orphan, removed below.
-      await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: 'its launch was interrupted' });
+      await transition(member.memberId, MemberStatus.Lost, { reason: 'its launch was interrupted' });
     }
-    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    await reread();
     // An agent silent for longer than the grace — since its Last Will, or since it was last heard
     // from at all: Lost (its process may run on, unreachable).
     const graces = silenceGraces(this.settings);
@@ -178,27 +204,28 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         cause === 'will'
           ? `its agent disconnected (Last Will) and did not reconnect within ${Math.round(graces.willMs / 1000)} s (silent ${Math.round(silentMs / 1000)} s)`
           : `its agent has not been heard from for ${Math.round(silentMs / 1000)} s (no health report within the grace, ${Math.round(graces.quietMs / 1000)} s)`;
-      await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason });
+      await transition(memberId, MemberStatus.Lost, { reason });
     }
-    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    await reread();
     for (const member of members) {
       const instance = actual.get(member.memberId);
       if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
-        await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}` });
+        await transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}` });
       } else if (STARTING.includes(member.status) && now - member.statusChangedAt.getTime() > this.settings.memberStartTimeoutMs && now - member.createdAt.getTime() > this.settings.memberStartTimeoutMs) {
-        await this.lifecycle.transition(member.memberId, MemberStatus.Lost, { reason: `not Active within ${this.settings.memberStartTimeoutMs / 1000} s` });
+        await transition(member.memberId, MemberStatus.Lost, { reason: `not Active within ${this.settings.memberStartTimeoutMs / 1000} s` });
       }
     }
-    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    await reread();
     for (const member of members.filter((m) => m.status === MemberStatus.Lost || m.status === MemberStatus.ReadyToShutDown)) {
       if (member.status === MemberStatus.Lost && this.backoff.isCrash(member.activatedAt?.getTime() ?? null, now)) {
         const delay = this.backoff.failed(member.clusterId, now);
         const lasted = member.activatedAt ? `was Active ${((now - member.activatedAt.getTime()) / 1000).toFixed(1)} s` : 'never became Active';
         this.logger.warn(`cluster ${member.clusterId}: member ${member.memberId} ${lasted}; crash ${this.backoff.failures(member.clusterId)} in a row, the next launch waits ${delay / 1000} s`);
       }
+      changed = true;
       await this.terminate(member, 0);
     }
-    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    await reread();
 
     // Cluster states, and what a failed cluster takes down with it.
     const statusOf = new Map<string, ClusterStatus>();
@@ -209,10 +236,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (next === ClusterStatus.Active) this.backoff.active(cluster.clusterId, now);
       if (next !== cluster.status) {
         await this.setClusterStatus(cluster, next);
-        if (next === ClusterStatus.Inactive) await this.applyTermination(cluster, clusters, members);
+        if (next === ClusterStatus.Inactive) {
+          changed = true;
+          await this.applyTermination(cluster, clusters, members);
+        }
       }
     }
-    members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    await reread();
 
     // Launch what is missing, where the startup order allows.
     const isActive = (key: string) => {

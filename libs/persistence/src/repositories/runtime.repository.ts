@@ -77,24 +77,38 @@ export class RuntimeRepository {
     return this.manager.getRepository(ClusterEntity).find({ where: { applicationId }, order: { createdAt: 'ASC', clusterId: 'ASC' } });
   }
 
-  members(filter: { applicationId?: string; clusterId?: string } = {}): Promise<MemberEntity[]> {
-    return this.manager.getRepository(MemberEntity).find({ where: filter, order: { createdAt: 'ASC', memberId: 'ASC' } });
+  /**
+   * The columns of a member row under their property names, from the entity's own metadata: the
+   * hot reads below (every reconcile pass and metadata round reads all of an application's
+   * members) go around TypeORM's query building and hydration, which cost more than the query.
+   */
+  private get memberColumns(): string {
+    return this.manager.connection
+      .getMetadata(MemberEntity)
+      .columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`)
+      .join(', ');
+  }
+
+  async members(filter: { applicationId?: string; clusterId?: string } = {}): Promise<MemberEntity[]> {
+    const where: string[] = [];
+    const values: string[] = [];
+    if (filter.applicationId !== undefined) where.push(`application_id = $${values.push(filter.applicationId)}`);
+    if (filter.clusterId !== undefined) where.push(`cluster_id = $${values.push(filter.clusterId)}`);
+    const sql = `SELECT ${this.memberColumns} FROM members ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, member_id`;
+    return (await this.manager.query(sql, values)) as MemberEntity[];
   }
 
   /** Those of these members that exist. */
-  findMembers(memberIds: string[]): Promise<MemberEntity[]> {
-    return memberIds.length ? this.manager.getRepository(MemberEntity).findBy({ memberId: In(memberIds) }) : Promise.resolve([]);
+  async findMembers(memberIds: string[]): Promise<MemberEntity[]> {
+    if (memberIds.length === 0) return [];
+    return (await this.manager.query(`SELECT ${this.memberColumns} FROM members WHERE member_id = ANY($1::text[])`, [memberIds])) as MemberEntity[];
   }
 
-  /** Which of these member ids have a record: ids only, in chunks (PostgreSQL takes at most 65,535 parameters). */
+  /** Which of these member ids have a record: one array parameter (TypeORM's In() with thousands of parameters is quadratic in their count). */
   async existingMemberIds(memberIds: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let i = 0; i < memberIds.length; i += 10_000) {
-      const chunk = memberIds.slice(i, i + 10_000);
-      const rows = await this.manager.getRepository(MemberEntity).find({ select: { memberId: true }, where: { memberId: In(chunk) } });
-      for (const row of rows) found.add(row.memberId);
-    }
-    return found;
+    if (memberIds.length === 0) return new Set();
+    const rows = (await this.manager.query('SELECT member_id FROM members WHERE member_id = ANY($1::text[])', [memberIds])) as { member_id: string }[];
+    return new Set(rows.map((r) => r.member_id));
   }
 
   findMember(memberId: string): Promise<MemberEntity | null> {
