@@ -144,7 +144,17 @@ const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runn
     files.kill(victim);
     const replacement = await until('a replacement Active', async () => (await members()).find((m) => m.status === 'Active' && !five.some((z) => z.memberId === m.memberId)), 90_000);
     expect(replacement.sid).toBe(victim.sid);
-    await until('the replacement rejoins as a follower', async () => (await modeOf(replacement)) === 'follower', 60_000);
+    // It rejoins the ensemble: one leader and four followers again, itself among them. Not necessarily as a follower: the
+    // others restart with its new address in their zoo.cfg, and the election that follows picks the highest sid among the
+    // up-to-date servers — its own, when the victim had the highest.
+    const ensemble = [...five.filter((m) => m.memberId !== victim.memberId), replacement];
+    let rejoined: (string | null)[] = [];
+    await until('the replacement rejoins the ensemble (one leader, four followers)', async () => {
+      rejoined = await Promise.all(ensemble.map(modeOf));
+      return rejoined.filter((x) => x === 'leader').length === 1 && rejoined.filter((x) => x === 'follower').length === 4;
+    }, 90_000).catch((error: Error) => {
+      throw new Error(`${error.message}; modes by sid: ${ensemble.map((m, i) => `${m.sid}${m === replacement ? ' (the replacement)' : ''}: ${rejoined[i]}`).join(', ')}`);
+    });
     expect(files.read(replacement, '/zk_data/zookeeper/version-2/currentEpoch')).not.toBeNull(); // its slot's volume, with the victim's data
     await retried('read through the replacement', replacement.host!, /hello-from-one/, 'get', '/stratos');
 
