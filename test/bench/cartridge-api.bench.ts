@@ -30,7 +30,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const broker = options.mqttUrl ? null : await startEmbeddedBroker({ port: 0 });
   const mqttUrl = options.mqttUrl ?? broker!.url;
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl, home, agentEntry: join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js'), reconcileIntervalMs: 1000, memberStartTimeoutMs: 60_000 },
+    { databaseUrl: postgres.url, mqttUrl, home, agentEntry: join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js'), reconcileIntervalMs: 1000, memberStartTimeoutMs: 60_000, docker: 'off' }, // no members here: no Docker network left behind
     { logger: false },
   );
   const manager = await startStratosManager(

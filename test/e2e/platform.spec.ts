@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@stratos/runtime';
+import { memberNetworkName } from '@stratos/iaas';
 import { aCartridge } from '../factories/cartridge.factory';
 import { fetchTrusting, launch, untilOutput as until } from '../support/launcher';
 import { certificateFingerprint } from '@stratos/contracts';
@@ -29,6 +30,9 @@ describe('npm start (the one-machine launcher)', () => {
     env = { STRATOS_HOME: home, STRATOS_API_PORT: String(apiPort), MQTT_PORT: '0' };
   });
   afterAll(async () => {
+    // npm start made its Docker member network where an engine answers; it outlives the home, so it goes with it here.
+    const platformId = await readFile(join(home, 'platform-id'), 'utf8').catch(() => null);
+    if (platformId) spawnSync('docker', ['network', 'rm', memberNetworkName(platformId.trim())], { stdio: 'ignore' });
     await rm(home, { recursive: true, force: true });
   });
 
