@@ -159,11 +159,29 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
     });
   });
 
-  it('serves the OpenAPI document', async () => {
+  it('serves the OpenAPI document, in which every operation says how it fails: an ErrorBody, which real errors are', async () => {
     const response = await fetch(`${platform.url}/api/docs/json`);
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { paths: Record<string, unknown> };
+    type Operation = { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> };
+    const document = (await response.json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> } };
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/cartridges', '/api/cartridges/{type}', '/api/tokens']));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, operation })));
+    expect(operations.length).toBeGreaterThan(40);
+    const errorRef = (operation: Operation, status: string) => operation.responses[status]?.content?.['application/json']?.schema.$ref;
+    expect(operations.filter(({ operation }) => errorRef(operation, 'default') !== '#/components/schemas/ErrorBody').map((o) => o.at)).toEqual([]);
+    const secured = operations.filter(({ operation }) => (operation.security ?? []).length > 0);
+    expect(secured.length).toBeGreaterThan(30);
+    expect(secured.filter(({ operation }) => errorRef(operation, '401') !== '#/components/schemas/ErrorBody').map((o) => o.at)).toEqual([]);
+    // Real error bodies are what the document says: a 400 with pointers, a 401, a 404.
+    const { Ajv } = await import('ajv');
+    const validate = new Ajv({ strict: false }).compile(document.components.schemas.ErrorBody);
+    const bodies = [
+      (await platform.api('POST', '/cartridges', { body: { type: 'bad type!' } })).body,
+      (await platform.api('GET', '/cartridges', { token: 'not-a-token' })).body,
+      (await platform.api('GET', '/cartridges/no-such-cartridge')).body,
+    ];
+    expect(bodies.map((b: { statusCode: number }) => b.statusCode)).toEqual([400, 401, 404]);
+    for (const body of bodies) expect({ body, errors: validate(body) ? null : validate.errors }).toEqual({ body, errors: null });
   });
 
   it('gives 503 within seconds while the controller is down, and recovers without a manager restart', async () => {

@@ -6,6 +6,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withErrorResponses } from './http/openapi-errors';
 import { Database } from '@stratos/persistence';
 import { createRootLogger, describeListenError, httpLogging, loadTlsPair, ProcessLogger, type LogOptions } from '@stratos/runtime';
 import { StratosManagerModule } from './app.module';
@@ -55,7 +56,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
       response.once('finish', () => done({ route: (request as Request & { route?: { path?: string } }).route?.path ?? 'unmatched', status: String(response.statusCode) }));
       next();
     });
-    const document = SwaggerModule.createDocument(
+    const document = withErrorResponses(SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle('Stratos cartridge orchestrator')
@@ -63,7 +64,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
         .setVersion('0.1')
         .addBearerAuth()
         .build(),
-    );
+    ));
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
     try {
       await app.listen(config.port, config.host);

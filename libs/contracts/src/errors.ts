@@ -2,6 +2,7 @@
  * One error contract for the whole platform. Services throw a DomainError; the HTTP edge
  * maps its code to a status and renders ErrorBody, the MQTT edge carries it as RpcFailure.
  */
+import type { JsonSchema } from './json-schema';
 export interface FieldIssue {
   /** JSON Pointer into what the user sent, '' for the whole document. */
   path: string;
@@ -45,6 +46,32 @@ export interface ErrorBody {
   /** The request's id (its X-Request-Id): every log line the request caused carries it. */
   requestId?: string;
 }
+
+/** ErrorBody as JSON Schema: the OpenAPI document's `ErrorBody` component, which every operation's error responses name. */
+export const errorBodySchema: JsonSchema = {
+  type: 'object',
+  description: 'The body of every error response: what went wrong, and where (a JSON pointer into what was sent, per issue).',
+  required: ['statusCode', 'error', 'message', 'errors'],
+  properties: {
+    statusCode: { type: 'integer', minimum: 400, maximum: 599 },
+    error: { type: 'string', description: "the status's reason phrase" },
+    message: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: {
+          path: { type: 'string', description: "a JSON pointer into what was sent ('' for the whole document)" },
+          message: { type: 'string' },
+          allowed: { type: 'array', description: 'the values allowed there, where a set is' },
+        },
+      },
+    },
+    incidentId: { type: 'string', description: "only on 500s: the id the server's log line carries too" },
+    requestId: { type: 'string', description: 'the X-Request-Id of the request: every log line it caused carries it' },
+  },
+};
 
 export class DomainError extends Error {
   constructor(
