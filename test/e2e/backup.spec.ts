@@ -101,6 +101,7 @@ describe('backup and restore', () => {
 
     // Backed up while it runs.
     const file = join(first, '..', `${first.split('/').pop()}.backup.gz`);
+    homes.push(file); // removed with the homes
     const backup = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' }, timeoutMs: 60_000 });
     expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backed up .* \(the running platform\) in [\d.]+ s: \d+ rows in 14 tables, 5 secret file\(s\)/)]);
     expect(backup.stdout.trim()).toBe(file);
@@ -141,7 +142,8 @@ describe('backup and restore', () => {
     // Refused: a home that holds a database already, and a file that is not a backup.
     const twice = await runCli(['restore', file, '--home', second], { env: { DATABASE_URL: '' } });
     expect([twice.code, twice.stderr]).toEqual([1, expect.stringMatching(/already holds a database: restore into a new STRATOS_HOME/)]);
-    const junk = join(second, '..', 'not-a-backup.gz');
+    const junk = join(second, '..', `${second.split('/').pop()}.not-a-backup.gz`);
+    homes.push(junk);
     writeFileSync(junk, gzipSync('hello\n'));
     const third = await newHome();
     const refused = await runCli(['restore', junk, '--home', third], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });

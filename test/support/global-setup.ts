@@ -13,6 +13,7 @@ import { TEMPLATE_DATABASE, TEST_PG_ENV } from './test-env';
 
 export default async function globalSetup(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-test-pg-'));
+  (globalThis as Record<string, unknown>).__stratosTestPostgresHome = home; // removed by the teardown
   const server = await startEmbeddedPostgres({ home, database: 'postgres' });
   (globalThis as Record<string, unknown>).__stratosTestPostgres = server;
   const admin = new pg.Client({ connectionString: server.urlFor('postgres') });
