@@ -131,8 +131,11 @@ const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runn
       // On docker a second re-render was seen once in CI with the launches 678 ms apart (not yet explained: the note on
       // issue 8 says so); there, two are tolerated until it is.
       const bursts = gap < 900 ? (driver === 'docker' ? [1, 2] : [1]) : gap > 1500 ? [2] : [1, 2];
+      const reRendersOf = (m: MemberView) => watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === m.memberId && Date.parse(e.timestamp) >= scaledAt && /re-rendered: .*zoo\.cfg \(reloaded\)/.test(e.payload.message));
+      // The notice comes once the reload (a ZooKeeper restart) is done, which on a loaded machine can be after the ensemble re-formed: waited for, then counted.
+      await until('every first member said it re-rendered and reloaded', async () => before.every((m) => reRendersOf(m).length >= Math.min(...bursts)), 60_000).catch(() => undefined);
       for (const m of before) {
-        const reRenders = watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === m.memberId && Date.parse(e.timestamp) >= scaledAt && /re-rendered: .*zoo\.cfg \(reloaded\)/.test(e.payload.message));
+        const reRenders = reRendersOf(m);
         expect({ member: m.memberId, gap, reRenders: bursts.includes(reRenders.length) ? 'as many as bursts' : reRenders.map((e) => `${e.timestamp} ${e.payload.message}`) }).toEqual({ member: m.memberId, gap, reRenders: 'as many as bursts' });
       }
     } finally {
