@@ -29,7 +29,7 @@ export async function rowCounts(databaseUrl: string): Promise<Record<string, num
   await client.connect();
   try {
     const counts: Record<string, number> = {};
-    for (const table of ['cartridges', 'cartridge_bundles', 'definitions', 'topology_events', 'users', 'api_tokens']) {
+    for (const table of ['cartridges', 'cartridge_bundles', 'definitions', 'topology_events', 'tenants', 'users', 'api_tokens']) {
       const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table}`);
       counts[table] = rows[0].n as number;
     }

@@ -57,3 +57,10 @@ export function readJsonFile(path: string): unknown {
 
 /** A file that is not what it should be: exit code 1. */
 export class FileError extends Error {}
+
+/** Everything on standard input, less one trailing newline (a password piped in). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

@@ -17,21 +17,24 @@ import { registerImage } from './commands/image.command';
 import { registerMember } from './commands/member.command';
 import { registerMetadata } from './commands/metadata.command';
 import { registerTemplate } from './commands/template.command';
+import { registerTenants, registerUsers } from './commands/tenant.command';
 import { registerTopology } from './commands/topology.command';
 import { FileError, UsageError, type GlobalOptions } from './context';
 import { err, printIssues } from './output';
 
 const program = new Command('stratos')
-  .description('Stratos cartridge orchestrator: cartridges, policies, groups, applications, topology, metadata, Stratos imports')
+  .description('Stratos cartridge orchestrator: cartridges, policies, groups, applications, topology, metadata, tenants and users, Stratos imports')
   .version('0.1.0')
   .option('--url <url>', 'API base URL (default: STRATOS_URL, then the saved login, then https://127.0.0.1:9443)')
   .option('--token <token>', 'bearer token (default: STRATOS_TOKEN, then the saved login)')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerAudit, registerSecrets]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets]) command(program, globals);
 registerTemplate(program);
 registerBackup(program);
+// Stratos 4.1's command names keep working, listed apart from the project's own.
+for (const command of program.commands) if (command.description().startsWith('Stratos alias')) command.helpGroup("Stratos 4.1's command names:");
 program.commands.forEach(function exitOverride(c: Command) {
   c.exitOverride();
   c.commands.forEach(exitOverride);

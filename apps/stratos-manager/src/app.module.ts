@@ -8,6 +8,7 @@ import { AuditModule } from './audit/audit.module';
 import { ImagesModule } from './images/images.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AuthModule } from './auth/auth.module';
+import { TenantsModule } from './tenants/tenants.module';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ManagerSettings } from './config';
 import { ControllerClientModule } from './controller-client/controller-client.module';
@@ -40,7 +41,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database, log: Pino): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, AuditModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, AuditModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -18,3 +18,4 @@ export * from './json-input';
 export * from './container-limits';
 export * from './audit';
 export * from './tls-fingerprint';
+export * from './tenants';

@@ -15,6 +15,7 @@ export const BACKUP_FORMAT = 'stratos-backup/1';
 
 /** Parents before children (foreign keys); every table of the schema but TypeORM's own. */
 export const BACKUP_TABLES = [
+  'tenants',
   'users',
   'api_tokens',
   'login_failures',

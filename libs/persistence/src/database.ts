@@ -4,6 +4,7 @@ import { CartridgeEntity } from './entities/cartridge.entity';
 import { DefinitionEntity } from './entities/definition.entity';
 import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';
 import { TopologyEventEntity } from './entities/topology-event.entity';
+import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { Definitions1764100000000 } from './migrations/1764100000000-definitions';
@@ -15,6 +16,7 @@ import { ArtifactRevisions1764600000000 } from './migrations/1764600000000-artif
 import { BakedImages1764700000000 } from './migrations/1764700000000-baked-images';
 import { LoginThrottle1764800000000 } from './migrations/1764800000000-login-throttle';
 import { AuditLog1764900000000 } from './migrations/1764900000000-audit-log';
+import { Tenants1765000000000 } from './migrations/1765000000000-tenants';
 import { AuditRepository } from './repositories/audit.repository';
 import { BakedImageEntity } from './entities/baked-image.entity';
 import { MetadataRepository } from './repositories/metadata.repository';
@@ -23,10 +25,11 @@ import { CartridgeRepository } from './repositories/cartridge.repository';
 import { DefinitionRepository } from './repositories/definition.repository';
 import { RuntimeRepository } from './repositories/runtime.repository';
 import { TopologyEventRepository } from './repositories/topology-event.repository';
+import { TenantRepository } from './repositories/tenant.repository';
 import { UserRepository } from './repositories/user.repository';
 
-const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, BakedImageEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000, AuditLog1764900000000];
+const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, BakedImageEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, TopologyEventEntity, TenantEntity, UserEntity, ApiTokenEntity];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000, AuditLog1764900000000, Tenants1765000000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 
@@ -37,6 +40,7 @@ export class Repositories {
   readonly definitions: DefinitionRepository;
   readonly metadata: MetadataRepository;
   readonly runtime: RuntimeRepository;
+  readonly tenants: TenantRepository;
   readonly topology: TopologyEventRepository;
   readonly users: UserRepository;
 
@@ -46,6 +50,7 @@ export class Repositories {
     this.definitions = new DefinitionRepository(manager);
     this.metadata = new MetadataRepository(manager);
     this.runtime = new RuntimeRepository(manager);
+    this.tenants = new TenantRepository(manager);
     this.topology = new TopologyEventRepository(manager);
     this.users = new UserRepository(manager);
   }

@@ -5,7 +5,7 @@ import { certificateFingerprint, sameFingerprint } from '@stratos/contracts';
 import { ApiClient, ApiError } from '../api-client';
 import { presentedCertificate } from '../tls-trust';
 import { configPath, DEFAULT_URL, readCliSettings, writeCliSettings } from '../cli-config';
-import { apiClient, trustedCertificate, UsageError, type GlobalOptions } from '../context';
+import { apiClient, readStdin, trustedCertificate, UsageError, type GlobalOptions } from '../context';
 import { err, out } from '../output';
 
 async function prompt(question: string, hidden: boolean): Promise<string> {
@@ -25,12 +25,6 @@ async function prompt(question: string, hidden: boolean): Promise<string> {
     });
     muted = hidden;
   });
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
 /**

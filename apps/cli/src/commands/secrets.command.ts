@@ -6,16 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { apiClient, UsageError, type GlobalOptions } from '../context';
+import { apiClient, readStdin, UsageError, type GlobalOptions } from '../context';
 import { err, out } from '../output';
 
 const ROTATABLE = ['admin-password', 'database-password'];
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
 export function registerSecrets(program: Command, globals: () => GlobalOptions): void {
   const secrets = program.command('secrets').description("Rotate the platform's secrets");

@@ -7,6 +7,7 @@ import { AuthService, type Caller } from './auth.service';
 const PUBLIC = 'stratos:public';
 const ADMIN_ONLY = 'stratos:admin-only';
 const APPLICATION_TOKEN = 'stratos:application-token';
+const TENANT_ACCESSIBLE = 'stratos:tenant-accessible';
 
 /** No token needed (health, schemas, token exchange, the OpenAPI document). */
 export const Public = () => SetMetadata(PUBLIC, true);
@@ -18,12 +19,36 @@ export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
  */
 export const ApplicationTokenAccepted = () => SetMetadata(APPLICATION_TOKEN, true);
 
+/**
+ * Tenant users may call this route (which then answers with their own objects only). Every route
+ * without it refuses them: what is not marked is the platform's, so a new route is closed to
+ * tenants until someone decides otherwise.
+ */
+export const TenantAccessible = (accessible = true) => SetMetadata(TENANT_ACCESSIBLE, accessible);
+
 export type AuthenticatedRequest = Request & { caller: Caller };
+
+/** The bearer token the request carries, or null (HTTP Basic, or none). */
+export function bearerTokenOf(request: Request): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
+}
+
+/** Username and password of an `Authorization: Basic` header, or null when it is not one. */
+export function basicCredentialsOf(request: Request): { username: string; password: string } | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
 /** On ApplicationTokenAccepted routes the caller is a user, or the members of one deployed application. */
 export type ApplicationCaller = { username: string; role: 'application'; applicationId: string };
 export type MaybeApplicationRequest = Request & { caller: Caller | ApplicationCaller };
 
-/** Every /api call needs `Authorization: Bearer <token>` unless marked @Public(). */
+/**
+ * Every /api call needs `Authorization: Bearer <token>`, or Stratos's `Authorization: Basic`
+ * (username and password on every request), unless marked @Public().
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -35,20 +60,24 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    if (!match) throw new DomainError(ErrorCode.Unauthenticated, 'a bearer token is required: POST /api/tokens (or `stratos login`) gives one');
-    if (this.reflector.getAllAndOverride<boolean>(APPLICATION_TOKEN, targets) && match[1].startsWith('stm_')) {
-      const applicationId = await this.auth.applicationOfToken(match[1]);
+    const basic = basicCredentialsOf(request);
+    const token = bearerTokenOf(request);
+    if (!basic && !token) throw new DomainError(ErrorCode.Unauthenticated, 'a bearer token is required (POST /api/tokens, or `stratos login`), or HTTP Basic credentials');
+    if (token && this.reflector.getAllAndOverride<boolean>(APPLICATION_TOKEN, targets) && token.startsWith('stm_')) {
+      const applicationId = await this.auth.applicationOfToken(token);
       if (!applicationId) throw new DomainError(ErrorCode.Unauthenticated, 'the application token is unknown (its application is not deployed any more?)');
       if (request.params.applicationId !== applicationId) throw new DomainError(ErrorCode.Forbidden, `this token is application "${applicationId}"'s; it gives no access to application "${String(request.params.applicationId)}"`);
       (request as unknown as MaybeApplicationRequest).caller = { username: `application:${applicationId}`, role: 'application', applicationId };
       return true;
     }
-    const caller = await this.auth.callerOf(match[1]);
-    if (!caller) throw new DomainError(ErrorCode.Unauthenticated, 'the token is unknown or expired; log in again');
+    const caller = basic ? await this.auth.callerOfBasic(basic.username, basic.password, request.socket.remoteAddress ?? 'unknown') : await this.auth.callerOf(token!);
+    if (!caller) throw new DomainError(ErrorCode.Unauthenticated, 'the token is unknown or expired (or its tenant is deactivated); log in again');
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) && caller.role !== 'admin') {
       throw new DomainError(ErrorCode.Forbidden, `this needs the admin role; "${caller.username}" has the role "${caller.role}"`);
+    }
+    if (caller.tenantId !== null && !this.reflector.getAllAndOverride<boolean>(TENANT_ACCESSIBLE, targets)) {
+      throw new DomainError(ErrorCode.Forbidden, `this is the platform's, not a tenant's: "${caller.username}" is a user of the tenant ${caller.tenantDomain}`);
     }
     return true;
   }

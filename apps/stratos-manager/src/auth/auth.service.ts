@@ -1,16 +1,18 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DomainError, ErrorCode } from '@stratos/contracts';
-import { Database, type StoredUser } from '@stratos/persistence';
+import { DomainError, ErrorCode, MIN_PASSWORD_LENGTH } from '@stratos/contracts';
+import { Database, type LoginUser, type StoredUser } from '@stratos/persistence';
 import { DEFAULT_LOGIN_THROTTLE, ManagerSettings } from '../config';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash';
 
 export type Caller = StoredUser;
 
 const TOKEN_CACHE_MS = 10_000;
+/** HTTP Basic credentials, once verified, are trusted this long (a scrypt per request would cost ~50 ms of CPU). */
+const BASIC_CACHE_MS = 60_000;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -21,6 +23,9 @@ export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   /** Saves a PostgreSQL round trip per request; a token lives for days, the cache for seconds. */
   private readonly tokenCache = new Map<string, { caller: Caller; until: number }>();
+  /** Verified Basic credentials, keyed by an HMAC of them under a key that never leaves this process. */
+  private readonly basicCache = new Map<string, { caller: Caller; until: number }>();
+  private readonly basicCacheKey = randomBytes(32);
 
   constructor(
     private readonly database: Database,
@@ -45,12 +50,13 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   /**
-   * A token for a username and password. An unknown user costs the same scrypt work as a known
+   * The user a username and password name. An unknown user costs the same scrypt work as a known
    * one (no timing tells them apart); failures are counted per user and per client address in
    * PostgreSQL (every manager shares them), and past the limit the answer is 429 with Retry-After,
-   * whether or not the password is right.
+   * whether or not the password is right. A deactivated tenant's users are refused (403) once
+   * their password proved who they are.
    */
-  async issueToken(username: unknown, password: unknown, address = 'unknown'): Promise<{ token: string; expiresAt: string; username: string; role: string }> {
+  async verifyLogin(username: unknown, password: unknown, address = 'unknown'): Promise<LoginUser> {
     const missing = [
       ...(typeof username === 'string' && username ? [] : [{ path: '/username', message: 'is required' }]),
       ...(typeof password === 'string' && password ? [] : [{ path: '/password', message: 'is required' }]),
@@ -71,11 +77,48 @@ export class AuthService implements OnApplicationBootstrap {
       throw new DomainError(ErrorCode.Unauthenticated, 'wrong username or password');
     }
     await this.database.users.clearLoginFailures(userKey);
+    if (!user.tenantActive) throw new DomainError(ErrorCode.Forbidden, `the tenant "${user.tenantDomain}" is deactivated: its users cannot log in until the platform admin activates it`);
     if (needsRehash(user.passwordHash)) await this.database.users.setPasswordHash(user.id, await hashPassword(password as string)); // raised parameters, at the first login after
+    return user;
+  }
+
+  /** A token for a username and password (verifyLogin's rules). */
+  async issueToken(username: unknown, password: unknown, address = 'unknown'): Promise<{ token: string; expiresAt: string; username: string; role: string; tenantDomain: string | null }> {
+    return this.issueTokenFor(await this.verifyLogin(username, password, address));
+  }
+
+  /** A new token for a caller already authenticated (Stratos's GET /api/session). */
+  async issueTokenFor(user: Caller): Promise<{ token: string; expiresAt: string; username: string; role: string; tenantDomain: string | null }> {
     const token = `stk_${randomBytes(24).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + this.settings.tokenTtlHours * 3600_000);
     await this.database.users.addToken({ userId: user.id, tokenHash: sha256(token), expiresAt });
-    return { token, expiresAt: expiresAt.toISOString(), username: user.username, role: user.role };
+    return { token, expiresAt: expiresAt.toISOString(), username: user.username, role: user.role, tenantDomain: user.tenantDomain };
+  }
+
+  /**
+   * The caller HTTP Basic credentials name (Stratos's clients send them on every request). Verified
+   * once, then trusted for up to a minute from a cache keyed by an HMAC of them; a password change,
+   * a deleted user or a deactivated tenant empties it here at once.
+   */
+  async callerOfBasic(username: string, password: string, address: string): Promise<Caller> {
+    const key = createHmac('sha256', this.basicCacheKey).update(username).update('\0').update(password).digest('base64url');
+    const cached = this.basicCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.caller;
+    const user = await this.verifyLogin(username, password, address);
+    const caller: Caller = { id: user.id, username: user.username, role: user.role, tenantId: user.tenantId, tenantDomain: user.tenantDomain };
+    if (this.basicCache.size > 10_000) this.basicCache.clear();
+    this.basicCache.set(key, { caller, until: Date.now() + BASIC_CACHE_MS });
+    return caller;
+  }
+
+  /** Forgets cached callers (a user's, or a tenant's), so that a change takes effect at once on this manager. */
+  forgetCallers(which: { userId?: string; tenantId?: number }, exceptTokenHash?: string): void {
+    for (const cache of [this.tokenCache, this.basicCache]) {
+      for (const [key, entry] of cache) {
+        if (key === exceptTokenHash) continue;
+        if (entry.caller.id === which.userId || (which.tenantId !== undefined && entry.caller.tenantId === which.tenantId)) cache.delete(key);
+      }
+    }
   }
 
   /**
@@ -83,22 +126,26 @@ export class AuthService implements OnApplicationBootstrap {
    * of that user stops working (here at once; on other managers within their cache's seconds);
    * the admin's STRATOS_HOME/admin-credentials, where the first start wrote it, is kept true.
    */
-  async changePassword(caller: Caller, callerToken: string, username: string, input: { currentPassword?: unknown; password?: unknown }): Promise<{ revokedTokens: number }> {
+  async changePassword(caller: Caller, callerToken: string | null, username: string, input: { currentPassword?: unknown; password?: unknown }): Promise<{ revokedTokens: number }> {
     const own = caller.username === username;
-    if (!own && caller.role !== 'admin') throw new DomainError(ErrorCode.Forbidden, `only an admin may change another user's password; "${caller.username}" has the role "${caller.role}"`);
-    const errors = [];
-    if (typeof input.password !== 'string' || input.password.length < 12) errors.push({ path: '/password', message: 'must be at least 12 characters' });
-    if (own && caller.role !== 'admin' && typeof input.currentPassword !== 'string') errors.push({ path: '/currentPassword', message: 'is required to change your own password' });
-    if (errors.length > 0) throw DomainError.invalid('the new password is invalid', errors);
     const user = await this.database.users.findByUsername(username);
+    const mayReset = caller.role === 'admin' || (caller.role === 'tenant-admin' && user !== null && user.tenantId === caller.tenantId);
+    if (!own && !mayReset) {
+      if (caller.role === 'tenant-admin' && !user) throw DomainError.notFound(`user "${username}" does not exist`);
+      throw new DomainError(ErrorCode.Forbidden, `only an admin may change another user's password; "${caller.username}" has the role "${caller.role}"`);
+    }
+    const errors = [];
+    if (typeof input.password !== 'string' || input.password.length < MIN_PASSWORD_LENGTH) errors.push({ path: '/password', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` });
+    if (own && caller.role !== 'admin' && caller.role !== 'tenant-admin' && typeof input.currentPassword !== 'string') errors.push({ path: '/currentPassword', message: 'is required to change your own password' });
+    if (errors.length > 0) throw DomainError.invalid('the new password is invalid', errors);
     if (!user) throw DomainError.notFound(`user "${username}" does not exist`);
     if (typeof input.currentPassword === 'string' && !(await verifyPassword(input.currentPassword, user.passwordHash))) {
       throw DomainError.invalid('the current password is wrong', [{ path: '/currentPassword', message: 'is wrong' }]);
     }
     await this.database.users.setPasswordHash(user.id, await hashPassword(input.password as string));
-    const keep = own ? sha256(callerToken) : undefined;
+    const keep = own && callerToken ? sha256(callerToken) : undefined;
     const revokedTokens = await this.database.users.revokeTokensOf(user.id, keep);
-    for (const [key, entry] of this.tokenCache) if (entry.caller.id === user.id && key !== keep) this.tokenCache.delete(key);
+    this.forgetCallers({ userId: user.id }, keep);
     const file = join(this.settings.home, 'admin-credentials');
     if (username === 'admin' && existsSync(file)) await writeFile(file, `username=admin\npassword=${input.password as string}\n`, { mode: 0o600 });
     this.logger.log(`the password of "${username}" was changed by "${caller.username}"; ${revokedTokens} other token(s) revoked`);
@@ -127,23 +174,5 @@ export class AuthService implements OnApplicationBootstrap {
       this.tokenCache.set(key, { caller, until: Date.now() + TOKEN_CACHE_MS });
     }
     return caller;
-  }
-
-  async createUser(input: { username?: unknown; password?: unknown; role?: unknown }): Promise<{ username: string; role: string }> {
-    const errors = [];
-    if (typeof input.username !== 'string' || !/^[a-zA-Z0-9._-]{1,64}$/.test(input.username)) {
-      errors.push({ path: '/username', message: 'must be 1 to 64 letters, digits, ".", "_" or "-"' });
-    }
-    if (typeof input.password !== 'string' || input.password.length < 8) errors.push({ path: '/password', message: 'must be at least 8 characters' });
-    const role = input.role ?? 'user';
-    if (role !== 'admin' && role !== 'user') errors.push({ path: '/role', message: 'must be one of "admin", "user"', allowed: ['admin', 'user'] });
-    if (errors.length > 0) throw DomainError.invalid('the user is invalid', errors);
-    const created = await this.database.users.insertIfAbsent({
-      username: input.username as string,
-      passwordHash: await hashPassword(input.password as string),
-      role: role as 'admin' | 'user',
-    });
-    if (!created) throw DomainError.conflict(`user "${String(input.username)}" already exists`, [{ path: '/username', message: 'is taken' }]);
-    return { username: input.username as string, role: role as string };
   }
 }

@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, HttpCode, Post, Req } from '@nestjs/common';
+import { DomainError } from '@stratos/contracts';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuditedRequest } from '../audit/audit-trail';
-import { Public } from './auth.guard';
+import { bearerTokenOf, Public, TenantAccessible } from './auth.guard';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
+@TenantAccessible()
 @Controller('tokens')
 export class TokensController {
   constructor(private readonly auth: AuthService) {}
@@ -26,7 +28,8 @@ export class TokensController {
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke the caller's own token (stratos logout)" })
   async revoke(@Req() request: Request): Promise<void> {
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')![1];
+    const token = bearerTokenOf(request);
+    if (!token) throw DomainError.invalid('this request carries HTTP Basic credentials, not a token: there is nothing to revoke');
     await this.auth.revokeToken(token);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { cartridgeSchema } from '@stratos/contracts';
 import type { Response } from 'express';
-import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
+import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { CartridgesService, type ListQuery } from './cartridges.service';
 
 const schemaForSwagger = cartridgeSchema as unknown as Record<string, never>;
@@ -26,6 +26,7 @@ export class CartridgesController {
     return this.cartridges.create(request.caller, body, strict === 'true');
   }
 
+  @TenantAccessible()
   @Get()
   @ApiOperation({ summary: 'List cartridges; the total is in X-Total-Count' })
   @ApiQuery({ name: 'category', required: false })
@@ -37,6 +38,7 @@ export class CartridgesController {
     return items;
   }
 
+  @TenantAccessible()
   @Get(':type')
   @ApiOperation({ summary: 'One cartridge, secrets redacted' })
   get(@Param('type') type: string) {

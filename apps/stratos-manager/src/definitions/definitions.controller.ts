@@ -2,12 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { definitionKinds, type DefinitionKind } from '@stratos/contracts';
 import type { Response } from 'express';
-import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
+import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { DefinitionsService } from './definitions.service';
 
 /** One REST collection at Stratos's path (/api/deploymentPolicies, …) for one kind of definition. */
 function definitionsControllerFor(kind: DefinitionKind): Type {
   const schema = kind.schema as unknown as Record<string, never>;
+  /** Tenants read the applications (to sign up to them, or deploy their own); policies and the rest are the platform's. */
+  const tenantsRead = kind.restPath === 'applications';
 
   @ApiTags(kind.plural)
   @ApiBearerAuth()
@@ -25,6 +27,7 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
       return this.definitions.create(kind, request.caller, body, strict === 'true');
     }
 
+    @TenantAccessible(tenantsRead)
     @Get()
     @ApiOperation({ summary: `List ${kind.plural}; the total is in X-Total-Count` })
     async list(@Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: Response) {
@@ -33,6 +36,7 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
       return items;
     }
 
+    @TenantAccessible(tenantsRead)
     @Get(':id')
     @ApiOperation({ summary: `One ${kind.label}, secrets redacted` })
     get(@Param('id') id: string) {

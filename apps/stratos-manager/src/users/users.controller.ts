@@ -1,25 +1,58 @@
-import { Body, Controller, Param, Post, Put, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { userInfoSchema } from '@stratos/contracts';
+import type { Response } from 'express';
+import { bearerTokenOf, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
+import { UsersService } from './users.service';
 
+const userSchemaForSwagger = userInfoSchema as unknown as Record<string, never>;
+
+/** Stratos's /api/users: the platform admin's for everyone, a tenant admin's for its own tenant. */
 @ApiTags('users')
 @ApiBearerAuth()
+@TenantAccessible()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
+  ) {}
 
-  @AdminOnly()
   @Post()
-  @ApiOperation({ summary: 'Create a user (role admin or user)' })
-  create(@Body() body: { username?: unknown; password?: unknown; role?: unknown }) {
-    return this.auth.createUser(body ?? {});
+  @HttpCode(201)
+  @ApiOperation({ summary: "Add a user (UserInfoBean: userName, credential, role…): a platform user, or name@tenant.domain; a tenant admin adds its own tenant's" })
+  @ApiBody({ schema: userSchemaForSwagger })
+  async add(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+    const result = await this.users.add(request.caller, body);
+    response.setHeader('Location', `/api/users/${encodeURIComponent(result.user.userName)}`);
+    return result;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The platform's users, or a tenant's (?tenantDomain=, platform admin); a tenant admin sees its own tenant's" })
+  @ApiQuery({ name: 'tenantDomain', required: false })
+  list(@Req() request: AuthenticatedRequest, @Query('tenantDomain') tenantDomain?: string) {
+    return this.users.list(request.caller, tenantDomain);
+  }
+
+  @Put()
+  @ApiOperation({ summary: 'Update a user named by userName: names, e-mail, role; a credential resets its password and ends its sessions' })
+  @ApiBody({ schema: userSchemaForSwagger })
+  update(@Req() request: AuthenticatedRequest, @Body() body: unknown) {
+    return this.users.update(request.caller, body);
+  }
+
+  @Delete(':userName')
+  @ApiOperation({ summary: 'Remove a user and its tokens (never the last admin of the platform or of a tenant)' })
+  remove(@Req() request: AuthenticatedRequest, @Param('userName') userName: string) {
+    return this.users.remove(request.caller, userName);
   }
 
   @Put(':username/password')
-  @ApiOperation({ summary: "Change a password: your own (with currentPassword), or anyone's as an admin; the user's other tokens stop working" })
+  @ApiOperation({ summary: "Change a password: your own (with currentPassword), or as an admin anyone's (a tenant admin: its tenant's); the user's other tokens stop working" })
   changePassword(@Req() request: AuthenticatedRequest, @Param('username') username: string, @Body() body: { currentPassword?: unknown; password?: unknown }) {
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')![1];
-    return this.auth.changePassword(request.caller, token, username, body ?? {});
+    const login = request.caller.tenantDomain && !username.includes('@') ? `${username}@${request.caller.tenantDomain}` : username;
+    return this.auth.changePassword(request.caller, bearerTokenOf(request), login, body ?? {});
   }
 }
