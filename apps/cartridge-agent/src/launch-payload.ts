@@ -44,6 +44,12 @@ export interface LaunchPayload {
   /** Its volumes' mapping paths (absolute, inside root). */
   volumes: string[];
   artifacts?: { repoUrl: string; username?: string; password?: string; applicationPath: string; pullIntervalMs: number; urlRewrites: [string, string][] };
+  /** A multi-tenant cartridge's member: it prepares each signed-up tenant under applicationPath/tenants/<id>. */
+  multiTenant: boolean;
+  /** APPLICATION_PATH, inside root. */
+  applicationPath: string;
+  /** The platform's git mirrors, [from, to]. */
+  urlRewrites: [string, string][];
 }
 
 /** Reads the launch payload from the environment; a missing key is a clear error. */
@@ -86,6 +92,9 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     volumes = parsed as string[];
   }
   return {
+    multiTenant: env[LaunchKey.multitenant] === 'true',
+    applicationPath: resolve(root, `.${applicationPath}`),
+    urlRewrites: urlRewrites(env[LaunchKey.gitUrlRewrites]),
     root,
     confdDir,
     memberUser: parseMemberUser(env[LaunchKey.memberUser]),

@@ -33,6 +33,8 @@ import { provision } from './provisioning';
 import { becomeMemberUser, STRATOS_STATE_PATH, type MemberFolders } from './member-user';
 import { readLaunchPayload, type LaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
+import { askController } from './controller-requests';
+import { TenantHost } from './tenants';
 
 const SIGNAL_RACE_MS = 250;
 /** How long the clean hook may take at shutdown (the controller's grace period is longer). */
@@ -63,6 +65,7 @@ function agentHome(): string {
 function memberFolders(payload: LaunchPayload): MemberFolders {
   const trees = [...payload.volumes.map((v) => resolve(payload.root, `.${v}`)), join(payload.root, STRATOS_STATE_PATH)];
   if (payload.artifacts) trees.push(payload.artifacts.applicationPath);
+  else if (payload.multiTenant) trees.push(payload.applicationPath); // where its tenants' folders go
   const folders = [join(payload.root, 'run')]; // pid files and sockets: a container's own /run
   try {
     if (payload.confdDir) folders.push(...loadConfdir(payload.confdDir).map((r) => dirname(resolve(payload.root, `.${r.dest}`))));
@@ -239,6 +242,30 @@ async function main(): Promise<void> {
   };
   if (artifacts && payload.artifacts!.pullIntervalMs > 0) setInterval(() => void pullArtifacts('interval'), payload.artifacts!.pullIntervalMs).unref();
 
+  // A multi-tenant member's tenants: each signed-up tenant prepared (its folder, its artifacts) before the member is Active, then as they come and go.
+  const tenants = payload.multiTenant
+    ? new TenantHost({
+        applicationPath: payload.applicationPath,
+        stateDir: join(payload.root, 'var/lib/stratos/agent'),
+        urlRewrites: payload.urlRewrites,
+        repositoryOf: async (tenantId) => {
+          const answer = await askController(client, payload.memberId, { kind: 'tenant-artifacts', tenantId }, payload.readyTimeoutMs);
+          if (!answer.ok) throw new Error(`the controller has no repository for tenant ${tenantId}: ${answer.error}`);
+          if (!('repository' in answer)) throw new Error('the controller answered with something else than a repository');
+          return answer.repository;
+        },
+        prepared: async (tenantId, revision, detail) => {
+          log(detail);
+          await client.publishAsync(topic, event(AgentEventType.TenantPrepared, { tenantId, revision, message: detail }), { qos: 1 });
+        },
+        failed: async (tenantId, revision, why) => {
+          log(`warning: tenant ${tenantId} not prepared: ${why}`);
+          await client.publishAsync(topic, event(AgentEventType.TenantPreparationFailed, { tenantId, revision, message: why }), { qos: 1 });
+        },
+        removed: (tenantId, domain) => notice('info', `tenant ${domain} (${tenantId}) removed: its folder and artifacts are gone`),
+      })
+    : null;
+
   // The metadata tree, for the config and the hooks: the first one before anything starts, then each change.
   let config: ConfigRenderer | null = null;
   if (payload.confdDir) {
@@ -248,7 +275,7 @@ async function main(): Promise<void> {
       return failActivation(`config templates: ${(error as Error).message}`);
     }
   }
-  if (config || hooks || artifacts) {
+  if (config || hooks || artifacts || tenants) {
     // Two retained parts (member-metadata.ts): the cluster's and the member's own; the tree is both, once both came.
     const ownTopic = MemberTopics.metadata(payload.memberId);
     const clusterTopic = ClusterTopics.metadata(payload.clusterId);
@@ -279,13 +306,15 @@ async function main(): Promise<void> {
         }
         const before = previous.tree;
         previous = current;
-        config?.update(current.tree, current.revision);
+        // Tenants before templates: a template that names a tenant's folder finds it there.
+        void Promise.resolve(tenants?.sync(current.tree)).then(() => config?.update(current.tree, current.revision));
         if (before['/artifacts/revision'] !== current.tree['/artifacts/revision']) void pullArtifacts('git hook');
         for (const { event: hook, member } of memberEvents(before, current.tree)) void hooks?.run(hook, memberVars(member));
       });
       for (const part of [ownTopic, clusterTopic]) void client.subscribeAsync(part, { qos: 1 }).catch((error: Error) => log(`cannot subscribe to ${part}: ${error.message}`));
     });
     if (!first) return failActivation(`no metadata from the controller within ${payload.readyTimeoutMs} ms`);
+    await tenants?.sync(first.tree);
     if (config) {
       try {
         const changed = await config.renderAll(first.tree, first.revision);

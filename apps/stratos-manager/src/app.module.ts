@@ -9,6 +9,7 @@ import { ImagesModule } from './images/images.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { SignUpsModule } from './signups/signups.module';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ManagerSettings } from './config';
 import { ControllerClientModule } from './controller-client/controller-client.module';
@@ -41,7 +42,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database, log: Pino): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, AuditModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, SignUpsModule, AuditModule, ArtifactsModule, ImagesModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

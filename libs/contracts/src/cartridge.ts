@@ -74,6 +74,15 @@ export interface ProviderCheck {
   note: string;
 }
 
+/** One row of the platform's provider table (GET /api/iaasProviders). */
+export interface IaasProviderView {
+  /** What a cartridge's iaasProvider[].type names. */
+  type: string;
+  driver: string;
+  /** Whether this controller has the driver now (docker: an engine answered at its start). */
+  installed: boolean;
+}
+
 /** Server-derived facts about a stored cartridge; a client never sets them. */
 export interface CartridgeStatus {
   createdAt: string;

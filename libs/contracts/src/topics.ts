@@ -34,6 +34,17 @@ export const Topics = {
   metrics: {
     controller: 'stratos/cc/metrics',
   },
+  iaas: {
+    providers: 'stratos/cc/iaas/providers',
+  },
+  signups: {
+    add: 'stratos/cc/signups/add',
+    get: 'stratos/cc/signups/get',
+    list: 'stratos/cc/signups/list',
+    remove: 'stratos/cc/signups/remove',
+    /** A tenant was activated, deactivated or deleted: its applications' members see their trees again. */
+    refresh: 'stratos/cc/signups/refresh',
+  },
   images: {
     bake: 'stratos/cc/images/bake',
     list: 'stratos/cc/images/list',
@@ -73,4 +84,6 @@ export type RequestTopic =
   | (typeof Topics.metadata)[keyof typeof Topics.metadata]
   | (typeof Topics.repositories)[keyof typeof Topics.repositories]
   | (typeof Topics.images)[keyof typeof Topics.images]
+  | (typeof Topics.iaas)[keyof typeof Topics.iaas]
+  | (typeof Topics.signups)[keyof typeof Topics.signups]
   | (typeof Topics.metrics)[keyof typeof Topics.metrics];

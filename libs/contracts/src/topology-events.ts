@@ -16,6 +16,11 @@ export const TopologyEventType = {
   MemberStatusChanged: 'MemberStatusChanged',
   /** What a member reported that is not a state change: its config re-rendered, a check or hook that failed. */
   MemberNotice: 'MemberNotice',
+  /** A tenant signed up to a multi-tenant application (Stratos's tenant-subscribed), or changed its sign-up. */
+  ApplicationSignUpAdded: 'ApplicationSignUpAdded',
+  /** Every Active member of its clusters prepared the tenant. */
+  ApplicationSignUpActive: 'ApplicationSignUpActive',
+  ApplicationSignUpRemoved: 'ApplicationSignUpRemoved',
 } as const;
 export type TopologyEventType = (typeof TopologyEventType)[keyof typeof TopologyEventType];
 
@@ -66,6 +71,14 @@ export interface MemberNoticePayload {
   message: string;
 }
 
+export interface SignUpPayload {
+  applicationId: string;
+  tenantId: number;
+  tenantDomain: string;
+  revision: number;
+  clusterIds: string[];
+}
+
 interface PayloadOf {
   ServiceCreated: ServicePayload;
   ServiceUpdated: ServicePayload;
@@ -78,6 +91,9 @@ interface PayloadOf {
   MemberCreated: MemberPayload;
   MemberStatusChanged: MemberPayload;
   MemberNotice: MemberNoticePayload;
+  ApplicationSignUpAdded: SignUpPayload;
+  ApplicationSignUpActive: SignUpPayload;
+  ApplicationSignUpRemoved: SignUpPayload;
 }
 
 /**

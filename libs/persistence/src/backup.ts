@@ -27,6 +27,8 @@ export const BACKUP_TABLES = [
   'clusters',
   'members',
   'operations',
+  'application_signups',
+  'tenant_preparations',
   'metadata_properties',
   'topology_events',
   'audit_log',

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DriverRegistry } from './driver-registry.service';
+import { IaasHandler } from './iaas.handler';
 
-@Module({ providers: [DriverRegistry], exports: [DriverRegistry] })
+@Module({ controllers: [IaasHandler], providers: [DriverRegistry], exports: [DriverRegistry] })
 export class IaasModule {}

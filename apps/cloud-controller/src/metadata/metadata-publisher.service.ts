@@ -3,13 +3,34 @@ import { createHash, randomBytes } from 'node:crypto';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ClusterTopics, MemberTopics, safeUrl, type ClusterMetadataMessage, type MemberMetadataMessage, type MetadataTree } from '@stratos/contracts';
-import { Database, type ClusterEntity } from '@stratos/persistence';
+import { Database, type ClusterEntity, type StoredSignUp } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, type TreeCluster } from './metadata-tree';
+import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, type TreeCluster, type TreeTenant } from './metadata-tree';
 
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
 const COALESCE_MS = 20;
 const ROUND_PAUSE_MAX_MS = 1000;
+
+/** A signed-up tenant as a multi-tenant cluster's members see it: its repository for them without credentials. */
+function tenantOf(signUp: StoredSignUp, alias: string): TreeTenant {
+  const repository = signUp.artifactRepositories.find((r) => r.alias === alias);
+  return { tenantId: signUp.tenantId, domain: signUp.tenantDomain, revision: signUp.revision, ...(repository && { artifactsUrl: repository.repoUrl.replace(/\/\/[^/@]*@/, '//') }) };
+}
+
+/**
+ * An application's clusters as its trees see them, from PostgreSQL: their metadata properties and,
+ * for multi-tenant clusters, the sign-ups of its active tenants; and the application's own properties.
+ */
+export async function treeClustersOf(database: Database, applicationId: string): Promise<{ clusters: TreeCluster[]; applicationMetadata: { key: string; values: string[] }[] }> {
+  const metadata = await database.metadata.all(applicationId);
+  const signUps = await database.signups.ofApplication(applicationId, { activeTenantsOnly: true });
+  const clusters = (await database.runtime.clusters(applicationId)).map((row) => ({
+    ...treeCluster(row),
+    metadata: metadata.get(row.clusterId) ?? [],
+    ...(row.spec.multiTenant && { tenants: signUps.map((s) => tenantOf(s, row.alias)) }),
+  }));
+  return { clusters, applicationMetadata: metadata.get('') ?? [] };
+}
 
 export function treeCluster(row: ClusterEntity): TreeCluster {
   const spec = row.spec;
@@ -143,13 +164,12 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
 
   private async publishApplication(applicationId: string): Promise<void> {
     const revision = await this.database.metadata.nextRevision();
-    const metadata = await this.database.metadata.all(applicationId);
-    const clusters = (await this.database.runtime.clusters(applicationId)).map((row) => ({ ...treeCluster(row), metadata: metadata.get(row.clusterId) ?? [] }));
+    const { clusters, applicationMetadata } = await treeClustersOf(this.database, applicationId);
     const members = await this.database.runtime.members({ applicationId });
     const listed = listedByCluster(members);
     // Each cluster's part once, whatever its size; then each member's own (/host), which seldom changes.
     for (const cluster of clusters) {
-      const tree = clusterTree(cluster, clusters, listed, metadata.get('') ?? []);
+      const tree = clusterTree(cluster, clusters, listed, applicationMetadata);
       const message: ClusterMetadataMessage = { clusterId: cluster.clusterId, revision, tree };
       await this.publishChanged(ClusterTopics.metadata(cluster.clusterId), tree, message);
     }

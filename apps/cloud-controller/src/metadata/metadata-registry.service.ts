@@ -12,7 +12,7 @@ import {
   type MetadataScopeRequest,
 } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import { MetadataPublisher, treeCluster } from './metadata-publisher.service';
+import { MetadataPublisher, treeClustersOf } from './metadata-publisher.service';
 import { memberTree } from './metadata-tree';
 
 /**
@@ -57,10 +57,9 @@ export class MetadataRegistry {
   async memberTree(request: MemberTreeRequest): Promise<MemberTreeView> {
     const member = await this.database.runtime.findMember(request.memberId);
     if (!member) throw DomainError.notFound(`member "${request.memberId}" does not exist`);
-    const metadata = await this.database.metadata.all(member.applicationId);
-    const clusters = (await this.database.runtime.clusters(member.applicationId)).map((row) => ({ ...treeCluster(row), metadata: metadata.get(row.clusterId) ?? [] }));
+    const { clusters, applicationMetadata } = await treeClustersOf(this.database, member.applicationId);
     const members = await this.database.runtime.members({ applicationId: member.applicationId });
-    const tree = memberTree(member, clusters, members, metadata.get('') ?? []);
+    const tree = memberTree(member, clusters, members, applicationMetadata);
     for (const key of Object.keys(tree)) if (key.split('/').some(isSecretName)) tree[key] = REDACTED;
     return { memberId: member.memberId, applicationId: member.applicationId, clusterId: member.clusterId, tree };
   }

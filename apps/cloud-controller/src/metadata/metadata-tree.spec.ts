@@ -178,3 +178,18 @@ describe('the tree in two parts (clusterTree, hostTree)', () => {
     expect(shared['/artifacts/revision']).toBe('2');
   });
 });
+
+describe('the tenants of a multi-tenant cluster', () => {
+  it('names each signed-up tenant under /tenants/<id>: its domain, the sign-up revision, its repository without credentials', () => {
+    const web = aCluster('web', { tenants: [{ tenantId: 3, domain: 'acme.com', revision: 2, artifactsUrl: 'https://git/acme.git' }, { tenantId: 7, domain: 'globex.org', revision: 1 }] });
+    const tree = clusterTree(web, [web], listedByCluster([]));
+    expect(Object.fromEntries(Object.entries(tree).filter(([k]) => k.startsWith('/tenants/')))).toEqual({
+      '/tenants/3/domain': 'acme.com',
+      '/tenants/3/revision': '2',
+      '/tenants/3/artifacts/url': 'https://git/acme.git',
+      '/tenants/7/domain': 'globex.org',
+      '/tenants/7/revision': '1',
+    });
+    expect(Object.keys(clusterTree(aCluster('db'), [aCluster('db')], listedByCluster([]))).some((k) => k.startsWith('/tenants/'))).toBe(false);
+  });
+});

@@ -9,8 +9,9 @@
  *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
  *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after, and what they export
+ *   /tenants/<tenant_id>/{domain,revision,artifacts/url}     multi-tenant clusters: each signed-up tenant of an active tenant
  */
-import { MemberStatus, mergeMetadataTree, type MetadataTree, type PortBinding } from '@stratos/contracts';
+import { MemberStatus, mergeMetadataTree, SignUpTreeKey, type MetadataTree, type PortBinding } from '@stratos/contracts';
 
 export interface TreeMember {
   memberId: string;
@@ -42,6 +43,15 @@ export interface TreeCluster {
   /** Where its members clone artifacts from, when they do: its git hooks move the revision (/artifacts/revision). */
   artifactRevision?: number;
   hasArtifacts?: boolean;
+  /** Multi-tenant clusters: the tenants signed up to the application, with their repository for this cluster (no credentials). */
+  tenants?: TreeTenant[];
+}
+
+export interface TreeTenant {
+  tenantId: number;
+  domain: string;
+  revision: number;
+  artifactsUrl?: string;
 }
 
 /** A multi-valued property: the values joined by "," at the key, and each at <key>/<i>. */
@@ -142,6 +152,11 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
   clusterKeys('', cluster, listed.get(cluster.clusterId) ?? [], tree);
   if (cluster.hasArtifacts) tree['/artifacts/revision'] = String(cluster.artifactRevision ?? 0);
   for (const [name, value] of Object.entries(cluster.properties)) tree[`/env/${segment(name)}`] = value;
+  for (const tenant of cluster.tenants ?? []) {
+    tree[SignUpTreeKey.domain(tenant.tenantId)] = tenant.domain;
+    tree[SignUpTreeKey.revision(tenant.tenantId)] = String(tenant.revision);
+    if (tenant.artifactsUrl) tree[SignUpTreeKey.artifactsUrl(tenant.tenantId)] = tenant.artifactsUrl;
+  }
   for (const property of applicationMetadata) multiValued('/env', property, tree);
   for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);
   for (const linked of linkedClusters(cluster, clusters)) {

@@ -21,11 +21,12 @@ import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '../config';
 import { AgentSilence } from './agent-silence';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
+import { SignUpsService } from '../tenancy/signups.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { Reconciler } from './reconciler.service';
 
 // AgentDisconnected (a Last Will) is no transition of its own: see disconnected().
-const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'AgentDisconnected'>, MemberStatus> = {
+const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'AgentDisconnected' | 'TenantPrepared' | 'TenantPreparationFailed'>, MemberStatus> = {
   [AgentEventType.InstanceStarted]: MemberStatus.Starting,
   [AgentEventType.InstanceActivated]: MemberStatus.Active,
   [AgentEventType.InstanceActivationFailed]: MemberStatus.Lost,
@@ -67,6 +68,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metadata: MetadataPublisher,
     private readonly metrics: ControllerMetrics,
     private readonly silence: AgentSilence,
+    private readonly signups: SignUpsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -221,7 +223,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     if (event.type === AgentEventType.AgentDisconnected) return this.disconnected(member);
-    const to = TRANSITION_OF[event.type];
+    if (event.type === AgentEventType.TenantPrepared || event.type === AgentEventType.TenantPreparationFailed) return this.tenantEvent(member, event);
+    const to = TRANSITION_OF[event.type as keyof typeof TRANSITION_OF];
     if (!to) {
       this.logger.warn(`ignored an agent event of unknown type ${String(event.type)} from ${memberId}`);
       return;
@@ -251,10 +254,33 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     await this.lifecycle.notice(member, { level: 'info', message: `exported ${accepted.join(', ')} to cluster ${member.clusterId}` });
   }
 
-  /** A member's request (its cartridge's bundle), answered on its own replies topic only. */
+  /** A multi-tenant member prepared a signed-up tenant, or could not. */
+  private async tenantEvent(member: MemberEntity, event: AgentEvent): Promise<void> {
+    if (!Number.isInteger(event.tenantId) || !Number.isInteger(event.revision)) {
+      this.logger.warn(`ignored ${event.type} from member ${member.memberId}: no tenantId and revision`);
+      return;
+    }
+    if (event.type === AgentEventType.TenantPrepared) return this.signups.prepared(member, event.tenantId!, event.revision!);
+    const why = typeof event.message === 'string' ? event.message.slice(0, 4096) : 'no reason given';
+    await this.signups.failed(member, event.tenantId!, event.revision!, why);
+    await this.lifecycle.notice(member, { level: 'warning', message: `tenant ${event.tenantId} not prepared (sign-up revision ${event.revision}): ${why}` });
+  }
+
+  /** A member's request (its cartridge's bundle, a tenant's repository), answered on its own replies topic only. */
   private async answer(member: MemberEntity, request: Partial<AgentRequest>): Promise<void> {
-    if (typeof request.requestId !== 'string' || request.kind !== 'bundle') {
+    if (typeof request.requestId !== 'string' || (request.kind !== 'bundle' && request.kind !== 'tenant-artifacts')) {
       this.logger.warn(`ignored a request from member ${member.memberId} that is not one the controller answers`);
+      return;
+    }
+    if (request.kind === 'tenant-artifacts') {
+      let reply: AgentReply;
+      try {
+        if (!Number.isInteger(request.tenantId)) throw new Error('the request names no tenantId');
+        reply = { requestId: request.requestId, ok: true, repository: await this.signups.artifactsFor(member, request.tenantId!) };
+      } catch (error) {
+        reply = { requestId: request.requestId, ok: false, error: (error as Error).message };
+      }
+      await this.client.publishAsync(MemberTopics.replies(member.memberId), JSON.stringify(reply), { qos: 1 });
       return;
     }
     const cluster = (await this.database.runtime.clusters(member.applicationId)).find((c) => c.clusterId === member.clusterId);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IaasModule } from '../iaas/iaas.module';
 import { MetadataModule } from '../metadata/metadata.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
 import { TopologyModule } from '../topology/topology.module';
 import { AgentListener } from './agent-listener.service';
 import { AgentSilence } from './agent-silence';
@@ -11,7 +12,7 @@ import { Reconciler } from './reconciler.service';
 import { RuntimeHandler } from './runtime.handler';
 
 @Module({
-  imports: [IaasModule, TopologyModule, MetadataModule],
+  imports: [IaasModule, TopologyModule, MetadataModule, TenancyModule],
   controllers: [RuntimeHandler],
   providers: [DeploymentService, MemberLifecycle, MemberCredentials, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
   exports: [Reconciler, DeploymentService],

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { cartridgeSchema } from '@stratos/contracts';
+import { cartridgeSchema, DomainError } from '@stratos/contracts';
 import type { Response } from 'express';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { CartridgesService, type ListQuery } from './cartridges.service';
@@ -43,6 +43,31 @@ export class CartridgesController {
   @ApiOperation({ summary: 'One cartridge, secrets redacted' })
   get(@Param('type') type: string) {
     return this.cartridges.get(type);
+  }
+
+  @TenantAccessible()
+  @Get('filter/:filter')
+  @ApiOperation({ summary: "Stratos's filters: singleTenant, multiTenant, load-balancer (single-tenant, category loadbalancer), provider (?criteria=NAME)" })
+  @ApiQuery({ name: 'criteria', required: false, description: 'the provider, for the provider filter' })
+  filter(@Param('filter') filter: string, @Query('criteria') criteria?: string) {
+    return this.cartridges.filtered(filter, criteria);
+  }
+
+  @TenantAccessible()
+  @Get(':type/filter/:filter')
+  @ApiOperation({ summary: 'One cartridge if the filter selects it (Stratos): 404 if not' })
+  getFiltered(@Param('type') type: string, @Param('filter') filter: string) {
+    return this.cartridges.getFiltered(type, filter);
+  }
+
+  @AdminOnly()
+  @Put()
+  @ApiOperation({ summary: "Stratos's update: replace the cartridge the body's type names" })
+  @ApiBody({ schema: schemaForSwagger })
+  updateNamedByBody(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Query('strict') strict?: string) {
+    const type = (body as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || type === '') throw DomainError.invalid('the cartridge definition names no type', [{ path: '/type', message: 'is required (it names the cartridge to update)' }]);
+    return this.cartridges.update(request.caller, type, body, strict === 'true');
   }
 
   @AdminOnly()

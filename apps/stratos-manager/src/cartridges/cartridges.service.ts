@@ -11,6 +11,7 @@ import {
   type CartridgeWriteResult,
 } from '@stratos/contracts';
 import type { Caller } from '../auth/auth.service';
+import { cartridgeFilter } from './cartridge-filters';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
 export interface ListQuery {
@@ -46,6 +47,26 @@ export class CartridgesService {
 
   get(type: string): Promise<CartridgeView> {
     return this.controller.request(Topics.cartridges.get, { type });
+  }
+
+  /** Every cartridge a Stratos filter selects (GET /api/cartridges/filter/{filter}). */
+  async filtered(filter: string, criteria: string | undefined): Promise<CartridgeView[]> {
+    const selects = cartridgeFilter(filter, criteria);
+    const all: CartridgeView[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page: CartridgeListResult = await this.controller.request(Topics.cartridges.list, { limit: 1000, offset });
+      all.push(...page.items);
+      if (page.items.length === 0 || all.length >= page.total) break;
+    }
+    return all.filter(selects);
+  }
+
+  /** One cartridge, if the filter selects it. */
+  async getFiltered(type: string, filter: string): Promise<CartridgeView> {
+    const selects = cartridgeFilter(filter, undefined);
+    const cartridge = await this.get(type);
+    if (!selects(cartridge)) throw DomainError.notFound(`cartridge "${type}" is not ${filter === 'load-balancer' ? 'a single-tenant load balancer' : filter}`);
+    return cartridge;
   }
 
   list(query: ListQuery): Promise<CartridgeListResult> {

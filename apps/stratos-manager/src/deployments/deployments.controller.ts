@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { Database } from '@stratos/persistence';
 import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
@@ -8,7 +9,10 @@ import { ControllerClient } from '../controller-client/controller-client.service
 @ApiBearerAuth()
 @Controller()
 export class DeploymentsController {
-  constructor(private readonly controller: ControllerClient) {}
+  constructor(
+    private readonly controller: ControllerClient,
+    private readonly database: Database,
+  ) {}
 
   @AdminOnly()
   @Post('applications/:id/deploy/:policyId')
@@ -56,6 +60,32 @@ export class DeploymentsController {
   @ApiOperation({ summary: 'The deployed application: clusters, members, states, addresses and ports' })
   runtime(@Param('id') applicationId: string): Promise<ApplicationRuntime> {
     return this.controller.request(Topics.applications.runtime, { applicationId });
+  }
+
+  @Get('cluster/:clusterId')
+  @ApiOperation({ summary: "One cluster of a deployed application, with its members (Stratos's GET /cluster/{clusterId})" })
+  async cluster(@Param('clusterId') clusterId: string): Promise<ClusterView> {
+    const row = await this.database.runtime.findCluster(clusterId);
+    const runtime = row ? await this.controller.request<ApplicationRuntime>(Topics.applications.runtime, { applicationId: row.applicationId }) : null;
+    const cluster = runtime?.clusters.find((c) => c.clusterId === clusterId);
+    if (!cluster) throw DomainError.notFound(`cluster "${clusterId}" does not exist (no deployed application has it)`);
+    return cluster;
+  }
+
+  @Get('applications/:id/networkPartitions')
+  @ApiOperation({ summary: "The network partitions a deployed application runs in: its application policy's (Stratos's { networkPartitionIds })" })
+  async networkPartitions(@Param('id') applicationId: string): Promise<{ networkPartitionIds: string[] }> {
+    const deployment = await this.database.runtime.findDeployment(applicationId);
+    if (!deployment) throw DomainError.notFound(`application "${applicationId}" is not deployed`);
+    const policy = await this.controller.request<DefinitionView>(Topics.definitions.get, { kind: 'applicationPolicy', id: deployment.policyId });
+    return { networkPartitionIds: (policy.networkPartitions as string[] | undefined) ?? [] };
+  }
+
+  @Get('iaasProviders')
+  @ApiOperation({ summary: "The provider table: each IaaS type a cartridge may name, its driver, and whether this controller runs it (Stratos's { iaasProviders })" })
+  async iaasProviders(): Promise<{ iaasProviders: string[]; providers: IaasProviderView[] }> {
+    const providers = await this.controller.request<IaasProviderView[]>(Topics.iaas.providers, {});
+    return { iaasProviders: providers.map((p) => p.type), providers };
   }
 
   @Get('operations/:id')

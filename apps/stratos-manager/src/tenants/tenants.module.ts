@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ControllerClientModule } from '../controller-client/controller-client.module';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
-@Module({ imports: [AuthModule], controllers: [TenantsController], providers: [TenantsService] })
+@Module({ imports: [AuthModule, ControllerClientModule], controllers: [TenantsController], providers: [TenantsService] })
 export class TenantsModule {}

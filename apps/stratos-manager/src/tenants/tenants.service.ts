@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, ErrorCode, validateTenantInput, type FieldIssue, type StratosMessage, type TenantView } from '@stratos/contracts';
+import { DomainError, ErrorCode, Topics, validateTenantInput, type FieldIssue, type StratosMessage, type TenantView } from '@stratos/contracts';
 import { Database, type StoredTenant } from '@stratos/persistence';
 import { AuthService, type Caller } from '../auth/auth.service';
 import { hashPassword } from '../auth/password-hash';
 import { pagingNumber } from '../cartridges/cartridges.service';
+import { ControllerClient } from '../controller-client/controller-client.service';
 
 export type TenantWriteResult = StratosMessage & { tenant: TenantView; warnings: FieldIssue[] };
 
@@ -19,6 +20,7 @@ export class TenantsService {
   constructor(
     private readonly database: Database,
     private readonly auth: AuthService,
+    private readonly controller: ControllerClient,
   ) {}
 
   /** The tenant and its admin user, together or not at all. */
@@ -93,22 +95,39 @@ export class TenantsService {
   }
 
   /** Deactivation stops the tenant's tokens and logins at once (on this manager; others within their token cache's seconds); nothing is deleted. */
-  async setActive(actor: Caller, domain: string, active: boolean): Promise<StratosMessage & { tenant: TenantView; changed: boolean }> {
+  async setActive(actor: Caller, domain: string, active: boolean): Promise<StratosMessage & { tenant: TenantView; changed: boolean; warnings: FieldIssue[] }> {
     const tenant = await this.visibleTenant(actor, domain);
     const changed = await this.database.tenants.setActive(tenant.id, active);
     if (!active) this.auth.forgetCallers({ tenantId: tenant.id });
     if (changed) this.logger.log(`"${actor.username}" ${active ? 'activated' : 'deactivated'} the tenant ${tenant.domain}`);
+    const warnings = changed ? await this.refreshMembers(await this.database.signups.applicationsOf(tenant.id)) : [];
     const message = `Tenant ${active ? 'activated' : 'deactivated'} successfully: [tenant] ${tenant.domain}`;
-    return { status: 'success', message, tenant: await this.view((await this.database.tenants.findById(tenant.id))!), changed };
+    return { status: 'success', message, tenant: await this.view((await this.database.tenants.findById(tenant.id))!), changed, warnings };
+  }
+
+  /**
+   * The members of the applications a tenant signed up to see it arrive or leave (their trees are
+   * rebuilt). The change itself is made already: a controller that does not answer rebuilds every
+   * tree when it starts, and the answer says so.
+   */
+  private async refreshMembers(applicationIds: string[]): Promise<FieldIssue[]> {
+    if (applicationIds.length === 0) return [];
+    try {
+      await this.controller.request(Topics.signups.refresh, { applicationIds });
+      return [];
+    } catch (error) {
+      return [{ path: '', message: `the members of ${applicationIds.join(', ')} will see it when the cloud controller answers again (${(error as Error).message})` }];
+    }
   }
 
   /** Deletes the tenant, its users and their tokens. */
-  async remove(actor: Caller, domain: string): Promise<StratosMessage> {
+  async remove(actor: Caller, domain: string): Promise<StratosMessage & { warnings: FieldIssue[] }> {
     const tenant = await this.visibleTenant(actor, domain);
+    const applications = await this.database.signups.applicationsOf(tenant.id);
     await this.database.tenants.delete(tenant.id);
     this.auth.forgetCallers({ tenantId: tenant.id });
-    this.logger.log(`"${actor.username}" deleted the tenant ${tenant.domain} (id ${tenant.id}) and its users`);
-    return { status: 'success', message: `Tenant deleted successfully: [tenant] ${tenant.domain}` };
+    this.logger.log(`"${actor.username}" deleted the tenant ${tenant.domain} (id ${tenant.id}), its users and its ${applications.length} sign-up(s)`);
+    return { status: 'success', message: `Tenant deleted successfully: [tenant] ${tenant.domain}`, warnings: await this.refreshMembers(applications) };
   }
 
   private async visibleTenant(actor: Caller, domain: string): Promise<StoredTenant> {

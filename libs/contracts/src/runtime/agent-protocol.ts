@@ -98,6 +98,10 @@ export const AgentEventType = {
   AgentDisconnected: 'AgentDisconnected',
   /** Not a state change: something the member did or noticed (config re-rendered, a check that failed). */
   MemberNotice: 'MemberNotice',
+  /** A multi-tenant member made a signed-up tenant ready (its folder, its artifacts) at `revision`. */
+  TenantPrepared: 'TenantPrepared',
+  /** A multi-tenant member could not prepare a tenant: `message` says why. */
+  TenantPreparationFailed: 'TenantPreparationFailed',
 } as const;
 export type AgentEventType = (typeof AgentEventType)[keyof typeof AgentEventType];
 
@@ -111,13 +115,25 @@ export interface AgentEvent {
   ports?: PortBinding[];
   /** MemberNotice only. */
   level?: 'info' | 'warning';
+  /** TenantPrepared, TenantPreparationFailed: which tenant, at which revision of its sign-up. */
+  tenantId?: number;
+  revision?: number;
 }
 
-/** What an agent asks the controller for. */
+/** What an agent asks the controller for: its cartridge's bundle, or a signed-up tenant's repository (with its credentials). */
 export interface AgentRequest {
   requestId: string;
   memberId: string;
-  kind: 'bundle';
+  kind: 'bundle' | 'tenant-artifacts';
+  /** tenant-artifacts only. */
+  tenantId?: number;
+}
+
+/** A tenant's repository for the asking member's cluster; null when the tenant gave none for it. */
+export interface TenantArtifactsAnswer {
+  repoUrl: string;
+  repoUsername?: string;
+  repoPassword?: string;
 }
 
 /**
@@ -131,7 +147,10 @@ export interface AgentExports {
   properties: { key: string; values: string[] }[];
 }
 
-export type AgentReply = { requestId: string; ok: true; sha256: string; /** base64 */ archive: string } | { requestId: string; ok: false; error: string };
+export type AgentReply =
+  | { requestId: string; ok: true; sha256: string; /** base64 */ archive: string }
+  | { requestId: string; ok: true; repository: TenantArtifactsAnswer | null }
+  | { requestId: string; ok: false; error: string };
 
 /**
  * Sent on an interval. It also says where the agent stands, so that a controller that missed

@@ -73,6 +73,10 @@ export class RuntimeRepository {
     return this.manager.getRepository(ClusterEntity).find({ order: { clusterId: 'ASC' } });
   }
 
+  findCluster(clusterId: string): Promise<ClusterEntity | null> {
+    return this.manager.getRepository(ClusterEntity).findOneBy({ clusterId });
+  }
+
   clusters(applicationId: string): Promise<ClusterEntity[]> {
     return this.manager.getRepository(ClusterEntity).find({ where: { applicationId }, order: { createdAt: 'ASC', clusterId: 'ASC' } });
   }

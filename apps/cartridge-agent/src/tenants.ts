@@ -1,0 +1,99 @@
+/**
+ * A multi-tenant member's tenants. Each tenant signed up to the application shows in the member's
+ * tree (/tenants/<id>/…); the agent gives it a folder of its own, APPLICATION_PATH/tenants/<id>,
+ * clones the tenant's repository for this cluster there (asking the controller for its
+ * credentials, which never reach the tree), and confirms the sign-up's revision. A tenant that
+ * leaves the tree (its sign-up removed, the tenant deactivated or deleted) has its folder removed.
+ * One tenant's failure is reported and does not keep the member from serving the others.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { signedUpTenants, tenantFolder, type MetadataTree, type TenantArtifactsAnswer } from '@stratos/contracts';
+import { Artifacts } from './artifacts';
+
+export interface TenantHostOptions {
+  /** APPLICATION_PATH inside the member's root. */
+  applicationPath: string;
+  /** The agent's own folder (askpass scripts). */
+  stateDir: string;
+  urlRewrites: [string, string][];
+  /** The tenant's repository for this member's cluster, with its credentials; null when it gave none. */
+  repositoryOf(tenantId: number): Promise<TenantArtifactsAnswer | null>;
+  prepared(tenantId: number, revision: number, detail: string): Promise<void>;
+  failed(tenantId: number, revision: number, why: string): Promise<void>;
+  removed(tenantId: number, domain: string): void;
+}
+
+/** A tenant that could not be prepared is tried again this long after (and whenever the tree changes). */
+const RETRY_MS = 30_000;
+
+export class TenantHost {
+  /** tenantId → the revision prepared, and the domain. */
+  private readonly ready = new Map<number, { revision: number; domain: string }>();
+  private queue: Promise<void> = Promise.resolve();
+  private latest: MetadataTree = {};
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: TenantHostOptions) {}
+
+  /** The tenants prepared now, by id. */
+  get tenants(): number[] {
+    return [...this.ready.keys()];
+  }
+
+  /** Brings the member's tenants to what the tree names; one sync at a time, in order. */
+  sync(tree: MetadataTree): Promise<void> {
+    this.latest = tree;
+    const next = this.queue.then(() => this.syncNow(this.latest));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncNow(tree: MetadataTree): Promise<void> {
+    const wanted = signedUpTenants(tree);
+    for (const [tenantId, tenant] of wanted) {
+      if (this.ready.get(tenantId)?.revision === tenant.revision) continue;
+      const started = Date.now();
+      try {
+        const detail = await this.prepare(tenantId, tenant.artifactsUrl !== null);
+        this.ready.set(tenantId, { revision: tenant.revision, domain: tenant.domain });
+        await this.options.prepared(tenantId, tenant.revision, `tenant ${tenant.domain} (${tenantId}) prepared in ${Date.now() - started} ms: ${detail}`);
+      } catch (error) {
+        await this.options.failed(tenantId, tenant.revision, (error as Error).message);
+        this.retry ??= setTimeout(() => {
+          this.retry = null;
+          void this.sync(this.latest);
+        }, RETRY_MS).unref();
+      }
+    }
+    for (const [tenantId, { domain }] of this.ready) {
+      if (wanted.has(tenantId)) continue;
+      rmSync(this.folder(tenantId), { recursive: true, force: true });
+      this.ready.delete(tenantId);
+      this.options.removed(tenantId, domain);
+    }
+  }
+
+  private folder(tenantId: number): string {
+    return tenantFolder(this.options.applicationPath, tenantId);
+  }
+
+  /** Its folder, and its repository checked out there; what was done, for the notice. */
+  private async prepare(tenantId: number, hasArtifacts: boolean): Promise<string> {
+    const dir = this.folder(tenantId);
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    if (!hasArtifacts) return `${dir} (no repository)`;
+    const repository = await this.options.repositoryOf(tenantId);
+    if (!repository) return `${dir} (no repository)`;
+    const artifacts = new Artifacts({
+      repoUrl: repository.repoUrl,
+      username: repository.repoUsername,
+      password: repository.repoPassword,
+      dir,
+      stateDir: join(this.options.stateDir, 'tenants', String(tenantId)),
+      urlRewrites: this.options.urlRewrites,
+    });
+    const commit = await artifacts.checkout();
+    return `${artifacts.displayUrl} at ${commit.slice(0, 12)} in ${dir}`;
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Topics, type SignUpRequest } from '@stratos/contracts';
+import { reply } from '../rpc-reply';
+import { SignUpsService } from './signups.service';
+
+@Controller()
+export class SignUpsHandler {
+  constructor(private readonly signups: SignUpsService) {}
+
+  @MessagePattern(Topics.signups.add)
+  add(@Payload() request: SignUpRequest) {
+    return reply(() => this.signups.add(request));
+  }
+
+  @MessagePattern(Topics.signups.get)
+  get(@Payload() request: SignUpRequest) {
+    return reply(() => this.signups.get(request));
+  }
+
+  @MessagePattern(Topics.signups.list)
+  list(@Payload() request: { applicationId: string }) {
+    return reply(() => this.signups.list(request));
+  }
+
+  @MessagePattern(Topics.signups.refresh)
+  refresh(@Payload() request: { applicationIds: string[] }) {
+    return reply(async () => this.signups.refresh(request.applicationIds));
+  }
+
+  @MessagePattern(Topics.signups.remove)
+  remove(@Payload() request: SignUpRequest) {
+    return reply(() => this.signups.remove(request));
+  }
+}

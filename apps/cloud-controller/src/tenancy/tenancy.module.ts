@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { MetadataModule } from '../metadata/metadata.module';
+import { TopologyModule } from '../topology/topology.module';
+import { SignUpsHandler } from './signups.handler';
+import { SignUpsService } from './signups.service';
+
+@Module({ imports: [TopologyModule, MetadataModule], controllers: [SignUpsHandler], providers: [SignUpsService], exports: [SignUpsService] })
+export class TenancyModule {}

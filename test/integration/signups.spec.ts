@@ -1,0 +1,158 @@
+/**
+ * Tenants signing up to a deployed multi-tenant application, with real members (local processes),
+ * a real git server and the real broker: each member of the application's multi-tenant cluster
+ * gives each signed-up tenant a folder of its own under APPLICATION_PATH/tenants/<id> with the
+ * tenant's repository cloned there and confirms; the sign-up is Active once all of them did. A
+ * member that comes later prepares every tenant before it is Active; a deactivated tenant's
+ * folders go (and come back on activation); removing the sign-up removes them everywhere.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MemberView } from '@stratos/contracts';
+import { runCli } from '../support/cli';
+import { startGitServer, type GitServer } from '../support/git-server';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+const GIT_PASSWORD = 'acme-git-pa55word-not-for-logs';
+
+describe('sign-ups to a multi-tenant application', () => {
+  let platform: TestPlatform;
+  let git: GitServer;
+  let publicGit: GitServer;
+  let acmeRepo: string;
+  let globexRepo: string;
+  const tokens: Record<string, string> = {};
+  const ids: Record<string, number> = {};
+  const as = (who: string, method: string, path: string, body?: unknown) => platform.api(method, path, { token: tokens[who], body });
+  const webMembers = async () => (await platform.runtime('portal')).clusters.find((c) => c.alias === 'web')!.members as MemberView[];
+  const tenantFile = (m: MemberView, tenant: string, file: string) => join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids[tenant]), file);
+  const signUpOf = async (who: string) => (await as(who, 'GET', '/applications/portal/signup')).body;
+
+  beforeAll(async () => {
+    git = await startGitServer({ username: 'acme-deployer', password: GIT_PASSWORD });
+    acmeRepo = git.createRepository('acme-site.git', { 'index.html': 'acme home\n' });
+    publicGit = await startGitServer();
+    globexRepo = publicGit.createRepository('globex-site.git', { 'index.html': 'globex home\n' });
+    platform = await startTestPlatform({ broker: 'aedes' });
+    for (const [domain, admin] of [['acme.com', 'boss'], ['globex.org', 'hank'], ['initech.com', 'bill']]) {
+      const added = await platform.post('/tenants', { tenantDomain: domain, admin, adminPassword: `${admin}-admin-password`, email: `${admin}@${domain}` });
+      ids[domain] = added.tenant.tenantId;
+      tokens[domain] = (await platform.api('POST', '/tokens', { token: null, body: { username: `${admin}@${domain}`, password: `${admin}-admin-password` } })).body.token;
+    }
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 4 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    const appPath = [{ name: 'payload_parameter.APPLICATION_PATH', value: '/srv/www' }];
+    await platform.post('/cartridges', aCartridge({ type: 'mt-web', multiTenant: true, portMapping: [], property: appPath, iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/cartridges', aCartridge({ type: 'st-db', portMapping: [], property: appPath, iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'portal', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 2, cartridgeMax: 3 }), aSubscription('st-db', 'db', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    await platform.post('/applications', anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('st-db', 'db', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    await platform.post('/applications/portal/deploy/ap-1', undefined, 202);
+    await until('portal Active', async () => (await platform.runtime('portal')).status === 'Active', 60_000);
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await git?.close();
+    await publicGit?.close();
+  });
+
+  it("signs a tenant up with its private repository: every multi-tenant member prepares it, then the sign-up is Active; the password is never shown", async () => {
+    const watch = await platform.watchEvents();
+    try {
+      const body = { artifactRepositories: [{ alias: 'web', privateRepo: true, repoUrl: acmeRepo, repoUsername: 'acme-deployer', repoPassword: GIT_PASSWORD }] };
+      const added = await as('acme.com', 'POST', '/applications/portal/signup', body);
+      expect([added.status, added.body.message]).toEqual([201, 'Successfully signed up for: [application] portal']);
+      expect(added.body.signUp).toMatchObject({ applicationId: 'portal', tenantDomain: 'acme.com', revision: 1, clusterIds: ['portal.web'] });
+      const active = await until('acme Active', async () => ((await signUpOf('acme.com')).status === 'Active' ? signUpOf('acme.com') : undefined), 60_000);
+      expect(active.clusters).toEqual([{ clusterId: 'portal.web', alias: 'web', activeMembers: 2, prepared: 2, failed: 0 }]);
+    expect(active.problems).toEqual([]);
+      expect(active.artifactRepositories).toEqual([{ alias: 'web', privateRepo: true, repoUrl: acmeRepo, repoUsername: 'acme-deployer', repoPassword: '******' }]);
+      for (const m of await webMembers()) expect(readFileSync(tenantFile(m, 'acme.com', 'index.html'), 'utf8')).toBe('acme home\n');
+      // The single-tenant cluster of the same application serves nobody's tenants.
+      const db = (await platform.runtime('portal')).clusters.find((c) => c.alias === 'db')!.members[0];
+      expect(existsSync(join(platform.home, 'members', db.memberId, 'root', 'srv/www/tenants'))).toBe(false);
+      const types = watch.events.filter((e) => e.type.startsWith('ApplicationSignUp')).map((e) => `${e.type} ${e.payload.tenantDomain}`);
+      expect(types).toEqual(['ApplicationSignUpAdded acme.com', 'ApplicationSignUpActive acme.com']);
+      expect(JSON.stringify(watch.events)).not.toContain(GIT_PASSWORD);
+      // The tree names the tenant; never its credentials.
+      const tree = (await platform.api('GET', `/metadata/members/${(await webMembers())[0].memberId}`)).body;
+      expect(JSON.stringify(tree)).toContain(`/tenants/${ids['acme.com']}/domain`);
+      expect(JSON.stringify(tree)).not.toContain(GIT_PASSWORD);
+    } finally {
+      await watch.close();
+    }
+  });
+
+  it('refuses what cannot be signed up, at its pointer or with its reason', async () => {
+    const bad = await as('globex.org', 'POST', '/applications/portal/signup', { artifactRepositories: [{ alias: 'db', repoUrl: globexRepo }] });
+    expect([bad.status, bad.body.errors]).toEqual([400, [expect.objectContaining({ path: '/artifactRepositories/0/alias', allowed: ['web'] })]]);
+    expect((await as('globex.org', 'POST', '/applications/portal/signup', { artifactRepositories: [{ alias: 'web' }] })).body.errors).toEqual([{ path: '/artifactRepositories/0/repoUrl', message: 'is required' }]);
+    expect((await as('acme.com', 'POST', '/applications/portal/signup', {})).status).toBe(409); // signed up already
+    const solo = await as('globex.org', 'POST', '/applications/solo/signup', {});
+    expect([solo.status, solo.body.message]).toEqual([409, 'application "solo" is not deployed: tenants sign up to deployed applications']);
+    expect((await platform.api('POST', '/applications/portal/signup', { body: {} })).body.errors).toEqual([{ path: '/tenantDomain', message: 'is required in the path for a platform user' }]);
+    expect((await as('globex.org', 'GET', '/applications/portal/signup')).status).toBe(404);
+    expect((await as('globex.org', 'GET', '/applications/portal/signups')).status).toBe(403);
+  });
+
+  it("lets the platform admin sign a tenant up (stratos app signup --wait) and list every sign-up; each tenant sees only its own", async () => {
+    const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(platform.home, 'no-cli.json') };
+    const added = await runCli(['app', 'signup', 'portal', '--tenant', 'globex.org', '--repo', `web=${globexRepo}`, '--wait'], { env, timeoutMs: 90_000 });
+    expect([added.code, added.stdout.trim()]).toEqual([0, 'Successfully signed up for: [application] portal: Active']);
+    expect(added.stderr).toMatch(/Active: members prepared web 2\/2/);
+    const table = await runCli(['app', 'signups', 'portal'], { env });
+    expect(table.stdout).toMatch(/^TENANT\s+ID\s+STATUS\s+PREPARED\s+REPOSITORIES\s+SINCE\n/);
+    expect(table.stdout).toMatch(/globex\.org\s+\d+\s+Active\s+web 2\/2/);
+    const all = (await platform.api('GET', '/applications/portal/signups')).body as { tenantDomain: string; status: string }[];
+    expect(all.map((s) => [s.tenantDomain, s.status])).toEqual([
+      ['acme.com', 'Active'],
+      ['globex.org', 'Active'],
+    ]);
+    expect((await signUpOf('acme.com')).tenantDomain).toBe('acme.com');
+    expect((await signUpOf('globex.org')).tenantDomain).toBe('globex.org');
+    for (const m of await webMembers()) expect(readFileSync(tenantFile(m, 'globex.org', 'index.html'), 'utf8')).toBe('globex home\n');
+  });
+
+  it("shows why members could not prepare a tenant, and stratos app signup --wait stops there with the reason", async () => {
+    const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(platform.home, 'no-cli.json') };
+    const missing = `${publicGit.url}/no-such-repository.git`;
+    const added = await runCli(['app', 'signup', 'portal', '--tenant', 'initech.com', '--repo', `web=${missing}`, '--wait'], { env, timeoutMs: 90_000 });
+    expect(added.code).toBe(1);
+    expect(added.stderr).toMatch(/could not prepare the tenant/);
+    expect(added.stderr).toContain('no-such-repository.git');
+    const signUp = (await platform.api('GET', '/applications/portal/signup/initech.com')).body;
+    expect([signUp.status, signUp.clusters[0].failed, signUp.problems.length]).toEqual(['Pending', 2, 2]);
+    expect(signUp.problems[0].message).toMatch(/git clone of .*no-such-repository\.git failed/);
+    expect((await platform.api('DELETE', '/applications/portal/signup/initech.com')).status).toBe(200);
+  });
+
+  it('a member that comes later prepares every signed-up tenant before it is Active', async () => {
+    const before = new Set((await webMembers()).map((m) => m.memberId));
+    expect((await platform.api('POST', '/applications/portal/scale', { body: { alias: 'web', min: 3 } })).status).toBe(200);
+    const newcomer = await until('a third web member Active', async () => (await webMembers()).find((m) => !before.has(m.memberId) && m.status === 'Active'), 60_000);
+    for (const tenant of ['acme.com', 'globex.org']) expect(existsSync(tenantFile(newcomer, tenant, 'index.html'))).toBe(true);
+    const acme = await signUpOf('acme.com');
+    expect([acme.status, acme.clusters[0].activeMembers, acme.clusters[0].prepared]).toEqual(['Active', 3, 3]);
+  });
+
+  it("a deactivated tenant's folders leave every member, and come back when it is activated", async () => {
+    const members = await webMembers();
+    expect((await platform.api('PUT', '/tenants/deactivate/globex.org')).body.warnings).toEqual([]);
+    await until('globex folders gone', async () => members.every((m) => !existsSync(tenantFile(m, 'globex.org', 'index.html'))), 30_000);
+    for (const m of members) expect(existsSync(tenantFile(m, 'acme.com', 'index.html'))).toBe(true);
+    await platform.api('PUT', '/tenants/activate/globex.org');
+    await until('globex folders back', async () => members.every((m) => existsSync(tenantFile(m, 'globex.org', 'index.html'))), 30_000);
+  });
+
+  it("removing a sign-up removes the tenant's folder and artifacts from every member", async () => {
+    const removed = await as('acme.com', 'DELETE', '/applications/portal/signup');
+    expect([removed.status, removed.body.message]).toEqual([200, 'Application sign up removed successfully: [application] portal']);
+    const members = await webMembers();
+    await until('acme folders gone', async () => members.every((m) => !existsSync(join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids['acme.com'])))), 30_000);
+    for (const m of members) expect(existsSync(tenantFile(m, 'globex.org', 'index.html'))).toBe(true);
+    expect((await as('acme.com', 'GET', '/applications/portal/signup')).status).toBe(404);
+  });
+});
