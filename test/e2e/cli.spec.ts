@@ -188,7 +188,7 @@ describe('stratos CLI', () => {
   it('imports the project\'s samples/ as the samples README says (hello.spec.ts deploys them)', async () => {
     const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local', '--json'], { env });
     expect(imported.code).toBe(0);
-    expect(JSON.parse(imported.stdout).summary).toEqual({ created: 10, skipped: 0, refused: 0 });
+    expect(JSON.parse(imported.stdout).summary).toEqual({ created: 13, skipped: 0, refused: 0 });
     const listed = await runCli(['cartridge', 'list'], { env });
     for (const type of ['hello-db', 'hello-web', 'hello-lb', 'zookeeper']) expect(listed.stdout).toMatch(new RegExp(`^${type}\\s`, 'm'));
     const app = await runCli(['app', 'get', 'hello', '--json'], { env });

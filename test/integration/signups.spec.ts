@@ -147,6 +147,29 @@ describe('sign-ups to a multi-tenant application', () => {
     await until('globex folders back', async () => members.every((m) => existsSync(tenantFile(m, 'globex.org', 'index.html'))), 30_000);
   });
 
+  it("maps a tenant's domains into every cluster's tree, a domain being one tenant's; refusals change nothing", async () => {
+    const map = (who: string, body: unknown, query = '') => (who === 'admin' ? platform.api('POST', `/applications/portal/domainMappings${query}`, { body }) : as(who, 'POST', '/applications/portal/domainMappings', body));
+    const added = await map('acme.com', { domainMappings: [{ cartridgeAlias: 'web', domainName: 'WWW.Acme.COM', contextPath: '/shop/' }] });
+    expect([added.status, added.body.message]).toEqual([201, 'Domain mappings added successfully: [domain-mappings] [www.acme.com]']);
+    expect(added.body.domainMappings).toEqual([expect.objectContaining({ domainName: 'www.acme.com', cartridgeAlias: 'web', clusterId: 'portal.web', contextPath: '/shop', tenantDomain: 'acme.com' })]);
+    const taken = await map('globex.org', { domainMappings: [{ cartridgeAlias: 'web', domainName: 'globex.org' }, { cartridgeAlias: 'web', domainName: 'www.acme.com' }] });
+    expect([taken.status, taken.body.errors]).toEqual([409, [{ path: '/domainMappings/1/domainName', message: 'is mapped already' }]]);
+    expect((await as('globex.org', 'GET', '/applications/portal/domainMappings')).body).toEqual([]); // all or none: globex.org was not kept either
+    expect((await map('globex.org', { domainMappings: [{ cartridgeAlias: 'nope', domainName: 'globex.org' }] })).body.errors).toEqual([expect.objectContaining({ path: '/domainMappings/0/cartridgeAlias', allowed: ['db', 'web'] })]);
+    expect((await map('initech.com', { domainMappings: [{ cartridgeAlias: 'web', domainName: 'initech.com' }] })).status).toBe(409); // not signed up
+    expect((await map('admin', { domainMappings: [{ cartridgeAlias: 'web', domainName: 'globex.org' }] })).body.errors).toEqual([{ path: '?tenantDomain', message: 'is required for a platform user' }]);
+    expect((await map('admin', { domainMappings: [{ cartridgeAlias: 'db', domainName: 'globex.org' }] }, '?tenantDomain=globex.org')).status).toBe(201);
+    // Every cluster's tree (the single-tenant one too: a load balancer routes by them) names the active tenants' domains.
+    const db = (await platform.runtime('portal')).clusters.find((c) => c.alias === 'db')!.members[0];
+    await until('the mappings reach the trees', async () => {
+      const tree = (await platform.api('GET', `/metadata/members/${db.memberId}`)).body.tree as Record<string, string>;
+      return tree['/domains/www.acme.com/context_path'] === '/shop' && tree['/domains/www.acme.com/tenant_id'] === String(ids['acme.com']) && tree['/domains/globex.org/alias'] === 'db';
+    });
+    expect((await platform.api('GET', '/applications/portal/domainMappings')).body.map((m: { domainName: string }) => m.domainName)).toEqual(['globex.org', 'www.acme.com']);
+    expect((await as('globex.org', 'DELETE', '/applications/portal/domainMappings/www.acme.com')).status).toBe(404); // not its own
+    expect((await as('globex.org', 'DELETE', '/applications/portal/domainMappings/globex.org')).body.message).toBe('Domain mapping deleted successfully: [domain-mappings] globex.org');
+  });
+
   it("removing a sign-up removes the tenant's folder and artifacts from every member", async () => {
     const removed = await as('acme.com', 'DELETE', '/applications/portal/signup');
     expect([removed.status, removed.body.message]).toEqual([200, 'Application sign up removed successfully: [application] portal']);
@@ -154,5 +177,6 @@ describe('sign-ups to a multi-tenant application', () => {
     await until('acme folders gone', async () => members.every((m) => !existsSync(join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids['acme.com'])))), 30_000);
     for (const m of members) expect(existsSync(tenantFile(m, 'globex.org', 'index.html'))).toBe(true);
     expect((await as('acme.com', 'GET', '/applications/portal/signup')).status).toBe(404);
+    expect((await platform.api('GET', '/applications/portal/domainMappings')).body).toEqual([]); // its mappings went with it
   });
 });

@@ -18,7 +18,7 @@ import { registerMember } from './commands/member.command';
 import { registerMetadata } from './commands/metadata.command';
 import { registerTemplate } from './commands/template.command';
 import { registerTenants, registerUsers } from './commands/tenant.command';
-import { registerSignUps } from './commands/signup.command';
+import { registerDomainMappings, registerSignUps } from './commands/signup.command';
 import { registerTopology } from './commands/topology.command';
 import { FileError, UsageError, type GlobalOptions } from './context';
 import { err, printIssues } from './output';
@@ -31,7 +31,7 @@ const program = new Command('stratos')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerDomainMappings, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets]) command(program, globals);
 registerTemplate(program);
 registerBackup(program);
 // Stratos 4.1's command names keep working, listed apart from the project's own.

@@ -45,6 +45,11 @@ export const Topics = {
     /** A tenant was activated, deactivated or deleted: its applications' members see their trees again. */
     refresh: 'stratos/cc/signups/refresh',
   },
+  domainMappings: {
+    add: 'stratos/cc/domain-mappings/add',
+    list: 'stratos/cc/domain-mappings/list',
+    remove: 'stratos/cc/domain-mappings/remove',
+  },
   images: {
     bake: 'stratos/cc/images/bake',
     list: 'stratos/cc/images/list',
@@ -86,4 +91,5 @@ export type RequestTopic =
   | (typeof Topics.images)[keyof typeof Topics.images]
   | (typeof Topics.iaas)[keyof typeof Topics.iaas]
   | (typeof Topics.signups)[keyof typeof Topics.signups]
+  | (typeof Topics.domainMappings)[keyof typeof Topics.domainMappings]
   | (typeof Topics.metrics)[keyof typeof Topics.metrics];

@@ -29,6 +29,7 @@ export const BACKUP_TABLES = [
   'operations',
   'application_signups',
   'tenant_preparations',
+  'domain_mappings',
   'metadata_properties',
   'topology_events',
   'audit_log',

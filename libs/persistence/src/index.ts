@@ -11,4 +11,4 @@ export type { MetadataProperty, MetadataScope } from './repositories/metadata.re
 export type { AuditQuery } from './repositories/audit.repository';
 export { databaseUnavailableReason } from './unavailable';
 export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FORMAT, type BackupManifest, type RestoredBackup } from './backup';
-export type { StoredSignUp, StoredArtifactRepository } from './repositories/signup.repository';
+export type { StoredSignUp, StoredArtifactRepository, StoredDomainMapping } from './repositories/signup.repository';

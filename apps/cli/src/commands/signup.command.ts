@@ -1,11 +1,12 @@
 /**
  * `stratos app signup|signups|unsignup`: tenants' sign-ups to multi-tenant applications, and
- * Stratos's names for them (add-application-signup -p FILE, describe-application-signup,
- * remove-application-signup). A tenant's admin signs its own tenant up; the platform admin
- * names the tenant (--tenant).
+ * `stratos domain-mapping add|list|remove`: the tenants' domains; with Stratos's names for them
+ * (add-application-signup -p FILE, describe-application-signup, remove-application-signup,
+ * add-domain-mappings -p FILE, list-domain-mappings, remove-domain-mappings). A tenant's admin
+ * acts for its own tenant; the platform admin names the tenant (--tenant).
  */
 import type { Command } from 'commander';
-import type { SignUpView, StratosMessage } from '@stratos/contracts';
+import type { DomainMappingView, SignUpView, StratosMessage } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, readJsonFile, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -113,4 +114,64 @@ export function registerSignUps(program: Command, globals: () => GlobalOptions):
   withOutput(program.command('add-application-signup').description('Stratos alias of application signup').argument('<id>').requiredOption('-p, --resource-path <file>')).action((id: string, o: SignUpOptions) => signUp(id, o));
   withOutput(program.command('describe-application-signup').description('Stratos alias of application signups').argument('<id>')).action((id: string, o: SignUpOptions) => show(id, o));
   withOutput(program.command('remove-application-signup').description('Stratos alias of application unsignup').argument('<id>')).action((id: string, o: SignUpOptions) => remove(id, o));
+}
+
+interface MappingOptions {
+  domain?: string;
+  alias?: string;
+  contextPath?: string;
+  file?: string;
+  resourcePath?: string;
+  tenant?: string;
+  output?: string;
+  json?: boolean;
+}
+
+export function registerDomainMappings(program: Command, globals: () => GlobalOptions): void {
+  const api = () => apiClient(globals());
+  const path = (id: string, o: MappingOptions, domain?: string) =>
+    `/applications/${encodeURIComponent(id)}/domainMappings${domain ? `/${encodeURIComponent(domain)}` : ''}${o.tenant ? `?tenantDomain=${encodeURIComponent(o.tenant)}` : ''}`;
+
+  const add = async (id: string, o: MappingOptions) => {
+    const file = o.file ?? o.resourcePath;
+    if (file && (o.domain || o.alias)) throw new UsageError('give the mappings in the file or with -d and --alias, not both');
+    if (!file && (!o.domain || !o.alias)) throw new UsageError('-d <domain> and --alias <cartridge alias> are required (or -f FILE)');
+    const body = file ? readJsonFile(file) : { domainMappings: [{ domainName: o.domain, cartridgeAlias: o.alias, ...(o.contextPath && { contextPath: o.contextPath }) }] };
+    const { body: added } = await api().request<StratosMessage>('POST', path(id, o), body);
+    printData(outputFormat(o), added, () => out(added.message));
+  };
+  const list = async (id: string, o: MappingOptions) => {
+    const { body: mappings } = await api().request<DomainMappingView[]>('GET', path(id, o));
+    printData(outputFormat(o), mappings, () =>
+      printTable(
+        ['DOMAIN', 'ALIAS', 'CONTEXT', 'TENANT', 'CLUSTER'],
+        mappings.map((m) => [m.domainName, m.cartridgeAlias, m.contextPath, m.tenantDomain, m.clusterId]),
+      ),
+    );
+  };
+  const remove = async (id: string, domain: string, o: MappingOptions) => {
+    const { body } = await api().request<StratosMessage>('DELETE', path(id, o, domain));
+    printData(outputFormat(o), body, () => out(body.message));
+  };
+
+  const tenantOption = (command: Command) => command.option('--tenant <domain>', "the tenant (platform admin); a tenant's admin maps its own");
+  const mapping = program.command('domain-mapping').alias('domain-mappings').description("Tenants' domains, each served by a cluster of an application they signed up to (a load balancer's templates route them)");
+  withOutput(
+    tenantOption(
+      mapping
+        .command('add')
+        .description('Map a domain to a cluster of the application, at a context path')
+        .argument('<application>')
+        .option('-d, --domain <domain>', 'the domain (e.g. www.acme.example)')
+        .option('--alias <alias>', 'the cartridge alias whose cluster serves it')
+        .option('--context-path <path>', 'where in the tenant\'s content it starts', '/')
+        .option('-f, --file <file>', "Stratos's ApplicationDomainMappingsBean JSON: {domainMappings: [{cartridgeAlias, domainName, contextPath}]}"),
+    ),
+  ).action((id: string, o: MappingOptions) => add(id, o));
+  withOutput(tenantOption(mapping.command('list').alias('ls').description('The domain mappings of an application (a tenant: its own)').argument('<application>'))).action((id: string, o: MappingOptions) => list(id, o));
+  withOutput(tenantOption(mapping.command('remove').alias('rm').description('Remove a domain mapping').argument('<application>').argument('<domain>'))).action((id: string, d: string, o: MappingOptions) => remove(id, d, o));
+
+  withOutput(program.command('add-domain-mappings').alias('add-domain-mapping').description('Stratos alias of domain-mapping add').argument('<application>').requiredOption('-p, --resource-path <file>')).action((id: string, o: MappingOptions) => add(id, o));
+  withOutput(program.command('list-domain-mappings').description('Stratos alias of domain-mapping list').argument('<application>')).action((id: string, o: MappingOptions) => list(id, o));
+  withOutput(program.command('remove-domain-mappings').alias('remove-domain-mapping').description('Stratos alias of domain-mapping remove').argument('<application>').argument('<domain>')).action((id: string, d: string, o: MappingOptions) => remove(id, d, o));
 }

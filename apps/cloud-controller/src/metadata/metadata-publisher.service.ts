@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { ClusterTopics, MemberTopics, safeUrl, type ClusterMetadataMessage, type MemberMetadataMessage, type MetadataTree } from '@stratos/contracts';
 import { Database, type ClusterEntity, type StoredSignUp } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, type TreeCluster, type TreeTenant } from './metadata-tree';
+import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, type TreeCluster, type TreeDomain, type TreeTenant } from './metadata-tree';
 
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
 const COALESCE_MS = 20;
@@ -21,7 +21,7 @@ function tenantOf(signUp: StoredSignUp, alias: string): TreeTenant {
  * An application's clusters as its trees see them, from PostgreSQL: their metadata properties and,
  * for multi-tenant clusters, the sign-ups of its active tenants; and the application's own properties.
  */
-export async function treeClustersOf(database: Database, applicationId: string): Promise<{ clusters: TreeCluster[]; applicationMetadata: { key: string; values: string[] }[] }> {
+export async function treeClustersOf(database: Database, applicationId: string): Promise<{ clusters: TreeCluster[]; applicationMetadata: { key: string; values: string[] }[]; domains: TreeDomain[] }> {
   const metadata = await database.metadata.all(applicationId);
   const signUps = await database.signups.ofApplication(applicationId, { activeTenantsOnly: true });
   const clusters = (await database.runtime.clusters(applicationId)).map((row) => ({
@@ -29,7 +29,14 @@ export async function treeClustersOf(database: Database, applicationId: string):
     metadata: metadata.get(row.clusterId) ?? [],
     ...(row.spec.multiTenant && { tenants: signUps.map((s) => tenantOf(s, row.alias)) }),
   }));
-  return { clusters, applicationMetadata: metadata.get('') ?? [] };
+  const domains = (await database.domainMappings.ofApplication(applicationId, { activeTenantsOnly: true })).map((m) => ({
+    domainName: m.domainName,
+    tenantId: m.tenantId,
+    tenantDomain: m.tenantDomain,
+    alias: m.cartridgeAlias,
+    contextPath: m.contextPath,
+  }));
+  return { clusters, applicationMetadata: metadata.get('') ?? [], domains };
 }
 
 export function treeCluster(row: ClusterEntity): TreeCluster {
@@ -164,12 +171,12 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
 
   private async publishApplication(applicationId: string): Promise<void> {
     const revision = await this.database.metadata.nextRevision();
-    const { clusters, applicationMetadata } = await treeClustersOf(this.database, applicationId);
+    const { clusters, applicationMetadata, domains } = await treeClustersOf(this.database, applicationId);
     const members = await this.database.runtime.members({ applicationId });
     const listed = listedByCluster(members);
     // Each cluster's part once, whatever its size; then each member's own (/host), which seldom changes.
     for (const cluster of clusters) {
-      const tree = clusterTree(cluster, clusters, listed, applicationMetadata);
+      const tree = clusterTree(cluster, clusters, listed, applicationMetadata, domains);
       const message: ClusterMetadataMessage = { clusterId: cluster.clusterId, revision, tree };
       await this.publishChanged(ClusterTopics.metadata(cluster.clusterId), tree, message);
     }

@@ -57,9 +57,9 @@ export class MetadataRegistry {
   async memberTree(request: MemberTreeRequest): Promise<MemberTreeView> {
     const member = await this.database.runtime.findMember(request.memberId);
     if (!member) throw DomainError.notFound(`member "${request.memberId}" does not exist`);
-    const { clusters, applicationMetadata } = await treeClustersOf(this.database, member.applicationId);
+    const { clusters, applicationMetadata, domains } = await treeClustersOf(this.database, member.applicationId);
     const members = await this.database.runtime.members({ applicationId: member.applicationId });
-    const tree = memberTree(member, clusters, members, applicationMetadata);
+    const tree = memberTree(member, clusters, members, applicationMetadata, domains);
     for (const key of Object.keys(tree)) if (key.split('/').some(isSecretName)) tree[key] = REDACTED;
     return { memberId: member.memberId, applicationId: member.applicationId, clusterId: member.clusterId, tree };
   }

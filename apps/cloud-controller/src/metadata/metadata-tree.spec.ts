@@ -193,3 +193,26 @@ describe('the tenants of a multi-tenant cluster', () => {
     expect(Object.keys(clusterTree(aCluster('db'), [aCluster('db')], listedByCluster([]))).some((k) => k.startsWith('/tenants/'))).toBe(false);
   });
 });
+
+describe("the tenants' domain mappings", () => {
+  it('names each mapped domain in every cluster of the application, the root context path as ""', () => {
+    const [web, lb] = [aCluster('web'), aCluster('lb')];
+    const domains = [
+      { domainName: 'www.acme.com', tenantId: 3, tenantDomain: 'acme.com', alias: 'web', contextPath: '/' },
+      { domainName: 'shop.globex.org', tenantId: 7, tenantDomain: 'globex.org', alias: 'web', contextPath: '/shop' },
+    ];
+    for (const cluster of [web, lb]) {
+      const tree = clusterTree(cluster, [web, lb], listedByCluster([]), [], domains);
+      expect(Object.fromEntries(Object.entries(tree).filter(([k]) => k.startsWith('/domains/')))).toEqual({
+        '/domains/www.acme.com/tenant_id': '3',
+        '/domains/www.acme.com/tenant_domain': 'acme.com',
+        '/domains/www.acme.com/alias': 'web',
+        '/domains/www.acme.com/context_path': '',
+        '/domains/shop.globex.org/tenant_id': '7',
+        '/domains/shop.globex.org/tenant_domain': 'globex.org',
+        '/domains/shop.globex.org/alias': 'web',
+        '/domains/shop.globex.org/context_path': '/shop',
+      });
+    }
+  });
+});

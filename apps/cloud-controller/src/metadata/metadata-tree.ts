@@ -10,8 +10,9 @@
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
  *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after, and what they export
  *   /tenants/<tenant_id>/{domain,revision,artifacts/url}     multi-tenant clusters: each signed-up tenant of an active tenant
+ *   /domains/<domain>/{tenant_id,tenant_domain,alias,context_path}   every cluster: the active tenants' domain mappings
  */
-import { MemberStatus, mergeMetadataTree, SignUpTreeKey, type MetadataTree, type PortBinding } from '@stratos/contracts';
+import { DomainTreeKey, MemberStatus, mergeMetadataTree, SignUpTreeKey, type MetadataTree, type PortBinding } from '@stratos/contracts';
 
 export interface TreeMember {
   memberId: string;
@@ -45,6 +46,16 @@ export interface TreeCluster {
   hasArtifacts?: boolean;
   /** Multi-tenant clusters: the tenants signed up to the application, with their repository for this cluster (no credentials). */
   tenants?: TreeTenant[];
+}
+
+/** A tenant's domain mapping, as every cluster of the application sees it. */
+export interface TreeDomain {
+  domainName: string;
+  tenantId: number;
+  tenantDomain: string;
+  alias: string;
+  /** "/" or "/path". */
+  contextPath: string;
 }
 
 export interface TreeTenant {
@@ -147,7 +158,7 @@ export function listedByCluster(members: TreeMember[]): Map<string, TreeMember[]
 }
 
 /** What every member of `cluster` sees alike (all but /host): published once per cluster, on the cluster's topic. */
-export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], listed: Map<string, TreeMember[]>, applicationMetadata: { key: string; values: string[] }[] = []): MetadataTree {
+export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], listed: Map<string, TreeMember[]>, applicationMetadata: { key: string; values: string[] }[] = [], domains: TreeDomain[] = []): MetadataTree {
   const tree: MetadataTree = {};
   clusterKeys('', cluster, listed.get(cluster.clusterId) ?? [], tree);
   if (cluster.hasArtifacts) tree['/artifacts/revision'] = String(cluster.artifactRevision ?? 0);
@@ -156,6 +167,13 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
     tree[SignUpTreeKey.domain(tenant.tenantId)] = tenant.domain;
     tree[SignUpTreeKey.revision(tenant.tenantId)] = String(tenant.revision);
     if (tenant.artifactsUrl) tree[SignUpTreeKey.artifactsUrl(tenant.tenantId)] = tenant.artifactsUrl;
+  }
+  for (const domain of domains) {
+    const name = segment(domain.domainName);
+    tree[DomainTreeKey.tenantId(name)] = String(domain.tenantId);
+    tree[DomainTreeKey.tenantDomain(name)] = domain.tenantDomain;
+    tree[DomainTreeKey.alias(name)] = domain.alias;
+    tree[DomainTreeKey.contextPath(name)] = domain.contextPath === '/' ? '' : domain.contextPath;
   }
   for (const property of applicationMetadata) multiValued('/env', property, tree);
   for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);
@@ -169,8 +187,8 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
 }
 
 /** A member's whole tree, as its agent merges it: its cluster's part and its own. */
-export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[], applicationMetadata: { key: string; values: string[] }[] = []): MetadataTree {
+export function memberTree(self: TreeMember, clusters: TreeCluster[], members: TreeMember[], applicationMetadata: { key: string; values: string[] }[] = [], domains: TreeDomain[] = []): MetadataTree {
   const cluster = clusters.find((c) => c.clusterId === self.clusterId);
   if (!cluster) throw new Error(`member ${self.memberId}: its cluster ${self.clusterId} is not among the clusters given`);
-  return mergeMetadataTree(clusterTree(cluster, clusters, listedByCluster(members), applicationMetadata), hostTree(self));
+  return mergeMetadataTree(clusterTree(cluster, clusters, listedByCluster(members), applicationMetadata, domains), hostTree(self));
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { signedUpTenants, SignUpTreeKey, tenantFolder, validateSignUp } from './signups';
+import { signedUpTenants, SignUpTreeKey, tenantFolder, validateDomainMappings, validateSignUp } from './signups';
 
 const alias = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
 const url = fc.stringMatching(/^[a-z0-9-]{1,12}$/).map((name) => `https://git.example.com/${name}.git`);
@@ -50,5 +50,36 @@ describe('the tenants of a tree', () => {
       [12, { domain: 'globex.org', revision: 0, artifactsUrl: null }],
     ]);
     expect(tenantFolder('/var/www/', 3)).toBe('/var/www/tenants/3');
+  });
+});
+
+describe('validateDomainMappings', () => {
+  const domain = fc.tuple(fc.stringMatching(/^[a-z0-9]{1,10}$/), fc.stringMatching(/^[a-z]{2,5}$/)).map(([a, b]) => `${a}.${b}`);
+  it('reads Stratos\'s ApplicationDomainMappingsBean, domains in lower case, context paths without a trailing slash (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(domain, { minLength: 1, maxLength: 5 }), fc.constantFrom(undefined, '/', '/shop', '/shop/'), (domains, contextPath) => {
+        const { value, errors } = validateDomainMappings({ domainMappings: domains.map((d) => ({ cartridgeAlias: 'web', domainName: d.toUpperCase(), ...(contextPath && { contextPath }) })) });
+        expect(errors).toEqual([]);
+        expect(value.map((m) => m.domainName)).toEqual(domains);
+        for (const m of value) expect(m.contextPath).toBe(contextPath === '/shop' || contextPath === '/shop/' ? '/shop' : '/');
+      }),
+      { seed: 13, numRuns: 200 },
+    );
+  });
+
+  it('answers any JSON with issues that point into it, never a throw (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (input) => {
+        for (const issue of validateDomainMappings(input).errors) expect(issue.path === '' || issue.path.startsWith('/')).toBe(true);
+      }),
+      { seed: 13, numRuns: 500 },
+    );
+  });
+
+  it('refuses a domain twice, a domain that is no DNS name, a context path that is not a path', () => {
+    expect(validateDomainMappings({ domainMappings: [{ cartridgeAlias: 'a', domainName: 'x.com' }, { cartridgeAlias: 'b', domainName: 'X.com' }] }).errors.map((e) => e.path)).toEqual(['/domainMappings/1/domainName']);
+    expect(validateDomainMappings({ domainMappings: [{ cartridgeAlias: 'a', domainName: 'localhost' }] }).errors.map((e) => e.path)).toEqual(['/domainMappings/0/domainName']);
+    expect(validateDomainMappings({ domainMappings: [{ cartridgeAlias: 'a', domainName: 'x.com', contextPath: 'shop' }] }).errors.map((e) => e.path)).toEqual(['/domainMappings/0/contextPath']);
+    expect(validateDomainMappings({}).errors.map((e) => e.path)).toEqual(['/domainMappings']);
   });
 });

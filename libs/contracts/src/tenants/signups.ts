@@ -120,3 +120,82 @@ export interface SignUpRequest {
   /** add only: what was posted (validated again by the controller). */
   signUp?: unknown;
 }
+
+/** DomainMappingBean: a tenant's domain served by one cluster of the application, at a context path. */
+export const domainMappingSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cartridgeAlias', 'domainName'],
+  properties: {
+    cartridgeAlias: { type: 'string', minLength: 1, maxLength: 256, description: 'the subscription alias whose cluster serves the domain' },
+    domainName: { type: 'string', pattern: '^(?=.{3,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$', description: 'a DNS name (kept in lower case)' },
+    contextPath: { type: 'string', pattern: '^/[A-Za-z0-9._~!$&\'()*+,;=:@%/-]*$', maxLength: 1024, description: 'where in the tenant\'s content the domain starts (default "/")' },
+  },
+};
+
+/** ApplicationDomainMappingsBean. */
+export const applicationDomainMappingsSchema: JsonSchema = {
+  title: 'ApplicationDomainMappingsBean',
+  type: 'object',
+  additionalProperties: false,
+  required: ['domainMappings'],
+  properties: {
+    applicationId: { type: 'string', description: 'read only: the path names it' },
+    domainMappings: { type: 'array', minItems: 1, maxItems: 100, items: domainMappingSchema },
+  },
+};
+
+export interface DomainMappingInput {
+  cartridgeAlias: string;
+  domainName: string;
+  /** Normalized: starts with "/", no trailing "/" except for the root itself. */
+  contextPath: string;
+}
+
+export interface DomainMappingView extends DomainMappingInput {
+  applicationId: string;
+  tenantId: number;
+  tenantDomain: string;
+  clusterId: string;
+  createdAt: string;
+}
+
+/** The mappings a body names, domains in lower case, each domain once. */
+export function validateDomainMappings(input: unknown): ValidationResult<DomainMappingInput[]> {
+  const result = validateAgainst<{ domainMappings?: { cartridgeAlias: string; domainName: string; contextPath?: string }[] }>(applicationDomainMappingsSchema, input ?? {});
+  const errors: FieldIssue[] = [...result.errors];
+  const mappings = (result.value?.domainMappings ?? []).map((m) => ({
+    cartridgeAlias: m.cartridgeAlias,
+    domainName: typeof m.domainName === 'string' ? m.domainName.toLowerCase() : m.domainName,
+    contextPath: typeof m.contextPath === 'string' && m.contextPath.length > 1 ? m.contextPath.replace(/\/+$/, '') || '/' : '/',
+  }));
+  if (errors.length === 0) {
+    const seen = new Set<string>();
+    mappings.forEach((m, i) => {
+      if (seen.has(m.domainName)) errors.push({ path: `/domainMappings/${i}/domainName`, message: `"${m.domainName}" is mapped twice` });
+      seen.add(m.domainName);
+    });
+  }
+  return { value: mappings, warnings: result.warnings, errors };
+}
+
+/** Where the domain mappings of the application's active tenants show, in every cluster's tree: /domains/<domain>/… */
+export const DomainTreeKey = {
+  tenantId: (domain: string) => `/domains/${domain}/tenant_id`,
+  tenantDomain: (domain: string) => `/domains/${domain}/tenant_domain`,
+  alias: (domain: string) => `/domains/${domain}/alias`,
+  /** "" for the root, else "/path" (no trailing slash): a template writes `/<tenant_id><context_path><path>`. */
+  contextPath: (domain: string) => `/domains/${domain}/context_path`,
+} as const;
+
+/** The manager's requests to the controller about domain mappings. */
+export interface DomainMappingRequest {
+  actor: { username: string };
+  applicationId: string;
+  /** null: every tenant's (list, platform users). */
+  tenantId: number | null;
+  /** add only: what was posted. */
+  mappings?: unknown;
+  /** remove only. */
+  domainName?: string;
+}

@@ -101,3 +101,45 @@ export class SignUpRepository {
     return updated > 0;
   }
 }
+
+export interface StoredDomainMapping {
+  domainName: string;
+  applicationId: string;
+  tenantId: number;
+  tenantDomain: string;
+  cartridgeAlias: string;
+  contextPath: string;
+  createdAt: Date;
+}
+
+/** Tenants' domain mappings; each domain belongs to one tenant platform-wide. */
+export class DomainMappingRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Inserts the mapping, or false when the domain is mapped already (by anyone). */
+  async insert(mapping: Omit<StoredDomainMapping, 'tenantDomain' | 'createdAt'>): Promise<boolean> {
+    const rows = (await this.manager.query(
+      `INSERT INTO domain_mappings (domain_name, application_id, tenant_id, cartridge_alias, context_path) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (domain_name) DO NOTHING RETURNING domain_name`,
+      [mapping.domainName, mapping.applicationId, mapping.tenantId, mapping.cartridgeAlias, mapping.contextPath],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** An application's mappings: one tenant's, or every (active, with `activeTenantsOnly`) tenant's; by domain. */
+  async ofApplication(applicationId: string, options: { tenantId?: number; activeTenantsOnly?: boolean } = {}): Promise<StoredDomainMapping[]> {
+    return (await this.manager.query(
+      `SELECT d.domain_name AS "domainName", d.application_id AS "applicationId", d.tenant_id AS "tenantId", t.domain AS "tenantDomain",
+              d.cartridge_alias AS "cartridgeAlias", d.context_path AS "contextPath", d.created_at AS "createdAt"
+         FROM domain_mappings d JOIN tenants t ON t.id = d.tenant_id
+        WHERE d.application_id = $1 AND ($2::int IS NULL OR d.tenant_id = $2) ${options.activeTenantsOnly ? 'AND t.active' : ''}
+        ORDER BY d.domain_name`,
+      [applicationId, options.tenantId ?? null],
+    )) as StoredDomainMapping[];
+  }
+
+  async delete(applicationId: string, tenantId: number, domainName: string): Promise<boolean> {
+    const [, deleted] = (await this.manager.query(`DELETE FROM domain_mappings WHERE application_id = $1 AND tenant_id = $2 AND domain_name = $3`, [applicationId, tenantId, domainName])) as [unknown[], number];
+    return deleted > 0;
+  }
+}
