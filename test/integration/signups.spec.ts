@@ -6,7 +6,8 @@
  * member that comes later prepares every tenant before it is Active; a deactivated tenant's
  * folders go (and come back on activation); removing the sign-up removes them everywhere.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemberView } from '@stratos/contracts';
 import { runCli } from '../support/cli';
@@ -168,6 +169,34 @@ describe('sign-ups to a multi-tenant application', () => {
     expect((await platform.api('GET', '/applications/portal/domainMappings')).body.map((m: { domainName: string }) => m.domainName)).toEqual(['globex.org', 'www.acme.com']);
     expect((await as('globex.org', 'DELETE', '/applications/portal/domainMappings/www.acme.com')).status).toBe(404); // not its own
     expect((await as('globex.org', 'DELETE', '/applications/portal/domainMappings/globex.org')).body.message).toBe('Domain mapping deleted successfully: [domain-mappings] globex.org');
+  });
+
+  it("imports a Stratos folder's application-signup.json and domain-mappings.json for a deployed application, as the tenant given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratos-import-'));
+    const artifacts = join(dir, 'applications', 'portal', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    writeFileSync(join(artifacts, 'application.json'), JSON.stringify((await platform.api('GET', '/applications/portal')).body));
+    writeFileSync(join(artifacts, 'application-signup.json'), JSON.stringify({ artifactRepositories: [{ alias: 'web', privateRepo: false, repoUrl: globexRepo, repoUsername: '', repoPassword: '' }] }));
+    writeFileSync(join(artifacts, 'domain-mappings.json'), JSON.stringify({ domainMappings: [{ cartridgeAlias: 'web', domainName: 'initech.com', contextPath: '/' }] }));
+    const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(platform.home, 'no-cli.json') };
+    try {
+      const withoutTenant = JSON.parse((await runCli(['import', dir, '--iaas', 'mock', '--json'], { env })).stdout) as { items: { file: string; outcome: string; detail: string }[] };
+      expect(withoutTenant.items.filter((i) => i.file.endsWith('signup.json') || i.file.endsWith('mappings.json')).map((i) => [i.outcome, i.detail])).toEqual([
+        ['skipped', "a tenant's: give --tenant DOMAIN (or import as the tenant's admin)"],
+        ['skipped', "a tenant's: give --tenant DOMAIN (or import as the tenant's admin)"],
+      ]);
+      const imported = await runCli(['import', dir, '--iaas', 'mock', '--tenant', 'initech.com', '--json'], { env });
+      expect((JSON.parse(imported.stdout) as { items: { file: string; outcome: string; id: string }[] }).items.map((i) => [i.file, i.outcome, i.id])).toEqual([
+        ['applications/portal/artifacts/application.json', 'skipped', 'portal'],
+        ['applications/portal/artifacts/application-signup.json', 'created', 'portal'],
+        ['applications/portal/artifacts/domain-mappings.json', 'created', 'portal'],
+      ]);
+      expect((await platform.api('GET', '/applications/portal/signup/initech.com')).status).toBe(200);
+      expect((await platform.api('GET', '/applications/portal/domainMappings?tenantDomain=initech.com')).body.map((m: { domainName: string }) => m.domainName)).toEqual(['initech.com']);
+      expect((await platform.api('DELETE', '/applications/portal/signup/initech.com')).status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("removing a sign-up removes the tenant's folder and artifacts from every member", async () => {

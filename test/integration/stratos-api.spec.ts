@@ -4,6 +4,7 @@
  * collection, the cartridge filters, GET /cluster/{clusterId}, an application's network
  * partitions, and the IaaS providers.
  */
+import { runCli } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
@@ -66,13 +67,16 @@ describe("Stratos 4.1's REST surface, with Stratos's request shapes", () => {
     await platform.post('/applications', anApplication({ applicationId: 'shop', components: { cartridges: [aSubscription('db', 'db-1', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
     const before = await stratos('GET', '/applications/shop/networkPartitions');
     expect([before.status, before.body.message]).toEqual([404, 'application "shop" is not deployed']);
-    await platform.post('/applications/shop/deploy/ap-1', undefined, 202);
+    // As Stratos's CLI: deploy-application -a ID -ap POLICY.
+    const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: `${platform.home}/no-cli.json` };
+    const deployed = await runCli(['deploy-application', '-a', 'shop', '-ap', 'ap-1'], { env });
+    expect([deployed.code, deployed.stdout]).toEqual([0, expect.stringMatching(/^deploying shop \(operation /)]);
     await until('shop Active', async () => (await platform.runtime('shop')).status === 'Active');
     expect((await stratos('GET', '/applications/shop/networkPartitions')).body).toEqual({ networkPartitionIds: ['np-1'] });
     const cluster = await stratos('GET', '/cluster/shop.db-1');
     expect([cluster.status, cluster.body.clusterId, cluster.body.serviceName, cluster.body.members.length]).toEqual([200, 'shop.db-1', 'db', 1]);
     expect((await stratos('GET', '/cluster/shop.nothing')).status).toBe(404);
-    await platform.post('/applications/shop/undeploy', undefined, 202);
+    expect((await runCli(['undeploy-application', '-a', 'shop'], { env })).code).toBe(0);
     await until('shop gone', async () => (await platform.api('GET', '/applications/shop/runtime')).status === 404);
   });
 });

@@ -46,7 +46,11 @@ function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-program.parseAsync(process.argv).then(
+/** Stratos's CLI had two-letter short options (-ap, -pr), which commander has not: read as their long forms. */
+const STRATOS_SHORT_OPTIONS: Record<string, string> = { '-ap': '--application-policy', '-pr': '--profile-name' };
+const argv = process.argv.map((arg, i) => (i > 1 && STRATOS_SHORT_OPTIONS[arg]) || arg);
+
+program.parseAsync(argv).then(
   () => exit(Number(process.exitCode ?? 0)),
   (error: unknown) => {
     if (error instanceof CommanderError) {

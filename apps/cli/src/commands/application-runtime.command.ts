@@ -182,9 +182,33 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
   withOutput(application.command('runtime').description('The running application: groups, clusters, members, states, addresses, ports').argument('<id>')).action((id: string, o) => runtime(id, o));
 
   // Stratos 4.1's names.
-  withOutput(program.command('deploy-application').description('Stratos alias of application deploy').argument('<id>').argument('<policy>').option('-w, --wait').option('--timeout <seconds>', '', '300')).action(
-    (id: string, policy: string, o) => deploy(id, policy, o),
-  );
-  withOutput(program.command('undeploy-application').description('Stratos alias of application undeploy').argument('<id>').option('--force').option('-w, --wait').option('--timeout <seconds>', '', '300')).action((id: string, o) => undeploy(id, o));
+  // Stratos's forms too: deploy-application -a ID -ap POLICY (main.ts reads -ap as --application-policy).
+  const named = (given: string | undefined, option: string | undefined, what: string) => {
+    if (given && option && given !== option) throw new UsageError(`the ${what} is given twice, differently: "${given}" and "${option}"`);
+    const value = given ?? option;
+    if (!value) throw new UsageError(`the ${what} is required`);
+    return value;
+  };
+  withOutput(
+    program
+      .command('deploy-application')
+      .description('Stratos alias of application deploy')
+      .argument('[id]')
+      .argument('[policy]')
+      .option('-a, --application-id <id>', 'the application (Stratos: -a)')
+      .option('--application-policy <policy>', 'the application policy (Stratos: -ap)')
+      .option('-w, --wait')
+      .option('--timeout <seconds>', '', '300'),
+  ).action((id: string | undefined, policy: string | undefined, o) => deploy(named(id, o.applicationId, 'application id'), named(policy, o.applicationPolicy, 'application policy'), o));
+  withOutput(
+    program
+      .command('undeploy-application')
+      .description('Stratos alias of application undeploy')
+      .argument('[id]')
+      .option('-a, --application-id <id>', 'the application (Stratos: -a)')
+      .option('--force')
+      .option('-w, --wait')
+      .option('--timeout <seconds>', '', '300'),
+  ).action((id: string | undefined, o) => undeploy(named(id, o.applicationId, 'application id'), o));
   withOutput(program.command('describe-application-runtime').description('Stratos alias of application runtime').argument('<id>')).action((id: string, o) => runtime(id, o));
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { definitionKinds, type DefinitionKindName, type FieldIssue } from '@stratos/contracts';
 import { ApiError } from '../api-client';
@@ -22,6 +22,8 @@ interface Kind {
   match?: RegExp;
   /** REST path to POST to; undefined while the platform does not support the kind yet. */
   endpoint?: string;
+  /** A tenant's (sign-ups, domain mappings): the path follows the application beside the file, and the tenant. */
+  tenantEndpoint?: (applicationId: string, tenant: string | undefined) => string;
   idKey: string;
 }
 
@@ -43,8 +45,23 @@ const KINDS: Kind[] = [
   of('applicationPolicy', 'application-policies'),
   of('applicationPolicy', 'applications', /\/application-polic[a-z-]*\.json$/),
   of('application', 'applications', /\/application\.json$/),
-  { name: 'application signup', plural: 'application signups', folder: 'applications', match: /\/application-signup\.json$/, idKey: 'applicationId' },
-  { name: 'domain mapping', plural: 'domain mappings', folder: 'applications', match: /\/domain-mappings\.json$/, idKey: 'applicationId' },
+  // A tenant's, for the application.json beside them: they need it deployed (Stratos's deploy.sh posted them after the deploy).
+  {
+    name: 'application signup',
+    plural: 'application signups',
+    folder: 'applications',
+    match: /\/application-signup\.json$/,
+    idKey: 'applicationId',
+    tenantEndpoint: (id, tenant) => `/applications/${encodeURIComponent(id)}/signup${tenant ? `/${encodeURIComponent(tenant)}` : ''}`,
+  },
+  {
+    name: 'domain mapping',
+    plural: 'domain mappings',
+    folder: 'applications',
+    match: /\/domain-mappings\.json$/,
+    idKey: 'applicationId',
+    tenantEndpoint: (id, tenant) => `/applications/${encodeURIComponent(id)}/domainMappings${tenant ? `?tenantDomain=${encodeURIComponent(tenant)}` : ''}`,
+  },
 ];
 
 type Outcome = 'created' | 'skipped' | 'refused';
@@ -74,13 +91,14 @@ function firstIssue(errors: FieldIssue[]): string {
 export function registerImport(program: Command, globals: () => GlobalOptions): void {
   program
     .command('import')
-    .description("Post a Stratos samples folder in Stratos's order: policies, partitions, cartridges, groups, applications")
+    .description("Post a Stratos samples folder in Stratos's order: policies, partitions, cartridges, groups, applications, then sign-ups and domain mappings of deployed ones (--tenant)")
     .argument('<dir>', 'a folder laid out as Stratos samples/')
     .requiredOption('--iaas <flavour>', 'which cartridges/<iaas> and network-partitions/<iaas> to take (mock, ec2, openstack, …)')
     .option('--strict', 'warnings are errors')
+    .option('--tenant <domain>', "whose the folder's application-signup.json and domain-mappings.json are (platform admin; a tenant's admin: its own); their applications must be deployed")
     .option('-o, --output <format>', 'table | json | yaml', 'table')
     .option('--json', 'same as -o json')
-    .action(async (dir: string, options: { iaas: string; strict?: boolean; output?: string; json?: boolean }) => {
+    .action(async (dir: string, options: { iaas: string; strict?: boolean; tenant?: string; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`);
       const plan = KINDS.flatMap((kind) =>
@@ -97,7 +115,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
       for (const { kind, file } of plan) {
         const shown = relative(dir, file);
         if (process.stderr.isTTY) bar.update(rows.length, { file: shown });
-        rows.push(await importOne(client, kind, file, shown, options.strict ?? false));
+        rows.push(await importOne(client, kind, file, shown, options.strict ?? false, options.tenant));
       }
       if (process.stderr.isTTY) bar.stop();
       const counts = { created: 0, skipped: 0, refused: 0 };
@@ -110,7 +128,35 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     });
 }
 
-async function importOne(client: ReturnType<typeof apiClient>, kind: Kind, file: string, shown: string, strict: boolean): Promise<Row> {
+/** The applicationId of the application.json beside a file, or null. */
+function applicationBeside(file: string): string | null {
+  const beside = join(dirname(file), 'application.json');
+  if (!existsSync(beside)) return null;
+  try {
+    const id = (JSON.parse(readFileSync(beside, 'utf8')) as { applicationId?: unknown }).applicationId;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A sign-up or domain mapping: posted for the application beside it, as the tenant given (or the caller's own). */
+async function importTenantOne(client: ReturnType<typeof apiClient>, kind: Kind, file: string, shown: string, tenant: string | undefined, definition: unknown): Promise<Row> {
+  const applicationId = applicationBeside(file);
+  if (!applicationId) return { file: shown, kind: kind.name, id: '?', outcome: 'refused', detail: 'no application.json with an applicationId beside it: whose is it?' };
+  try {
+    await client.request('POST', kind.tenantEndpoint!(applicationId, tenant), definition);
+    return { file: shown, kind: kind.name, id: applicationId, outcome: 'created', detail: tenant ? `for ${tenant}` : '' };
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 0 || error.status === 401 || error.status >= 500) throw error;
+    if (error.errors.some((e) => /tenantDomain$/.test(e.path))) return { file: shown, kind: kind.name, id: applicationId, outcome: 'skipped', detail: `a tenant's: give --tenant DOMAIN (or import as the tenant's admin)` };
+    // Not deployed yet, or done already: what the server said, and nothing written.
+    if (error.status === 409) return { file: shown, kind: kind.name, id: applicationId, outcome: 'skipped', detail: error.message };
+    return { file: shown, kind: kind.name, id: applicationId, outcome: 'refused', detail: error.errors.length ? firstIssue(error.errors) : error.message };
+  }
+}
+
+async function importOne(client: ReturnType<typeof apiClient>, kind: Kind, file: string, shown: string, strict: boolean, tenant?: string): Promise<Row> {
   let definition: Record<string, unknown>;
   try {
     definition = readJsonFile(file) as Record<string, unknown>;
@@ -118,6 +164,7 @@ async function importOne(client: ReturnType<typeof apiClient>, kind: Kind, file:
     if (error instanceof FileError) return { file: shown, kind: kind.name, id: '?', outcome: 'refused', detail: error.message.replace(`${file}: `, '') };
     throw error;
   }
+  if (kind.tenantEndpoint) return importTenantOne(client, kind, file, shown, tenant, definition);
   const id = String(definition?.[kind.idKey] ?? '?');
   if (!kind.endpoint) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: `${kind.plural} are not supported by this platform yet` };
   try {

@@ -64,9 +64,9 @@ export function registerSignUps(program: Command, globals: () => GlobalOptions):
     const told = new Set<string>();
     for (;;) {
       const { body: now } = await api().request<SignUpView>('GET', path(id, o.tenant));
-      const progress = now.clusters.map((c) => `${c.alias} ${c.prepared}/${c.activeMembers}`).join(', ');
-      if (progress !== last) err(`  ${now.status}: members prepared ${progress}`);
-      last = progress;
+      const line = `  ${now.status}: members prepared ${now.clusters.map((c) => `${c.alias} ${c.prepared}/${c.activeMembers}`).join(', ')}`;
+      if (line !== last) err(line); // each change of the status or of a count, once
+      last = line;
       for (const problem of now.problems.filter((p) => !told.has(p.memberId))) {
         err(`  member ${problem.memberId}: ${problem.message}`);
         told.add(problem.memberId);
