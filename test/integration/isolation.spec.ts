@@ -41,6 +41,8 @@ const CALLERS_OWN = new Set([
   'POST /api/users',
   'POST /api/applications/{applicationId}/signup',
   'GET /api/applications/{applicationId}/domainMappings',
+  'GET /api/topology',
+  'GET /api/topology/events',
 ]);
 
 describe('isolation on every operation of the OpenAPI document', () => {

@@ -30,6 +30,29 @@ describe('sign-ups to a multi-tenant application', () => {
   const webMembers = async () => (await platform.runtime('portal')).clusters.find((c) => c.alias === 'web')!.members as MemberView[];
   const tenantFile = (m: MemberView, tenant: string, file: string) => join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids[tenant]), file);
   const signUpOf = async (who: string) => (await as(who, 'GET', '/applications/portal/signup')).body;
+  /** The topology events a token's holder is shown from the start of the log, until one satisfies `until`. */
+  const watchAs = async (token: string, stop: (event: { type: string; revision: number; payload: any }) => boolean) => {
+    const response = await fetch(`${platform.url}/api/topology/events?since=0`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
+    const reader = response.body!.getReader();
+    const events: { type: string; revision: number; payload: any }[] = [];
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before the event awaited; it showed ${events.map((e) => e.type).join(', ')}`);
+      buffer += Buffer.from(value).toString();
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer.slice(0, end).split('\n').find((line) => line.startsWith('data: '));
+        buffer = buffer.slice(end + 2);
+        if (!data) continue;
+        const event = JSON.parse(data.slice(6)) as { type: string; revision: number; payload: any };
+        events.push(event);
+        if (stop(event)) {
+          await reader.cancel();
+          return events;
+        }
+      }
+    }
+  };
 
   beforeAll(async () => {
     git = await startGitServer({ username: 'acme-deployer', password: GIT_PASSWORD });
@@ -130,9 +153,30 @@ describe('sign-ups to a multi-tenant application', () => {
     expect((await platform.api('DELETE', '/applications/portal/signup/initech.com')).status).toBe(200);
   });
 
-  it('a member that comes later prepares every signed-up tenant before it is Active', async () => {
+  it("shows a tenant's users the applications it signed up to, and their events, and nothing of another tenant's", async () => {
+    expect((await as('acme.com', 'GET', '/applications/portal/runtime')).body.clusters.map((c: { alias: string }) => c.alias).sort()).toEqual(['db', 'web']);
+    expect((await as('initech.com', 'GET', '/applications/portal/runtime')).status).toBe(404); // not signed up
+    expect((await as('acme.com', 'GET', '/topology')).body.applications.map((a: { applicationId: string }) => a.applicationId)).toEqual(['portal']);
+    expect((await as('initech.com', 'GET', '/topology')).body.applications).toEqual([]);
+    expect((await platform.api('GET', '/topology')).body.applications.length).toBe(1); // the admin sees every deployment (portal; solo is not deployed)
+  });
+
+  it('a member that comes later prepares every signed-up tenant before it is Active; a tenant watching sees it come, and no other tenant', async () => {
     const before = new Set((await webMembers()).map((m) => m.memberId));
+    // The member the scale adds: created after the ClusterScaled event, awaited until Active.
+    let scaledAt = 0;
+    const added = new Set<string>();
+    const watched = watchAs(tokens['acme.com'], (e) => {
+      if (e.type === 'ClusterScaled') scaledAt = e.revision;
+      if (scaledAt && e.type === 'MemberCreated' && e.payload.clusterId === 'portal.web') added.add(e.payload.member.memberId);
+      return e.type === 'MemberStatusChanged' && added.has(e.payload.member.memberId) && e.payload.member.status === 'Active';
+    });
     expect((await platform.api('POST', '/applications/portal/scale', { body: { alias: 'web', min: 3 } })).status).toBe(200);
+    const events = await watched;
+    expect(events.filter((e) => e.type.startsWith('ApplicationSignUp')).map((e) => `${e.type} ${e.payload.tenantDomain}`)).toEqual(['ApplicationSignUpAdded acme.com', 'ApplicationSignUpActive acme.com']);
+    expect(events.some((e) => e.type === 'MemberNotice')).toBe(false);
+    expect(JSON.stringify(events)).not.toMatch(/globex|initech/);
+    expect(events.some((e) => e.type === 'ClusterScaled')).toBe(true);
     const newcomer = await until('a third web member Active', async () => (await webMembers()).find((m) => !before.has(m.memberId) && m.status === 'Active'), 60_000);
     for (const tenant of ['acme.com', 'globex.org']) expect(existsSync(tenantFile(newcomer, tenant, 'index.html'))).toBe(true);
     const acme = await signUpOf('acme.com');

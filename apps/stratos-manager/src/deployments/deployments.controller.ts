@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import { AdminOnly, type AuthenticatedRequest } from '../auth/auth.guard';
+import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
 @ApiTags('applications')
@@ -56,9 +56,12 @@ export class DeploymentsController {
     return this.controller.request(Topics.applications.memberLogs, { memberId, tailBytes: tail === undefined ? undefined : Number(tail), cursor });
   }
 
+  @TenantAccessible()
   @Get('applications/:id/runtime')
-  @ApiOperation({ summary: 'The deployed application: clusters, members, states, addresses and ports' })
-  runtime(@Param('id') applicationId: string): Promise<ApplicationRuntime> {
+  @ApiOperation({ summary: "The deployed application: clusters, members, states, addresses and ports (a tenant's users: of an application it signed up to)" })
+  async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string): Promise<ApplicationRuntime> {
+    const { tenantId } = request.caller;
+    if (tenantId !== null && !(await this.database.signups.find(applicationId, tenantId))) throw DomainError.notFound(`application "${applicationId}" is not deployed for this tenant (it has not signed up to it)`);
     return this.controller.request(Topics.applications.runtime, { applicationId });
   }
 

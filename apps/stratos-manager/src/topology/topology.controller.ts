@@ -3,13 +3,18 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { DomainError, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ControllerClient } from '../controller-client/controller-client.service';
 import { Database } from '@stratos/persistence';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
+import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
+import type { Caller } from '../auth/auth.service';
 import { TopologyFeed } from './topology-feed.service';
+import { visibleToTenant, type TenantScope } from './tenant-view';
 
 const HEARTBEAT_MS = 15_000;
 
+/** The topology, and its events; a tenant's user sees its tenant's part of them (tenant-view.ts). */
 @ApiTags('topology')
 @ApiBearerAuth()
+@TenantAccessible()
 @Controller('topology')
 export class TopologyController {
   constructor(
@@ -18,14 +23,25 @@ export class TopologyController {
     private readonly controller: ControllerClient,
   ) {}
 
+  /** A tenant caller's scope (the applications it signed up to), or null for the platform's users. */
+  private async scopeOf(caller: Caller): Promise<TenantScope | null> {
+    if (caller.tenantId === null) return null;
+    return { tenantId: caller.tenantId, tenantDomain: caller.tenantDomain!, applications: new Set(await this.database.signups.applicationsOf(caller.tenantId)) };
+  }
+
   @Get()
-  @ApiOperation({ summary: 'The topology now: services (cartridges), deployed applications with clusters and members, and the revision to watch from' })
-  async snapshot() {
+  @ApiOperation({ summary: "The topology now: services (cartridges), deployed applications with clusters and members, and the revision to watch from (a tenant's users: the applications it signed up to)" })
+  async snapshot(@Req() request: AuthenticatedRequest) {
+    return this.topologyFor(await this.scopeOf(request.caller));
+  }
+
+  private async topologyFor(scope: TenantScope | null) {
     const revision = await this.database.topology.latestRevision();
-    const [{ items }, applications] = await Promise.all([
+    const [{ items }, all] = await Promise.all([
       this.database.cartridges.list({ limit: 10_000, offset: 0 }),
       this.controller.request<ApplicationRuntime[]>(Topics.applications.topology, {}),
     ]);
+    const applications = scope ? all.filter((a) => scope.applications.has(a.applicationId)) : all;
     const clusters = applications.flatMap((a) => a.clusters);
     return {
       revision,
@@ -41,18 +57,21 @@ export class TopologyController {
   @Get('events')
   @ApiOperation({ summary: 'Server-sent topology events; ?since=REV resumes after that revision (a Snapshot event first if the log no longer holds it)' })
   @ApiQuery({ name: 'since', required: false })
-  async events(@Query('since') since: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: Request, @Res() response: Response) {
+  async events(@Query('since') since: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: AuthenticatedRequest, @Res() response: Response) {
     const from = since ?? lastEventId ?? 'now';
     if (from !== 'now' && !/^\d+$/.test(from)) throw DomainError.invalid('since must be a revision (an integer) or "now"', [{ path: '?since', message: 'must be an integer' }]);
+    const scope = await this.scopeOf(request.caller);
     const pending: TopologyEvent[] = [];
     let last = from === 'now' ? await this.database.topology.latestRevision() : Number(from);
     // Resuming from before what the log still holds: the topology now replaces the purged events.
     const oldest = from === 'now' ? 0 : await this.database.topology.oldestRevision();
-    const snapshot = oldest > last + 1 ? await this.snapshot() : null;
+    const snapshot = oldest > last + 1 ? await this.topologyFor(scope) : null;
     let live = false;
     const send = (event: TopologyEvent) => {
       if (event.revision <= last) return; // a duplicate (QoS 1) or already sent from the log
       last = event.revision;
+      // A tenant's user: its part only (its scope follows its own sign-ups, in revision order); the id moves on either way.
+      if (scope && !visibleToTenant(event, scope)) return;
       response.write(`id: ${event.revision}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     };
     // A live event after a gap (an earlier one still in the controller's outbox, or delivered
