@@ -1,6 +1,6 @@
 /**
  * Tenants signing up to a deployed multi-tenant application, with real members (local processes),
- * a real git server and the real broker: each member of the application's multi-tenant cluster
+ * a real git server and each real broker (aedes, and Mosquitto with per-member identities): each member of the application's multi-tenant cluster
  * gives each signed-up tenant a folder of its own under APPLICATION_PATH/tenants/<id> with the
  * tenant's repository cloned there and confirms; the sign-up is Active once all of them did. A
  * member that comes later prepares every tenant before it is Active; a deactivated tenant's
@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemberView } from '@stratos/contracts';
+import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -18,7 +19,7 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 
 const GIT_PASSWORD = 'acme-git-pa55word-not-for-logs';
 
-describe('sign-ups to a multi-tenant application', () => {
+describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)', (broker) => {
   let platform: TestPlatform;
   let git: GitServer;
   let publicGit: GitServer;
@@ -59,7 +60,7 @@ describe('sign-ups to a multi-tenant application', () => {
     acmeRepo = git.createRepository('acme-site.git', { 'index.html': 'acme home\n' });
     publicGit = await startGitServer();
     globexRepo = publicGit.createRepository('globex-site.git', { 'index.html': 'globex home\n' });
-    platform = await startTestPlatform({ broker: 'aedes' });
+    platform = await startTestPlatform({ broker });
     for (const [domain, admin] of [['acme.com', 'boss'], ['globex.org', 'hank'], ['initech.com', 'bill']]) {
       const added = await platform.post('/tenants', { tenantDomain: domain, admin, adminPassword: `${admin}-admin-password`, email: `${admin}@${domain}` });
       ids[domain] = added.tenant.tenantId;
