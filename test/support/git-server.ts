@@ -27,7 +27,8 @@ const git = (args: string[], cwd?: string) => {
 };
 
 /** Without credentials, anyone may fetch (a public repository). */
-export async function startGitServer(credentials?: { username: string; password: string }): Promise<GitServer> {
+/** `host`: where it listens (default loopback; "0.0.0.0" for containers, which reach it at their network's gateway). */
+export async function startGitServer(credentials?: { username: string; password: string }, options: { host?: string } = {}): Promise<GitServer> {
   const root = mkdtempSync(join(tmpdir(), 'git-server-'));
   const work = mkdtempSync(join(tmpdir(), 'git-work-'));
   let count = 0;
@@ -74,7 +75,7 @@ export async function startGitServer(credentials?: { username: string; password:
     });
     cgi.on('close', () => response.end());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const write = (dir: string, files: Record<string, string>) => {

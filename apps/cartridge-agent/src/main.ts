@@ -35,6 +35,7 @@ import { readLaunchPayload, type LaunchPayload } from './launch-payload';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 import { askController } from './controller-requests';
 import { TenantHost } from './tenants';
+import { TenantKeeper } from './tenant-keeper';
 
 const SIGNAL_RACE_MS = 250;
 /** How long the clean hook may take at shutdown (the controller's grace period is longer). */
@@ -183,6 +184,8 @@ async function main(): Promise<void> {
       return failActivation(`bundle: ${(error as Error).message}`);
     }
   }
+  // A multi-tenant member's tenants each get a user of their own: only a keeper forked now, while root, can make them.
+  const keeper = payload.multiTenant && payload.memberUser && process.getuid?.() === 0 ? TenantKeeper.start() : null;
   // Root no longer than it takes to hand the member its folders: the cartridge's software runs as the member user.
   if (payload.memberUser) {
     try {
@@ -248,6 +251,7 @@ async function main(): Promise<void> {
         applicationPath: payload.applicationPath,
         stateDir: join(payload.root, 'var/lib/stratos/agent'),
         urlRewrites: payload.urlRewrites,
+        ...(keeper && payload.memberUser && { keeper: { client: keeper, memberGid: payload.memberUser.gid } }),
         repositoryOf: async (tenantId) => {
           const answer = await askController(client, payload.memberId, { kind: 'tenant-artifacts', tenantId }, payload.readyTimeoutMs);
           if (!answer.ok) throw new Error(`the controller has no repository for tenant ${tenantId}: ${answer.error}`);

@@ -10,6 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { signedUpTenants, tenantFolder, type MetadataTree, type TenantArtifactsAnswer } from '@stratos/contracts';
 import { Artifacts } from './artifacts';
+import type { TenantKeeper } from './tenant-keeper';
 
 export interface TenantHostOptions {
   /** APPLICATION_PATH inside the member's root. */
@@ -19,6 +20,8 @@ export interface TenantHostOptions {
   urlRewrites: [string, string][];
   /** The tenant's repository for this member's cluster, with its credentials; null when it gave none. */
   repositoryOf(tenantId: number): Promise<TenantArtifactsAnswer | null>;
+  /** In a container whose agent started as root: the keeper that gives each tenant a user of its own. Absent: the folders are the member user's. */
+  keeper?: { client: TenantKeeper; memberGid: number };
   prepared(tenantId: number, revision: number, detail: string): Promise<void>;
   failed(tenantId: number, revision: number, why: string): Promise<void>;
   removed(tenantId: number, domain: string): void;
@@ -68,7 +71,8 @@ export class TenantHost {
     }
     for (const [tenantId, { domain }] of this.ready) {
       if (wanted.has(tenantId)) continue;
-      rmSync(this.folder(tenantId), { recursive: true, force: true });
+      if (this.options.keeper) await this.options.keeper.client.request({ op: 'remove', dir: this.folder(tenantId), stateDir: this.stateDir(tenantId) }).catch(() => undefined);
+      else rmSync(this.folder(tenantId), { recursive: true, force: true });
       this.ready.delete(tenantId);
       this.options.removed(tenantId, domain);
     }
@@ -78,9 +82,18 @@ export class TenantHost {
     return tenantFolder(this.options.applicationPath, tenantId);
   }
 
+  private stateDir(tenantId: number): string {
+    return join(this.options.stateDir, 'tenants', String(tenantId));
+  }
+
   /** Its folder, and its repository checked out there; what was done, for the notice. */
   private async prepare(tenantId: number, hasArtifacts: boolean): Promise<string> {
     const dir = this.folder(tenantId);
+    const keeper = this.options.keeper;
+    if (keeper) {
+      const repository = hasArtifacts ? await this.options.repositoryOf(tenantId) : null;
+      return keeper.client.request({ op: 'prepare', tenantId, dir, stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites });
+    }
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     if (!hasArtifacts) return `${dir} (no repository)`;
     const repository = await this.options.repositoryOf(tenantId);
@@ -90,7 +103,7 @@ export class TenantHost {
       username: repository.repoUsername,
       password: repository.repoPassword,
       dir,
-      stateDir: join(this.options.stateDir, 'tenants', String(tenantId)),
+      stateDir: this.stateDir(tenantId),
       urlRewrites: this.options.urlRewrites,
     });
     const commit = await artifacts.checkout();

@@ -1,0 +1,89 @@
+/**
+ * Each tenant a user of its own inside a multi-tenant container member: the tenant keeper (the
+ * one part of the member that stays root) makes the tenant's folder its user's (uid 200,000 +
+ * tenant id, group the member's, mode 0750) and clones its repository as that user; the agent
+ * and the workload run as the member user; a removed sign-up's folder goes. Needs a Docker engine
+ * and the Debian cartridge image (npm run images); says why it skips where they are not (CI fails).
+ */
+import { spawnSync } from 'node:child_process';
+import Docker from 'dockerode';
+import { CONTAINER_MEMBER_UID, memberNetworkName, platformIdOf } from '@stratos/iaas';
+import type { MemberView } from '@stratos/contracts';
+import { debianCartridgeImage } from '../support/docker';
+import { startGitServer, type GitServer } from '../support/git-server';
+import { memberFiles } from '../support/member-files';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+const TENANT_UID_BASE = 200_000;
+const runs = debianCartridgeImage('per-tenant users in a multi-tenant container member');
+
+(runs ? describe : describe.skip)('per-tenant users in a multi-tenant container member', () => {
+  let platform: TestPlatform;
+  let git: GitServer;
+  let tenantId: number;
+  let member: MemberView;
+  const inMember = (command: string) => spawnSync('docker', ['exec', '--user', '0', member.instanceId!, 'sh', '-c', command], { encoding: 'utf8' }).stdout.trim();
+
+  beforeAll(async () => {
+    git = await startGitServer(undefined, { host: '0.0.0.0' });
+    git.createRepository('acme.git', { 'index.html': 'acme in a container\n' });
+    platform = await startTestPlatform({ broker: 'aedes', docker: 'on', memberStartTimeoutMs: 90_000 });
+    tenantId = (await platform.post('/tenants', { tenantDomain: 'acme.com', admin: 'boss', adminPassword: 'boss-admin-password', email: 'boss@acme.com' })).tenant.tenantId;
+    await platform.post('/networkPartitions', aNetworkPartition({ provider: 'docker', partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 2 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post(
+      '/cartridges',
+      aCartridge({
+        type: 'mt-web',
+        multiTenant: true,
+        portMapping: [{ name: 'http', protocol: 'http', port: 8080 }],
+        iaasProvider: [{ type: 'docker', imageId: 'stratos/debian-cartridge:latest' }],
+        property: [
+          { name: 'payload_parameter.APPLICATION_PATH', value: '/srv/www' },
+          { name: 'payload_parameter.START_COMMAND', value: 'mkdir -p /srv/www/tenants && exec busybox httpd -f -p 8080 -h /srv/www/tenants' },
+        ],
+      }),
+    );
+    await platform.post('/applications', anApplication({ applicationId: 'portal', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    await platform.post('/applications/portal/deploy/ap-1', undefined, 202);
+    await until('portal Active', async () => (await platform.runtime('portal')).status === 'Active', 120_000);
+    member = (await platform.runtime('portal')).clusters[0].members[0];
+  }, 180_000);
+  afterAll(async () => {
+    if (platform) {
+      await platform.api('POST', '/applications/portal/undeploy?force=true');
+      await until('portal undeployed', async () => (await platform.api('GET', '/applications/portal/runtime')).status === 404, 60_000).catch(() => undefined);
+      await platform.stop();
+    }
+    await git?.close();
+  });
+
+  it("makes the tenant's folder its own user's, clones its repository as that user, and serves it as the member user", async () => {
+    const network = await new Docker().getNetwork(memberNetworkName(await platformIdOf(platform.home))).inspect();
+    const gateway = (network as { IPAM: { Config: { Gateway: string }[] } }).IPAM.Config[0].Gateway;
+    const repoUrl = `${git.url.replace('127.0.0.1', gateway)}/acme.git`;
+    expect((await platform.api('POST', '/applications/portal/signup/acme.com', { body: { artifactRepositories: [{ alias: 'web', repoUrl }] } })).status).toBe(201);
+    const signUp = await until('acme Active', async () => {
+      const now = (await platform.api('GET', '/applications/portal/signup/acme.com')).body;
+      if (now.problems?.length) throw new Error(`members could not prepare the tenant: ${JSON.stringify(now.problems)}`);
+      return now.status === 'Active' ? now : undefined;
+    }, 60_000);
+    expect(signUp.clusters[0]).toMatchObject({ activeMembers: 1, prepared: 1 });
+    const folder = `/srv/www/tenants/${tenantId}`;
+    expect(inMember(`stat -c '%u %g %a' ${folder}`)).toBe(`${TENANT_UID_BASE + tenantId} ${CONTAINER_MEMBER_UID} 750`);
+    expect(inMember(`stat -c '%u' ${folder}/index.html ${folder}/.git`)).toBe(`${TENANT_UID_BASE + tenantId}\n${TENANT_UID_BASE + tenantId}`);
+    // Served by the member's software, as the member user, from the tenant's folder.
+    expect(inMember(`busybox wget -q -O - http://127.0.0.1:8080/${tenantId}/index.html`)).toBe('acme in a container');
+    // Root: only the keeper (a node process); the agent and the web server are the member user's.
+    const processes = memberFiles('docker', platform.home).processes(member);
+    expect(processes.filter((p) => p.uid === 0).map((p) => p.command)).toEqual(['node']);
+    expect(processes.filter((p) => p.uid === CONTAINER_MEMBER_UID).map((p) => p.command).sort()).toEqual(['busybox', 'node']);
+
+    expect((await platform.api('DELETE', '/applications/portal/signup/acme.com')).status).toBe(200);
+    await until("the tenant's folder gone", async () => inMember(`[ -e ${folder} ] && echo there || echo gone`) === 'gone', 30_000);
+  });
+});
