@@ -1,5 +1,5 @@
 /**
- * The multi-tenant sample as a user runs it: `stratos import samples --iaas local`, deploy
+ * The multi-tenant sample as a user runs it, on each driver: `stratos import samples --iaas X`, deploy
  * `tenant-sites` (two tenant-web members, a tenant-lb HAProxy in front), then two tenants sign up
  * with their own git repositories and map their own domains. Through the load balancer, each
  * domain (a `Host:` header) reaches its own tenant's files and nothing else; an unknown domain is a
@@ -8,28 +8,36 @@
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { sandboxAvailable } from '@stratos/iaas';
+import Docker from 'dockerode';
+import { memberNetworkName, platformIdOf, sandboxAvailable } from '@stratos/iaas';
 import type { MemberView } from '@stratos/contracts';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { runCli, ROOT } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { IN_CI } from '../support/test-env';
+import { debianCartridgeImage } from '../support/docker';
+import type { Driver } from '../support/member-files';
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const missing = !has('haproxy')
-  ? "Debian's haproxy package (apt-get install -y haproxy)"
-  : !has('busybox')
-    ? 'busybox (apt-get install -y busybox-static), the web server'
-    : !has('git')
-      ? 'git'
-      : !sandboxAvailable()
-        ? 'bubblewrap that runs here (apt-get install -y bubblewrap)'
-        : null;
-if (missing) {
-  const line = `SKIPPED the multi-tenant tenant-sites sample: no ${missing}; .ci/run installs it`;
-  if (IN_CI) throw new Error(`${line}, and CI=true forbids skipping`);
-  process.stdout.write(`${line}\n`);
+/** Why a driver's run cannot happen here: local members use the host's programs, docker ones the Debian image's. */
+function missing(driver: Driver): string | null {
+  if (!has('git')) return 'git';
+  if (driver === 'docker') return null;
+  if (!has('haproxy')) return "Debian's haproxy package (apt-get install -y haproxy)";
+  if (!has('busybox')) return 'busybox (apt-get install -y busybox-static), the web server';
+  if (!sandboxAvailable()) return 'bubblewrap that runs here (apt-get install -y bubblewrap)';
+  return null;
 }
+const runnable = (driver: Driver): boolean => {
+  const reason = missing(driver);
+  if (reason) {
+    const line = `SKIPPED the multi-tenant tenant-sites sample on ${driver}: no ${reason}; .ci/run installs it`;
+    if (IN_CI) throw new Error(`${line}, and CI=true forbids skipping`);
+    process.stdout.write(`${line}\n`);
+  }
+  return !reason;
+};
+const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || debianCartridgeImage('the tenant-sites sample on docker')));
 
 /** GET through the balancer with a Host header, as `curl -H Host:` would. */
 function getWithHost(url: string, host: string): Promise<{ status: number; text: string }> {
@@ -45,19 +53,26 @@ function getWithHost(url: string, host: string): Promise<{ status: number; text:
   });
 }
 
-(missing ? describe.skip : describe)('the multi-tenant tenant-sites sample on the local driver', () => {
+(drivers.length ? describe.each(drivers) : describe.skip.each<Driver>(['local']))('the multi-tenant tenant-sites sample on the %s driver', (driver) => {
   let platform: TestPlatform;
   let git: GitServer;
   let env: Record<string, string>;
+  /** Where members fetch the tenants' repositories: loopback for local members, the network's gateway for containers. */
+  let gitBase: string;
   const tenantEnv: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    git = await startGitServer();
+    git = await startGitServer(undefined, { host: driver === 'docker' ? '0.0.0.0' : '127.0.0.1' });
     git.createRepository('acme.git', { 'index.html': 'Welcome to ACME\n' });
     git.createRepository('globex.git', { 'index.html': 'Globex Corporation\n', 'about/index.html': 'About Globex\n' });
-    platform = await startTestPlatform({ broker: 'aedes', memberStartTimeoutMs: 90_000 });
+    platform = await startTestPlatform({ broker: 'aedes', memberStartTimeoutMs: 90_000, docker: driver === 'docker' ? 'on' : 'off' });
+    gitBase = git.url;
+    if (driver === 'docker') {
+      const network = (await new Docker().getNetwork(memberNetworkName(await platformIdOf(platform.home))).inspect()) as { IPAM: { Config: { Gateway: string }[] } };
+      gitBase = git.url.replace('127.0.0.1', network.IPAM.Config[0].Gateway);
+    }
     env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(platform.home, 'admin-cli.json') };
-    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local'], { env });
+    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', driver], { env });
     expect(imported.stderr).toContain('0 refused');
     for (const [domain, admin] of [['acme.example', 'boss'], ['globex.example', 'hank']]) {
       const added = await runCli(['tenant', 'add', '-d', domain, '-u', admin, '-e', `${admin}@${domain}`, '--password-stdin'], { env, input: `${admin}-tenant-password\n` });
@@ -82,7 +97,7 @@ function getWithHost(url: string, host: string): Promise<{ status: number; text:
 
     // Each tenant's admin signs up with its repository and maps its domain, as Stratos's CLI did.
     for (const [domain, repo, site] of [['acme.example', 'acme.git', 'www.acme.example'], ['globex.example', 'globex.git', 'globex.example']]) {
-      const signedUp = await runCli(['app', 'signup', 'tenant-sites', '--repo', `tenant-web=${git.url}/${repo}`, '--wait'], { env: tenantEnv[domain], timeoutMs: 90_000 });
+      const signedUp = await runCli(['app', 'signup', 'tenant-sites', '--repo', `tenant-web=${gitBase}/${repo}`, '--wait'], { env: tenantEnv[domain], timeoutMs: 90_000 });
       expect([signedUp.code, signedUp.stdout.trim()]).toEqual([0, 'Successfully signed up for: [application] tenant-sites: Active']);
       const mapped = await runCli(['domain-mapping', 'add', 'tenant-sites', '-d', site, '--alias', 'tenant-web'], { env: tenantEnv[domain] });
       expect([mapped.code, mapped.stdout.trim()]).toEqual([0, `Domain mappings added successfully: [domain-mappings] [${site}]`]);
