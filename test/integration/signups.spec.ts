@@ -71,7 +71,8 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 4 }] }] }));
     await platform.post('/applicationPolicies', anApplicationPolicy());
     const appPath = [{ name: 'payload_parameter.APPLICATION_PATH', value: '/srv/www' }];
-    await platform.post('/cartridges', aCartridge({ type: 'mt-web', multiTenant: true, portMapping: [], property: appPath, iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    const pullEverySecond = [...appPath, { name: 'payload_parameter.ARTIFACT_PULL_INTERVAL_S', value: '1' }];
+    await platform.post('/cartridges', aCartridge({ type: 'mt-web', multiTenant: true, portMapping: [], property: pullEverySecond, iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
     await platform.post('/cartridges', aCartridge({ type: 'st-db', portMapping: [], property: appPath, iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
     await platform.post('/applications', anApplication({ applicationId: 'portal', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 2, cartridgeMax: 3 }), aSubscription('st-db', 'db', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
     await platform.post('/applications', anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('st-db', 'db', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
@@ -139,6 +140,15 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     expect((await signUpOf('acme.com')).tenantDomain).toBe('acme.com');
     expect((await signUpOf('globex.org')).tenantDomain).toBe('globex.org');
     for (const m of await webMembers()) expect(readFileSync(tenantFile(m, 'globex.org', 'index.html'), 'utf8')).toBe('globex home\n');
+  });
+
+  it("brings each tenant's checkout to its repository's HEAD on every member, on the pull interval", async () => {
+    const commit = git.commit('acme-site.git', { 'index.html': 'acme home, version 2\n' }, 'second');
+    const members = await webMembers();
+    await until('every member has acme version 2', async () => members.every((m) => existsSync(tenantFile(m, 'acme.com', 'index.html')) && readFileSync(tenantFile(m, 'acme.com', 'index.html'), 'utf8') === 'acme home, version 2\n'), 30_000);
+    const logs = (await platform.api('GET', `/members/${members[0].memberId}/logs?tail=65536`)).body.text as string;
+    expect(logs).toContain(`tenant acme.com (${ids['acme.com']}): artifacts updated to ${commit.slice(0, 12)}`);
+    expect(logs).not.toContain(GIT_PASSWORD);
   });
 
   it("shows why members could not prepare a tenant, and stratos app signup --wait stops there with the reason", async () => {

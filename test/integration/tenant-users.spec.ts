@@ -44,6 +44,7 @@ const runs = debianCartridgeImage('per-tenant users in a multi-tenant container 
         iaasProvider: [{ type: 'docker', imageId: 'stratos/debian-cartridge:latest' }],
         property: [
           { name: 'payload_parameter.APPLICATION_PATH', value: '/srv/www' },
+          { name: 'payload_parameter.ARTIFACT_PULL_INTERVAL_S', value: '1' },
           { name: 'payload_parameter.START_COMMAND', value: 'mkdir -p /srv/www/tenants && exec busybox httpd -f -p 8080 -h /srv/www/tenants' },
         ],
       }),
@@ -82,6 +83,11 @@ const runs = debianCartridgeImage('per-tenant users in a multi-tenant container 
     const processes = memberFiles('docker', platform.home).processes(member);
     expect(processes.filter((p) => p.uid === 0).map((p) => p.command)).toEqual(['node']);
     expect(processes.filter((p) => p.uid === CONTAINER_MEMBER_UID).map((p) => p.command).sort()).toEqual(['busybox', 'node']);
+
+    // A push reaches the checkout on the pull interval, still as the tenant's user.
+    git.commit('acme.git', { 'index.html': 'acme, version 2\n' }, 'second');
+    await until('version 2 in the container', async () => inMember(`cat ${folder}/index.html`) === 'acme, version 2', 30_000);
+    expect(inMember(`stat -c '%u' ${folder}/index.html`)).toBe(`${TENANT_UID_BASE + tenantId}`);
 
     expect((await platform.api('DELETE', '/applications/portal/signup/acme.com')).status).toBe(200);
     await until("the tenant's folder gone", async () => inMember(`[ -e ${folder} ] && echo there || echo gone`) === 'gone', 30_000);

@@ -74,9 +74,10 @@ describe('tenants and users', () => {
     expect((await asBoss('POST', '/tenants', { ...acme, tenantDomain: 'mine.com' })).status).toBe(403);
     expect((await asBoss('PUT', '/tenants/deactivate/globex.org')).status).toBe(403);
     // The platform's own: refused to every tenant user, whatever the route.
-    for (const path of ['/deploymentPolicies', '/networkPartitions', '/audit', '/images', '/topology/events']) expect([path, (await asBoss('GET', path)).status]).toEqual([path, 403]);
-    // What tenants read: cartridges and applications.
+    for (const path of ['/deploymentPolicies', '/networkPartitions', '/audit', '/images', '/iaasProviders', '/cluster/any.cluster']) expect([path, (await asBoss('GET', path)).status]).toEqual([path, 403]);
+    // What tenants read: cartridges and applications; the topology is theirs only (nothing deployed for acme: no application).
     for (const path of ['/cartridges', '/applications']) expect([path, (await asBoss('GET', path)).status]).toEqual([path, 200]);
+    expect((await asBoss('GET', '/topology')).body.applications).toEqual([]);
 
     const init = await platform.api('GET', '/init', { token: null, headers: basic('boss@acme.com', 'acme-admin-password') });
     expect([init.status, init.body]).toEqual([200, { status: 'success', message: 'Successfully authenticated', userName: 'boss@acme.com', role: 'tenant-admin', tenantDomain: 'acme.com' }]);

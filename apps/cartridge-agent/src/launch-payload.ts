@@ -50,6 +50,8 @@ export interface LaunchPayload {
   applicationPath: string;
   /** The platform's git mirrors, [from, to]. */
   urlRewrites: [string, string][];
+  /** Between pulls of artifact repositories (the subscription's, and each tenant's); 0: none. */
+  artifactPullIntervalMs: number;
 }
 
 /** Reads the launch payload from the environment; a missing key is a clear error. */
@@ -93,6 +95,7 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
   }
   return {
     multiTenant: env[LaunchKey.multitenant] === 'true',
+    artifactPullIntervalMs: pullIntervalS * 1000,
     applicationPath: resolve(root, `.${applicationPath}`),
     urlRewrites: urlRewrites(env[LaunchKey.gitUrlRewrites]),
     root,

@@ -267,8 +267,12 @@ async function main(): Promise<void> {
           await client.publishAsync(topic, event(AgentEventType.TenantPreparationFailed, { tenantId, revision, message: why }), { qos: 1 });
         },
         removed: (tenantId, domain) => notice('info', `tenant ${domain} (${tenantId}) removed: its folder and artifacts are gone`),
+        updated: (tenantId, domain, commit) => notice('info', `tenant ${domain} (${tenantId}): artifacts updated to ${commit.slice(0, 12)}`),
       })
     : null;
+  if (tenants && payload.artifactPullIntervalMs > 0) {
+    setInterval(() => void tenants.pull((tenantId, why) => notice('warning', `tenant ${tenantId}: artifacts not updated: ${why}`)), payload.artifactPullIntervalMs).unref();
+  }
 
   // The metadata tree, for the config and the hooks: the first one before anything starts, then each change.
   let config: ConfigRenderer | null = null;

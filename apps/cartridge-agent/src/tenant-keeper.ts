@@ -18,25 +18,13 @@ export const tenantUid = (tenantId: number) => TENANT_UID_BASE + tenantId;
 
 export type KeeperRequest =
   | { id: number; op: 'prepare'; tenantId: number; dir: string; stateDir: string; memberGid: number; repository: TenantArtifactsAnswer | null; urlRewrites: [string, string][] }
+  | { id: number; op: 'pull'; tenantId: number; dir: string; stateDir: string; memberGid: number; repository: TenantArtifactsAnswer; urlRewrites: [string, string][] }
   | { id: number; op: 'remove'; dir: string; stateDir: string };
 export type KeeperReply = { id: number; ok: true; detail: string } | { id: number; ok: false; error: string };
 
-async function handle(request: KeeperRequest): Promise<string> {
-  if (request.op === 'remove') {
-    rmSync(request.dir, { recursive: true, force: true });
-    rmSync(request.stateDir, { recursive: true, force: true });
-    return `${request.dir} removed`;
-  }
-  const user = { uid: tenantUid(request.tenantId), gid: request.memberGid };
-  mkdirSync(dirname(request.dir), { recursive: true });
-  if (!existsSync(request.dir)) mkdirSync(request.dir);
-  chownSync(request.dir, user.uid, user.gid);
-  chmodSync(request.dir, 0o750);
-  mkdirSync(dirname(request.stateDir), { recursive: true }); // 0755: each tenant's user passes through to its own
-  if (!existsSync(request.stateDir)) mkdirSync(request.stateDir, { mode: 0o700 });
-  chownSync(request.stateDir, user.uid, user.gid);
-  if (!request.repository) return `${request.dir}, the user ${user.uid}'s (no repository)`;
-  const artifacts = new Artifacts({
+/** A tenant's checkout, worked on as the tenant's user. */
+function tenantArtifacts(request: { dir: string; stateDir: string; repository: TenantArtifactsAnswer; urlRewrites: [string, string][] }, user: { uid: number; gid: number }): Artifacts {
+  return new Artifacts({
     repoUrl: request.repository.repoUrl,
     username: request.repository.repoUsername,
     password: request.repository.repoPassword,
@@ -45,6 +33,28 @@ async function handle(request: KeeperRequest): Promise<string> {
     urlRewrites: request.urlRewrites,
     runAs: user,
   });
+}
+
+async function handle(request: KeeperRequest): Promise<string> {
+  if (request.op === 'remove') {
+    rmSync(request.dir, { recursive: true, force: true });
+    rmSync(request.stateDir, { recursive: true, force: true });
+    return `${request.dir} removed`;
+  }
+  const user = { uid: tenantUid(request.tenantId), gid: request.memberGid };
+  if (request.op === 'pull') {
+    const pulled = await tenantArtifacts(request, user).update();
+    return pulled.changed ? pulled.commit : '';
+  }
+  mkdirSync(dirname(request.dir), { recursive: true });
+  if (!existsSync(request.dir)) mkdirSync(request.dir);
+  chownSync(request.dir, user.uid, user.gid);
+  chmodSync(request.dir, 0o750);
+  mkdirSync(dirname(request.stateDir), { recursive: true }); // 0755: each tenant's user passes through to its own
+  if (!existsSync(request.stateDir)) mkdirSync(request.stateDir, { mode: 0o700 });
+  chownSync(request.stateDir, user.uid, user.gid);
+  if (!request.repository) return `${request.dir}, the user ${user.uid}'s (no repository)`;
+  const artifacts = tenantArtifacts({ ...request, repository: request.repository }, user);
   const commit = await artifacts.checkout();
   return `${artifacts.displayUrl} at ${commit.slice(0, 12)} in ${request.dir}, as the tenant's user ${user.uid}`;
 }

@@ -25,14 +25,16 @@ export interface TenantHostOptions {
   prepared(tenantId: number, revision: number, detail: string): Promise<void>;
   failed(tenantId: number, revision: number, why: string): Promise<void>;
   removed(tenantId: number, domain: string): void;
+  /** A pull moved a tenant's checkout to a new commit. */
+  updated(tenantId: number, domain: string, commit: string): void;
 }
 
 /** A tenant that could not be prepared is tried again this long after (and whenever the tree changes). */
 const RETRY_MS = 30_000;
 
 export class TenantHost {
-  /** tenantId → the revision prepared, and the domain. */
-  private readonly ready = new Map<number, { revision: number; domain: string }>();
+  /** tenantId → the revision prepared, the domain, and its repository (kept in memory only, to pull). */
+  private readonly ready = new Map<number, { revision: number; domain: string; repository: TenantArtifactsAnswer | null }>();
   private queue: Promise<void> = Promise.resolve();
   private latest: MetadataTree = {};
   private retry: NodeJS.Timeout | null = null;
@@ -58,8 +60,9 @@ export class TenantHost {
       if (this.ready.get(tenantId)?.revision === tenant.revision) continue;
       const started = Date.now();
       try {
-        const detail = await this.prepare(tenantId, tenant.artifactsUrl !== null);
-        this.ready.set(tenantId, { revision: tenant.revision, domain: tenant.domain });
+        const repository = tenant.artifactsUrl !== null ? await this.options.repositoryOf(tenantId) : null;
+        const detail = await this.prepare(tenantId, repository);
+        this.ready.set(tenantId, { revision: tenant.revision, domain: tenant.domain, repository });
         await this.options.prepared(tenantId, tenant.revision, `tenant ${tenant.domain} (${tenantId}) prepared in ${Date.now() - started} ms: ${detail}`);
       } catch (error) {
         await this.options.failed(tenantId, tenant.revision, (error as Error).message);
@@ -87,26 +90,45 @@ export class TenantHost {
   }
 
   /** Its folder, and its repository checked out there; what was done, for the notice. */
-  private async prepare(tenantId: number, hasArtifacts: boolean): Promise<string> {
+  private async prepare(tenantId: number, repository: TenantArtifactsAnswer | null): Promise<string> {
     const dir = this.folder(tenantId);
     const keeper = this.options.keeper;
-    if (keeper) {
-      const repository = hasArtifacts ? await this.options.repositoryOf(tenantId) : null;
-      return keeper.client.request({ op: 'prepare', tenantId, dir, stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites });
-    }
+    if (keeper) return keeper.client.request({ op: 'prepare', tenantId, dir, stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites });
     mkdirSync(dir, { recursive: true, mode: 0o750 });
-    if (!hasArtifacts) return `${dir} (no repository)`;
-    const repository = await this.options.repositoryOf(tenantId);
     if (!repository) return `${dir} (no repository)`;
-    const artifacts = new Artifacts({
+    const artifacts = this.artifactsOf(tenantId, repository);
+    const commit = await artifacts.checkout();
+    return `${artifacts.displayUrl} at ${commit.slice(0, 12)} in ${dir}`;
+  }
+
+  private artifactsOf(tenantId: number, repository: TenantArtifactsAnswer): Artifacts {
+    return new Artifacts({
       repoUrl: repository.repoUrl,
       username: repository.repoUsername,
       password: repository.repoPassword,
-      dir,
+      dir: this.folder(tenantId),
       stateDir: this.stateDir(tenantId),
       urlRewrites: this.options.urlRewrites,
     });
-    const commit = await artifacts.checkout();
-    return `${artifacts.displayUrl} at ${commit.slice(0, 12)} in ${dir}`;
+  }
+
+  /** Brings each prepared tenant's checkout to its repository's HEAD (on the pull interval); one tenant's failure is reported, not fatal. */
+  pull(report: (tenantId: number, why: string) => void): Promise<void> {
+    const next = this.queue.then(async () => {
+      for (const [tenantId, { domain, repository }] of this.ready) {
+        if (!repository) continue;
+        try {
+          const keeper = this.options.keeper;
+          const commit = keeper
+            ? await keeper.client.request({ op: 'pull', tenantId, dir: this.folder(tenantId), stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites })
+            : await this.artifactsOf(tenantId, repository).update().then((p) => (p.changed ? p.commit : ''));
+          if (commit) this.options.updated(tenantId, domain, commit);
+        } catch (error) {
+          report(tenantId, (error as Error).message);
+        }
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 }
