@@ -98,6 +98,23 @@ export interface DeployRequest {
   actor: RequestActor;
   applicationId: string;
   policyId: string;
+  /** A tenant deploying a single-tenant application for itself: a deployment of its own (deploymentKey). */
+  tenantId?: number;
+}
+
+/**
+ * The key of a deployment: the application's id for the platform's, `<application>~t<tenantId>` for
+ * a tenant's own deployment of a single-tenant application. Runtime rows, cluster ids
+ * (`<key>.<alias>`), members' APPLICATION_ID, metadata and topology events carry it.
+ */
+export function deploymentKey(applicationId: string, tenantId?: number | null): string {
+  return tenantId === undefined || tenantId === null ? applicationId : `${applicationId}~t${tenantId}`;
+}
+
+/** The tenant whose own deployment a key is, or null (the platform's). */
+export function tenantOfDeploymentKey(key: string): number | null {
+  const match = /~t(\d+)$/.exec(key);
+  return match ? Number(match[1]) : null;
 }
 /** New member bounds for one cluster of a deployed application, applied without an undeploy. */
 export interface ScaleRequest {

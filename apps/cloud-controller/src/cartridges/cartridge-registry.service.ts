@@ -45,7 +45,7 @@ export function toCartridgeView(row: CartridgeEntity, bundle: CartridgeBundleEnt
 async function assertNotDeployed(tx: Repositories, type: string): Promise<void> {
   const deployed = [];
   for (const referrer of await tx.definitions.referrers('cartridge', type)) {
-    if (referrer.kind === 'application' && (await tx.runtime.findDeployment(referrer.id))) deployed.push(`"${referrer.id}"`);
+    if (referrer.kind === 'application' && (await tx.runtime.deploymentsOf(referrer.id)).length > 0) deployed.push(`"${referrer.id}"`);
   }
   if (deployed.length > 0) throw DomainError.conflict(`cartridge "${type}" is used by the deployed application ${deployed.join(', ')}; undeploy it before changing the cartridge`);
 }

@@ -121,8 +121,10 @@ export class DefinitionRegistry {
     const kind = kindOf(request.kind);
     await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();
-      if (kind.name === 'application' && (await tx.runtime.findDeployment(request.id))) {
-        throw DomainError.conflict(`application "${request.id}" is deployed; undeploy it first`);
+      const deployments = kind.name === 'application' ? await tx.runtime.deploymentsOf(request.id) : [];
+      if (deployments.length > 0) {
+        const tenants = deployments.filter((d) => d.tenantId !== null).length;
+        throw DomainError.conflict(`application "${request.id}" is deployed${tenants ? ` (${tenants} tenant deployment(s) of it too)` : ''}; undeploy it first`);
       }
       if (kind.name === 'applicationPolicy') {
         const users = (await tx.runtime.deployments()).filter((d) => d.policyId === request.id).map((d) => `"${d.applicationId}"`);

@@ -9,6 +9,7 @@ import {
   type ApplicationPolicy,
   type ApplicationRuntime,
   type CartridgeDefinition,
+  deploymentKey,
   type DeployRequest,
   type FieldIssue,
   type OperationAccepted,
@@ -44,6 +45,8 @@ export class DeploymentService {
   ) {}
 
   async deploy(request: DeployRequest): Promise<OperationAccepted> {
+    // A tenant's own deployment of a single-tenant application is a deployment of its own: its key, its clusters, its members.
+    const key = deploymentKey(request.applicationId, request.tenantId);
     const noIdentity = this.credentials.whyNoIdentity();
     if (noIdentity) throw DomainError.conflict(`application "${request.applicationId}" cannot be deployed: ${noIdentity}`);
     const operationId = randomUUID();
@@ -53,18 +56,23 @@ export class DeploymentService {
       if (!application) throw DomainError.notFound(`application "${request.applicationId}" does not exist`);
       const applicationPolicy = await tx.definitions.findDocument('applicationPolicy', request.policyId);
       if (!applicationPolicy) throw DomainError.notFound(`application policy "${request.policyId}" does not exist`);
-      const existing = await tx.runtime.findDeployment(request.applicationId);
+      const existing = await tx.runtime.findDeployment(key);
       if (existing) {
-        throw DomainError.conflict(`application "${request.applicationId}" is already deployed (${existing.status}); undeploy it first`);
+        throw DomainError.conflict(`application "${request.applicationId}" is already deployed${request.tenantId !== undefined ? ' for this tenant' : ''} (${existing.status}); undeploy it first`);
       }
       const inputs = await this.gather(tx, application, applicationPolicy);
-      const { clusters, errors } = planDeployment({ application, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
+      const { clusters, errors } = planDeployment({ application: { ...application, applicationId: key }, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
       errors.push(...(await this.missingImages(clusters)));
       if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be deployed with policy "${request.policyId}"`, errors);
+      if (request.tenantId !== undefined && clusters.some((c) => c.spec.multiTenant)) {
+        throw DomainError.conflict(`application "${request.applicationId}" has multi-tenant cartridges: its members serve every tenant from one deployment; sign up to it instead (POST /api/applications/${request.applicationId}/signup)`);
+      }
 
       const now = new Date();
       await tx.runtime.insertDeployment({
-        applicationId: request.applicationId,
+        applicationId: key,
+        definitionId: request.applicationId,
+        tenantId: request.tenantId ?? null,
         policyId: request.policyId,
         status: ApplicationStatus.Created,
         desired: true,
@@ -74,21 +82,21 @@ export class DeploymentService {
         createdAt: now,
         updatedAt: now,
       });
-      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: request.applicationId, status: ClusterStatus.Created, artifactRevision: 0, createdAt: now }));
+      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, createdAt: now }));
       await tx.runtime.insertClusters(rows);
-      await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: request.applicationId, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
+      await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: key, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
       const appended: TopologyEvent[] = [
-        await tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: request.applicationId, from: null, to: ApplicationStatus.Created, operationId }),
+        await tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: key, from: null, to: ApplicationStatus.Created, operationId }),
       ];
       for (const row of rows) {
         const { members: _members, ...cluster } = toClusterView(row);
-        appended.push(await tx.topology.append(TopologyEventType.ClusterCreated, { applicationId: request.applicationId, cluster }));
+        appended.push(await tx.topology.append(TopologyEventType.ClusterCreated, { applicationId: key, cluster }));
       }
       return appended;
     });
     for (const event of events) await this.publisher.publish(event);
     this.reconciler.kick();
-    return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Created, ...(await this.envelopeWarnings()) };
+    return { operationId, applicationId: key, status: ApplicationStatus.Created, ...(await this.envelopeWarnings()) };
   }
 
   /** Said at deploy (and logged) when the platform's members will outnumber what the embedded broker carries. */

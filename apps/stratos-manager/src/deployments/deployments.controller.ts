@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, Topics, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
+import type { Caller } from '../auth/auth.service';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
 @ApiTags('applications')
@@ -14,24 +15,39 @@ export class DeploymentsController {
     private readonly database: Database,
   ) {}
 
-  @AdminOnly()
+  /**
+   * The deployment a call names: the application's own for the platform's users; for a tenant's
+   * admin its tenant's own deployment of it (a single-tenant application deployed per tenant).
+   */
+  private keyFor(caller: Caller, applicationId: string): string {
+    if (caller.tenantId === null) {
+      if (caller.role !== 'admin') throw new DomainError(ErrorCode.Forbidden, `this needs the admin role; "${caller.username}" has the role "${caller.role}"`);
+      return applicationId;
+    }
+    if (caller.role !== 'tenant-admin') throw new DomainError(ErrorCode.Forbidden, `only the tenant's admin deploys for it; "${caller.username}" has the role "${caller.role}"`);
+    return deploymentKey(applicationId, caller.tenantId);
+  }
+
+  @TenantAccessible()
   @Post('applications/:id/deploy/:policyId')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Deploy an application with an application policy; 202 with an operation to watch' })
+  @ApiOperation({ summary: "Deploy an application with an application policy; 202 with an operation to watch. A tenant's admin deploys a single-tenant application for its tenant: a deployment of its own" })
   deploy(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Param('policyId') policyId: string): Promise<OperationAccepted> {
-    return this.controller.request(Topics.applications.deploy, { actor: { username: request.caller.username }, applicationId, policyId });
+    this.keyFor(request.caller, applicationId);
+    const tenantId = request.caller.tenantId ?? undefined;
+    return this.controller.request(Topics.applications.deploy, { actor: { username: request.caller.username }, applicationId, policyId, ...(tenantId !== undefined && { tenantId }) });
   }
 
-  @AdminOnly()
+  @TenantAccessible()
   @Post('applications/:id/undeploy')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Undeploy: members shut down gracefully (force=true: at once), then clusters go' })
+  @ApiOperation({ summary: "Undeploy: members shut down gracefully (force=true: at once), then clusters go (a tenant's admin: its tenant's own deployment)" })
   @ApiQuery({ name: 'force', required: false })
   undeploy(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Query('force') force?: string): Promise<OperationAccepted> {
-    return this.controller.request(Topics.applications.undeploy, { actor: { username: request.caller.username }, applicationId, force: force === 'true' });
+    return this.controller.request(Topics.applications.undeploy, { actor: { username: request.caller.username }, applicationId: this.keyFor(request.caller, applicationId), force: force === 'true' });
   }
 
-  @AdminOnly()
+  @TenantAccessible()
   @Post('applications/:id/scale')
   @HttpCode(200)
   @ApiOperation({ summary: "Change a deployed cluster's member bounds without an undeploy: members are launched up to min, or the highest slots shut down to it" })
@@ -42,7 +58,7 @@ export class DeploymentsController {
     for (const [field, value] of [['min', min], ['max', max]] as const) {
       if (value !== undefined && typeof value !== 'number') throw DomainError.invalid('the bounds are invalid', [{ path: `/${field}`, message: 'must be an integer from 1 to 1000' }]);
     }
-    return this.controller.request(Topics.applications.scale, { actor: { username: request.caller.username }, applicationId, alias, min: min as number | undefined, max: max as number | undefined });
+    return this.controller.request(Topics.applications.scale, { actor: { username: request.caller.username }, applicationId: this.keyFor(request.caller, applicationId), alias, min: min as number | undefined, max: max as number | undefined });
   }
 
   @AdminOnly()
@@ -61,8 +77,9 @@ export class DeploymentsController {
   @ApiOperation({ summary: "The deployed application: clusters, members, states, addresses and ports (a tenant's users: of an application it signed up to)" })
   async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string): Promise<ApplicationRuntime> {
     const { tenantId } = request.caller;
-    if (tenantId !== null && !(await this.database.signups.find(applicationId, tenantId))) throw DomainError.notFound(`application "${applicationId}" is not deployed for this tenant (it has not signed up to it)`);
-    return this.controller.request(Topics.applications.runtime, { applicationId });
+    // A tenant's users: the shared deployment it signed up to, else its own deployment of the application.
+    const key = tenantId === null || (await this.database.signups.find(applicationId, tenantId)) ? applicationId : deploymentKey(applicationId, tenantId);
+    return this.controller.request(Topics.applications.runtime, { applicationId: key });
   }
 
   @Get('cluster/:clusterId')
@@ -91,9 +108,12 @@ export class DeploymentsController {
     return { iaasProviders: providers.map((p) => p.type), providers };
   }
 
+  @TenantAccessible()
   @Get('operations/:id')
-  @ApiOperation({ summary: 'A deploy or undeploy operation: running, succeeded or failed' })
-  operation(@Param('id') operationId: string): Promise<OperationView> {
-    return this.controller.request(Topics.applications.operation, { operationId });
+  @ApiOperation({ summary: "A deploy or undeploy operation: running, succeeded or failed (a tenant's users: of its own deployments)" })
+  async operation(@Req() request: AuthenticatedRequest, @Param('id') operationId: string): Promise<OperationView> {
+    const operation = await this.controller.request<OperationView>(Topics.applications.operation, { operationId });
+    if (request.caller.tenantId !== null && tenantOfDeploymentKey(operation.applicationId) !== request.caller.tenantId) throw DomainError.notFound(`operation "${operationId}" does not exist`);
+    return operation;
   }
 }

@@ -25,3 +25,12 @@ describe("a tenant's view of the topology", () => {
     expect(visibleToTenant(event('ClusterScaled', { applicationId: 'shop' }), scope)).toBe(false);
   });
 });
+
+describe("a tenant's own deployments", () => {
+  it("shows its own deployments of single-tenant applications, never another tenant's", () => {
+    const scope: TenantScope = { tenantId: 3, tenantDomain: 'acme.com', applications: new Set() };
+    expect(visibleToTenant(event('MemberCreated', { applicationId: 'solo~t3' }), scope)).toBe(true);
+    expect(visibleToTenant(event('MemberCreated', { applicationId: 'solo~t31' }), scope)).toBe(false);
+    expect(visibleToTenant(event('MemberCreated', { applicationId: 'solo' }), scope)).toBe(false);
+  });
+});

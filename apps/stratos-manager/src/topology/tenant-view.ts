@@ -1,11 +1,12 @@
 /**
  * What of the topology a tenant's user sees: the applications its tenant signed up to (their
- * status, clusters and members: the shared members serve it), its own sign-ups, and the services
+ * status, clusters and members: the shared members serve it), its tenant's own deployments of
+ * single-tenant applications, its own sign-ups, and the services
  * (cartridges, which every tenant reads). Never another tenant's sign-up, nor a member's notices
  * (a multi-tenant member's notices name the tenants it serves). Anything else — a type this list
  * does not know — is not shown: a new event type is closed to tenants until someone decides.
  */
-import type { TopologyEvent } from '@stratos/contracts';
+import { tenantOfDeploymentKey, type TopologyEvent } from '@stratos/contracts';
 
 export interface TenantScope {
   tenantId: number;
@@ -28,6 +29,11 @@ export function visibleToTenant(event: TopologyEvent, scope: TenantScope): boole
     if (event.type === 'ApplicationSignUpRemoved') scope.applications.delete(payload.applicationId!);
     return true;
   }
-  if (APPLICATION_EVENTS.has(event.type)) return payload.applicationId !== undefined && scope.applications.has(payload.applicationId);
+  if (APPLICATION_EVENTS.has(event.type)) return payload.applicationId !== undefined && isTenants(payload.applicationId, scope);
   return false;
+}
+
+/** Whether a deployment is the tenant's to see: one it signed up to, or its own. */
+export function isTenants(deployment: string, scope: TenantScope): boolean {
+  return scope.applications.has(deployment) || tenantOfDeploymentKey(deployment) === scope.tenantId;
 }

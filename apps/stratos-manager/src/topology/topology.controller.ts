@@ -7,7 +7,7 @@ import type { Response } from 'express';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { TopologyFeed } from './topology-feed.service';
-import { visibleToTenant, type TenantScope } from './tenant-view';
+import { isTenants, visibleToTenant, type TenantScope } from './tenant-view';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -41,7 +41,7 @@ export class TopologyController {
       this.database.cartridges.list({ limit: 10_000, offset: 0 }),
       this.controller.request<ApplicationRuntime[]>(Topics.applications.topology, {}),
     ]);
-    const applications = scope ? all.filter((a) => scope.applications.has(a.applicationId)) : all;
+    const applications = scope ? all.filter((a) => isTenants(a.applicationId, scope)) : all;
     const clusters = applications.flatMap((a) => a.clusters);
     return {
       revision,

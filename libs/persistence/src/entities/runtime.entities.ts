@@ -4,8 +4,17 @@ import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, Membe
 /** An application that is deployed (or being undeployed): the desired state the reconciler drives to. */
 @Entity({ name: 'deployments' })
 export class DeploymentEntity {
+  /** The deployment's key: the application's id, or `<application>~t<tenantId>` for a tenant's own (deploymentKey). */
   @PrimaryColumn({ name: 'application_id', type: 'text' })
   applicationId: string;
+
+  /** The application definition it was made from. */
+  @Column({ name: 'definition_id', type: 'text' })
+  definitionId: string;
+
+  /** The tenant that deployed it for itself (a single-tenant application); null: the platform's. */
+  @Column({ name: 'tenant_id', type: 'integer', nullable: true })
+  tenantId: number | null;
 
   @Column({ name: 'policy_id', type: 'text' })
   policyId: string;

@@ -10,6 +10,11 @@ export class RuntimeRepository {
     return this.manager.getRepository(DeploymentEntity).findOneBy({ applicationId });
   }
 
+  /** Every deployment made from an application definition: the platform's and tenants' own. */
+  deploymentsOf(definitionId: string): Promise<DeploymentEntity[]> {
+    return this.manager.getRepository(DeploymentEntity).find({ where: { definitionId }, order: { applicationId: 'ASC' } });
+  }
+
   /** Locks the deployment row until the transaction ends. */
   lockDeployment(applicationId: string): Promise<DeploymentEntity | null> {
     return this.manager.getRepository(DeploymentEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.application_id = :applicationId', { applicationId }).getOne();

@@ -1,0 +1,102 @@
+/**
+ * A single-tenant application deployed per tenant: each tenant's admin deploys it for its tenant
+ * and gets a deployment of its own (`solo~t<id>`: its clusters, its members), never a member of
+ * another tenant's; it sees, scales and undeploys only its own; the platform admin sees them all;
+ * a multi-tenant application is refused (sign up instead); the definition cannot go while any
+ * tenant runs it; deleting a tenant takes its deployment and members with it.
+ */
+import type { MemberView } from '@stratos/contracts';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+const alive = (pid: string | null) => {
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("single-tenant applications deployed per tenant", () => {
+  let platform: TestPlatform;
+  const tokens: Record<string, string> = {};
+  const ids: Record<string, number> = {};
+  const as = (who: string, method: string, path: string, body?: unknown) => platform.api(method, path, { token: tokens[who], body });
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes' });
+    for (const [domain, admin] of [['acme.com', 'boss'], ['globex.org', 'hank']]) {
+      ids[domain] = (await platform.post('/tenants', { tenantDomain: domain, admin, adminPassword: `${admin}-admin-password`, email: `${admin}@${domain}` })).tenant.tenantId;
+      tokens[domain] = (await platform.api('POST', '/tokens', { token: null, body: { username: `${admin}@${domain}`, password: `${admin}-admin-password` } })).body.token;
+    }
+    await platform.api('POST', '/users', { token: tokens['acme.com'], body: { userName: 'bob', credential: 'bob-user-password' } });
+    tokens.bob = (await platform.api('POST', '/tokens', { token: null, body: { username: 'bob@acme.com', password: 'bob-user-password' } })).body.token;
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 6 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy());
+    await platform.post('/cartridges', aCartridge({ type: 'db', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/cartridges', aCartridge({ type: 'mt-web', multiTenant: true, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 1, cartridgeMax: 2 })] } }));
+    await platform.post('/applications', anApplication({ applicationId: 'shared', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('gives each tenant a deployment of its own, with members of its own, seen by it alone', async () => {
+    const operations: Record<string, string> = {};
+    for (const tenant of ['acme.com', 'globex.org']) {
+      const deployed = await as(tenant, 'POST', '/applications/solo/deploy/ap-1');
+      expect([deployed.status, deployed.body.applicationId]).toEqual([202, `solo~t${ids[tenant]}`]);
+      operations[tenant] = deployed.body.operationId;
+    }
+    const runtimeOf = async (tenant: string) => (await as(tenant, 'GET', '/applications/solo/runtime')).body;
+    await until('both tenant deployments Active', async () => (await runtimeOf('acme.com')).status === 'Active' && (await runtimeOf('globex.org')).status === 'Active', 60_000);
+    const acme = await runtimeOf('acme.com');
+    const globex = await runtimeOf('globex.org');
+    expect(acme.clusters.map((c: { clusterId: string }) => c.clusterId)).toEqual([`solo~t${ids['acme.com']}.db`]);
+    expect(globex.clusters.map((c: { clusterId: string }) => c.clusterId)).toEqual([`solo~t${ids['globex.org']}.db`]);
+    const members = (r: { clusters: { members: MemberView[] }[] }) => r.clusters.flatMap((c) => c.members.map((m) => m.memberId));
+    expect(members(acme).filter((m) => members(globex).includes(m))).toEqual([]); // never a shared member
+    // Its own operation, not the other tenant's (which the platform admin sees).
+    expect((await as('acme.com', 'GET', `/operations/${operations['acme.com']}`)).body.status).toBe('succeeded');
+    expect((await as('acme.com', 'GET', `/operations/${operations['globex.org']}`)).status).toBe(404);
+    expect((await platform.api('GET', `/operations/${operations['globex.org']}`)).status).toBe(200);
+    // Its users see it too (they do not deploy); each tenant's topology is its own; the admin's has both.
+    expect((await as('bob', 'GET', '/applications/solo/runtime')).body.status).toBe('Active');
+    expect((await as('bob', 'POST', '/applications/solo/undeploy')).status).toBe(403);
+    expect((await as('acme.com', 'GET', '/topology')).body.applications.map((a: { applicationId: string }) => a.applicationId)).toEqual([`solo~t${ids['acme.com']}`]);
+    expect((await platform.api('GET', '/topology')).body.applications.map((a: { applicationId: string }) => a.applicationId).sort()).toEqual([`solo~t${ids['acme.com']}`, `solo~t${ids['globex.org']}`]);
+    // The platform's own deployment of the same application is a third, apart.
+    expect((await platform.api('GET', '/applications/solo/runtime')).status).toBe(404);
+  });
+
+  it('refuses what a tenant cannot deploy, and the definition while tenants run it', async () => {
+    const shared = await as('acme.com', 'POST', '/applications/shared/deploy/ap-1');
+    expect([shared.status, shared.body.message]).toEqual([409, expect.stringContaining('sign up to it instead')]);
+    expect((await as('acme.com', 'POST', '/applications/solo/deploy/ap-1')).status).toBe(409); // deployed for it already
+    const removed = await platform.api('DELETE', '/applications/solo');
+    expect([removed.status, removed.body.message]).toEqual([409, 'application "solo" is deployed (2 tenant deployment(s) of it too); undeploy it first']);
+  });
+
+  it('lets a tenant scale and undeploy its own deployment only', async () => {
+    const scaled = await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 });
+    expect([scaled.status, scaled.body.clusterId]).toEqual([200, `solo~t${ids['acme.com']}.db`]);
+    expect((await as('globex.org', 'GET', '/applications/solo/runtime')).body.clusters[0].minMembers).toBe(1);
+    expect((await as('acme.com', 'POST', '/applications/solo/undeploy')).status).toBe(202);
+    await until("acme's deployment gone", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).status === 404, 60_000);
+    expect((await as('globex.org', 'GET', '/applications/solo/runtime')).body.status).toBe('Active');
+  });
+
+  it("deleting a tenant takes its deployment and its members with it", async () => {
+    const members = (await as('globex.org', 'GET', '/applications/solo/runtime')).body.clusters[0].members as MemberView[];
+    expect(members.every((m) => alive(m.instanceId))).toBe(true);
+    expect((await platform.api('DELETE', '/tenants/globex.org')).status).toBe(200);
+    await until("globex's members stopped", async () => members.every((m) => !alive(m.instanceId)), 60_000);
+    expect((await platform.api('GET', `/applications/solo~t${ids['globex.org']}/runtime`)).status).toBe(404);
+    expect((await platform.api('DELETE', '/applications/solo')).status).toBe(200); // nobody runs it now
+  });
+});
