@@ -6,6 +6,7 @@
  * tenant runs it; deleting a tenant takes its deployment and members with it.
  */
 import type { MemberView } from '@stratos/contracts';
+import { launchPayloadOf } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
@@ -61,6 +62,9 @@ describe("single-tenant applications deployed per tenant", () => {
     expect(globex.clusters.map((c: { clusterId: string }) => c.clusterId)).toEqual([`solo~t${ids['globex.org']}.db`]);
     const members = (r: { clusters: { members: MemberView[] }[] }) => r.clusters.flatMap((c) => c.members.map((m) => m.memberId));
     expect(members(acme).filter((m) => members(globex).includes(m))).toEqual([]); // never a shared member
+    // Each member is told whose it is (Stratos's TENANT_ID), and which deployment (APPLICATION_ID).
+    const payload = launchPayloadOf(acme.clusters[0].members[0].instanceId);
+    expect([payload.TENANT_ID, payload.APPLICATION_ID]).toEqual([String(ids['acme.com']), `solo~t${ids['acme.com']}`]);
     // Its own operation, not the other tenant's (which the platform admin sees).
     expect((await as('acme.com', 'GET', `/operations/${operations['acme.com']}`)).body.status).toBe('succeeded');
     expect((await as('acme.com', 'GET', `/operations/${operations['globex.org']}`)).status).toBe(404);

@@ -403,7 +403,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.cartridgeAlias]: cluster.alias,
       [LaunchKey.ports]: spec.ports.map((p) => p.port).join('|'),
       [LaunchKey.multitenant]: String(spec.multiTenant),
-      [LaunchKey.tenantId]: '-1234',
+      // Stratos's: the tenant a member serves alone; -1234 (its super tenant) for the platform's deployments.
+      [LaunchKey.tenantId]: deployment.tenantId !== null ? String(deployment.tenantId) : '-1234',
       [LaunchKey.networkPartitionId]: member.networkPartitionId,
       [LaunchKey.partitionId]: member.partitionId,
       [LaunchKey.mbUrls]: broker.url,
