@@ -42,6 +42,7 @@ describe("single-tenant applications deployed per tenant", () => {
     await platform.post('/cartridges', aCartridge({ type: 'mt-web', multiTenant: true, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
     await platform.post('/applications', anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 1, cartridgeMax: 2 })] } }));
     await platform.post('/applications', anApplication({ applicationId: 'shared', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    await platform.post('/applications', anApplication({ applicationId: 'solo2', components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
   });
   afterAll(async () => {
     await platform?.stop();
@@ -93,6 +94,20 @@ describe("single-tenant applications deployed per tenant", () => {
     expect((await as('acme.com', 'POST', '/applications/solo/undeploy')).status).toBe(202);
     await until("acme's deployment gone", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).status === 404, 60_000);
     expect((await as('globex.org', 'GET', '/applications/solo/runtime')).body.status).toBe('Active');
+  });
+
+  it("holds a tenant to its quota, which only the platform admin sets, refusing with the quota's name", async () => {
+    expect((await as('acme.com', 'PUT', '/tenants', { tenantDomain: 'acme.com', quota: { deployments: 5 } })).body.errors).toEqual([{ path: '/quota', message: "is the platform admin's to set" }]);
+    expect((await platform.api('PUT', '/tenants', { body: { tenantDomain: 'acme.com', quota: { deployments: 1, members: 1 } } })).status).toBe(200);
+    expect((await as('acme.com', 'POST', '/applications/solo/deploy/ap-1')).status).toBe(202);
+    await until("acme's deployment Active", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).body.status === 'Active', 60_000);
+    const second = await as('acme.com', 'POST', '/applications/solo2/deploy/ap-1');
+    expect([second.status, second.body.message, second.body.errors]).toEqual([409, 'the quota of tenant acme.com allows 1 deployments; it has 1, and this needs 1 more', [{ path: '/quota/deployments', message: '1 + 1 is more than 1' }]]);
+    const grow = await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 });
+    expect([grow.status, grow.body.errors]).toEqual([409, [{ path: '/quota/members', message: '1 + 1 is more than 1' }]]);
+    expect((await as('acme.com', 'GET', '/tenants/acme.com')).body).toMatchObject({ quota: { deployments: 1, members: 1 }, usage: { deployments: 1, members: 1 } });
+    expect((await as('acme.com', 'POST', '/applications/solo/undeploy')).status).toBe(202);
+    await until("acme's deployment gone again", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).status === 404, 60_000);
   });
 
   it("deleting a tenant takes its deployment and its members with it", async () => {

@@ -34,7 +34,18 @@ describe('tenants and users', () => {
     expect(added.status).toBe(201);
     expect(added.headers.get('location')).toBe('/api/tenants/acme.com');
     expect(added.body).toMatchObject({ status: 'success', message: 'Tenant added successfully: [tenant] acme.com', warnings: [] });
-    expect(added.body.tenant).toEqual({ tenantId: expect.any(Number), tenantDomain: 'acme.com', admin: 'boss', email: 'ops@acme.com', firstName: 'Wile', lastName: 'Coyote', active: true, createdDate: expect.any(Number) });
+    expect(added.body.tenant).toEqual({
+      tenantId: expect.any(Number),
+      tenantDomain: 'acme.com',
+      admin: 'boss',
+      email: 'ops@acme.com',
+      firstName: 'Wile',
+      lastName: 'Coyote',
+      active: true,
+      createdDate: expect.any(Number),
+      quota: { deployments: null, members: null },
+      usage: { deployments: 0, members: 0 },
+    });
     expect(JSON.stringify(added.body)).not.toContain('acme-admin-password');
     await platform.post('/tenants', { tenantDomain: 'globex.org', admin: 'hank', adminPassword: 'globex-admin-password', email: 'hank@globex.org' });
 

@@ -67,6 +67,7 @@ export class DeploymentService {
       if (request.tenantId !== undefined && clusters.some((c) => c.spec.multiTenant)) {
         throw DomainError.conflict(`application "${request.applicationId}" has multi-tenant cartridges: its members serve every tenant from one deployment; sign up to it instead (POST /api/applications/${request.applicationId}/signup)`);
       }
+      if (request.tenantId !== undefined) await this.withinQuota(tx, request.tenantId, { deployments: 1, members: clusters.reduce((sum, c) => sum + c.minMembers, 0) });
 
       const now = new Date();
       await tx.runtime.insertDeployment({
@@ -97,6 +98,23 @@ export class DeploymentService {
     for (const event of events) await this.publisher.publish(event);
     this.reconciler.kick();
     return { operationId, applicationId: key, status: ApplicationStatus.Created, ...(await this.envelopeWarnings()) };
+  }
+
+  /** A tenant's own deployments grow by `more` only within its quota: else 409 naming the quota, its limit and what it holds. */
+  private async withinQuota(tx: Repositories, tenantId: number, more: { deployments: number; members: number }): Promise<void> {
+    const tenant = await tx.tenants.findById(tenantId);
+    if (!tenant) throw DomainError.notFound(`tenant ${tenantId} does not exist`);
+    const usage = await tx.tenants.usage(tenantId);
+    for (const [name, limit, used, adding] of [
+      ['deployments', tenant.maxDeployments, usage.deployments, more.deployments],
+      ['members', tenant.maxMembers, usage.members, more.members],
+    ] as const) {
+      if (limit !== null && used + adding > limit) {
+        throw DomainError.conflict(`the quota of tenant ${tenant.domain} allows ${limit} ${name}; it has ${used}, and this needs ${adding} more`, [
+          { path: `/quota/${name}`, message: `${used} + ${adding} is more than ${limit}` },
+        ]);
+      }
+    }
   }
 
   /** Said at deploy (and logged) when the platform's members will outnumber what the embedded broker carries. */
@@ -139,6 +157,10 @@ export class DeploymentService {
     const { view, event } = await this.database.transaction(async (tx) => {
       const deployment = await tx.runtime.lockDeployment(request.applicationId);
       if (!deployment || !deployment.desired) throw DomainError.notFound(`application "${request.applicationId}" is not deployed`);
+      if (deployment.tenantId !== null && request.min !== undefined) {
+        const cluster = (await tx.runtime.clusters(request.applicationId)).find((c) => c.alias === request.alias);
+        if (cluster && request.min > cluster.minMembers) await this.withinQuota(tx, deployment.tenantId, { deployments: 0, members: request.min - cluster.minMembers });
+      }
       return this.setBounds(tx, request, '');
     });
     await this.boundsChanged(request.applicationId, [event]);

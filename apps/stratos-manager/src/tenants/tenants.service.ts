@@ -29,7 +29,15 @@ export class TenantsService {
     if (errors.length > 0) throw DomainError.invalid('the tenant is invalid', errors);
     const passwordHash = await hashPassword(value.adminPassword!);
     const tenant = await this.database.transaction(async (tx) => {
-      const created = await tx.tenants.insertIfAbsent({ domain: value.tenantDomain, email: value.email!, firstName: value.firstName ?? null, lastName: value.lastName ?? null, active: true });
+      const created = await tx.tenants.insertIfAbsent({
+        domain: value.tenantDomain,
+        email: value.email!,
+        firstName: value.firstName ?? null,
+        lastName: value.lastName ?? null,
+        maxDeployments: value.quota?.deployments ?? null,
+        maxMembers: value.quota?.members ?? null,
+        active: true,
+      });
       if (!created) throw DomainError.conflict(`tenant "${value.tenantDomain}" already exists`, [{ path: '/tenantDomain', message: 'is taken' }]);
       await tx.users.insertIfAbsent({
         username: `${value.admin!}@${value.tenantDomain}`,
@@ -69,6 +77,9 @@ export class TenantsService {
     if (actor.role !== 'admin' && !(actor.role === 'tenant-admin' && actor.tenantId === tenant.id)) {
       throw new DomainError(ErrorCode.Forbidden, `"${actor.username}" (role ${actor.role}) may not update the tenant ${tenant.domain}: that needs the platform admin or its own admin`);
     }
+    if (value.quota !== undefined && actor.role !== 'admin') {
+      throw new DomainError(ErrorCode.Forbidden, `only the platform admin sets a tenant's quota; "${actor.username}" has the role "${actor.role}"`, [{ path: '/quota', message: 'is the platform admin\'s to set' }]);
+    }
     if (value.tenantId !== undefined && value.tenantId !== tenant.id) {
       throw DomainError.invalid('the tenant is invalid', [{ path: '/tenantId', message: `is ${tenant.id} for ${tenant.domain}, not ${value.tenantId}` }]);
     }
@@ -82,7 +93,13 @@ export class TenantsService {
     }
     const adminId = admin?.id;
     await this.database.transaction(async (tx) => {
-      const profile = { ...(value.email !== undefined && { email: value.email }), ...(value.firstName !== undefined && { firstName: value.firstName }), ...(value.lastName !== undefined && { lastName: value.lastName }) };
+      const profile = {
+        ...(value.email !== undefined && { email: value.email }),
+        ...(value.firstName !== undefined && { firstName: value.firstName }),
+        ...(value.lastName !== undefined && { lastName: value.lastName }),
+        ...(value.quota?.deployments !== undefined && { maxDeployments: value.quota.deployments }),
+        ...(value.quota?.members !== undefined && { maxMembers: value.quota.members }),
+      };
       await tx.tenants.updateProfile(tenant.id, profile);
       if (adminId) {
         await tx.users.setPasswordHash(adminId, await hashPassword(value.adminPassword!));
@@ -142,7 +159,8 @@ export class TenantsService {
 
   private async views(tenants: StoredTenant[]): Promise<TenantView[]> {
     const admins = await this.database.users.firstAdminsOf(tenants.map((t) => t.id));
-    return tenants.map((t) => ({
+    const usage = await Promise.all(tenants.map((t) => this.database.tenants.usage(t.id)));
+    return tenants.map((t, i) => ({
       tenantId: t.id,
       tenantDomain: t.domain,
       admin: admins.get(t.id) ?? null,
@@ -151,6 +169,8 @@ export class TenantsService {
       lastName: t.lastName,
       active: t.active,
       createdDate: t.createdAt.getTime(),
+      quota: { deployments: t.maxDeployments, members: t.maxMembers },
+      usage: usage[i],
     }));
   }
 }

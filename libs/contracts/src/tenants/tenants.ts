@@ -46,6 +46,15 @@ export const tenantInfoSchema: JsonSchema = {
     successKey: { type: 'string', description: 'Stratos sign-up flow; not used' },
     originatedService: { type: 'string', description: 'Stratos sign-up flow; not used' },
     usagePlan: { type: 'string', description: 'Stratos billing; not used' },
+    quota: {
+      type: 'object',
+      additionalProperties: false,
+      description: "what the tenant may deploy for itself (platform admin only); absent: no limit",
+      properties: {
+        deployments: { type: 'integer', minimum: 0, maximum: 100000, description: 'deployments of its own' },
+        members: { type: 'integer', minimum: 0, maximum: 1000000, description: "members of its own deployments at their minimum, in all" },
+      },
+    },
   },
 };
 
@@ -75,6 +84,13 @@ export interface TenantInput {
   firstName?: string;
   lastName?: string;
   tenantId?: number;
+  quota?: TenantQuota;
+}
+
+/** What a tenant may deploy for itself; null: no limit. */
+export interface TenantQuota {
+  deployments?: number | null;
+  members?: number | null;
 }
 
 export interface UserInput {
@@ -98,6 +114,9 @@ export interface TenantView {
   active: boolean;
   /** Milliseconds since the epoch, as Stratos. */
   createdDate: number;
+  /** What it may deploy for itself (null: no limit), and what its own deployments hold now. */
+  quota: { deployments: number | null; members: number | null };
+  usage: { deployments: number; members: number };
 }
 
 /** UserInfoBean as the API answers it. */

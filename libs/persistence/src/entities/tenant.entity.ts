@@ -23,6 +23,14 @@ export class TenantEntity {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** How many deployments of its own it may have; null: no limit. */
+  @Column({ name: 'max_deployments', type: 'integer', nullable: true })
+  maxDeployments: number | null;
+
+  /** How many members its own deployments may have at their minimum, in all; null: no limit. */
+  @Column({ name: 'max_members', type: 'integer', nullable: true })
+  maxMembers: number | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -7,6 +7,8 @@ export interface TenantProfile {
   email: string;
   firstName: string | null;
   lastName: string | null;
+  maxDeployments?: number | null;
+  maxMembers?: number | null;
 }
 
 export class TenantRepository {
@@ -52,6 +54,16 @@ export class TenantRepository {
   async setActive(id: number, active: boolean): Promise<boolean> {
     const result = await this.manager.getRepository(TenantEntity).update({ id, active: !active }, { active, updatedAt: new Date() });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** What its own deployments hold now: how many, and their members at their minimum in all. */
+  async usage(id: number): Promise<{ deployments: number; members: number }> {
+    const rows = (await this.manager.query(
+      `SELECT count(DISTINCT d.application_id)::int AS deployments, coalesce(sum(c.min_members), 0)::int AS members
+         FROM deployments d LEFT JOIN clusters c ON c.application_id = d.application_id WHERE d.tenant_id = $1 AND d.desired`,
+      [id],
+    )) as { deployments: number; members: number }[];
+    return rows[0];
   }
 
   /** Deletes the tenant; its users and their tokens go with it (ON DELETE CASCADE). */
