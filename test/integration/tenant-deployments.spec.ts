@@ -60,6 +60,7 @@ describe("single-tenant applications deployed per tenant", () => {
     const acme = await runtimeOf('acme.com');
     const globex = await runtimeOf('globex.org');
     expect(acme.clusters.map((c: { clusterId: string }) => c.clusterId)).toEqual([`solo~t${ids['acme.com']}.db`]);
+    expect([acme.tenantId, globex.tenantId]).toEqual([ids['acme.com'], ids['globex.org']]);
     expect(globex.clusters.map((c: { clusterId: string }) => c.clusterId)).toEqual([`solo~t${ids['globex.org']}.db`]);
     const members = (r: { clusters: { members: MemberView[] }[] }) => r.clusters.flatMap((c) => c.members.map((m) => m.memberId));
     expect(members(acme).filter((m) => members(globex).includes(m))).toEqual([]); // never a shared member

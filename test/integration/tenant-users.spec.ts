@@ -92,4 +92,21 @@ const runs = debianCartridgeImage('per-tenant users in a multi-tenant container 
     expect((await platform.api('DELETE', '/applications/portal/signup/acme.com')).status).toBe(200);
     await until("the tenant's folder gone", async () => inMember(`[ -e ${folder} ] && echo there || echo gone`) === 'gone', 30_000);
   });
+
+  it("labels a tenant's own deployment's containers with the tenant", async () => {
+    await platform.post('/cartridges', aCartridge({ type: 'st-web', portMapping: [], iaasProvider: [{ type: 'docker', imageId: 'stratos/debian-cartridge:latest' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('st-web', 'web', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    const token = (await platform.api('POST', '/tokens', { token: null, body: { username: 'boss@acme.com', password: 'boss-admin-password' } })).body.token as string;
+    expect((await platform.api('POST', '/applications/solo/deploy/ap-1', { token })).status).toBe(202);
+    const own = await until('acme\'s solo Active', async () => {
+      const runtime = (await platform.api('GET', '/applications/solo/runtime', { token })).body;
+      return runtime.status === 'Active' ? runtime : undefined;
+    }, 90_000);
+    const container = own.clusters[0].members[0].instanceId as string;
+    const labels = (await new Docker().getContainer(container).inspect()).Config.Labels;
+    expect([labels['org.stratos.tenant'], labels['org.stratos.application']]).toEqual([String(tenantId), `solo~t${tenantId}`]);
+    expect((await new Docker().getContainer(member.instanceId!).inspect()).Config.Labels['org.stratos.tenant']).toBeUndefined(); // the platform's own
+    expect((await platform.api('POST', '/applications/solo/undeploy?force=true', { token })).status).toBe(202);
+    await until("acme's solo gone", async () => (await platform.api('GET', '/applications/solo/runtime', { token })).status === 404, 60_000);
+  });
 });

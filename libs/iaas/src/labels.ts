@@ -7,5 +7,7 @@ export const Label = {
   member: 'org.stratos.member',
   cluster: 'org.stratos.cluster',
   application: 'org.stratos.application',
+  /** The tenant whose own deployment a member is (absent: the platform's). */
+  tenant: 'org.stratos.tenant',
   volume: 'org.stratos.volume',
 } as const;

@@ -227,6 +227,7 @@ export class DeploymentService {
     const views = clusters.map((c) => toClusterView(c, members.filter((m) => m.clusterId === c.clusterId)));
     return {
       applicationId,
+      tenantId: deployment.tenantId,
       status: deployment.status,
       policyId: deployment.policyId,
       deployedAt: deployment.createdAt.toISOString(),

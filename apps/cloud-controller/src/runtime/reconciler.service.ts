@@ -5,6 +5,7 @@ import {
   ClusterStatus,
   MEMBERS_RUNNING_MESSAGE,
   LaunchKey,
+  STRATOS_SUPER_TENANT_ID,
   LIVE_MEMBER_STATES,
   MemberStatus,
   TopologyEventType,
@@ -404,7 +405,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.ports]: spec.ports.map((p) => p.port).join('|'),
       [LaunchKey.multitenant]: String(spec.multiTenant),
       // Stratos's: the tenant a member serves alone; -1234 (its super tenant) for the platform's deployments.
-      [LaunchKey.tenantId]: deployment.tenantId !== null ? String(deployment.tenantId) : '-1234',
+      [LaunchKey.tenantId]: deployment.tenantId !== null ? String(deployment.tenantId) : STRATOS_SUPER_TENANT_ID,
       [LaunchKey.networkPartitionId]: member.networkPartitionId,
       [LaunchKey.partitionId]: member.partitionId,
       [LaunchKey.mbUrls]: broker.url,

@@ -67,6 +67,9 @@ export const LaunchKey = {
   memberVolumes: 'STRATOS_MEMBER_VOLUMES',
 } as const;
 
+/** Stratos's TENANT_ID of the platform's own deployments (its super tenant). */
+export const STRATOS_SUPER_TENANT_ID = '-1234';
+
 export const AgentTopics = {
   events: (memberId: string) => `stratos/agents/${memberId}/events`,
   health: (memberId: string) => `stratos/agents/${memberId}/health`,

@@ -54,7 +54,10 @@ export interface GroupView {
 }
 
 export interface ApplicationRuntime {
+  /** The deployment's key: the application's id, or `<application>~t<tenantId>` for a tenant's own. */
   applicationId: string;
+  /** The tenant whose own deployment it is; null: the platform's. */
+  tenantId: number | null;
   status: ApplicationStatus;
   policyId: string;
   deployedAt: string;

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import Docker from 'dockerode';
-import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME } from '@stratos/contracts';
+import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
@@ -119,7 +119,14 @@ export class DockerDriver implements IaasDriver {
       env[LaunchKey.memberUser] = `${CONTAINER_MEMBER_UID}:${CONTAINER_MEMBER_UID}`;
       env[LaunchKey.memberVolumes] = JSON.stringify((spec.volumes ?? []).map((v) => v.mappingPath));
     }
-    const labels = { [Label.platform]: this.options.platformId, [Label.member]: spec.memberId, [Label.cluster]: spec.clusterId, [Label.application]: spec.applicationId };
+    const tenant = spec.env[LaunchKey.tenantId];
+    const labels = {
+      [Label.platform]: this.options.platformId,
+      [Label.member]: spec.memberId,
+      [Label.cluster]: spec.clusterId,
+      [Label.application]: spec.applicationId,
+      ...(tenant && tenant !== STRATOS_SUPER_TENANT_ID && { [Label.tenant]: tenant }),
+    };
     const mounts: Docker.MountConfig = [];
     for (const volume of spec.volumes ?? []) {
       // Named per platform, cluster, slot and volume: members come and go, a replacement gets its slot's data; another platform on the engine has its own.
