@@ -3,7 +3,8 @@
  * and gets a deployment of its own (`solo~t<id>`: its clusters, its members), never a member of
  * another tenant's; it sees, scales and undeploys only its own; the platform admin sees them all;
  * a multi-tenant application is refused (sign up instead); the definition cannot go while any
- * tenant runs it; deleting a tenant takes its deployment and members with it.
+ * tenant runs it; deactivating a tenant suspends its members (out of other clusters' trees) until it
+ * is activated; deleting a tenant takes its deployment and members with it.
  */
 import type { MemberView } from '@stratos/contracts';
 import { launchPayloadOf } from '../support/member-files';
@@ -43,6 +44,14 @@ describe("single-tenant applications deployed per tenant", () => {
     await platform.post('/applications', anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 1, cartridgeMax: 2 })] } }));
     await platform.post('/applications', anApplication({ applicationId: 'shared', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
     await platform.post('/applications', anApplication({ applicationId: 'solo2', components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 1, cartridgeMax: 1 })] } }));
+    await platform.post('/cartridges', aCartridge({ type: 'web', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post(
+      '/applications',
+      anApplication({
+        applicationId: 'pair',
+        components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 1, cartridgeMax: 1 }), aSubscription('web', 'web', { cartridgeMin: 1, cartridgeMax: 1 })], dependencies: { startupOrders: [{ aliases: ['cartridge.db', 'cartridge.web'] }] } },
+      }),
+    );
   });
   afterAll(async () => {
     await platform?.stop();
@@ -109,6 +118,42 @@ describe("single-tenant applications deployed per tenant", () => {
     expect((await as('acme.com', 'GET', '/tenants/acme.com')).body).toMatchObject({ quota: { deployments: 1, members: 1 }, usage: { deployments: 1, members: 1 } });
     expect((await as('acme.com', 'POST', '/applications/solo/undeploy')).status).toBe(202);
     await until("acme's deployment gone again", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).status === 404, 60_000);
+  });
+
+  it("deactivating a tenant suspends its own deployments' members, out of other clusters' sight, and activating resumes them", async () => {
+    expect((await as('globex.org', 'POST', '/applications/pair/deploy/ap-1')).status).toBe(202);
+    const pair = `pair~t${ids['globex.org']}`;
+    await until("globex's pair Active", async () => (await as('globex.org', 'GET', '/applications/pair/runtime')).body.status === 'Active', 60_000);
+    const memberOf = async (alias: string) => (await platform.runtime(pair)).clusters.find((c) => c.alias === alias)!.members;
+    const [db] = await memberOf('db');
+    const [web] = await memberOf('web');
+    const dbInWebsTree = async () => Object.keys((await platform.api('GET', `/metadata/members/${web.memberId}`)).body.tree).some((k) => k.startsWith(`/links/db/hosts/${db.memberId}/`));
+    expect(await dbInWebsTree()).toBe(true);
+    const watch = await platform.watchEvents();
+    try {
+      expect((await platform.api('PUT', '/tenants/deactivate/globex.org')).body).toMatchObject({ changed: true, warnings: [] });
+      const suspended = await until('every member of the pair Suspended', async () => {
+        const runtime = await platform.runtime(pair);
+        return runtime.clusters.every((c) => c.members.every((m) => m.status === 'Suspended')) && runtime;
+      });
+      // Suspended, not stopped or replaced: the same members run on, their clusters and the deployment stay up.
+      expect(suspended.clusters.flatMap((c) => c.members.map((m) => m.memberId)).sort()).toEqual([db.memberId, web.memberId].sort());
+      expect([db, web].every((m) => alive(m.instanceId))).toBe(true);
+      expect([suspended.status, ...suspended.clusters.map((c) => c.status)]).toEqual(['Active', 'Active', 'Active']);
+      expect(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === db.memberId && e.payload.member.status === 'Suspended')?.payload.reason).toBe('its tenant globex.org is deactivated');
+      expect(await dbInWebsTree()).toBe(false); // the web tier no longer sees it
+      expect((await platform.runtime(`solo~t${ids['globex.org']}`)).clusters[0].members.map((m) => m.status)).toEqual(['Suspended']);
+
+      expect((await platform.api('PUT', '/tenants/activate/globex.org')).body).toMatchObject({ changed: true, warnings: [] });
+      await until('every member of the pair Active again', async () => (await platform.runtime(pair)).clusters.every((c) => c.members.every((m) => m.status === 'Active')));
+      expect(await dbInWebsTree()).toBe(true);
+      expect(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === db.memberId && e.payload.from === 'Suspended')?.payload.reason).toBe('its tenant is active again');
+      expect((await platform.runtime(pair)).clusters.flatMap((c) => c.members.map((m) => m.memberId)).sort()).toEqual([db.memberId, web.memberId].sort());
+    } finally {
+      await watch.close();
+    }
+    expect((await as('globex.org', 'POST', '/applications/pair/undeploy')).status).toBe(202);
+    await until("globex's pair gone", async () => (await as('globex.org', 'GET', '/applications/pair/runtime')).status === 404, 60_000);
   });
 
   it("deleting a tenant takes its deployment and its members with it", async () => {

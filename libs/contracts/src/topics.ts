@@ -42,8 +42,13 @@ export const Topics = {
     get: 'stratos/cc/signups/get',
     list: 'stratos/cc/signups/list',
     remove: 'stratos/cc/signups/remove',
-    /** A tenant was activated, deactivated or deleted: its applications' members see their trees again. */
-    refresh: 'stratos/cc/signups/refresh',
+  },
+  tenants: {
+    /**
+     * A tenant was activated, deactivated or deleted: the trees of the applications it signed up to
+     * are rebuilt, and its own deployments' members are suspended, resumed or stopped.
+     */
+    changed: 'stratos/cc/tenants/changed',
   },
   domainMappings: {
     add: 'stratos/cc/domain-mappings/add',
@@ -91,5 +96,6 @@ export type RequestTopic =
   | (typeof Topics.images)[keyof typeof Topics.images]
   | (typeof Topics.iaas)[keyof typeof Topics.iaas]
   | (typeof Topics.signups)[keyof typeof Topics.signups]
+  | (typeof Topics.tenants)[keyof typeof Topics.tenants]
   | (typeof Topics.domainMappings)[keyof typeof Topics.domainMappings]
   | (typeof Topics.metrics)[keyof typeof Topics.metrics];

@@ -95,6 +95,17 @@ describe('memberTree', () => {
     expect(Object.keys(memberTree(all[0], [db, web], all)).filter((k) => k.startsWith('/links'))).toEqual([]);
   });
 
+  it('leaves Suspended members out of what other clusters see, and in their own cluster with their status', () => {
+    const db = aCluster('db');
+    const web = aCluster('web', { startsAfter: ['cartridge.db'] });
+    const all = [aMember('db-1', 'app.db', { status: MemberStatus.Suspended }), aMember('db-2', 'app.db', { sid: 2 }), aMember('web-1', 'app.web')];
+    const tree = memberTree(all[2], [db, web], all);
+    expect(Object.keys(tree).filter((k) => k.startsWith('/links/db/hosts/')).map((k) => k.split('/')[4])).toEqual(['db-2', 'db-2', 'db-2', 'db-2', 'db-2']);
+    expect(tree['/links/db/cluster/size']).toBe('1');
+    const own = memberTree(all[1], [db, web], all);
+    expect([own['/hosts/db-1/status'], own['/cluster/size']]).toEqual([MemberStatus.Suspended, '2']);
+  });
+
   it('links every cluster of a group it starts after, by each cluster alias', () => {
     const a = aCluster('a', { groupPath: ['g'] });
     const b = aCluster('b', { groupPath: ['g'] });

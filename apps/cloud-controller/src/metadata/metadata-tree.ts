@@ -8,7 +8,7 @@
  *   /hosts/<member_id>/{member_id,ip,sid,status,port/<name>}   its cluster's members, not Terminated or Lost
  *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
- *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after, and what they export
+ *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after (their Suspended members left out), and what they export
  *   /tenants/<tenant_id>/{domain,revision,artifacts/url}     multi-tenant clusters: each signed-up tenant of an active tenant
  *   /domains/<domain>/{tenant_id,tenant_domain,alias,context_path}   every cluster: the active tenants' domain mappings
  */
@@ -179,7 +179,8 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
   for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);
   for (const linked of linkedClusters(cluster, clusters)) {
     const prefix = `/links/${segment(linked.alias)}`;
-    clusterKeys(prefix, linked, listed.get(linked.clusterId) ?? [], tree);
+    // A suspended member (its tenant deactivated) is out of what other clusters see: no traffic reaches it.
+    clusterKeys(prefix, linked, (listed.get(linked.clusterId) ?? []).filter((m) => m.status !== MemberStatus.Suspended), tree);
     for (const [name, value] of Object.entries(linked.exports)) tree[`${prefix}/env/${segment(name)}`] = value;
     for (const property of linked.metadata ?? []) multiValued(`${prefix}/env`, property, tree);
   }

@@ -230,6 +230,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     const reason = event.message ?? event.type;
+    // A suspension is the platform's (its tenant is deactivated): an agent saying again that it is active does not end it.
+    if (to === MemberStatus.Active && member.status === MemberStatus.Suspended) return;
     await this.lifecycle.transition(memberId, to, { reason });
     this.reconciler.kick();
   }

@@ -152,10 +152,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const actual = new Map<string, ActualInstance & { driver: string }>();
     for (const driver of this.drivers.all()) for (const instance of await driver.list()) actual.set(instance.memberId, { ...instance, driver: driver.name });
     const deployments = await this.database.runtime.deployments();
+    const deactivated = deployments.some((d) => d.tenantId !== null) ? await this.database.tenants.inactive() : new Map<number, string>();
     const known = new Set<string>();
     for (const deployment of deployments) {
       if (this.stopped) return;
-      await this.reconcileApplication(deployment, actual, known);
+      const suspendedBy = deployment.tenantId !== null ? deactivated.get(deployment.tenantId) : undefined;
+      await this.reconcileApplication(deployment, actual, known, suspendedBy);
     }
     this.silence.keepOnly(known);
     await this.removeOrphans();
@@ -165,8 +167,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.runningAfterLastPass = running;
   }
 
-  /** `known` collects the ids of the application's members, as the pass found them. */
-  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>, known: Set<string>): Promise<void> {
+  /**
+   * `known` collects the ids of the application's members, as the pass found them; `suspendedBy`
+   * names the deactivated tenant whose deployment this is (its members are held Suspended).
+   */
+  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>, known: Set<string>, suspendedBy?: string): Promise<void> {
     const clusters = await this.database.runtime.clusters(deployment.applicationId);
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) known.add(member.memberId);
@@ -228,10 +233,23 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     await reread();
 
-    // Cluster states, and what a failed cluster takes down with it.
+    // A deactivated tenant's members are Suspended: they run on, out of the trees other clusters
+    // read (a load balancer stops sending them traffic); its activation makes them Active again.
+    // Level, not edge: a member that comes up while its tenant is deactivated is suspended too.
+    for (const member of members) {
+      if (suspendedBy !== undefined && member.status === MemberStatus.Active) {
+        await transition(member.memberId, MemberStatus.Suspended, { reason: `its tenant ${suspendedBy} is deactivated` });
+      } else if (suspendedBy === undefined && member.status === MemberStatus.Suspended) {
+        await transition(member.memberId, MemberStatus.Active, { reason: 'its tenant is active again' });
+      }
+    }
+    await reread();
+
+    // Cluster states, and what a failed cluster takes down with it. A suspended member is up: a
+    // suspension is the platform's own doing, not a failure for termination behaviours to act on.
     const statusOf = new Map<string, ClusterStatus>();
     for (const cluster of clusters) {
-      const active = members.filter((m) => m.clusterId === cluster.clusterId && m.status === MemberStatus.Active).length;
+      const active = members.filter((m) => m.clusterId === cluster.clusterId && (m.status === MemberStatus.Active || m.status === MemberStatus.Suspended)).length;
       const next = active >= cluster.minMembers ? ClusterStatus.Active : cluster.status === ClusterStatus.Active ? ClusterStatus.Inactive : cluster.status;
       statusOf.set(cluster.clusterId, next);
       if (next === ClusterStatus.Active) this.backoff.active(cluster.clusterId, now);

@@ -2,11 +2,27 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type UndeployRequest } from '@stratos/contracts';
 import { reply } from '../rpc-reply';
+import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
+import { Reconciler } from './reconciler.service';
 
 @Controller()
 export class RuntimeHandler {
-  constructor(private readonly deployments: DeploymentService) {}
+  constructor(
+    private readonly deployments: DeploymentService,
+    private readonly signups: SignUpsService,
+    private readonly reconciler: Reconciler,
+  ) {}
+
+  /** A tenant's state changed: its sign-ups' trees are rebuilt; a pass suspends, resumes or stops its own deployments. */
+  @MessagePattern(Topics.tenants.changed)
+  tenantChanged(@Payload() request: { applicationIds: string[] }) {
+    return reply(async () => {
+      const refreshed = this.signups.refresh(request.applicationIds);
+      this.reconciler.kick();
+      return refreshed;
+    });
+  }
 
   @MessagePattern(Topics.applications.deploy)
   deploy(@Payload() request: DeployRequest) {

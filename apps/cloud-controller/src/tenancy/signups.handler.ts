@@ -42,11 +42,6 @@ export class SignUpsHandler {
     return reply(() => this.signups.list(request));
   }
 
-  @MessagePattern(Topics.signups.refresh)
-  refresh(@Payload() request: { applicationIds: string[] }) {
-    return reply(async () => this.signups.refresh(request.applicationIds));
-  }
-
   @MessagePattern(Topics.signups.remove)
   remove(@Payload() request: SignUpRequest) {
     return reply(() => this.signups.remove(request));

@@ -117,23 +117,23 @@ export class TenantsService {
     const changed = await this.database.tenants.setActive(tenant.id, active);
     if (!active) this.auth.forgetCallers({ tenantId: tenant.id });
     if (changed) this.logger.log(`"${actor.username}" ${active ? 'activated' : 'deactivated'} the tenant ${tenant.domain}`);
-    const warnings = changed ? await this.refreshMembers(await this.database.signups.applicationsOf(tenant.id)) : [];
+    const warnings = changed ? await this.tellController(await this.database.signups.applicationsOf(tenant.id)) : [];
     const message = `Tenant ${active ? 'activated' : 'deactivated'} successfully: [tenant] ${tenant.domain}`;
     return { status: 'success', message, tenant: await this.view((await this.database.tenants.findById(tenant.id))!), changed, warnings };
   }
 
   /**
    * The members of the applications a tenant signed up to see it arrive or leave (their trees are
-   * rebuilt). The change itself is made already: a controller that does not answer rebuilds every
-   * tree when it starts, and the answer says so.
+   * rebuilt), and its own deployments' members are suspended, resumed or stopped. The change itself
+   * is made already: a controller that does not answer catches up when it starts (it rebuilds every
+   * tree, and its passes read the tenants' state), and the answer says so.
    */
-  private async refreshMembers(applicationIds: string[]): Promise<FieldIssue[]> {
-    if (applicationIds.length === 0) return [];
+  private async tellController(applicationIds: string[]): Promise<FieldIssue[]> {
     try {
-      await this.controller.request(Topics.signups.refresh, { applicationIds });
+      await this.controller.request(Topics.tenants.changed, { applicationIds });
       return [];
     } catch (error) {
-      return [{ path: '', message: `the members of ${applicationIds.join(', ')} will see it when the cloud controller answers again (${(error as Error).message})` }];
+      return [{ path: '', message: `its members will follow when the cloud controller answers again (${(error as Error).message})` }];
     }
   }
 
@@ -144,7 +144,7 @@ export class TenantsService {
     await this.database.tenants.delete(tenant.id);
     this.auth.forgetCallers({ tenantId: tenant.id });
     this.logger.log(`"${actor.username}" deleted the tenant ${tenant.domain} (id ${tenant.id}), its users and its ${applications.length} sign-up(s)`);
-    return { status: 'success', message: `Tenant deleted successfully: [tenant] ${tenant.domain}`, warnings: await this.refreshMembers(applications) };
+    return { status: 'success', message: `Tenant deleted successfully: [tenant] ${tenant.domain}`, warnings: await this.tellController(applications) };
   }
 
   private async visibleTenant(actor: Caller, domain: string): Promise<StoredTenant> {

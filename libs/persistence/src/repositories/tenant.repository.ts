@@ -56,6 +56,12 @@ export class TenantRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** The deactivated tenants, id → domain: their own deployments' members are held Suspended. */
+  async inactive(): Promise<Map<number, string>> {
+    const rows = await this.manager.getRepository(TenantEntity).find({ select: { id: true, domain: true }, where: { active: false } });
+    return new Map(rows.map((t) => [t.id, t.domain]));
+  }
+
   /** What its own deployments hold now: how many, and their members at their minimum in all. */
   async usage(id: number): Promise<{ deployments: number; members: number }> {
     const rows = (await this.manager.query(
