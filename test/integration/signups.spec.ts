@@ -263,4 +263,15 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     expect((await as('acme.com', 'GET', '/applications/portal/signup')).status).toBe(404);
     expect((await platform.api('GET', '/applications/portal/domainMappings')).body).toEqual([]); // its mappings went with it
   });
+
+  it('keeps the sign-ups of an undeployed application, which cannot be removed while it has any', async () => {
+    await platform.post('/applications/portal/undeploy', undefined, 202);
+    await until('portal undeployed', async () => (await platform.api('GET', '/applications/portal/runtime')).status === 404, 60_000);
+    expect((await platform.api('GET', '/applications/portal/signups')).body.map((s: { tenantDomain: string }) => s.tenantDomain)).toEqual(['globex.org']);
+    const refused = await platform.api('DELETE', '/applications/portal');
+    expect([refused.status, refused.body.message]).toEqual([409, 'application "portal" has 1 tenant sign-up(s) (globex.org); remove them first (stratos app unsignup portal --tenant DOMAIN)']);
+    expect((await platform.api('GET', '/applications/portal')).status).toBe(200);
+    expect((await platform.api('DELETE', '/applications/portal/signup/globex.org')).status).toBe(200);
+    expect((await platform.api('DELETE', '/applications/portal')).status).toBe(200);
+  });
 });

@@ -126,6 +126,12 @@ export class DefinitionRegistry {
         const tenants = deployments.filter((d) => d.tenantId !== null).length;
         throw DomainError.conflict(`application "${request.id}" is deployed${tenants ? ` (${tenants} tenant deployment(s) of it too)` : ''}; undeploy it first`);
       }
+      // Sign-ups outlive an undeploy (the next deploy prepares them again); they do not outlive the application.
+      const signUps = kind.name === 'application' ? await tx.signups.ofApplication(request.id) : [];
+      if (signUps.length > 0) {
+        const domains = signUps.map((s) => s.tenantDomain);
+        throw DomainError.conflict(`application "${request.id}" has ${signUps.length} tenant sign-up(s) (${domains.slice(0, 5).join(', ')}${domains.length > 5 ? ', …' : ''}); remove them first (stratos app unsignup ${request.id} --tenant DOMAIN)`);
+      }
       if (kind.name === 'applicationPolicy') {
         const users = (await tx.runtime.deployments()).filter((d) => d.policyId === request.id).map((d) => `"${d.applicationId}"`);
         if (users.length) throw DomainError.conflict(`application policy "${request.id}" is in use by the deployment of ${users.join(', ')}; undeploy first`);
