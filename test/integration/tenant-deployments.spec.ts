@@ -89,6 +89,34 @@ describe("single-tenant applications deployed per tenant", () => {
     expect((await platform.api('GET', '/applications/solo/runtime')).status).toBe(404);
   });
 
+  it("reads and writes the metadata of its own deployment only (its users read it), named as the application or by its key", async () => {
+    const acme = `solo~t${ids['acme.com']}`;
+    const globex = `solo~t${ids['globex.org']}`;
+    const added = await as('acme.com', 'POST', '/metadata/applications/solo/clusters/solo.db/properties', { key: 'colour', values: ['red'] });
+    expect([added.status, added.body]).toEqual([201, { key: 'colour', values: ['red'] }]);
+    expect((await as('acme.com', 'POST', '/metadata/applications/solo/properties', { key: 'tier', values: ['gold'] })).status).toBe(201);
+    // Its users read it, by either name; they do not write it.
+    expect((await as('bob', 'GET', `/metadata/applications/${acme}/clusters/${acme}.db/properties/colour`)).body).toEqual({ key: 'colour', values: ['red'] });
+    expect((await as('bob', 'GET', '/metadata/applications/solo/properties')).body).toEqual([{ key: 'tier', values: ['gold'] }]);
+    expect((await as('bob', 'POST', '/metadata/applications/solo/properties', { key: 'tier', values: ['tin'] })).status).toBe(403);
+    // It is acme's deployment's, nobody else's: not globex's, not the platform's (which has none here).
+    expect((await as('globex.org', 'GET', '/metadata/applications/solo/properties')).body).toEqual([]);
+    expect((await as('globex.org', 'GET', `/metadata/applications/${acme}/properties`)).status).toBe(404);
+    expect((await as('globex.org', 'DELETE', `/metadata/applications/${acme}/properties/tier`)).status).toBe(404);
+    expect((await platform.api('GET', `/metadata/applications/${acme}/properties`)).body).toEqual([{ key: 'tier', values: ['gold'] }]);
+    // The members' trees: a tenant sees its own members' (with what it wrote), not another tenant's.
+    const [mine] = (await as('acme.com', 'GET', '/applications/solo/runtime')).body.clusters[0].members as MemberView[];
+    const [theirs] = (await as('globex.org', 'GET', '/applications/solo/runtime')).body.clusters[0].members as MemberView[];
+    expect((await as('bob', 'GET', `/metadata/members/${mine.memberId}`)).body.tree).toMatchObject({ '/env/colour': 'red', '/env/tier': 'gold' });
+    expect((await as('bob', 'GET', `/metadata/members/${theirs.memberId}`)).status).toBe(404);
+    // And their logs alike.
+    expect((await as('bob', 'GET', `/members/${mine.memberId}/logs`)).status).toBe(200);
+    expect((await as('bob', 'GET', `/members/${theirs.memberId}/logs`)).status).toBe(404);
+    expect((await as('acme.com', 'DELETE', '/metadata/applications/solo/properties')).status).toBe(200);
+    expect((await platform.api('GET', `/metadata/applications/${acme}/properties`)).body).toEqual([]);
+    expect((await platform.api('GET', `/metadata/applications/${globex}/properties`)).status).toBe(200);
+  });
+
   it('refuses what a tenant cannot deploy, and the definition while tenants run it', async () => {
     const shared = await as('acme.com', 'POST', '/applications/shared/deploy/ap-1');
     expect([shared.status, shared.body.message]).toEqual([409, expect.stringContaining('sign up to it instead')]);

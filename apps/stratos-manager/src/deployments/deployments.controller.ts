@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
+import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
+import { assertMemberVisible } from '../auth/tenant-scope';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
 @ApiTags('applications')
@@ -61,12 +62,13 @@ export class DeploymentsController {
     return this.controller.request(Topics.applications.scale, { actor: { username: request.caller.username }, applicationId: this.keyFor(request.caller, applicationId), alias, min: min as number | undefined, max: max as number | undefined });
   }
 
-  @AdminOnly()
+  @TenantAccessible()
   @Get('members/:memberId/logs')
-  @ApiOperation({ summary: "What a member's agent and workload wrote: the last ?tail bytes (default 16384), or what came after ?cursor" })
+  @ApiOperation({ summary: "What a member's agent and workload wrote: the last ?tail bytes (default 16384), or what came after ?cursor (a tenant's users: its own deployments' members)" })
   @ApiQuery({ name: 'tail', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  memberLogs(@Param('memberId') memberId: string, @Query('tail') tail?: string, @Query('cursor') cursor?: string): Promise<MemberLogs> {
+  async memberLogs(@Req() request: AuthenticatedRequest, @Param('memberId') memberId: string, @Query('tail') tail?: string, @Query('cursor') cursor?: string): Promise<MemberLogs> {
+    await assertMemberVisible(this.database, request.caller, memberId);
     if (tail !== undefined && !/^\d{1,8}$/.test(tail)) throw DomainError.invalid('tail must be a number of bytes', [{ path: '?tail', message: 'must be an integer from 1 to 4194304' }]);
     if (cursor !== undefined && !/^\d{1,20}$/.test(cursor)) throw DomainError.invalid('cursor must be one an earlier answer gave', [{ path: '?cursor', message: 'must be a cursor from an earlier answer' }]);
     return this.controller.request(Topics.applications.memberLogs, { memberId, tailBytes: tail === undefined ? undefined : Number(tail), cursor });
