@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { ClusterTopics, MemberTopics, packBundle, type ApplicationRuntime, type BundleEntry, type ClusterMetadataMessage, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
+import { ClusterTopics, MemberTopics, packBundle, topologyTopic, type ApplicationRuntime, type BundleEntry, type ClusterMetadataMessage, type MemberMetadataMessage, type MemberView } from '@stratos/contracts';
 import { availableBrokers } from '../support/brokers';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -40,7 +40,7 @@ function credentialsOf(member: MemberView): { url: string; username: string; pas
   return { url: env.MB_URLS, username: env.MB_USERNAME, password: env.MB_PASSWORD };
 }
 
-/** With its own identity a member gets its own part of the tree and its cluster's, and is refused another member's, another cluster's and any wildcard. */
+/** With its own identity a member gets its own part of the tree and its cluster's, and is refused another member's, another cluster's, any wildcard and the topology. */
 async function expectOwnTreeOnly(member: MemberView, other: MemberView, otherCluster: string): Promise<void> {
   const { url, username, password } = credentialsOf(member);
   const client = await mqtt.connectAsync(url, { username, password, reconnectPeriod: 0, clientId: `test-as-${member.memberId}` });
@@ -52,7 +52,7 @@ async function expectOwnTreeOnly(member: MemberView, other: MemberView, otherClu
     for (const topic of messages.keys()) expect((await client.subscribeAsync(topic, { qos: 1 }))[0].qos).toBe(1);
     expect((await messages.get(MemberTopics.metadata(member.memberId)))!.tree['/host/member_id']).toBe(member.memberId);
     expect((await messages.get(ClusterTopics.metadata(member.clusterId)))!.tree['/cluster/cluster_id']).toBe(member.clusterId);
-    for (const topic of [MemberTopics.metadata(other.memberId), 'stratos/members/+/metadata', 'stratos/members/#', ClusterTopics.metadata(otherCluster), 'stratos/clusters/+/metadata', 'stratos/clusters/#']) {
+    for (const topic of [MemberTopics.metadata(other.memberId), 'stratos/members/+/metadata', 'stratos/members/#', ClusterTopics.metadata(otherCluster), 'stratos/clusters/+/metadata', 'stratos/clusters/#', 'stratos/topology/#', topologyTopic('MemberStatusChanged')]) {
       // SUBACK 0x80: mqtt.js rejects the subscription.
       await expect(client.subscribeAsync(topic, { qos: 1 })).rejects.toThrow(/Subscribe error/);
     }

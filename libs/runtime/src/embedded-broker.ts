@@ -67,8 +67,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     };
     broker.authorizeSubscribe = (client, subscription, done) => {
       const member = client ? members.get(client) : undefined;
-      if (member === undefined || subscription.topic.startsWith('stratos/topology/')) return done(null, subscription);
+      if (member === undefined) return done(null, subscription);
       // What the controller publishes for this member alone (its part of the metadata tree, its replies), and its cluster's part.
+      // Not the topology: it names every tenant's members (Mosquitto's per-member role allows it no more).
       const prefix = MemberTopics.prefix(member.memberId);
       const own = subscription.topic.startsWith(prefix) && !/[+#]/.test(subscription.topic.slice(prefix.length));
       if (own || subscription.topic === ClusterTopics.metadata(member.clusterId)) return done(null, subscription);
