@@ -144,6 +144,9 @@ describe("single-tenant applications deployed per tenant", () => {
     const grow = await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 });
     expect([grow.status, grow.body.errors]).toEqual([409, [{ path: '/quota/members', message: '1 + 1 is more than 1' }]]);
     expect((await as('acme.com', 'GET', '/tenants/acme.com')).body).toMatchObject({ quota: { deployments: 1, members: 1 }, usage: { deployments: 1, members: 1 } });
+    // null lifts a limit; the other stays.
+    expect((await platform.api('PUT', '/tenants', { body: { tenantDomain: 'acme.com', quota: { members: null } } })).body.tenant.quota).toEqual({ deployments: 1, members: null });
+    expect((await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 })).status).toBe(200);
     expect((await as('acme.com', 'POST', '/applications/solo/undeploy')).status).toBe(202);
     await until("acme's deployment gone again", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).status === 404, 60_000);
   });
@@ -168,14 +171,17 @@ describe("single-tenant applications deployed per tenant", () => {
       expect(suspended.clusters.flatMap((c) => c.members.map((m) => m.memberId)).sort()).toEqual([db.memberId, web.memberId].sort());
       expect([db, web].every((m) => alive(m.instanceId))).toBe(true);
       expect([suspended.status, ...suspended.clusters.map((c) => c.status)]).toEqual(['Active', 'Active', 'Active']);
-      expect(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === db.memberId && e.payload.member.status === 'Suspended')?.payload.reason).toBe('its tenant globex.org is deactivated');
+      const suspension = await until('the suspension on the feed', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === db.memberId && e.payload.member.status === 'Suspended'));
+      expect(suspension.payload.reason).toBe('its tenant globex.org is deactivated');
       expect(await dbInWebsTree()).toBe(false); // the web tier no longer sees it
-      expect((await platform.runtime(`solo~t${ids['globex.org']}`)).clusters[0].members.map((m) => m.status)).toEqual(['Suspended']);
+      // Its other deployment too (a pass takes them one after the other).
+      await until("globex's solo Suspended too", async () => (await platform.runtime(`solo~t${ids['globex.org']}`)).clusters[0].members.every((m) => m.status === 'Suspended'));
 
       expect((await platform.api('PUT', '/tenants/activate/globex.org')).body).toMatchObject({ changed: true, warnings: [] });
       await until('every member of the pair Active again', async () => (await platform.runtime(pair)).clusters.every((c) => c.members.every((m) => m.status === 'Active')));
       expect(await dbInWebsTree()).toBe(true);
-      expect(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === db.memberId && e.payload.from === 'Suspended')?.payload.reason).toBe('its tenant is active again');
+      const resumption = await until('the resumption on the feed', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === db.memberId && e.payload.from === 'Suspended'));
+      expect(resumption.payload.reason).toBe('its tenant is active again');
       expect((await platform.runtime(pair)).clusters.flatMap((c) => c.members.map((m) => m.memberId)).sort()).toEqual([db.memberId, web.memberId].sort());
     } finally {
       await watch.close();

@@ -18,6 +18,8 @@ export interface JsonSchema {
   minimum?: number;
   maximum?: number;
   default?: unknown;
+  /** OpenAPI's (and Ajv's): null is allowed besides the type. */
+  nullable?: boolean;
   /** Not JSON Schema: marks a value that must never leave the platform (responses, events, logs). */
   secret?: boolean;
   /** Not JSON Schema: keys of an older Stratos that 4.1 renamed (old → new). Refused, naming the new key. */

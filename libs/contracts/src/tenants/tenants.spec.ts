@@ -49,6 +49,11 @@ describe('validateTenantInput', () => {
     expect(validateTenantInput({ tenantDomain: 'acme.com' }, 'add').errors.map((e) => e.path)).toEqual(['/admin', '/adminPassword', '/email']);
     expect(validateTenantInput({ tenantDomain: 'acme.com' }, 'update').errors).toEqual([]);
   });
+
+  it('takes a quota of whole numbers, null removing a limit', () => {
+    expect(validateTenantInput({ tenantDomain: 'acme.com', quota: { deployments: null, members: 3 } }, 'update')).toMatchObject({ errors: [], value: { quota: { deployments: null, members: 3 } } });
+    expect(validateTenantInput({ tenantDomain: 'acme.com', quota: { deployments: -1, members: 'many' } }, 'update').errors.map((e) => e.path)).toEqual(['/quota/deployments', '/quota/members']);
+  });
 });
 
 describe('validateUserInput', () => {

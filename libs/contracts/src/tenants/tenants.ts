@@ -49,10 +49,10 @@ export const tenantInfoSchema: JsonSchema = {
     quota: {
       type: 'object',
       additionalProperties: false,
-      description: "what the tenant may deploy for itself (platform admin only); absent: no limit",
+      description: 'what the tenant may deploy for itself (platform admin only); absent: no limit; on update, null removes a limit and an absent key leaves it as it is',
       properties: {
-        deployments: { type: 'integer', minimum: 0, maximum: 100000, description: 'deployments of its own' },
-        members: { type: 'integer', minimum: 0, maximum: 1000000, description: "members of its own deployments at their minimum, in all" },
+        deployments: { type: 'integer', nullable: true, minimum: 0, maximum: 100000, description: 'deployments of its own' },
+        members: { type: 'integer', nullable: true, minimum: 0, maximum: 1000000, description: 'members of its own deployments at their minimum, in all' },
       },
     },
   },
