@@ -151,6 +151,35 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     expect(logs).not.toContain(GIT_PASSWORD);
   });
 
+  it("pulls a tenant's checkout on every member when a git hook proves the sign-up's hook secret or comes with the tenant admin's token", async () => {
+    // Members that never pull on an interval: only a hook moves them.
+    await platform.post('/cartridges', aCartridge({ type: 'mt-hooked', multiTenant: true, portMapping: [], property: [{ name: 'payload_parameter.APPLICATION_PATH', value: '/srv/www' }, { name: 'payload_parameter.ARTIFACT_PULL_INTERVAL_S', value: '0' }], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'hooked', components: { cartridges: [aSubscription('mt-hooked', 'site', { cartridgeMin: 2, cartridgeMax: 2 })] } }));
+    await platform.post('/applications/hooked/deploy/ap-1', undefined, 202);
+    await until('hooked Active', async () => (await platform.runtime('hooked')).status === 'Active', 60_000);
+    const hookSecret = 'globex-hook-secret-0123456789';
+    const signedUp = await as('globex.org', 'POST', '/applications/hooked/signup', { artifactRepositories: [{ alias: 'site', repoUrl: globexRepo, hookSecret }] });
+    expect([signedUp.status, signedUp.body.signUp.artifactRepositories]).toEqual([201, [{ alias: 'site', repoUrl: globexRepo, hookSecret: '******' }]]);
+    await until('globex prepared on hooked', async () => (await as('globex.org', 'GET', '/applications/hooked/signup')).body.status === 'Active', 60_000);
+    const members = (await platform.runtime('hooked')).clusters[0].members;
+    const index = (m: MemberView) => readFileSync(join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids['globex.org']), 'index.html'), 'utf8');
+    const notify = (query: string, token: string | null) =>
+      fetch(`${platform.url}/api/repo/notify${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) }, body: JSON.stringify({ repository: { url: globexRepo } }) });
+
+    publicGit.commit('globex-site.git', { 'index.html': 'globex home, version 2\n' }, 'second');
+    expect((await notify('?secret=not-the-secret-at-all', null)).status).toBe(401);
+    const byHook = await notify(`?secret=${hookSecret}`, null);
+    expect([byHook.status, await byHook.json()]).toEqual([200, { repoUrl: globexRepo, clusters: [], signUps: [{ applicationId: 'hooked', tenantDomain: 'globex.org' }] }]);
+    await until('every hooked member has globex version 2', async () => members.every((m) => index(m) === 'globex home, version 2\n'), 30_000);
+
+    publicGit.commit('globex-site.git', { 'index.html': 'globex home, version 3\n' }, 'third');
+    expect((await notify('', tokens['acme.com'])).status).toBe(404); // not acme's repository
+    expect((await notify('', tokens['globex.org'])).status).toBe(200);
+    await until('every hooked member has globex version 3', async () => members.every((m) => index(m) === 'globex home, version 3\n'), 30_000);
+    expect((await as('globex.org', 'DELETE', '/applications/hooked/signup')).status).toBe(200);
+    await platform.post('/applications/hooked/undeploy', undefined, 202);
+  });
+
   it("shows why members could not prepare a tenant, and stratos app signup --wait stops there with the reason", async () => {
     const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CLI_CONFIG: join(platform.home, 'no-cli.json') };
     const missing = `${publicGit.url}/no-such-repository.git`;

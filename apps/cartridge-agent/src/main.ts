@@ -268,10 +268,11 @@ async function main(): Promise<void> {
         },
         removed: (tenantId, domain) => notice('info', `tenant ${domain} (${tenantId}) removed: its folder and artifacts are gone`),
         updated: (tenantId, domain, commit) => notice('info', `tenant ${domain} (${tenantId}): artifacts updated to ${commit.slice(0, 12)}`),
+        pullFailed: (tenantId, why) => notice('warning', `tenant ${tenantId}: artifacts not updated: ${why}`),
       })
     : null;
   if (tenants && payload.artifactPullIntervalMs > 0) {
-    setInterval(() => void tenants.pull((tenantId, why) => notice('warning', `tenant ${tenantId}: artifacts not updated: ${why}`)), payload.artifactPullIntervalMs).unref();
+    setInterval(() => void tenants.pull(), payload.artifactPullIntervalMs).unref();
   }
 
   // The metadata tree, for the config and the hooks: the first one before anything starts, then each change.

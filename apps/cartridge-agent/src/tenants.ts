@@ -27,6 +27,16 @@ export interface TenantHostOptions {
   removed(tenantId: number, domain: string): void;
   /** A pull moved a tenant's checkout to a new commit. */
   updated(tenantId: number, domain: string, commit: string): void;
+  /** A pull failed (the checkout stays as it was). */
+  pullFailed(tenantId: number, why: string): void;
+}
+
+/** A tenant prepared: the sign-up revision it confirmed, the artifacts revision its checkout is at, its repository (in memory only, to pull). */
+interface ReadyTenant {
+  revision: number;
+  artifactsRevision: number;
+  domain: string;
+  repository: TenantArtifactsAnswer | null;
 }
 
 /** A tenant that could not be prepared is tried again this long after (and whenever the tree changes). */
@@ -34,7 +44,7 @@ const RETRY_MS = 30_000;
 
 export class TenantHost {
   /** tenantId → the revision prepared, the domain, and its repository (kept in memory only, to pull). */
-  private readonly ready = new Map<number, { revision: number; domain: string; repository: TenantArtifactsAnswer | null }>();
+  private readonly ready = new Map<number, ReadyTenant>();
   private queue: Promise<void> = Promise.resolve();
   private latest: MetadataTree = {};
   private retry: NodeJS.Timeout | null = null;
@@ -57,12 +67,20 @@ export class TenantHost {
   private async syncNow(tree: MetadataTree): Promise<void> {
     const wanted = signedUpTenants(tree);
     for (const [tenantId, tenant] of wanted) {
-      if (this.ready.get(tenantId)?.revision === tenant.revision) continue;
+      const ready = this.ready.get(tenantId);
+      if (ready?.revision === tenant.revision) {
+        // A git hook for its repository moved the artifacts revision: its checkout is pulled now, not at the next interval.
+        if (ready.artifactsRevision !== tenant.artifactsRevision) {
+          ready.artifactsRevision = tenant.artifactsRevision;
+          await this.pullOne(tenantId, ready).catch((error: Error) => this.options.pullFailed(tenantId, error.message));
+        }
+        continue;
+      }
       const started = Date.now();
       try {
         const repository = tenant.artifactsUrl !== null ? await this.options.repositoryOf(tenantId) : null;
         const detail = await this.prepare(tenantId, repository);
-        this.ready.set(tenantId, { revision: tenant.revision, domain: tenant.domain, repository });
+        this.ready.set(tenantId, { revision: tenant.revision, artifactsRevision: tenant.artifactsRevision, domain: tenant.domain, repository });
         await this.options.prepared(tenantId, tenant.revision, `tenant ${tenant.domain} (${tenantId}) prepared in ${Date.now() - started} ms: ${detail}`);
       } catch (error) {
         await this.options.failed(tenantId, tenant.revision, (error as Error).message);
@@ -113,22 +131,20 @@ export class TenantHost {
   }
 
   /** Brings each prepared tenant's checkout to its repository's HEAD (on the pull interval); one tenant's failure is reported, not fatal. */
-  pull(report: (tenantId: number, why: string) => void): Promise<void> {
+  pull(): Promise<void> {
     const next = this.queue.then(async () => {
-      for (const [tenantId, { domain, repository }] of this.ready) {
-        if (!repository) continue;
-        try {
-          const keeper = this.options.keeper;
-          const commit = keeper
-            ? await keeper.client.request({ op: 'pull', tenantId, dir: this.folder(tenantId), stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites })
-            : await this.artifactsOf(tenantId, repository).update().then((p) => (p.changed ? p.commit : ''));
-          if (commit) this.options.updated(tenantId, domain, commit);
-        } catch (error) {
-          report(tenantId, (error as Error).message);
-        }
-      }
+      for (const [tenantId, ready] of this.ready) await this.pullOne(tenantId, ready).catch((error: Error) => this.options.pullFailed(tenantId, error.message));
     });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private async pullOne(tenantId: number, { domain, repository }: ReadyTenant): Promise<void> {
+    if (!repository) return;
+    const keeper = this.options.keeper;
+    const commit = keeper
+      ? await keeper.client.request({ op: 'pull', tenantId, dir: this.folder(tenantId), stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites })
+      : await this.artifactsOf(tenantId, repository).update().then((p) => (p.changed ? p.commit : ''));
+    if (commit) this.options.updated(tenantId, domain, commit);
   }
 }

@@ -14,7 +14,7 @@ const ROUND_PAUSE_MAX_MS = 1000;
 /** A signed-up tenant as a multi-tenant cluster's members see it: its repository for them without credentials. */
 function tenantOf(signUp: StoredSignUp, alias: string): TreeTenant {
   const repository = signUp.artifactRepositories.find((r) => r.alias === alias);
-  return { tenantId: signUp.tenantId, domain: signUp.tenantDomain, revision: signUp.revision, ...(repository && { artifactsUrl: repository.repoUrl.replace(/\/\/[^/@]*@/, '//') }) };
+  return { tenantId: signUp.tenantId, domain: signUp.tenantDomain, revision: signUp.revision, ...(repository && { artifactsUrl: repository.repoUrl.replace(/\/\/[^/@]*@/, '//'), artifactsRevision: signUp.artifactsRevision }) };
 }
 
 /**

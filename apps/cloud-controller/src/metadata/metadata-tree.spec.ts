@@ -191,13 +191,14 @@ describe('the tree in two parts (clusterTree, hostTree)', () => {
 });
 
 describe('the tenants of a multi-tenant cluster', () => {
-  it('names each signed-up tenant under /tenants/<id>: its domain, the sign-up revision, its repository without credentials', () => {
-    const web = aCluster('web', { tenants: [{ tenantId: 3, domain: 'acme.com', revision: 2, artifactsUrl: 'https://git/acme.git' }, { tenantId: 7, domain: 'globex.org', revision: 1 }] });
+  it('names each signed-up tenant under /tenants/<id>: its domain, the sign-up revision, its repository without credentials and the revision its hooks move', () => {
+    const web = aCluster('web', { tenants: [{ tenantId: 3, domain: 'acme.com', revision: 2, artifactsUrl: 'https://git/acme.git', artifactsRevision: 4 }, { tenantId: 7, domain: 'globex.org', revision: 1 }] });
     const tree = clusterTree(web, [web], listedByCluster([]));
     expect(Object.fromEntries(Object.entries(tree).filter(([k]) => k.startsWith('/tenants/')))).toEqual({
       '/tenants/3/domain': 'acme.com',
       '/tenants/3/revision': '2',
       '/tenants/3/artifacts/url': 'https://git/acme.git',
+      '/tenants/3/artifacts/revision': '4',
       '/tenants/7/domain': 'globex.org',
       '/tenants/7/revision': '1',
     });

@@ -9,7 +9,7 @@
  *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
  *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after (their Suspended members left out), and what they export
- *   /tenants/<tenant_id>/{domain,revision,artifacts/url}     multi-tenant clusters: each signed-up tenant of an active tenant
+ *   /tenants/<tenant_id>/{domain,revision,artifacts/{url,revision}}   multi-tenant clusters: each signed-up tenant of an active tenant
  *   /domains/<domain>/{tenant_id,tenant_domain,alias,context_path}   every cluster: the active tenants' domain mappings
  */
 import { DomainTreeKey, MemberStatus, mergeMetadataTree, SignUpTreeKey, type MetadataTree, type PortBinding } from '@stratos/contracts';
@@ -63,6 +63,8 @@ export interface TreeTenant {
   domain: string;
   revision: number;
   artifactsUrl?: string;
+  /** Moved by a git hook for its repository (/tenants/<id>/artifacts/revision): members pull. */
+  artifactsRevision?: number;
 }
 
 /** A multi-valued property: the values joined by "," at the key, and each at <key>/<i>. */
@@ -166,7 +168,10 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
   for (const tenant of cluster.tenants ?? []) {
     tree[SignUpTreeKey.domain(tenant.tenantId)] = tenant.domain;
     tree[SignUpTreeKey.revision(tenant.tenantId)] = String(tenant.revision);
-    if (tenant.artifactsUrl) tree[SignUpTreeKey.artifactsUrl(tenant.tenantId)] = tenant.artifactsUrl;
+    if (tenant.artifactsUrl) {
+      tree[SignUpTreeKey.artifactsUrl(tenant.tenantId)] = tenant.artifactsUrl;
+      tree[SignUpTreeKey.artifactsRevision(tenant.tenantId)] = String(tenant.artifactsRevision ?? 0);
+    }
   }
   for (const domain of domains) {
     const name = segment(domain.domainName);

@@ -49,7 +49,11 @@ export class SignUpsService {
         unknown.map(([r, i]) => ({ path: `/artifactRepositories/${i}/alias`, message: `"${r.alias}" is not an alias of a multi-tenant cartridge of ${request.applicationId}`, allowed: aliases })),
       );
     }
-    const repositories = value.artifactRepositories.map((r) => ({ ...r, ...(r.repoPassword !== undefined && { repoPassword: this.secrets.seal(r.repoPassword) }) }));
+    const repositories = value.artifactRepositories.map((r) => ({
+      ...r,
+      ...(r.repoPassword !== undefined && { repoPassword: this.secrets.seal(r.repoPassword) }),
+      ...(r.hookSecret !== undefined && { hookSecret: this.secrets.seal(r.hookSecret) }),
+    }));
     const event = await this.database.transaction(async (tx) => {
       if (!(await tx.signups.insert({ applicationId: request.applicationId, tenantId: request.tenantId, artifactRepositories: repositories }))) {
         throw DomainError.conflict(`the tenant has signed up to "${request.applicationId}" already (remove the sign-up to sign up again)`);
@@ -173,7 +177,7 @@ export class SignUpsService {
       tenantDomain: signUp.tenantDomain,
       status: signUp.activeAt ? 'Active' : 'Pending',
       revision: signUp.revision,
-      artifactRepositories: signUp.artifactRepositories.map((r) => ({ ...r, ...(r.repoPassword !== undefined && { repoPassword: REDACTED }) })),
+      artifactRepositories: signUp.artifactRepositories.map((r) => ({ ...r, ...(r.repoPassword !== undefined && { repoPassword: REDACTED }), ...(r.hookSecret !== undefined && { hookSecret: REDACTED }) })),
       clusters: perCluster,
       problems,
       clusterIds: clusters.map((c) => c.clusterId),

@@ -7,6 +7,8 @@
 export interface RepositoryNotifyRequest {
   repoUrl: string;
   admin: boolean;
+  /** The caller is this tenant's admin (its bearer token): its own sign-ups' repositories are proven. */
+  tenantId?: number;
   secret?: string;
   /** GitHub's `sha256=<hex>` of `body`. */
   signature?: string;
@@ -17,6 +19,8 @@ export interface RepositoryNotifyResult {
   repoUrl: string;
   /** The clusters whose members pull it now. */
   clusters: string[];
+  /** The tenants' sign-ups whose members pull the tenant's checkout now (the tenant's own only, for a tenant). */
+  signUps: { applicationId: string; tenantDomain: string }[];
 }
 
 /** The URL a hook sends, from Stratos's body ({repository: {url}}) or GitHub's and GitLab's push events. */

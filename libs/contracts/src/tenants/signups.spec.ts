@@ -41,13 +41,14 @@ describe('the tenants of a tree', () => {
       [SignUpTreeKey.domain(3)]: 'acme.com',
       [SignUpTreeKey.revision(3)]: '2',
       [SignUpTreeKey.artifactsUrl(3)]: 'https://git/acme.git',
+      [SignUpTreeKey.artifactsRevision(3)]: '5',
       [SignUpTreeKey.domain(12)]: 'globex.org',
       '/tenants/x/domain': 'not a tenant id',
       '/env/tenants/4/domain': 'not under /tenants',
     };
     expect([...signedUpTenants(tree)]).toEqual([
-      [3, { domain: 'acme.com', revision: 2, artifactsUrl: 'https://git/acme.git' }],
-      [12, { domain: 'globex.org', revision: 0, artifactsUrl: null }],
+      [3, { domain: 'acme.com', revision: 2, artifactsUrl: 'https://git/acme.git', artifactsRevision: 5 }],
+      [12, { domain: 'globex.org', revision: 0, artifactsUrl: null, artifactsRevision: 0 }],
     ]);
     expect(tenantFolder('/var/www/', 3)).toBe('/var/www/tenants/3');
   });

@@ -21,6 +21,7 @@ export const artifactRepositorySchema: JsonSchema = {
     privateRepo: { type: 'boolean' },
     repoUsername: { type: 'string', maxLength: 256 },
     repoPassword: { type: 'string', maxLength: 1024, secret: true },
+    hookSecret: { type: 'string', minLength: 16, maxLength: 1024, secret: true, description: "not Stratos's: what a git hook for this repository proves (POST /api/repo/notify), so that a push makes every member pull the tenant's checkout at once" },
   },
 };
 
@@ -43,6 +44,7 @@ export interface ArtifactRepository {
   privateRepo?: boolean;
   repoUsername?: string;
   repoPassword?: string;
+  hookSecret?: string;
 }
 
 export interface SignUpInput {
@@ -95,16 +97,30 @@ export const SignUpTreeKey = {
   revision: (tenantId: number) => `/tenants/${tenantId}/revision`,
   /** The tenant's repository for this cluster, without credentials (the agent asks for them). */
   artifactsUrl: (tenantId: number) => `/tenants/${tenantId}/artifacts/url`,
+  /** Moved by a git hook for the tenant's repository: members pull its checkout. */
+  artifactsRevision: (tenantId: number) => `/tenants/${tenantId}/artifacts/revision`,
 } as const;
 
+export interface SignedUpTenant {
+  domain: string;
+  revision: number;
+  artifactsUrl: string | null;
+  artifactsRevision: number;
+}
+
 /** The tenants a tree names, with the revision each is at. */
-export function signedUpTenants(tree: Record<string, string>): Map<number, { domain: string; revision: number; artifactsUrl: string | null }> {
-  const tenants = new Map<number, { domain: string; revision: number; artifactsUrl: string | null }>();
+export function signedUpTenants(tree: Record<string, string>): Map<number, SignedUpTenant> {
+  const tenants = new Map<number, SignedUpTenant>();
   for (const [key, value] of Object.entries(tree)) {
     const match = /^\/tenants\/(\d+)\/domain$/.exec(key);
     if (!match) continue;
     const id = Number(match[1]);
-    tenants.set(id, { domain: value, revision: Number(tree[SignUpTreeKey.revision(id)] ?? 0), artifactsUrl: tree[SignUpTreeKey.artifactsUrl(id)] ?? null });
+    tenants.set(id, {
+      domain: value,
+      revision: Number(tree[SignUpTreeKey.revision(id)] ?? 0),
+      artifactsUrl: tree[SignUpTreeKey.artifactsUrl(id)] ?? null,
+      artifactsRevision: Number(tree[SignUpTreeKey.artifactsRevision(id)] ?? 0),
+    });
   }
   return tenants;
 }

@@ -7,6 +7,8 @@ export interface StoredArtifactRepository {
   privateRepo?: boolean;
   repoUsername?: string;
   repoPassword?: string;
+  /** Sealed too: what a git hook for this repository proves. */
+  hookSecret?: string;
 }
 
 export interface StoredSignUp {
@@ -15,13 +17,15 @@ export interface StoredSignUp {
   tenantDomain: string;
   artifactRepositories: StoredArtifactRepository[];
   revision: number;
+  /** Moved by a git hook for one of its repositories: every member pulls the tenant's checkout. */
+  artifactsRevision: number;
   createdAt: Date;
   updatedAt: Date;
   activeAt: Date | null;
 }
 
 const COLUMNS = `s.application_id AS "applicationId", s.tenant_id AS "tenantId", t.domain AS "tenantDomain",
-  s.artifact_repositories AS "artifactRepositories", s.revision, s.created_at AS "createdAt", s.updated_at AS "updatedAt", s.active_at AS "activeAt"`;
+  s.artifact_repositories AS "artifactRepositories", s.revision, s.artifacts_revision AS "artifactsRevision", s.created_at AS "createdAt", s.updated_at AS "updatedAt", s.active_at AS "activeAt"`;
 
 /** Raw SQL: two small tables whose reads all join the tenant's domain. */
 export class SignUpRepository {
@@ -49,6 +53,22 @@ export class SignUpRepository {
         WHERE s.application_id = $1 ${options.activeTenantsOnly ? 'AND t.active' : ''} ORDER BY t.domain`,
       [applicationId],
     )) as StoredSignUp[];
+  }
+
+  /** The sign-ups of these applications (of active tenants only), every one, by application and tenant domain: a git hook looks for its repository among them. */
+  async ofApplications(applicationIds: string[]): Promise<StoredSignUp[]> {
+    if (applicationIds.length === 0) return [];
+    return (await this.manager.query(
+      `SELECT ${COLUMNS} FROM application_signups s JOIN tenants t ON t.id = s.tenant_id WHERE s.application_id = ANY($1) AND t.active ORDER BY s.application_id, t.domain`,
+      [applicationIds],
+    )) as StoredSignUp[];
+  }
+
+  /** A git hook moved these sign-ups' artifacts: their members pull. */
+  async bumpArtifactsRevisions(signUps: { applicationId: string; tenantId: number }[]): Promise<void> {
+    for (const s of signUps) {
+      await this.manager.query(`UPDATE application_signups SET artifacts_revision = artifacts_revision + 1 WHERE application_id = $1 AND tenant_id = $2`, [s.applicationId, s.tenantId]);
+    }
   }
 
   /** The applications a tenant signed up to. */
