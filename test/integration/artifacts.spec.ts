@@ -101,7 +101,7 @@ describe('artifacts from a git repository', () => {
     // GitHub's form: an HMAC of the body with the secret; the URL spelled with a trailing slash.
     const github = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: `${repoUrl.replace(/\.git$/, '')}/` } });
     const signed = await platform.api('POST', '/repo/notify', { raw: github, headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', HOOK_SECRET).update(github).digest('hex')}` }, token: null });
-    expect([signed.status, signed.body]).toEqual([200, { repoUrl: `${repoUrl.replace(/\.git$/, '')}/`, clusters: ['site.site-1'] }]);
+    expect([signed.status, signed.body]).toEqual([200, { repoUrl: `${repoUrl.replace(/\.git$/, '')}/`, clusters: ['site.site-1'], signUps: [] }]);
     expect(await revision()).toBe('1');
     for (const m of two) {
       await until(`${m.memberId} pulled version 2`, async () => readNow(checkout(m, 'index.html')) === 'version 2\n', 30_000);

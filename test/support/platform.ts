@@ -91,6 +91,8 @@ export async function startTestPlatform(options: {
   const broker = await startBroker(options.broker, { tls: options.brokerTls });
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const home = await mkdtemp(join(options.homeUnder ?? tmpdir(), options.homeUnder ? '.stratos-test-' : 'stratos-home-'));
+  /** Topology watches still open (see stop). */
+  const watches = new Set<MqttClient>();
   const tls = options.tls ? await selfSignedTlsPair(home) : null;
   // Advertised to members before the manager listens: its port is chosen now.
   const apiPort = options.advertise ? await freePort() : 0;
@@ -220,12 +222,22 @@ export async function startTestPlatform(options: {
     },
     async watchEvents() {
       const client: MqttClient = await mqtt.connectAsync(broker.url, { ...brokerTrust(broker.caCert), clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
+      watches.add(client);
       const events: (TopologyEvent & { payload: any })[] = [];
       client.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as TopologyEvent));
       await client.subscribeAsync(Topics.topology.all, { qos: 1 });
-      return { events, close: () => client.endAsync(true) };
+      return {
+        events,
+        close: async () => {
+          watches.delete(client);
+          await client.endAsync(true);
+        },
+      };
     },
     async stop() {
+      // Watches a failed test left open: reconnecting to a stopped broker after Jest tore the suite down would fail the next suites of this worker.
+      for (const client of watches) await client.endAsync(true).catch(() => undefined);
+      watches.clear();
       await manager.close();
       await controller?.close();
       await controllerChild?.stop('SIGTERM');
