@@ -134,6 +134,16 @@ describe("single-tenant applications deployed per tenant", () => {
     expect((await as('globex.org', 'GET', '/applications/solo/runtime')).body.status).toBe('Active');
   });
 
+  it("carries a live change of the definition's bounds to every tenant's deployment, and refuses any other change while tenants run it", async () => {
+    const solo = (min: number, type = 'db') => anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription(type, 'db', { cartridgeMin: min, cartridgeMax: 2 })] } });
+    const refused = await platform.api('PUT', '/applications/solo', { body: solo(1, 'web') });
+    expect([refused.status, refused.body.message]).toEqual([409, 'application "solo" is deployed (1 tenant deployment(s) of it): only cartridgeMin and cartridgeMax may change while it runs; undeploy it to change the rest']);
+    expect((await platform.api('PUT', '/applications/solo', { body: solo(2) })).status).toBe(200);
+    await until("globex's solo at two members", async () => (await as('globex.org', 'GET', '/applications/solo/runtime')).body.clusters[0].members.filter((m: MemberView) => m.status === 'Active').length === 2, 60_000);
+    expect((await platform.api('PUT', '/applications/solo', { body: solo(1) })).status).toBe(200);
+    await until("globex's solo back at one member", async () => (await as('globex.org', 'GET', '/applications/solo/runtime')).body.clusters[0].members.length === 1, 60_000);
+  });
+
   it("holds a tenant to its quota, which only the platform admin sets, refusing with the quota's name", async () => {
     expect((await as('acme.com', 'PUT', '/tenants', { tenantDomain: 'acme.com', quota: { deployments: 5 } })).body.errors).toEqual([{ path: '/quota', message: "is the platform admin's to set" }]);
     expect((await platform.api('PUT', '/tenants', { body: { tenantDomain: 'acme.com', quota: { deployments: 1, members: 1 } } })).status).toBe(200);

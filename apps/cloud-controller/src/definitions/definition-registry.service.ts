@@ -89,31 +89,38 @@ export class DefinitionRegistry {
     if (request.id !== undefined && id !== request.id) {
       throw DomainError.invalid(`the body describes "${id}" but the path names "${request.id}"`, [{ path: `/${kind.idKey}`, message: `must be "${request.id}", the id in the path` }]);
     }
-    const scaled: TopologyEvent[] = [];
+    const scaled = new Map<string, TopologyEvent[]>();
     const row = await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();
       const current = await tx.definitions.find(kind.name, id);
       if (!current) throw DomainError.notFound(`${kind.label} "${id}" does not exist`);
       const definition = restoreRedacted(sent, current.definition);
-      const deployment = kind.name === 'application' ? await tx.runtime.lockDeployment(id) : null;
-      if (deployment && !deployment.desired) throw DomainError.conflict(`application "${id}" is being undeployed; change it once that is done`);
-      if (deployment) {
+      // The platform's deployment and every tenant's own: each runs this definition, and each follows a change.
+      const deployments = kind.name === 'application' ? await tx.runtime.lockDeploymentsOf(id) : [];
+      const leaving = deployments.find((d) => !d.desired);
+      if (leaving) throw DomainError.conflict(`application "${id}" is being undeployed${leaving.tenantId !== null ? ` (a tenant's deployment of it, ${leaving.applicationId})` : ''}; change it once that is done`);
+      if (deployments.length > 0) {
         // Deployed: bounds change live (as `stratos app scale`); anything else needs an undeploy.
         const change = liveApplicationChange(current.definition, definition);
         if (!change.ok) {
+          const tenants = deployments.filter((d) => d.tenantId !== null).length;
           throw DomainError.conflict(
-            `application "${id}" is deployed: only cartridgeMin and cartridgeMax may change while it runs; undeploy it to change the rest`,
+            `application "${id}" is deployed${tenants ? ` (${tenants} tenant deployment(s) of it)` : ''}: only cartridgeMin and cartridgeMax may change while it runs; undeploy it to change the rest`,
             change.pointers.map((path) => ({ path, message: 'differs from the deployed definition' })),
           );
         }
-        for (const bounds of change.bounds) scaled.push((await this.deployments.setBounds(tx, { actor: request.actor, applicationId: id, alias: bounds.alias, min: bounds.min, max: bounds.max }, bounds.pointer)).event);
+        for (const deployment of deployments) {
+          const events: TopologyEvent[] = [];
+          for (const bounds of change.bounds) events.push((await this.deployments.setBounds(tx, { actor: request.actor, applicationId: deployment.applicationId, alias: bounds.alias, min: bounds.min, max: bounds.max }, bounds.pointer)).event);
+          if (events.length) scaled.set(deployment.applicationId, events);
+        }
       }
       const references = await this.checkReferences(tx, kind, definition);
       const entity: DefinitionEntity = { ...current, definition: this.sealed(kind, definition), references, generation: current.generation + 1, updatedAt: new Date() };
       await tx.definitions.save(entity);
       return entity;
     });
-    if (scaled.length) await this.deployments.boundsChanged(id, scaled);
+    for (const [applicationId, events] of scaled) await this.deployments.boundsChanged(applicationId, events);
     return { definition: toView(kind, row), warnings };
   }
 

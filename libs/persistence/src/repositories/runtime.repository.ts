@@ -15,6 +15,11 @@ export class RuntimeRepository {
     return this.manager.getRepository(DeploymentEntity).find({ where: { definitionId }, order: { applicationId: 'ASC' } });
   }
 
+  /** Every deployment made from an application definition, their rows locked until the transaction ends. */
+  lockDeploymentsOf(definitionId: string): Promise<DeploymentEntity[]> {
+    return this.manager.getRepository(DeploymentEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.definition_id = :definitionId', { definitionId }).orderBy('d.application_id', 'ASC').getMany();
+  }
+
   /** Locks the deployment row until the transaction ends. */
   lockDeployment(applicationId: string): Promise<DeploymentEntity | null> {
     return this.manager.getRepository(DeploymentEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.application_id = :applicationId', { applicationId }).getOne();
