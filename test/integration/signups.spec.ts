@@ -6,10 +6,10 @@
  * member that comes later prepares every tenant before it is Active; a deactivated tenant's
  * folders go (and come back on activation); removing the sign-up removes them everywhere.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MemberView } from '@stratos/contracts';
+import { packBundle, type MemberView } from '@stratos/contracts';
 import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
 import { startGitServer, type GitServer } from '../support/git-server';
@@ -154,6 +154,13 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
   it("pulls a tenant's checkout on every member when a git hook proves the sign-up's hook secret or comes with the tenant admin's token", async () => {
     // Members that never pull on an interval: only a hook moves them.
     await platform.post('/cartridges', aCartridge({ type: 'mt-hooked', multiTenant: true, portMapping: [], property: [{ name: 'payload_parameter.APPLICATION_PATH', value: '/srv/www' }, { name: 'payload_parameter.ARTIFACT_PULL_INTERVAL_S', value: '0' }], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
+    // Its template lists the tenants the member prepared: each one's folder and owner, as only the member knows them.
+    const file = (path: string, text: string) => ({ path, kind: 'file' as const, mode: 0o644, content: Buffer.from(text) });
+    const bundle = packBundle([
+      file('confd/conf.d/tenants.toml', '[template]\nsrc = "tenants.tmpl"\ndest = "/srv/www/tenants.txt"\nkeys = ["/tenants"]\n'),
+      file('confd/templates/tenants.tmpl', '{{range $id := ls "/tenants"}}{{$id}} {{getv (printf "/tenants/%s/path" $id) "-"}} {{getv (printf "/tenants/%s/uid" $id) "-"}}\n{{end}}'),
+    ]);
+    expect((await platform.api('PUT', '/cartridges/mt-hooked/bundle', { raw: bundle, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
     await platform.post('/applications', anApplication({ applicationId: 'hooked', components: { cartridges: [aSubscription('mt-hooked', 'site', { cartridgeMin: 2, cartridgeMax: 2 })] } }));
     await platform.post('/applications/hooked/deploy/ap-1', undefined, 202);
     await until('hooked Active', async () => (await platform.runtime('hooked')).status === 'Active', 60_000);
@@ -162,6 +169,9 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     expect([signedUp.status, signedUp.body.signUp.artifactRepositories]).toEqual([201, [{ alias: 'site', repoUrl: globexRepo, hookSecret: '******' }]]);
     await until('globex prepared on hooked', async () => (await as('globex.org', 'GET', '/applications/hooked/signup')).body.status === 'Active', 60_000);
     const members = (await platform.runtime('hooked')).clusters[0].members;
+    const globexFolder = (m: MemberView) => join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids['globex.org']));
+    const listed = (m: MemberView) => (existsSync(join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants.txt')) ? readFileSync(join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants.txt'), 'utf8') : '');
+    await until("each member's template lists globex with its folder and owner", async () => members.every((m) => listed(m) === `${ids['globex.org']} /srv/www/tenants/${ids['globex.org']} ${statSync(globexFolder(m)).uid}\n`), 30_000);
     const index = (m: MemberView) => readFileSync(join(platform.home, 'members', m.memberId, 'root', 'srv/www/tenants', String(ids['globex.org']), 'index.html'), 'utf8');
     const notify = (query: string, token: string | null) =>
       fetch(`${platform.url}/api/repo/notify${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) }, body: JSON.stringify({ repository: { url: globexRepo } }) });

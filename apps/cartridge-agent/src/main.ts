@@ -316,7 +316,7 @@ async function main(): Promise<void> {
         const before = previous.tree;
         previous = current;
         // Tenants before templates: a template that names a tenant's folder finds it there.
-        void Promise.resolve(tenants?.sync(current.tree)).then(() => config?.update(current.tree, current.revision));
+        void Promise.resolve(tenants?.sync(current.tree)).then(() => config?.update(tenants ? tenants.annotate(current.tree) : current.tree, current.revision));
         if (before['/artifacts/revision'] !== current.tree['/artifacts/revision']) void pullArtifacts('git hook');
         for (const { event: hook, member } of memberEvents(before, current.tree)) void hooks?.run(hook, memberVars(member));
       });
@@ -326,7 +326,7 @@ async function main(): Promise<void> {
     await tenants?.sync(first.tree);
     if (config) {
       try {
-        const changed = await config.renderAll(first.tree, first.revision);
+        const changed = await config.renderAll(tenants ? tenants.annotate(first.tree) : first.tree, first.revision);
         notice('info', `config rendered (metadata revision ${first.revision}): ${changed.join(', ') || 'nothing changed'}`);
       } catch (error) {
         return failActivation(`config: ${(error as Error).message}`);

@@ -8,9 +8,9 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { signedUpTenants, tenantFolder, type MetadataTree, type TenantArtifactsAnswer } from '@stratos/contracts';
+import { signedUpTenants, SignUpTreeKey, tenantFolder, type MetadataTree, type TenantArtifactsAnswer } from '@stratos/contracts';
 import { Artifacts } from './artifacts';
-import type { TenantKeeper } from './tenant-keeper';
+import { tenantUid, type TenantKeeper } from './tenant-keeper';
 
 export interface TenantHostOptions {
   /** APPLICATION_PATH inside the member's root. */
@@ -54,6 +54,21 @@ export class TenantHost {
   /** The tenants prepared now, by id. */
   get tenants(): number[] {
     return [...this.ready.keys()];
+  }
+
+  /**
+   * The tree with what only this member knows of each tenant it prepared: its folder
+   * (/tenants/<id>/path) and the user that owns it (/tenants/<id>/uid), for templates that serve
+   * or start something per tenant. A tenant not prepared (yet) has neither.
+   */
+  annotate(tree: MetadataTree): MetadataTree {
+    const out = { ...tree };
+    for (const tenantId of this.ready.keys()) {
+      if (tree[SignUpTreeKey.domain(tenantId)] === undefined) continue;
+      out[SignUpTreeKey.path(tenantId)] = this.folder(tenantId);
+      out[SignUpTreeKey.uid(tenantId)] = String(this.options.keeper ? tenantUid(tenantId) : (process.getuid?.() ?? 0));
+    }
+    return out;
   }
 
   /** Brings the member's tenants to what the tree names; one sync at a time, in order. */

@@ -99,6 +99,10 @@ export const SignUpTreeKey = {
   artifactsUrl: (tenantId: number) => `/tenants/${tenantId}/artifacts/url`,
   /** Moved by a git hook for the tenant's repository: members pull its checkout. */
   artifactsRevision: (tenantId: number) => `/tenants/${tenantId}/artifacts/revision`,
+  /** Added by the member's own agent once it prepared the tenant: the tenant's folder inside the member. */
+  path: (tenantId: number) => `/tenants/${tenantId}/path`,
+  /** Added by the agent too: the user that owns the tenant's files (its own in a container; the member's where the agent is not root). */
+  uid: (tenantId: number) => `/tenants/${tenantId}/uid`,
 } as const;
 
 export interface SignedUpTenant {
