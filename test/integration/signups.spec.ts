@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { packBundle, type MemberView } from '@stratos/contracts';
 import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
@@ -242,6 +243,25 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     await until('globex folders back', async () => members.every((m) => existsSync(tenantFile(m, 'globex.org', 'index.html'))), 30_000);
   });
 
+  it("keeps a tenant's own metadata properties on the application it signed up to, in its members' /tenants/<id>/env, seen by that tenant alone", async () => {
+    const added = await as('acme.com', 'POST', '/metadata/applications/portal/properties', { key: 'theme', values: ['dark', 'wide'] });
+    expect([added.status, added.body]).toEqual([201, { key: 'theme', values: ['dark', 'wide'] }]);
+    expect((await as('acme.com', 'GET', '/metadata/applications/portal/properties')).body).toEqual([{ key: 'theme', values: ['dark', 'wide'] }]);
+    expect((await as('globex.org', 'GET', '/metadata/applications/portal/properties')).body).toEqual([]); // its own: none
+    expect((await as('initech.com', 'GET', '/metadata/applications/portal/properties')).status).toBe(404); // not signed up
+    expect((await as('acme.com', 'POST', '/metadata/applications/portal/clusters/portal.web/properties', { key: 'theme', values: ['x'] })).status).toBe(404); // a tenant has no cluster of a shared application
+    expect((await platform.api('GET', '/metadata/applications/portal/properties')).body).toEqual([]); // the application's own are apart
+    const [web] = await webMembers();
+    const treeOf = async () => (await platform.api('GET', `/metadata/members/${web.memberId}`)).body.tree as Record<string, string>;
+    await until("acme's theme in the web tree", async () => (await treeOf())[`/tenants/${ids['acme.com']}/env/theme`] === 'dark,wide');
+    expect(Object.keys(await treeOf()).filter((k) => k.includes('/env/') && k.startsWith('/tenants/') && !k.startsWith(`/tenants/${ids['acme.com']}/`))).toEqual([]);
+    expect((await as('acme.com', 'DELETE', '/metadata/applications/portal/properties/theme/value/wide')).status).toBe(200);
+    expect((await as('acme.com', 'GET', '/metadata/applications/portal/properties')).body).toEqual([{ key: 'theme', values: ['dark'] }]);
+    expect((await as('acme.com', 'DELETE', '/metadata/applications/portal/properties')).status).toBe(200);
+    await until("acme's theme gone from the web tree", async () => (await treeOf())[`/tenants/${ids['acme.com']}/env/theme`] === undefined);
+    expect((await as('acme.com', 'POST', '/metadata/applications/portal/properties', { key: 'kept', values: ['until the sign-up goes'] })).status).toBe(201);
+  });
+
   it("maps a tenant's domains into every cluster's tree, a domain being one tenant's; refusals change nothing", async () => {
     const map = (who: string, body: unknown, query = '') => (who === 'admin' ? platform.api('POST', `/applications/portal/domainMappings${query}`, { body }) : as(who, 'POST', '/applications/portal/domainMappings', body));
     const added = await map('acme.com', { domainMappings: [{ cartridgeAlias: 'web', domainName: 'WWW.Acme.COM', contextPath: '/shop/' }] });
@@ -301,6 +321,14 @@ describe.each(availableBrokers())('sign-ups to a multi-tenant application (%s)',
     for (const m of members) expect(existsSync(tenantFile(m, 'globex.org', 'index.html'))).toBe(true);
     expect((await as('acme.com', 'GET', '/applications/portal/signup')).status).toBe(404);
     expect((await platform.api('GET', '/applications/portal/domainMappings')).body).toEqual([]); // its mappings went with it
+    // And its properties: the rows go, not only their keys from the trees.
+    const client = new pg.Client({ connectionString: platform.databaseUrl });
+    await client.connect();
+    try {
+      expect((await client.query(`SELECT key FROM metadata_properties WHERE cluster_id = $1`, [`tenant:${ids['acme.com']}`])).rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('keeps the sign-ups of an undeployed application, which cannot be removed while it has any', async () => {

@@ -12,9 +12,15 @@ const COALESCE_MS = 20;
 const ROUND_PAUSE_MAX_MS = 1000;
 
 /** A signed-up tenant as a multi-tenant cluster's members see it: its repository for them without credentials. */
-function tenantOf(signUp: StoredSignUp, alias: string): TreeTenant {
+function tenantOf(signUp: StoredSignUp, alias: string, properties: { key: string; values: string[] }[] | undefined): TreeTenant {
   const repository = signUp.artifactRepositories.find((r) => r.alias === alias);
-  return { tenantId: signUp.tenantId, domain: signUp.tenantDomain, revision: signUp.revision, ...(repository && { artifactsUrl: repository.repoUrl.replace(/\/\/[^/@]*@/, '//'), artifactsRevision: signUp.artifactsRevision }) };
+  return {
+    tenantId: signUp.tenantId,
+    domain: signUp.tenantDomain,
+    revision: signUp.revision,
+    ...(repository && { artifactsUrl: repository.repoUrl.replace(/\/\/[^/@]*@/, '//'), artifactsRevision: signUp.artifactsRevision }),
+    ...(properties && { properties }),
+  };
 }
 
 /**
@@ -22,12 +28,12 @@ function tenantOf(signUp: StoredSignUp, alias: string): TreeTenant {
  * for multi-tenant clusters, the sign-ups of its active tenants; and the application's own properties.
  */
 export async function treeClustersOf(database: Database, applicationId: string): Promise<{ clusters: TreeCluster[]; applicationMetadata: { key: string; values: string[] }[]; domains: TreeDomain[] }> {
-  const metadata = await database.metadata.all(applicationId);
+  const { byCluster: metadata, byTenant } = await database.metadata.all(applicationId);
   const signUps = await database.signups.ofApplication(applicationId, { activeTenantsOnly: true });
   const clusters = (await database.runtime.clusters(applicationId)).map((row) => ({
     ...treeCluster(row),
     metadata: metadata.get(row.clusterId) ?? [],
-    ...(row.spec.multiTenant && { tenants: signUps.map((s) => tenantOf(s, row.alias)) }),
+    ...(row.spec.multiTenant && { tenants: signUps.map((s) => tenantOf(s, row.alias, byTenant.get(s.tenantId))) }),
   }));
   const domains = (await database.domainMappings.ofApplication(applicationId, { activeTenantsOnly: true })).map((m) => ({
     domainName: m.domainName,

@@ -44,7 +44,7 @@ export class MetadataRegistry {
   async remove(request: MetadataRemoveRequest): Promise<{ removed: number }> {
     await this.checkScope(request);
     let removed: number;
-    if (request.key === undefined) removed = await this.database.metadata.clear(request.applicationId);
+    if (request.key === undefined) removed = request.tenantId !== undefined ? await this.database.metadata.clearTenants({ applicationId: request.applicationId, tenantId: request.tenantId }) : await this.database.metadata.clear(request.applicationId);
     else if (!(await this.database.metadata.remove(request, request.key, request.value))) {
       const what = request.value === undefined ? `property "${request.key}"` : `value "${request.value}" of property "${request.key}"`;
       throw DomainError.notFound(`${what} does not exist in ${request.clusterId ? `cluster "${request.clusterId}" of ` : ''}application "${request.applicationId}"`);
@@ -66,6 +66,11 @@ export class MetadataRegistry {
 
   private async checkScope(request: MetadataScopeRequest): Promise<void> {
     if (!(await this.database.runtime.findDeployment(request.applicationId))) throw DomainError.notFound(`application "${request.applicationId}" is not deployed: metadata lives while it is`);
+    if (request.tenantId !== undefined) {
+      if (request.clusterId !== undefined) throw DomainError.notFound(`a tenant's properties are its sign-up's, not a cluster's: /metadata/applications/${request.applicationId}/properties`);
+      if (!(await this.database.signups.find(request.applicationId, request.tenantId))) throw DomainError.notFound(`the tenant has not signed up to "${request.applicationId}"`);
+      return;
+    }
     if (request.clusterId === undefined) return;
     const clusters = await this.database.runtime.clusters(request.applicationId);
     if (!clusters.some((c) => c.clusterId === request.clusterId)) {

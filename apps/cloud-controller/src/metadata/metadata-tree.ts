@@ -9,7 +9,7 @@
  *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
  *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after (their Suspended members left out), and what they export
- *   /tenants/<tenant_id>/{domain,revision,artifacts/{url,revision}}   multi-tenant clusters: each signed-up tenant of an active tenant
+ *   /tenants/<tenant_id>/{domain,revision,artifacts/{url,revision},env/<key>}   multi-tenant clusters: each sign-up of an active tenant, its properties
  *   /domains/<domain>/{tenant_id,tenant_domain,alias,context_path}   every cluster: the active tenants' domain mappings
  */
 import { DomainTreeKey, MemberStatus, mergeMetadataTree, SignUpTreeKey, type MetadataTree, type PortBinding } from '@stratos/contracts';
@@ -65,6 +65,8 @@ export interface TreeTenant {
   artifactsUrl?: string;
   /** Moved by a git hook for its repository (/tenants/<id>/artifacts/revision): members pull. */
   artifactsRevision?: number;
+  /** The tenant's own metadata properties on the application (/tenants/<id>/env/<key>), written by its admin. */
+  properties?: { key: string; values: string[] }[];
 }
 
 /** A multi-valued property: the values joined by "," at the key, and each at <key>/<i>. */
@@ -172,6 +174,7 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
       tree[SignUpTreeKey.artifactsUrl(tenant.tenantId)] = tenant.artifactsUrl;
       tree[SignUpTreeKey.artifactsRevision(tenant.tenantId)] = String(tenant.artifactsRevision ?? 0);
     }
+    for (const property of tenant.properties ?? []) multiValued(`/tenants/${tenant.tenantId}/env`, property, tree);
   }
   for (const domain of domains) {
     const name = segment(domain.domainName);

@@ -18,7 +18,7 @@ export class RuntimeHandler {
   @MessagePattern(Topics.tenants.changed)
   tenantChanged(@Payload() request: { applicationIds: string[] }) {
     return reply(async () => {
-      const refreshed = this.signups.refresh(request.applicationIds);
+      const refreshed = await this.signups.refresh(request.applicationIds);
       this.reconciler.kick();
       return refreshed;
     });

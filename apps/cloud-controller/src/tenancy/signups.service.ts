@@ -84,6 +84,7 @@ export class SignUpsService {
     const clusters = multiTenantClusters(await this.database.runtime.clusters(request.applicationId));
     const event = await this.database.transaction(async (tx) => {
       await tx.signups.delete(request.applicationId, request.tenantId);
+      await tx.metadata.clearTenants({ applicationId: request.applicationId, tenantId: request.tenantId });
       return tx.topology.append(TopologyEventType.ApplicationSignUpRemoved, this.payload(signUp, clusters));
     });
     await this.topology.publish(event);
@@ -92,9 +93,13 @@ export class SignUpsService {
     return { status: 'success', message: `Application sign up removed successfully: [application] ${request.applicationId}` };
   }
 
-  /** A tenant's state changed (activated, deactivated, deleted): the trees of these applications are rebuilt. */
-  refresh(applicationIds: unknown): { applications: number } {
+  /**
+   * A tenant's state changed (activated, deactivated, deleted): the trees of these applications are
+   * rebuilt; a deleted tenant's properties (its sign-ups went with it) are purged.
+   */
+  async refresh(applicationIds: unknown): Promise<{ applications: number }> {
     const ids = Array.isArray(applicationIds) ? applicationIds.filter((id): id is string => typeof id === 'string') : [];
+    await this.database.metadata.clearTenants();
     for (const id of ids) this.metadata.touch(id);
     return { applications: ids.length };
   }

@@ -10,6 +10,8 @@ import { ControllerClient } from '../controller-client/controller-client.service
 interface Scope {
   applicationId: string;
   clusterId?: string;
+  /** A tenant's own properties on a shared application it signed up to. */
+  tenantId?: number;
 }
 
 const propertySchema = metadataPropertySchema as unknown as Record<string, never>;
@@ -35,16 +37,16 @@ export class MetadataController {
   @ApplicationTokenAccepted()
   @Get('applications/:applicationId/properties')
   @ApiOperation({ summary: "An application's properties: [{ key, values[] }]" })
-  list(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string): Promise<MetadataPropertyView[]> {
-    return this.controller.request(Topics.metadata.list, { actor: { username: '' }, ...this.scope(request, 'read', applicationId) });
+  async list(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string): Promise<MetadataPropertyView[]> {
+    return this.controller.request(Topics.metadata.list, { actor: { username: '' }, ...(await this.scope(request, 'read', applicationId)) });
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Get('applications/:applicationId/properties/:name')
   @ApiOperation({ summary: "One of an application's properties" })
-  get(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') name: string): Promise<MetadataPropertyView> {
-    return this.one(this.scope(request, 'read', applicationId), name);
+  async get(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') name: string): Promise<MetadataPropertyView> {
+    return this.one(await this.scope(request, 'read', applicationId), name);
   }
 
   @TenantAccessible()
@@ -53,40 +55,40 @@ export class MetadataController {
   @HttpCode(201)
   @ApiBody({ schema: propertySchema })
   @ApiOperation({ summary: 'Add values to a property of the application (a key posted again gets the values it lacks)' })
-  add(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Body() body: unknown): Promise<MetadataPropertyView> {
-    return this.write(request, this.scope(request, 'write', applicationId), body);
+  async add(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Body() body: unknown): Promise<MetadataPropertyView> {
+    return this.write(request, await this.scope(request, 'write', applicationId), body);
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/properties')
   @ApiOperation({ summary: "Remove all of the application's metadata (its clusters' too)" })
-  clear(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...this.scope(request, 'write', applicationId) });
+  async clear(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string) {
+    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)) });
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/properties/:name')
   @ApiOperation({ summary: 'Remove a property of the application' })
-  remove(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...this.scope(request, 'write', applicationId), key });
+  async remove(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string) {
+    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)), key });
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/properties/:name/value/:value')
   @ApiOperation({ summary: 'Remove one value of a property of the application' })
-  removeValue(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string, @Param('value') value: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...this.scope(request, 'write', applicationId), key, value });
+  async removeValue(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string, @Param('value') value: string) {
+    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)), key, value });
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Get('applications/:applicationId/clusters/:clusterId/properties')
   @ApiOperation({ summary: "A cluster's properties" })
-  listCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string): Promise<MetadataPropertyView[]> {
-    return this.controller.request(Topics.metadata.list, { actor: { username: '' }, ...this.scope(request, 'read', applicationId, clusterId) });
+  async listCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string): Promise<MetadataPropertyView[]> {
+    return this.controller.request(Topics.metadata.list, { actor: { username: '' }, ...(await this.scope(request, 'read', applicationId, clusterId)) });
   }
 
   /** Stratos answered one cluster property at `cluster/` (singular); both paths work. */
@@ -94,8 +96,8 @@ export class MetadataController {
   @ApplicationTokenAccepted()
   @Get(['applications/:applicationId/clusters/:clusterId/properties/:name', 'applications/:applicationId/cluster/:clusterId/properties/:name'])
   @ApiOperation({ summary: "One of a cluster's properties" })
-  getCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Param('name') name: string): Promise<MetadataPropertyView> {
-    return this.one(this.scope(request, 'read', applicationId, clusterId), name);
+  async getCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Param('name') name: string): Promise<MetadataPropertyView> {
+    return this.one(await this.scope(request, 'read', applicationId, clusterId), name);
   }
 
   @TenantAccessible()
@@ -104,16 +106,16 @@ export class MetadataController {
   @HttpCode(201)
   @ApiBody({ schema: propertySchema })
   @ApiOperation({ summary: 'Add values to a property of a cluster (what it exports to the clusters that depend on it)' })
-  addCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Body() body: unknown): Promise<MetadataPropertyView> {
-    return this.write(request, this.scope(request, 'write', applicationId, clusterId), body);
+  async addCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Body() body: unknown): Promise<MetadataPropertyView> {
+    return this.write(request, await this.scope(request, 'write', applicationId, clusterId), body);
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/clusters/:clusterId/properties/:name')
   @ApiOperation({ summary: 'Remove a property of a cluster' })
-  removeCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Param('name') key: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...this.scope(request, 'write', applicationId, clusterId), key });
+  async removeCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Param('name') key: string) {
+    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId, clusterId)), key });
   }
 
   @TenantAccessible()
@@ -129,13 +131,15 @@ export class MetadataController {
    * deployment's (the guard checked the path); the platform's users any deployment's (writes: its
    * admins); a tenant's users their tenant's own deployments' only (writes: its admin).
    */
-  private scope(request: MaybeApplicationRequest, access: 'read' | 'write', applicationId: string, clusterId?: string): Scope {
+  private async scope(request: MaybeApplicationRequest, access: 'read' | 'write', applicationId: string, clusterId?: string): Promise<Scope> {
     const { caller } = request;
     if (caller.role === 'application') return { applicationId, clusterId };
     if (access === 'write' && caller.role !== 'admin' && caller.role !== 'tenant-admin') {
       throw new DomainError(ErrorCode.Forbidden, `this needs the admin role${caller.tenantId !== null ? " (the tenant's)" : ''}; "${caller.username}" has the role "${caller.role}"`);
     }
     if (caller.tenantId === null) return { applicationId, clusterId };
+    // A shared application it signed up to: the tenant's own properties there (its members' /tenants/<id>/env).
+    if (clusterId === undefined && (await this.database.signups.find(applicationId, caller.tenantId))) return { applicationId, tenantId: caller.tenantId };
     const own = tenantOfDeploymentKey(applicationId) === caller.tenantId ? applicationId : deploymentKey(applicationId, caller.tenantId);
     const name = own.slice(0, own.lastIndexOf('~t'));
     // Its clusters by their ids (solo~t3.db) or as the application names them (solo.db).

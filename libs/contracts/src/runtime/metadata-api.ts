@@ -37,6 +37,8 @@ export interface MetadataScopeRequest {
   applicationId: string;
   /** Absent: the application's own properties. */
   clusterId?: string;
+  /** A tenant's own properties on a shared application it signed up to (never with clusterId). */
+  tenantId?: number;
 }
 export interface MetadataAddRequest extends MetadataScopeRequest {
   property: MetadataPropertyView;
