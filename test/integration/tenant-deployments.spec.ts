@@ -6,7 +6,11 @@
  * tenant runs it; deactivating a tenant suspends its members (out of other clusters' trees) until it
  * is activated; deleting a tenant takes its deployment and members with it.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MemberView } from '@stratos/contracts';
+import { runCli } from '../support/cli';
 import { launchPayloadOf } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -159,6 +163,23 @@ describe("single-tenant applications deployed per tenant", () => {
     expect((await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 })).status).toBe(200);
     expect((await as('acme.com', 'POST', '/applications/solo/undeploy')).status).toBe(202);
     await until("acme's deployment gone again", async () => (await as('acme.com', 'GET', '/applications/solo/runtime')).status === 404, 60_000);
+  });
+
+  it("works from the CLI as the tenant's admin: app deploy --wait, runtime, scale --wait and undeploy --wait follow its own deployment", async () => {
+    const env = { STRATOS_CLI_CONFIG: join(mkdtempSync(join(tmpdir(), 'stratos-cli-')), 'cli.json'), STRATOS_URL: platform.url, STRATOS_TOKEN: tokens['acme.com'] };
+    const cli = (args: string[]) => runCli(args, { env, timeoutMs: 90_000 });
+    const key = `solo2~t${ids['acme.com']}`;
+    const deployed = await cli(['app', 'deploy', 'solo2', '--policy', 'ap-1', '--wait', '--timeout', '60']);
+    // Its progress is its own deployment's (before, --wait watched for events of "solo2" and never ended).
+    expect([deployed.code, deployed.stdout]).toEqual([0, expect.stringMatching(/deployed in \d+\.\d s\n$/)]);
+    expect(deployed.stdout).toContain(`application ${key}  Created → Active`);
+    const runtime = JSON.parse((await cli(['app', 'runtime', 'solo2', '--json'])).stdout);
+    expect([runtime.applicationId, runtime.tenantId, runtime.clusters.map((c: { clusterId: string }) => c.clusterId)]).toEqual([key, ids['acme.com'], [`${key}.db`]]);
+    const scaled = await cli(['app', 'scale', 'solo2', '--cluster', 'db', '--min', '2', '--max', '2', '--wait', '--timeout', '60']);
+    expect([scaled.code, scaled.stdout]).toEqual([0, expect.stringMatching(/scaled in \d+\.\d s\n$/)]);
+    const undeployed = await cli(['app', 'undeploy', 'solo2', '--wait', '--timeout', '60']);
+    expect([undeployed.code, undeployed.stdout]).toEqual([0, expect.stringMatching(/undeployed in \d+\.\d s\n$/)]);
+    expect((await as('acme.com', 'GET', '/applications/solo2/runtime')).status).toBe(404);
   });
 
   it("deactivating a tenant suspends its own deployments' members, out of other clusters' sight, and activating resumes them", async () => {

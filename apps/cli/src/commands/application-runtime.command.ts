@@ -105,7 +105,8 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     if (!options.wait) return printData(outputFormat(options), body, () => out(`deploying ${id} (operation ${body.operationId}); watch it with: stratos topology watch`));
     const started = Date.now();
     err(`deploying ${id} with ${policy} (operation ${body.operationId})`);
-    await follow(client, id, since, Number(options.timeout) * 1000, (event) => {
+    // The deployment the platform made: a tenant's admin deploying `solo` gets its own, `solo~t<id>`, whose events these are.
+    await follow(client, body.applicationId ?? id, since, Number(options.timeout) * 1000, (event) => {
       const payload = event.payload as { applicationId: string; to?: string };
       return event.type === 'ApplicationStatusChanged' && payload.to === 'Active' ? 'active' : null;
     });
@@ -117,7 +118,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     const { body } = await client.request<OperationAccepted>('POST', `/applications/${encodeURIComponent(id)}/undeploy${options.force ? '?force=true' : ''}`);
     if (!options.wait) return printData(outputFormat(options), body, () => out(`undeploying ${id} (operation ${body.operationId})`));
     const started = Date.now();
-    await follow(client, id, since, Number(options.timeout) * 1000, (event) => ((event.payload as { to?: string }).to === 'Terminated' && event.type === 'ApplicationStatusChanged' ? 'gone' : null));
+    await follow(client, body.applicationId ?? id, since, Number(options.timeout) * 1000, (event) => ((event.payload as { to?: string }).to === 'Terminated' && event.type === 'ApplicationStatusChanged' ? 'gone' : null));
     out(`undeployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
   const runtime = async (id: string, options: { output?: string; json?: boolean }) => {
@@ -144,7 +145,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       return members.length === body.minMembers && members.every((m) => m.status === 'Active');
     };
     if (!(await settled())) {
-      await follow(client, id, since, Number(options.timeout) * 1000, async (event) => (event.type === 'MemberStatusChanged' && (await settled()) ? 'scaled' : null));
+      await follow(client, body.applicationId, since, Number(options.timeout) * 1000, async (event) => (event.type === 'MemberStatusChanged' && (await settled()) ? 'scaled' : null));
     }
     out(`scaled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
