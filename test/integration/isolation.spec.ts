@@ -8,9 +8,11 @@
  * nobody has cannot make the refusals pass. The count of operations with a positive control is
  * printed.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { packBundle } from '@stratos/contracts';
+import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -45,6 +47,12 @@ const CALLERS_OWN = new Set([
   'GET /api/topology/events',
 ]);
 
+/** Baking needs a docker member: with an engine, one is deployed to be baked; without, the two image operations have no control (printed). */
+const docker = dockerForTests();
+const BAKED_TAG = `stratos-test/isolation-baked-${process.pid}:v1`;
+/** The docker member the image operations' controls bake (set once it is Active). */
+let ovenMember: string | undefined;
+
 describe('isolation on every operation of the OpenAPI document', () => {
   let platform: TestPlatform;
   let git: GitServer;
@@ -77,7 +85,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
         fragment: 'beta',
         // The deployed one where a filter selects it; else one no deployment uses, which may change.
         type: template.includes('/filter/') ? 'mt-web' : 'php',
-        cartridgeType: 'php',
+        cartridgeType: docker ? 'oven' : 'php',
         filter: 'multiTenant',
         applicationId: 'shared',
         policyId: 'ap-1',
@@ -116,7 +124,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
   beforeAll(async () => {
     git = await startGitServer();
     const repo = git.createRepository('beta-marker-repo.git', { 'index.html': 'beta\n' });
-    platform = await startTestPlatform({ broker: 'aedes' });
+    platform = await startTestPlatform({ broker: 'aedes', ...(docker && { docker: 'on' as const }) });
     for (const [domain, admin, email] of [['alpha.example', 'root-a', 'alpha-ops@alpha.example'], ['beta.example', 'root-b', 'beta-ops-marker@beta.example']]) {
       const added = await platform.post('/tenants', { tenantDomain: domain, admin, adminPassword: `${admin}-password-long`, email });
       ids[domain === 'beta.example' ? 'b' : 'a'] = String(added.tenant.tenantId);
@@ -145,6 +153,17 @@ describe('isolation on every operation of the OpenAPI document', () => {
     await platform.post('/cartridges', aCartridge({ type: 'mysql', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
     await platform.post('/cartridgeGroups', aCartridgeGroup());
     await platform.post('/applications', anApplication({ applicationId: 'shared', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 1, cartridgeMax: 2 })] } }));
+    if (docker) {
+      // A docker member for the image operations' controls to bake (POST /api/images, then DELETE /api/images/oven).
+      await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'host' }] }));
+      await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitions: [{ id: 'host', partitionMax: 1 }] }] }));
+      await platform.post('/applicationPolicies', anApplicationPolicy({ id: 'ap-docker', networkPartitions: ['np-docker'] }));
+      await platform.post('/cartridges', aCartridge({ type: 'oven', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }] }));
+      await platform.post('/applications', anApplication({ applicationId: 'ovens', components: { cartridges: [aSubscription('oven', 'oven', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'oven', deploymentPolicy: 'dp-docker' } })] } }));
+      await platform.post('/applications/ovens/deploy/ap-docker', undefined, 202);
+      await until('ovens Active', async () => (await platform.runtime('ovens')).status === 'Active', 90_000);
+      ovenMember = (await platform.runtime('ovens')).clusters[0].members[0].memberId;
+    }
     ids.operation = (await platform.post('/applications/shared/deploy/ap-1', undefined, 202)).operationId;
     await until('shared Active', async () => (await platform.runtime('shared')).status === 'Active', 60_000);
     ids.member = (await platform.runtime('shared')).clusters[0].members[0].memberId;
@@ -164,6 +183,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
   afterAll(async () => {
     await platform?.stop();
     await git?.close();
+    if (docker) spawnSync('docker', ['image', 'rm', '-f', BAKED_TAG], { stdio: 'ignore' });
   });
 
   it('refuses anonymous, expired and revoked callers (401) on every operation that is not public', async () => {
@@ -220,8 +240,8 @@ describe('isolation on every operation of the OpenAPI document', () => {
       await AFTER[key]?.(platform);
     }
     process.stdout.write(`isolation: ${controlled.length} of ${ordered.length} secured operations had a positive control (succeeded for B's owner with the same ids); without one:\n  ${without.join('\n  ')}\n`);
-    // Only baking needs what this suite does not run (a docker member): every other operation has its control.
-    expect(without.map((w) => w.slice(0, w.indexOf(':')))).toEqual(['POST /api/images', 'DELETE /api/images/{cartridgeType}']);
+    // Only baking needs what may not be here (a Docker engine, for a docker member): every other operation has its control.
+    expect(without.map((w) => w.slice(0, w.indexOf(':')))).toEqual(docker ? [] : ['POST /api/images', 'DELETE /api/images/{cartridgeType}']);
   });
 });
 
@@ -267,6 +287,7 @@ function ownerBody(method: string, template: string): unknown {
     '/api/applicationPolicies': anApplicationPolicy({ id: 'ap-2' }),
     '/api/cartridgeGroups': aCartridgeGroup({ name: 'web-db-2' }),
   };
+  if (method === 'POST' && template === '/api/images') return { fromMember: ovenMember ?? 'no-docker-member', tag: BAKED_TAG };
   if (method === 'POST' && template === '/api/tenants') return { tenantDomain: 'gamma.example', admin: 'root-g', adminPassword: 'root-g-password-long', email: 'ops@gamma.example' };
   return bodies[template] ?? {};
 }
@@ -274,6 +295,9 @@ function ownerBody(method: string, template: string): unknown {
 const undeployed = async (platform: TestPlatform) => until('shared undeployed', async () => (await platform.api('GET', '/applications/shared/runtime')).status === 404, 60_000);
 /** What some controls leave for the next ones to find: an undeploy done, a deploy undone, what a control added removed. */
 const AFTER: Record<string, (platform: TestPlatform) => Promise<unknown>> = {
+  // A bake is an operation: the image is the cartridge's once it is done, and its removal's control needs it there.
+  'POST /api/images': async (platform) =>
+    ovenMember && until('the oven baked', async () => ((await platform.api('GET', '/images')).body as { cartridgeType: string }[]).some((i) => i.cartridgeType === 'oven'), 120_000),
   'POST /api/applications/{id}/undeploy': undeployed,
   'POST /api/applications/{id}/deploy/{policyId}': async (platform) => {
     await until('shared deployed again', async () => (await platform.runtime('shared')).status === 'Active', 60_000);
