@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemberView } from '@stratos/contracts';
+import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
 import { launchPayloadOf } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -25,14 +26,14 @@ const alive = (pid: string | null) => {
   }
 };
 
-describe("single-tenant applications deployed per tenant", () => {
+describe.each(availableBrokers())('single-tenant applications deployed per tenant (%s)', (broker) => {
   let platform: TestPlatform;
   const tokens: Record<string, string> = {};
   const ids: Record<string, number> = {};
   const as = (who: string, method: string, path: string, body?: unknown) => platform.api(method, path, { token: tokens[who], body });
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes' });
+    platform = await startTestPlatform({ broker });
     for (const [domain, admin] of [['acme.com', 'boss'], ['globex.org', 'hank']]) {
       ids[domain] = (await platform.post('/tenants', { tenantDomain: domain, admin, adminPassword: `${admin}-admin-password`, email: `${admin}@${domain}` })).tenant.tenantId;
       tokens[domain] = (await platform.api('POST', '/tokens', { token: null, body: { username: `${admin}@${domain}`, password: `${admin}-admin-password` } })).body.token;
