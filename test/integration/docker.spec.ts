@@ -1,8 +1,10 @@
 /**
  * The docker driver on a real engine: members as labelled containers with the real agent,
  * healing after `docker kill`, orphans removed, unlabelled containers left alone, persistent
- * volumes kept after undeploy, a missing image refused before anything starts.
+ * volumes kept after undeploy, a missing image refused before anything starts; a container that
+ * dies is seen at once from the engine's events, not at the next resync.
  */
+import { spawnSync } from 'node:child_process';
 import { Label } from '@stratos/iaas';
 import { packBundle, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
@@ -146,4 +148,41 @@ const docker = dockerForTests();
     const refused = await platform.api('POST', '/applications/dbad/deploy/ap-docker');
     expect([refused.status, refused.body.errors]).toEqual([400, [{ path: '/cartridges/dbadlimit/property/0/value', message: 'must be a size from 6m to 1024g, such as 512m or 2g' }]]);
   }, 120_000);
+});
+
+(docker ? describe : describe.skip)('the docker driver, its engine watched', () => {
+  // The periodic resync is ten minutes away: what the reconciler does within the test, an event made it do.
+  let platform: TestPlatform;
+  const tag = `stratos-test/dies-at-once-${process.pid}:v1`;
+
+  beforeAll(async () => {
+    // An image whose containers exit two seconds after they start: their agent never connects, so no Last Will can tell.
+    const created = spawnSync('docker', ['create', '--network', 'none', AGENT_IMAGE], { encoding: 'utf8' });
+    expect(created.status).toBe(0);
+    expect(spawnSync('docker', ['commit', '--change', 'CMD ["/bin/sh", "-c", "sleep 2; exit 3"]', created.stdout.trim(), tag]).status).toBe(0);
+    spawnSync('docker', ['rm', created.stdout.trim()]);
+    platform = await startTestPlatform({ broker: 'aedes', docker: 'on', reconcileIntervalMs: 600_000 });
+    await platform.post('/cartridges', aCartridge({ type: 'dquitter', portMapping: [], iaasProvider: [{ type: 'docker', imageId: tag }] }));
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'host' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitions: [{ id: 'host', partitionMax: 5 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy({ id: 'ap-docker', networkPartitions: ['np-docker'] }));
+    await platform.post('/applications', anApplication({ applicationId: 'quitter', components: { cartridges: [aSubscription('dquitter', 'quitter-1', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'quitter-1', deploymentPolicy: 'dp-docker' } })] } }));
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    spawnSync('docker', ['image', 'rm', '-f', tag], { stdio: 'ignore' });
+  });
+
+  it('marks a container that dies before its agent connects Lost when it dies, from the engine\'s events', async () => {
+    const watch = await platform.watchEvents();
+    try {
+      await platform.post('/applications/quitter/deploy/ap-docker', undefined, 202);
+      const lost = await until('the quitter Lost', async () => watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'quitter.quitter-1' && e.payload.member.status === 'Lost'));
+      expect(lost.payload.reason).toMatch(/is gone: exited with code 3$/);
+    } finally {
+      await watch.close();
+    }
+    await platform.post('/applications/quitter/undeploy?force=true', undefined, 202);
+  });
 });

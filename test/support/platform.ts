@@ -59,6 +59,8 @@ export async function startTestPlatform(options: {
   broker: BrokerKind;
   rpcTimeoutMs?: number;
   memberStartTimeoutMs?: number;
+  /** The controller's periodic resync (default 200 ms). A long one proves what else makes it look. */
+  reconcileIntervalMs?: number;
   /** Where each process's log lines go, at debug (default: nowhere; STRATOS_TEST_LOGS=1: standard output). */
   logs?: { manager?: LogCollector; controller?: LogCollector };
   docker?: 'on' | 'off';
@@ -104,7 +106,7 @@ export async function startTestPlatform(options: {
     agentEntry: join(process.cwd(), 'dist', 'apps', 'cartridge-agent', 'src', 'main.js'),
     memberSecret: options.memberIdentities === false ? undefined : broker.memberSecret,
     mqttDynsec: options.memberIdentities === false ? false : broker.dynsec,
-    reconcileIntervalMs: 200,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? 200,
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
     // Deterministic by default: only the Docker suites use the engine.
     docker: options.docker ?? 'off',

@@ -46,6 +46,8 @@ export interface IaasDriver {
   list(): Promise<ActualInstance[]>;
   /** Told when an instance this driver started stops (where it can know at once): the reconciler looks then, not at its next resync. */
   onInstanceExit?(listener: (instanceId: string) => void): void;
+  /** Stops what the driver watches for onInstanceExit (an engine's event stream). */
+  close?(): Promise<void>;
   imageExists(imageId: string): Promise<boolean>;
   /**
    * What the member's agent and workload wrote: the last `tailBytes` of it, or (with a cursor

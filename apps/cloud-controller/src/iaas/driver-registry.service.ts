@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
 import { DockerDriver, LocalProcessDriver, platformIdOf, type IaasDriver } from '@stratos/iaas';
 import { MEMBER_GATEWAY_MESSAGE } from '@stratos/contracts';
@@ -9,7 +9,7 @@ import { ControllerSettings } from '../controller-settings';
  * engine answers (unless STRATOS_DOCKER=off).
  */
 @Injectable()
-export class DriverRegistry implements OnModuleInit {
+export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DriverRegistry.name);
   private readonly drivers = new Map<string, IaasDriver>();
 
@@ -30,6 +30,10 @@ export class DriverRegistry implements OnModuleInit {
     } else if (this.settings.docker === 'on') {
       throw new Error('STRATOS_DOCKER=on, but no Docker engine answers (docker info)');
     }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const driver of this.drivers.values()) await driver.close?.();
   }
 
   get(name: string): IaasDriver | undefined {

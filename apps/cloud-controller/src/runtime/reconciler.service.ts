@@ -79,7 +79,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const driver of this.drivers.all()) driver.onInstanceExit?.(() => this.kick());
+    // And again a second later: an engine may say a container died before its listing says it stopped.
+    for (const driver of this.drivers.all())
+      driver.onInstanceExit?.(() => {
+        this.kick();
+        this.kickAt(Date.now() + 1000);
+      });
     this.timer = setInterval(() => this.kick(), this.settings.reconcileIntervalMs);
     this.kick();
   }

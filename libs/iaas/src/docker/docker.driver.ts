@@ -53,10 +53,18 @@ function demultiplex(raw: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/** How long the engine's event stream waits before it is opened again, when the engine went away. */
+const EVENTS_RETRY_MS = 1000;
+
 export class DockerDriver implements IaasDriver {
   readonly name = 'docker';
   private readonly docker: Docker;
   private network: Promise<MemberNetwork> | null = null;
+  private readonly exitListeners: ((instanceId: string) => void)[] = [];
+  /** The engine's event stream while it is watched (see onInstanceExit). */
+  private events: NodeJS.ReadableStream | null = null;
+  private watching = false;
+  private closed = false;
 
   constructor(private readonly options: DockerDriverOptions) {
     this.docker = options.docker ?? new Docker();
@@ -182,6 +190,58 @@ export class DockerDriver implements IaasDriver {
     } catch (error) {
       if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error; // 409: removal already in progress
     }
+  }
+
+  /**
+   * The engine says when one of this platform's containers dies (`docker events`): the reconciler
+   * looks then, not at its next resync. The stream is opened again whenever it ends (an engine
+   * restart), until close().
+   */
+  onInstanceExit(listener: (instanceId: string) => void): void {
+    this.exitListeners.push(listener);
+    if (this.watching) return;
+    this.closed = false;
+    this.watching = true;
+    void this.watchEvents().finally(() => (this.watching = false));
+  }
+
+  /** Stops watching the engine's events (the controller stops; a driver given to a later one watches again). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.exitListeners.length = 0;
+    (this.events as unknown as { destroy?: () => void } | null)?.destroy?.();
+  }
+
+  private async watchEvents(): Promise<void> {
+    while (!this.closed) {
+      try {
+        const stream = (await this.docker.getEvents({ filters: { type: ['container'], event: ['die'], label: [`${Label.platform}=${this.options.platformId}`] } })) as NodeJS.ReadableStream;
+        this.events = stream;
+        if (this.closed) break;
+        await new Promise<void>((resolve) => {
+          let pending = '';
+          stream.on('data', (chunk: Buffer) => {
+            pending += chunk.toString();
+            const lines = pending.split('\n');
+            pending = lines.pop() ?? '';
+            for (const line of lines.filter(Boolean)) {
+              try {
+                const event = JSON.parse(line) as { id?: string; Actor?: { ID?: string } };
+                const id = event.Actor?.ID ?? event.id;
+                if (id) for (const listener of this.exitListeners) listener(id);
+              } catch {
+                // not an event: ignored
+              }
+            }
+          });
+          for (const end of ['end', 'close', 'error']) stream.once(end, () => resolve());
+        });
+      } catch {
+        // the engine does not answer: the periodic resync still sees what happens meanwhile
+      }
+      if (!this.closed) await new Promise((r) => setTimeout(r, EVENTS_RETRY_MS).unref());
+    }
+    this.events = null;
   }
 
   async list(): Promise<ActualInstance[]> {
