@@ -24,7 +24,8 @@ const runs = debianCartridgeImage('per-tenant users in a multi-tenant container 
   let git: GitServer;
   let tenantId: number;
   let member: MemberView;
-  const inMember = (command: string) => spawnSync('docker', ['exec', '--user', '0', member.instanceId!, 'sh', '-c', command], { encoding: 'utf8' }).stdout.trim();
+  // As the member user: the container's root has no power to override file modes (a multi-tenant container keeps none), so it could not look into a tenant's folder; the member's group reads it.
+  const inMember = (command: string) => spawnSync('docker', ['exec', '--user', `${CONTAINER_MEMBER_UID}:${CONTAINER_MEMBER_UID}`, member.instanceId!, 'sh', '-c', command], { encoding: 'utf8' }).stdout.trim();
 
   beforeAll(async () => {
     git = await startGitServer(undefined, { host: '0.0.0.0' });
@@ -83,6 +84,12 @@ const runs = debianCartridgeImage('per-tenant users in a multi-tenant container 
     const processes = memberFiles('docker', platform.home).processes(member);
     expect(processes.filter((p) => p.uid === 0).map((p) => p.command)).toEqual(['node']);
     expect(processes.filter((p) => p.uid === CONTAINER_MEMBER_UID).map((p) => p.command).sort()).toEqual(['busybox', 'node']);
+    // Of root's capabilities the container keeps the keeper's three: handing folders to users, and becoming them.
+    const { HostConfig } = await new Docker().getContainer(member.instanceId!).inspect();
+    expect([HostConfig.CapDrop, [...(HostConfig.CapAdd ?? [])].sort()]).toEqual([['ALL'], ['CHOWN', 'SETGID', 'SETUID']]);
+    // So even root in the container does not read a tenant's files (no override of their mode).
+    const asRoot = spawnSync('docker', ['exec', '--user', '0', member.instanceId!, 'cat', `${folder}/index.html`], { encoding: 'utf8' });
+    expect([asRoot.status, asRoot.stderr]).toEqual([1, expect.stringContaining('Permission denied')]);
 
     // A push reaches the checkout on the pull interval, still as the tenant's user.
     git.commit('acme.git', { 'index.html': 'acme, version 2\n' }, 'second');

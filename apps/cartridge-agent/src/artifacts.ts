@@ -7,7 +7,7 @@
  * it is never in a command line, a URL, a report or a log line.
  */
 import { spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export class ArtifactsError extends Error {}
@@ -30,8 +30,6 @@ export interface ArtifactsOptions {
   timeoutMs?: number;
   /** [from, to]: git fetches TO… where the repository says FROM… (the platform's mirrors). */
   urlRewrites?: [string, string][];
-  /** Run git as this user (a tenant's, from the privileged tenant keeper): the checkout is its own. */
-  runAs?: { uid: number; gid: number };
 }
 
 export class Artifacts {
@@ -88,8 +86,6 @@ export class Artifacts {
     if (!existsSync(this.askpass)) {
       mkdirSync(this.options.stateDir, { recursive: true, mode: 0o700 });
       writeFileSync(this.askpass, ASKPASS, { mode: 0o700 });
-      const runAs = this.options.runAs;
-      if (runAs) for (const path of [this.options.stateDir, this.askpass]) chownSync(path, runAs.uid, runAs.gid);
     }
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -102,12 +98,7 @@ export class Artifacts {
     };
     return new Promise((resolve, reject) => {
       const rewrites = (this.options.urlRewrites ?? []).flatMap(([from, to]) => ['-c', `url.${to}.insteadOf=${from}`]);
-      const runAs = this.options.runAs;
-      const child = spawn('git', ['-c', 'safe.directory=*', ...rewrites, ...args], {
-        env: runAs ? { ...env, HOME: this.options.stateDir } : env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(runAs && { uid: runAs.uid, gid: runAs.gid }),
-      });
+      const child = spawn('git', ['-c', 'safe.directory=*', ...rewrites, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));

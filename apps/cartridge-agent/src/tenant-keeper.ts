@@ -3,11 +3,14 @@
  * forks it before it becomes the member user; it keeps root only to give each signed-up tenant a
  * user of its own (uid TENANT_UID_BASE + tenant id): the tenant's folder is that user's (mode
  * 0750, group the member's: the member's software reads every tenant's files, one tenant's
- * processes cannot read another's), its repository is cloned as that user, and it removes the
- * folder when the tenant leaves. It takes requests from the agent over the fork's IPC channel only.
+ * processes cannot read another's), and it removes the folder when the tenant leaves. Of root's
+ * powers it uses CHOWN, SETUID and SETGID only (a multi-tenant container keeps no others): folders
+ * are made as the owner of the folder they go in, and everything inside a tenant's folder — its
+ * clone, its pulls, its removal — is done by a process that is the tenant's user, forked for it.
+ * It takes requests from the agent over the fork's IPC channel only.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TenantArtifactsAnswer } from '@stratos/contracts';
 import { Artifacts } from './artifacts';
@@ -22,41 +25,88 @@ export type KeeperRequest =
   | { id: number; op: 'remove'; dir: string; stateDir: string };
 export type KeeperReply = { id: number; ok: true; detail: string } | { id: number; ok: false; error: string };
 
-/** A tenant's checkout, worked on as the tenant's user. */
-function tenantArtifacts(request: { dir: string; stateDir: string; repository: TenantArtifactsAnswer; urlRewrites: [string, string][] }, user: { uid: number; gid: number }): Artifacts {
-  return new Artifacts({
-    repoUrl: request.repository.repoUrl,
-    username: request.repository.repoUsername,
-    password: request.repository.repoPassword,
-    dir: request.dir,
-    stateDir: request.stateDir,
-    urlRewrites: request.urlRewrites,
-    runAs: user,
+/** What a process forked as the tenant's user does in the tenant's folders, and says back. */
+type TenantWork =
+  | { op: 'checkout' | 'update'; dir: string; stateDir: string; repository: TenantArtifactsAnswer; urlRewrites: [string, string][] }
+  | { op: 'empty'; dirs: string[] };
+
+/** Runs `work` as the owner of `path` (effective ids only, back to root after): nothing of root's is needed to write there. */
+function asOwnerOf<T>(path: string, work: () => T): T {
+  const { uid, gid } = statSync(path);
+  if (uid === 0) return work();
+  process.setegid!(gid);
+  process.seteuid!(uid);
+  try {
+    return work();
+  } finally {
+    process.seteuid!(0);
+    process.setegid!(0);
+  }
+}
+
+/** `path` made (with its missing parents), each folder by the owner of the folder it goes in. */
+function makeFolder(path: string, mode: number): void {
+  if (existsSync(path)) return;
+  makeFolder(dirname(path), 0o755);
+  asOwnerOf(dirname(path), () => mkdirSync(path, { mode }));
+}
+
+/** A folder of the tenant's: made by the owner of its parent with `mode`, then given to the tenant's user (CHOWN). */
+function tenantFolder(path: string, mode: number, user: { uid: number; gid: number }): void {
+  if (existsSync(path) && statSync(path).uid === user.uid) return;
+  makeFolder(path, mode);
+  chownSync(path, user.uid, user.gid);
+}
+
+/** Does `work` in a process that is the tenant's user from its first instruction (fork with uid/gid: SETUID, SETGID). */
+function asTenant(user: { uid: number; gid: number }, home: string, work: TenantWork): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = fork(TENANT_KEEPER_ENTRY, ['--tenant-work'], { uid: user.uid, gid: user.gid, cwd: '/', env: { PATH: process.env.PATH, HOME: home }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answered = false;
+    child.once('message', (reply: { ok: boolean; detail?: string; error?: string }) => {
+      answered = true;
+      if (reply.ok) resolve(reply.detail ?? '');
+      else reject(new Error(reply.error));
+    });
+    child.once('exit', (code, signal) => answered || reject(new Error(`the tenant's process exited (${signal ?? code}) before it answered`)));
+    child.send(work);
   });
+}
+
+/** The tenant's side: one piece of work as the tenant's user, then it exits. */
+async function doTenantWork(work: TenantWork): Promise<string> {
+  if (work.op === 'empty') {
+    for (const dir of work.dirs) if (existsSync(dir)) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+    return '';
+  }
+  const artifacts = new Artifacts({ repoUrl: work.repository.repoUrl, username: work.repository.repoUsername, password: work.repository.repoPassword, dir: work.dir, stateDir: work.stateDir, urlRewrites: work.urlRewrites });
+  if (work.op === 'checkout') return `${artifacts.displayUrl} at ${(await artifacts.checkout()).slice(0, 12)}`;
+  const pulled = await artifacts.update();
+  return pulled.changed ? pulled.commit : '';
 }
 
 async function handle(request: KeeperRequest): Promise<string> {
   if (request.op === 'remove') {
-    rmSync(request.dir, { recursive: true, force: true });
-    rmSync(request.stateDir, { recursive: true, force: true });
+    for (const dir of [request.dir, request.stateDir]) {
+      if (!existsSync(dir)) continue;
+      const { uid, gid } = statSync(dir);
+      if (uid === 0) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      // Emptied by its owner (the tenant's user), then removed by the owner of the folder it is in.
+      await asTenant({ uid, gid }, '/', { op: 'empty', dirs: [dir] });
+      asOwnerOf(dirname(dir), () => rmdirSync(dir));
+    }
     return `${request.dir} removed`;
   }
   const user = { uid: tenantUid(request.tenantId), gid: request.memberGid };
-  if (request.op === 'pull') {
-    const pulled = await tenantArtifacts(request, user).update();
-    return pulled.changed ? pulled.commit : '';
-  }
-  mkdirSync(dirname(request.dir), { recursive: true });
-  if (!existsSync(request.dir)) mkdirSync(request.dir);
-  chownSync(request.dir, user.uid, user.gid);
-  chmodSync(request.dir, 0o750);
-  mkdirSync(dirname(request.stateDir), { recursive: true }); // 0755: each tenant's user passes through to its own
-  if (!existsSync(request.stateDir)) mkdirSync(request.stateDir, { mode: 0o700 });
-  chownSync(request.stateDir, user.uid, user.gid);
+  if (request.op === 'pull') return asTenant(user, request.stateDir, { op: 'update', dir: request.dir, stateDir: request.stateDir, repository: request.repository, urlRewrites: request.urlRewrites });
+  tenantFolder(request.dir, 0o750, user);
+  tenantFolder(request.stateDir, 0o700, user);
   if (!request.repository) return `${request.dir}, the user ${user.uid}'s (no repository)`;
-  const artifacts = tenantArtifacts({ ...request, repository: request.repository }, user);
-  const commit = await artifacts.checkout();
-  return `${artifacts.displayUrl} at ${commit.slice(0, 12)} in ${request.dir}, as the tenant's user ${user.uid}`;
+  const done = await asTenant(user, request.stateDir, { op: 'checkout', dir: request.dir, stateDir: request.stateDir, repository: request.repository, urlRewrites: request.urlRewrites });
+  return `${done} in ${request.dir}, as the tenant's user ${user.uid}`;
 }
 
 /** The keeper's side: started by fork(), it answers until its parent goes. */
@@ -71,6 +121,14 @@ function serve(): void {
 }
 
 if (process.send && process.argv.includes('--tenant-keeper')) serve();
+if (process.send && process.argv.includes('--tenant-work')) {
+  process.once('message', (work: TenantWork) => {
+    doTenantWork(work).then(
+      (detail) => process.send!({ ok: true, detail }, () => process.exit(0)),
+      (error: Error) => process.send!({ ok: false, error: error.message }, () => process.exit(0)),
+    );
+  });
+}
 
 /** Where the keeper is, for fork(). */
 export const TENANT_KEEPER_ENTRY = join(__dirname, 'tenant-keeper.js');

@@ -29,6 +29,11 @@ export const CONTAINER_MEMBER_UID = 10001;
 
 /** All a member keeps of root's capabilities: chown, setuid/setgid (a service's own user), reading and signalling its files and processes, ports below 1024. */
 export const MEMBER_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID', 'KILL', 'NET_BIND_SERVICE'];
+/**
+ * A multi-tenant member's (its software run as the member user): its agent's root phase and its
+ * tenant keeper need no more than handing folders to users and becoming them.
+ */
+export const MULTI_TENANT_MEMBER_CAPABILITIES = ['CHOWN', 'SETUID', 'SETGID'];
 
 /** Whether something accepts TCP connections at host:port (within a second). */
 function answers(host: string, port: number): Promise<boolean> {
@@ -161,7 +166,7 @@ export class DockerDriver implements IaasDriver {
         PidsLimit: limits.pids,
         SecurityOpt: ['no-new-privileges:true'],
         CapDrop: ['ALL'],
-        CapAdd: MEMBER_CAPABILITIES,
+        CapAdd: spec.env[LaunchKey.multitenant] === 'true' && limits.user !== 'root' ? MULTI_TENANT_MEMBER_CAPABILITIES : MEMBER_CAPABILITIES,
       },
     });
     let host = '127.0.0.1';
