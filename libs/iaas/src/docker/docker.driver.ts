@@ -8,7 +8,12 @@
  * volumes per cluster, slot and volume id: they outlive members.
  */
 import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
@@ -326,26 +331,21 @@ export class DockerDriver implements IaasDriver {
     if (config.User) changes.push(`USER ${config.User}`);
     for (const [key, value] of Object.entries({ ...(config.Labels ?? {}), ...spec.labels })) changes.push(`LABEL ${quoted(key)}=${quoted(value)}`);
 
-    const exported = (await container.export()) as unknown as NodeJS.ReadableStream;
-    const filter = spawn('tar', ['--delete', '--wildcards', '-f', '-', ...spec.exclude.map((p) => p.replace(/^\/+/, ''))], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let errors = '';
-    filter.stderr.on('data', (c: Buffer) => (errors += c.toString()));
-    const filtered = new Promise<void>((resolve, reject) => {
-      filter.on('error', (error) => reject(new Error(`tar could not run: ${error.message}`)));
-      filter.on('close', (code) => {
-        // Exit 2 with only "Not found in archive": an excluded path the member never had.
-        const real = errors.split('\n').filter((l) => l.trim() && !/Not found in archive|Exiting with failure status due to previous errors/.test(l));
-        if (code === 0 || (code === 2 && real.length === 0)) resolve();
-        else reject(new Error(`tar --delete failed (exit ${code}): ${real.join(' ').slice(0, 500)}`));
-      });
-    });
-    exported.pipe(filter.stdin);
-    const [repo, tag] = splitImageName(spec.image);
-    const progress = await this.docker.importImage(filter.stdout as unknown as NodeJS.ReadableStream, { repo, tag, changes } as never);
-    const imported = await new Promise<unknown[]>((resolve, reject) => this.docker.modem.followProgress(progress as unknown as NodeJS.ReadableStream, (error: Error | null, output: unknown[]) => (error ? reject(error) : resolve(output))));
-    await filtered;
-    const failed = imported.find((o) => (o as { error?: string }).error) as { error?: string } | undefined;
-    if (failed) throw new Error(`docker import failed: ${failed.error}`);
+    // Filtered as a file: GNU tar's --delete on a pipe can cut the archive's end (seen: "unexpected
+    // EOF" at import when no path matched), on a file it rewrites it in place, whole.
+    const dir = await mkdtemp(join(tmpdir(), 'stratos-bake-'));
+    const archive = join(dir, 'rootfs.tar');
+    try {
+      await pipeline((await container.export()) as unknown as NodeJS.ReadableStream, createWriteStream(archive));
+      await deleteFromArchive(archive, spec.exclude.map((p) => p.replace(/^\/+/, '')));
+      const [repo, tag] = splitImageName(spec.image);
+      const progress = await this.docker.importImage(createReadStream(archive) as unknown as NodeJS.ReadableStream, { repo, tag, changes } as never);
+      const imported = await new Promise<unknown[]>((resolve, reject) => this.docker.modem.followProgress(progress as unknown as NodeJS.ReadableStream, (error: Error | null, output: unknown[]) => (error ? reject(error) : resolve(output))));
+      const failed = imported.find((o) => (o as { error?: string }).error) as { error?: string } | undefined;
+      if (failed) throw new Error(`docker import failed: ${failed.error}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     const image = await this.docker.getImage(spec.image).inspect();
     return { imageId: image.Id, sizeBytes: image.Size, sourceImage: source.RepoTags?.[0] ?? info.Config.Image };
   }
@@ -359,6 +359,23 @@ export class DockerDriver implements IaasDriver {
       throw error;
     }
   }
+}
+
+/** Removes the paths matching `patterns` from a tar file, in place; a pattern nothing matches is fine. */
+function deleteFromArchive(archive: string, patterns: string[]): Promise<void> {
+  if (patterns.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const tar = spawn('tar', ['--delete', '--wildcards', '-f', archive, ...patterns], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let errors = '';
+    tar.stderr.on('data', (c: Buffer) => (errors += c.toString()));
+    tar.on('error', (error) => reject(new Error(`tar could not run: ${error.message}`)));
+    tar.on('close', (code) => {
+      // Exit 2 with only "Not found in archive": an excluded path the member never had.
+      const real = errors.split('\n').filter((l) => l.trim() && !/Not found in archive|Exiting with failure status due to previous errors/.test(l));
+      if (code === 0 || (code === 2 && real.length === 0)) resolve();
+      else reject(new Error(`tar --delete failed (exit ${code}): ${real.join(' ').slice(0, 500)}`));
+    });
+  });
 }
 
 /** `repo:tag` → [repo, tag] (a registry's port is not a tag). */
