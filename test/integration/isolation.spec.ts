@@ -242,7 +242,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
     process.stdout.write(`isolation: ${controlled.length} of ${ordered.length} secured operations had a positive control (succeeded for B's owner with the same ids); without one:\n  ${without.join('\n  ')}\n`);
     // Only baking needs what may not be here (a Docker engine, for a docker member): every other operation has its control.
     expect(without.map((w) => w.slice(0, w.indexOf(':')))).toEqual(docker ? [] : ['POST /api/images', 'DELETE /api/images/{cartridgeType}']);
-  });
+  }, 240_000); // a deploy, an undeploy and a bake (a docker commit) among them
 });
 
 /** What a write as tenant A sends: bodies that name B's objects. */
