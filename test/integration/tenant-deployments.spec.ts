@@ -159,6 +159,11 @@ describe.each(availableBrokers())('single-tenant applications deployed per tenan
     const grow = await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 });
     expect([grow.status, grow.body.errors]).toEqual([409, [{ path: '/quota/members', message: '1 + 1 is more than 1' }]]);
     expect((await as('acme.com', 'GET', '/tenants/acme.com')).body).toMatchObject({ quota: { deployments: 1, members: 1 }, usage: { deployments: 1, members: 1 } });
+    // The platform admin's live change of the definition is held to it too, and refused whole: no deployment changes.
+    const growAll = await platform.api('PUT', '/applications/solo', { body: anApplication({ applicationId: 'solo', components: { cartridges: [aSubscription('db', 'db', { cartridgeMin: 2, cartridgeMax: 2 })] } }) });
+    expect([growAll.status, growAll.body.errors]).toEqual([409, [{ path: '/quota/members', message: '1 + 1 is more than 1' }]]);
+    expect((await as('globex.org', 'GET', '/applications/solo/runtime')).body.clusters[0].minMembers).toBe(1);
+    expect((await platform.api('GET', '/applications/solo')).body.components.cartridges[0].cartridgeMin).toBe(1);
     // null lifts a limit; the other stays.
     expect((await platform.api('PUT', '/tenants', { body: { tenantDomain: 'acme.com', quota: { members: null } } })).body.tenant.quota).toEqual({ deployments: 1, members: null });
     expect((await as('acme.com', 'POST', '/applications/solo/scale', { alias: 'db', min: 2 })).status).toBe(200);

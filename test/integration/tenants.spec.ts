@@ -8,12 +8,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rowCounts } from '../support/databases';
+import { availableBrokers } from '../support/brokers';
 import { runCli } from '../support/cli';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
 
-describe('tenants and users', () => {
+describe.each(availableBrokers())('tenants and users (%s)', (broker) => {
   let platform: TestPlatform;
   const login = async (username: string, password: string) => {
     const response = await platform.api('POST', '/tokens', { body: { username, password }, token: null });
@@ -23,7 +24,7 @@ describe('tenants and users', () => {
   const acme = { tenantDomain: 'Acme.com', admin: 'boss', adminPassword: 'acme-admin-password', email: 'ops@acme.com', firstname: 'Wile', lastName: 'Coyote' };
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes' });
+    platform = await startTestPlatform({ broker });
   });
   afterAll(async () => {
     await platform?.stop();

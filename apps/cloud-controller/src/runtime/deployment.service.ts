@@ -10,6 +10,7 @@ import {
   type ApplicationRuntime,
   type CartridgeDefinition,
   deploymentKey,
+  tenantOfDeploymentKey,
   type DeployRequest,
   type FieldIssue,
   type OperationAccepted,
@@ -157,10 +158,6 @@ export class DeploymentService {
     const { view, event } = await this.database.transaction(async (tx) => {
       const deployment = await tx.runtime.lockDeployment(request.applicationId);
       if (!deployment || !deployment.desired) throw DomainError.notFound(`application "${request.applicationId}" is not deployed`);
-      if (deployment.tenantId !== null && request.min !== undefined) {
-        const cluster = (await tx.runtime.clusters(request.applicationId)).find((c) => c.alias === request.alias);
-        if (cluster && request.min > cluster.minMembers) await this.withinQuota(tx, deployment.tenantId, { deployments: 0, members: request.min - cluster.minMembers });
-      }
       return this.setBounds(tx, request, '');
     });
     await this.boundsChanged(request.applicationId, [event]);
@@ -188,6 +185,9 @@ export class DeploymentService {
     if (min > max) throw DomainError.invalid(`min ${min} is more than max ${max}`, [{ path: field(request.min === undefined ? 'max' : 'min'), message: `min (${min}) must not be more than max (${max})` }]);
     const capacity = cluster.spec.placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);
     if (capacity !== null && min > capacity) throw DomainError.invalid(`${min} members do not fit the ${capacity} that deployment policy "${cluster.deploymentPolicy}" allows`, [{ path: field('min'), message: `at most ${capacity}` }]);
+    // A tenant's own deployment grows within its quota, whoever grows it (its admin's scale, the platform admin's definition).
+    const tenantId = tenantOfDeploymentKey(request.applicationId);
+    if (tenantId !== null && min > cluster.minMembers) await this.withinQuota(tx, tenantId, { deployments: 0, members: min - cluster.minMembers });
     await tx.runtime.setClusterBounds(cluster.clusterId, { minMembers: min, maxMembers: max });
     const event = await tx.topology.append(TopologyEventType.ClusterScaled, {
       applicationId: request.applicationId,
