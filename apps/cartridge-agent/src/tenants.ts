@@ -46,6 +46,13 @@ export class TenantHost {
   /** tenantId → the revision prepared, the domain, and its repository (kept in memory only, to pull). */
   private readonly ready = new Map<number, ReadyTenant>();
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Work on one tenant's folder, one at a time per tenant (a prepare, a pull, a removal): a pull
+   * round over every tenant holds each tenant's folder in turn, never the syncs — a new sign-up is
+   * not kept waiting behind a round of a hundred fetches.
+   */
+  private readonly folders = new Map<number, Promise<void>>();
+  private pulling = false;
   private latest: MetadataTree = {};
   private retry: NodeJS.Timeout | null = null;
 
@@ -87,14 +94,14 @@ export class TenantHost {
         // A git hook for its repository moved the artifacts revision: its checkout is pulled now, not at the next interval.
         if (ready.artifactsRevision !== tenant.artifactsRevision) {
           ready.artifactsRevision = tenant.artifactsRevision;
-          await this.pullOne(tenantId, ready).catch((error: Error) => this.options.pullFailed(tenantId, error.message));
+          await this.pullOne(tenantId);
         }
         continue;
       }
       const started = Date.now();
       try {
         const repository = tenant.artifactsUrl !== null ? await this.options.repositoryOf(tenantId) : null;
-        const detail = await this.prepare(tenantId, repository);
+        const detail = await this.withFolder(tenantId, () => this.prepare(tenantId, repository));
         this.ready.set(tenantId, { revision: tenant.revision, artifactsRevision: tenant.artifactsRevision, domain: tenant.domain, repository });
         await this.options.prepared(tenantId, tenant.revision, `tenant ${tenant.domain} (${tenantId}) prepared in ${Date.now() - started} ms: ${detail}`);
       } catch (error) {
@@ -107,9 +114,11 @@ export class TenantHost {
     }
     for (const [tenantId, { domain }] of this.ready) {
       if (wanted.has(tenantId)) continue;
-      if (this.options.keeper) await this.options.keeper.client.request({ op: 'remove', dir: this.folder(tenantId), stateDir: this.stateDir(tenantId) }).catch(() => undefined);
-      else rmSync(this.folder(tenantId), { recursive: true, force: true });
       this.ready.delete(tenantId);
+      await this.withFolder(tenantId, async () => {
+        if (this.options.keeper) await this.options.keeper.client.request({ op: 'remove', dir: this.folder(tenantId), stateDir: this.stateDir(tenantId) }).catch(() => undefined);
+        else rmSync(this.folder(tenantId), { recursive: true, force: true });
+      });
       this.options.removed(tenantId, domain);
     }
   }
@@ -145,21 +154,43 @@ export class TenantHost {
     });
   }
 
-  /** Brings each prepared tenant's checkout to its repository's HEAD (on the pull interval); one tenant's failure is reported, not fatal. */
-  pull(): Promise<void> {
-    const next = this.queue.then(async () => {
-      for (const [tenantId, ready] of this.ready) await this.pullOne(tenantId, ready).catch((error: Error) => this.options.pullFailed(tenantId, error.message));
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+  /**
+   * Brings each prepared tenant's checkout to its repository's HEAD (on the pull interval), one
+   * tenant after the other beside the syncs; one tenant's failure is reported, not fatal. A round
+   * still running when the next is due makes that one a no-op.
+   */
+  async pull(): Promise<void> {
+    if (this.pulling) return;
+    this.pulling = true;
+    try {
+      for (const tenantId of [...this.ready.keys()]) await this.pullOne(tenantId);
+    } finally {
+      this.pulling = false;
+    }
   }
 
-  private async pullOne(tenantId: number, { domain, repository }: ReadyTenant): Promise<void> {
-    if (!repository) return;
-    const keeper = this.options.keeper;
-    const commit = keeper
-      ? await keeper.client.request({ op: 'pull', tenantId, dir: this.folder(tenantId), stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository, urlRewrites: this.options.urlRewrites })
-      : await this.artifactsOf(tenantId, repository).update().then((p) => (p.changed ? p.commit : ''));
-    if (commit) this.options.updated(tenantId, domain, commit);
+  private pullOne(tenantId: number): Promise<void> {
+    return this.withFolder(tenantId, async () => {
+      const ready = this.ready.get(tenantId); // removed meanwhile: nothing to pull
+      if (!ready?.repository) return;
+      const keeper = this.options.keeper;
+      const commit = keeper
+        ? await keeper.client.request({ op: 'pull', tenantId, dir: this.folder(tenantId), stateDir: this.stateDir(tenantId), memberGid: keeper.memberGid, repository: ready.repository, urlRewrites: this.options.urlRewrites })
+        : await this.artifactsOf(tenantId, ready.repository).update().then((p) => (p.changed ? p.commit : ''));
+      if (commit) this.options.updated(tenantId, ready.domain, commit);
+    }).catch((error: Error) => this.options.pullFailed(tenantId, error.message));
+  }
+
+  /** Runs `work` on a tenant's folder once the work before it on that folder is done. */
+  private withFolder<T>(tenantId: number, work: () => Promise<T>): Promise<T> {
+    const before = this.folders.get(tenantId) ?? Promise.resolve();
+    const next = before.then(work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.folders.set(tenantId, settled);
+    void settled.then(() => this.folders.get(tenantId) === settled && this.folders.delete(tenantId));
+    return next;
   }
 }
