@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import pg from 'pg';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
 import { EnvVar, Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
@@ -52,6 +53,11 @@ export interface TestPlatform {
   killController(): Promise<void>;
   /** Collects every topology event the broker carries from now on. */
   watchEvents(): Promise<{ events: (TopologyEvent & { payload: any })[]; close(): Promise<void> }>;
+  /**
+   * What happened to a deployed application, for a failure message: its topology events
+   * (type, member, status, reason) and the last lines of each of its members' logs.
+   */
+  story(applicationId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -235,6 +241,24 @@ export async function startTestPlatform(options: {
           await client.endAsync(true);
         },
       };
+    },
+    async story(applicationId) {
+      const client = new pg.Client({ connectionString: platform.databaseUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ revision: string; type: string; payload: Record<string, any> }>(
+          "SELECT revision, type, payload FROM topology_events WHERE payload->>'applicationId' = $1 ORDER BY revision",
+          [applicationId],
+        );
+        const lines = rows.map(({ revision, type, payload }) => `#${revision} ${type} ${payload.memberId ?? payload.clusterId ?? ''} ${payload.status ?? ''} ${payload.reason ?? ''}`.trimEnd());
+        for (const memberId of new Set(rows.map((r) => r.payload.memberId as string | undefined).filter(Boolean))) {
+          const logs = await api('GET', `/members/${memberId}/logs?tail=2000`);
+          lines.push(`--- ${memberId} (log, ${logs.status}):`, ...(logs.status === 200 ? String(logs.body.text ?? JSON.stringify(logs.body)) : JSON.stringify(logs.body)).split('\n').slice(-15));
+        }
+        return lines.join('\n');
+      } finally {
+        await client.end();
+      }
     },
     async stop() {
       // Watches a failed test left open: reconnecting to a stopped broker after Jest tore the suite down would fail the next suites of this worker.
