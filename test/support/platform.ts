@@ -250,8 +250,11 @@ export async function startTestPlatform(options: {
           "SELECT revision, type, payload FROM topology_events WHERE payload->>'applicationId' = $1 ORDER BY revision",
           [applicationId],
         );
-        const lines = rows.map(({ revision, type, payload }) => `#${revision} ${type} ${payload.memberId ?? payload.clusterId ?? ''} ${payload.status ?? ''} ${payload.reason ?? ''}`.trimEnd());
-        for (const memberId of new Set(rows.map((r) => r.payload.memberId as string | undefined).filter(Boolean))) {
+        const memberOf = (payload: Record<string, any>): string | undefined => payload.memberId ?? payload.member?.memberId;
+        const lines = rows.map(({ revision, type, payload }) =>
+          [`#${revision}`, type, memberOf(payload) ?? payload.clusterId ?? '', payload.member?.status ?? payload.to ?? '', payload.reason ?? payload.message ?? ''].join(' ').trimEnd(),
+        );
+        for (const memberId of new Set(rows.map((r) => memberOf(r.payload)).filter(Boolean))) {
           const logs = await api('GET', `/members/${memberId}/logs?tail=2000`);
           lines.push(`--- ${memberId} (log, ${logs.status}):`, ...(logs.status === 200 ? String(logs.body.text ?? JSON.stringify(logs.body)) : JSON.stringify(logs.body)).split('\n').slice(-15));
         }

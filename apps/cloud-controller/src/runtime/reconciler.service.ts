@@ -17,6 +17,7 @@ import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity 
 import { ControllerSettings } from '../controller-settings';
 import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '../config';
 import { AgentSilence } from './agent-silence';
+import { ClusterFloors } from './cluster-floor';
 import { CrashBackoff } from './crash-backoff';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
@@ -61,6 +62,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private stopped = false;
   /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
   private readonly backoff = new CrashBackoff();
+  private readonly floors = new ClusterFloors();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
   /** Member instances running per application after the last pass (none yet: undefined). */
   private runningAfterLastPass?: Map<string, number>;
@@ -255,7 +257,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const statusOf = new Map<string, ClusterStatus>();
     for (const cluster of clusters) {
       const active = members.filter((m) => m.clusterId === cluster.clusterId && (m.status === MemberStatus.Active || m.status === MemberStatus.Suspended)).length;
-      const next = active >= cluster.minMembers ? ClusterStatus.Active : cluster.status === ClusterStatus.Active ? ClusterStatus.Inactive : cluster.status;
+      const next = this.floors.next(cluster, active);
       statusOf.set(cluster.clusterId, next);
       if (next === ClusterStatus.Active) this.backoff.active(cluster.clusterId, now);
       if (next !== cluster.status) {
@@ -316,7 +318,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       }
     }
     // A later deploy of the same application starts afresh: its clusters' failures are not held against it.
-    for (const cluster of clusters) this.backoff.forget(cluster.clusterId);
+    for (const cluster of clusters) {
+      this.backoff.forget(cluster.clusterId);
+      this.floors.forget(cluster.clusterId);
+    }
     const events = await this.database.transaction(async (tx) => {
       const appended: TopologyEvent[] = [];
       for (const cluster of clusters) {
