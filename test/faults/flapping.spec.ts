@@ -32,14 +32,13 @@ describe('a flapping member', () => {
       await until('four launches', async () => launches().length >= 4, 60_000);
       const activations = watch.events.filter((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'flappy.flappy-1' && e.payload.member.status === 'Active');
       expect(activations.length).toBeGreaterThanOrEqual(3); // each one did become Active before it died
-      const [a, b, c, d] = launches();
-      const gaps = [b - a, c - b, d - c];
-      // Each gap is the member's second of life, the time to notice, and the back-off: 1 s, 2 s, 4 s.
-      expect(gaps[0]).toBeGreaterThanOrEqual(2000);
-      expect(gaps[1]).toBeGreaterThanOrEqual(3000);
-      expect(gaps[2]).toBeGreaterThanOrEqual(5000);
-      expect(gaps[2]).toBeGreaterThan(gaps[1]);
-      expect(gaps[1]).toBeGreaterThan(gaps[0]);
+      // The back-off is the wait from each death to the next launch: 1 s, 2 s, 4 s (measured from
+      // the death, not the launch: how long a member takes to start varies with the machine's load).
+      const deaths = watch.events.filter((e) => e.type === 'MemberStatusChanged' && e.payload.clusterId === 'flappy.flappy-1' && e.payload.member.status === 'Lost').map((e) => Date.parse(e.timestamp));
+      const waits = launches().slice(1, 4).map((launch, i) => launch - deaths[i]);
+      // The delay counts from the reconcile pass that found the death, a moment before its event was stamped.
+      const slack = 250;
+      expect({ waits, atLeast: waits.map((w, i) => w >= [1000, 2000, 4000][i] - slack) }).toEqual({ waits, atLeast: [true, true, true] });
     } finally {
       await watch.close();
     }
