@@ -11,7 +11,7 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker });
+    platform = await startTestPlatform({ broker, rpcTimeoutMs: 3000 }); // the hung-controller test counts on it
   });
   afterAll(async () => {
     await platform?.stop();

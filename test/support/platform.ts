@@ -152,7 +152,7 @@ export async function startTestPlatform(options: {
       home,
       host: '127.0.0.1',
       port: apiPort,
-      rpcTimeoutMs: options.rpcTimeoutMs ?? 3000,
+      rpcTimeoutMs: options.rpcTimeoutMs ?? 10_000, // generous: CI runs two suites and their members on 2 cores
       bodyLimitBytes: 1024 * 1024,
       tokenTtlHours: 1,
       loginThrottle: options.loginThrottle,
