@@ -1,16 +1,18 @@
 /**
  * Cartridge create and get through the whole path (HTTP → manager → MQTT → controller →
  * PostgreSQL, and the topology event), with 1 and 32 requests in flight, beside the floor:
- * a bare PostgreSQL insert and select of the same row from the same run.
+ * a bare PostgreSQL insert and select of the same row from the same run. The manager and the
+ * controller are processes of their own, as `npm start` runs them (the broker is embedded in
+ * this one, as in npm start's parent), so that the load generator's CPU is not theirs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startCloudController } from '../../apps/cloud-controller/src/cloud-controller';
-import { startStratosManager } from '../../apps/stratos-manager/src/stratos-manager';
 import { Database } from '../../libs/persistence/src';
-import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
+import { freePort, startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
+import { postgresCpuSeconds, processCpuSeconds } from './cpu';
 import { measure, row, table, type Figures } from './stats';
 
 const cartridge = (type: string) => ({
@@ -29,26 +31,37 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
   const broker = options.mqttUrl ? null : await startEmbeddedBroker({ port: 0 });
   const mqttUrl = options.mqttUrl ?? broker!.url;
-  const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl, home, agentEntry: join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js'), reconcileIntervalMs: 1000, memberStartTimeoutMs: 60_000, docker: 'off' }, // no members here: no Docker network left behind
-    { logger: false },
-  );
-  const manager = await startStratosManager(
-    { databaseUrl: postgres.url, mqttUrl, home, host: '127.0.0.1', port: 0, rpcTimeoutMs: 30_000, bodyLimitBytes: 1 << 20, tokenTtlHours: 1 },
-    { logger: false },
-  );
+  // Migrations first (the controller would run them too; the floor's table copies one of theirs).
+  await (await Database.open({ url: postgres.url, applicationName: 'bench-floor' })).close();
+  const port = await freePort();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: postgres.url, MQTT_URL: mqttUrl, STRATOS_HOME: home, STRATOS_DOCKER: 'off', STRATOS_API_HOST: '127.0.0.1', STRATOS_API_PORT: String(port), STRATOS_RPC_TIMEOUT_MS: '30000' };
+  const children: ChildProcess[] = [];
+  const start = (app: string) => {
+    // BENCH_PROFILE=DIR: each process's CPU profile (written as it exits), for Chrome's DevTools.
+    const profile = process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...profile, join(process.cwd(), `dist/apps/${app}/src/main.js`)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+  const controller = start('cloud-controller');
+  const manager = start('stratos-manager');
+  const url = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    const health = await fetch(`${url}/api/health`).then((r) => (r.ok ? (r.json() as Promise<{ cloudController: string }>) : null), () => null);
+    if (health?.cloudController === 'up') break;
+    if (tries > 600) throw new Error('the manager and the controller did not come up within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
-  const token = ((await (await fetch(`${manager.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string }).token;
+  const token = ((await (await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string }).token;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const call = async (method: string, path: string, body?: unknown, expected = 200) => {
-    const response = await fetch(`${manager.url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     await response.arrayBuffer();
     if (response.status !== expected) throw new Error(`${method} ${path}: ${response.status}`);
   };
 
   // The floor: the same row, straight into PostgreSQL, same server, same run.
-  const floorDb = await Database.open({ url: postgres.url, applicationName: 'bench-floor' });
-  await floorDb.close();
   const client = new pg.Pool({ connectionString: postgres.url, max: 32 });
   client.on('error', () => undefined); // the server stops at the end of the run
   await client.query('CREATE TABLE bench_floor (LIKE cartridges INCLUDING ALL)');
@@ -68,21 +81,35 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
 
   const n = options.requests;
   const results: [string, Figures, Figures][] = [];
+  // CPU seconds per process over the platform's rows only: where a request's time goes.
+  const cpu = { manager: 0, controller: 0, 'broker and load generator': 0, PostgreSQL: 0 };
+  const cpuNow = () => ({ manager: processCpuSeconds(manager.pid!), controller: processCpuSeconds(controller.pid!), 'broker and load generator': process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, PostgreSQL: postgresCpuSeconds(join(home, 'pg', 'data')) });
+  const onPlatform = async (work: () => Promise<Figures>) => {
+    const before = cpuNow();
+    const figures = await work();
+    const after = cpuNow();
+    for (const key of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[key] += after[key] - before[key];
+    return figures;
+  };
   for (const inFlight of [1, 32]) {
     const floorCreate = await measure(n, inFlight, floorInsert(`f${inFlight}`));
-    const create = await measure(n, inFlight, (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201));
+    const create = await onPlatform(() => measure(n, inFlight, (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201)));
     const floorGet = await measure(n, inFlight, floorSelect(`f${inFlight}`));
-    const get = await measure(n, inFlight, (i) => call('GET', `/cartridges/c${inFlight}-${i}`));
+    const get = await onPlatform(() => measure(n, inFlight, (i) => call('GET', `/cartridges/c${inFlight}-${i}`)));
     results.push([`create, ${inFlight} in flight`, create, floorCreate], [`get, ${inFlight} in flight`, get, floorGet]);
   }
 
   await client.end();
-  await manager.close();
-  await controller.close();
+  const stopped = (child: ChildProcess) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  for (const child of [manager, controller]) {
+    child.kill('SIGTERM');
+    await stopped(child);
+  }
   await broker?.stop();
   await postgres.stop();
   await rm(home, { recursive: true, force: true });
 
   const rows = results.flatMap(([label, platform, floor]) => [row(`${label}: platform`, platform, floor), row(`${label}: bare PostgreSQL`, floor)]);
-  return `Cartridge API, ${n} requests per row, broker ${options.label ?? 'aedes (embedded)'}\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}`;
+  const perRequest = Object.entries(cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / (4 * n)).toFixed(2)}`).join(', ');
+  return `Cartridge API, ${n} requests per row, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
 }

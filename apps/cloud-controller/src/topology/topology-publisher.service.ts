@@ -9,6 +9,8 @@ import { ControllerMetrics } from '../metrics/controller-metrics.service';
 
 const FLUSH_INTERVAL_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
+/** Published events are marked so in one UPDATE per this while, not one commit each on the request's path. */
+const MARK_DELAY_MS = 20;
 
 /**
  * Publishes topology events (QoS 1) from the outbox table after their transaction commits,
@@ -20,6 +22,9 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   private client: MqttClient;
   private flushTimer: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
+  /** Published, not yet marked in the outbox: a flush meanwhile must not send them again. */
+  private readonly unmarked = new Set<number>();
+  private marking: NodeJS.Timeout | null = null;
   private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
 
@@ -49,6 +54,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
+    await this.markPublished();
     if (!this.client) return;
     if (this.client.connected) {
       await this.client.publishAsync(this.presenceTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
@@ -60,9 +66,32 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   async publish(event: TopologyEvent): Promise<void> {
     try {
       await this.send(event);
-      await this.database.topology.markPublished([event.revision]);
+      this.markSoon(event.revision);
     } catch (error) {
       this.logger.warn(`topology event ${event.revision} (${event.type}) not published yet: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * The outbox learns what was published a moment later, in one statement for all of them. A
+   * crash in between leaves them unmarked, and the next controller sends them again — as a crash
+   * between a publish and its mark always could: watchers go by revision and drop what they had.
+   */
+  private markSoon(revision: number): void {
+    this.unmarked.add(revision);
+    this.marking ??= setTimeout(() => void this.markPublished(), MARK_DELAY_MS);
+  }
+
+  private async markPublished(): Promise<void> {
+    if (this.marking) clearTimeout(this.marking);
+    this.marking = null;
+    const revisions = [...this.unmarked];
+    if (revisions.length === 0) return;
+    try {
+      await this.database.topology.markPublished(revisions);
+      for (const revision of revisions) this.unmarked.delete(revision);
+    } catch (error) {
+      this.logger.warn(`marking ${revisions.length} topology event(s) published: ${(error as Error).message} (tried again at the next flush)`);
     }
   }
 
@@ -78,7 +107,8 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   private async flushOnce(): Promise<void> {
     try {
       if (!this.client?.connected) return;
-      const pending = await this.database.topology.unpublished();
+      await this.markPublished(); // what was published and is waiting to be marked goes first, not twice
+      const pending = (await this.database.topology.unpublished()).filter((e) => !this.unmarked.has(e.revision));
       for (const event of pending) {
         await this.send(event);
         await this.database.topology.markPublished([event.revision]);

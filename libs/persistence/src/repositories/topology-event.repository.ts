@@ -23,18 +23,18 @@ export class TopologyEventRepository {
     return this.manager.getRepository(TopologyEventEntity);
   }
 
-  /** Must run inside the transaction that makes the change the event tells of. */
+  /** Must run inside the transaction that makes the change the event tells of (the revision lock is held until it ends). */
   async append<T extends TopologyEventType>(type: T, payload: TopologyEvent<T>['payload']): Promise<TopologyEvent<T>> {
-    await this.manager.query('SELECT pg_advisory_xact_lock($1)', [TOPOLOGY_REVISION_LOCK]);
-    const [{ next }] = (await this.manager.query('SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM topology_events')) as { next: string }[];
-    const event: TopologyEvent<T> = { eventId: randomUUID(), revision: Number(next), type, timestamp: new Date().toISOString(), payload };
-    await this.manager.query('INSERT INTO topology_events (revision, event_id, type, payload, created_at) VALUES ($1, $2, $3, $4, $5)', [
-      event.revision,
-      event.eventId,
-      event.type,
+    const eventId = randomUUID();
+    const timestamp = new Date().toISOString();
+    const [{ revision }] = (await this.manager.query('SELECT stratos_append_topology_event($1, $2, $3, $4, $5) AS revision', [
+      TOPOLOGY_REVISION_LOCK,
+      eventId,
+      type,
       JSON.stringify(payload),
-      event.timestamp,
-    ]);
+      timestamp,
+    ])) as { revision: string }[];
+    const event: TopologyEvent<T> = { eventId, revision: Number(revision), type, timestamp, payload };
     return event;
   }
 
