@@ -9,8 +9,6 @@ export const Topics = {
     create: 'stratos/cc/cartridges/create',
     update: 'stratos/cc/cartridges/update',
     remove: 'stratos/cc/cartridges/remove',
-    get: 'stratos/cc/cartridges/get',
-    list: 'stratos/cc/cartridges/list',
     putBundle: 'stratos/cc/cartridges/bundle/put',
     getBundle: 'stratos/cc/cartridges/bundle/get',
     removeBundle: 'stratos/cc/cartridges/bundle/remove',

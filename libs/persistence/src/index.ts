@@ -12,3 +12,4 @@ export type { AuditQuery } from './repositories/audit.repository';
 export { databaseUnavailableReason } from './unavailable';
 export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FORMAT, type BackupManifest, type RestoredBackup } from './backup';
 export type { StoredSignUp, StoredArtifactRepository, StoredDomainMapping } from './repositories/signup.repository';
+export { toCartridgeView, readCartridge, readCartridges } from './read-models/cartridge-views';

@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import {
   BundleError,
-  cartridgeSchema,
   describeBundle,
   readBundle,
   type BundleDownload,
   type BundleUploadRequest,
   DomainError,
-  redact,
   restoreRedacted,
   TopologyEventType,
   validateCartridge,
   type CartridgeDefinition,
   type CartridgeKeyRequest,
-  type CartridgeListRequest,
-  type CartridgeListResult,
   type CartridgeUpdateRequest,
   type CartridgeView,
   type CartridgeWriteRequest,
@@ -22,24 +18,11 @@ import {
   type FieldIssue,
   type ProviderCheck,
 } from '@stratos/contracts';
-import { Database, type CartridgeBundleEntity, type CartridgeEntity, type Repositories } from '@stratos/persistence';
+import { Database, toCartridgeView, type CartridgeBundleEntity, type CartridgeEntity, type Repositories } from '@stratos/persistence';
 import { describeReferrers } from '../definitions/definition-registry.service';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { checkProviders } from '../iaas/provider-table';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-
-export function toCartridgeView(row: CartridgeEntity, bundle: CartridgeBundleEntity | null | undefined): CartridgeView {
-  return {
-    ...redact(cartridgeSchema, row.definition),
-    status: {
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-      generation: row.generation,
-      providers: row.providers,
-      bundle: bundle ? { sha256: bundle.sha256, size: bundle.size, files: bundle.files, uploadedAt: bundle.uploadedAt.toISOString() } : null,
-    },
-  };
-}
 
 /** Running members were launched from the cartridge as it is: change it once they are gone. */
 async function assertNotDeployed(tx: Repositories, type: string): Promise<void> {
@@ -121,18 +104,6 @@ export class CartridgeRegistry {
     });
     await this.publisher.publish(event);
     return { type: request.type };
-  }
-
-  async get(request: CartridgeKeyRequest): Promise<CartridgeView> {
-    const row = await this.database.cartridges.find(request.type);
-    if (!row) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
-    return toCartridgeView(row, (await this.database.cartridges.bundles([row.type])).get(row.type));
-  }
-
-  async list(request: CartridgeListRequest): Promise<CartridgeListResult> {
-    const { items, total } = await this.database.cartridges.list(request);
-    const bundles = await this.database.cartridges.bundles(items.map((i) => i.type));
-    return { items: items.map((i) => toCartridgeView(i, bundles.get(i.type))), total };
   }
 
   /** Stores (or replaces) a cartridge's bundle, checked entry by entry; refused while a deployed application runs the cartridge. */

@@ -4,7 +4,6 @@ import {
   Topics,
   type BundleUploadRequest,
   type CartridgeKeyRequest,
-  type CartridgeListRequest,
   type CartridgeUpdateRequest,
   type CartridgeWriteRequest,
 } from '@stratos/contracts';
@@ -30,11 +29,6 @@ export class CartridgesHandler {
     return reply(() => this.registry.remove(request));
   }
 
-  @MessagePattern(Topics.cartridges.get)
-  get(@Payload() request: CartridgeKeyRequest) {
-    return reply(() => this.registry.get(request));
-  }
-
   @MessagePattern(Topics.cartridges.putBundle)
   putBundle(@Payload() request: BundleUploadRequest) {
     return reply(() => this.registry.putBundle(request));
@@ -48,10 +42,5 @@ export class CartridgesHandler {
   @MessagePattern(Topics.cartridges.removeBundle)
   removeBundle(@Payload() request: CartridgeKeyRequest) {
     return reply(() => this.registry.removeBundle(request));
-  }
-
-  @MessagePattern(Topics.cartridges.list)
-  list(@Payload() request: CartridgeListRequest) {
-    return reply(() => this.registry.list(request));
   }
 }

@@ -10,6 +10,7 @@ import {
   type CartridgeView,
   type CartridgeWriteResult,
 } from '@stratos/contracts';
+import { Database, readCartridge, readCartridges } from '@stratos/persistence';
 import type { Caller } from '../auth/auth.service';
 import { cartridgeFilter } from './cartridge-filters';
 import { ControllerClient } from '../controller-client/controller-client.service';
@@ -26,10 +27,17 @@ export function pagingNumber(value: string | undefined, name: string, fallback: 
   return Number(value);
 }
 
-/** Validates here (a 400 costs no round trip), then asks the controller, which owns the registry. */
+/**
+ * Writes: validated here (a 400 costs no round trip), then asked of the controller, which owns
+ * the registry. Reads: from PostgreSQL, where the controller's writes are committed before it
+ * answers — they need no controller (and no two MQTT hops).
+ */
 @Injectable()
 export class CartridgesService {
-  constructor(private readonly controller: ControllerClient) {}
+  constructor(
+    private readonly controller: ControllerClient,
+    private readonly database: Database,
+  ) {}
 
   create(caller: Caller, definition: unknown, strict: boolean): Promise<CartridgeWriteResult> {
     this.check(definition, strict);
@@ -45,8 +53,10 @@ export class CartridgesService {
     return this.controller.request(Topics.cartridges.remove, { actor: { username: caller.username }, type });
   }
 
-  get(type: string): Promise<CartridgeView> {
-    return this.controller.request(Topics.cartridges.get, { type });
+  async get(type: string): Promise<CartridgeView> {
+    const cartridge = await readCartridge(this.database.cartridges, type);
+    if (!cartridge) throw DomainError.notFound(`cartridge "${type}" does not exist`);
+    return cartridge;
   }
 
   /** Every cartridge a Stratos filter selects (GET /api/cartridges/filter/{filter}). */
@@ -54,7 +64,7 @@ export class CartridgesService {
     const selects = cartridgeFilter(filter, criteria);
     const all: CartridgeView[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const page: CartridgeListResult = await this.controller.request(Topics.cartridges.list, { limit: 1000, offset });
+      const page: CartridgeListResult = await readCartridges(this.database.cartridges, { limit: 1000, offset });
       all.push(...page.items);
       if (page.items.length === 0 || all.length >= page.total) break;
     }
@@ -70,7 +80,7 @@ export class CartridgesService {
   }
 
   list(query: ListQuery): Promise<CartridgeListResult> {
-    return this.controller.request(Topics.cartridges.list, {
+    return readCartridges(this.database.cartridges, {
       category: query.category || undefined,
       limit: pagingNumber(query.limit, 'limit', 100, 1000),
       offset: pagingNumber(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),

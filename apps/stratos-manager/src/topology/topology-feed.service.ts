@@ -30,6 +30,7 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
     this.metrics.connections.trackBroker('topology-feed', () => this.client.connected);
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     this.client.on('message', (_topic, payload) => {
+      if (this.listeners.size === 0) return; // nobody watching: not parsed (each event carries whole definitions)
       let event: TopologyEvent;
       try {
         event = JSON.parse(payload.toString()) as TopologyEvent;
