@@ -129,7 +129,7 @@ export async function startTestPlatform(options: {
   if (options.dockerSocket && !options.controllerProcess) throw new Error('dockerSocket needs controllerProcess: the in-process controller uses the default engine');
   if (controllerConfig.docker === 'on') {
     // Docker members are on the platform's own network and reach the broker at its gateway, as with npm start.
-    const { name, gateway } = await ensureMemberNetwork(engine, await platformIdOf(home));
+    const { name, gateway } = await ensureMemberNetwork(engine, await platformIdOf(home), home);
     memberNetwork = name;
     memberGateway = gateway;
     if (!broker.listenAlso) throw new Error(`docker members need a broker they reach at ${gateway}: use the aedes test broker`);
@@ -274,8 +274,12 @@ export async function startTestPlatform(options: {
       killLeftoverMembers(home); // what a failed test left running
       if (memberNetwork) {
         // What a test left running goes, then its network (Docker has addresses for a few dozen bridges only).
-        const left = await engine.listContainers({ all: true, filters: { label: [`${Label.platform}=${await platformIdOf(home)}`] } });
+        const mine = { label: [`${Label.platform}=${await platformIdOf(home)}`] };
+        const left = await engine.listContainers({ all: true, filters: mine });
         await Promise.all(left.map((c) => engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+        // Its members' named volumes too (kept across members by design, not across test platforms).
+        const { Volumes } = await engine.listVolumes({ filters: mine });
+        await Promise.all((Volumes ?? []).map((v) => engine.getVolume(v.Name).remove().catch(() => undefined)));
         await engine.getNetwork(memberNetwork).remove().catch(() => undefined);
       }
       await rm(home, { recursive: true, force: true });

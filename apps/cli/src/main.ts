@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client';
 import { registerAudit } from './commands/audit.command';
 import { registerBackup } from './commands/backup.command';
+import { registerPrune } from './commands/prune.command';
 import { registerSecrets } from './commands/secrets.command';
 import { registerCartridges } from './commands/cartridge.command';
 import { registerApplicationRuntime } from './commands/application-runtime.command';
@@ -34,6 +35,7 @@ const globals = () => program.opts<GlobalOptions>();
 for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerDomainMappings, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets]) command(program, globals);
 registerTemplate(program);
 registerBackup(program);
+registerPrune(program);
 // Stratos 4.1's command names keep working, listed apart from the project's own.
 for (const command of program.commands) if (command.description().startsWith('Stratos alias')) command.helpGroup("Stratos 4.1's command names:");
 program.commands.forEach(function exitOverride(c: Command) {

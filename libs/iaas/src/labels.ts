@@ -4,6 +4,8 @@
  */
 export const Label = {
   platform: 'org.stratos.platform',
+  /** The STRATOS_HOME of that platform (absolute): what is left once it is deleted can be found (`stratos prune`). */
+  home: 'org.stratos.home',
   member: 'org.stratos.member',
   cluster: 'org.stratos.cluster',
   application: 'org.stratos.application',

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DockerDriver, LocalProcessDriver, platformIdOf, type IaasDriver } from '@stratos/iaas';
 import { MEMBER_GATEWAY_MESSAGE } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
@@ -21,7 +21,7 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (this.settings.docker === 'off' || this.settings.drivers?.docker) return;
     if (await DockerDriver.available()) {
-      const docker = new DockerDriver({ platformId: await platformIdOf(this.settings.home) });
+      const docker = new DockerDriver({ platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home) });
       this.drivers.set('docker', docker);
       const { name, gateway } = await docker.memberNetwork();
       this.logger.log(`Docker engine found: the docker driver is available; members on the network ${name}, reaching the platform at ${gateway}`);

@@ -24,6 +24,8 @@ import { ensureMemberNetwork, reachableFrom, type MemberNetwork } from './member
 export interface DockerDriverOptions {
   /** Scopes labels to this platform. */
   platformId: string;
+  /** Its STRATOS_HOME (absolute), labelled on what it makes, so that `stratos prune` finds it once the home is gone. */
+  home?: string;
   docker?: Docker;
   /** bridge (default): the platform's own network, an address per member; host: the host's network, host ports. */
   network?: 'bridge' | 'host';
@@ -82,7 +84,7 @@ export class DockerDriver implements IaasDriver {
 
   /** The platform's member network (bridge mode), made once. */
   memberNetwork(): Promise<MemberNetwork> {
-    this.network ??= ensureMemberNetwork(this.docker, this.options.platformId).catch((error: Error) => {
+    this.network ??= ensureMemberNetwork(this.docker, this.options.platformId, this.options.home).catch((error: Error) => {
       this.network = null;
       throw error;
     });
@@ -140,6 +142,7 @@ export class DockerDriver implements IaasDriver {
     const tenant = spec.env[LaunchKey.tenantId];
     const labels = {
       [Label.platform]: this.options.platformId,
+      ...(this.options.home && { [Label.home]: this.options.home }),
       [Label.member]: spec.memberId,
       [Label.cluster]: spec.clusterId,
       [Label.application]: spec.applicationId,
@@ -149,7 +152,7 @@ export class DockerDriver implements IaasDriver {
     for (const volume of spec.volumes ?? []) {
       // Named per platform, cluster, slot and volume: members come and go, a replacement gets its slot's data; another platform on the engine has its own.
       const name = `stratos-${this.options.platformId.slice(0, 8)}-${spec.clusterId}-${volume.id}-${spec.slot}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
-      await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, [Label.cluster]: spec.clusterId, [Label.volume]: volume.id } }).catch(() => undefined);
+      await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, ...(this.options.home && { [Label.home]: this.options.home }), [Label.cluster]: spec.clusterId, [Label.volume]: volume.id } }).catch(() => undefined);
       mounts.push({ Type: 'volume', Source: name, Target: volume.mappingPath });
     }
     const container = await this.docker.createContainer({

@@ -39,7 +39,7 @@ export async function platformIdOf(home: string): Promise<string> {
 export const memberNetworkName = (platformId: string) => `stratos-${platformId.slice(0, 8)}`;
 
 /** The platform's member network, created (labelled as its) if it is not there yet. */
-export async function ensureMemberNetwork(docker: Docker, platformId: string): Promise<MemberNetwork> {
+export async function ensureMemberNetwork(docker: Docker, platformId: string, home?: string): Promise<MemberNetwork> {
   const name = memberNetworkName(platformId);
   const inspect = async () => {
     const info = await docker.getNetwork(name).inspect();
@@ -53,7 +53,7 @@ export async function ensureMemberNetwork(docker: Docker, platformId: string): P
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
   }
   try {
-    await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [Label.platform]: platformId } });
+    await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [Label.platform]: platformId, ...(home && { [Label.home]: home }) } });
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 409) throw error; // created meanwhile by another process
   }
