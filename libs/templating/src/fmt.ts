@@ -27,11 +27,11 @@ export function formatValue(value: unknown, plus = false, depth = 0): string {
   if (typeof value === 'bigint') return value.toString();
   if (depth > 50) return '...';
   if (Array.isArray(value)) return `[${value.map((v) => formatInner(v, plus, depth)).join(' ')}]`;
-  if (value instanceof GoStruct && typeof (value as unknown as { String?: unknown }).String === 'function' && value.fieldNames().length === 0) {
-    return (value as unknown as { String(): string }).String(); // a Stringer, as time.Time
+  if (value instanceof GoStruct && typeof value.member('String') === 'function' && value.fieldNames().length === 0) {
+    return String((value.member('String') as () => unknown).call(value)); // a Stringer, as time.Time
   }
   if (value instanceof GoStruct) {
-    const fields = value.fieldNames().map((name) => `${plus ? `${name}:` : ''}${formatInner((value as unknown as Record<string, unknown>)[name], plus, depth)}`);
+    const fields = value.fieldNames().map((name) => `${plus ? `${name}:` : ''}${formatInner(value.member(name), plus, depth)}`);
     return `{${fields.join(' ')}}`;
   }
   if (isMap(value)) return `map[${mapKeys(value).map((k) => `${formatInner(k, plus, depth)}:${formatInner(mapGet(value, k).value, plus, depth)}`).join(' ')}]`;

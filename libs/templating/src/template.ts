@@ -237,7 +237,7 @@ const MISSING = Symbol('missing final');
 
 /** Go methods of a struct value: exported (capitalized) functions on its class. */
 function hasMethod(value: unknown, name: string): boolean {
-  return value instanceof GoStruct && /^[A-Z]/.test(name) && typeof (value as unknown as Record<string, unknown>)[name] === 'function';
+  return value instanceof GoStruct && /^[A-Z]/.test(name) && typeof value.member(name) === 'function';
 }
 
 class State {
@@ -458,7 +458,7 @@ class State {
   private field(receiver: unknown, name: string, pos: number): unknown {
     if (hasMethod(receiver, name)) return this.callMethod(receiver, name, [], pos);
     if (receiver instanceof GoStruct) {
-      if (receiver.fieldNames().includes(name)) return (receiver as unknown as Record<string, unknown>)[name];
+      if (receiver.fieldNames().includes(name)) return receiver.member(name);
       return this.fail(pos, `can't evaluate field ${name} in type ${goTypeName(receiver)}`);
     }
     if (isMap(receiver)) return mapGet(receiver, name).value;

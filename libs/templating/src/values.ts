@@ -39,6 +39,11 @@ export function fromJson(value: unknown): unknown {
 /** A Go struct: printed {a b}, fields read by name. */
 export abstract class GoStruct {
   abstract fieldNames(): string[];
+
+  /** A field or method by its Go name (`Key`, `String`), as Go's reflection reaches it; undefined if it has none. */
+  member(name: string): unknown {
+    return (this as Record<string, unknown>)[name];
+  }
 }
 
 /** confd's memkv.KVPair. */

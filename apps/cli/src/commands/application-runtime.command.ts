@@ -3,7 +3,7 @@
  * members coming up or going down, and Stratos's deploy-application / undeploy-application.
  */
 import type { Command } from 'commander';
-import type { ApplicationRuntime, ClusterView, OperationAccepted, TopologyEvent } from '@stratos/contracts';
+import { SNAPSHOT_EVENT, type ApplicationRuntime, type ClusterView, type OperationAccepted, type TopologyEvent } from '@stratos/contracts';
 import type { ApiClient } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData } from '../output';
@@ -64,6 +64,7 @@ export async function follow(client: ApiClient, applicationId: string, since: nu
       stream,
       () => undefined,
       (event) => {
+        if (event.type === SNAPSHOT_EVENT) return; // the log was purged past `since`: a snapshot tells no transition
         const payload = event.payload as { applicationId?: string; member?: { memberId: string; status: string; networkPartitionId: string; partitionId: string }; from?: string; to?: string; reason?: string; clusterId?: string; cluster?: { alias: string }; message?: string };
         if (payload.applicationId !== applicationId) return;
         const t = `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;

@@ -39,7 +39,7 @@ function describe(event: TopologyEvent): string {
 }
 
 /** Parses a server-sent-event stream: `onId` for each `id:` (the revision), `onEvent` for each `data:`. */
-export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revision: number) => void, onEvent: (event: TopologyEvent) => void): Promise<void> {
+export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revision: number) => void, onEvent: (event: TopologyEvent | TopologySnapshotEvent) => void): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
@@ -55,7 +55,7 @@ export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revi
         .filter((line) => line.startsWith('data: '))
         .map((line) => line.slice(6))
         .join('\n');
-      if (data) onEvent(JSON.parse(data) as TopologyEvent);
+      if (data) onEvent(JSON.parse(data) as TopologyEvent | TopologySnapshotEvent);
     }
   }
 }
@@ -121,10 +121,9 @@ export function registerTopology(program: Command, globals: () => GlobalOptions)
           delay = 500;
           await readEvents(stream, (revision) => (last = revision), (event) => {
             if (format === 'json') return out(JSON.stringify(event));
-            if ((event as { type: string }).type === SNAPSHOT_EVENT) {
-              const snapshot = event as unknown as TopologySnapshotEvent;
-              err(`note: ${snapshot.notice}`);
-              return out(describeSnapshot(snapshot));
+            if (event.type === SNAPSHOT_EVENT) {
+              err(`note: ${event.notice}`);
+              return out(describeSnapshot(event));
             }
             out(describe(event));
           });

@@ -59,7 +59,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<MaybeApplicationRequest>();
     const basic = basicCredentialsOf(request);
     const token = bearerTokenOf(request);
     if (!basic && !token) throw new DomainError(ErrorCode.Unauthenticated, 'a bearer token is required (POST /api/tokens, or `stratos login`), or HTTP Basic credentials');
@@ -67,7 +67,7 @@ export class AuthGuard implements CanActivate {
       const applicationId = await this.auth.applicationOfToken(token);
       if (!applicationId) throw new DomainError(ErrorCode.Unauthenticated, 'the application token is unknown (its application is not deployed any more?)');
       if (request.params.applicationId !== applicationId) throw new DomainError(ErrorCode.Forbidden, `this token is application "${applicationId}"'s; it gives no access to application "${String(request.params.applicationId)}"`);
-      (request as unknown as MaybeApplicationRequest).caller = { username: `application:${applicationId}`, role: 'application', applicationId };
+      request.caller = { username: `application:${applicationId}`, role: 'application', applicationId };
       return true;
     }
     const caller = basic ? await this.auth.callerOfBasic(basic.username, basic.password, request.socket.remoteAddress ?? 'unknown') : await this.auth.callerOf(token!);

@@ -4,8 +4,9 @@ import { cartridgeSchema, DomainError } from '@stratos/contracts';
 import type { Response } from 'express';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { CartridgesService, type ListQuery } from './cartridges.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
-const schemaForSwagger = cartridgeSchema as unknown as Record<string, never>;
+const schemaForSwagger = swaggerSchema(cartridgeSchema);
 
 @ApiTags('cartridges')
 @ApiBearerAuth()

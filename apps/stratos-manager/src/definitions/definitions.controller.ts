@@ -4,10 +4,11 @@ import { definitionKinds, type DefinitionKind } from '@stratos/contracts';
 import type { Response } from 'express';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { DefinitionsService } from './definitions.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
 /** One REST collection at Stratos's path (/api/deploymentPolicies, …) for one kind of definition. */
 function definitionsControllerFor(kind: DefinitionKind): Type {
-  const schema = kind.schema as unknown as Record<string, never>;
+  const schema = swaggerSchema(kind.schema);
   /** Tenants read the applications (to sign up to them, or deploy their own); policies and the rest are the platform's. */
   const tenantsRead = kind.restPath === 'applications';
 

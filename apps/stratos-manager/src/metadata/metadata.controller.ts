@@ -5,6 +5,7 @@ import { Database } from '@stratos/persistence';
 import { ApplicationTokenAccepted, TenantAccessible, type AuthenticatedRequest, type MaybeApplicationRequest } from '../auth/auth.guard';
 import { assertMemberVisible } from '../auth/tenant-scope';
 import { ControllerClient } from '../controller-client/controller-client.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
 /** Where a call's metadata is: the deployment's key and, for cluster paths, the cluster's id. */
 interface Scope {
@@ -14,7 +15,7 @@ interface Scope {
   tenantId?: number;
 }
 
-const propertySchema = metadataPropertySchema as unknown as Record<string, never>;
+const propertySchema = swaggerSchema(metadataPropertySchema);
 
 /**
  * Stratos's metadata API, at its paths under /api/metadata: multi-valued properties of a

@@ -5,8 +5,9 @@ import { Database } from '@stratos/persistence';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { ControllerClient } from '../controller-client/controller-client.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
-const mappingsSchemaForSwagger = applicationDomainMappingsSchema as unknown as Record<string, never>;
+const mappingsSchemaForSwagger = swaggerSchema(applicationDomainMappingsSchema);
 
 /**
  * Stratos's domain mappings: a signed-up tenant's admin maps the tenant's domains to a cluster of

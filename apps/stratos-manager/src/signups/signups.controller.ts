@@ -5,8 +5,9 @@ import { Database } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { ControllerClient } from '../controller-client/controller-client.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
-const signUpSchemaForSwagger = applicationSignUpSchema as unknown as Record<string, never>;
+const signUpSchemaForSwagger = swaggerSchema(applicationSignUpSchema);
 
 /**
  * Stratos's sign-ups: a tenant's admin signs its tenant up to a deployed multi-tenant application

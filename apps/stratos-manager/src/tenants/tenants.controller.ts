@@ -4,8 +4,9 @@ import { tenantInfoSchema } from '@stratos/contracts';
 import type { Response } from 'express';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { TenantsService } from './tenants.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
-const tenantSchemaForSwagger = tenantInfoSchema as unknown as Record<string, never>;
+const tenantSchemaForSwagger = swaggerSchema(tenantInfoSchema);
 
 /** Stratos's /api/tenants. */
 @ApiTags('tenants')

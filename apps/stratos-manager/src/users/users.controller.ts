@@ -5,8 +5,9 @@ import type { Response } from 'express';
 import { bearerTokenOf, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import { UsersService } from './users.service';
+import { swaggerSchema } from '../http/swagger-schema';
 
-const userSchemaForSwagger = userInfoSchema as unknown as Record<string, never>;
+const userSchemaForSwagger = swaggerSchema(userInfoSchema);
 
 /** Stratos's /api/users: the platform admin's for everyone, a tenant admin's for its own tenant. */
 @ApiTags('users')
