@@ -6,17 +6,14 @@
  * file that is no backup, are refused with the reason.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { freePort } from '@stratos/runtime';
-import { aCartridge } from '../factories/cartridge.factory';
-import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import pg from 'pg';
 import { runCli } from '../support/cli';
-import { fetchTrusting, launch, READY_LINE, untilOutput, type Launched } from '../support/launcher';
+import { deployKept, launchPlatform, type LaunchedPlatform } from '../support/launcher';
 
 /** kill -9 of every member a home's local driver started (as if its machine were gone). */
 function killMembersOf(home: string): void {
@@ -33,29 +30,14 @@ function killMembersOf(home: string): void {
 
 describe('backup and restore', () => {
   const homes: string[] = [];
-  let running: Launched | null = null;
+  let running: LaunchedPlatform | null = null;
 
   const start = async (home: string) => {
-    const port = await freePort();
-    running = launch({ STRATOS_HOME: home, STRATOS_API_PORT: String(port), MQTT_PORT: '0', STRATOS_DOCKER: 'off' });
-    await untilOutput(running, READY_LINE);
-    const url = `https://127.0.0.1:${port}`;
-    const fetch = fetchTrusting(home);
-    const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
-    const login = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
-    expect(login.status).toBe(201);
-    const { token } = (await login.json()) as { token: string };
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${url}/api${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    };
-    return { url, token, api };
+    running = await launchPlatform(home);
+    return running;
   };
   const stop = async () => {
-    if (!running) return;
-    running.child.kill('SIGINT');
-    await running.exited;
+    await running?.stop();
     running = null;
   };
   const newHome = async () => {
@@ -76,21 +58,7 @@ describe('backup and restore', () => {
   it('restores into a new STRATOS_HOME everything a running platform had', async () => {
     const first = await newHome();
     const platform = await start(first);
-    for (const [path, body] of [
-      ['/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] })],
-      ['/autoscalingPolicies', anAutoscalingPolicy()],
-      ['/deploymentPolicies', aDeploymentPolicy()],
-      ['/applicationPolicies', anApplicationPolicy()],
-      ['/cartridges', aCartridge({ type: 'kept', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] })],
-      ['/applications', anApplication({ applicationId: 'kept', components: { cartridges: [aSubscription('kept', 'kept-1', { cartridgeMin: 2, cartridgeMax: 2 })] } })],
-    ] as const) {
-      expect((await platform.api('POST', path, body)).status).toBe(201);
-    }
-    expect((await platform.api('POST', '/applications/kept/deploy/ap-1')).status).toBe(202);
-    for (let tries = 0; (await platform.api('GET', '/applications/kept/runtime')).body?.status !== 'Active'; tries++) {
-      if (tries > 300) throw new Error('kept did not become Active');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await deployKept(platform);
     const before = {
       cartridges: (await platform.api('GET', '/cartridges')).body.map((c: { type: string }) => c.type),
       applications: (await platform.api('GET', '/applications')).body.map((a: { applicationId: string }) => a.applicationId),

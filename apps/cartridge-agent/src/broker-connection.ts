@@ -4,6 +4,7 @@
  * member follows its platform to another broker of a bridged or clustered pair.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { MemberTopics, parseMemberCredentialsMessage } from '@stratos/contracts';
 
 export interface BrokerAddress {
   protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss' | 'tcp';
@@ -49,3 +50,22 @@ export function connectToBrokers(brokers: BrokerAddress[], options: IClientOptio
 
 /** Where a connected client is, for log lines. */
 export const brokerOf = (client: MqttClient) => `${client.options.protocol ?? 'mqtt'}://${client.options.host}:${client.options.port}`;
+
+/**
+ * Takes the new broker password the platform sends while it rotates its member secret: the agent
+ * signs in again with it at once (end, then connect: a clean DISCONNECT, so no Last Will and no
+ * Lost member; its subscriptions are made again). A broker that rotates nothing may refuse the
+ * subscription: nothing is lost then.
+ */
+export async function followCredentialRotation(client: MqttClient, memberId: string, onSwitched: () => void): Promise<void> {
+  const topic = MemberTopics.credentials(memberId);
+  client.on('message', (received, payload) => {
+    if (received !== topic) return;
+    const message = parseMemberCredentialsMessage(payload.toString());
+    if (!message || message.password === client.options.password) return;
+    client.options.password = message.password;
+    client.once('connect', onSwitched);
+    setImmediate(() => client.reconnect()); // after this message's PUBACK
+  });
+  await client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined);
+}

@@ -23,7 +23,7 @@ import {
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfdir } from '@stratos/templating';
-import { brokerOf, connectToBrokers } from './broker-connection';
+import { brokerOf, connectToBrokers, followCredentialRotation } from './broker-connection';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
 import { EXPORTS_PATH, Exporter } from './exports';
@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     log(`${level === 'warning' ? 'warning: ' : ''}${message}`);
     client.publish(topic, event(AgentEventType.MemberNotice, { level, message }), { qos: 1 });
   };
+  await followCredentialRotation(client, payload.memberId, () => notice('info', 'signed in to the broker again with its new password (the member secret was rotated)'));
   /**
    * Reports why the member cannot start, then waits to be stopped: exiting at once would race
    * the report (the controller could find the process gone first and record only that).

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { IaasDriver } from '@stratos/iaas';
-import { DATABASE_PROTOCOLS, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
+import { DATABASE_PROTOCOLS, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
 /**
@@ -8,21 +8,6 @@ export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
  * event or Last Will, a deploy, an undeploy, a scale — so heal times do not depend on it.
  */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 10_000;
-export const DEFAULT_AGENT_KEEPALIVE_S = 10;
-/** A silent agent is Lost after this many keepalives (a broker restart or a blip must not replace every member). */
-export const AGENT_GRACE_KEEPALIVES = 3;
-/** Stratos's cartridge agent published health statistics every 15 s: each report costs the controller about a millisecond of CPU. */
-export const DEFAULT_HEALTH_INTERVAL_S = 15;
-
-/**
- * How long an agent may be silent before its member is Lost: after its Last Will, 3 keepalives;
- * with no Will at all (one that could not reach the controller), also 3 health intervals, since
- * health reports are then its only sign of life.
- */
-export function silenceGraces(config: Pick<ControllerConfig, 'agentKeepaliveS' | 'healthIntervalS'>): { willMs: number; quietMs: number } {
-  const willMs = (config.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S) * AGENT_GRACE_KEEPALIVES * 1000;
-  return { willMs, quietMs: Math.max(willMs, (config.healthIntervalS ?? DEFAULT_HEALTH_INTERVAL_S) * 3 * 1000) };
-}
 
 export interface ControllerConfig {
   databaseUrl: string;

@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import pg from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -19,6 +19,7 @@ import {
   ConfigError,
   EnvVar,
   MEMBER_GATEWAY_MESSAGE,
+  MEMBER_SECRET_MESSAGE,
   MEMBERS_RUNNING_MESSAGE,
   MQTT_PROTOCOLS,
   readPort,
@@ -26,12 +27,19 @@ import {
   readUrl,
   safeUrl,
   TLS_MODES,
+  readInteger,
+  silenceGraces,
+  DEFAULT_AGENT_KEEPALIVE_S,
+  DEFAULT_HEALTH_INTERVAL_S,
 } from '@stratos/contracts';
+import { MemberSecretRotation } from './member-secret-rotation';
 import { Agent } from 'undici';
 import {
   assertPortFree,
   freePort,
   loadTlsPair,
+  markPlatformRunning,
+  readOrCreateMemberSecrets,
   runMain,
   selfSignedTlsPair,
   startEmbeddedBroker,
@@ -62,7 +70,8 @@ runMain('stratos', async () => {
   await assertPortFree({ host: apiHost, port: apiPort, what: 'stratos-manager API', variable: EnvVar.apiPort });
   if (!mqttUrl && mqttPort !== 0) await assertPortFree({ host: '127.0.0.1', port: mqttPort, what: 'embedded MQTT broker', variable: EnvVar.mqttPort });
   await mkdir(home, { recursive: true });
-  const stops: Stop[] = [];
+  const unmarkRunning = markPlatformRunning(home); // secrets rotate finds it there
+  const stops: Stop[] = [async () => unmarkRunning()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => say(`stratos: ${e.message}`));
   };
@@ -93,9 +102,27 @@ runMain('stratos', async () => {
     const scheme = tls ? 'https' : 'http';
     if (!mqttUrl) {
       const credentials = { username: 'stratos', password: randomBytes(18).toString('base64url') };
-      memberSecret ??= await readOrCreateSecret(join(home, 'member-secret'));
-      const broker = await startEmbeddedBroker({ port: mqttPort, credentials, memberSecret, tls: tls ? { cert: tls.pair.cert, key: tls.pair.key } : undefined });
+      // STRATOS_MEMBER_SECRET, when set, is the operator's to rotate; else the home's file, rotated in place (stratos secrets rotate member-secret).
+      const secrets = memberSecret ? null : await readOrCreateMemberSecrets(home);
+      memberSecret ??= secrets!.current;
+      const broker = await startEmbeddedBroker({ port: mqttPort, credentials, memberSecret, previousMemberSecret: secrets?.previous, tls: tls ? { cert: tls.pair.cert, key: tls.pair.key } : undefined });
       stops.push(() => broker.stop());
+      if (secrets) {
+        const rotation = new MemberSecretRotation(
+          {
+            home,
+            broker,
+            graceMs: silenceGraces({ agentKeepaliveS: readInteger(env, EnvVar.agentKeepaliveS, DEFAULT_AGENT_KEEPALIVE_S, { min: 1, max: 600 }), healthIntervalS: readInteger(env, EnvVar.healthIntervalS, DEFAULT_HEALTH_INTERVAL_S, { min: 1, max: 600 }) }).quietMs,
+            say,
+            useSecret: (secret) => {
+              childEnv[EnvVar.memberSecret] = secret; // for a controller restarted later
+              for (const child of children) child.process?.send?.({ type: MEMBER_SECRET_MESSAGE, secret });
+            },
+          },
+          secrets,
+        );
+        stops.push(async () => rotation.stop());
+      }
       const url = new URL(broker.url);
       url.username = credentials.username;
       url.password = credentials.password;
@@ -188,17 +215,6 @@ function describePostgresEvent(event: PostgresSupervisionEvent): string {
       return `stratos: the embedded PostgreSQL did not restart (attempt ${event.attempt}; STRATOS_DEBUG=1 shows its log); trying again in ${event.restartInMs / 1000} s`;
     case 'restarted':
       return `stratos: the embedded PostgreSQL is back (attempt ${event.attempt})`;
-  }
-}
-
-/** Kept across starts: members that outlive a restart still log in to the broker with it. */
-async function readOrCreateSecret(file: string): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const secret = randomBytes(24).toString('base64url');
-    await writeFile(file, secret, { mode: 0o600 });
-    return secret;
   }
 }
 

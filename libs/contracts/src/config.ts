@@ -95,6 +95,11 @@ export const PLATFORM_HOST_NAME = 'platform.stratos.internal';
  * so the launcher cannot ask the database by then. `{ type, applications: { [id]: count } }`.
  */
 export const MEMBERS_RUNNING_MESSAGE = 'stratos:members-running';
+/**
+ * What npm start tells its cloud controller when the home's member secret was rotated while it
+ * runs (`{ type, secret }`, over the IPC channel only): new members' passwords come from it.
+ */
+export const MEMBER_SECRET_MESSAGE = 'stratos:member-secret';
 export const DEFAULT_MQTT_PORT = 1883;
 
 export class ConfigError extends Error {

@@ -7,7 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
-import { AgentTopics, ClusterTopics, memberBrokerPassword, MemberTopics, parseMemberBrokerUser, type MemberBrokerIdentity } from '@stratos/contracts';
+import type { Client } from 'aedes';
+import { AgentTopics, ClusterTopics, memberBrokerPassword, MemberTopics, parseMemberBrokerUser, type MemberBrokerIdentity, type MemberCredentialsMessage } from '@stratos/contracts';
 import { describeListenError } from './ports';
 
 export interface BrokerCredentials {
@@ -21,6 +22,16 @@ export interface EmbeddedBrokerHandle {
   port: number;
   /** Listens on another address too, on the same port (the platform's Docker network gateway, for its members). */
   listenAlso(host: string): Promise<void>;
+  /**
+   * A new member secret, the one it replaces still accepted: every member signed in with the
+   * previous one is sent its new password (at once if it listens, else when it subscribes to
+   * its credentials topic) and signs in again with it.
+   */
+  rotateMemberSecret(secrets: { current: string; previous: string }): void;
+  /** Members connected with the previous secret's password (0 once they all switched), and how many were sent a new one since the start. */
+  memberSecretRotation(): { onPreviousSecret: number; newPasswordsSent: number };
+  /** The previous secret no longer opens the broker; members still connected with it are cut off (their count). */
+  retirePreviousMemberSecret(): number;
   stop(): Promise<void>;
 }
 
@@ -32,6 +43,8 @@ export interface EmbeddedBrokerOptions {
   credentials?: BrokerCredentials;
   /** When set, member agents log in as memberBrokerUser(identity) with memberBrokerPassword(secret, identity), publish on their own topics only and read their own and their cluster's. */
   memberSecret?: string;
+  /** A member secret being rotated away from: still accepted, and its members sent their new password (see rotateMemberSecret). */
+  previousMemberSecret?: string;
   /** When set, every listener speaks MQTT over TLS only (clients trust the certificate: MQTT_CA_CERT, MB_CA_CERT). */
   tls?: { cert: string; key: string };
 }
@@ -46,18 +59,49 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const broker = await Aedes.createBroker();
   const credentials = options.credentials;
   const members = new WeakMap<object, MemberBrokerIdentity>();
+  let memberSecret = options.memberSecret;
+  let previousMemberSecret = options.previousMemberSecret;
+  // Connected members; those signed in with the previous secret's password; those ready to be told their new one.
+  const connected = new Set<Client>();
+  const onPreviousSecret = new Set<Client>();
+  const listeningForPassword = new WeakSet<Client>();
+  let newPasswordsSent = 0;
+  const sendNewPassword = (client: Client) => {
+    const member = members.get(client);
+    if (!member || !memberSecret || !onPreviousSecret.has(client) || !listeningForPassword.has(client)) return;
+    const message: MemberCredentialsMessage = { password: memberBrokerPassword(memberSecret, member) };
+    // To this client alone, not through the topic tree: no other subscriber (nor the platform's own clients) sees it.
+    client.publish({ cmd: 'publish', topic: MemberTopics.credentials(member.memberId), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false, messageId: 0 }, () => undefined);
+    newPasswordsSent += 1;
+  };
   if (credentials) {
     broker.authenticate = (client, username, password, done) => {
       const given = password?.toString() ?? '';
       const member = parseMemberBrokerUser(username);
-      if (member && options.memberSecret && same(given, memberBrokerPassword(options.memberSecret, member))) {
+      if (member && memberSecret && same(given, memberBrokerPassword(memberSecret, member))) {
         members.set(client, member);
+        return done(null, true);
+      }
+      if (member && previousMemberSecret && same(given, memberBrokerPassword(previousMemberSecret, member))) {
+        members.set(client, member);
+        onPreviousSecret.add(client);
         return done(null, true);
       }
       if (!member && username === credentials.username && same(given, credentials.password)) return done(null, true);
       const error = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
       return done(error as never, false);
     };
+    broker.on('clientReady', (client) => members.has(client) && connected.add(client));
+    broker.on('clientDisconnect', (client) => {
+      connected.delete(client);
+      onPreviousSecret.delete(client);
+    });
+    broker.on('subscribe', (subscriptions, client) => {
+      const member = members.get(client);
+      if (!member || !subscriptions.some((s) => s.topic === MemberTopics.credentials(member.memberId))) return;
+      listeningForPassword.add(client);
+      sendNewPassword(client);
+    });
     // A member speaks for itself only: its own events, health and request topics (its Last Will included).
     broker.authorizePublish = (client, packet, done) => {
       const member = client ? members.get(client) : undefined;
@@ -99,6 +143,21 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       });
       listening.add(other);
       servers.push(extra);
+    },
+    rotateMemberSecret(secrets) {
+      memberSecret = secrets.current;
+      previousMemberSecret = secrets.previous;
+      // Whoever signed in with the secret just replaced is on the previous one now (one older than that is not accepted any more).
+      for (const client of connected) onPreviousSecret.add(client);
+      for (const client of onPreviousSecret) sendNewPassword(client);
+    },
+    memberSecretRotation: () => ({ onPreviousSecret: onPreviousSecret.size, newPasswordsSent }),
+    retirePreviousMemberSecret() {
+      previousMemberSecret = undefined;
+      const cutOff = [...onPreviousSecret];
+      onPreviousSecret.clear();
+      for (const client of cutOff) client.close();
+      return cutOff.length;
     },
     stop: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));

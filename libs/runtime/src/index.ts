@@ -7,3 +7,5 @@ export * from './connection-metrics';
 export * from './processes';
 export * from './home-database';
 export * from './tls';
+export * from './member-secret';
+export * from './platform-pid';

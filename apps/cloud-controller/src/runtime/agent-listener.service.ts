@@ -17,7 +17,7 @@ import {
 } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '../config';
+import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';

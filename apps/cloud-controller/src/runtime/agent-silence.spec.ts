@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { silenceGraces } from '../config';
+import { silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 
 const G = { willMs: 6000, quietMs: 6000 };

@@ -15,7 +15,7 @@ import {
 import type { ActualInstance } from '@stratos/iaas';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '../config';
+import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { ClusterFloors } from './cluster-floor';
 import { CrashBackoff } from './crash-backoff';

@@ -187,3 +187,24 @@ export function parseMemberBrokerUser(username: string | undefined): MemberBroke
 export function memberBrokerPassword(secret: string, identity: MemberBrokerIdentity): string {
   return createHmac('sha256', secret).update(memberBrokerUser(identity)).digest('base64url');
 }
+
+/**
+ * A member's new broker password, published by the broker on MemberTopics.credentials while the
+ * platform's member secret is rotated: the agent signs in again with it at once (a clean
+ * DISCONNECT, so no Last Will). Only that member may read the topic.
+ */
+export interface MemberCredentialsMessage {
+  password: string;
+}
+
+/** The message, or null for anything else (an agent ignores what it cannot use). */
+export function parseMemberCredentialsMessage(payload: string): MemberCredentialsMessage | null {
+  try {
+    const message = JSON.parse(payload) as unknown;
+    if (typeof message !== 'object' || message === null) return null;
+    const { password } = message as Record<string, unknown>;
+    return typeof password === 'string' && /^[A-Za-z0-9_-]{16,200}$/.test(password) ? { password } : null;
+  } catch {
+    return null;
+  }
+}

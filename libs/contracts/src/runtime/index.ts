@@ -5,3 +5,4 @@ export * from './member-metadata';
 export * from './metadata-api';
 export * from './baked-images';
 export * from './cluster-spec';
+export * from './agent-graces';
