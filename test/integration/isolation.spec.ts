@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { packBundle } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startGitServer, type GitServer } from '../support/git-server';
@@ -18,7 +19,29 @@ import { startTestPlatform, until, type TestPlatform } from '../support/platform
 import { aCartridge } from '../factories/cartridge.factory';
 import { aCartridgeGroup, anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
-type Operation = { security?: unknown[]; parameters?: { name: string; in: string }[] };
+type Operation = { security?: unknown[]; parameters?: { name: string; in: string }[]; responses?: Record<string, { content?: Record<string, { schema?: object }> }> };
+type OpenApiDocument = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, object> } };
+
+/**
+ * What checks a success body against the schema the served document declares for it (its 2xx
+ * JSON response; the document's components resolve its references): the list of what is wrong,
+ * empty when it conforms.
+ */
+function successBodyValidator(document: OpenApiDocument): (method: string, template: string, status: number, text: string) => string[] {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validators = new Map<string, ValidateFunction | null>();
+  return (method, template, status, text) => {
+    const key = `${method} ${template} ${status}`;
+    if (!validators.has(key)) {
+      const schema = document.paths[template]?.[method.toLowerCase()]?.responses?.[String(status)]?.content?.['application/json']?.schema;
+      validators.set(key, schema ? ajv.compile({ ...schema, components: document.components }) : null);
+    }
+    const validate = validators.get(key);
+    if (validate === null) return [`no JSON schema declared for ${status}`];
+    if (validate!(JSON.parse(text))) return [];
+    return (validate!.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message} (${e.schemaPath})`);
+  };
+}
 interface Call {
   method: string;
   /** As the document names it: /api/tenants/{tenantDomain}. */
@@ -57,10 +80,11 @@ describe('isolation on every operation of the OpenAPI document', () => {
   let platform: TestPlatform;
   let git: GitServer;
   let calls: Call[];
+  let successBody: ReturnType<typeof successBodyValidator>;
   const tokens: Record<string, string> = {};
   const ids: Record<string, string> = {};
 
-  const send = async (call: Call, token: string | null, body?: unknown): Promise<{ status: number; text: string }> => {
+  const send = async (call: Call, token: string | null, body?: unknown): Promise<{ status: number; text: string; contentType: string }> => {
     const path = fill(call.template);
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
     // A bundle is an archive, everything else JSON: each write is sent as its operation takes it.
@@ -68,11 +92,12 @@ describe('isolation on every operation of the OpenAPI document', () => {
     if (raw !== undefined) headers['content-type'] = Buffer.isBuffer(body) ? 'application/gzip' : 'application/json';
     const response = await fetch(`${platform.url}${path}`, { method: call.method, headers, body: raw, signal: AbortSignal.timeout(20_000) });
     // A live stream (the topology feed) answers its headers and then never ends: its status is the answer.
-    if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    const contentType = response.headers.get('content-type') ?? '';
+    if (contentType.startsWith('text/event-stream')) {
       await response.body?.cancel();
-      return { status: response.status, text: '' };
+      return { status: response.status, text: '', contentType };
     }
-    return { status: response.status, text: await response.text() };
+    return { status: response.status, text: await response.text(), contentType };
   };
   const fill = (template: string) =>
     template.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -173,7 +198,8 @@ describe('isolation on every operation of the OpenAPI document', () => {
     expect((await platform.api('POST', '/applications/shared/signup', { token: tokens.b, body: { artifactRepositories: [{ alias: 'web', repoUrl: repo }] } })).status).toBe(201);
     expect((await platform.api('POST', '/applications/shared/domainMappings', { token: tokens.b, body: { domainMappings: [{ cartridgeAlias: 'web', domainName: 'www.beta-site.example' }] } })).status).toBe(201);
 
-    const document = (await (await fetch(`${platform.url}/api/docs/json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const document = (await (await fetch(`${platform.url}/api/docs/json`)).json()) as OpenApiDocument;
+    successBody = successBodyValidator(document);
     calls = Object.entries(document.paths).flatMap(([template, methods]) =>
       Object.entries(methods)
         .filter(([method]) => ['get', 'post', 'put', 'delete', 'patch'].includes(method))
@@ -218,6 +244,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
   it("succeeds for B's owner with the same ids (a positive control), on every operation it can be tried", async () => {
     const controlled: string[] = [];
     const without: string[] = [];
+    const nonConforming: string[] = [];
     // Reads first, then writes, then what removes things, so that each finds what it needs; B's
     // logout, deactivation and deletion last of all (B's token works until then).
     const last = ['DELETE /api/tokens/current', 'PUT /api/tenants/deactivate/{tenantDomain}', 'DELETE /api/tenants/{tenantDomain}'];
@@ -237,11 +264,22 @@ describe('isolation on every operation of the OpenAPI document', () => {
       if (answer.status >= 400) answer = await send(call, platform.adminToken, body);
       if (answer.status < 300) controlled.push(key);
       else without.push(`${key}: ${answer.status} ${answer.text.slice(0, 120)}`);
+      // Its answer is what the document says it is.
+      if (answer.status < 300 && answer.contentType.startsWith('application/json')) for (const problem of successBody(call.method, call.template, answer.status, answer.text)) nonConforming.push(`${key} ${answer.status}: ${problem}`);
       await AFTER[key]?.(platform);
     }
     process.stdout.write(`isolation: ${controlled.length} of ${ordered.length} secured operations had a positive control (succeeded for B's owner with the same ids); without one:\n  ${without.join('\n  ')}\n`);
     // Only baking needs what may not be here (a Docker engine, for a docker member): every other operation has its control.
     expect(without.map((w) => w.slice(0, w.indexOf(':')))).toEqual(docker ? [] : ['POST /api/images', 'DELETE /api/images/{cartridgeType}']);
+    // The public operations' answers too.
+    const names = JSON.parse((await send({ method: 'GET', template: '/api/schemas', public: true }, null)).text) as string[];
+    for (const [template, path] of [['/api/health', '/api/health'], ['/api/schemas', '/api/schemas'], ['/api/schemas/{name}', `/api/schemas/${names[0]}`]]) {
+      const answer = await send({ method: 'GET', template: path, public: true }, null);
+      expect(answer.status).toBe(200);
+      for (const problem of successBody('GET', template, answer.status, answer.text)) nonConforming.push(`GET ${template}: ${problem}`);
+    }
+    // Every success body had the shape the OpenAPI document declares for it.
+    expect(nonConforming).toEqual([]);
   }, 240_000); // a deploy, an undeploy and a bake (a docker commit) among them
 });
 

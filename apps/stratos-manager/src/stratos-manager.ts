@@ -6,7 +6,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { withErrorResponses } from './http/openapi-errors';
+import { withResponses } from './http/openapi-responses';
 import { Database } from '@stratos/persistence';
 import { createRootLogger, describeListenError, httpLogging, loadTlsPair, ProcessLogger, type LogOptions } from '@stratos/runtime';
 import { StratosManagerModule } from './app.module';
@@ -56,7 +56,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
       response.once('finish', () => done({ route: (request as Request & { route?: { path?: string } }).route?.path ?? 'unmatched', status: String(response.statusCode) }));
       next();
     });
-    const document = withErrorResponses(SwaggerModule.createDocument(
+    const document = withResponses(SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle('Stratos cartridge orchestrator')

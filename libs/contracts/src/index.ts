@@ -19,3 +19,5 @@ export * from './container-limits';
 export * from './audit';
 export * from './tls-fingerprint';
 export * from './tenants';
+export * from './api-responses';
+export * from './api-responses.schemas';

@@ -9,6 +9,7 @@ import {
   type MetadataAddRequest,
   type MetadataPropertyView,
   type MetadataRemoveRequest,
+  type MetadataRemoved,
   type MetadataScopeRequest,
 } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
@@ -41,7 +42,7 @@ export class MetadataRegistry {
     return stored;
   }
 
-  async remove(request: MetadataRemoveRequest): Promise<{ removed: number }> {
+  async remove(request: MetadataRemoveRequest): Promise<MetadataRemoved> {
     await this.checkScope(request);
     let removed: number;
     if (request.key === undefined) removed = request.tenantId !== undefined ? await this.database.metadata.clearTenants({ applicationId: request.applicationId, tenantId: request.tenantId }) : await this.database.metadata.clear(request.applicationId);

@@ -3,7 +3,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DomainError, ErrorCode, MIN_PASSWORD_LENGTH } from '@stratos/contracts';
+import { DomainError, ErrorCode, MIN_PASSWORD_LENGTH, type IssuedToken } from '@stratos/contracts';
 import { Database, type LoginUser, type StoredUser } from '@stratos/persistence';
 import { DEFAULT_LOGIN_THROTTLE, ManagerSettings } from '../config';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash';
@@ -83,7 +83,7 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   /** A token for a username and password (verifyLogin's rules). */
-  async issueToken(username: unknown, password: unknown, address = 'unknown'): Promise<{ token: string; expiresAt: string; username: string; role: string; tenantDomain: string | null }> {
+  async issueToken(username: unknown, password: unknown, address = 'unknown'): Promise<IssuedToken> {
     return this.issueTokenFor(await this.verifyLogin(username, password, address));
   }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { StratosMessage } from '@stratos/contracts';
+import type { ApiResponses } from '@stratos/contracts';
 import { TenantAccessible, type AuthenticatedRequest } from './auth.guard';
 import { AuthService } from './auth.service';
 
@@ -14,14 +14,14 @@ export class SessionController {
 
   @Get('init')
   @ApiOperation({ summary: 'Check the credentials (Stratos clients send HTTP Basic here first)' })
-  init(@Req() request: AuthenticatedRequest): StratosMessage & { userName: string; role: string; tenantDomain: string | null } {
+  init(@Req() request: AuthenticatedRequest): ApiResponses['GET /api/init'] {
     const { username, role, tenantDomain } = request.caller;
     return { status: 'success', message: 'Successfully authenticated', userName: username, role, tenantDomain };
   }
 
   @Get('session')
   @ApiOperation({ summary: "A session for the caller, as Stratos's { Success: { sessionId } }: the session id is a bearer token (Authorization: Bearer <sessionId>)" })
-  async session(@Req() request: AuthenticatedRequest): Promise<{ Success: { sessionId: string }; expiresAt: string }> {
+  async session(@Req() request: AuthenticatedRequest): Promise<ApiResponses['GET /api/session']> {
     const issued = await this.auth.issueTokenFor(request.caller);
     return { Success: { sessionId: issued.token }, expiresAt: issued.expiresAt };
   }

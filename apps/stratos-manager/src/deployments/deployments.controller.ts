@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -96,7 +96,7 @@ export class DeploymentsController {
 
   @Get('applications/:id/networkPartitions')
   @ApiOperation({ summary: "The network partitions a deployed application runs in: its application policy's (Stratos's { networkPartitionIds })" })
-  async networkPartitions(@Param('id') applicationId: string): Promise<{ networkPartitionIds: string[] }> {
+  async networkPartitions(@Param('id') applicationId: string): Promise<ApiResponses['GET /api/applications/{id}/networkPartitions']> {
     const deployment = await this.database.runtime.findDeployment(applicationId);
     if (!deployment) throw DomainError.notFound(`application "${applicationId}" is not deployed`);
     const policy = await this.controller.request<DefinitionView>(Topics.definitions.get, { kind: 'applicationPolicy', id: deployment.policyId });
@@ -105,7 +105,7 @@ export class DeploymentsController {
 
   @Get('iaasProviders')
   @ApiOperation({ summary: "The provider table: each IaaS type a cartridge may name, its driver, and whether this controller runs it (Stratos's { iaasProviders })" })
-  async iaasProviders(): Promise<{ iaasProviders: string[]; providers: IaasProviderView[] }> {
+  async iaasProviders(): Promise<ApiResponses['GET /api/iaasProviders']> {
     const providers = await this.controller.request<IaasProviderView[]>(Topics.iaas.providers, {});
     return { iaasProviders: providers.map((p) => p.type), providers };
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, metadataPropertySchema, tenantOfDeploymentKey, Topics, validateMetadataProperty, type MemberTreeView, type MetadataPropertyView } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, metadataPropertySchema, tenantOfDeploymentKey, Topics, validateMetadataProperty, type MemberTreeView, type MetadataPropertyView, type MetadataRemoved } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { ApplicationTokenAccepted, TenantAccessible, type AuthenticatedRequest, type MaybeApplicationRequest } from '../auth/auth.guard';
 import { assertMemberVisible } from '../auth/tenant-scope';
@@ -64,24 +64,24 @@ export class MetadataController {
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/properties')
   @ApiOperation({ summary: "Remove all of the application's metadata (its clusters' too)" })
-  async clear(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)) });
+  async clear(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string): Promise<MetadataRemoved> {
+    return this.controller.request<MetadataRemoved>(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)) });
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/properties/:name')
   @ApiOperation({ summary: 'Remove a property of the application' })
-  async remove(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)), key });
+  async remove(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string): Promise<MetadataRemoved> {
+    return this.controller.request<MetadataRemoved>(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)), key });
   }
 
   @TenantAccessible()
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/properties/:name/value/:value')
   @ApiOperation({ summary: 'Remove one value of a property of the application' })
-  async removeValue(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string, @Param('value') value: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)), key, value });
+  async removeValue(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('name') key: string, @Param('value') value: string): Promise<MetadataRemoved> {
+    return this.controller.request<MetadataRemoved>(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId)), key, value });
   }
 
   @TenantAccessible()
@@ -115,8 +115,8 @@ export class MetadataController {
   @ApplicationTokenAccepted()
   @Delete('applications/:applicationId/clusters/:clusterId/properties/:name')
   @ApiOperation({ summary: 'Remove a property of a cluster' })
-  async removeCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Param('name') key: string) {
-    return this.controller.request(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId, clusterId)), key });
+  async removeCluster(@Req() request: MaybeApplicationRequest, @Param('applicationId') applicationId: string, @Param('clusterId') clusterId: string, @Param('name') key: string): Promise<MetadataRemoved> {
+    return this.controller.request<MetadataRemoved>(Topics.metadata.remove, { actor: { username: request.caller.username }, ...(await this.scope(request, 'write', applicationId, clusterId)), key });
   }
 
   @TenantAccessible()

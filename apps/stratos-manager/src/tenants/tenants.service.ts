@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, ErrorCode, Topics, validateTenantInput, type FieldIssue, type StratosMessage, type TenantView } from '@stratos/contracts';
+import { DomainError, ErrorCode, Topics, validateTenantInput, type FieldIssue, type StratosMessage, type TenantView, type TenantWriteResult } from '@stratos/contracts';
 import { Database, type StoredTenant } from '@stratos/persistence';
 import { AuthService, type Caller } from '../auth/auth.service';
 import { hashPassword } from '../auth/password-hash';
 import { pagingNumber } from '../cartridges/cartridges.service';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
-export type TenantWriteResult = StratosMessage & { tenant: TenantView; warnings: FieldIssue[] };
 
 /**
  * Tenants at Stratos's /api/tenants. The platform admin adds, lists, activates, deactivates and

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
+import { DomainError, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshot, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ControllerClient } from '../controller-client/controller-client.service';
 import { Database } from '@stratos/persistence';
 import type { Response } from 'express';
@@ -31,11 +31,11 @@ export class TopologyController {
 
   @Get()
   @ApiOperation({ summary: "The topology now: services (cartridges), deployed applications with clusters and members, and the revision to watch from (a tenant's users: the applications it signed up to)" })
-  async snapshot(@Req() request: AuthenticatedRequest) {
+  async snapshot(@Req() request: AuthenticatedRequest): Promise<TopologySnapshot> {
     return this.topologyFor(await this.scopeOf(request.caller));
   }
 
-  private async topologyFor(scope: TenantScope | null) {
+  private async topologyFor(scope: TenantScope | null): Promise<TopologySnapshot> {
     const revision = await this.database.topology.latestRevision();
     const [{ items }, all] = await Promise.all([
       this.database.cartridges.list({ limit: 10_000, offset: 0 }),

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, ErrorCode, USER_NAME_PATTERN, validateUserInput, type FieldIssue, type StratosMessage, type UserView } from '@stratos/contracts';
+import { DomainError, ErrorCode, USER_NAME_PATTERN, validateUserInput, type StratosMessage, type UserView, type UserWriteResult } from '@stratos/contracts';
 import { Database, type StoredTenant, type UserProfile } from '@stratos/persistence';
 import { AuthService, type Caller } from '../auth/auth.service';
 import { hashPassword } from '../auth/password-hash';
 import { mayManageUsersOf, qualifyUserName, resolveRole, type Actor } from './user-access';
 
-export type UserWriteResult = StratosMessage & { user: UserView; warnings: FieldIssue[] };
 
 export function userView(user: UserProfile): UserView {
   return {

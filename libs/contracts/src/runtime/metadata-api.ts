@@ -59,3 +59,8 @@ export interface MemberTreeView {
   clusterId: string;
   tree: MetadataTree;
 }
+
+/** What a metadata removal answers: how many properties (or values) went. */
+export interface MetadataRemoved {
+  removed: number;
+}

@@ -137,6 +137,11 @@ export interface StratosMessage {
   message: string;
 }
 
+/** A tenant added or updated: Stratos's message, the tenant as it is now, and what was accepted with a warning. */
+export type TenantWriteResult = StratosMessage & { tenant: TenantView; warnings: FieldIssue[] };
+/** A user added or updated: Stratos's message, the user as it is now, and what was accepted with a warning. */
+export type UserWriteResult = StratosMessage & { user: UserView; warnings: FieldIssue[] };
+
 /** The tenant a add or update names, normalized (domain in lower case, Stratos's spellings folded). */
 export function validateTenantInput(input: unknown, mode: 'add' | 'update'): ValidationResult<TenantInput> {
   const result = validateAgainst<TenantInput & { firstname?: string; lastname?: string }>(tenantInfoSchema, input);
