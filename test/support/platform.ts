@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import pg from 'pg';
 import mqtt, { type MqttClient } from 'mqtt';
-import { ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
-import { EnvVar, Topics, type ApplicationRuntime, type TopologyEvent } from '@stratos/contracts';
+import { dockerEngineAt, ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
+import { EnvVar, Topics, type ApplicationRuntime, type RegionEndpoint, type TopologyEvent } from '@stratos/contracts';
 import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
 import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
 import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
@@ -83,6 +83,8 @@ export async function startTestPlatform(options: {
   controllerProcess?: boolean;
   /** The Docker engine's socket (default: the engine every suite uses); with controllerProcess, its DOCKER_HOST. */
   dockerSocket?: string;
+  /** Regions beyond the default one (STRATOS_REGIONS): each docker region's member network is made, and the broker listens at its gateway. */
+  regions?: RegionEndpoint[];
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
@@ -121,6 +123,7 @@ export async function startTestPlatform(options: {
     agentKeepaliveS: options.agentKeepaliveS,
     healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
+    regions: options.regions,
     ...(options.advertise ? { advertiseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`, apiCaCert: tls?.cert } : {}),
   };
   let memberNetwork: string | null = null;
@@ -133,6 +136,11 @@ export async function startTestPlatform(options: {
     memberNetwork = name;
     memberGateway = gateway;
     if (!broker.listenAlso) throw new Error(`docker members need a broker they reach at ${gateway}: use the aedes test broker`);
+    await broker.listenAlso(gateway);
+  }
+  for (const region of (options.regions ?? []).filter((r) => r.driver === 'docker')) {
+    const { gateway } = await ensureMemberNetwork(dockerEngineAt(region.endpoint), await platformIdOf(home), home);
+    if (!broker.listenAlso) throw new Error(`docker members of region ${region.region} need a broker they reach at ${gateway}: use the aedes test broker`);
     await broker.listenAlso(gateway);
   }
   const logOptions = (collector: LogCollector | undefined): { logger?: false; log?: LogOptions } =>

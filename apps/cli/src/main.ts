@@ -22,6 +22,7 @@ import { registerTenants, registerUsers } from './commands/tenant.command';
 import { registerDomainMappings, registerSignUps } from './commands/signup.command';
 import { registerTopology } from './commands/topology.command';
 import { FileError, UsageError, type GlobalOptions } from './context';
+import { registerRegions } from './commands/region.command';
 import { err, printIssues } from './output';
 
 const program = new Command('stratos')
@@ -32,7 +33,7 @@ const program = new Command('stratos')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerDomainMappings, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerDomainMappings, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets, registerRegions]) command(program, globals);
 registerTemplate(program);
 registerBackup(program);
 registerPrune(program);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { IaasDriver } from '@stratos/iaas';
-import { DATABASE_PROTOCOLS, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
+import { DATABASE_PROTOCOLS, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, ConfigError, parseRegions, type RegionEndpoint, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
 /**
@@ -44,6 +44,8 @@ export interface ControllerConfig {
   gitUrlRewrites?: string;
   /** Members the embedded broker carries before a deploy warns (EMBEDDED_BROKER_AGENT_ENVELOPE by default). */
   embeddedBrokerAgents?: number;
+  /** Regions beyond the default one (STRATOS_REGIONS): a docker region is an engine, a local one a folder. */
+  regions?: RegionEndpoint[];
   /** Drivers installed in place of the built-in ones of the same name (not from the environment: a benchmark's simulated fleet). */
   drivers?: Record<string, IaasDriver>;
 }
@@ -59,6 +61,13 @@ export function readGitUrlRewrites(env: Env): string | undefined {
     }
   }
   return raw;
+}
+
+/** STRATOS_REGIONS, or the first thing wrong with it (which entry, and why). */
+export function readRegions(env: Env): RegionEndpoint[] {
+  const { regions, errors } = parseRegions(env[EnvVar.regions] ?? '');
+  if (errors.length) throw new ConfigError(EnvVar.regions, `entry ${errors[0].path.slice(1)}: ${errors[0].message}${errors[0].allowed ? ` (one of ${errors[0].allowed.join(', ')})` : ''}`);
+  return regions;
 }
 
 export function controllerConfigFrom(env: Env, defaults: { agentEntry: string }): ControllerConfig {
@@ -81,6 +90,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
     advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),
     gitUrlRewrites: readGitUrlRewrites(env),
+    regions: readRegions(env),
     embeddedBrokerAgents: readInteger(env, EnvVar.embeddedBrokerAgents, EMBEDDED_BROKER_AGENT_ENVELOPE, { min: 1, max: 10_000_000 }),
   };
 }

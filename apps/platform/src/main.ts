@@ -95,7 +95,8 @@ runMain('stratos', async () => {
     stops.push(() => sayWhatKeepsRunning(database, membersReport));
     let memberSecret = env[EnvVar.memberSecret];
     let embeddedBroker: { port: number; listenAlso(host: string): Promise<void> } | null = null;
-    let gatewayMessage: { type: string; host: string } | null = null;
+    // Every Docker member network's gateway the controller told of (one per region's engine): a restarted child learns them again.
+    const gatewayMessages = new Map<string, { type: string; host: string }>();
     let membersReport: Record<string, number> | null = null;
     // The API and the embedded broker over TLS: the operator's certificate, else the home's self-signed one (clients pin it), unless STRATOS_TLS=off.
     const tls = await apiTls(env, home, apiHost);
@@ -159,12 +160,13 @@ runMain('stratos', async () => {
     const launch = (child: Child) => {
       const proc = spawn(process.execPath, [child.script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       child.process = proc;
-      if (gatewayMessage) proc.send(gatewayMessage); // a restarted manager learns it again
+      for (const message of gatewayMessages.values()) proc.send(message); // a restarted manager learns them again
       // Docker members live on the platform's own network: the controller says where its gateway is, and the embedded broker listens there too.
       proc.on('message', (message: { type?: string; host?: string; applications?: Record<string, number> }) => {
         if (message?.type === MEMBERS_RUNNING_MESSAGE && message.applications && typeof message.applications === 'object') membersReport = message.applications;
         if (message?.type !== MEMBER_GATEWAY_MESSAGE || typeof message.host !== 'string') return;
-        gatewayMessage = { type: MEMBER_GATEWAY_MESSAGE, host: message.host };
+        const gatewayMessage = { type: MEMBER_GATEWAY_MESSAGE, host: message.host };
+        gatewayMessages.set(message.host, gatewayMessage);
         for (const other of children) if (other !== child) other.process?.send?.(gatewayMessage); // the manager serves the API there too
         if (!embeddedBroker) return;
         const broker = embeddedBroker;

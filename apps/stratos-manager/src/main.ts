@@ -7,15 +7,15 @@ import { startStratosManager, type RunningManager } from './stratos-manager';
 runMain('stratos-manager', async () => {
   // Started by npm start: docker members reach the API (their METADATA_SERVICE_URL) at the platform's Docker network gateway.
   let manager: RunningManager | null = null;
-  let gateway: string | null = null;
+  const gateways = new Set<string>(); // one per region's Docker engine
   const listenOnGateway = (host: string) => manager?.listenAlso(host).catch((error: Error) => process.stderr.write(`the API cannot listen on ${host} too: ${error.message}\n`));
   process.on('message', (message: { type?: string; host?: string }) => {
-    if (message?.type !== MEMBER_GATEWAY_MESSAGE || typeof message.host !== 'string' || message.host === gateway) return;
-    gateway = message.host;
-    void listenOnGateway(gateway);
+    if (message?.type !== MEMBER_GATEWAY_MESSAGE || typeof message.host !== 'string' || gateways.has(message.host)) return;
+    gateways.add(message.host);
+    void listenOnGateway(message.host);
   });
   manager = await startStratosManager(managerConfigFrom(process.env));
-  if (gateway) await listenOnGateway(gateway);
+  for (const gateway of gateways) await listenOnGateway(gateway);
   const running = manager;
   return () => running.close();
 });

@@ -1209,6 +1209,41 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "RegionView": {
+      "type": "object",
+      "properties": {
+        "region": {
+          "type": "string"
+        },
+        "driver": {
+          "type": "string"
+        },
+        "driverName": {
+          "type": "string"
+        },
+        "endpoint": {
+          "type": "string"
+        },
+        "answers": {
+          "type": "boolean"
+        },
+        "reason": {
+          "type": "string"
+        },
+        "members": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "region",
+        "driver",
+        "driverName",
+        "endpoint",
+        "answers",
+        "members"
+      ],
+      "additionalProperties": false
+    },
     "RepositoryNotifyResult": {
       "type": "object",
       "properties": {
@@ -2119,6 +2154,12 @@ export const apiResponseSchemas: {
         "providers"
       ],
       "additionalProperties": false
+    },
+    "GET /api/regions": {
+      "type": "array",
+      "items": {
+        "$ref": "#/components/schemas/RegionView"
+      }
     },
     "GET /api/operations/{id}": {
       "$ref": "#/components/schemas/OperationView"

@@ -15,6 +15,7 @@ import type { CartridgeWriteResult, DefinitionView, DefinitionWriteResult, Membe
 import type { BakedImageView } from './runtime/baked-images';
 import type { MemberTreeView, MetadataPropertyView, MetadataRemoved } from './runtime/metadata-api';
 import type { ApplicationRuntime, ClusterView, OperationView } from './runtime/runtime-views';
+import type { RegionView } from './runtime/regions';
 import type { DomainMappingView, SignUpView } from './tenants/signups';
 import type { StratosMessage, TenantView, TenantWriteResult, UserView, UserWriteResult } from './tenants/tenants';
 
@@ -96,6 +97,7 @@ export interface ApiResponses {
   'GET /api/cluster/{clusterId}': ClusterView;
   'GET /api/applications/{id}/networkPartitions': { networkPartitionIds: string[] };
   'GET /api/iaasProviders': { iaasProviders: string[]; providers: IaasProviderView[] };
+  'GET /api/regions': RegionView[];
   'GET /api/operations/{id}': OperationView;
   'GET /api/metadata/applications/{applicationId}/properties': MetadataPropertyView[];
   'POST /api/metadata/applications/{applicationId}/properties': MetadataPropertyView;

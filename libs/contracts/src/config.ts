@@ -25,6 +25,8 @@ export const EnvVar = {
   mqttDynsec: 'STRATOS_MQTT_DYNSEC',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
   docker: 'STRATOS_DOCKER',
+  /** Regions beyond the default one: driver:region=endpoint, comma-separated (see parseRegions). */
+  regions: 'STRATOS_REGIONS',
   /** The stratos-manager API's URL as members reach it (their METADATA_SERVICE_URL); npm start sets it. */
   advertiseUrl: 'STRATOS_ADVERTISE_URL',
   gitUrlRewrites: 'STRATOS_GIT_URL_REWRITES',

@@ -34,6 +34,7 @@ export const Topics = {
   },
   iaas: {
     providers: 'stratos/cc/iaas/providers',
+    regions: 'stratos/cc/iaas/regions',
   },
   signups: {
     add: 'stratos/cc/signups/add',

@@ -56,6 +56,8 @@ export interface IaasDriver {
   logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }>;
   /** Removes a cluster's persistent volumes of these ids, every slot's (undeploy, removeOnTermination). Safe to repeat. */
   removeVolumes(clusterId: string, volumeIds: string[]): Promise<void>;
+  /** Whether what it drives answers now (an engine within a second, a folder that is there), and why not. */
+  health?(): Promise<{ answers: boolean; reason?: string }>;
   /** Drivers whose instances are images: a fully configured image from a running instance (see BakeSpec). */
   bake?(instanceId: string, spec: BakeSpec): Promise<BakedImage>;
 }

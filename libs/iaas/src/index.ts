@@ -6,3 +6,4 @@ export { sandboxAvailable } from './local/member-sandbox';
 export * from './docker/member-network';
 export * from './docker/leftovers';
 export { LOCAL_MEMBER_UID_BASE, memberUidOf } from './local/member-user';
+export { loopbackBlockOf } from './ports';

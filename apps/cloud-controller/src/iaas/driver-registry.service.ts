@@ -1,35 +1,45 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join, resolve } from 'node:path';
-import { DockerDriver, LocalProcessDriver, platformIdOf, type IaasDriver } from '@stratos/iaas';
-import { MEMBER_GATEWAY_MESSAGE } from '@stratos/contracts';
+import { dockerEngineAt, DockerDriver, LocalProcessDriver, loopbackBlockOf, platformIdOf, type IaasDriver } from '@stratos/iaas';
+import { DEFAULT_REGION, MEMBER_GATEWAY_MESSAGE, parseRegionDriverName, regionDriverName, type RegionEndpoint } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 /**
  * The drivers installed in this controller, by name: `local` always; `docker` where an
- * engine answers (unless STRATOS_DOCKER=off).
+ * engine answers (unless STRATOS_DOCKER=off); and one more per region of STRATOS_REGIONS,
+ * `<driver>@<region>` (a Docker engine of its own, a folder of its own).
  */
 @Injectable()
 export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DriverRegistry.name);
   private readonly drivers = new Map<string, IaasDriver>();
+  /** Where each installed driver's region is: an engine's endpoint or a folder. */
+  private readonly endpoints = new Map<string, string>();
 
   constructor(private readonly settings: ControllerSettings) {
-    this.drivers.set('local', new LocalProcessDriver({ membersDir: join(settings.home, 'members'), volumesDir: join(settings.home, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox }));
+    const membersDir = join(settings.home, 'members');
+    this.install(new LocalProcessDriver({ membersDir, volumesDir: join(settings.home, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox }), resolve(settings.home));
+    // Local regions: a folder each, and a loopback block each (members of two regions on one machine never share an address).
+    const blocks = new Set([loopbackBlockOf(membersDir)]);
+    for (const { region, endpoint } of this.regions('local')) {
+      let block = loopbackBlockOf(join(endpoint, 'members'));
+      while (blocks.has(block)) block = (block % 254) + 1;
+      blocks.add(block);
+      const name = regionDriverName('local', region);
+      this.install(new LocalProcessDriver({ name, membersDir: join(endpoint, 'members'), volumesDir: join(endpoint, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox, loopbackBlock: block }), endpoint);
+    }
     for (const [name, driver] of Object.entries(settings.drivers ?? {})) this.drivers.set(name, driver);
   }
 
   async onModuleInit(): Promise<void> {
     if (this.settings.docker === 'off' || this.settings.drivers?.docker) return;
     if (await DockerDriver.available()) {
-      const docker = new DockerDriver({ platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home) });
-      this.drivers.set('docker', docker);
-      const { name, gateway } = await docker.memberNetwork();
-      this.logger.log(`Docker engine found: the docker driver is available; members on the network ${name}, reaching the platform at ${gateway}`);
-      // Started by npm start: the parent owns the embedded broker, which must listen where members are.
-      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host: gateway });
+      await this.installDocker(DEFAULT_REGION, undefined, process.env.DOCKER_HOST || 'unix:///var/run/docker.sock');
     } else if (this.settings.docker === 'on') {
       throw new Error('STRATOS_DOCKER=on, but no Docker engine answers (docker info)');
     }
+    // A region's engine is installed whether it answers now or not: `stratos region list` says which, and its members wait for it.
+    for (const { region, endpoint } of this.regions('docker')) await this.installDocker(region, dockerEngineAt(endpoint), endpoint);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -46,5 +56,33 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
 
   names(): string[] {
     return [...this.drivers.keys()];
+  }
+
+  /** Each installed driver's region and where it is. */
+  regionsInstalled(): { driverName: string; driver: string; region: string; endpoint: string }[] {
+    return [...this.endpoints].map(([driverName, endpoint]) => ({ driverName, ...parseRegionDriverName(driverName), endpoint }));
+  }
+
+  private regions(driver: RegionEndpoint['driver']): RegionEndpoint[] {
+    return (this.settings.regions ?? []).filter((r) => r.driver === driver);
+  }
+
+  private install(driver: IaasDriver, endpoint: string): void {
+    this.drivers.set(driver.name, driver);
+    this.endpoints.set(driver.name, endpoint);
+  }
+
+  private async installDocker(region: string, engine: ReturnType<typeof dockerEngineAt> | undefined, endpoint: string): Promise<void> {
+    const name = regionDriverName('docker', region);
+    const docker = new DockerDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine });
+    this.install(docker, endpoint);
+    try {
+      const { name: network, gateway } = await docker.memberNetwork();
+      this.logger.log(`Docker engine${region === DEFAULT_REGION ? '' : ` of region ${region} (${endpoint})`} found: members on the network ${network}, reaching the platform at ${gateway}`);
+      // Started by npm start: the parent owns the embedded broker, which must listen where members are (every region's gateway).
+      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host: gateway });
+    } catch (error) {
+      this.logger.warn(`the Docker engine of region ${region} (${endpoint}) does not answer: ${(error as Error).message}; its partitions' members wait for it`);
+    }
   }
 }

@@ -6,6 +6,9 @@
  */
 import {
   containerLimits,
+  parseRegionDriverName,
+  regionDriverName,
+  regionOf,
   applicationComponents,
   type ApplicationDefinition,
   type ApplicationPolicy,
@@ -133,7 +136,17 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
       } else if (!inputs.installedDrivers.includes(driver)) {
         errors.push({ path: `${at}/type`, message: `the ${driver} driver (for "${provider}", network partition "${np.id}") is not available in this controller`, allowed: inputs.installedDrivers });
       } else {
-        for (const p of np.partitions) placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver, imageId: iaas.imageId, algorithm: np.partitionAlgo ?? 'one-after-another' });
+        for (const p of np.partitions) {
+          // Each partition runs in its region's engine (its `region` property; none: the default one).
+          const region = regionOf(partition.partitions.find((defined) => defined.id === p.id));
+          const regional = regionDriverName(driver, region);
+          if (!inputs.installedDrivers.includes(regional)) {
+            const known = inputs.installedDrivers.filter((name) => parseRegionDriverName(name).driver === driver).map((name) => parseRegionDriverName(name).region);
+            errors.push({ path: `${at}/subscribableInfo/deploymentPolicy`, message: `partition "${p.id}" of network partition "${np.id}" is in region "${region}", which has no ${driver} engine in this controller (STRATOS_REGIONS)`, allowed: known });
+            continue;
+          }
+          placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver: regional, region, imageId: iaas.imageId, algorithm: np.partitionAlgo ?? 'one-after-another' });
+        }
       }
     }
     const capacity = placements.reduce((sum, p) => (sum === null || p.partitionMax === null ? null : sum + p.partitionMax), 0 as number | null);

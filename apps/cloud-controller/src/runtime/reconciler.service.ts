@@ -62,6 +62,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private stopped = false;
   /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
   private readonly backoff = new CrashBackoff();
+  /** Drivers whose last list() failed (said once per outage). */
+  private readonly unreachableDrivers = new Set<string>();
   private readonly floors = new ClusterFloors();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
   /** Member instances running per application after the last pass (none yet: undefined). */
@@ -157,17 +159,28 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async pass(): Promise<void> {
     const actual = new Map<string, ActualInstance & { driver: string }>();
-    for (const driver of this.drivers.all()) for (const instance of await driver.list()) actual.set(instance.memberId, { ...instance, driver: driver.name });
+    // A driver that cannot say what runs (a region's engine gone) leaves its members as they are: unknown is not gone.
+    const unreachable = new Set<string>();
+    for (const driver of this.drivers.all()) {
+      try {
+        for (const instance of await driver.list()) actual.set(instance.memberId, { ...instance, driver: driver.name });
+        if (this.unreachableDrivers.delete(driver.name)) this.logger.log(`the ${driver.name} driver answers again`);
+      } catch (error) {
+        unreachable.add(driver.name);
+        if (!this.unreachableDrivers.has(driver.name)) this.logger.warn(`the ${driver.name} driver cannot list its instances (${(error as Error).message}): its members are left as they are until it answers`);
+        this.unreachableDrivers.add(driver.name);
+      }
+    }
     const deployments = await this.database.runtime.deployments();
     const deactivated = deployments.some((d) => d.tenantId !== null) ? await this.database.tenants.inactive() : new Map<number, string>();
     const known = new Set<string>();
     for (const deployment of deployments) {
       if (this.stopped) return;
       const suspendedBy = deployment.tenantId !== null ? deactivated.get(deployment.tenantId) : undefined;
-      await this.reconcileApplication(deployment, actual, known, suspendedBy);
+      await this.reconcileApplication(deployment, actual, known, suspendedBy, unreachable);
     }
     this.silence.keepOnly(known);
-    await this.removeOrphans();
+    await this.removeOrphans(unreachable);
     // What runs, per application, as this pass leaves it: told to npm start when the controller stops.
     const running = new Map<string, number>();
     for (const instance of actual.values()) if (instance.running) running.set(instance.applicationId, (running.get(instance.applicationId) ?? 0) + 1);
@@ -178,7 +191,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * `known` collects the ids of the application's members, as the pass found them; `suspendedBy`
    * names the deactivated tenant whose deployment this is (its members are held Suspended).
    */
-  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>, known: Set<string>, suspendedBy?: string): Promise<void> {
+  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>, known: Set<string>, suspendedBy?: string, unreachable = new Set<string>()): Promise<void> {
     const clusters = await this.database.runtime.clusters(deployment.applicationId);
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) known.add(member.memberId);
@@ -222,6 +235,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     await reread();
     for (const member of members) {
       const instance = actual.get(member.memberId);
+      if (unreachable.has(member.driver)) continue;
       if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
         await transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}` });
       } else if (STARTING.includes(member.status) && now - member.statusChangedAt.getTime() > this.settings.memberStartTimeoutMs && now - member.createdAt.getTime() > this.settings.memberStartTimeoutMs) {
@@ -354,9 +368,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const key = `${m.networkPartitionId}/${m.partitionId}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    const placement = nextPlacement(spec, counts);
+    // Partitions in a region whose engine does not answer take no member meanwhile: one goes where the policy has room elsewhere.
+    const answering = spec.placements.filter((p) => !this.unreachableDrivers.has(p.driver));
+    const placement = nextPlacement({ ...spec, placements: answering }, counts);
     if (!placement) {
-      this.logger.warn(`cluster ${cluster.clusterId}: no partition has room for another member`);
+      const why = answering.length < spec.placements.length ? `no partition in a region that answers has room (${[...new Set(spec.placements.filter((p) => this.unreachableDrivers.has(p.driver)).map((p) => p.driver))].join(', ')} not answering)` : 'no partition has room for another member';
+      this.logger.warn(`cluster ${cluster.clusterId}: ${why}`);
       return null;
     }
     const driver = this.drivers.get(placement.driver);
@@ -529,8 +546,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** Instances labelled as ours with no member record: stopped. Nothing unlabelled is touched. */
-  private async removeOrphans(): Promise<void> {
+  private async removeOrphans(unreachable: Set<string>): Promise<void> {
     for (const driver of this.drivers.all()) {
+      if (unreachable.has(driver.name)) continue;
       // Listed afresh: the pass has just stopped some instances itself. A member record is
       // written before its launch, so an instance without one is never a launch in flight.
       const instances = await driver.list();

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -108,6 +108,12 @@ export class DeploymentsController {
   async iaasProviders(): Promise<ApiResponses['GET /api/iaasProviders']> {
     const providers = await this.controller.request<IaasProviderView[]>(Topics.iaas.providers, {});
     return { iaasProviders: providers.map((p) => p.type), providers };
+  }
+
+  @Get('regions')
+  @ApiOperation({ summary: 'Every region of the docker and local drivers (STRATOS_REGIONS; the default one: the default engine, the home): where it is, whether it answers now, the members running there' })
+  regions(): Promise<RegionView[]> {
+    return this.controller.request<RegionView[]>(Topics.iaas.regions, {});
   }
 
   @TenantAccessible()

@@ -12,6 +12,8 @@ export interface Placement {
   provider: string;
   driver: string;
   imageId: string;
+  /** The partition's region (absent in clusters deployed before regions: the default one); `driver` is its region's. */
+  region?: string;
   /** Its network partition's own partitionAlgo (absent in clusters deployed before: the spec's then). */
   algorithm?: PartitionAlgorithm;
 }

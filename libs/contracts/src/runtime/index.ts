@@ -6,3 +6,4 @@ export * from './metadata-api';
 export * from './baked-images';
 export * from './cluster-spec';
 export * from './agent-graces';
+export * from './regions';

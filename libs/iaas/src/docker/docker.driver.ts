@@ -27,8 +27,17 @@ export interface DockerDriverOptions {
   /** Its STRATOS_HOME (absolute), labelled on what it makes, so that `stratos prune` finds it once the home is gone. */
   home?: string;
   docker?: Docker;
+  /** Its name in the controller's registry: `docker`, or `docker@<region>` for a region's engine. */
+  name?: string;
   /** bridge (default): the platform's own network, an address per member; host: the host's network, host ports. */
   network?: 'bridge' | 'host';
+}
+
+/** A Docker engine at an endpoint as DOCKER_HOST names one: unix:///path/to/docker.sock or tcp://host:port. */
+export function dockerEngineAt(endpoint: string): Docker {
+  if (endpoint.startsWith('unix://')) return new Docker({ socketPath: endpoint.slice('unix://'.length) });
+  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: url.hostname, port: Number(url.port), protocol: 'http' });
 }
 
 /** The member user of a container (`container.user: member`, the default): no image's own user has this uid. */
@@ -69,7 +78,7 @@ function demultiplex(raw: Buffer): Buffer {
 const EVENTS_RETRY_MS = 1000;
 
 export class DockerDriver implements IaasDriver {
-  readonly name = 'docker';
+  readonly name: string;
   private readonly docker: Docker;
   private network: Promise<MemberNetwork> | null = null;
   private readonly exitListeners: ((instanceId: string) => void)[] = [];
@@ -80,6 +89,7 @@ export class DockerDriver implements IaasDriver {
 
   constructor(private readonly options: DockerDriverOptions) {
     this.docker = options.docker ?? new Docker();
+    this.name = options.name ?? 'docker';
   }
 
   /** The platform's member network (bridge mode), made once. */
@@ -115,6 +125,15 @@ export class DockerDriver implements IaasDriver {
       throw new Error(`members on the Docker network reach the broker at ${where}, where nothing answers: let the broker listen on ${gateway} too (the embedded one does), or set STRATOS_AGENT_MQTT_URL to an address containers reach`);
     }
     return out;
+  }
+
+  async health(): Promise<{ answers: boolean; reason?: string }> {
+    try {
+      await Promise.race([this.docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within a second')), 1000))]);
+      return { answers: true };
+    } catch (error) {
+      return { answers: false, reason: (error as Error).message };
+    }
   }
 
   /** Whether an engine answers, within a second. */

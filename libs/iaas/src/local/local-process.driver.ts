@@ -37,6 +37,10 @@ export interface LocalDriverOptions {
   sandbox?: 'auto' | 'off';
   /** The cartridge agent's entry file (dist/apps/cartridge-agent/src/main.js). */
   agentEntry: string;
+  /** Its name in the controller's registry: `local`, or `local@<region>` for a region's folder. */
+  name?: string;
+  /** The block of 127.0.0.0/8 its members' addresses are in (default: one from membersDir); regions on one machine are given distinct ones. */
+  loopbackBlock?: number;
 }
 
 /** Written whole or not at all (a reader never sees half a file): write beside, then rename. */
@@ -113,9 +117,20 @@ export class LocalProcessDriver implements IaasDriver {
   private readonly exitListeners: ((instanceId: string) => void)[] = [];
   /** Member records by folder name, as last read, with the file's inode and mtime. */
   private readonly recordCache = new Map<string, { version: string; record: PidFile }>();
-  readonly name = 'local';
+  readonly name: string;
 
-  constructor(private readonly options: LocalDriverOptions) {}
+  constructor(private readonly options: LocalDriverOptions) {
+    this.name = options.name ?? 'local';
+  }
+
+  async health(): Promise<{ answers: boolean; reason?: string }> {
+    try {
+      await mkdir(this.options.membersDir, { recursive: true });
+      return { answers: true };
+    } catch (error) {
+      return { answers: false, reason: (error as Error).message };
+    }
+  }
 
   /** Whether members get a filesystem of their own (bubblewrap), or share the host's. */
   sandboxed(): boolean {
@@ -128,7 +143,7 @@ export class LocalProcessDriver implements IaasDriver {
     // Where the controller is root, the member runs as a user of its own (member-user.ts), which may not listen below 1024.
     const unprivileged = process.getuid?.() === 0 && (spec.limits?.user ?? 'member') === 'member';
     const taken = new Set((await this.records()).map((r) => r.ip).filter((a): a is string => !!a));
-    const { ip, ports } = await claimLoopbackAddress(taken, spec.ports, loopbackBlockOf(this.options.membersDir), unprivileged ? lowestUnprivilegedPort() : 0);
+    const { ip, ports } = await claimLoopbackAddress(taken, spec.ports, this.options.loopbackBlock ?? loopbackBlockOf(this.options.membersDir), unprivileged ? lowestUnprivilegedPort() : 0);
     const uid = unprivileged ? memberUidOf(ip) : null;
     await mkdir(dir, { recursive: true });
     // Recorded before the spawn (pid unknown): a crash in between leaves a record to clean up, not a stray folder.

@@ -1,0 +1,55 @@
+import fc from 'fast-check';
+import { DEFAULT_REGION, parseRegionDriverName, parseRegions, regionDriverName, regionOf } from './regions';
+
+describe('regions', () => {
+  it("reads a partition's region from its property list, else the default one", () => {
+    expect(regionOf({ property: [{ name: 'zone', value: 'a' }, { name: 'region', value: 'eu' }] })).toBe('eu');
+    expect(regionOf({ property: [] })).toBe(DEFAULT_REGION);
+    expect(regionOf(undefined)).toBe(DEFAULT_REGION);
+  });
+
+  it('names a region’s driver <driver>@<region>, the default region’s plainly, and reads the name back (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('docker', 'local'), fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/), (driver, region) => {
+        expect(parseRegionDriverName(regionDriverName(driver, region))).toEqual({ driver, region });
+      }),
+      { seed: 21, numRuns: 300 },
+    );
+    expect(regionDriverName('docker', DEFAULT_REGION)).toBe('docker');
+  });
+
+  it('parses STRATOS_REGIONS entries of both drivers', () => {
+    expect(parseRegions(' docker:eu=unix:///run/docker-eu.sock, docker:us=tcp://10.0.0.2:2375,local:west=/srv/west ')).toEqual({
+      regions: [
+        { driver: 'docker', region: 'eu', endpoint: 'unix:///run/docker-eu.sock' },
+        { driver: 'docker', region: 'us', endpoint: 'tcp://10.0.0.2:2375' },
+        { driver: 'local', region: 'west', endpoint: '/srv/west' },
+      ],
+      errors: [],
+    });
+    expect(parseRegions('')).toEqual({ regions: [], errors: [] });
+  });
+
+  it('names the entry and what is wrong with it', () => {
+    const errors = (text: string) => parseRegions(text).errors.map((e) => `${e.path} ${e.message}`);
+    expect(errors('swarm:eu=unix:///x')).toEqual(['/0 "swarm" is not a driver with regions']);
+    expect(errors('docker:eu=unix:///a,docker:EU=unix:///b')).toEqual(['/1 "EU" is not a region name: lower-case letters, digits and "-", up to 63, and not "default" (the default engine\'s)']);
+    expect(errors('docker:default=unix:///a')).toHaveLength(1);
+    expect(errors('docker:eu=http://host')).toEqual(['/0 "http://host" is not a Docker engine\'s endpoint: unix:///path/to/docker.sock or tcp://host:port']);
+    expect(errors('local:west=relative/path')).toEqual(['/0 "relative/path" is not an absolute folder (the local driver\'s region is a folder)']);
+    expect(errors('docker:eu=unix:///a,docker:eu=unix:///b')).toEqual(['/1 docker:eu is named twice']);
+    expect(errors('docker-eu')).toEqual(['/0 "docker-eu" is not driver:region=endpoint (e.g. docker:eu=unix:///run/docker-eu.sock)']);
+  });
+
+  it('answers any text with regions or errors naming an entry, never a throw, and never both for one entry (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }), (text) => {
+        const { regions, errors } = parseRegions(text);
+        const entries = text.split(',').map((e) => e.trim()).filter(Boolean).length;
+        expect(regions.length + errors.length).toBe(entries);
+        for (const e of errors) expect(e.path).toMatch(/^\/\d+$/);
+      }),
+      { seed: 21, numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Regions: where a partition's members run. A partition names its region with Stratos's
+ * `property` list (`{"name": "region", "value": "eu"}`; none: the default region). Each region
+ * of a driver is an engine of its own — the docker driver's, a Docker engine (its endpoint, as
+ * DOCKER_HOST names one); the local driver's, a folder — configured by STRATOS_REGIONS. The
+ * controller installs one driver per region, named `<driver>@<region>` (the default region's is
+ * the plain `<driver>`), and a member's driver name says where it runs.
+ */
+import type { Partition } from '../definitions/definition-types';
+import type { FieldIssue } from '../errors';
+
+export const DEFAULT_REGION = 'default';
+/** A region's name: what a partition's `region` property and STRATOS_REGIONS may say. */
+export const REGION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** The drivers a region can be given to (swarm, later, by its own issue). */
+export const REGIONAL_DRIVERS = ['docker', 'local'] as const;
+export type RegionalDriver = (typeof REGIONAL_DRIVERS)[number];
+
+/** The region a partition names (its `region` property), or the default one. */
+export function regionOf(partition: Pick<Partition, 'property'> | undefined): string {
+  const value = partition?.property?.find((p) => p.name === 'region')?.value;
+  return typeof value === 'string' && value !== '' ? value : DEFAULT_REGION;
+}
+
+/** The installed driver that runs `driver`'s members in `region`. */
+export const regionDriverName = (driver: string, region: string) => (region === DEFAULT_REGION ? driver : `${driver}@${region}`);
+
+/** The driver and region an installed driver's name says. */
+export function parseRegionDriverName(name: string): { driver: string; region: string } {
+  const at = name.indexOf('@');
+  return at < 0 ? { driver: name, region: DEFAULT_REGION } : { driver: name.slice(0, at), region: name.slice(at + 1) };
+}
+
+/** One region of STRATOS_REGIONS: a driver's engine (docker: unix:///…sock or tcp://host:port) or folder (local: an absolute path). */
+export interface RegionEndpoint {
+  driver: RegionalDriver;
+  region: string;
+  endpoint: string;
+}
+
+/**
+ * STRATOS_REGIONS: `driver:region=endpoint` entries, comma-separated, e.g.
+ * `docker:eu=unix:///run/docker-eu.sock,local:eu=/srv/stratos/eu`. Every mistake is named
+ * with the entry it is in; the default region is not configured here (the default engine, the home).
+ */
+export function parseRegions(text: string): { regions: RegionEndpoint[]; errors: FieldIssue[] } {
+  const regions: RegionEndpoint[] = [];
+  const errors: FieldIssue[] = [];
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  entries.forEach((entry, index) => {
+    const path = `/${index}`;
+    const match = /^([^:=]+):([^=]+)=(.+)$/.exec(entry);
+    if (!match) return errors.push({ path, message: `"${entry}" is not driver:region=endpoint (e.g. docker:eu=unix:///run/docker-eu.sock)` });
+    const [, driver, region, endpoint] = match;
+    if (!(REGIONAL_DRIVERS as readonly string[]).includes(driver)) return errors.push({ path, message: `"${driver}" is not a driver with regions`, allowed: [...REGIONAL_DRIVERS] });
+    if (!REGION_NAME_PATTERN.test(region) || region === DEFAULT_REGION) return errors.push({ path, message: `"${region}" is not a region name: lower-case letters, digits and "-", up to 63, and not "${DEFAULT_REGION}" (the default engine's)` });
+    if (driver === 'docker' && !/^(unix:\/\/\/\S+|tcp:\/\/[^\s/:]+:\d{1,5})$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not a Docker engine's endpoint: unix:///path/to/docker.sock or tcp://host:port` });
+    if (driver === 'local' && !/^\/\S*$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not an absolute folder (the local driver's region is a folder)` });
+    if (regions.some((r) => r.driver === driver && r.region === region)) return errors.push({ path, message: `${driver}:${region} is named twice` });
+    regions.push({ driver: driver as RegionalDriver, region, endpoint });
+  });
+  return { regions, errors };
+}
+
+/** A region as `stratos region list` shows it. */
+export interface RegionView {
+  region: string;
+  driver: string;
+  /** The installed driver's name (what members' `driver` says). */
+  driverName: string;
+  /** Where it is: a Docker engine's endpoint, or a folder. */
+  endpoint: string;
+  /** Whether it answered now (docker: a ping within a second; local: its folder is there). */
+  answers: boolean;
+  /** Why it does not answer. */
+  reason?: string;
+  /** The platform's members there now. */
+  members: number;
+}

@@ -1,0 +1,141 @@
+/**
+ * Regions you can run here: a second Docker engine of the test's own (its own socket, data root
+ * and address pool) is region "eu" of the docker driver, a folder is region "west" of the local
+ * driver. A partition names its region with Stratos's `property` list; members land in their
+ * partition's region and nowhere else; `stratos region list` shows every region, where it is,
+ * whether it answers and its members; a partition in a region no engine serves refuses the deploy
+ * with the pointer and the regions there are.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApplicationRuntime, MemberView, RegionView } from '@stratos/contracts';
+import { Label, platformIdOf } from '@stratos/iaas';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import { runCli } from '../support/cli';
+import { AGENT_IMAGE, dockerForTests } from '../support/docker';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { ownEngineAvailable, startOwnEngine, type OwnEngine } from '../support/second-engine';
+
+const docker = dockerForTests() && ownEngineAvailable();
+
+(docker ? describe : describe.skip)('regions: a second Docker engine and a second folder', () => {
+  let engine: OwnEngine;
+  let westFolder: string;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    engine = await startOwnEngine([AGENT_IMAGE]);
+    westFolder = await mkdtemp(join(tmpdir(), 'stratos-region-west-'));
+    await chmod(westFolder, 0o755); // members of a root controller run as users of their own
+    platform = await startTestPlatform({
+      broker: 'aedes',
+      docker: 'on',
+      agentKeepaliveS: 2, // a member whose engine went is Lost within seconds
+      regions: [
+        { driver: 'docker', region: 'eu', endpoint: `unix://${engine.socket}` },
+        { driver: 'local', region: 'west', endpoint: westFolder },
+      ],
+    });
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'home' }, { id: 'eu-a', property: [{ name: 'region', value: 'eu' }] }] }));
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-west', provider: 'local', partitions: [{ id: 'west-a', property: [{ name: 'region', value: 'west' }] }] }));
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-mars', provider: 'docker', partitions: [{ id: 'mars-a', property: [{ name: 'region', value: 'mars' }] }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitionAlgo: 'round-robin', partitions: [{ id: 'home', partitionMax: 2 }, { id: 'eu-a', partitionMax: 1 }] }] }));
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-west', networkPartitions: [{ id: 'np-west', partitions: [{ id: 'west-a' }] }] }));
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-mars', networkPartitions: [{ id: 'np-mars', partitions: [{ id: 'mars-a' }] }] }));
+    for (const np of ['np-docker', 'np-west', 'np-mars']) await platform.post('/applicationPolicies', anApplicationPolicy({ id: `ap-${np}`, networkPartitions: [np] }));
+    await platform.post('/cartridges', aCartridge({ type: 'boxed', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }] }));
+    await platform.post('/cartridges', aCartridge({ type: 'plain', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }] }));
+    const app = (id: string, type: string, policy: string, count: number) =>
+      anApplication({ applicationId: id, components: { cartridges: [aSubscription(type, id, { cartridgeMin: count, cartridgeMax: count, subscribableInfo: { alias: id, deploymentPolicy: policy } })] } });
+    await platform.post('/applications', app('spread', 'boxed', 'dp-docker', 2));
+    await platform.post('/applications', app('western', 'plain', 'dp-west', 1));
+    await platform.post('/applications', app('martian', 'boxed', 'dp-mars', 1));
+  }, 300_000);
+  afterAll(async () => {
+    await platform?.stop();
+    await engine?.stop();
+    if (westFolder) await rm(westFolder, { recursive: true, force: true });
+  });
+
+  const regions = async () => (await platform.api<RegionView[]>('GET', '/regions')).body;
+  const membersOf = async (id: string): Promise<MemberView[]> => (await platform.api<ApplicationRuntime>('GET', `/applications/${id}/runtime`)).body.clusters[0].members;
+
+  it('lists every region with where it is, and each answers', async () => {
+    expect(await regions()).toEqual([
+      expect.objectContaining({ region: 'default', driver: 'docker', driverName: 'docker', answers: true, members: 0 }),
+      { region: 'eu', driver: 'docker', driverName: 'docker@eu', endpoint: `unix://${engine.socket}`, answers: true, members: 0 },
+      { region: 'default', driver: 'local', driverName: 'local', endpoint: platform.home, answers: true, members: 0 },
+      { region: 'west', driver: 'local', driverName: 'local@west', endpoint: westFolder, answers: true, members: 0 },
+    ]);
+    const cli = await runCli(['region', 'list'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken } });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^REGION\s+DRIVER\s+WHERE\s+ANSWERS\s+MEMBERS$/m);
+    expect(cli.stdout).toMatch(new RegExp(`^eu\\s+docker@eu\\s+unix://${engine.socket}\\s+yes\\s+0$`, 'm'));
+    expect(cli.stdout).toMatch(new RegExp(`^west\\s+local@west\\s+${westFolder}\\s+yes\\s+0$`, 'm'));
+  });
+
+  it("puts each member in its partition's region: one container on each engine, a local member in the region's folder", async () => {
+    await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);
+    await platform.post('/applications/western/deploy/ap-np-west', undefined, 202);
+    await until('spread and western Active', async () => (await platform.runtime('spread')).status === 'Active' && (await platform.runtime('western')).status === 'Active', 120_000);
+    const spread = await membersOf('spread');
+    expect(spread.map((m) => [m.partitionId, m.driver]).sort()).toEqual([
+      ['eu-a', 'docker@eu'],
+      ['home', 'docker'],
+    ]);
+    // Each engine runs its own region's member, and only that one.
+    const mine = { label: [`${Label.platform}=${await platformIdOf(platform.home)}`] };
+    const onEu = await engine.docker.listContainers({ filters: mine });
+    expect(onEu.map((c) => c.Labels[Label.member])).toEqual([spread.find((m) => m.partitionId === 'eu-a')!.memberId]);
+    const [western] = await membersOf('western');
+    expect(western.driver).toBe('local@west');
+    expect(existsSync(join(westFolder, 'members', western.memberId, 'member.json'))).toBe(true);
+    expect(existsSync(join(platform.home, 'members', western.memberId))).toBe(false);
+    expect((await regions()).map((r) => [r.driverName, r.members])).toEqual([
+      ['docker', 1],
+      ['docker@eu', 1],
+      ['local', 0],
+      ['local@west', 1],
+    ]);
+    await platform.post('/applications/spread/undeploy', undefined, 202);
+    await platform.post('/applications/western/undeploy', undefined, 202);
+    await until('both undeployed', async () => (await platform.api('GET', '/applications/spread/runtime')).status === 404 && (await platform.api('GET', '/applications/western/runtime')).status === 404, 60_000);
+    expect(await engine.docker.listContainers({ all: true, filters: mine })).toEqual([]);
+  }, 240_000);
+
+  it('refuses a deploy to a region no engine serves, naming the partition, the region and the regions there are', async () => {
+    const refused = await platform.api('POST', '/applications/martian/deploy/ap-np-mars');
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/subscribableInfo\/deploymentPolicy$/), message: expect.stringMatching(/partition "mars-a" of network partition "np-mars" is in region "mars", which has no docker engine/), allowed: ['default', 'eu'] }),
+    ]);
+    expect((await platform.api('GET', '/applications/martian/runtime')).status).toBe(404);
+  });
+
+  it("says a region's engine does not answer once it is gone, and a member lost with it is replaced in a region that answers", async () => {
+    await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);
+    await until('spread Active', async () => (await platform.runtime('spread')).status === 'Active', 120_000);
+    const lostWithIt = (await membersOf('spread')).find((m) => m.driver === 'docker@eu')!;
+    await engine.stop();
+    const eu = (await regions()).find((r) => r.driverName === 'docker@eu')!;
+    expect(eu).toEqual(expect.objectContaining({ answers: false, reason: expect.stringMatching(/ENOENT|ECONNREFUSED|connect/), members: 0 }));
+    expect((await regions()).filter((r) => r.answers).map((r) => r.driverName)).toEqual(['docker', 'local', 'local@west']);
+    // Its member's agent went silent with its engine: Lost, and its replacement goes where the policy has room in a region that answers.
+    const replaced = await until(
+      'two Active members of spread, both on the default engine',
+      async () => {
+        const members = (await membersOf('spread')).filter((m) => m.status === 'Active');
+        return members.length === 2 && members.every((m) => m.driver === 'docker') ? members : undefined;
+      },
+      90_000,
+    );
+    expect(replaced.map((m) => m.partitionId)).toEqual(['home', 'home']);
+    expect(replaced.some((m) => m.memberId === lostWithIt.memberId)).toBe(false);
+    await platform.post('/applications/spread/undeploy', undefined, 202);
+    await until('spread undeployed', async () => (await platform.api('GET', '/applications/spread/runtime')).status === 404, 60_000);
+  }, 240_000);
+});
