@@ -71,7 +71,7 @@ describe('backup and restore', () => {
     const file = join(first, '..', `${first.split('/').pop()}.backup.gz`);
     homes.push(file); // removed with the homes
     const backup = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' }, timeoutMs: 60_000 });
-    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backed up .* \(the running platform\) in [\d.]+ s: \d+ rows in 18 tables, 5 secret file\(s\)/)]);
+    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(/backed up .* \(the running platform\) in [\d.]+ s: \d+ rows in 19 tables, 5 secret file\(s\)/)]);
     expect(backup.stdout.trim()).toBe(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const again = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' } });

@@ -116,7 +116,8 @@ describe('isolation on every operation of the OpenAPI document', () => {
         policyId: 'ap-1',
         clusterId: 'shared.web',
         memberId: ids.member,
-        name: template.startsWith('/api/schemas') ? 'cartridge' : 'colour',
+        name: template.startsWith('/api/schemas') ? 'cartridge' : template.startsWith('/api/artifacts') ? 'web' : 'colour',
+        version: '1.0',
         value: 'blue',
       };
       if (name === 'id') {
@@ -179,6 +180,8 @@ describe('isolation on every operation of the OpenAPI document', () => {
     await platform.post('/cartridgeGroups', aCartridgeGroup());
     await platform.post('/applications', anApplication({ applicationId: 'shared', components: { cartridges: [aSubscription('mt-web', 'web', { cartridgeMin: 1, cartridgeMax: 2 })] } }));
     if (docker) {
+      // An image artifact for the artifact operations' controls (the agent image, in the default engine).
+      await platform.post('/artifacts', { name: 'web', version: '1.0', image: AGENT_IMAGE });
       // A docker member for the image operations' controls to bake (POST /api/images, then DELETE /api/images/oven).
       await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'host' }] }));
       await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitions: [{ id: 'host', partitionMax: 1 }] }] }));
@@ -270,7 +273,9 @@ describe('isolation on every operation of the OpenAPI document', () => {
     }
     process.stdout.write(`isolation: ${controlled.length} of ${ordered.length} secured operations had a positive control (succeeded for B's owner with the same ids); without one:\n  ${without.join('\n  ')}\n`);
     // Only baking needs what may not be here (a Docker engine, for a docker member): every other operation has its control.
-    expect(without.map((w) => w.slice(0, w.indexOf(':')))).toEqual(docker ? [] : ['POST /api/images', 'DELETE /api/images/{cartridgeType}']);
+    // Without an engine, neither are the image artifacts' (an artifact is an image in an engine).
+    const needEngine = ['POST /api/images', 'DELETE /api/images/{cartridgeType}', 'POST /api/artifacts', 'GET /api/artifacts/{name}', 'POST /api/artifacts/{name}/versions/{version}/distribute', 'DELETE /api/artifacts/{name}/versions/{version}'];
+    expect(without.map((w) => w.slice(0, w.indexOf(':'))).sort()).toEqual(docker ? [] : needEngine.sort());
     // The public operations' answers too.
     const names = JSON.parse((await send({ method: 'GET', template: '/api/schemas', public: true }, null)).text) as string[];
     for (const [template, path] of [['/api/health', '/api/health'], ['/api/schemas', '/api/schemas'], ['/api/schemas/{name}', `/api/schemas/${names[0]}`]]) {
@@ -324,6 +329,8 @@ function ownerBody(method: string, template: string): unknown {
     '/api/deploymentPolicies': aDeploymentPolicy({ id: 'dp-2', networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 1 }] }] }),
     '/api/applicationPolicies': anApplicationPolicy({ id: 'ap-2' }),
     '/api/cartridgeGroups': aCartridgeGroup({ name: 'web-db-2' }),
+    '/api/artifacts': { name: 'web', version: '2.0', image: AGENT_IMAGE },
+    '/api/artifacts/{name}/versions/{version}/distribute': { regions: ['default'] },
   };
   if (method === 'POST' && template === '/api/images') return { fromMember: ovenMember ?? 'no-docker-member', tag: BAKED_TAG };
   if (method === 'POST' && template === '/api/tenants') return { tenantDomain: 'gamma.example', admin: 'root-g', adminPassword: 'root-g-password-long', email: 'ops@gamma.example' };

@@ -6,7 +6,9 @@
  * whether it answers and its members; a partition in a region no engine serves refuses the deploy
  * with the pointer and the regions there are.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import Docker from 'dockerode';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +117,61 @@ const docker = dockerForTests() && ownEngineAvailable();
     ]);
     expect((await platform.api('GET', '/applications/martian/runtime')).status).toBe(404);
   });
+
+  it('distributes an image artifact to another region: copied whole (the same image id there), its progress on the feed, removed again', async () => {
+    // An image of its own (busybox and 8 MB of noise), so that the other engine has none like it.
+    const image = `stratos-test/artifact-${process.pid}:1`;
+    const made = spawnSync('sh', ['-c', `set -e; d=$(mktemp -d); cp /bin/busybox "$d/"; head -c 8000000 /dev/urandom > "$d/blob"; tar -C "$d" -c . | docker import - ${image} >/dev/null; rm -rf "$d"`], { encoding: 'utf8' });
+    expect(made.stderr).toBe('');
+    const cli = (...args: string[]) => runCli(args, { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 120_000 });
+    try {
+      // Bad input: each mistake at its pointer, nothing stored.
+      const bad = await platform.api('POST', '/artifacts', { body: { name: 'Web!', version: '', image: 'Not An Image', extra: 1 } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/extra', '/image', '/name', '/version']);
+      const mars = await platform.api('POST', '/artifacts', { body: { name: 'web', version: '1.0', image, region: 'mars' } });
+      expect([mars.status, mars.body.errors]).toEqual([400, [expect.objectContaining({ path: '/region', allowed: ['default', 'eu'] })]]);
+      const missing = await platform.api('POST', '/artifacts', { body: { name: 'web', version: '1.0', image, region: 'eu' } });
+      expect([missing.status, missing.body.errors]).toEqual([400, [expect.objectContaining({ path: '/image', message: expect.stringMatching(/not in region eu's engine/) })]]);
+      expect((await platform.api('GET', '/artifacts')).body).toEqual([]);
+
+      const created = await cli('artifact', 'create', 'web@1.0', '--image', image);
+      expect([created.code, created.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^artifact web@1\\.0: ${image} \\(\\w{12}, \\d+ MB\\), Available in default`))]);
+      expect((await platform.api('POST', '/artifacts', { body: { name: 'web', version: '1.0', image } })).status).toBe(409);
+      const sourceId = (await platform.api('GET', '/artifacts/web')).body.versions[0].imageId as string;
+      expect(await engine.docker.getImage(image).inspect().catch(() => null)).toBeNull();
+
+      const watch = await platform.watchEvents();
+      const distributed = await cli('artifact', 'distribute', 'web@1.0', '--to', 'eu');
+      expect([distributed.code, distributed.stdout]).toEqual([0, expect.stringMatching(/^web@1\.0: eu:Available \([\d.]+ s\)$/m)]);
+      expect(distributed.stderr).toMatch(/eu: Copying \d+%/);
+      // The copy is the image: the same id (the digest of its configuration) in the other engine.
+      expect((await engine.docker.getImage(image).inspect()).Id).toBe(sourceId);
+      const shown = (await platform.api('GET', '/artifacts/web')).body.versions[0];
+      expect(shown.regions.map((r: { region: string; state: string; imageId?: string }) => [r.region, r.state, r.imageId])).toEqual([
+        ['default', 'Available', sourceId],
+        ['eu', 'Available', sourceId],
+      ]);
+      // Its progress on the topology feed, as a watcher saw it (the CLI's last line came from the same feed).
+      const euStates = () => watch.events.filter((e) => e.type === 'ArtifactDistribution' && e.payload.region.region === 'eu').map((e) => e.payload.region.state as string);
+      await until('the watcher saw eu Available', async () => euStates().at(-1) === 'Available', 10_000);
+      await watch.close();
+      expect(euStates()[0]).toBe('Pending');
+      expect(euStates()).toContain('Copying');
+      // Again: already there, nothing copied.
+      const again = await platform.api('POST', '/artifacts/web/versions/1.0/distribute', { body: { regions: ['eu'] } });
+      expect([again.status, again.body.regions.map((r: { state: string }) => r.state)]).toEqual([202, ['Available']]);
+
+      // A region's copy removed: gone from its engine; the version removed: the source image stays (it is the operator's).
+      expect((await cli('artifact', 'remove', 'web@1.0', '--region', 'eu')).code).toBe(0);
+      expect(await engine.docker.getImage(image).inspect().catch(() => null)).toBeNull();
+      expect((await cli('artifact', 'remove', 'web@1.0')).code).toBe(0);
+      expect((await platform.api('GET', '/artifacts/web')).status).toBe(404);
+      expect((await new Docker().getImage(image).inspect()).Id).toBe(sourceId);
+    } finally {
+      spawnSync('docker', ['image', 'rm', '-f', image], { stdio: 'ignore' });
+    }
+  }, 180_000);
 
   it("says a region's engine does not answer once it is gone, and a member lost with it is replaced in a region that answers", async () => {
     await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);

@@ -6,6 +6,7 @@ import { ProcessLoggingModule } from '@stratos/runtime';
 import type { Logger as Pino } from 'pino';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { ImagesModule } from './images/images.module';
+import { ImageArtifactsModule } from './image-artifacts/image-artifacts.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { CartridgesModule } from './cartridges/cartridges.module';
 import { ControllerSettings } from './controller-settings';
@@ -34,6 +35,6 @@ class CoreModule {
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database, log: Pino): DynamicModule {
-    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule] };
+    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
   }
 }

@@ -67,6 +67,68 @@ export const apiResponseSchemas: {
         "Terminated"
       ]
     },
+    "ArtifactDistributionAccepted": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "regions": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ArtifactRegionView"
+          }
+        }
+      },
+      "required": [
+        "name",
+        "version",
+        "regions"
+      ],
+      "additionalProperties": false
+    },
+    "ArtifactRegionState": {
+      "type": "string",
+      "enum": [
+        "Pending",
+        "Copying",
+        "Available",
+        "Failed"
+      ]
+    },
+    "ArtifactRegionView": {
+      "type": "object",
+      "properties": {
+        "region": {
+          "type": "string"
+        },
+        "state": {
+          "$ref": "#/components/schemas/ArtifactRegionState"
+        },
+        "percent": {
+          "type": "number"
+        },
+        "imageId": {
+          "type": "string"
+        },
+        "reason": {
+          "type": "string"
+        },
+        "updatedAt": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "region",
+        "state",
+        "percent",
+        "updatedAt"
+      ],
+      "additionalProperties": false
+    },
     "ArtifactRepository": {
       "type": "object",
       "properties": {
@@ -92,6 +154,72 @@ export const apiResponseSchemas: {
       "required": [
         "alias",
         "repoUrl"
+      ],
+      "additionalProperties": false
+    },
+    "ArtifactVersionView": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "version": {
+          "type": "string"
+        },
+        "image": {
+          "type": "string"
+        },
+        "sourceRegion": {
+          "type": "string"
+        },
+        "imageId": {
+          "type": "string"
+        },
+        "sizeBytes": {
+          "type": "number"
+        },
+        "createdBy": {
+          "type": "string"
+        },
+        "createdAt": {
+          "type": "string"
+        },
+        "regions": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ArtifactRegionView"
+          }
+        }
+      },
+      "required": [
+        "name",
+        "version",
+        "image",
+        "sourceRegion",
+        "imageId",
+        "sizeBytes",
+        "createdBy",
+        "createdAt",
+        "regions"
+      ],
+      "additionalProperties": false
+    },
+    "ArtifactView": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "versions": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ArtifactVersionView"
+          }
+        }
+      },
+      "required": [
+        "name",
+        "versions"
       ],
       "additionalProperties": false
     },
@@ -2160,6 +2288,44 @@ export const apiResponseSchemas: {
       "items": {
         "$ref": "#/components/schemas/RegionView"
       }
+    },
+    "POST /api/artifacts": {
+      "$ref": "#/components/schemas/ArtifactVersionView"
+    },
+    "GET /api/artifacts": {
+      "type": "array",
+      "items": {
+        "$ref": "#/components/schemas/ArtifactView"
+      }
+    },
+    "GET /api/artifacts/{name}": {
+      "$ref": "#/components/schemas/ArtifactView"
+    },
+    "POST /api/artifacts/{name}/versions/{version}/distribute": {
+      "$ref": "#/components/schemas/ArtifactDistributionAccepted"
+    },
+    "DELETE /api/artifacts/{name}/versions/{version}": {
+      "anyOf": [
+        {
+          "$ref": "#/components/schemas/ArtifactVersionView"
+        },
+        {
+          "type": "object",
+          "properties": {
+            "name": {
+              "type": "string"
+            },
+            "version": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "name",
+            "version"
+          ],
+          "additionalProperties": false
+        }
+      ]
     },
     "GET /api/operations/{id}": {
       "$ref": "#/components/schemas/OperationView"

@@ -7,6 +7,7 @@
  * drift apart.
  */
 import type { RepositoryNotifyResult } from './artifacts/repository-notify';
+import type { ArtifactDistributionAccepted, ArtifactVersionView, ArtifactView } from './artifacts/image-artifacts';
 import type { AuditEntry } from './audit';
 import type { CartridgeView, IaasProviderView } from './cartridge';
 import type { FieldIssue } from './errors';
@@ -98,6 +99,11 @@ export interface ApiResponses {
   'GET /api/applications/{id}/networkPartitions': { networkPartitionIds: string[] };
   'GET /api/iaasProviders': { iaasProviders: string[]; providers: IaasProviderView[] };
   'GET /api/regions': RegionView[];
+  'POST /api/artifacts': ArtifactVersionView;
+  'GET /api/artifacts': ArtifactView[];
+  'GET /api/artifacts/{name}': ArtifactView;
+  'POST /api/artifacts/{name}/versions/{version}/distribute': ArtifactDistributionAccepted;
+  'DELETE /api/artifacts/{name}/versions/{version}': ArtifactVersionView | { name: string; version: string };
   'GET /api/operations/{id}': OperationView;
   'GET /api/metadata/applications/{applicationId}/properties': MetadataPropertyView[];
   'POST /api/metadata/applications/{applicationId}/properties': MetadataPropertyView;

@@ -21,3 +21,4 @@ export * from './tls-fingerprint';
 export * from './tenants';
 export * from './api-responses';
 export * from './api-responses.schemas';
+export * from './artifacts/image-artifacts';

@@ -36,6 +36,13 @@ export const Topics = {
     providers: 'stratos/cc/iaas/providers',
     regions: 'stratos/cc/iaas/regions',
   },
+  artifacts: {
+    create: 'stratos/cc/artifacts/create',
+    list: 'stratos/cc/artifacts/list',
+    get: 'stratos/cc/artifacts/get',
+    distribute: 'stratos/cc/artifacts/distribute',
+    remove: 'stratos/cc/artifacts/remove',
+  },
   signups: {
     add: 'stratos/cc/signups/add',
     get: 'stratos/cc/signups/get',
@@ -94,6 +101,7 @@ export type RequestTopic =
   | (typeof Topics.repositories)[keyof typeof Topics.repositories]
   | (typeof Topics.images)[keyof typeof Topics.images]
   | (typeof Topics.iaas)[keyof typeof Topics.iaas]
+  | (typeof Topics.artifacts)[keyof typeof Topics.artifacts]
   | (typeof Topics.signups)[keyof typeof Topics.signups]
   | (typeof Topics.tenants)[keyof typeof Topics.tenants]
   | (typeof Topics.domainMappings)[keyof typeof Topics.domainMappings]

@@ -1,6 +1,7 @@
 import type { CartridgeView } from './cartridge';
 import type { ApplicationStatus, ClusterStatus, MemberStatus } from './runtime/lifecycle';
 import type { ClusterView, MemberView } from './runtime/runtime-views';
+import type { ArtifactDistributionPayload } from './artifacts/image-artifacts';
 
 export const TopologyEventType = {
   ServiceCreated: 'ServiceCreated',
@@ -21,6 +22,8 @@ export const TopologyEventType = {
   /** Every Active member of its clusters prepared the tenant. */
   ApplicationSignUpActive: 'ApplicationSignUpActive',
   ApplicationSignUpRemoved: 'ApplicationSignUpRemoved',
+  /** A region's copy of an image artifact's version changed state, or made progress (every 10 %). */
+  ArtifactDistribution: 'ArtifactDistribution',
 } as const;
 export type TopologyEventType = (typeof TopologyEventType)[keyof typeof TopologyEventType];
 
@@ -94,6 +97,7 @@ interface PayloadOf {
   ApplicationSignUpAdded: SignUpPayload;
   ApplicationSignUpActive: SignUpPayload;
   ApplicationSignUpRemoved: SignUpPayload;
+  ArtifactDistribution: ArtifactDistributionPayload;
 }
 
 /**

@@ -37,6 +37,18 @@ export interface ActualInstance {
   stopReason?: string;
 }
 
+/** An engine's images, for copying them between regions. */
+export interface ImageStore {
+  /** Its id (sha256:…, the digest of its configuration: the same in every engine that has it) and size, or null where this engine has none by that name. */
+  inspect(ref: string): Promise<{ id: string; sizeBytes: number } | null>;
+  /** The image as a tar stream (docker save). */
+  save(ref: string): Promise<NodeJS.ReadableStream>;
+  /** Loads a tar stream (docker load); resolves once the engine has the image, rejects with the engine's reason. */
+  load(tar: NodeJS.ReadableStream): Promise<void>;
+  /** Removes the image by that name (its layers go when no other image has them). A name that is not there is fine. */
+  remove(ref: string): Promise<void>;
+}
+
 export interface IaasDriver {
   readonly name: string;
   launch(spec: LaunchSpec): Promise<LaunchedInstance>;
@@ -56,6 +68,8 @@ export interface IaasDriver {
   logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }>;
   /** Removes a cluster's persistent volumes of these ids, every slot's (undeploy, removeOnTermination). Safe to repeat. */
   removeVolumes(clusterId: string, volumeIds: string[]): Promise<void>;
+  /** Drivers whose engine keeps images: what image artifacts are copied between (docker save → docker load). */
+  images?: ImageStore;
   /** Whether what it drives answers now (an engine within a second, a folder that is there), and why not. */
   health?(): Promise<{ answers: boolean; reason?: string }>;
   /** Drivers whose instances are images: a fully configured image from a running instance (see BakeSpec). */

@@ -22,6 +22,7 @@ export const BACKUP_TABLES = [
   'cartridges',
   'cartridge_bundles',
   'baked_images',
+  'artifact_versions',
   'definitions',
   'deployments',
   'clusters',

@@ -13,3 +13,4 @@ export { databaseUnavailableReason } from './unavailable';
 export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FORMAT, type BackupManifest, type RestoredBackup } from './backup';
 export type { StoredSignUp, StoredArtifactRepository, StoredDomainMapping } from './repositories/signup.repository';
 export { toCartridgeView, readCartridge, readCartridges } from './read-models/cartridge-views';
+export type { StoredArtifactVersion, StoredArtifactRegion } from './repositories/artifact.repository';

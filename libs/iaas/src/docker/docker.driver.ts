@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID } from '@stratos/contracts';
-import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type ImageStore, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
 import { ensureMemberNetwork, reachableFrom, type MemberNetwork } from './member-network';
@@ -126,6 +126,51 @@ export class DockerDriver implements IaasDriver {
     }
     return out;
   }
+
+  readonly images: ImageStore = {
+    inspect: async (ref) => {
+      try {
+        const info = await this.docker.getImage(ref).inspect();
+        return { id: info.Id, sizeBytes: info.Size };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return null;
+        throw error;
+      }
+    },
+    save: (ref) => this.docker.getImage(ref).get(),
+    load: async (tar) => {
+      const progress = await this.docker.loadImage(tar);
+      // The engine answers with JSON lines; a failure is one of them ({"error": …}), not an HTTP status.
+      let failure: string | null = null;
+      let buffered = '';
+      await new Promise<void>((resolve, reject) => {
+        progress.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            try {
+              const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
+              if (message.error) failure = message.errorDetail?.message ?? message.error;
+            } catch {
+              // not a JSON line
+            }
+          }
+        });
+        progress.on('end', () => resolve());
+        progress.on('error', reject);
+      });
+      if (failure) throw new Error(`docker load: ${failure}`);
+    },
+    remove: async (ref) => {
+      await this.docker
+        .getImage(ref)
+        .remove()
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404) throw error;
+        });
+    },
+  };
 
   async health(): Promise<{ answers: boolean; reason?: string }> {
     try {

@@ -1,0 +1,237 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Transform } from 'node:stream';
+import {
+  DEFAULT_REGION,
+  DomainError,
+  regionDriverName,
+  REGION_NAME_PATTERN,
+  TopologyEventType,
+  validateArtifactInput,
+  type ArtifactCreateRequest,
+  type ArtifactDistributeRequest,
+  type ArtifactDistributionAccepted,
+  type ArtifactKeyRequest,
+  type ArtifactRegionView,
+  type ArtifactRemoveRequest,
+  type ArtifactVersionView,
+  type ArtifactView,
+} from '@stratos/contracts';
+import type { ImageStore } from '@stratos/iaas';
+import { Database, type StoredArtifactRegion, type StoredArtifactVersion } from '@stratos/persistence';
+import { DriverRegistry } from '../iaas/driver-registry.service';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
+
+/** Progress is stored and published at every this many percent of a copy (not every chunk). */
+const PROGRESS_STEP = 10;
+
+export function toArtifactVersionView(row: StoredArtifactVersion): ArtifactVersionView {
+  const regions = Object.entries(row.regions)
+    .map(([region, state]): ArtifactRegionView => ({ region, ...state }))
+    .sort((a, b) => (a.region === row.sourceRegion ? -1 : b.region === row.sourceRegion ? 1 : a.region.localeCompare(b.region)));
+  return { name: row.name, version: row.version, image: row.image, sourceRegion: row.sourceRegion, imageId: row.imageId, sizeBytes: row.sizeBytes, createdBy: row.createdBy, createdAt: row.createdAt.toISOString(), regions };
+}
+
+/**
+ * Image artifacts and their distribution. A version is registered from an image a region's
+ * engine has; `distribute` copies it to other regions, each on its own and in parallel: docker
+ * save from a region that has it, streamed into docker load on the target, the bytes counted for
+ * progress; on arrival the image id must be the version's (the digest of its configuration: the
+ * copy is checked whole). A region that fails says why and is retried alone; a controller that
+ * stops mid-copy starts the unfinished regions again (a load is all or nothing).
+ */
+@Injectable()
+export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ImageArtifactsService.name);
+  /** Copies in flight, by name@version/region. */
+  private readonly copying = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly drivers: DriverRegistry,
+    private readonly publisher: TopologyPublisher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.resume().catch((error: Error) => this.logger.warn(`resuming artifact copies: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+  }
+
+  async create(request: ArtifactCreateRequest): Promise<ArtifactVersionView> {
+    const { actor, input } = request;
+    const { value, errors } = validateArtifactInput(input);
+    if (!value) throw DomainError.invalid('the artifact version is invalid', errors);
+    const region = value.region ?? DEFAULT_REGION;
+    const images = this.imagesIn(region, '/region');
+    const found = await images.inspect(value.image);
+    if (!found) throw DomainError.invalid(`image "${value.image}" is not in region ${region}'s engine`, [{ path: '/image', message: `not in region ${region}'s engine: build, pull or load it there first` }]);
+    const now = new Date();
+    const row: StoredArtifactVersion = {
+      name: value.name,
+      version: value.version,
+      image: value.image,
+      sourceRegion: region,
+      imageId: found.id,
+      sizeBytes: found.sizeBytes,
+      createdBy: actor.username,
+      createdAt: now,
+      regions: { [region]: { state: 'Available', percent: 100, imageId: found.id, updatedAt: now.toISOString() } },
+    };
+    if (!(await this.database.artifacts.insert(row))) throw DomainError.conflict(`artifact ${value.name} has a version ${value.version} already`);
+    await this.announce(row.name, row.version, region, row.regions[region]);
+    return toArtifactVersionView(row);
+  }
+
+  async list(): Promise<ArtifactView[]> {
+    const byName = new Map<string, ArtifactVersionView[]>();
+    for (const row of await this.database.artifacts.list()) byName.set(row.name, [...(byName.get(row.name) ?? []), toArtifactVersionView(row)]);
+    return [...byName].map(([name, versions]) => ({ name, versions }));
+  }
+
+  async get(request: ArtifactKeyRequest): Promise<ArtifactView> {
+    const rows = await this.database.artifacts.list(request.name);
+    if (rows.length === 0) throw DomainError.notFound(`artifact "${request.name}" does not exist`);
+    return { name: request.name, versions: rows.map(toArtifactVersionView) };
+  }
+
+  async distribute(request: ArtifactDistributeRequest): Promise<ArtifactDistributionAccepted> {
+    const version = await this.version(request.name, request.version);
+    if (!Array.isArray(request.regions) || request.regions.length === 0 || request.regions.some((r) => typeof r !== 'string' || !REGION_NAME_PATTERN.test(r))) {
+      throw DomainError.invalid('regions must name at least one region', [{ path: '/regions', message: 'a list of region names', allowed: this.dockerRegions() }]);
+    }
+    const targets = [...new Set(request.regions)];
+    targets.forEach((region, index) => this.imagesIn(region, `/regions/${index}`));
+    const accepted: ArtifactRegionView[] = [];
+    for (const region of targets) {
+      const current = version.regions[region];
+      const key = `${version.name}@${version.version}/${region}`;
+      if (current?.state === 'Available' || this.copying.has(key)) {
+        accepted.push({ region, ...current });
+        continue;
+      }
+      const pending: StoredArtifactRegion = { state: 'Pending', percent: 0, updatedAt: new Date().toISOString() };
+      await this.database.artifacts.setRegion(version.name, version.version, region, pending);
+      await this.announce(version.name, version.version, region, pending);
+      accepted.push({ region, ...pending });
+      this.startCopy(version, region);
+    }
+    return { name: version.name, version: version.version, regions: accepted };
+  }
+
+  async remove(request: ArtifactRemoveRequest): Promise<ArtifactVersionView | { name: string; version: string }> {
+    const version = await this.version(request.name, request.version);
+    const inFlight = Object.keys(version.regions).filter((region) => this.copying.has(`${version.name}@${version.version}/${region}`) && (request.region === undefined || request.region === region));
+    if (inFlight.length) throw DomainError.conflict(`artifact ${version.name}@${version.version} is being copied to ${inFlight.join(', ')}: wait for it to end`);
+    if (request.region !== undefined) {
+      if (!version.regions[request.region]) throw DomainError.notFound(`artifact ${version.name}@${version.version} has no copy in region ${request.region}`);
+      await this.forgetCopy(version, request.region);
+      await this.database.artifacts.removeRegion(version.name, version.version, request.region);
+      return toArtifactVersionView((await this.database.artifacts.find(version.name, version.version))!);
+    }
+    for (const region of Object.keys(version.regions)) await this.forgetCopy(version, region);
+    await this.database.artifacts.delete(version.name, version.version);
+    return { name: version.name, version: version.version };
+  }
+
+  /** A copy this platform made goes from its engine; the source region's image is the operator's own and stays. */
+  private async forgetCopy(version: StoredArtifactVersion, region: string): Promise<void> {
+    if (region === version.sourceRegion || version.regions[region]?.state !== 'Available') return;
+    const images = this.drivers.get(regionDriverName('docker', region))?.images;
+    await images?.remove(version.image).catch((error: Error) => this.logger.warn(`artifact ${version.name}@${version.version}: removing its image from region ${region}: ${error.message}`));
+  }
+
+  private async resume(): Promise<void> {
+    for (const version of await this.database.artifacts.unfinished()) {
+      for (const [region, state] of Object.entries(version.regions)) {
+        if (state.state !== 'Pending' && state.state !== 'Copying') continue;
+        this.logger.log(`artifact ${version.name}@${version.version}: its copy to region ${region} was interrupted; starting it again`);
+        this.startCopy(version, region);
+      }
+    }
+  }
+
+  private startCopy(version: StoredArtifactVersion, region: string): void {
+    const key = `${version.name}@${version.version}/${region}`;
+    if (this.copying.has(key)) return;
+    const copy = this.copy(version, region).finally(() => this.copying.delete(key));
+    this.copying.set(key, copy);
+  }
+
+  private async copy(version: StoredArtifactVersion, region: string): Promise<void> {
+    const set = async (state: StoredArtifactRegion) => {
+      if (this.stopped) return;
+      await this.database.artifacts.setRegion(version.name, version.version, region, state);
+      await this.announce(version.name, version.version, region, state);
+    };
+    const at = () => new Date().toISOString();
+    const started = Date.now();
+    try {
+      const target = this.imagesIn(region, '/regions');
+      const there = await target.inspect(version.image);
+      if (there?.id === version.imageId) return await set({ state: 'Available', percent: 100, imageId: there.id, updatedAt: at() });
+      const source = await this.sourceOf(version, region);
+      await set({ state: 'Copying', percent: 0, updatedAt: at() });
+      let bytes = 0;
+      let reported = 0;
+      const counter = new Transform({
+        transform: (chunk: Buffer, _encoding, done) => {
+          bytes += chunk.length;
+          // The tar is about the image's size (its layers, uncompressed): a percentage of that, never 100 before the engine has it.
+          const percent = Math.min(99, Math.floor((bytes / Math.max(1, version.sizeBytes)) * 100));
+          if (percent >= reported + PROGRESS_STEP) {
+            reported = percent - (percent % PROGRESS_STEP);
+            void set({ state: 'Copying', percent: reported, updatedAt: at() }).catch(() => undefined);
+          }
+          done(null, chunk);
+        },
+      });
+      const tar = await source.save(version.image);
+      tar.on('error', (error: Error) => counter.destroy(error));
+      await target.load(tar.pipe(counter));
+      const arrived = await target.inspect(version.image);
+      if (!arrived) throw new Error(`the engine loaded the stream but has no ${version.image}`);
+      if (arrived.id !== version.imageId) throw new Error(`it arrived as ${arrived.id}, not ${version.imageId}: the copy is not the image`);
+      await set({ state: 'Available', percent: 100, imageId: arrived.id, updatedAt: at() });
+      this.logger.log(`artifact ${version.name}@${version.version}: copied to region ${region} (${(bytes / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.logger.warn(`artifact ${version.name}@${version.version}: the copy to region ${region} failed: ${reason}`);
+      await set({ state: 'Failed', percent: 0, reason, updatedAt: at() }).catch(() => undefined);
+    }
+  }
+
+  /** The engine to copy from: the source region's, else any region that has the version and answers. */
+  private async sourceOf(version: StoredArtifactVersion, except: string): Promise<ImageStore> {
+    const candidates = [version.sourceRegion, ...Object.keys(version.regions).filter((r) => r !== version.sourceRegion)].filter((r) => r !== except && version.regions[r]?.state === 'Available');
+    for (const region of candidates) {
+      const images = this.drivers.get(regionDriverName('docker', region))?.images;
+      if (images && (await images.inspect(version.image).catch(() => null))?.id === version.imageId) return images;
+    }
+    throw new Error(`no region that has it answers (${candidates.join(', ') || 'none'})`);
+  }
+
+  private async version(name: string, version: string): Promise<StoredArtifactVersion> {
+    const row = typeof name === 'string' && typeof version === 'string' ? await this.database.artifacts.find(name, version) : null;
+    if (!row) throw DomainError.notFound(`artifact ${String(name)}@${String(version)} does not exist`);
+    return row;
+  }
+
+  private dockerRegions(): string[] {
+    return this.drivers.regionsInstalled().filter((r) => r.driver === 'docker').map((r) => r.region);
+  }
+
+  /** The images of a region's docker engine; a region without one is the caller's mistake, at `pointer`. */
+  private imagesIn(region: string, pointer: string): ImageStore {
+    const images = this.drivers.get(regionDriverName('docker', region))?.images;
+    if (!images) throw DomainError.invalid(`region ${region} has no docker engine in this controller`, [{ path: pointer, message: `no docker engine in region "${region}" (STRATOS_REGIONS)`, allowed: this.dockerRegions() }]);
+    return images;
+  }
+
+  private async announce(name: string, version: string, region: string, state: StoredArtifactRegion): Promise<void> {
+    const event = await this.database.transaction((tx) => tx.topology.append(TopologyEventType.ArtifactDistribution, { name, version, region: { region, ...state } }));
+    await this.publisher.publish(event);
+  }
+}
