@@ -8,6 +8,7 @@ import { startStratosManager } from '../../apps/stratos-manager/src/stratos-mana
 import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
 import Docker from 'dockerode';
 import { ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
+import type { RegionEndpoint } from '../../libs/contracts/src';
 
 export interface BenchPlatform {
   url: string;
@@ -25,7 +26,7 @@ export interface BenchPlatform {
   stop(): Promise<void>;
 }
 
-export async function startBenchPlatform(options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number } = {}): Promise<BenchPlatform> {
+export async function startBenchPlatform(options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[] } = {}): Promise<BenchPlatform> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
@@ -43,7 +44,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
   const network = options.docker === 'on' ? await ensureMemberNetwork(new Docker(), await platformIdOf(home)) : null;
   if (network && broker) await broker.listenAlso(network.gateway); // docker members reach it at the network's gateway
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off' },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', regions: options.regions },
     { logger: false },
   );
   const manager = await startStratosManager(

@@ -173,6 +173,38 @@ const docker = dockerForTests() && ownEngineAvailable();
     }
   }, 180_000);
 
+  it("deploys a cartridge that names an image artifact: each member runs its region's copy, a region without one refuses the deploy, a version in use is not removed", async () => {
+    const image = `stratos-test/agent-artifact-${process.pid}:1`;
+    expect(spawnSync('docker', ['tag', AGENT_IMAGE, image]).status).toBe(0);
+    try {
+      await platform.post('/artifacts', { name: 'agent', version: '1', image });
+      await platform.post('/cartridges', aCartridge({ type: 'from-artifact', portMapping: [], iaasProvider: [{ type: 'docker', imageId: 'artifact:agent' }] }));
+      await platform.post('/applications', anApplication({ applicationId: 'art', components: { cartridges: [aSubscription('from-artifact', 'art', { cartridgeMin: 2, cartridgeMax: 2, subscribableInfo: { alias: 'art', deploymentPolicy: 'dp-docker' } })] } }));
+      // Not in eu yet: refused before any member starts, saying where it is.
+      const refused = await platform.api('POST', '/applications/art/deploy/ap-np-docker');
+      expect([refused.status, refused.body.errors]).toEqual([400, [expect.objectContaining({ path: '/cartridges/from-artifact/iaasProvider', message: expect.stringMatching(/^artifact agent@1 is not Available in region eu \(partition "eu-a"\)/), allowed: ['default'] })]]);
+      expect((await platform.api('GET', '/applications/art/runtime')).status).toBe(404);
+
+      await platform.post('/artifacts/agent/versions/1/distribute', { regions: ['eu'] }, 202);
+      await until('agent@1 Available in eu', async () => (await platform.api('GET', '/artifacts/agent')).body.versions[0].regions.some((r: { region: string; state: string }) => r.region === 'eu' && r.state === 'Available'), 120_000);
+      await platform.post('/applications/art/deploy/ap-np-docker', undefined, 202);
+      await until('art Active', async () => (await platform.runtime('art')).status === 'Active', 120_000);
+      const members = await membersOf('art');
+      expect(members.map((m) => [m.driver, m.image]).sort()).toEqual([
+        ['docker', image],
+        ['docker@eu', image],
+      ]);
+      const removing = await platform.api('DELETE', '/artifacts/agent/versions/1');
+      expect([removing.status, removing.body.message]).toEqual([409, 'artifact agent@1 is what deployed application(s) art run: undeploy them first']);
+      await platform.post('/applications/art/undeploy', undefined, 202);
+      await until('art undeployed', async () => (await platform.api('GET', '/applications/art/runtime')).status === 404, 60_000);
+      expect((await platform.api('DELETE', '/artifacts/agent/versions/1')).status).toBe(200);
+      expect(await engine.docker.getImage(image).inspect().catch(() => null)).toBeNull(); // eu's copy went with it
+    } finally {
+      spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
+    }
+  }, 240_000);
+
   it("says a region's engine does not answer once it is gone, and a member lost with it is replaced in a region that answers", async () => {
     await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);
     await until('spread Active', async () => (await platform.runtime('spread')).status === 'Active', 120_000);

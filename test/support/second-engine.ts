@@ -30,7 +30,8 @@ export interface OwnEngine {
   stop(): Promise<void>;
 }
 
-export async function startOwnEngine(images: string[]): Promise<OwnEngine> {
+/** `pool`: the address pool of its networks (two engines of a test's own need two, e.g. 10.214.0.0/16). */
+export async function startOwnEngine(images: string[], options: { pool?: string } = {}): Promise<OwnEngine> {
   // Short: a unix socket's path has a length limit.
   const dir = await mkdtemp('/tmp/sd-');
   const socket = join(dir, 'docker.sock');
@@ -41,7 +42,7 @@ export async function startOwnEngine(images: string[]): Promise<OwnEngine> {
     `--host=unix://${socket}`,
     '--storage-driver=overlay2',
     '--bridge=none',
-    '--default-address-pool=base=10.213.0.0/16,size=24',
+    `--default-address-pool=base=${options.pool ?? '10.213.0.0/16'},size=24`,
   ];
   let daemon: ChildProcess;
   let log = '';

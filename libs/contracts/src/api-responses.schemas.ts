@@ -1045,6 +1045,12 @@ export const apiResponseSchemas: {
             "null"
           ]
         },
+        "image": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
         "host": {
           "type": [
             "string",
@@ -1084,6 +1090,7 @@ export const apiResponseSchemas: {
         "partitionId",
         "driver",
         "instanceId",
+        "image",
         "host",
         "ports",
         "createdAt",

@@ -1,4 +1,4 @@
-import type { IaasProvider, ProviderCheck } from '@stratos/contracts';
+import { parseArtifactImageRef, type IaasProvider, type ProviderCheck } from '@stratos/contracts';
 import type { DriverRegistry } from './driver-registry.service';
 
 /**
@@ -24,6 +24,8 @@ export async function checkProviders(providers: IaasProvider[], drivers: DriverR
       if (!driver) return { type, driver, imageVerified: false, note: `no driver for IaaS type "${type}": stored, but deploying to it will be refused` };
       const installed = drivers.get(driver);
       if (!installed) return { type, driver, imageVerified: false, note: `the ${driver} driver is not installed in this controller yet: image "${imageId}" unverified` };
+      const artifact = parseArtifactImageRef(imageId);
+      if (artifact) return { type, driver, imageVerified: false, note: `image artifact ${artifact.name}${artifact.version ? `@${artifact.version}` : ' (its newest version)'}: each region's copy is chosen at deploy, where it must be Available` };
       const exists = await installed.imageExists(imageId);
       return { type, driver, imageVerified: exists, note: exists ? (driver === 'local' ? 'the local driver runs the cartridge agent itself' : 'image found') : `image "${imageId}" not found by the ${driver} driver` };
     }),

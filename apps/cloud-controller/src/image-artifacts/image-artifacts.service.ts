@@ -125,6 +125,8 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     const version = await this.version(request.name, request.version);
     const inFlight = Object.keys(version.regions).filter((region) => this.copying.has(`${version.name}@${version.version}/${region}`) && (request.region === undefined || request.region === region));
     if (inFlight.length) throw DomainError.conflict(`artifact ${version.name}@${version.version} is being copied to ${inFlight.join(', ')}: wait for it to end`);
+    const using = await this.database.artifacts.deploymentsUsing(version.name, version.version);
+    if (using.length) throw DomainError.conflict(`artifact ${version.name}@${version.version} is what deployed application(s) ${using.join(', ')} run: undeploy them first`);
     if (request.region !== undefined) {
       if (!version.regions[request.region]) throw DomainError.notFound(`artifact ${version.name}@${version.version} has no copy in region ${request.region}`);
       await this.forgetCopy(version, request.region);

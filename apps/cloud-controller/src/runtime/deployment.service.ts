@@ -1,9 +1,11 @@
+import { artifactNamesOf, resolveArtifactImages } from '../image-artifacts/artifact-images';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ApplicationStatus,
   ClusterStatus,
   DomainError,
+  parseArtifactImageRef,
   TopologyEventType,
   type ApplicationDefinition,
   type ApplicationPolicy,
@@ -63,6 +65,9 @@ export class DeploymentService {
       }
       const inputs = await this.gather(tx, application, applicationPolicy);
       const { clusters, errors } = planDeployment({ application: { ...application, applicationId: key }, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
+      // A cartridge naming an image artifact runs, in each region, that region's copy of it.
+      const artifacts = new Map(await Promise.all(artifactNamesOf(clusters).map(async (name) => [name, await tx.artifacts.list(name)] as const)));
+      errors.push(...resolveArtifactImages(clusters, artifacts));
       errors.push(...(await this.missingImages(clusters)));
       if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be deployed with policy "${request.policyId}"`, errors);
       if (request.tenantId !== undefined && clusters.some((c) => c.spec.multiTenant)) {
@@ -253,6 +258,7 @@ export class DeploymentService {
     const checked = new Map<string, boolean>();
     for (const cluster of clusters) {
       for (const placement of cluster.spec.placements) {
+        if (parseArtifactImageRef(placement.imageId)) continue; // an artifact not resolved here was said so already
         const key = `${placement.driver}/${placement.imageId}`;
         if (!checked.has(key)) checked.set(key, (await this.drivers.get(placement.driver)?.imageExists(placement.imageId)) ?? false);
         if (!checked.get(key)) {

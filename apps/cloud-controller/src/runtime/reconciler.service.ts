@@ -389,6 +389,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       void this.credentials.revoke({ memberId, clusterId: cluster.clusterId }).catch(() => undefined); // half of it may exist
       return null;
     }
+    // A cartridge baked from a provisioned member: its docker members start from that image, configured.
+    const baked = driver.bake ? (await this.database.cartridges.bakedImages([spec.cartridgeType])).get(spec.cartridgeType) : undefined;
+    const image = baked?.image ?? placement.imageId;
     const now = new Date();
     const row: MemberEntity = {
       memberId,
@@ -401,6 +404,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       driver: placement.driver,
       instanceId: null,
       host: null,
+      image: driver.images ? image : null, // a local member runs the agent, not an image
       ports: [],
       health: null,
       createdAt: now,
@@ -409,8 +413,6 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
     await this.lifecycle.create(row);
     try {
-      // A cartridge baked from a provisioned member: its docker members start from that image, configured.
-      const baked = driver.bake ? (await this.database.cartridges.bakedImages([spec.cartridgeType])).get(spec.cartridgeType) : undefined;
       const env = await this.launchPayload(deployment, cluster, spec, row, broker);
       if (baked) env[LaunchKey.imageKind] = 'configured';
       const instance = await driver.launch({
@@ -418,7 +420,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         clusterId: cluster.clusterId,
         applicationId: deployment.applicationId,
         slot: row.sid,
-        imageId: baked?.image ?? placement.imageId,
+        imageId: image,
         env,
         ports: spec.ports,
         volumes: spec.volumes,

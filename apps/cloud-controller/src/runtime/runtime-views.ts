@@ -12,6 +12,7 @@ export function toMemberView(row: MemberEntity): MemberView {
     partitionId: row.partitionId,
     driver: row.driver,
     instanceId: row.instanceId,
+    image: row.image ?? null,
     host: row.host,
     ports: row.ports,
     createdAt: row.createdAt.toISOString(),

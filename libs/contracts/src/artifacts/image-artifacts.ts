@@ -94,6 +94,17 @@ export interface ArtifactDistributionPayload {
   region: ArtifactRegionView;
 }
 
+/** What a cartridge's iaasProvider[].imageId says to name an artifact instead of an image: `artifact:NAME[@VERSION]`. */
+export const ARTIFACT_IMAGE_PREFIX = 'artifact:';
+
+/** The artifact (and version; none: its newest) an imageId names, or null for a plain image. */
+export function parseArtifactImageRef(imageId: string): { name: string; version?: string } | null {
+  if (!imageId.startsWith(ARTIFACT_IMAGE_PREFIX)) return null;
+  const [name, version, ...rest] = imageId.slice(ARTIFACT_IMAGE_PREFIX.length).split('@');
+  if (rest.length || !ARTIFACT_NAME_PATTERN.test(name) || (version !== undefined && !ARTIFACT_VERSION_PATTERN.test(version))) return null;
+  return version === undefined ? { name } : { name, version };
+}
+
 /** The body of POST /api/artifacts, checked: what is wrong, each at its pointer. */
 export function validateArtifactInput(body: unknown): { value?: ArtifactCreateInput; errors: FieldIssue[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { errors: [{ path: '', message: 'must be an object: {name, version, region?, image}' }] };

@@ -14,6 +14,8 @@ export interface Placement {
   imageId: string;
   /** The partition's region (absent in clusters deployed before regions: the default one); `driver` is its region's. */
   region?: string;
+  /** The image artifact `imageId` came from (the cartridge named `artifact:NAME[@VERSION]`): its version, Available in this region at deploy. */
+  artifact?: { name: string; version: string };
   /** Its network partition's own partitionAlgo (absent in clusters deployed before: the spec's then). */
   algorithm?: PartitionAlgorithm;
 }

@@ -22,6 +22,8 @@ export interface MemberView {
   driver: string;
   /** Process id or container id, once launched. */
   instanceId: string | null;
+  /** The image it was launched from (its region's copy of an artifact, a baked image, the cartridge's); null for a local member or one launched before this was kept. */
+  image: string | null;
   host: string | null;
   ports: PortBinding[];
   createdAt: string;

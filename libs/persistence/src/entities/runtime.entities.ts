@@ -121,6 +121,10 @@ export class MemberEntity {
   @Column({ type: 'text', nullable: true })
   host: string | null;
 
+  /** The image it was launched from (drivers that run images). */
+  @Column({ type: 'text', nullable: true })
+  image: string | null;
+
   @Column({ type: 'jsonb' })
   ports: PortBinding[];
 

@@ -67,6 +67,12 @@ export class ArtifactRepository {
     return rows.length === 1;
   }
 
+  /** The deployments whose clusters run this version (their placements name it). */
+  async deploymentsUsing(name: string, version: string): Promise<string[]> {
+    const rows = (await this.manager.query(`SELECT DISTINCT application_id FROM clusters WHERE spec->'placements' @> $1::jsonb ORDER BY application_id`, [JSON.stringify([{ artifact: { name, version } }])])) as { application_id: string }[];
+    return rows.map((r) => r.application_id);
+  }
+
   /** Versions with a region still Pending or Copying (a controller stopped in the middle): theirs to resume. */
   async unfinished(): Promise<StoredArtifactVersion[]> {
     const rows = (await this.manager.query(`SELECT * FROM artifact_versions WHERE EXISTS (SELECT 1 FROM jsonb_each(regions) r WHERE r.value->>'state' IN ('Pending', 'Copying'))`)) as Row[];
