@@ -319,6 +319,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     [EnvVar.mqttDynsec]: config.mqttDynsec ? 'on' : 'off',
     ...(config.agentKeepaliveS ? { [EnvVar.agentKeepaliveS]: String(config.agentKeepaliveS) } : {}),
     ...(config.healthIntervalS ? { [EnvVar.healthIntervalS]: String(config.healthIntervalS) } : {}),
+    ...(config.regions?.length ? { [EnvVar.regions]: config.regions.map((r) => `${r.driver}:${r.region}=${r.endpoint}`).join(',') } : {}),
     [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
     [EnvVar.logFormat]: 'json',
   };

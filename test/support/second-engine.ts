@@ -27,6 +27,10 @@ export interface OwnEngine {
   docker: Docker;
   /** SIGTERM, wait for it to exit, then start it again and wait until it answers; returns the seconds it was down. */
   restart(): Promise<number>;
+  /** Down at once (SIGKILL, its containerd too: nothing shut down gracefully), as a machine's crash. */
+  kill(): Promise<void>;
+  /** Up again after kill(). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +82,16 @@ export async function startOwnEngine(images: string[], options: { pool?: string 
       await up();
       return (Date.now() - started) / 1000;
     },
+    async kill() {
+      if (daemon.exitCode === null && daemon.signalCode === null) {
+        const exited = new Promise((r) => daemon.once('exit', r));
+        daemon.kill('SIGKILL');
+        await exited;
+        // Its containerd, which a killed dockerd leaves running (and holding its state): as a machine's crash would.
+        spawnSync('pkill', ['-KILL', '-f', join(dir, 'exec')]);
+      }
+    },
+    start: up,
     async stop() {
       for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
       await down();

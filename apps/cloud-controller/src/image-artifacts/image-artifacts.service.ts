@@ -199,7 +199,9 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
       await set({ state: 'Available', percent: 100, imageId: arrived.id, updatedAt: at() });
       this.logger.log(`artifact ${version.name}@${version.version}: copied to region ${region} (${(bytes / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     } catch (error) {
-      const reason = (error as Error).message;
+      const code = (error as NodeJS.ErrnoException).code;
+      // A broken pipe or reset says little by itself: the target (or the source) went away mid-stream.
+      const reason = code === 'EPIPE' || code === 'ECONNRESET' ? `the copy was cut: an engine closed the stream mid-copy (${(error as Error).message})` : (error as Error).message;
       this.logger.warn(`artifact ${version.name}@${version.version}: the copy to region ${region} failed: ${reason}`);
       await set({ state: 'Failed', percent: 0, reason, updatedAt: at() }).catch(() => undefined);
     }
