@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import {
   DEFAULT_REGION,
   DomainError,
@@ -105,6 +105,7 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     const targets = [...new Set(request.regions)];
     targets.forEach((region, index) => this.imagesIn(region, `/regions/${index}`));
     const accepted: ArtifactRegionView[] = [];
+    const toCopy: string[] = [];
     for (const region of targets) {
       const current = version.regions[region];
       const key = `${version.name}@${version.version}/${region}`;
@@ -116,8 +117,9 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
       await this.database.artifacts.setRegion(version.name, version.version, region, pending);
       await this.announce(version.name, version.version, region, pending);
       accepted.push({ region, ...pending });
-      this.startCopy(version, region);
+      toCopy.push(region);
     }
+    this.startCopies(version, toCopy);
     return { name: version.name, version: version.version, regions: accepted };
   }
 
@@ -147,69 +149,97 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
 
   private async resume(): Promise<void> {
     for (const version of await this.database.artifacts.unfinished()) {
-      for (const [region, state] of Object.entries(version.regions)) {
-        if (state.state !== 'Pending' && state.state !== 'Copying') continue;
-        this.logger.log(`artifact ${version.name}@${version.version}: its copy to region ${region} was interrupted; starting it again`);
-        this.startCopy(version, region);
-      }
+      const unfinished = Object.entries(version.regions).filter(([, state]) => state.state === 'Pending' || state.state === 'Copying').map(([region]) => region);
+      this.logger.log(`artifact ${version.name}@${version.version}: its copy to ${unfinished.join(', ')} was interrupted; starting it again`);
+      this.startCopies(version, unfinished);
     }
   }
 
-  private startCopy(version: StoredArtifactVersion, region: string): void {
-    const key = `${version.name}@${version.version}/${region}`;
-    if (this.copying.has(key)) return;
-    const copy = this.copy(version, region).finally(() => this.copying.delete(key));
-    this.copying.set(key, copy);
+  /** Copies to these regions, each one's progress and outcome its own; one `docker save` feeds them all. */
+  private startCopies(version: StoredArtifactVersion, regions: string[]): void {
+    const keyOf = (region: string) => `${version.name}@${version.version}/${region}`;
+    const fresh = regions.filter((region) => !this.copying.has(keyOf(region)));
+    if (fresh.length === 0) return;
+    const batch = this.copy(version, fresh).finally(() => fresh.forEach((region) => this.copying.delete(keyOf(region))));
+    for (const region of fresh) this.copying.set(keyOf(region), batch);
   }
 
-  private async copy(version: StoredArtifactVersion, region: string): Promise<void> {
-    const set = async (state: StoredArtifactRegion) => {
+  private async copy(version: StoredArtifactVersion, regions: string[]): Promise<void> {
+    const at = () => new Date().toISOString();
+    const set = async (region: string, state: StoredArtifactRegion) => {
       if (this.stopped) return;
       await this.database.artifacts.setRegion(version.name, version.version, region, state);
       await this.announce(version.name, version.version, region, state);
     };
-    const at = () => new Date().toISOString();
-    const started = Date.now();
-    try {
-      const target = this.imagesIn(region, '/regions');
-      const there = await target.inspect(version.image);
-      if (there?.id === version.imageId) return await set({ state: 'Available', percent: 100, imageId: there.id, updatedAt: at() });
-      const source = await this.sourceOf(version, region);
-      await set({ state: 'Copying', percent: 0, updatedAt: at() });
-      let bytes = 0;
-      let reported = 0;
-      const counter = new Transform({
-        transform: (chunk: Buffer, _encoding, done) => {
-          bytes += chunk.length;
-          // The tar is about the image's size (its layers, uncompressed): a percentage of that, never 100 before the engine has it.
-          const percent = Math.min(99, Math.floor((bytes / Math.max(1, version.sizeBytes)) * 100));
-          if (percent >= reported + PROGRESS_STEP) {
-            reported = percent - (percent % PROGRESS_STEP);
-            void set({ state: 'Copying', percent: reported, updatedAt: at() }).catch(() => undefined);
-          }
-          done(null, chunk);
-        },
-      });
-      const tar = await source.save(version.image);
-      tar.on('error', (error: Error) => counter.destroy(error));
-      await target.load(tar.pipe(counter));
-      const arrived = await target.inspect(version.image);
-      if (!arrived) throw new Error(`the engine loaded the stream but has no ${version.image}`);
-      if (arrived.id !== version.imageId) throw new Error(`it arrived as ${arrived.id}, not ${version.imageId}: the copy is not the image`);
-      await set({ state: 'Available', percent: 100, imageId: arrived.id, updatedAt: at() });
-      this.logger.log(`artifact ${version.name}@${version.version}: copied to region ${region} (${(bytes / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (error) {
+    const fail = async (region: string, error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code;
       // A broken pipe or reset says little by itself: the target (or the source) went away mid-stream.
       const reason = code === 'EPIPE' || code === 'ECONNRESET' ? `the copy was cut: an engine closed the stream mid-copy (${(error as Error).message})` : (error as Error).message;
       this.logger.warn(`artifact ${version.name}@${version.version}: the copy to region ${region} failed: ${reason}`);
-      await set({ state: 'Failed', percent: 0, reason, updatedAt: at() }).catch(() => undefined);
+      await set(region, { state: 'Failed', percent: 0, reason, updatedAt: at() }).catch(() => undefined);
+    };
+    const started = Date.now();
+    // The regions that need the bytes: one that has the image already is Available at once; one without an engine fails alone.
+    const targets: { region: string; images: ImageStore }[] = [];
+    for (const region of regions) {
+      try {
+        const images = this.imagesIn(region, '/regions');
+        const there = await images.inspect(version.image);
+        if (there?.id === version.imageId) await set(region, { state: 'Available', percent: 100, imageId: there.id, updatedAt: at() });
+        else targets.push({ region, images });
+      } catch (error) {
+        await fail(region, error);
+      }
     }
+    if (targets.length === 0) return;
+    for (const { region } of targets) await set(region, { state: 'Copying', percent: 0, updatedAt: at() });
+    let readable: Readable;
+    try {
+      readable = (await (await this.sourceOf(version, regions)).save(version.image)) as Readable;
+    } catch (error) {
+      for (const { region } of targets) await fail(region, error);
+      return;
+    }
+    // One save, a branch per region, all piped before a byte flows: the source goes at the pace of the slowest live branch; a branch that fails is cut off alone.
+    const branches = targets.map(({ region, images }) => {
+      const progress = { bytes: 0, reported: 0 };
+      const branch = new Transform({
+        transform: (chunk: Buffer, _encoding, done) => {
+          progress.bytes += chunk.length;
+          // The tar is about the image's size (its layers, uncompressed): a percentage of that, never 100 before the engine has it.
+          const percent = Math.min(99, Math.floor((progress.bytes / Math.max(1, version.sizeBytes)) * 100));
+          if (percent >= progress.reported + PROGRESS_STEP) {
+            progress.reported = percent - (percent % PROGRESS_STEP);
+            void set(region, { state: 'Copying', percent: progress.reported, updatedAt: at() }).catch(() => undefined);
+          }
+          done(null, chunk);
+        },
+      });
+      readable.pipe(branch);
+      return { region, images, branch, progress };
+    });
+    readable.on('error', (error: Error) => branches.forEach(({ branch }) => branch.destroy(error)));
+    await Promise.all(
+      branches.map(async ({ region, images, branch, progress }) => {
+        try {
+          await images.load(branch);
+          const arrived = await images.inspect(version.image);
+          if (!arrived) throw new Error(`the engine loaded the stream but has no ${version.image}`);
+          if (arrived.id !== version.imageId) throw new Error(`it arrived as ${arrived.id}, not ${version.imageId}: the copy is not the image`);
+          await set(region, { state: 'Available', percent: 100, imageId: arrived.id, updatedAt: at() });
+          this.logger.log(`artifact ${version.name}@${version.version}: copied to region ${region} (${(progress.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        } catch (error) {
+          readable.unpipe(branch);
+          branch.resume(); // what is left in it goes nowhere, and holds the source back no more
+          await fail(region, error);
+        }
+      }),
+    );
   }
 
   /** The engine to copy from: the source region's, else any region that has the version and answers. */
-  private async sourceOf(version: StoredArtifactVersion, except: string): Promise<ImageStore> {
-    const candidates = [version.sourceRegion, ...Object.keys(version.regions).filter((r) => r !== version.sourceRegion)].filter((r) => r !== except && version.regions[r]?.state === 'Available');
+  private async sourceOf(version: StoredArtifactVersion, except: string[]): Promise<ImageStore> {
+    const candidates = [version.sourceRegion, ...Object.keys(version.regions).filter((r) => r !== version.sourceRegion)].filter((r) => !except.includes(r) && version.regions[r]?.state === 'Available');
     for (const region of candidates) {
       const images = this.drivers.get(regionDriverName('docker', region))?.images;
       if (images && (await images.inspect(version.image).catch(() => null))?.id === version.imageId) return images;
