@@ -110,7 +110,7 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
       const current = version.regions[region];
       const key = `${version.name}@${version.version}/${region}`;
       if (current?.state === 'Available' || this.copying.has(key)) {
-        accepted.push({ region, ...current });
+        accepted.push({ region, ...(current ?? { state: 'Pending', percent: 0, updatedAt: new Date().toISOString() }) });
         continue;
       }
       const pending: StoredArtifactRegion = { state: 'Pending', percent: 0, updatedAt: new Date().toISOString() };
