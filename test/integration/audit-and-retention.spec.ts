@@ -3,6 +3,7 @@
  * when, the outcome), kept STRATOS_AUDIT_RETENTION_DAYS; topology events kept
  * STRATOS_EVENT_RETENTION_HOURS, with a snapshot for a watcher resuming from a purged revision.
  */
+import pg from 'pg';
 import type { AuditEntry } from '@stratos/contracts';
 import { AuditRetention } from '../../apps/stratos-manager/src/audit/audit.module';
 import { TopologyRetention } from '../../apps/cloud-controller/src/topology/topology-retention.service';
@@ -85,6 +86,16 @@ describe('audit log and retention', () => {
     const latest = (await platform.api('GET', '/topology')).body.revision as number;
     expect(latest).toBeGreaterThan(2);
     const retention = platform.controller!.app.get(TopologyRetention);
+    // Only events marked published are purged, and the publisher marks them in batches: the fence is every one marked.
+    await until('every event marked published', async () => {
+      const db = new pg.Client({ connectionString: platform.databaseUrl });
+      await db.connect();
+      try {
+        return (await db.query('SELECT count(*)::int AS n FROM topology_events WHERE published_at IS NULL')).rows[0].n === 0;
+      } finally {
+        await db.end();
+      }
+    }, 10_000);
     expect(await retention.sweep()).toBe(0); // a week by default: nothing is that old
     expect(await retention.sweep(new Date(Date.now() + 169 * 3600_000))).toBe(latest - 1);
 

@@ -161,6 +161,12 @@ const docker = dockerForTests() && ownEngineAvailable();
       // Again: already there, nothing copied.
       const again = await platform.api('POST', '/artifacts/web/versions/1.0/distribute', { body: { regions: ['eu'] } });
       expect([again.status, again.body.regions.map((r: { state: string }) => r.state)]).toEqual([202, ['Available']]);
+      // Removed from eu's engine by hand: Available is checked, not believed, and it is copied again.
+      await engine.docker.getImage(image).remove();
+      const redo = await platform.api('POST', '/artifacts/web/versions/1.0/distribute', { body: { regions: ['eu'] } });
+      expect([redo.status, redo.body.regions.map((r: { state: string }) => r.state)]).toEqual([202, ['Pending']]);
+      await until('eu Available again', async () => (await platform.api('GET', '/artifacts/web')).body.versions[0].regions.some((r: { region: string; state: string }) => r.region === 'eu' && r.state === 'Available'), 60_000);
+      expect((await engine.docker.getImage(image).inspect()).Id).toBe(sourceId);
 
       // A region's copy removed: gone from its engine; the version removed: the source image stays (it is the operator's).
       expect((await cli('artifact', 'remove', 'web@1.0', '--region', 'eu')).code).toBe(0);

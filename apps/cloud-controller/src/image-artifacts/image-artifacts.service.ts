@@ -109,7 +109,9 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     for (const region of targets) {
       const current = version.regions[region];
       const key = `${version.name}@${version.version}/${region}`;
-      if (current?.state === 'Available' || this.copying.has(key)) {
+      // Available as recorded, and still there: an image removed from that engine by hand is copied again.
+      const stillThere = current?.state === 'Available' && (await this.imagesIn(region, '/regions').inspect(version.image).catch(() => null))?.id === version.imageId;
+      if (stillThere || this.copying.has(key)) {
         accepted.push({ region, ...(current ?? { state: 'Pending', percent: 0, updatedAt: new Date().toISOString() }) });
         continue;
       }

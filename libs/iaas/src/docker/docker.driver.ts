@@ -414,7 +414,9 @@ export class DockerDriver implements IaasDriver {
       await rm(dir, { recursive: true, force: true });
     }
     const image = await this.docker.getImage(spec.image).inspect();
-    return { imageId: image.Id, sizeBytes: image.Size, sourceImage: source.RepoTags?.[0] ?? info.Config.Image };
+    // The image as the member was launched from it (by name), not whichever of its names docker lists first.
+    const launchedFrom = info.Config.Image && !info.Config.Image.startsWith('sha256:') ? info.Config.Image : undefined;
+    return { imageId: image.Id, sizeBytes: image.Size, sourceImage: launchedFrom ?? source.RepoTags?.[0] ?? info.Image };
   }
 
   async imageExists(imageId: string): Promise<boolean> {
