@@ -7,27 +7,13 @@
  * broker keeps one publisher's order). What it may read is its own member's and cluster's trees:
  * a tenant's member never another tenant's deployment's, a shared cluster's or the topology.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { AgentTopics, ClusterTopics, MemberTopics, Topics, topologyTopic, type ApplicationRuntime } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { availableBrokers } from '../support/brokers';
+import { brokerCredentialsFromProc } from '../support/processes';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
-
-/** MB_URLS, MB_USERNAME and MB_PASSWORD as the member's processes were started with them. */
-function credentialsFromProc(memberId: string): { url: string; username: string; password: string } {
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--member=${memberId}`)) continue;
-      const env = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-      if (env.MB_PASSWORD) return { url: env.MB_URLS.split(',')[0], username: env.MB_USERNAME, password: env.MB_PASSWORD };
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error(`no process of member ${memberId} holds broker credentials`);
-}
 
 describe.each(availableBrokers())('a member’s own broker identity (%s)', (broker) => {
   let platform: TestPlatform;
@@ -52,7 +38,7 @@ describe.each(availableBrokers())('a member’s own broker identity (%s)', (brok
       return now?.status === 'Active' ? now : undefined;
     });
     const [self, other] = runtime.clusters[0].members;
-    const stolen = credentialsFromProc(self.memberId);
+    const stolen = brokerCredentialsFromProc(self.memberId);
 
     const spy: MqttClient = await mqtt.connectAsync(platform.broker.url, { clientId: `spy-${Math.random().toString(16).slice(2)}` });
     const seen: { topic: string; payload: string }[] = [];
@@ -101,7 +87,7 @@ describe.each(availableBrokers())('a member’s own broker identity (%s)', (brok
     expect((await platform.api('POST', '/applications/shared/signup', { token: tokens['acme.com'], body: { artifactRepositories: [] } })).status).toBe(201);
 
     const mine = acme.clusters[0].members[0];
-    const stolen = credentialsFromProc(mine.memberId);
+    const stolen = brokerCredentialsFromProc(mine.memberId);
     const client = await mqtt.connectAsync(stolen.url, { username: stolen.username, password: stolen.password, clientId: `tenant-member-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 });
     try {
       const own = new Promise<string>((resolve) => client.on('message', (topic, body) => topic === ClusterTopics.metadata(mine.clusterId) && resolve(body.toString())));

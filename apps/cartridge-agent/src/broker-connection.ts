@@ -52,20 +52,24 @@ export function connectToBrokers(brokers: BrokerAddress[], options: IClientOptio
 export const brokerOf = (client: MqttClient) => `${client.options.protocol ?? 'mqtt'}://${client.options.host}:${client.options.port}`;
 
 /**
- * Takes the new broker password the platform sends while it rotates its member secret: the agent
- * signs in again with it at once (end, then connect: a clean DISCONNECT, so no Last Will and no
- * Lost member; its subscriptions are made again). A broker that rotates nothing may refuse the
- * subscription: nothing is lost then.
+ * Takes the new broker password the platform sends while it rotates members' passwords. From the
+ * embedded broker (`switch: 'now'`): the agent signs in again with it at once (end, then connect:
+ * a clean DISCONNECT, so no Last Will and no Lost member; its subscriptions are made again). From
+ * the controller, for an external broker (`switch: 'when-signed-out'`): the agent keeps it for its
+ * next sign-in and says it has it; the broker then signs the member out as it changes the password
+ * (Mosquitto's dynamic security does so without the Will), and the reconnect uses the new one.
+ * A broker that rotates nothing may refuse the subscription: nothing is lost then.
  */
-export async function followCredentialRotation(client: MqttClient, memberId: string, onSwitched: () => void): Promise<void> {
+export async function followCredentialRotation(client: MqttClient, memberId: string, on: { received(rotationId: string | undefined): void; switched(rotationId: string | undefined): void }): Promise<void> {
   const topic = MemberTopics.credentials(memberId);
   client.on('message', (received, payload) => {
     if (received !== topic) return;
     const message = parseMemberCredentialsMessage(payload.toString());
     if (!message || message.password === client.options.password) return;
     client.options.password = message.password;
-    client.once('connect', onSwitched);
-    setImmediate(() => client.reconnect()); // after this message's PUBACK
+    client.once('connect', () => on.switched(message.rotationId));
+    if (message.switch === 'now') setImmediate(() => client.reconnect()); // after this message's PUBACK
+    else on.received(message.rotationId);
   });
   await client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined);
 }

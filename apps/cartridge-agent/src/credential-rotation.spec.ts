@@ -51,9 +51,10 @@ describe('member credential rotation', () => {
       onError: () => undefined,
     });
     clients.push(client);
-    const switched = new Promise<void>((resolve) => void followCredentialRotation(client, memberId, resolve));
+    const received: (string | undefined)[] = [];
+    const switched = new Promise<void>((resolve) => void followCredentialRotation(client, memberId, { received: (rotationId) => received.push(rotationId), switched: () => resolve() }));
     await client.subscribeAsync(MemberTopics.metadata(memberId), { qos: 1 });
-    return { client, identity, switched };
+    return { client, identity, switched, received };
   };
   const signIn = async (memberId: string, secret: string) => {
     const identity = { memberId, clusterId: 'app.web' };
@@ -108,6 +109,21 @@ describe('member credential rotation', () => {
     expect(broker.retirePreviousMemberSecret()).toBe(1);
     await closed;
     expect(broker.memberSecretRotation().onPreviousSecret).toBe(0);
+  });
+  it("keeps a password sent 'when-signed-out' for its next sign-in, says it holds it, and stays connected until the broker signs it out", async () => {
+    const a = await agent('web-7', OLD);
+    const next = memberBrokerPassword(NEW, a.identity);
+    // The controller's part on an external broker: the password goes to the agent first (here through aedes, as the platform).
+    await observer.publishAsync(MemberTopics.credentials('web-7'), JSON.stringify({ password: next, switch: 'when-signed-out', rotationId: 'rot-1' }), { qos: 1 });
+    await until(() => a.received.length === 1);
+    expect(a.received).toEqual(['rot-1']);
+    expect(a.client.connected).toBe(true); // not signed out by itself: the broker still knows it by its old password
+    expect(a.client.options.password).toBe(next);
+    // The broker changes it and signs the member out (aedes: the rotation's end); it signs in with the new one.
+    broker.rotateMemberSecret({ current: NEW, previous: OLD });
+    broker.retirePreviousMemberSecret();
+    await a.switched;
+    expect(a.client.connected).toBe(true); // (aedes cuts it off with its Will; Mosquitto's dynamic security signs it out without: member-passwords.spec)
   });
 });
 

@@ -144,7 +144,15 @@ async function main(): Promise<void> {
     log(`${level === 'warning' ? 'warning: ' : ''}${message}`);
     client.publish(topic, event(AgentEventType.MemberNotice, { level, message }), { qos: 1 });
   };
-  await followCredentialRotation(client, payload.memberId, () => notice('info', 'signed in to the broker again with its new password (the member secret was rotated)'));
+  await followCredentialRotation(client, payload.memberId, {
+    // Said once the agent holds it: the controller changes the password on the broker only then.
+    received: (rotationId) => client.publish(topic, event(AgentEventType.CredentialsReceived, rotationId ? { rotationId } : {}), { qos: 1 }),
+    switched: (rotationId) => {
+      const message = 'signed in to the broker again with its new password (its broker password was rotated)';
+      log(message);
+      client.publish(topic, event(AgentEventType.MemberNotice, { level: 'info', message, ...(rotationId ? { rotationId } : {}) }), { qos: 1 });
+    },
+  });
   /**
    * Reports why the member cannot start, then waits to be stopped: exiting at once would race
    * the report (the controller could find the process gone first and record only that).

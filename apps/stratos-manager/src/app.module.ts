@@ -7,6 +7,7 @@ import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuditModule } from './audit/audit.module';
 import { ImagesModule } from './images/images.module';
 import { ImageArtifactsModule } from './image-artifacts/image-artifacts.module';
+import { MemberPasswordsModule } from './member-passwords/member-passwords.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -43,7 +44,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database, log: Pino): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, SignUpsModule, AuditModule, ArtifactsModule, ImagesModule, ImageArtifactsModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, SignUpsModule, AuditModule, ArtifactsModule, ImagesModule, ImageArtifactsModule, MemberPasswordsModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

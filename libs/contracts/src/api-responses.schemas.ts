@@ -974,6 +974,53 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "MemberPasswordRotationView": {
+      "type": "object",
+      "properties": {
+        "rotationId": {
+          "type": "string"
+        },
+        "state": {
+          "type": "string",
+          "enum": [
+            "Running",
+            "Finished"
+          ]
+        },
+        "startedAt": {
+          "type": "string"
+        },
+        "finishedAt": {
+          "type": "string"
+        },
+        "members": {
+          "type": "number"
+        },
+        "switched": {
+          "type": "number"
+        },
+        "cutOff": {
+          "type": "number"
+        },
+        "notRotated": {
+          "type": "number"
+        },
+        "gone": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "rotationId",
+        "state",
+        "startedAt",
+        "members",
+        "switched",
+        "cutOff",
+        "notRotated",
+        "gone"
+      ],
+      "additionalProperties": false
+    },
     "MemberStatus": {
       "type": "string",
       "enum": [
@@ -2295,6 +2342,12 @@ export const apiResponseSchemas: {
       "items": {
         "$ref": "#/components/schemas/RegionView"
       }
+    },
+    "POST /api/member-passwords/rotation": {
+      "$ref": "#/components/schemas/MemberPasswordRotationView"
+    },
+    "GET /api/member-passwords/rotation": {
+      "$ref": "#/components/schemas/MemberPasswordRotationView"
     },
     "POST /api/artifacts": {
       "$ref": "#/components/schemas/ArtifactVersionView"

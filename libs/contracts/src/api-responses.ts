@@ -17,6 +17,7 @@ import type { BakedImageView } from './runtime/baked-images';
 import type { MemberTreeView, MetadataPropertyView, MetadataRemoved } from './runtime/metadata-api';
 import type { ApplicationRuntime, ClusterView, OperationView } from './runtime/runtime-views';
 import type { RegionView } from './runtime/regions';
+import type { MemberPasswordRotationView } from './runtime/member-passwords';
 import type { DomainMappingView, SignUpView } from './tenants/signups';
 import type { StratosMessage, TenantView, TenantWriteResult, UserView, UserWriteResult } from './tenants/tenants';
 
@@ -99,6 +100,8 @@ export interface ApiResponses {
   'GET /api/applications/{id}/networkPartitions': { networkPartitionIds: string[] };
   'GET /api/iaasProviders': { iaasProviders: string[]; providers: IaasProviderView[] };
   'GET /api/regions': RegionView[];
+  'POST /api/member-passwords/rotation': MemberPasswordRotationView;
+  'GET /api/member-passwords/rotation': MemberPasswordRotationView;
   'POST /api/artifacts': ArtifactVersionView;
   'GET /api/artifacts': ArtifactView[];
   'GET /api/artifacts/{name}': ArtifactView;

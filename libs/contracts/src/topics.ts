@@ -32,6 +32,10 @@ export const Topics = {
   metrics: {
     controller: 'stratos/cc/metrics',
   },
+  memberPasswords: {
+    rotate: 'stratos/cc/member-passwords/rotate',
+    rotation: 'stratos/cc/member-passwords/rotation',
+  },
   iaas: {
     providers: 'stratos/cc/iaas/providers',
     regions: 'stratos/cc/iaas/regions',
@@ -101,6 +105,7 @@ export type RequestTopic =
   | (typeof Topics.repositories)[keyof typeof Topics.repositories]
   | (typeof Topics.images)[keyof typeof Topics.images]
   | (typeof Topics.iaas)[keyof typeof Topics.iaas]
+  | (typeof Topics.memberPasswords)[keyof typeof Topics.memberPasswords]
   | (typeof Topics.artifacts)[keyof typeof Topics.artifacts]
   | (typeof Topics.signups)[keyof typeof Topics.signups]
   | (typeof Topics.tenants)[keyof typeof Topics.tenants]

@@ -69,7 +69,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const sendNewPassword = (client: Client) => {
     const member = members.get(client);
     if (!member || !memberSecret || !onPreviousSecret.has(client) || !listeningForPassword.has(client)) return;
-    const message: MemberCredentialsMessage = { password: memberBrokerPassword(memberSecret, member) };
+    const message: MemberCredentialsMessage = { password: memberBrokerPassword(memberSecret, member), switch: 'now' };
     // To this client alone, not through the topic tree: no other subscriber (nor the platform's own clients) sees it.
     client.publish({ cmd: 'publish', topic: MemberTopics.credentials(member.memberId), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false, messageId: 0 }, () => undefined);
     newPasswordsSent += 1;

@@ -59,7 +59,7 @@ export async function readOrCreateMemberSecrets(home: string): Promise<MemberSec
  */
 export async function rotateMemberSecret(home: string): Promise<MemberSecrets> {
   const secrets = await readMemberSecrets(home);
-  if (!secrets) throw new Error(`${home} has no member secret (no ${MEMBER_SECRET_FILE}): is it a STRATOS_HOME whose platform started with the embedded broker? With MQTT_URL, members have passwords of their own on that broker`);
+  if (!secrets) throw new Error(`${home} has no member secret (no ${MEMBER_SECRET_FILE}): is it a STRATOS_HOME whose platform started with the embedded broker? With MQTT_URL (Mosquitto with dynamic security), members have passwords of their own there: stratos secrets rotate member-passwords`);
   if (secrets.previous) throw new Error(`the previous rotation of ${home}'s member secret is not finished: members still sign in with the secret before (${PREVIOUS_MEMBER_SECRET_FILE}); the platform retires it within a minute of its start, then rotate again`);
   // The previous first: were this cut short between the two, previous = current, which reads as no rotation.
   await writeSecret(join(home, PREVIOUS_MEMBER_SECRET_FILE), secrets.current);

@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { MemberPasswordRotationView } from '@stratos/contracts';
 import { apiClient, readStdin, UsageError, type GlobalOptions } from '../context';
 import { err, out } from '../output';
 
-const ROTATABLE = ['admin-password', 'database-password', 'member-secret'];
+const ROTATABLE = ['admin-password', 'database-password', 'member-secret', 'member-passwords'];
 
 export function registerSecrets(program: Command, globals: () => GlobalOptions): void {
   const secrets = program.command('secrets').description("Rotate the platform's secrets");
@@ -19,16 +20,18 @@ export function registerSecrets(program: Command, globals: () => GlobalOptions):
     .description(
       `Replace a secret: ${ROTATABLE.join(', ')}. A user's password: a new random one unless --password-stdin; the user's other sessions end. ` +
         "The embedded database's: on the platform's host, with the platform stopped (--home); printed nowhere, kept in STRATOS_HOME/postgres/password. " +
-        'The member secret (the embedded broker\'s key to member passwords): on the platform\'s host (--home), running or not; members are sent their new password and keep running',
+        'The member secret (the embedded broker\'s key to member passwords): on the platform\'s host (--home), running or not; members are sent their new password and keep running. ' +
+        "Member passwords (an external Mosquitto with dynamic security keeps one per member): over the API; each member is sent its new one, then signed out and in again with it",
     )
     .argument('<secret>', ROTATABLE.join(' | '))
     .option('--user <name>', "whose password (an admin may rotate anyone's)", 'admin')
     .option('--password-stdin', 'take the new password from standard input instead of making one')
     .option('--home <dir>', 'database-password, member-secret: the STRATOS_HOME (default: $STRATOS_HOME, else ./.stratos)')
-    .option('--no-wait', 'member-secret: return once it is replaced, not when every member has switched')
+    .option('--no-wait', 'member-secret, member-passwords: return once the rotation started, not when every member has switched')
     .action(async (secret: string, options: { user: string; passwordStdin?: boolean; home?: string; wait: boolean }) => {
       if (!ROTATABLE.includes(secret)) throw new UsageError(`cannot rotate "${secret}": one of ${ROTATABLE.join(', ')}`);
       if (secret === 'member-secret') return rotateMemberSecretOf(resolve(options.home ?? process.env.STRATOS_HOME ?? '.stratos'), options.wait);
+      if (secret === 'member-passwords') return rotateMemberPasswords(globals(), options.wait);
       if (secret === 'database-password') {
         if (process.env.DATABASE_URL) throw new UsageError("DATABASE_URL names an external database: rotate its password there, then change DATABASE_URL");
         const { rotateHomeDatabasePassword } = await import('@stratos/runtime');
@@ -70,4 +73,27 @@ async function rotateMemberSecretOf(home: string, wait: boolean): Promise<void> 
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   err(`every member signs in with the new secret; the previous one is retired (${waited()}; the platform's output says how many were switched)`);
+}
+
+/**
+ * Every running member's own password on an external broker with dynamic security, replaced by
+ * the controller member by member; waits, unless told not to, until the rotation finished,
+ * showing how many members switched.
+ */
+async function rotateMemberPasswords(globalOptions: GlobalOptions, wait: boolean): Promise<void> {
+  const api = apiClient(globalOptions);
+  let { body: rotation } = await api.request<MemberPasswordRotationView>('POST', '/member-passwords/rotation');
+  err(`member password rotation ${rotation.rotationId} started: ${rotation.members} member(s)`);
+  if (!wait) return;
+  const started = Date.now();
+  const progress = (r: MemberPasswordRotationView) => `${r.switched + r.cutOff + r.notRotated + r.gone} of ${r.members} done (${r.switched} switched, ${r.cutOff} cut off, ${r.notRotated} not rotated, ${r.gone} gone)`;
+  while (rotation.state === 'Running') {
+    if (process.stderr.isTTY) process.stderr.write(`\r  ${progress(rotation)} … ${Math.round((Date.now() - started) / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 500));
+    rotation = (await api.request<MemberPasswordRotationView>('GET', '/member-passwords/rotation')).body;
+  }
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  err(`member password rotation ${rotation.rotationId} finished: ${progress(rotation)}`);
+  if (rotation.cutOff > 0) err(`${rotation.cutOff} member(s) did not take their new password in time: their old one no longer works, and each is replaced once silent for its grace (stratos topology watch shows it)`);
+  if (rotation.notRotated > 0) err(`${rotation.notRotated} member(s) never signed in while the rotation waited: their passwords, made before it, stay until they are replaced; rotate again once they run`);
 }

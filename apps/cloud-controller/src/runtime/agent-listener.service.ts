@@ -23,10 +23,11 @@ import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { SignUpsService } from '../tenancy/signups.service';
 import { MemberLifecycle } from './member-lifecycle.service';
+import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 
 // AgentDisconnected (a Last Will) is no transition of its own: see disconnected().
-const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'AgentDisconnected' | 'TenantPrepared' | 'TenantPreparationFailed'>, MemberStatus> = {
+const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'CredentialsReceived' | 'AgentDisconnected' | 'TenantPrepared' | 'TenantPreparationFailed'>, MemberStatus> = {
   [AgentEventType.InstanceStarted]: MemberStatus.Starting,
   [AgentEventType.InstanceActivated]: MemberStatus.Active,
   [AgentEventType.InstanceActivationFailed]: MemberStatus.Lost,
@@ -69,6 +70,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: ControllerMetrics,
     private readonly silence: AgentSilence,
     private readonly signups: SignUpsService,
+    private readonly memberPasswords: MemberPasswordRotation,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -220,8 +222,10 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (event.type === AgentEventType.MemberNotice) {
       const message = typeof event.message === 'string' ? event.message.slice(0, 4096) : '';
       await this.lifecycle.notice(member, { level: event.level === 'warning' ? 'warning' : 'info', message });
+      if (event.rotationId) this.memberPasswords.signedIn(memberId, event.rotationId);
       return;
     }
+    if (event.type === AgentEventType.CredentialsReceived) return this.memberPasswords.received(memberId, event.rotationId);
     if (event.type === AgentEventType.AgentDisconnected) return this.disconnected(member);
     if (event.type === AgentEventType.TenantPrepared || event.type === AgentEventType.TenantPreparationFailed) return this.tenantEvent(member, event);
     const to = TRANSITION_OF[event.type as keyof typeof TRANSITION_OF];

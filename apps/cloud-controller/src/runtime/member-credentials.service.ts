@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentTopics, ClusterTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE, type MemberBrokerIdentity } from '@stratos/contracts';
+import { AgentTopics, ClusterTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE, type MemberBrokerIdentity, type MemberCredentialsMessage } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 export interface BrokerCredentials {
@@ -66,6 +66,8 @@ export class MemberCredentials implements OnApplicationShutdown {
             { acltype: 'subscribeLiteral', topic: MemberTopics.metadata(memberId), allow: true, priority: 0 },
             { acltype: 'subscribeLiteral', topic: ClusterTopics.metadata(clusterId), allow: true, priority: 0 },
             { acltype: 'subscribeLiteral', topic: MemberTopics.replies(memberId), allow: true, priority: 0 },
+            // Its new password while member passwords are rotated (MemberPasswordRotation).
+            { acltype: 'subscribeLiteral', topic: MemberTopics.credentials(memberId), allow: true, priority: 0 },
           ],
         },
         { command: 'createClient', username, password, roles: [{ rolename: roleOf(memberId) }] },
@@ -73,6 +75,24 @@ export class MemberCredentials implements OnApplicationShutdown {
       return { url: bare, username, password };
     }
     throw new Error(this.whyNoIdentity()!);
+  }
+
+  /** Whether members' passwords are the broker's own, made per member (and so rotated one by one by the controller). */
+  rotatesPasswordsItself(): boolean {
+    return !this.settings.memberSecret && this.settings.mqttDynsec === true;
+  }
+
+  /**
+   * Gives a member its new password through its agent, which keeps it for its next sign-in
+   * (MemberCredentialsMessage, `when-signed-out`). Only that member may read the topic.
+   */
+  async send(memberId: string, message: MemberCredentialsMessage): Promise<void> {
+    await (await this.adminClient()).publishAsync(MemberTopics.credentials(memberId), JSON.stringify(message), { qos: 1 });
+  }
+
+  /** Changes a member's password on the broker, which signs out its connection (without the Will): it signs in again with the new one, if it has it. */
+  async changePassword(identity: MemberBrokerIdentity, password: string): Promise<void> {
+    await this.command([{ command: 'setClientPassword', username: memberBrokerUser(identity), password }]);
   }
 
   /** Safe to repeat: a client or role that is gone already is fine. */

@@ -4,6 +4,7 @@ import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, 
 import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
+import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 
 @Controller()
@@ -12,7 +13,18 @@ export class RuntimeHandler {
     private readonly deployments: DeploymentService,
     private readonly signups: SignUpsService,
     private readonly reconciler: Reconciler,
+    private readonly memberPasswords: MemberPasswordRotation,
   ) {}
+
+  @MessagePattern(Topics.memberPasswords.rotate)
+  rotateMemberPasswords() {
+    return reply(() => this.memberPasswords.start());
+  }
+
+  @MessagePattern(Topics.memberPasswords.rotation)
+  memberPasswordRotation() {
+    return reply(async () => this.memberPasswords.current());
+  }
 
   /** A tenant's state changed: its sign-ups' trees are rebuilt; a pass suspends, resumes or stops its own deployments. */
   @MessagePattern(Topics.tenants.changed)

@@ -101,6 +101,8 @@ export const AgentEventType = {
   AgentDisconnected: 'AgentDisconnected',
   /** Not a state change: something the member did or noticed (config re-rendered, a check that failed). */
   MemberNotice: 'MemberNotice',
+  /** The agent holds the new broker password it was sent (`switch: 'when-signed-out'`) for its next sign-in. */
+  CredentialsReceived: 'CredentialsReceived',
   /** A multi-tenant member made a signed-up tenant ready (its folder, its artifacts) at `revision`. */
   TenantPrepared: 'TenantPrepared',
   /** A multi-tenant member could not prepare a tenant: `message` says why. */
@@ -121,6 +123,8 @@ export interface AgentEvent {
   /** TenantPrepared, TenantPreparationFailed: which tenant, at which revision of its sign-up. */
   tenantId?: number;
   revision?: number;
+  /** CredentialsReceived: the rotation whose password the agent holds; MemberNotice: the rotation whose password it signed in again with. */
+  rotationId?: string;
 }
 
 /** What an agent asks the controller for: its cartridge's bundle, or a signed-up tenant's repository (with its credentials). */
@@ -189,12 +193,19 @@ export function memberBrokerPassword(secret: string, identity: MemberBrokerIdent
 }
 
 /**
- * A member's new broker password, published by the broker on MemberTopics.credentials while the
- * platform's member secret is rotated: the agent signs in again with it at once (a clean
- * DISCONNECT, so no Last Will). Only that member may read the topic.
+ * A member's new broker password. While the embedded broker's member secret is rotated, the broker
+ * itself sends it (`switch: 'now'`): the agent signs in again with it at once (a clean DISCONNECT,
+ * so no Last Will). While an external broker's member passwords are rotated (Mosquitto's dynamic
+ * security), the controller sends it (`switch: 'when-signed-out'`): the agent keeps it for its
+ * next sign-in and says so (AgentEventType.CredentialsReceived); the controller then changes the
+ * password on the broker, which signs the member out (without its Will), and the agent's reconnect
+ * uses the new one. Only that member may read the topic.
  */
 export interface MemberCredentialsMessage {
   password: string;
+  switch: 'now' | 'when-signed-out';
+  /** Which rotation sent it, said back in CredentialsReceived. */
+  rotationId?: string;
 }
 
 /** The message, or null for anything else (an agent ignores what it cannot use). */
@@ -202,8 +213,11 @@ export function parseMemberCredentialsMessage(payload: string): MemberCredential
   try {
     const message = JSON.parse(payload) as unknown;
     if (typeof message !== 'object' || message === null) return null;
-    const { password } = message as Record<string, unknown>;
-    return typeof password === 'string' && /^[A-Za-z0-9_-]{16,200}$/.test(password) ? { password } : null;
+    const { password, switch: when, rotationId } = message as Record<string, unknown>;
+    if (typeof password !== 'string' || !/^[A-Za-z0-9_-]{16,200}$/.test(password)) return null;
+    if (when !== undefined && when !== 'now' && when !== 'when-signed-out') return null;
+    if (rotationId !== undefined && (typeof rotationId !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(rotationId))) return null;
+    return { password, switch: when ?? 'now', ...(rotationId !== undefined ? { rotationId } : {}) };
   } catch {
     return null;
   }

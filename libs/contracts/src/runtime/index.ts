@@ -7,3 +7,4 @@ export * from './baked-images';
 export * from './cluster-spec';
 export * from './agent-graces';
 export * from './regions';
+export * from './member-passwords';

@@ -36,7 +36,7 @@ export const MemberTopics = {
   metadata: (memberId: string) => `stratos/members/${memberId}/metadata`,
   /** The controller's answers to the member's requests (AgentTopics.requests). */
   replies: (memberId: string) => `stratos/members/${memberId}/replies`,
-  /** Its new broker password while the member secret is rotated (MemberCredentialsMessage). */
+  /** Its new broker password while the member secret or the member passwords are rotated (MemberCredentialsMessage). */
   credentials: (memberId: string) => `stratos/members/${memberId}/credentials`,
   /** Everything under a member's own prefix (what its broker identity may subscribe to). */
   prefix: (memberId: string) => `stratos/members/${memberId}/`,
