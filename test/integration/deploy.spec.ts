@@ -240,13 +240,15 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
       expect(await rowCounts(platform.databaseUrl)).toEqual(before);
     });
 
-    it('refuses to remove or change a deployed application, its policy, or a cartridge it runs', async () => {
+    it("refuses to remove a deployed application or its policy; a cartridge it runs changes with a warning that the deployment keeps the old one until it is upgraded", async () => {
       expect((await platform.api('DELETE', '/applications/twice')).status).toBe(409);
       expect((await platform.api('DELETE', '/applicationPolicies/ap-1')).status).toBe(409);
       const web = await platform.api('GET', '/cartridges/web');
       const change = await platform.api('PUT', '/cartridges/web', { body: { ...web.body, description: 'changed' } });
-      expect(change.status).toBe(409);
-      expect(change.body.message).toBe('cartridge "web" is used by the deployed application "twice"; undeploy it before changing the cartridge');
+      expect(change.status).toBe(200);
+      expect(change.body.warnings).toContainEqual({ path: '', message: 'the deployed application "twice" runs the cartridge as it was until it is upgraded: stratos app upgrade twice replaces its members, one partition at a time' });
+      // Only its description changed: nothing for its members to run differently.
+      expect((await platform.api('POST', '/applications/twice/upgrade', { body: {} })).body.clusters).toEqual([]);
     });
   });
 

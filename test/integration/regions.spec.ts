@@ -179,9 +179,10 @@ const docker = dockerForTests() && ownEngineAvailable();
     }
   }, 180_000);
 
-  it("deploys a cartridge that names an image artifact: each member runs its region's copy, a region without one refuses the deploy, a version in use is not removed", async () => {
+  it("deploys a cartridge that names an image artifact: each member runs its region's copy, a region without one refuses the deploy, a version in use is not removed; an upgrade to a new version replaces each member with its region's copy", async () => {
     // An image of its own made from the agent's (a label more: another id), never a second name for the agent image, which other suites' members run.
     const image = `stratos-test/agent-artifact-${process.pid}:1`;
+    const image2 = `stratos-test/agent-artifact-${process.pid}:2`;
     const built = spawnSync('sh', ['-c', `printf 'FROM ${AGENT_IMAGE}\\nLABEL org.stratos.test=${process.pid}\\n' | DOCKER_BUILDKIT=0 docker build -q -t ${image} -`], { encoding: 'utf8' });
     expect([built.status, built.stderr.replace(/DEPRECATED: The legacy builder[\s\S]*?variable\.\s*/, '')]).toEqual([0, '']);
     try {
@@ -204,14 +205,36 @@ const docker = dockerForTests() && ownEngineAvailable();
       ]);
       const removing = await platform.api('DELETE', '/artifacts/agent/versions/1');
       expect([removing.status, removing.body.message]).toEqual([409, 'artifact agent@1 is what deployed application(s) art run: undeploy them first']);
+
+      // Version 2, upgraded to: refused while a region lacks it, then each member replaced by one running its region's copy.
+      const built2 = spawnSync('sh', ['-c', `printf 'FROM ${image}\nLABEL org.stratos.test.version=2\n' | DOCKER_BUILDKIT=0 docker build -q -t ${image2} -`], { encoding: 'utf8' });
+      expect(built2.status).toBe(0);
+      await platform.post('/artifacts', { name: 'agent', version: '2', image: image2 });
+      const early = await platform.api('POST', '/applications/art/upgrade', { body: { artifact: 'agent@2' } });
+      expect([early.status, early.body.errors]).toEqual([400, [expect.objectContaining({ path: '/cartridges/from-artifact/iaasProvider', message: expect.stringMatching(/^artifact agent@2 is not Available in region eu/) })]]);
+      await platform.post('/artifacts/agent/versions/2/distribute', { regions: ['eu'] }, 202);
+      await until('agent@2 Available in eu', async () => (await platform.api('GET', '/artifacts/agent')).body.versions.some((v: { version: string; regions: { region: string; state: string }[] }) => v.version === '2' && v.regions.some((r) => r.region === 'eu' && r.state === 'Available')), 120_000);
+      const upgraded = await runCli(['app', 'upgrade', 'art', '--artifact', 'agent@2', '--wait'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 180_000 });
+      expect([upgraded.code, upgraded.stderr]).toEqual([0, expect.stringContaining('members replaced one partition at a time, never below min')]);
+      expect(upgraded.stdout).toMatch(/^cluster art: revision 0 → 1 {2}\(.*\/placements\/0\/artifact.*\)$/m);
+      expect(upgraded.stdout).toMatch(/^upgraded in [\d.]+ s$/m);
+      const after = await membersOf('art');
+      expect(after.map((m) => [m.driver, m.image, m.status]).sort()).toEqual([
+        ['docker', image2, 'Active'],
+        ['docker@eu', image2, 'Active'],
+      ]);
+      expect(after.filter((m) => members.some((o) => o.memberId === m.memberId))).toEqual([]);
+      // Version 1 runs nowhere now: it may go.
+      expect((await platform.api('DELETE', '/artifacts/agent/versions/1')).status).toBe(200);
       await platform.post('/applications/art/undeploy', undefined, 202);
       await until('art undeployed', async () => (await platform.api('GET', '/applications/art/runtime')).status === 404, 60_000);
-      expect((await platform.api('DELETE', '/artifacts/agent/versions/1')).status).toBe(200);
-      expect(await engine.docker.getImage(image).inspect().catch(() => null)).toBeNull(); // eu's copy went with it
+      expect((await platform.api('DELETE', '/artifacts/agent/versions/2')).status).toBe(200);
+      expect(await engine.docker.getImage(image2).inspect().catch(() => null)).toBeNull(); // eu's copy went with it
     } finally {
+      spawnSync('docker', ['image', 'rm', image2], { stdio: 'ignore' });
       spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
     }
-  }, 240_000);
+  }, 360_000);
 
   it("says a region's engine does not answer once it is gone, and a member lost with it is replaced in a region that answers", async () => {
     await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);

@@ -562,6 +562,9 @@ export const apiResponseSchemas: {
             "type": "string"
           }
         },
+        "revision": {
+          "type": "number"
+        },
         "members": {
           "type": "array",
           "items": {
@@ -580,6 +583,7 @@ export const apiResponseSchemas: {
         "maxMembers",
         "deploymentPolicy",
         "startsAfter",
+        "revision",
         "members"
       ],
       "additionalProperties": false
@@ -1098,6 +1102,9 @@ export const apiResponseSchemas: {
             "null"
           ]
         },
+        "clusterRevision": {
+          "type": "number"
+        },
         "host": {
           "type": [
             "string",
@@ -1138,6 +1145,7 @@ export const apiResponseSchemas: {
         "driver",
         "instanceId",
         "image",
+        "clusterRevision",
         "host",
         "ports",
         "createdAt",
@@ -1267,7 +1275,8 @@ export const apiResponseSchemas: {
           "enum": [
             "deploy",
             "undeploy",
-            "bake"
+            "bake",
+            "upgrade"
           ]
         },
         "applicationId": {
@@ -1782,6 +1791,67 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "UpgradeAccepted": {
+      "type": "object",
+      "properties": {
+        "operationId": {
+          "type": "string"
+        },
+        "applicationId": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string"
+        },
+        "warnings": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "clusters": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "alias": {
+                "type": "string"
+              },
+              "clusterId": {
+                "type": "string"
+              },
+              "from": {
+                "type": "number"
+              },
+              "to": {
+                "type": "number"
+              },
+              "changes": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            },
+            "required": [
+              "alias",
+              "clusterId",
+              "from",
+              "to",
+              "changes"
+            ],
+            "additionalProperties": false
+          }
+        }
+      },
+      "required": [
+        "applicationId",
+        "clusters",
+        "operationId",
+        "status"
+      ],
+      "additionalProperties": false
+    },
     "UserView": {
       "type": "object",
       "properties": {
@@ -2290,6 +2360,9 @@ export const apiResponseSchemas: {
     },
     "POST /api/applications/{id}/scale": {
       "$ref": "#/components/schemas/ClusterView"
+    },
+    "POST /api/applications/{id}/upgrade": {
+      "$ref": "#/components/schemas/UpgradeAccepted"
     },
     "GET /api/members/{memberId}/logs": {
       "$ref": "#/components/schemas/MemberLogs"

@@ -12,7 +12,7 @@ import type { AuditEntry } from './audit';
 import type { CartridgeView, IaasProviderView } from './cartridge';
 import type { FieldIssue } from './errors';
 import type { JsonSchema } from './json-schema';
-import type { CartridgeWriteResult, DefinitionView, DefinitionWriteResult, MemberLogs, OperationAccepted } from './rpc';
+import type { CartridgeWriteResult, DefinitionView, DefinitionWriteResult, MemberLogs, OperationAccepted, UpgradeAccepted } from './rpc';
 import type { BakedImageView } from './runtime/baked-images';
 import type { MemberTreeView, MetadataPropertyView, MetadataRemoved } from './runtime/metadata-api';
 import type { ApplicationRuntime, ClusterView, OperationView } from './runtime/runtime-views';
@@ -94,6 +94,7 @@ export interface ApiResponses {
   'POST /api/applications/{id}/deploy/{policyId}': OperationAccepted;
   'POST /api/applications/{id}/undeploy': OperationAccepted;
   'POST /api/applications/{id}/scale': ClusterView;
+  'POST /api/applications/{id}/upgrade': UpgradeAccepted;
   'GET /api/members/{memberId}/logs': MemberLogs;
   'GET /api/applications/{id}/runtime': ApplicationRuntime;
   'GET /api/cluster/{clusterId}': ClusterView;

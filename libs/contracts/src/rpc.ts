@@ -125,6 +125,17 @@ export interface ScaleRequest {
   min?: number;
   max?: number;
 }
+/** A deployed application brought to what its definitions say now (`stratos app upgrade`). */
+export interface UpgradeRequest {
+  actor: RequestActor;
+  applicationId: string;
+  /** NAME@VERSION: the version of image artifact NAME its cartridges run, whatever version they name. */
+  artifact?: string;
+}
+export interface UpgradeAccepted extends OperationAccepted {
+  /** The clusters whose spec changed, and what changed; none: nothing to upgrade (the operation is finished already). */
+  clusters: { alias: string; clusterId: string; from: number; to: number; changes: string[] }[];
+}
 export interface MemberLogsRequest {
   memberId: string;
   /** The last bytes to give (default 16 KiB); ignored with a cursor. */

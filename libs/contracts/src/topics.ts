@@ -74,6 +74,7 @@ export const Topics = {
     deploy: 'stratos/cc/applications/deploy',
     undeploy: 'stratos/cc/applications/undeploy',
     scale: 'stratos/cc/applications/scale',
+    upgrade: 'stratos/cc/applications/upgrade',
     memberLogs: 'stratos/cc/members/logs',
     runtime: 'stratos/cc/applications/runtime',
     operation: 'stratos/cc/operations/get',

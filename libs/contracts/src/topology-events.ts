@@ -12,6 +12,10 @@ export const TopologyEventType = {
   ClusterStatusChanged: 'ClusterStatusChanged',
   /** A deployed cluster's member bounds changed (stratos app scale). */
   ClusterScaled: 'ClusterScaled',
+  /** A deployed cluster's spec changed (stratos app upgrade): its members are replaced, one partition at a time. */
+  ClusterUpgrading: 'ClusterUpgrading',
+  /** Every member of the cluster runs its current revision. */
+  ClusterUpgraded: 'ClusterUpgraded',
   ClusterRemoved: 'ClusterRemoved',
   MemberCreated: 'MemberCreated',
   MemberStatusChanged: 'MemberStatusChanged',
@@ -58,6 +62,23 @@ export interface ClusterScaledPayload {
   from: { min: number; max: number };
   to: { min: number; max: number };
 }
+export interface ClusterUpgradingPayload {
+  applicationId: string;
+  clusterId: string;
+  from: number;
+  to: number;
+  /** What changed in its spec, as JSON pointers (an image: from what to what). */
+  changes: string[];
+  operationId: string;
+}
+export interface ClusterUpgradedPayload {
+  applicationId: string;
+  clusterId: string;
+  revision: number;
+  /** Its live members, all of that revision. */
+  members: number;
+  operationId: string;
+}
 export interface MemberPayload {
   applicationId: string;
   clusterId: string;
@@ -90,6 +111,8 @@ interface PayloadOf {
   ClusterCreated: ClusterPayload;
   ClusterStatusChanged: ClusterStatusPayload;
   ClusterScaled: ClusterScaledPayload;
+  ClusterUpgrading: ClusterUpgradingPayload;
+  ClusterUpgraded: ClusterUpgradedPayload;
   ClusterRemoved: ClusterPayload;
   MemberCreated: MemberPayload;
   MemberStatusChanged: MemberPayload;

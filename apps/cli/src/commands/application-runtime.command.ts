@@ -3,7 +3,7 @@
  * members coming up or going down, and Stratos's deploy-application / undeploy-application.
  */
 import type { Command } from 'commander';
-import { SNAPSHOT_EVENT, type ApplicationRuntime, type ClusterView, type OperationAccepted, type TopologyEvent } from '@stratos/contracts';
+import { SNAPSHOT_EVENT, type ApplicationRuntime, type ClusterView, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
 import type { ApiClient } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData } from '../output';
@@ -40,10 +40,11 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
       items.push(() => {
         const last = index === items.length - 1;
         const active = cluster.members.filter((m) => m.status === 'Active').length;
-        out(`${indent}${last ? '└─' : '├─'} cluster ${cluster.alias} (${cluster.serviceName})  ${cluster.status}  ${active} active, min ${cluster.minMembers} max ${cluster.maxMembers}${cluster.startsAfter.length ? `  after ${cluster.startsAfter.join(', ')}` : ''}`);
+        out(`${indent}${last ? '└─' : '├─'} cluster ${cluster.alias} (${cluster.serviceName})  ${cluster.status}  ${active} active, min ${cluster.minMembers} max ${cluster.maxMembers}${cluster.revision > 0 ? `  revision ${cluster.revision}` : ''}${cluster.startsAfter.length ? `  after ${cluster.startsAfter.join(', ')}` : ''}`);
         cluster.members.forEach((m, i) => {
           const lastMember = i === cluster.members.length - 1;
-          out(`${indent}${last ? '   ' : '│  '}${lastMember ? '└─' : '├─'} ${m.memberId}  ${m.status}  ${m.networkPartitionId}/${m.partitionId}  ${m.driver}:${m.instanceId ?? '-'}  ${m.host ?? ''}  ${ports(m)}`.trimEnd());
+          const revision = cluster.revision > 0 ? `  rev ${m.clusterRevision}${m.clusterRevision < cluster.revision ? ' (old)' : ''}` : '';
+          out(`${indent}${last ? '   ' : '│  '}${lastMember ? '└─' : '├─'} ${m.memberId}  ${m.status}  ${m.networkPartitionId}/${m.partitionId}  ${m.driver}:${m.instanceId ?? '-'}  ${m.host ?? ''}  ${ports(m)}${revision}`.trimEnd());
         });
       });
     }
@@ -72,6 +73,7 @@ export async function follow(client: ApiClient, applicationId: string, since: nu
         else if (event.type === 'MemberNotice') out(`${t}  member ${String((payload as { memberId?: string }).memberId).padEnd(24)} ${payload.message}`);
         else if (event.type === 'ClusterStatusChanged') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${payload.from} → ${payload.to}`);
         else if (event.type === 'ApplicationStatusChanged') out(`${t}  application ${applicationId}  ${payload.from ?? ''}${payload.from ? ' → ' : ''}${payload.to}`);
+        else if (event.type === 'ClusterUpgraded') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} upgraded: every member runs revision ${String((payload as { revision?: number }).revision)}`);
         void Promise.resolve(done(event)).then((v) => {
           if (v && !verdict) {
             verdict = v;
@@ -150,6 +152,30 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     }
     out(`scaled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
+  const upgrade = async (id: string, options: WaitOptions & { artifact?: string; output?: string; json?: boolean }) => {
+    const client = apiClient(globals());
+    const since = options.wait ? await currentRevision(client) : 0;
+    const { body } = await client.request<UpgradeAccepted>('POST', `/applications/${encodeURIComponent(id)}/upgrade`, options.artifact ? { artifact: options.artifact } : {});
+    const said = () => {
+      if (body.clusters.length === 0) return out(`${id}: nothing to upgrade (every cluster runs what its definitions say)`);
+      for (const cluster of body.clusters) out(`cluster ${cluster.alias}: revision ${cluster.from} → ${cluster.to}  (${cluster.changes.join(', ')})`);
+    };
+    if (!options.wait || body.clusters.length === 0) return printData(outputFormat(options), body, said);
+    said();
+    err(`upgrading ${id} (operation ${body.operationId}): members replaced one partition at a time, never below min`);
+    const started = Date.now();
+    const status = async () => (await client.request<OperationView>('GET', `/operations/${body.operationId}`)).body;
+    let operation = await status();
+    if (operation.status === 'running') {
+      await follow(client, body.applicationId, since, Number(options.timeout) * 1000, async (event) => {
+        if (event.type !== 'ClusterUpgraded' && event.type !== 'MemberStatusChanged' && event.type !== 'ApplicationStatusChanged') return null;
+        operation = await status();
+        return operation.status === 'running' ? null : operation.status;
+      });
+    }
+    if (operation.status !== 'succeeded') throw new Error(`the upgrade did not finish: ${operation.message}`);
+    out(`upgraded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
   const withOutput = (c: Command) => c.option('-o, --output <format>', 'table | json | yaml', 'table').option('--json', 'same as -o json');
 
   withOutput(
@@ -181,6 +207,15 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .option('-w, --wait', 'follow until the cluster has --min Active members')
       .option('--timeout <seconds>', 'with --wait: give up after', '300'),
   ).action((id: string, o) => scale(id, o));
+  withOutput(
+    application
+      .command('upgrade')
+      .description("Bring a deployed application to what its definitions say now (a new cartridge or artifact version): changed clusters' members are replaced one partition at a time, never below min")
+      .argument('<id>')
+      .option('--artifact <name@version>', 'run this version of an image artifact its cartridges name, whatever version they name')
+      .option('-w, --wait', 'follow until every member runs the new revision')
+      .option('--timeout <seconds>', 'with --wait: give up after', '600'),
+  ).action((id: string, o) => upgrade(id, o));
   withOutput(application.command('runtime').description('The running application: groups, clusters, members, states, addresses, ports').argument('<id>')).action((id: string, o) => runtime(id, o));
 
   // Stratos 4.1's names.

@@ -24,13 +24,22 @@ import { DriverRegistry } from '../iaas/driver-registry.service';
 import { checkProviders } from '../iaas/provider-table';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
-/** Running members were launched from the cartridge as it is: change it once they are gone. */
-async function assertNotDeployed(tx: Repositories, type: string): Promise<void> {
-  const deployed = [];
+/** The deployed applications that run a cartridge (each of its deployments, a tenant's own too, by the application's id). */
+async function deployedUsers(tx: Repositories, type: string): Promise<string[]> {
+  const deployed: string[] = [];
   for (const referrer of await tx.definitions.referrers('cartridge', type)) {
-    if (referrer.kind === 'application' && (await tx.runtime.deploymentsOf(referrer.id)).length > 0) deployed.push(`"${referrer.id}"`);
+    if (referrer.kind === 'application' && (await tx.runtime.deploymentsOf(referrer.id)).length > 0) deployed.push(referrer.id);
   }
-  if (deployed.length > 0) throw DomainError.conflict(`cartridge "${type}" is used by the deployed application ${deployed.join(', ')}; undeploy it before changing the cartridge`);
+  return deployed;
+}
+
+/**
+ * A bundle is fetched by its cartridge's members when they start (replacements too), not kept
+ * with the deployment: it changes once they are gone.
+ */
+async function assertNotDeployed(tx: Repositories, type: string): Promise<void> {
+  const deployed = await deployedUsers(tx, type);
+  if (deployed.length > 0) throw DomainError.conflict(`cartridge "${type}" is used by the deployed application ${deployed.map((d) => `"${d}"`).join(', ')}; undeploy it before changing the cartridge's bundle`);
 }
 
 /** The registry of record for cartridges: validates (again), stores, tells the topology. */
@@ -81,7 +90,9 @@ export class CartridgeRegistry {
       await tx.definitions.lockReferences();
       const current = await tx.cartridges.findForUpdate(request.type);
       if (!current) throw DomainError.notFound(`cartridge "${request.type}" does not exist`);
-      await assertNotDeployed(tx, request.type);
+      // A deployment keeps the cartridge as it was deployed with (its clusters' specs): `stratos app upgrade` rolls the change out.
+      const deployed = await deployedUsers(tx, request.type);
+      for (const id of deployed) warnings.push({ path: '', message: `the deployed application "${id}" runs the cartridge as it was until it is upgraded: stratos app upgrade ${id} replaces its members, one partition at a time` });
       const definition = restoreRedacted(sent, current.definition);
       const row: CartridgeEntity = { ...current, category: definition.category, definition, providers, generation: current.generation + 1, updatedAt: new Date() };
       await tx.cartridges.save(row);

@@ -23,6 +23,9 @@ import {
   type ScaleRequest,
   type TopologyEvent,
   type UndeployRequest,
+  type UpgradeAccepted,
+  type UpgradeRequest,
+  ARTIFACT_IMAGE_PREFIX,
   EnvVar,
 } from '@stratos/contracts';
 import { Database, type ClusterEntity, type Repositories } from '@stratos/persistence';
@@ -33,6 +36,7 @@ import { deploymentPolicyIds, planDeployment, type ClusterPlan } from './deploym
 import { MemberCredentials } from './member-credentials.service';
 import { Reconciler } from './reconciler.service';
 import { groupViews, toClusterView } from './runtime-views';
+import { specChanges } from './rolling-upgrade';
 
 /** Deploy and undeploy write desired state (and say so in the topology); the reconciler does the rest. */
 @Injectable()
@@ -89,7 +93,7 @@ export class DeploymentService {
         createdAt: now,
         updatedAt: now,
       });
-      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, createdAt: now }));
+      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, revision: 0, createdAt: now }));
       await tx.runtime.insertClusters(rows);
       await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: key, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
       const appended: TopologyEvent[] = [
@@ -152,6 +156,77 @@ export class DeploymentService {
     await this.publisher.publish(event);
     this.reconciler.kick();
     return { operationId, applicationId: request.applicationId, status: ApplicationStatus.Terminating };
+  }
+
+  /**
+   * A deployed application brought to what its definitions say now (a new cartridge version, a new
+   * artifact version — `artifact` pins one): each cluster is planned again with the policy it was
+   * deployed with; one whose spec differs gets it, with its revision raised, and the reconciler
+   * replaces its members one partition at a time, never below its minimum (rolling-upgrade.ts).
+   * Its bounds stay as they are (stratos app scale changes them). Refused, before anything
+   * changes, where the plan is: a region without the artifact's version, an image not there, a
+   * cluster added or removed (undeploy and deploy again for that).
+   */
+  async upgrade(request: UpgradeRequest): Promise<UpgradeAccepted> {
+    const pin = request.artifact === undefined ? null : parseArtifactImageRef(`${ARTIFACT_IMAGE_PREFIX}${request.artifact}`);
+    if (request.artifact !== undefined && !pin?.version) {
+      throw DomainError.invalid(`"${String(request.artifact)}" is not an artifact version`, [{ path: '/artifact', message: 'must be NAME@VERSION (stratos artifact list)' }]);
+    }
+    const operationId = randomUUID();
+    const { accepted, events } = await this.database.transaction(async (tx) => {
+      await tx.definitions.lockReferences();
+      const deployment = await tx.runtime.lockDeployment(request.applicationId);
+      if (!deployment || !deployment.desired) throw DomainError.notFound(`application "${request.applicationId}" is not deployed`);
+      if (deployment.status === ApplicationStatus.Created) throw DomainError.conflict(`application "${request.applicationId}" is still being deployed (operation ${deployment.operationId}): upgrade it once it is Active`);
+      const application = await tx.definitions.findDocument('application', deployment.definitionId);
+      if (!application) throw DomainError.notFound(`application "${deployment.definitionId}" does not exist`);
+      const applicationPolicy = await tx.definitions.findDocument('applicationPolicy', deployment.policyId);
+      if (!applicationPolicy) throw DomainError.conflict(`application policy "${deployment.policyId}", which "${request.applicationId}" was deployed with, no longer exists`);
+      const inputs = await this.gather(tx, application, applicationPolicy);
+      const { clusters: planned, errors } = planDeployment({ application: { ...application, applicationId: request.applicationId }, policy: applicationPolicy, ...inputs, installedDrivers: this.drivers.names() });
+      if (pin) {
+        const naming = planned.flatMap((c) => c.spec.placements).filter((p) => parseArtifactImageRef(p.imageId)?.name === pin.name);
+        if (naming.length === 0) throw DomainError.invalid(`no cartridge of "${request.applicationId}" runs image artifact ${pin.name}`, [{ path: '/artifact', message: `names ${pin.name}, which no cartridge's iaasProvider imageId names (artifact:${pin.name})` }]);
+        for (const placement of naming) placement.imageId = `${ARTIFACT_IMAGE_PREFIX}${pin.name}@${pin.version}`;
+      }
+      const artifacts = new Map(await Promise.all(artifactNamesOf(planned).map(async (name) => [name, await tx.artifacts.list(name)] as const)));
+      errors.push(...resolveArtifactImages(planned, artifacts));
+      errors.push(...(await this.missingImages(planned)));
+      const deployed = await tx.runtime.clusters(request.applicationId);
+      const added = planned.filter((c) => !deployed.some((d) => d.clusterId === c.clusterId)).map((c) => c.alias);
+      const removed = deployed.filter((d) => !planned.some((c) => c.clusterId === d.clusterId)).map((d) => d.alias);
+      if (added.length > 0 || removed.length > 0) {
+        errors.push({ path: '/components', message: `the application's cartridges changed since it was deployed (${[...added.map((a) => `${a} added`), ...removed.map((a) => `${a} removed`)].join(', ')}): undeploy and deploy it again` });
+      }
+      if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be upgraded`, errors);
+
+      const now = new Date();
+      const changed: UpgradeAccepted['clusters'] = [];
+      const appended: TopologyEvent[] = [];
+      for (const cluster of deployed) {
+        const plan = planned.find((c) => c.clusterId === cluster.clusterId)!;
+        const changes = specChanges(cluster.spec, plan.spec);
+        if (changes.length === 0) continue;
+        const to = cluster.revision + 1;
+        await tx.runtime.setClusterSpec(cluster.clusterId, plan.spec, to);
+        changed.push({ alias: cluster.alias, clusterId: cluster.clusterId, from: cluster.revision, to, changes });
+        appended.push(await tx.topology.append(TopologyEventType.ClusterUpgrading, { applicationId: request.applicationId, clusterId: cluster.clusterId, from: cluster.revision, to, changes, operationId }));
+      }
+      const message = changed.length === 0 ? 'nothing to upgrade: every cluster runs what its definitions say' : `upgrading ${changed.map((c) => `${c.alias} to revision ${c.to}`).join(', ')}`;
+      await tx.runtime.insertOperation({ operationId, kind: 'upgrade', applicationId: request.applicationId, status: changed.length === 0 ? 'succeeded' : 'running', message, startedAt: now, finishedAt: changed.length === 0 ? now : null });
+      if (changed.length > 0) {
+        // The upgrade is the deployment's operation now: it supersedes an upgrade still running, a later undeploy supersedes it, and the reconciler finishes it.
+        await tx.runtime.finishOperation(deployment.operationId, 'failed', `superseded by upgrade ${operationId}`);
+        await tx.runtime.saveDeployment({ ...deployment, operationId, updatedAt: now });
+      }
+      return { accepted: { operationId, applicationId: request.applicationId, status: deployment.status, clusters: changed }, events: appended };
+    });
+    for (const event of events) await this.publisher.publish(event);
+    if (accepted.clusters.length > 0) {
+      this.metadata.touch(request.applicationId);
+      this.reconciler.kick();
+    }
+    return accepted;
   }
 
   /**

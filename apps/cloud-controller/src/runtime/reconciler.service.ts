@@ -10,6 +10,7 @@ import {
   MemberStatus,
   TopologyEventType,
   type ClusterSpec,
+  type Placement,
   type TopologyEvent,
 } from '@stratos/contracts';
 import type { ActualInstance } from '@stratos/iaas';
@@ -23,6 +24,7 @@ import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { nextPlacement } from './deployment-plan';
+import { membersWanted, nextUpgradeStep, outdatedMembers, surplusOrder } from './rolling-upgrade';
 import { MemberCredentials, type BrokerCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
@@ -66,6 +68,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly unreachableDrivers = new Set<string>();
   private readonly floors = new ClusterFloors();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
+  /** Operations of deployments known not to be a running upgrade (finished, or another kind): not read again. */
+  private readonly operationsSettled = new Set<string>();
   /** Member instances running per application after the last pass (none yet: undefined). */
   private runningAfterLastPass?: Map<string, number>;
 
@@ -297,8 +301,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         continue;
       }
       const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
-      // Bounds lowered while deployed (stratos app scale): the highest slots go, gracefully.
-      for (const extra of [...live].sort((a, b) => b.sid - a.sid).slice(0, Math.max(0, live.length - cluster.minMembers))) {
+      // Bounds lowered while deployed (stratos app scale): members of an older revision go first, then the highest slots, gracefully.
+      // (An upgrade keeps one over the minimum: the replacement that starts before an old member stops.)
+      const surplus = surplusOrder(live, cluster.revision).slice(0, Math.max(0, live.length - membersWanted(cluster, live)));
+      for (const extra of surplus) {
         this.logger.log(`cluster ${cluster.clusterId}: ${live.length} members for a minimum of ${cluster.minMembers}; shutting down ${extra.memberId} (slot ${extra.sid})`);
         await this.terminate(extra, GRACE_MS);
       }
@@ -307,12 +313,60 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         if (!launched) break;
         members.push(launched);
       }
+      if (surplus.length === 0) await this.upgradeStep(deployment, cluster, members);
     }
+    await this.finishUpgrade(deployment, clusters, members);
 
     // The application's state.
     const allActive = clusters.every((c) => statusOf.get(c.clusterId) === ClusterStatus.Active);
     const next = allActive ? ApplicationStatus.Active : deployment.status === ApplicationStatus.Active ? ApplicationStatus.Inactive : deployment.status;
     if (next !== deployment.status) await this.setApplicationStatus(deployment, next);
+  }
+
+  /** A rolling upgrade's next step for a cluster with members of an older revision (rolling-upgrade.ts decides). */
+  private async upgradeStep(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[]): Promise<void> {
+    const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
+    const step = nextUpgradeStep(cluster, live);
+    if (step.kind === 'done' || step.kind === 'wait') return;
+    if (step.kind === 'launch') {
+      this.logger.log(`cluster ${cluster.clusterId}: upgrading to revision ${cluster.revision}; launching a replacement in ${step.placement.networkPartitionId}/${step.placement.partitionId}`);
+      const launched = await this.launch(deployment, cluster, [...members], step.placement);
+      if (launched) members.push(launched);
+      return;
+    }
+    const old = live.find((m) => m.memberId === step.member.memberId)!;
+    this.logger.log(`cluster ${cluster.clusterId}: upgrading to revision ${cluster.revision}; its replacement is Active, shutting down ${old.memberId} (revision ${old.clusterRevision})`);
+    await this.terminate(old, GRACE_MS, `replaced by a member of revision ${cluster.revision} (upgrade)`);
+    old.status = MemberStatus.Terminated;
+  }
+
+  /**
+   * An upgrade is finished when no live member of the application runs an older revision than its
+   * cluster's: each upgraded cluster says so, and the operation ends. Which upgrade runs is known
+   * from the deployment's operation (read once per operation: after a restart too).
+   */
+  private async finishUpgrade(deployment: DeploymentEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
+    if (!clusters.some((c) => c.revision > 0) || this.operationsSettled.has(deployment.operationId)) return;
+    const operation = await this.database.runtime.findOperation(deployment.operationId);
+    if (!operation || operation.kind !== 'upgrade' || operation.status !== 'running') {
+      this.operationsSettled.add(deployment.operationId);
+      return;
+    }
+    const liveOf = (c: ClusterEntity) => members.filter((m) => m.clusterId === c.clusterId && LIVE_MEMBER_STATES.includes(m.status));
+    if (clusters.some((c) => outdatedMembers(liveOf(c), c.revision).length > 0 || liveOf(c).some((m) => m.status !== MemberStatus.Active && m.status !== MemberStatus.Suspended))) return;
+    const seconds = ((Date.now() - operation.startedAt.getTime()) / 1000).toFixed(1);
+    const events = await this.database.transaction(async (tx) => {
+      const upgraded = await tx.topology.upgradedClusters(operation.operationId);
+      const appended: TopologyEvent[] = [];
+      for (const cluster of clusters.filter((c) => upgraded.includes(c.clusterId))) {
+        appended.push(await tx.topology.append(TopologyEventType.ClusterUpgraded, { applicationId: deployment.applicationId, clusterId: cluster.clusterId, revision: cluster.revision, members: liveOf(cluster).length, operationId: operation.operationId }));
+      }
+      await tx.runtime.finishOperation(operation.operationId, 'succeeded', `upgraded in ${seconds} s`);
+      return appended;
+    });
+    this.operationsSettled.add(operation.operationId);
+    for (const event of events) await this.publisher.publish(event);
+    this.logger.log(`application ${deployment.applicationId} upgraded in ${seconds} s`);
   }
 
   /** Undeploy: every member shut down (gracefully unless forced), then the clusters and the record go. */
@@ -361,7 +415,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.logger.log(`application ${deployment.applicationId} undeployed`);
   }
 
-  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[]): Promise<MemberEntity | null> {
+  /** `at`: where the member goes (a rolling upgrade's replacement), instead of where the partition algorithm puts it. */
+  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[], at?: Placement): Promise<MemberEntity | null> {
     const spec = cluster.spec;
     const counts = new Map<string, number>();
     for (const m of members.filter((x) => x.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(x.status))) {
@@ -370,7 +425,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     // Partitions in a region whose engine does not answer take no member meanwhile: one goes where the policy has room elsewhere.
     const answering = spec.placements.filter((p) => !this.unreachableDrivers.has(p.driver));
-    const placement = nextPlacement({ ...spec, placements: answering }, counts);
+    const placement = at && answering.includes(at) ? at : nextPlacement({ ...spec, placements: answering }, counts);
     if (!placement) {
       const why = answering.length < spec.placements.length ? `no partition in a region that answers has room (${[...new Set(spec.placements.filter((p) => this.unreachableDrivers.has(p.driver)).map((p) => p.driver))].join(', ')} not answering)` : 'no partition has room for another member';
       this.logger.warn(`cluster ${cluster.clusterId}: ${why}`);
@@ -405,6 +460,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       instanceId: null,
       host: null,
       image: driver.images ? image : null, // a local member runs the agent, not an image
+      clusterRevision: cluster.revision ?? 0,
       ports: [],
       health: null,
       createdAt: now,
@@ -478,8 +534,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
   }
 
-  /** Stops a member's instance (graceMs 0: at once) and records it Terminated. Safe to repeat. */
-  private async terminate(member: MemberEntity, graceMs: number): Promise<void> {
+  /** Stops a member's instance (graceMs 0: at once) and records it Terminated (`why`: said in its transitions). Safe to repeat. */
+  private async terminate(member: MemberEntity, graceMs: number, why?: string): Promise<void> {
     const driver = this.drivers.get(member.driver);
     if (member.instanceId && driver) {
       try {
@@ -490,9 +546,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       }
     }
     if (member.status !== MemberStatus.Lost && member.status !== MemberStatus.ReadyToShutDown) {
-      await this.lifecycle.transition(member.memberId, MemberStatus.ReadyToShutDown, { reason: 'shutting down' });
+      await this.lifecycle.transition(member.memberId, MemberStatus.ReadyToShutDown, { reason: why ?? 'shutting down' });
     }
-    await this.lifecycle.transition(member.memberId, MemberStatus.Terminated, { reason: graceMs ? 'shut down' : 'stopped' });
+    await this.lifecycle.transition(member.memberId, MemberStatus.Terminated, { reason: why ?? (graceMs ? 'shut down' : 'stopped') });
     await this.credentials.revoke(member);
   }
 

@@ -13,6 +13,7 @@ export function toMemberView(row: MemberEntity): MemberView {
     driver: row.driver,
     instanceId: row.instanceId,
     image: row.image ?? null,
+    clusterRevision: row.clusterRevision ?? 0,
     host: row.host,
     ports: row.ports,
     createdAt: row.createdAt.toISOString(),
@@ -33,6 +34,7 @@ export function toClusterView(row: ClusterEntity, members: MemberEntity[] = []):
     maxMembers: row.maxMembers,
     deploymentPolicy: row.deploymentPolicy,
     startsAfter: row.startsAfter,
+    revision: row.revision ?? 0,
     members: members.map(toMemberView),
   };
 }

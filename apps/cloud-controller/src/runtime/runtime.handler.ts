@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type UndeployRequest } from '@stratos/contracts';
+import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type UndeployRequest, type UpgradeRequest } from '@stratos/contracts';
 import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
@@ -49,6 +49,11 @@ export class RuntimeHandler {
   @MessagePattern(Topics.applications.scale)
   scale(@Payload() request: ScaleRequest) {
     return reply(() => this.deployments.scale(request));
+  }
+
+  @MessagePattern(Topics.applications.upgrade)
+  upgrade(@Payload() request: UpgradeRequest) {
+    return reply(() => this.deployments.upgrade(request));
   }
 
   @MessagePattern(Topics.applications.memberLogs)

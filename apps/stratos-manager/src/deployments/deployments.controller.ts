@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -60,6 +60,24 @@ export class DeploymentsController {
       if (value !== undefined && typeof value !== 'number') throw DomainError.invalid('the bounds are invalid', [{ path: `/${field}`, message: 'must be an integer from 1 to 1000' }]);
     }
     return this.controller.request(Topics.applications.scale, { actor: { username: request.caller.username }, applicationId: this.keyFor(request.caller, applicationId), alias, min: min as number | undefined, max: max as number | undefined });
+  }
+
+  @TenantAccessible()
+  @Post('applications/:id/upgrade')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Bring a deployed application to what its definitions say now (a new cartridge or artifact version; `artifact`: NAME@VERSION pins one): clusters whose spec changed get a new revision, and their members are replaced one partition at a time, never below min; 202 with the operation and what changed',
+  })
+  @ApiBody({ required: false, schema: { type: 'object', properties: { artifact: { type: 'string', description: 'NAME@VERSION of an image artifact its cartridges run' } } } })
+  upgrade(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Body() body: unknown): Promise<UpgradeAccepted> {
+    const input = body ?? {};
+    if (typeof input !== 'object' || Array.isArray(input)) throw DomainError.invalid('the body must be an object: {artifact?}', [{ path: '', message: 'must be an object' }]);
+    const unknown = Object.keys(input).filter((k) => k !== 'artifact');
+    if (unknown.length > 0) throw DomainError.invalid('the body has fields an upgrade does not take', unknown.map((k) => ({ path: `/${k}`, message: 'is not a field of an upgrade', allowed: ['artifact'] })));
+    const { artifact } = input as { artifact?: unknown };
+    if (artifact !== undefined && typeof artifact !== 'string') throw DomainError.invalid('artifact must be NAME@VERSION', [{ path: '/artifact', message: 'must be a string: NAME@VERSION' }]);
+    return this.controller.request(Topics.applications.upgrade, { actor: { username: request.caller.username }, applicationId: this.keyFor(request.caller, applicationId), ...(artifact !== undefined ? { artifact } : {}) });
   }
 
   @TenantAccessible()

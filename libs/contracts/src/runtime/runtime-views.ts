@@ -24,6 +24,8 @@ export interface MemberView {
   instanceId: string | null;
   /** The image it was launched from (its region's copy of an artifact, a baked image, the cartridge's); null for a local member or one launched before this was kept. */
   image: string | null;
+  /** The revision of its cluster's spec it was launched from (ClusterView.revision: the current one). */
+  clusterRevision: number;
   host: string | null;
   ports: PortBinding[];
   createdAt: string;
@@ -44,6 +46,8 @@ export interface ClusterView {
   deploymentPolicy: string;
   /** Aliases (cartridge.x, group.y) that must be Active before this cluster starts. */
   startsAfter: string[];
+  /** Its spec's revision: 0 at deploy, raised by each `stratos app upgrade` that changes what its members are launched from. */
+  revision: number;
   members: MemberView[];
 }
 
@@ -76,7 +80,7 @@ export interface MemberHealth {
 
 export interface OperationView {
   operationId: string;
-  kind: 'deploy' | 'undeploy' | 'bake';
+  kind: 'deploy' | 'undeploy' | 'bake' | 'upgrade';
   applicationId: string;
   status: 'running' | 'succeeded' | 'failed';
   message: string;

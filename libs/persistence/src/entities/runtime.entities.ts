@@ -84,6 +84,10 @@ export class ClusterEntity {
   @Column({ name: 'artifact_revision', type: 'integer', default: 0 })
   artifactRevision: number;
 
+  /** Its spec's revision: raised by an upgrade that changes what its members are launched from. */
+  @Column({ type: 'integer', default: 0 })
+  revision: number;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
@@ -125,6 +129,10 @@ export class MemberEntity {
   @Column({ type: 'text', nullable: true })
   image: string | null;
 
+  /** The revision of its cluster's spec it was launched from: an older one is replaced by a rolling upgrade. */
+  @Column({ name: 'cluster_revision', type: 'integer', default: 0 })
+  clusterRevision: number;
+
   @Column({ type: 'jsonb' })
   ports: PortBinding[];
 
@@ -148,7 +156,7 @@ export class OperationEntity {
   operationId: string;
 
   @Column({ type: 'text' })
-  kind: 'deploy' | 'undeploy' | 'bake';
+  kind: 'deploy' | 'undeploy' | 'bake' | 'upgrade';
 
   @Column({ name: 'application_id', type: 'text' })
   applicationId: string;

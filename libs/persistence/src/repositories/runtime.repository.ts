@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import type { ApplicationStatus, ClusterStatus, MemberHealth, MemberStatus } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus } from '@stratos/contracts';
 import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from '../entities/runtime.entities';
 
 /** Deployments, clusters, members and operations: the runtime's desired and recorded state. */
@@ -50,6 +50,11 @@ export class RuntimeRepository {
   async setDeploymentStatus(applicationId: string, from: ApplicationStatus, to: ApplicationStatus): Promise<boolean> {
     const result = await this.manager.getRepository(DeploymentEntity).update({ applicationId, status: from, desired: true }, { status: to, updatedAt: new Date() });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** A cluster's new spec, at its new revision (a rolling upgrade replaces members of older ones). */
+  async setClusterSpec(clusterId: string, spec: ClusterSpec, revision: number): Promise<void> {
+    await this.manager.getRepository(ClusterEntity).update({ clusterId }, { spec, revision });
   }
 
   async setClusterBounds(clusterId: string, bounds: { minMembers: number; maxMembers: number }): Promise<void> {

@@ -66,6 +66,12 @@ export class TopologyEventRepository {
   }
 
   /** The first revision the log still holds (0: none yet). A watcher resuming before it gets a snapshot. */
+  /** The clusters an upgrade operation changed (its ClusterUpgrading events). */
+  async upgradedClusters(operationId: string): Promise<string[]> {
+    const rows = (await this.manager.query(`SELECT DISTINCT payload->>'clusterId' AS cluster_id FROM topology_events WHERE type = 'ClusterUpgrading' AND payload->>'operationId' = $1`, [operationId])) as { cluster_id: string }[];
+    return rows.map((r) => r.cluster_id);
+  }
+
   async oldestRevision(): Promise<number> {
     const [{ oldest }] = (await this.manager.query('SELECT COALESCE(MIN(revision), 0) AS oldest FROM topology_events')) as { oldest: string }[];
     return Number(oldest);
