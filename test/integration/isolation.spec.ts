@@ -98,7 +98,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
         value: 'blue',
       };
       if (name === 'id') {
-        const idOf: Record<string, string> = { autoscalingPolicies: 'asp-1', networkPartitions: 'np-1', deploymentPolicies: 'dp-1', applicationPolicies: 'ap-1', cartridgeGroups: 'web-db', applications: 'shared', operations: ids.operation };
+        const idOf: Record<string, string> = { autoscalingPolicies: 'asp-1', networkPartitions: 'np-1', deploymentPolicies: 'dp-1', applicationPolicies: 'ap-1', cartridgeGroups: 'web-db', applications: 'shared', operations: ids.operation, migrations: ids.migration };
         return encodeURIComponent(idOf[collection] ?? 'unknown');
       }
       if (!(name in byName)) throw new Error(`${template}: no value for {${name}}: the isolation test needs one`);
@@ -147,9 +147,9 @@ describe('isolation on every operation of the OpenAPI document', () => {
     tokens.revoked = await login('root-b@beta.example', 'root-b-password-long');
     await platform.api('DELETE', '/tokens/current', { token: tokens.revoked });
 
-    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }] }));
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }, { id: 'p-2' }] }));
     await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
-    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 3 }] }] }));
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 3 }, { id: 'p-2', partitionMax: 3 }] }] }));
     await platform.post('/applicationPolicies', anApplicationPolicy());
     await platform.post('/cartridges', aCartridge({ type: 'mt-web', multiTenant: true, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
     await platform.post('/cartridges', aCartridge({ type: 'php', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }));
@@ -172,6 +172,9 @@ describe('isolation on every operation of the OpenAPI document', () => {
     ids.operation = (await platform.post('/applications/shared/deploy/ap-1', undefined, 202)).operationId;
     await until('shared Active', async () => (await platform.runtime('shared')).status === 'Active', 60_000);
     ids.member = (await platform.runtime('shared')).clusters[0].members[0].memberId;
+    // A migration for the migration operations' controls (the member goes to p-2; the control moves it back).
+    ids.migration = (await platform.post(`/members/${ids.member}/migrate`, { to: 'p-2' }, 202)).migrationId;
+    await migrated(platform, ids.migration);
     await platform.post('/metadata/applications/shared/properties', { key: 'colour', values: ['blue'] });
     await platform.post('/metadata/applications/shared/clusters/shared.web/properties', { key: 'colour', values: ['blue'] });
     expect((await platform.api('PUT', '/cartridges/php/bundle', { raw: BUNDLE, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
@@ -299,8 +302,9 @@ function ownerBody(method: string, template: string): unknown {
     '/api/applications/{id}': shared,
     '/api/applications': anApplication({ applicationId: 'other', components: { cartridges: [aSubscription('php', 'php', { cartridgeMin: 1, cartridgeMax: 1 })] } }),
     '/api/autoscalingPolicies/{id}': anAutoscalingPolicy(),
-    '/api/networkPartitions/{id}': aNetworkPartition({ partitions: [{ id: 'p-1' }] }),
-    '/api/deploymentPolicies/{id}': aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 3 }] }] }),
+    '/api/networkPartitions/{id}': aNetworkPartition({ partitions: [{ id: 'p-1' }, { id: 'p-2' }] }),
+    '/api/deploymentPolicies/{id}': aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 3 }, { id: 'p-2', partitionMax: 3 }] }] }),
+    '/api/members/{memberId}/migrate': { to: 'p-1' },
     '/api/applicationPolicies/{id}': anApplicationPolicy(),
     '/api/cartridgeGroups/{id}': aCartridgeGroup(),
     '/api/autoscalingPolicies': anAutoscalingPolicy({ id: 'asp-2' }),
@@ -316,6 +320,12 @@ function ownerBody(method: string, template: string): unknown {
   return bodies[template] ?? {};
 }
 
+/** Until a migration is Done (its member runs on the target). */
+const migrated = async (platform: TestPlatform, migrationId: string) =>
+  expect(await until('the migration finished', async () => {
+    const { body } = await platform.api('GET', `/migrations/${migrationId}`);
+    return ['Done', 'Failed'].includes(body.phase) && body;
+  }, 60_000)).toMatchObject({ phase: 'Done' });
 const undeployed = async (platform: TestPlatform) => until('shared undeployed', async () => (await platform.api('GET', '/applications/shared/runtime')).status === 404, 60_000);
 /** What some controls leave for the next ones to find: an undeploy done, a deploy undone, what a control added removed. */
 const AFTER: Record<string, (platform: TestPlatform) => Promise<unknown>> = {
@@ -323,6 +333,9 @@ const AFTER: Record<string, (platform: TestPlatform) => Promise<unknown>> = {
   'POST /api/images': async (platform) =>
     ovenMember && until('the oven baked', async () => ((await platform.api('GET', '/images')).body as { cartridgeType: string }[]).some((i) => i.cartridgeType === 'oven'), 120_000),
   'POST /api/applications/{id}/undeploy': undeployed,
+  // Back in p-1 before the controls that follow (an undeploy, a deploy) find it moving.
+  'POST /api/members/{memberId}/migrate': async (platform) =>
+    until('the member back in p-1 and Active', async () => (await platform.runtime('shared')).clusters[0].members.some((m: { partitionId: string; status: string }) => m.partitionId === 'p-1' && m.status === 'Active'), 60_000),
   'POST /api/applications/{id}/deploy/{policyId}': async (platform) => {
     await until('shared deployed again', async () => (await platform.runtime('shared')).status === 'Active', 60_000);
     await platform.post('/applications/shared/undeploy', undefined, 202);

@@ -236,6 +236,42 @@ const docker = dockerForTests() && ownEngineAvailable();
     }
   }, 360_000);
 
+  it('migrates a docker member to the other engine with its volume: same id and slot, the data there, none left behind; downtime printed', async () => {
+    const start = '[ -f /data/seed ] || head -c 262144 /dev/urandom > /data/seed; echo boot >> /data/boots; exec sleep 3600';
+    await platform.post('/cartridges', aCartridge({ type: 'vault', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data' }] }, property: [{ name: 'payload_parameter.START_COMMAND', value: start }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'vault', components: { cartridges: [aSubscription('vault', 'vault', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'vault', deploymentPolicy: 'dp-docker' } })] } }));
+    await platform.post('/applications/vault/deploy/ap-np-docker', undefined, 202);
+    await until('vault Active', async () => (await platform.runtime('vault')).status === 'Active', 120_000);
+    const [before] = await membersOf('vault');
+    expect([before.partitionId, before.driver]).toEqual(['home', 'docker']);
+    // What a volume holds, read through the engine that has it.
+    const platformId = await platformIdOf(platform.home);
+    const inVolume = async (engineDocker: Docker, socket: string | null, command: string) => {
+      const { Volumes } = await engineDocker.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=vault.vault`] } });
+      if (!Volumes?.length) return null;
+      const run = spawnSync('docker', [...(socket ? ['-H', `unix://${socket}`] : []), 'run', '--rm', '--network', 'none', '-v', `${Volumes[0].Name}:/v`, '--entrypoint', '/bin/sh', AGENT_IMAGE, '-c', command], { encoding: 'utf8' });
+      return run.status === 0 ? run.stdout.trim() : null;
+    };
+    const main = new Docker();
+    const seed = await until('the seed written', async () => inVolume(main, null, 'sha256sum /v/seed'));
+
+    const moved = await runCli(['member', 'migrate', before.memberId, '--to', 'eu-a'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 180_000 });
+    expect([moved.code, moved.stderr]).toEqual([0, expect.stringContaining(`migrating ${before.memberId} from np-docker/home (docker) to np-docker/eu-a (docker@eu)`)]);
+    const printed = /^migrated \S+ to np-docker\/eu-a \(docker@eu\) in ([\d.]+) s; down ([\d.]+) s, ([\d.]+) MB of data copied$/m.exec(moved.stdout);
+    expect(printed).not.toBeNull();
+    process.stdout.write(`migration: a docker member with a 256 KiB volume moved to the other engine, down ${printed![2]} s (the command took ${printed![1]} s)\n`);
+    const [after] = await membersOf('vault');
+    expect([after.memberId, after.sid, after.status, after.partitionId, after.driver]).toEqual([before.memberId, 1, 'Active', 'eu-a', 'docker@eu']);
+    expect((await engine.docker.listContainers({ filters: { label: [`${Label.member}=${before.memberId}`] } })).map((c) => c.State)).toEqual(['running']);
+    expect(await main.listContainers({ all: true, filters: { label: [`${Label.member}=${before.memberId}`] } })).toEqual([]);
+    expect(await inVolume(engine.docker, engine.socket, 'sha256sum /v/seed')).toBe(seed);
+    expect(await until('it booted on eu', async () => (await inVolume(engine.docker, engine.socket, 'cat /v/boots')) === 'boot\nboot' && true)).toBe(true);
+    expect(await inVolume(main, null, 'true')).toBeNull(); // the source engine keeps no copy
+
+    await platform.post('/applications/vault/undeploy', undefined, 202);
+    await until('vault undeployed', async () => (await platform.api('GET', '/applications/vault/runtime')).status === 404, 60_000);
+  }, 240_000);
+
   it("says a region's engine does not answer once it is gone, and a member lost with it is replaced in a region that answers", async () => {
     await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);
     await until('spread Active', async () => (await platform.runtime('spread')).status === 'Active', 120_000);

@@ -51,14 +51,19 @@ export async function startOwnEngine(images: string[], options: { pool?: string 
   let daemon: ChildProcess;
   let log = '';
   const docker = new Docker({ socketPath: socket });
+  // A dockerd started on a loaded machine may give up on its containerd ("timeout waiting for
+  // containerd to start") and exit: it is started again, up to three times, before the test fails.
   const up = async () => {
-    daemon = spawn('dockerd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    daemon.stdout!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-    daemon.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-    for (let i = 0; i < 120; i++) {
-      if (existsSync(socket) && (await docker.ping().then(() => true, () => false))) return;
-      if (daemon.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 250));
+    for (let attempt = 1; ; attempt++) {
+      daemon = spawn('dockerd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      daemon.stdout!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+      daemon.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+      for (let i = 0; i < 120; i++) {
+        if (existsSync(socket) && (await docker.ping().then(() => true, () => false))) return;
+        if (daemon.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      if (daemon.exitCode === null || attempt >= 3) break;
     }
     throw new Error(`the test's own dockerd did not answer: ${log}`);
   };

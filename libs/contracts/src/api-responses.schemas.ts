@@ -978,6 +978,82 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "MemberMigrationView": {
+      "type": "object",
+      "properties": {
+        "migrationId": {
+          "type": "string"
+        },
+        "memberId": {
+          "type": "string"
+        },
+        "applicationId": {
+          "type": "string"
+        },
+        "clusterId": {
+          "type": "string"
+        },
+        "mode": {
+          "$ref": "#/components/schemas/MigrationMode"
+        },
+        "from": {
+          "$ref": "#/components/schemas/MigrationEnd"
+        },
+        "to": {
+          "$ref": "#/components/schemas/MigrationEnd"
+        },
+        "phase": {
+          "$ref": "#/components/schemas/MigrationPhase"
+        },
+        "copiedBytes": {
+          "type": "number"
+        },
+        "startedAt": {
+          "type": "string"
+        },
+        "stoppedAt": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "finishedAt": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "downtimeMs": {
+          "type": [
+            "number",
+            "null"
+          ]
+        },
+        "reason": {
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "migrationId",
+        "memberId",
+        "applicationId",
+        "clusterId",
+        "mode",
+        "from",
+        "to",
+        "phase",
+        "copiedBytes",
+        "startedAt",
+        "stoppedAt",
+        "finishedAt",
+        "downtimeMs",
+        "reason"
+      ],
+      "additionalProperties": false
+    },
     "MemberPasswordRotationView": {
       "type": "object",
       "properties": {
@@ -1036,7 +1112,8 @@ export const apiResponseSchemas: {
         "In_Maintenance",
         "ReadyToShutDown",
         "Terminated",
-        "Lost"
+        "Lost",
+        "Migrating"
       ]
     },
     "MemberTreeView": {
@@ -1189,6 +1266,43 @@ export const apiResponseSchemas: {
       "additionalProperties": {
         "type": "string"
       }
+    },
+    "MigrationEnd": {
+      "type": "object",
+      "properties": {
+        "networkPartitionId": {
+          "type": "string"
+        },
+        "partitionId": {
+          "type": "string"
+        },
+        "driver": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "networkPartitionId",
+        "partitionId",
+        "driver"
+      ],
+      "additionalProperties": false
+    },
+    "MigrationMode": {
+      "type": "string",
+      "enum": [
+        "cold"
+      ]
+    },
+    "MigrationPhase": {
+      "type": "string",
+      "enum": [
+        "Stopping",
+        "Copying",
+        "Starting",
+        "Done",
+        "RollingBack",
+        "Failed"
+      ]
     },
     "NameValue": {
       "type": "object",
@@ -2363,6 +2477,12 @@ export const apiResponseSchemas: {
     },
     "POST /api/applications/{id}/upgrade": {
       "$ref": "#/components/schemas/UpgradeAccepted"
+    },
+    "POST /api/members/{memberId}/migrate": {
+      "$ref": "#/components/schemas/MemberMigrationView"
+    },
+    "GET /api/migrations/{id}": {
+      "$ref": "#/components/schemas/MemberMigrationView"
     },
     "GET /api/members/{memberId}/logs": {
       "$ref": "#/components/schemas/MemberLogs"

@@ -3,6 +3,7 @@
  * transport errors, so the manager can map them to the same HTTP statuses a local error gets.
  */
 import type { CartridgeDefinition, CartridgeView } from './cartridge';
+import type { MigrationInput } from './runtime/migrations';
 import type { DefinitionKindName } from './definitions/definition-kinds';
 import type { ErrorCode, FieldIssue } from './errors';
 
@@ -135,6 +136,12 @@ export interface UpgradeRequest {
 export interface UpgradeAccepted extends OperationAccepted {
   /** The clusters whose spec changed, and what changed; none: nothing to upgrade (the operation is finished already). */
   clusters: { alias: string; clusterId: string; from: number; to: number; changes: string[] }[];
+}
+/** A member moved to another partition (`stratos member migrate`); `input` is checked by the manager (validateMigrationInput). */
+export interface MigrateRequest {
+  actor: RequestActor;
+  memberId: string;
+  input: MigrationInput;
 }
 export interface MemberLogsRequest {
   memberId: string;

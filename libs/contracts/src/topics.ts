@@ -75,6 +75,8 @@ export const Topics = {
     undeploy: 'stratos/cc/applications/undeploy',
     scale: 'stratos/cc/applications/scale',
     upgrade: 'stratos/cc/applications/upgrade',
+    migrate: 'stratos/cc/members/migrate',
+    migration: 'stratos/cc/migrations/get',
     memberLogs: 'stratos/cc/members/logs',
     runtime: 'stratos/cc/applications/runtime',
     operation: 'stratos/cc/operations/get',

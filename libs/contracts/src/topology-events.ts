@@ -1,6 +1,7 @@
 import type { CartridgeView } from './cartridge';
 import type { ApplicationStatus, ClusterStatus, MemberStatus } from './runtime/lifecycle';
 import type { ClusterView, MemberView } from './runtime/runtime-views';
+import type { MemberMigrationView } from './runtime/migrations';
 import type { ArtifactDistributionPayload } from './artifacts/image-artifacts';
 
 export const TopologyEventType = {
@@ -17,6 +18,8 @@ export const TopologyEventType = {
   /** Every member of the cluster runs its current revision. */
   ClusterUpgraded: 'ClusterUpgraded',
   ClusterRemoved: 'ClusterRemoved',
+  /** A member's migration moved on (MemberMigrationView: its phase, what was copied, the downtime once Done). */
+  MemberMigration: 'MemberMigration',
   MemberCreated: 'MemberCreated',
   MemberStatusChanged: 'MemberStatusChanged',
   /** What a member reported that is not a state change: its config re-rendered, a check or hook that failed. */
@@ -79,6 +82,12 @@ export interface ClusterUpgradedPayload {
   members: number;
   operationId: string;
 }
+export interface MemberMigrationPayload {
+  applicationId: string;
+  clusterId: string;
+  memberId: string;
+  migration: MemberMigrationView;
+}
 export interface MemberPayload {
   applicationId: string;
   clusterId: string;
@@ -112,6 +121,7 @@ interface PayloadOf {
   ClusterStatusChanged: ClusterStatusPayload;
   ClusterScaled: ClusterScaledPayload;
   ClusterUpgrading: ClusterUpgradingPayload;
+  MemberMigration: MemberMigrationPayload;
   ClusterUpgraded: ClusterUpgradedPayload;
   ClusterRemoved: ClusterPayload;
   MemberCreated: MemberPayload;

@@ -49,6 +49,28 @@ export interface ImageStore {
   remove(ref: string): Promise<void>;
 }
 
+/** One slot's persistent volume of a cluster (what a member of that slot mounts). */
+export interface VolumeRef {
+  clusterId: string;
+  slot: number;
+  volumeId: string;
+  /** An image the engine has (the member's): an engine reaches a volume's files through a container made from it, never started. */
+  image: string;
+}
+
+/**
+ * A region's persistent volumes as tar streams of their contents (entries `./…`), for moving a
+ * member's data to another region of the same driver.
+ */
+export interface VolumeStore {
+  /** The volume's contents; an empty archive where the volume has never been made. */
+  read(ref: VolumeRef): Promise<NodeJS.ReadableStream>;
+  /** Replaces the volume's contents with the archive's (made if it is not there). */
+  write(ref: VolumeRef, tar: NodeJS.ReadableStream): Promise<void>;
+  /** Removes that slot's volume (its data moved elsewhere). Gone already is fine. */
+  remove(ref: VolumeRef): Promise<void>;
+}
+
 export interface IaasDriver {
   readonly name: string;
   launch(spec: LaunchSpec): Promise<LaunchedInstance>;
@@ -68,6 +90,8 @@ export interface IaasDriver {
   logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }>;
   /** Removes a cluster's persistent volumes of these ids, every slot's (undeploy, removeOnTermination). Safe to repeat. */
   removeVolumes(clusterId: string, volumeIds: string[]): Promise<void>;
+  /** The volumes of its region, for moving a member's data between regions of one driver. */
+  volumes?: VolumeStore;
   /** Drivers whose engine keeps images: what image artifacts are copied between (docker save → docker load). */
   images?: ImageStore;
   /** Whether what it drives answers now (an engine within a second, a folder that is there), and why not. */

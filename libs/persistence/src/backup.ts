@@ -28,6 +28,7 @@ export const BACKUP_TABLES = [
   'clusters',
   'members',
   'operations',
+  'member_migrations',
   'application_signups',
   'tenant_preparations',
   'domain_mappings',

@@ -6,7 +6,7 @@ export type { UserRole } from './entities/user.entity';
 export type { StoredUser, UserProfile, LoginUser } from './repositories/user.repository';
 export type { StoredTenant, TenantProfile } from './repositories/tenant.repository';
 export type { DefinitionEntity } from './entities/definition.entity';
-export type { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from './entities/runtime.entities';
+export type { ClusterEntity, DeploymentEntity, MemberEntity, MemberMigrationEntity, MigrationEndRecord, OperationEntity } from './entities/runtime.entities';
 export type { MetadataProperty, MetadataScope } from './repositories/metadata.repository';
 export type { AuditQuery } from './repositories/audit.repository';
 export { databaseUnavailableReason } from './unavailable';

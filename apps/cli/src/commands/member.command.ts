@@ -1,8 +1,12 @@
-/** `stratos member logs M [-f]`: what a member's agent and workload wrote, for debugging it. */
+/**
+ * `stratos member logs M [-f]`: what a member's agent and workload wrote, for debugging it;
+ * `stratos member migrate M --to P`: the member moved to another partition, its progress shown.
+ */
 import type { Command } from 'commander';
-import type { MemberLogs } from '@stratos/contracts';
+import type { MemberLogs, MemberMigrationView } from '@stratos/contracts';
 import { ApiError } from '../api-client';
-import { apiClient, UsageError, type GlobalOptions } from '../context';
+import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
+import { err, out, printData } from '../output';
 
 export function registerMember(program: Command, globals: () => GlobalOptions): void {
   const member = program.command('member').alias('members').description('One member of a deployed application');
@@ -28,5 +32,38 @@ export function registerMember(program: Command, globals: () => GlobalOptions): 
         }
         process.stdout.write(body.text);
       }
+    });
+  member
+    .command('migrate')
+    .description("Move a member to another partition of its deployment policy (another region of the same driver too): cold, it stops, its volumes' data is copied, it starts there with the same id, slot and metadata; the downtime is printed")
+    .argument('<member-id>')
+    .requiredOption('--to <partition>', 'PARTITION, or NETWORK_PARTITION/PARTITION')
+    .option('--cold', 'stop, copy, start (the default)')
+    .option('--live', 'keep serving while the data moves (not built yet)')
+    .option('--no-wait', 'return once it started; GET /api/migrations/{id} or stratos topology watch follows it')
+    .option('-o, --output <format>', 'table | json | yaml', 'table')
+    .option('--json', 'same as -o json')
+    .action(async (memberId: string, options: { to: string; cold?: boolean; live?: boolean; wait: boolean; output?: string; json?: boolean }) => {
+      if (options.cold && options.live) throw new UsageError('--cold or --live, not both');
+      const client = apiClient(globals());
+      let { body: migration } = await client.request<MemberMigrationView>('POST', `/members/${encodeURIComponent(memberId)}/migrate`, { to: options.to, mode: options.live ? 'live' : 'cold' });
+      const where = (m: MemberMigrationView) => `${m.to.networkPartitionId}/${m.to.partitionId} (${m.to.driver})`;
+      if (!options.wait) return printData(outputFormat(options), migration, () => out(`migrating ${memberId} to ${where(migration)} (migration ${migration.migrationId})`));
+      err(`migrating ${memberId} from ${migration.from.networkPartitionId}/${migration.from.partitionId} (${migration.from.driver}) to ${where(migration)} (migration ${migration.migrationId})`);
+      const started = Date.now();
+      let said = '';
+      while (migration.phase !== 'Done' && migration.phase !== 'Failed') {
+        const line = `  ${migration.phase}${migration.phase === 'Copying' ? ` ${(migration.copiedBytes / 1e6).toFixed(1)} MB` : ''} … ${((Date.now() - started) / 1000).toFixed(0)} s`;
+        if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(said.length)}`);
+        else if (migration.phase !== said) err(line);
+        said = process.stderr.isTTY ? line : migration.phase;
+        await new Promise((r) => setTimeout(r, 250));
+        migration = (await client.request<MemberMigrationView>('GET', `/migrations/${migration.migrationId}`)).body;
+      }
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (migration.phase === 'Failed') throw new Error(`the migration failed: ${migration.reason}; ${memberId} runs on ${migration.from.networkPartitionId}/${migration.from.partitionId} again, with its data`);
+      printData(outputFormat(options), migration, () =>
+        out(`migrated ${memberId} to ${where(migration)} in ${((Date.now() - started) / 1000).toFixed(1)} s; down ${((migration.downtimeMs ?? 0) / 1000).toFixed(1)} s, ${(migration.copiedBytes / 1e6).toFixed(1)} MB of data copied`),
+      );
     });
 }

@@ -13,7 +13,7 @@ import {
   type Placement,
   type TopologyEvent,
 } from '@stratos/contracts';
-import type { ActualInstance } from '@stratos/iaas';
+import type { ActualInstance, LaunchedInstance } from '@stratos/iaas';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
@@ -274,7 +274,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     // suspension is the platform's own doing, not a failure for termination behaviours to act on.
     const statusOf = new Map<string, ClusterStatus>();
     for (const cluster of clusters) {
-      const active = members.filter((m) => m.clusterId === cluster.clusterId && (m.status === MemberStatus.Active || m.status === MemberStatus.Suspended)).length;
+      // A migrating member is the platform's doing too: moved, not failed.
+      const active = members.filter((m) => m.clusterId === cluster.clusterId && (m.status === MemberStatus.Active || m.status === MemberStatus.Suspended || m.status === MemberStatus.Migrating)).length;
       const next = this.floors.next(cluster, active);
       statusOf.set(cluster.clusterId, next);
       if (next === ClusterStatus.Active) this.backoff.active(cluster.clusterId, now);
@@ -444,9 +445,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       void this.credentials.revoke({ memberId, clusterId: cluster.clusterId }).catch(() => undefined); // half of it may exist
       return null;
     }
-    // A cartridge baked from a provisioned member: its docker members start from that image, configured.
-    const baked = driver.bake ? (await this.database.cartridges.bakedImages([spec.cartridgeType])).get(spec.cartridgeType) : undefined;
-    const image = baked?.image ?? placement.imageId;
+    const image = await this.imageFor(spec, placement);
     const now = new Date();
     const row: MemberEntity = {
       memberId,
@@ -459,7 +458,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       driver: placement.driver,
       instanceId: null,
       host: null,
-      image: driver.images ? image : null, // a local member runs the agent, not an image
+      image: driver.images ? image.ref : null, // a local member runs the agent, not an image
       clusterRevision: cluster.revision ?? 0,
       ports: [],
       health: null,
@@ -469,25 +468,57 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
     await this.lifecycle.create(row);
     try {
-      const env = await this.launchPayload(deployment, cluster, spec, row, broker);
-      if (baked) env[LaunchKey.imageKind] = 'configured';
-      const instance = await driver.launch({
-        memberId,
-        clusterId: cluster.clusterId,
-        applicationId: deployment.applicationId,
-        slot: row.sid,
-        imageId: image,
-        env,
-        ports: spec.ports,
-        volumes: spec.volumes,
-        limits: spec.limits,
-      });
+      const instance = await this.startInstance(deployment, cluster, row, image, broker);
       return (await this.lifecycle.launched(memberId, { instanceId: instance.instanceId, host: instance.host, ports: instance.ports })) ?? row;
     } catch (error) {
       this.logger.warn(`member ${memberId}: launch failed: ${(error as Error).message}`);
       await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason: `launch failed: ${(error as Error).message}` });
       return null;
     }
+  }
+
+  /** What a member in `placement` starts from: the cartridge's baked image where it has one (docker members start configured), else the placement's. */
+  private async imageFor(spec: ClusterSpec, placement: Placement): Promise<{ ref: string; baked: boolean }> {
+    const driver = this.drivers.get(placement.driver);
+    const baked = driver?.bake ? (await this.database.cartridges.bakedImages([spec.cartridgeType])).get(spec.cartridgeType) : undefined;
+    return { ref: baked?.image ?? placement.imageId, baked: Boolean(baked) };
+  }
+
+  /** The member's instance started by its driver (member.driver), in its slot, where the row says (partition, region). */
+  private async startInstance(deployment: DeploymentEntity, cluster: ClusterEntity, member: MemberEntity, image: { ref: string; baked: boolean }, broker: BrokerCredentials) {
+    const spec = cluster.spec;
+    const env = await this.launchPayload(deployment, cluster, spec, member, broker);
+    if (image.baked) env[LaunchKey.imageKind] = 'configured';
+    return this.drivers.get(member.driver)!.launch({
+      memberId: member.memberId,
+      clusterId: cluster.clusterId,
+      applicationId: deployment.applicationId,
+      slot: member.sid,
+      imageId: image.ref,
+      env,
+      ports: spec.ports,
+      volumes: spec.volumes,
+      limits: spec.limits,
+    });
+  }
+
+  /**
+   * A member started again in `placement` (a migration's target, or its source on a rollback),
+   * with the same id and slot, and a broker identity made afresh for it. Its record is the
+   * caller's to update with where it now runs.
+   */
+  async relaunch(member: MemberEntity, placement: Placement): Promise<{ instance: LaunchedInstance; image: string | null }> {
+    const deployment = await this.database.runtime.findDeployment(member.applicationId);
+    const cluster = await this.database.runtime.findCluster(member.clusterId);
+    const driver = this.drivers.get(placement.driver);
+    if (!deployment || !cluster) throw new Error(`member ${member.memberId}'s deployment is gone`);
+    if (!driver) throw new Error(`no ${placement.driver} driver is installed`);
+    await this.credentials.revoke(member);
+    const broker = await this.credentials.issue(member);
+    const image = await this.imageFor(cluster.spec, placement);
+    const moved: MemberEntity = { ...member, networkPartitionId: placement.networkPartitionId, partitionId: placement.partitionId, driver: placement.driver };
+    const instance = await this.startInstance(deployment, cluster, moved, image, broker);
+    return { instance, image: driver.images ? image.ref : null };
   }
 
   /** Stratos's launch payload, and the broker credentials of this member alone. */

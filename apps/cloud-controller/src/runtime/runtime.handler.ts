@@ -1,9 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type UndeployRequest, type UpgradeRequest } from '@stratos/contracts';
+import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type MigrateRequest, type UndeployRequest, type UpgradeRequest } from '@stratos/contracts';
 import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
+import { MemberMigrations } from './member-migration.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 
@@ -14,6 +15,7 @@ export class RuntimeHandler {
     private readonly signups: SignUpsService,
     private readonly reconciler: Reconciler,
     private readonly memberPasswords: MemberPasswordRotation,
+    private readonly migrations: MemberMigrations,
   ) {}
 
   @MessagePattern(Topics.memberPasswords.rotate)
@@ -54,6 +56,16 @@ export class RuntimeHandler {
   @MessagePattern(Topics.applications.upgrade)
   upgrade(@Payload() request: UpgradeRequest) {
     return reply(() => this.deployments.upgrade(request));
+  }
+
+  @MessagePattern(Topics.applications.migrate)
+  migrate(@Payload() request: MigrateRequest) {
+    return reply(() => this.migrations.start(request.memberId, request.input));
+  }
+
+  @MessagePattern(Topics.applications.migration)
+  migration(@Payload() request: { migrationId: string }) {
+    return reply(() => this.migrations.get(request.migrationId));
   }
 
   @MessagePattern(Topics.applications.memberLogs)

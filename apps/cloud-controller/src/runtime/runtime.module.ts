@@ -8,6 +8,7 @@ import { AgentSilence } from './agent-silence';
 import { DeploymentService } from './deployment.service';
 import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
+import { MemberMigrations } from './member-migration.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 import { RuntimeHandler } from './runtime.handler';
@@ -15,7 +16,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule, MetadataModule, TenancyModule],
   controllers: [RuntimeHandler],
-  providers: [DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
+  providers: [DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
   exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}

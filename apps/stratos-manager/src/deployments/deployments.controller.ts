@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, validateMigrationInput } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
+import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { assertMemberVisible } from '../auth/tenant-scope';
 import { ControllerClient } from '../controller-client/controller-client.service';
@@ -78,6 +78,27 @@ export class DeploymentsController {
     const { artifact } = input as { artifact?: unknown };
     if (artifact !== undefined && typeof artifact !== 'string') throw DomainError.invalid('artifact must be NAME@VERSION', [{ path: '/artifact', message: 'must be a string: NAME@VERSION' }]);
     return this.controller.request(Topics.applications.upgrade, { actor: { username: request.caller.username }, applicationId: this.keyFor(request.caller, applicationId), ...(artifact !== undefined ? { artifact } : {}) });
+  }
+
+  @AdminOnly()
+  @Post('members/:memberId/migrate')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Move a member to another partition of its deployment policy, in its region or another of the same driver (cold: it stops, its volumes\' data is copied, it starts there with the same id, slot and metadata); 202 with the migration, then MemberMigration events (Stopping, Copying, Starting, Done with the downtime, or RollingBack and Failed with the reason: the member runs on the source again)',
+  })
+  @ApiBody({ schema: { type: 'object', required: ['to'], properties: { to: { type: 'string', description: 'PARTITION or NETWORK_PARTITION/PARTITION' }, mode: { type: 'string', enum: ['cold'] } } } })
+  migrate(@Req() request: AuthenticatedRequest, @Param('memberId') memberId: string, @Body() body: unknown): Promise<MemberMigrationView> {
+    const { value, errors } = validateMigrationInput(body ?? {});
+    if (!value) throw DomainError.invalid('the migration is invalid', errors);
+    return this.controller.request(Topics.applications.migrate, { actor: { username: request.caller.username }, memberId, input: value });
+  }
+
+  @AdminOnly()
+  @Get('migrations/:id')
+  @ApiOperation({ summary: "A member's migration: its phase, the data copied, the downtime once Done, why it Failed" })
+  migration(@Param('id') migrationId: string): Promise<MemberMigrationView> {
+    return this.controller.request(Topics.applications.migration, { migrationId });
   }
 
   @TenantAccessible()

@@ -8,3 +8,4 @@ export * from './cluster-spec';
 export * from './agent-graces';
 export * from './regions';
 export * from './member-passwords';
+export * from './migrations';

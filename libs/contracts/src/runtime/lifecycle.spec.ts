@@ -11,6 +11,9 @@ describe('member lifecycle', () => {
     [M.ReadyToShutDown, M.Terminated],
     [M.Active, M.Lost],
     [M.Lost, M.Terminated],
+    [M.Active, M.Migrating],
+    [M.Migrating, M.Starting],
+    [M.Migrating, M.Terminated],
   ])('allows %s → %s', (from, to) => expect(canTransition(from, to)).toBe(true));
 
   it.each([
@@ -19,5 +22,7 @@ describe('member lifecycle', () => {
     [M.Active, M.Created],
     [M.Lost, M.Active],
     [M.ReadyToShutDown, M.Active],
+    [M.Migrating, M.ReadyToShutDown], // its agent stopping on the source
+    [M.Starting, M.Migrating],
   ])('refuses %s → %s', (from, to) => expect(canTransition(from, to)).toBe(false));
 });

@@ -13,6 +13,8 @@ export const MemberStatus = {
   ReadyToShutDown: 'ReadyToShutDown',
   Terminated: 'Terminated',
   Lost: 'Lost',
+  /** Being moved to another partition (`stratos member migrate`): stopped on one side, started on the other; the platform's doing, not a failure. */
+  Migrating: 'Migrating',
 } as const;
 export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
 
@@ -21,9 +23,11 @@ const TRANSITIONS: Record<MemberStatus, MemberStatus[]> = {
   [M.Created]: [M.Initialized, M.Starting, M.Terminated, M.Lost],
   [M.Initialized]: [M.Starting, M.Active, M.ReadyToShutDown, M.Terminated, M.Lost],
   [M.Starting]: [M.Active, M.ReadyToShutDown, M.Terminated, M.Lost],
-  [M.Active]: [M.Suspended, M.InMaintenance, M.ReadyToShutDown, M.Terminated, M.Lost],
-  [M.Suspended]: [M.Active, M.InMaintenance, M.ReadyToShutDown, M.Terminated, M.Lost],
-  [M.InMaintenance]: [M.Active, M.Suspended, M.ReadyToShutDown, M.Terminated, M.Lost],
+  [M.Active]: [M.Suspended, M.InMaintenance, M.ReadyToShutDown, M.Terminated, M.Lost, M.Migrating],
+  [M.Suspended]: [M.Active, M.InMaintenance, M.ReadyToShutDown, M.Terminated, M.Lost, M.Migrating],
+  [M.InMaintenance]: [M.Active, M.Suspended, M.ReadyToShutDown, M.Terminated, M.Lost, M.Migrating],
+  // Its agent stopping on the source says ReadyToShutDown: not a shutdown of the member, so not taken. Started again: Starting.
+  [M.Migrating]: [M.Starting, M.Active, M.Terminated, M.Lost],
   [M.ReadyToShutDown]: [M.Terminated, M.Lost],
   [M.Lost]: [M.Terminated],
   [M.Terminated]: [],
@@ -34,7 +38,7 @@ export function canTransition(from: MemberStatus, to: MemberStatus): boolean {
 }
 
 /** States in which a member counts towards its cluster's desired size. */
-export const LIVE_MEMBER_STATES: readonly MemberStatus[] = [M.Created, M.Initialized, M.Starting, M.Active, M.Suspended, M.InMaintenance];
+export const LIVE_MEMBER_STATES: readonly MemberStatus[] = [M.Created, M.Initialized, M.Starting, M.Active, M.Suspended, M.InMaintenance, M.Migrating];
 
 export const ClusterStatus = { Created: 'Created', Active: 'Active', Inactive: 'Inactive', Terminating: 'Terminating', Terminated: 'Terminated' } as const;
 export type ClusterStatus = (typeof ClusterStatus)[keyof typeof ClusterStatus];

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID } from '@stratos/contracts';
-import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type ImageStore, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { PORT_MAPPINGS_KEY, type ActualInstance, type BakedImage, type BakeSpec, type IaasDriver, type ImageStore, type LaunchedInstance, type LaunchSpec, type VolumeRef, type VolumeStore } from '../iaas-driver';
 import { assignHostPorts } from '../ports';
 import { Label } from '../labels';
 import { ensureMemberNetwork, reachableFrom, type MemberNetwork } from './member-network';
@@ -172,6 +172,66 @@ export class DockerDriver implements IaasDriver {
     },
   };
 
+  /** Named per platform, cluster, slot and volume: members come and go, a replacement gets its slot's data; another platform on the engine has its own. */
+  private volumeName(ref: { clusterId: string; slot: number; volumeId: string }): string {
+    return `stratos-${this.options.platformId.slice(0, 8)}-${ref.clusterId}-${ref.volumeId}-${ref.slot}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  }
+
+  private async ensureVolume(ref: { clusterId: string; slot: number; volumeId: string }): Promise<string> {
+    const name = this.volumeName(ref);
+    await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, ...(this.options.home && { [Label.home]: this.options.home }), [Label.cluster]: ref.clusterId, [Label.volume]: ref.volumeId } }).catch(() => undefined);
+    return name;
+  }
+
+  /**
+   * A container made (never started) from `image` with the volume at /v: the engine reads and
+   * writes a volume's files through one. Unlabelled: it is no member (the orphan sweep would take it).
+   */
+  private async volumeHolder(ref: VolumeRef): Promise<Docker.Container> {
+    const volume = await this.ensureVolume(ref);
+    return this.docker.createContainer({ Image: ref.image, Entrypoint: ['/bin/true'], Cmd: [], HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }], NetworkMode: 'none' } });
+  }
+
+  readonly volumes: VolumeStore = {
+    read: async (ref) => {
+      const holder = await this.volumeHolder(ref);
+      try {
+        const archive = await holder.getArchive({ path: '/v/.' });
+        // The holder goes once the archive has been read (or given up).
+        const done = () => void holder.remove({ force: true, v: false }).catch(() => undefined);
+        archive.once('end', done);
+        archive.once('close', done);
+        archive.once('error', done);
+        return archive;
+      } catch (error) {
+        await holder.remove({ force: true, v: false }).catch(() => undefined);
+        throw error;
+      }
+    },
+    write: async (ref, tar) => {
+      await this.volumes.remove(ref); // replaced, not merged: what the target had of an earlier member goes
+      const holder = await this.volumeHolder(ref);
+      try {
+        await holder.putArchive(tar, { path: '/v' });
+      } finally {
+        await holder.remove({ force: true, v: false }).catch(() => undefined);
+      }
+    },
+    remove: async (ref) => {
+      const name = this.volumeName(ref);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.docker.getVolume(name).remove();
+          return;
+        } catch (error) {
+          if (statusCode(error) === 404) return;
+          if (statusCode(error) !== 409 || attempt >= 75) throw error; // a container just removed may hold it a moment longer
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    },
+  };
+
   async health(): Promise<{ answers: boolean; reason?: string }> {
     try {
       await Promise.race([this.docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within a second')), 1000))]);
@@ -215,8 +275,7 @@ export class DockerDriver implements IaasDriver {
     const mounts: Docker.MountConfig = [];
     for (const volume of spec.volumes ?? []) {
       // Named per platform, cluster, slot and volume: members come and go, a replacement gets its slot's data; another platform on the engine has its own.
-      const name = `stratos-${this.options.platformId.slice(0, 8)}-${spec.clusterId}-${volume.id}-${spec.slot}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
-      await this.docker.createVolume({ Name: name, Labels: { [Label.platform]: this.options.platformId, ...(this.options.home && { [Label.home]: this.options.home }), [Label.cluster]: spec.clusterId, [Label.volume]: volume.id } }).catch(() => undefined);
+      const name = await this.ensureVolume({ clusterId: spec.clusterId, slot: spec.slot, volumeId: volume.id });
       mounts.push({ Type: 'volume', Source: name, Target: volume.mappingPath });
     }
     const container = await this.docker.createContainer({

@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec } from '../iaas-driver';
+import { pipeline } from 'node:stream/promises';
+import { MEMBER_IP_KEY, PORT_MAPPINGS_KEY, type ActualInstance, type IaasDriver, type LaunchedInstance, type LaunchSpec, type VolumeStore } from '../iaas-driver';
 import { isAlive } from '@stratos/runtime';
 import { claimLoopbackAddress, loopbackBlockOf, lowestUnprivilegedPort } from '../ports';
 import { giveTree, LOCAL_MEMBER_USER_NAME, memberAccounts, memberUidOf } from './member-user';
@@ -157,7 +158,7 @@ export class LocalProcessDriver implements IaasDriver {
     }
     const volumes = [];
     for (const volume of spec.volumes ?? []) {
-      const source = join(this.options.volumesDir, safeName(spec.clusterId), `slot-${spec.slot}`, safeName(volume.id));
+      const source = this.volumeDir({ clusterId: spec.clusterId, slot: spec.slot, volumeId: volume.id });
       await mkdir(source, { recursive: true });
       volumes.push({ source, target: volume.mappingPath });
     }
@@ -262,6 +263,40 @@ export class LocalProcessDriver implements IaasDriver {
       await handle.close();
     }
   }
+
+  private volumeDir(ref: { clusterId: string; slot: number; volumeId: string }): string {
+    return join(this.options.volumesDir, safeName(ref.clusterId), `slot-${ref.slot}`, safeName(ref.volumeId));
+  }
+
+  /** A volume is a folder: its contents as a tar stream (GNU tar, owners and modes kept), and back. */
+  readonly volumes: VolumeStore = {
+    read: async (ref) => {
+      const dir = this.volumeDir(ref);
+      await mkdir(dir, { recursive: true });
+      const tar = spawn('tar', ['-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      tar.once('exit', (code) => {
+        if (code !== 0) tar.stdout.destroy(new Error(`tar of ${dir}: ${stderr.trim() || `exit ${code}`}`));
+      });
+      return tar.stdout;
+    },
+    write: async (ref, archive) => {
+      const dir = this.volumeDir(ref);
+      await rm(dir, { recursive: true, force: true }); // replaced, not merged
+      await mkdir(dir, { recursive: true });
+      const tar = spawn('tar', ['-C', dir, '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => tar.once('close', resolve));
+      await pipeline(archive, tar.stdin);
+      const code = await exited;
+      if (code !== 0) throw new Error(`unpacking into ${dir}: ${stderr.trim() || `tar exit ${code}`}`);
+    },
+    remove: async (ref) => {
+      await rm(this.volumeDir(ref), { recursive: true, force: true });
+    },
+  };
 
   async removeVolumes(clusterId: string, volumeIds: string[]): Promise<void> {
     const clusterDir = join(this.options.volumesDir, safeName(clusterId));

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus, PortBinding } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus, MigrationMode, MigrationPhase, PortBinding } from '@stratos/contracts';
 
 /** An application that is deployed (or being undeployed): the desired state the reconciler drives to. */
 @Entity({ name: 'deployments' })
@@ -172,4 +172,59 @@ export class OperationEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;
+}
+
+/** Where a migrating member comes from or goes to, as stored (the source also keeps what ran there). */
+export interface MigrationEndRecord {
+  networkPartitionId: string;
+  partitionId: string;
+  driver: string;
+  /** The source: its instance and image there; the target: the image it starts from. */
+  instanceId?: string | null;
+  image?: string | null;
+}
+
+@Entity({ name: 'member_migrations' })
+export class MemberMigrationEntity {
+  @PrimaryColumn({ name: 'migration_id', type: 'uuid' })
+  migrationId: string;
+
+  @Column({ name: 'member_id', type: 'text' })
+  memberId: string;
+
+  @Column({ name: 'application_id', type: 'text' })
+  applicationId: string;
+
+  @Column({ name: 'cluster_id', type: 'text' })
+  clusterId: string;
+
+  @Column({ type: 'text' })
+  mode: MigrationMode;
+
+  @Column({ type: 'jsonb' })
+  source: MigrationEndRecord;
+
+  @Column({ type: 'jsonb' })
+  target: MigrationEndRecord;
+
+  @Column({ type: 'text' })
+  phase: MigrationPhase;
+
+  @Column({ name: 'copied_bytes', type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  copiedBytes: number;
+
+  @Column({ name: 'started_at', type: 'timestamptz' })
+  startedAt: Date;
+
+  @Column({ name: 'stopped_at', type: 'timestamptz', nullable: true })
+  stoppedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ name: 'downtime_ms', type: 'integer', nullable: true })
+  downtimeMs: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
 }

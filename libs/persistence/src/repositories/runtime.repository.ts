@@ -1,6 +1,6 @@
-import { In, type EntityManager } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus } from '@stratos/contracts';
-import { ClusterEntity, DeploymentEntity, MemberEntity, OperationEntity } from '../entities/runtime.entities';
+import { ClusterEntity, DeploymentEntity, MemberEntity, MemberMigrationEntity, OperationEntity } from '../entities/runtime.entities';
 
 /** Deployments, clusters, members and operations: the runtime's desired and recorded state. */
 export class RuntimeRepository {
@@ -178,5 +178,28 @@ export class RuntimeRepository {
 
   async finishOperation(operationId: string, status: 'succeeded' | 'failed', message: string): Promise<void> {
     await this.manager.getRepository(OperationEntity).update({ operationId, status: 'running' }, { status, message, finishedAt: new Date() });
+  }
+
+  /** A new migration; false when the member has one running already (one at a time). */
+  async insertMigration(row: MemberMigrationEntity): Promise<boolean> {
+    const result = (await this.manager.query(
+      `INSERT INTO member_migrations (migration_id, member_id, application_id, cluster_id, mode, source, target, phase, copied_bytes, started_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) ON CONFLICT DO NOTHING RETURNING migration_id`,
+      [row.migrationId, row.memberId, row.applicationId, row.clusterId, row.mode, JSON.stringify(row.source), JSON.stringify(row.target), row.phase, row.startedAt],
+    )) as unknown[];
+    return result.length === 1;
+  }
+
+  async saveMigration(row: MemberMigrationEntity): Promise<void> {
+    await this.manager.getRepository(MemberMigrationEntity).save(row);
+  }
+
+  findMigration(migrationId: string): Promise<MemberMigrationEntity | null> {
+    return this.manager.getRepository(MemberMigrationEntity).findOneBy({ migrationId });
+  }
+
+  /** Migrations not finished (a controller that restarts carries them on). */
+  unfinishedMigrations(): Promise<MemberMigrationEntity[]> {
+    return this.manager.getRepository(MemberMigrationEntity).find({ where: { finishedAt: IsNull() }, order: { startedAt: 'ASC' } });
   }
 }
