@@ -7,7 +7,7 @@ import { startCloudController } from '../../apps/cloud-controller/src/cloud-cont
 import { startStratosManager } from '../../apps/stratos-manager/src/stratos-manager';
 import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
 import Docker from 'dockerode';
-import { ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
+import { dockerEngineAt, ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
 import type { RegionEndpoint } from '../../libs/contracts/src';
 
 export interface BenchPlatform {
@@ -43,6 +43,11 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
   const agentEntry = join(process.cwd(), 'dist/apps/cartridge-agent/src/main.js');
   const network = options.docker === 'on' ? await ensureMemberNetwork(new Docker(), await platformIdOf(home)) : null;
   if (network && broker) await broker.listenAlso(network.gateway); // docker members reach it at the network's gateway
+  // And a docker region's members at their engine's network's gateway.
+  for (const region of (options.regions ?? []).filter((r) => r.driver === 'docker')) {
+    const { gateway } = await ensureMemberNetwork(dockerEngineAt(region.endpoint), await platformIdOf(home));
+    if (broker) await broker.listenAlso(gateway);
+  }
   const controller = await startCloudController(
     { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', regions: options.regions },
     { logger: false },

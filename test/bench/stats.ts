@@ -13,6 +13,11 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `operation(i)` `total` times with `inFlight` at once; every operation is timed. */
+/** The middle value (of an odd count; the upper middle of an even one). */
+export function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 export async function measure(total: number, inFlight: number, operation: (i: number) => Promise<void>): Promise<Figures> {
   const latencies: number[] = [];
   let next = 0;

@@ -180,6 +180,11 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
   private async stopSource(row: MemberMigrationEntity): Promise<void> {
     const member = await this.memberOrGone(row);
     if (!member) return;
+    // A controller that stopped between storing the migration and moving the member to Migrating: that first.
+    if (member.status !== MemberStatus.Migrating) {
+      const moving = MOVABLE.includes(member.status) ? await this.lifecycle.transition(member.memberId, MemberStatus.Migrating, { reason: `migrating to ${row.target.networkPartitionId}/${row.target.partitionId} (${row.target.driver}, ${row.mode})` }) : null;
+      if (moving?.status !== MemberStatus.Migrating) return this.finish(row, 'Failed', `member "${member.memberId}" is ${member.status}, no longer running where it was`);
+    }
     if (row.source.instanceId) await this.drivers.get(row.source.driver)?.terminate(row.source.instanceId, { graceMs: STOP_GRACE_MS });
     row.stoppedAt ??= new Date();
     await this.enter(row, row.source.driver === row.target.driver ? 'Starting' : 'Copying');

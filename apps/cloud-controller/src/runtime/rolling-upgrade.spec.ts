@@ -61,6 +61,8 @@ describe('nextUpgradeStep', () => {
     expect(nextUpgradeStep(cluster, [member('old-1', 'p-1', 1, 1), member('old-2', 'p-1', 2, 1, MemberStatus.Starting), member('new', 'p-1', 3, 2)]).kind).toBe('retire');
     expect(nextUpgradeStep(cluster, [member('old-1', 'p-1', 1, 1, MemberStatus.InMaintenance), member('old-2', 'p-1', 2, 1), member('new', 'p-1', 3, 2)])).toMatchObject({ kind: 'wait' });
     expect(nextUpgradeStep(cluster, [member('new-1', 'p-1', 1, 2), member('new-2', 'p-1', 2, 2)])).toEqual({ kind: 'done' });
+    // A member being migrated is left to its migration: the upgrade waits for it.
+    expect(nextUpgradeStep(cluster, [member('old-1', 'p-1', 1, 1, MemberStatus.Migrating), member('old-2', 'p-1', 2, 1), member('new', 'p-1', 3, 2)])).toEqual({ kind: 'wait', why: 'member old-1 is being migrated' });
   });
 
   it('puts a partition the policy no longer names last, and launches its replacement in the first partition', () => {

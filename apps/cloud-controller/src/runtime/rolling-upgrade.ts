@@ -42,6 +42,8 @@ export function outdatedMembers<M extends UpgradeMember>(live: M[], revision: nu
 export function nextUpgradeStep(cluster: { revision: number; minMembers: number; spec: Pick<ClusterSpec, 'placements'> }, live: UpgradeMember[]): UpgradeStep {
   const outdated = outdatedMembers(live, cluster.revision);
   if (outdated.length === 0) return { kind: 'done' };
+  const migrating = live.find((m) => m.status === MemberStatus.Migrating);
+  if (migrating) return { kind: 'wait', why: `member ${migrating.memberId} is being migrated` };
   const starting = live.find((m) => m.clusterRevision >= cluster.revision && !SERVING.includes(m.status));
   if (starting) return { kind: 'wait', why: `member ${starting.memberId} of revision ${cluster.revision} is ${starting.status}` };
   // The partition being upgraded: the first, in the policy's order, that still has an old member.
