@@ -92,6 +92,8 @@ describe('isolation on every operation of the OpenAPI document', () => {
         applicationId: 'shared',
         policyId: 'ap-1',
         clusterId: 'shared.web',
+        networkPartitionId: 'np-1',
+        partitionId: 'p-3', // in no deployment policy: its drain moves nothing
         memberId: ids.member,
         name: template.startsWith('/api/schemas') ? 'cartridge' : template.startsWith('/api/artifacts') ? 'web' : 'colour',
         version: '1.0',
@@ -147,7 +149,7 @@ describe('isolation on every operation of the OpenAPI document', () => {
     tokens.revoked = await login('root-b@beta.example', 'root-b-password-long');
     await platform.api('DELETE', '/tokens/current', { token: tokens.revoked });
 
-    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }, { id: 'p-2' }] }));
+    await platform.post('/networkPartitions', aNetworkPartition({ partitions: [{ id: 'p-1' }, { id: 'p-2' }, { id: 'p-3' }] }));
     await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
     await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 3 }, { id: 'p-2', partitionMax: 3 }] }] }));
     await platform.post('/applicationPolicies', anApplicationPolicy());
@@ -175,6 +177,9 @@ describe('isolation on every operation of the OpenAPI document', () => {
     // A migration for the migration operations' controls (the member goes to p-2; the control moves it back).
     ids.migration = (await platform.post(`/members/${ids.member}/migrate`, { to: 'p-2' }, 202)).migrationId;
     await migrated(platform, ids.migration);
+    // A drain for the drain operations' controls (of a partition no policy uses: nothing moves).
+    await platform.post('/networkPartitions/np-1/partitions/p-3/drain', undefined, 202);
+    await until('the drain of p-3 finished', async () => (await platform.api('GET', '/networkPartitions/np-1/partitions/p-3/drain')).body.state === 'Finished');
     await platform.post('/metadata/applications/shared/properties', { key: 'colour', values: ['blue'] });
     await platform.post('/metadata/applications/shared/clusters/shared.web/properties', { key: 'colour', values: ['blue'] });
     expect((await platform.api('PUT', '/cartridges/php/bundle', { raw: BUNDLE, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
@@ -302,7 +307,7 @@ function ownerBody(method: string, template: string): unknown {
     '/api/applications/{id}': shared,
     '/api/applications': anApplication({ applicationId: 'other', components: { cartridges: [aSubscription('php', 'php', { cartridgeMin: 1, cartridgeMax: 1 })] } }),
     '/api/autoscalingPolicies/{id}': anAutoscalingPolicy(),
-    '/api/networkPartitions/{id}': aNetworkPartition({ partitions: [{ id: 'p-1' }, { id: 'p-2' }] }),
+    '/api/networkPartitions/{id}': aNetworkPartition({ partitions: [{ id: 'p-1' }, { id: 'p-2' }, { id: 'p-3' }] }),
     '/api/deploymentPolicies/{id}': aDeploymentPolicy({ networkPartitions: [{ id: 'np-1', partitions: [{ id: 'p-1', partitionMax: 3 }, { id: 'p-2', partitionMax: 3 }] }] }),
     '/api/members/{memberId}/migrate': { to: 'p-1' },
     '/api/applicationPolicies/{id}': anApplicationPolicy(),
@@ -362,7 +367,7 @@ const SIGNUP_SEQUENCE = [
 
 /** Among removals: the most dependent things first (a mapping before its sign-up, a user before its tenant, an application before its cartridges). */
 function DELETE_ORDER(call: Call): number {
-  const order = ['domainMappings', 'signup', '/users', 'tenants', '/metadata/', '/undeploy', '/deploy/', '/bundle', '/applications/', '/applications', 'cartridgeGroups', 'applicationPolicies', 'deploymentPolicies', 'networkPartitions', 'autoscalingPolicies', 'cartridges'];
+  const order = ['/drain', 'domainMappings', 'signup', '/users', 'tenants', '/metadata/', '/undeploy', '/deploy/', '/bundle', '/applications/', '/applications', 'cartridgeGroups', 'applicationPolicies', 'deploymentPolicies', 'networkPartitions', 'autoscalingPolicies', 'cartridges'];
   const at = order.findIndex((part) => call.template.includes(part));
   return at < 0 ? 0 : at;
 }

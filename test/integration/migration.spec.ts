@@ -130,4 +130,27 @@ describe('cold migration of a member between local regions', () => {
       await database.end();
     }
   }, 120_000);
+
+  it('drains a partition: closed to new members, its member migrated to an open one with room; uncordoned, it takes members again', async () => {
+    const [before] = await now();
+    expect(before.partitionId).toBe('west-a');
+    const drained = await cli('partition', 'drain', 'np-local/west-a');
+    expect([drained.code, drained.stderr]).toEqual([0, expect.stringContaining('partition np-local/west-a cordoned: no new member goes there; 1 member(s) to move')]);
+    expect(drained.stdout).toMatch(new RegExp(`^${before.memberId}\\s+keep\\.keep-1\\s+np-local/home\\s+Done`, 'm'));
+    expect(drained.stdout).toMatch(/^drained in [\d.]+ s: 1 of 1 member\(s\) moved; stratos partition uncordon np-local\/west-a opens it again$/m);
+    const [moved] = await now();
+    expect([moved.memberId, moved.partitionId, moved.status]).toEqual([before.memberId, 'home', 'Active']);
+
+    // A second member has nowhere to go: home is full (partitionMax 1), west-a is cordoned.
+    await platform.post('/applications/keep/scale', { alias: 'keep-1', min: 2, max: 2 }, 200);
+    await platform.reconcilePasses(3);
+    expect((await now()).map((m) => m.memberId)).toEqual([before.memberId]);
+    expect((await platform.api('GET', '/networkPartitions/np-local/partitions/west-a/drain')).body).toMatchObject({ cordoned: true, state: 'Finished' });
+    const uncordoned = await cli('partition', 'uncordon', 'np-local/west-a');
+    expect([uncordoned.code, uncordoned.stdout.trim()]).toEqual([0, 'partition np-local/west-a is open to new members again']);
+    const second = await until('a second member in west-a', async () => (await now()).find((m) => m.partitionId === 'west-a' && m.status === 'Active'));
+    expect(second.memberId).not.toBe(before.memberId);
+    expect((await platform.api('DELETE', '/networkPartitions/np-local/partitions/west-a/drain')).status).toBe(409); // not cordoned now
+    expect((await platform.api('POST', '/networkPartitions/np-local/partitions/mars/drain')).status).toBe(404);
+  }, 120_000);
 });

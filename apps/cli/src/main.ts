@@ -23,6 +23,7 @@ import { registerDomainMappings, registerSignUps } from './commands/signup.comma
 import { registerTopology } from './commands/topology.command';
 import { FileError, UsageError, type GlobalOptions } from './context';
 import { registerRegions } from './commands/region.command';
+import { registerPartitions } from './commands/partition.command';
 import { registerArtifacts } from './commands/artifact.command';
 import { err, printIssues } from './output';
 
@@ -34,7 +35,7 @@ const program = new Command('stratos')
   .showHelpAfterError('(stratos --help lists the commands)')
   .exitOverride();
 const globals = () => program.opts<GlobalOptions>();
-for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerDomainMappings, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets, registerRegions, registerArtifacts]) command(program, globals);
+for (const command of [registerLogin, registerCartridges, registerDefinitions, registerApplicationRuntime, registerSignUps, registerDomainMappings, registerTopology, registerMember, registerImage, registerMetadata, registerImport, registerTenants, registerUsers, registerAudit, registerSecrets, registerRegions, registerPartitions, registerArtifacts]) command(program, globals);
 registerTemplate(program);
 registerBackup(program);
 registerPrune(program);

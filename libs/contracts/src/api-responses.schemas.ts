@@ -1428,6 +1428,106 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "PartitionDrainView": {
+      "type": "object",
+      "properties": {
+        "networkPartitionId": {
+          "type": "string"
+        },
+        "partitionId": {
+          "type": "string"
+        },
+        "cordoned": {
+          "type": "boolean"
+        },
+        "state": {
+          "type": "string",
+          "enum": [
+            "Running",
+            "Finished"
+          ]
+        },
+        "startedAt": {
+          "type": "string"
+        },
+        "finishedAt": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "members": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "memberId": {
+                "type": "string"
+              },
+              "clusterId": {
+                "type": "string"
+              },
+              "to": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "migrationId": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "phase": {
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/MigrationPhase"
+                  },
+                  {
+                    "type": "string",
+                    "enum": [
+                      "Waiting"
+                    ]
+                  },
+                  {
+                    "type": "string",
+                    "enum": [
+                      "Stays"
+                    ]
+                  }
+                ]
+              },
+              "reason": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "memberId",
+              "clusterId",
+              "to",
+              "migrationId",
+              "phase",
+              "reason"
+            ],
+            "additionalProperties": false
+          }
+        }
+      },
+      "required": [
+        "networkPartitionId",
+        "partitionId",
+        "cordoned",
+        "state",
+        "startedAt",
+        "finishedAt",
+        "members"
+      ],
+      "additionalProperties": false
+    },
     "PlatformRole": {
       "type": "string",
       "enum": [
@@ -2483,6 +2583,35 @@ export const apiResponseSchemas: {
     },
     "GET /api/migrations/{id}": {
       "$ref": "#/components/schemas/MemberMigrationView"
+    },
+    "POST /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain": {
+      "$ref": "#/components/schemas/PartitionDrainView"
+    },
+    "GET /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain": {
+      "$ref": "#/components/schemas/PartitionDrainView"
+    },
+    "DELETE /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain": {
+      "type": "object",
+      "properties": {
+        "networkPartitionId": {
+          "type": "string"
+        },
+        "partitionId": {
+          "type": "string"
+        },
+        "cordoned": {
+          "type": "boolean",
+          "enum": [
+            false
+          ]
+        }
+      },
+      "required": [
+        "networkPartitionId",
+        "partitionId",
+        "cordoned"
+      ],
+      "additionalProperties": false
     },
     "GET /api/members/{memberId}/logs": {
       "$ref": "#/components/schemas/MemberLogs"

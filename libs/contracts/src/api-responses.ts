@@ -18,7 +18,7 @@ import type { MemberTreeView, MetadataPropertyView, MetadataRemoved } from './ru
 import type { ApplicationRuntime, ClusterView, OperationView } from './runtime/runtime-views';
 import type { RegionView } from './runtime/regions';
 import type { MemberPasswordRotationView } from './runtime/member-passwords';
-import type { MemberMigrationView } from './runtime/migrations';
+import type { MemberMigrationView, PartitionDrainView } from './runtime/migrations';
 import type { DomainMappingView, SignUpView } from './tenants/signups';
 import type { StratosMessage, TenantView, TenantWriteResult, UserView, UserWriteResult } from './tenants/tenants';
 
@@ -98,6 +98,9 @@ export interface ApiResponses {
   'POST /api/applications/{id}/upgrade': UpgradeAccepted;
   'POST /api/members/{memberId}/migrate': MemberMigrationView;
   'GET /api/migrations/{id}': MemberMigrationView;
+  'POST /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain': PartitionDrainView;
+  'GET /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain': PartitionDrainView;
+  'DELETE /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain': { networkPartitionId: string; partitionId: string; cordoned: false };
   'GET /api/members/{memberId}/logs': MemberLogs;
   'GET /api/applications/{id}/runtime': ApplicationRuntime;
   'GET /api/cluster/{clusterId}': ClusterView;

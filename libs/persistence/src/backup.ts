@@ -29,6 +29,7 @@ export const BACKUP_TABLES = [
   'members',
   'operations',
   'member_migrations',
+  'partition_cordons',
   'application_signups',
   'tenant_preparations',
   'domain_mappings',

@@ -68,6 +68,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly unreachableDrivers = new Set<string>();
   private readonly floors = new ClusterFloors();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
+  /** Partitions closed to new members (NETWORK_PARTITION/PARTITION), as the pass began. */
+  private cordoned = new Set<string>();
   /** Operations of deployments known not to be a running upgrade (finished, or another kind): not read again. */
   private readonly operationsSettled = new Set<string>();
   /** Member instances running per application after the last pass (none yet: undefined). */
@@ -175,6 +177,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         this.unreachableDrivers.add(driver.name);
       }
     }
+    this.cordoned = await this.database.runtime.cordoned();
     const deployments = await this.database.runtime.deployments();
     const deactivated = deployments.some((d) => d.tenantId !== null) ? await this.database.tenants.inactive() : new Map<number, string>();
     const known = new Set<string>();
@@ -424,11 +427,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const key = `${m.networkPartitionId}/${m.partitionId}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    // Partitions in a region whose engine does not answer take no member meanwhile: one goes where the policy has room elsewhere.
-    const answering = spec.placements.filter((p) => !this.unreachableDrivers.has(p.driver));
+    // Partitions in a region whose engine does not answer take no member meanwhile, nor cordoned ones (stratos partition drain): one goes where the policy has room elsewhere.
+    const answering = spec.placements.filter((p) => !this.unreachableDrivers.has(p.driver) && !this.cordoned.has(`${p.networkPartitionId}/${p.partitionId}`));
     const placement = at && answering.includes(at) ? at : nextPlacement({ ...spec, placements: answering }, counts);
     if (!placement) {
-      const why = answering.length < spec.placements.length ? `no partition in a region that answers has room (${[...new Set(spec.placements.filter((p) => this.unreachableDrivers.has(p.driver)).map((p) => p.driver))].join(', ')} not answering)` : 'no partition has room for another member';
+      const closed = spec.placements.filter((p) => this.cordoned.has(`${p.networkPartitionId}/${p.partitionId}`)).map((p) => `${p.networkPartitionId}/${p.partitionId}`);
+      const down = [...new Set(spec.placements.filter((p) => this.unreachableDrivers.has(p.driver)).map((p) => p.driver))];
+      const why = answering.length < spec.placements.length ? `no open partition in a region that answers has room${down.length ? ` (${down.join(', ')} not answering)` : ''}${closed.length ? ` (${closed.join(', ')} cordoned)` : ''}` : 'no partition has room for another member';
       this.logger.warn(`cluster ${cluster.clusterId}: ${why}`);
       return null;
     }

@@ -5,6 +5,7 @@ import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
 import { MemberMigrations } from './member-migration.service';
+import { PartitionDrains } from './partition-drain.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 
@@ -16,6 +17,7 @@ export class RuntimeHandler {
     private readonly reconciler: Reconciler,
     private readonly memberPasswords: MemberPasswordRotation,
     private readonly migrations: MemberMigrations,
+    private readonly drains: PartitionDrains,
   ) {}
 
   @MessagePattern(Topics.memberPasswords.rotate)
@@ -66,6 +68,21 @@ export class RuntimeHandler {
   @MessagePattern(Topics.applications.migration)
   migration(@Payload() request: { migrationId: string }) {
     return reply(() => this.migrations.get(request.migrationId));
+  }
+
+  @MessagePattern(Topics.applications.drain)
+  drain(@Payload() request: { actor: { username: string }; networkPartitionId: string; partitionId: string }) {
+    return reply(() => this.drains.start(request.networkPartitionId, request.partitionId, request.actor.username));
+  }
+
+  @MessagePattern(Topics.applications.drainStatus)
+  drainStatus(@Payload() request: { networkPartitionId: string; partitionId: string }) {
+    return reply(() => this.drains.status(request.networkPartitionId, request.partitionId));
+  }
+
+  @MessagePattern(Topics.applications.uncordon)
+  uncordon(@Payload() request: { networkPartitionId: string; partitionId: string }) {
+    return reply(() => this.drains.uncordon(request.networkPartitionId, request.partitionId));
   }
 
   @MessagePattern(Topics.applications.memberLogs)

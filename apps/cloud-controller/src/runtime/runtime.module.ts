@@ -9,6 +9,7 @@ import { DeploymentService } from './deployment.service';
 import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { MemberMigrations } from './member-migration.service';
+import { PartitionDrains } from './partition-drain.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 import { RuntimeHandler } from './runtime.handler';
@@ -16,7 +17,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule, MetadataModule, TenancyModule],
   controllers: [RuntimeHandler],
-  providers: [DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
+  providers: [DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
   exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}

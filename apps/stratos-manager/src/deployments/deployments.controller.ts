@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, validateMigrationInput } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -99,6 +99,28 @@ export class DeploymentsController {
   @ApiOperation({ summary: "A member's migration: its phase, the data copied, the downtime once Done, why it Failed" })
   migration(@Param('id') migrationId: string): Promise<MemberMigrationView> {
     return this.controller.request(Topics.applications.migration, { migrationId });
+  }
+
+  @AdminOnly()
+  @Post('networkPartitions/:networkPartitionId/partitions/:partitionId/drain')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Empty a partition for maintenance: closed to new members at once (cordoned, until uncordoned), then each of its members migrated, one at a time, to an open partition of its policy with room; 202 with the drain, each member’s target and phase' })
+  drain(@Req() request: AuthenticatedRequest, @Param('networkPartitionId') networkPartitionId: string, @Param('partitionId') partitionId: string): Promise<PartitionDrainView> {
+    return this.controller.request(Topics.applications.drain, { actor: { username: request.caller.username }, networkPartitionId, partitionId });
+  }
+
+  @AdminOnly()
+  @Get('networkPartitions/:networkPartitionId/partitions/:partitionId/drain')
+  @ApiOperation({ summary: "A partition's drain since the cloud controller started: whether it is cordoned, each member's target and migration phase, or why it stays" })
+  drainStatus(@Param('networkPartitionId') networkPartitionId: string, @Param('partitionId') partitionId: string): Promise<PartitionDrainView> {
+    return this.controller.request(Topics.applications.drainStatus, { networkPartitionId, partitionId });
+  }
+
+  @AdminOnly()
+  @Delete('networkPartitions/:networkPartitionId/partitions/:partitionId/drain')
+  @ApiOperation({ summary: 'Open a cordoned partition to new members again (stratos partition uncordon)' })
+  uncordon(@Param('networkPartitionId') networkPartitionId: string, @Param('partitionId') partitionId: string): Promise<{ networkPartitionId: string; partitionId: string; cordoned: false }> {
+    return this.controller.request(Topics.applications.uncordon, { networkPartitionId, partitionId });
   }
 
   @TenantAccessible()

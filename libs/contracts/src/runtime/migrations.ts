@@ -57,3 +57,24 @@ export function validateMigrationInput(body: unknown): { value?: MigrationInput;
   if (errors.length > 0) return { errors };
   return { value: { to: input.to as string, mode: (input.mode as MigrationMode | undefined) ?? 'cold' }, errors };
 }
+
+/** A partition being emptied (`stratos partition drain`): closed to new members, each of its members migrated elsewhere. */
+export interface PartitionDrainView {
+  networkPartitionId: string;
+  partitionId: string;
+  /** Closed to new members (until `stratos partition uncordon`). */
+  cordoned: boolean;
+  state: 'Running' | 'Finished';
+  startedAt: string;
+  finishedAt: string | null;
+  members: {
+    memberId: string;
+    clusterId: string;
+    /** Where it goes (NETWORK_PARTITION/PARTITION), once chosen. */
+    to: string | null;
+    migrationId: string | null;
+    /** Its migration's phase; Waiting: not started yet; Stays: no partition could take it (reason). */
+    phase: MigrationPhase | 'Waiting' | 'Stays';
+    reason: string | null;
+  }[];
+}

@@ -202,4 +202,21 @@ export class RuntimeRepository {
   unfinishedMigrations(): Promise<MemberMigrationEntity[]> {
     return this.manager.getRepository(MemberMigrationEntity).find({ where: { finishedAt: IsNull() }, order: { startedAt: 'ASC' } });
   }
+
+  /** Partitions closed to new members, as NETWORK_PARTITION/PARTITION. */
+  async cordoned(): Promise<Set<string>> {
+    const rows = (await this.manager.query(`SELECT network_partition_id, partition_id FROM partition_cordons`)) as { network_partition_id: string; partition_id: string }[];
+    return new Set(rows.map((r) => `${r.network_partition_id}/${r.partition_id}`));
+  }
+
+  /** Safe to repeat (the first cordon's time and author stay). */
+  async cordon(networkPartitionId: string, partitionId: string, by: string): Promise<void> {
+    await this.manager.query(`INSERT INTO partition_cordons (network_partition_id, partition_id, cordoned_at, cordoned_by) VALUES ($1, $2, now(), $3) ON CONFLICT DO NOTHING`, [networkPartitionId, partitionId, by]);
+  }
+
+  /** Whether it was cordoned. */
+  async uncordon(networkPartitionId: string, partitionId: string): Promise<boolean> {
+    const [, removed] = (await this.manager.query(`DELETE FROM partition_cordons WHERE network_partition_id = $1 AND partition_id = $2`, [networkPartitionId, partitionId])) as [unknown, number];
+    return removed > 0;
+  }
 }
