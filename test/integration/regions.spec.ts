@@ -236,7 +236,7 @@ const docker = dockerForTests() && ownEngineAvailable();
     }
   }, 360_000);
 
-  it('migrates a docker member to the other engine with its volume: same id and slot, the data there, none left behind; downtime printed', async () => {
+  it('migrates a docker member to the other engine with its volume: same id and slot, the data there, none left behind, downtime printed; baked there, its image goes with it back', async () => {
     const start = '[ -f /data/seed ] || head -c 262144 /dev/urandom > /data/seed; echo boot >> /data/boots; exec sleep 3600';
     await platform.post('/cartridges', aCartridge({ type: 'vault', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data' }] }, property: [{ name: 'payload_parameter.START_COMMAND', value: start }] }));
     await platform.post('/applications', anApplication({ applicationId: 'vault', components: { cartridges: [aSubscription('vault', 'vault', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'vault', deploymentPolicy: 'dp-docker' } })] } }));
@@ -268,9 +268,63 @@ const docker = dockerForTests() && ownEngineAvailable();
     expect(await until('it booted on eu', async () => (await inVolume(engine.docker, engine.socket, 'cat /v/boots')) === 'boot\nboot' && true)).toBe(true);
     expect(await inVolume(main, null, 'true')).toBeNull(); // the source engine keeps no copy
 
-    await platform.post('/applications/vault/undeploy', undefined, 202);
-    await until('vault undeployed', async () => (await platform.api('GET', '/applications/vault/runtime')).status === 404, 60_000);
-  }, 240_000);
+    // Baked on eu, whose engine alone has the image: moved home, the image goes with it, and the member starts from it.
+    const bakedTag = `stratos-test/vault-baked-${process.pid}:1`;
+    try {
+      const env = { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken };
+      const baked = await runCli(['image', 'bake', '--from-member', before.memberId, '--tag', bakedTag], { env, timeoutMs: 180_000 });
+      expect([baked.code, baked.stderr.slice(-300)]).toEqual([0, expect.any(String)]);
+      expect(await main.getImage(bakedTag).inspect().catch(() => null)).toBeNull();
+      const back = await runCli(['member', 'migrate', before.memberId, '--to', 'home'], { env, timeoutMs: 180_000 });
+      expect([back.code, back.stderr.slice(-300)]).toEqual([0, expect.any(String)]);
+      const [home] = await membersOf('vault');
+      expect([home.memberId, home.partitionId, home.image, home.status]).toEqual([before.memberId, 'home', bakedTag, 'Active']);
+      expect((await main.getImage(bakedTag).inspect()).Id).toBe((await engine.docker.getImage(bakedTag).inspect()).Id);
+      expect(await inVolume(main, null, 'sha256sum /v/seed')).toBe(seed);
+    } finally {
+      await platform.post('/applications/vault/undeploy', undefined, 202);
+      await until('vault undeployed', async () => (await platform.api('GET', '/applications/vault/runtime')).status === 404, 60_000);
+      await platform.api('DELETE', '/images/vault');
+      spawnSync('sh', ['-c', `docker image rm ${bakedTag}; docker -H unix://${engine.socket} image rm ${bakedTag}`], { stdio: 'ignore' });
+    }
+  }, 360_000);
+
+  it("rolls a migration back when the target's engine dies mid-copy: the member runs on the source again with its data, and nothing of it stays on the target", async () => {
+    const start = '[ -f /data/seed ] || { head -c 268435456 /dev/urandom > /data/seed.part && mv /data/seed.part /data/seed; }; exec sleep 3600';
+    await platform.post('/cartridges', aCartridge({ type: 'heavy', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data', removeOnTermination: true }] }, property: [{ name: 'payload_parameter.START_COMMAND', value: start }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'heavy', components: { cartridges: [aSubscription('heavy', 'heavy', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'heavy', deploymentPolicy: 'dp-docker' } })] } }));
+    await platform.post('/applications/heavy/deploy/ap-np-docker', undefined, 202);
+    await until('heavy Active', async () => (await platform.runtime('heavy')).status === 'Active', 120_000);
+    const [before] = await membersOf('heavy');
+    expect(before.partitionId).toBe('home');
+    const seedOf = () => spawnSync('docker', ['exec', `stratos-${before.memberId}`, '/bin/sh', '-c', 'test -f /data/seed && sha256sum /data/seed'], { encoding: 'utf8' }).stdout.trim();
+    const seed = await until('the seed written', async () => seedOf() || undefined, 60_000);
+
+    const { migrationId } = await platform.post(`/members/${before.memberId}/migrate`, { to: 'eu-a' }, 202);
+    await until('the copy under way', async () => (await platform.api('GET', `/migrations/${migrationId}`)).body.phase === 'Copying', 60_000);
+    await engine.kill();
+    try {
+      const ended = await until('the migration ended', async () => {
+        const { body } = await platform.api('GET', `/migrations/${migrationId}`);
+        return ['Done', 'Failed'].includes(body.phase) && body;
+      }, 90_000);
+      expect(ended).toMatchObject({ phase: 'Failed', reason: expect.any(String) });
+      const [after] = await membersOf('heavy');
+      expect([after.memberId, after.sid, after.partitionId, after.driver]).toEqual([before.memberId, 1, 'home', 'docker']);
+      await until('Active on the source again', async () => (await membersOf('heavy'))[0]?.status === 'Active', 60_000);
+      expect(seedOf()).toBe(seed);
+    } finally {
+      await engine.start();
+    }
+    // The target, back, has nothing of it: no container, and its copy of the volume removed or never made whole.
+    expect(await engine.docker.listContainers({ all: true, filters: { label: [`${Label.member}=${before.memberId}`] } })).toEqual([]);
+    await platform.post('/applications/heavy/undeploy', undefined, 202);
+    await until('heavy undeployed', async () => (await platform.api('GET', '/applications/heavy/runtime')).status === 404, 60_000);
+    // The source engine too: the container it read the volume through is gone, and the volume went at the undeploy (removeOnTermination).
+    const main = new Docker();
+    expect((await main.listContainers({ all: true })).filter((c) => c.Mounts.some((m) => m.Name?.includes('heavy.heavy-data')))).toEqual([]);
+    expect((await main.listVolumes({ filters: { label: [`${Label.cluster}=heavy.heavy`] } })).Volumes ?? []).toEqual([]);
+  }, 300_000);
 
   it("says a region's engine does not answer once it is gone, and a member lost with it is replaced in a region that answers", async () => {
     await platform.post('/applications/spread/deploy/ap-np-docker', undefined, 202);

@@ -200,24 +200,61 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     if (cluster.spec.volumes.length > 0 && (!source || !target)) throw new Error(`the ${row.source.driver} and ${row.target.driver} drivers cannot move volumes`);
     row.copiedBytes = 0;
     let said = Date.now();
+    const count = (chunk: Buffer) => {
+      row.copiedBytes += chunk.length;
+      if (Date.now() - said >= PROGRESS_EVERY_MS) {
+        said = Date.now();
+        void this.announce(row).catch(() => undefined);
+      }
+    };
+    await this.copyBakedImage(row, cluster, count);
     for (const volume of cluster.spec.volumes) {
       const ref = { clusterId: row.clusterId, slot: member.sid, volumeId: volume.id };
       const archive = await source!.read({ ...ref, image: row.source.image ?? row.target.image ?? '' });
-      const counted = new Transform({
-        transform: (chunk: Buffer, _encoding, done) => {
-          row.copiedBytes += chunk.length;
-          if (Date.now() - said >= PROGRESS_EVERY_MS) {
-            said = Date.now();
-            void this.announce(row).catch(() => undefined);
-          }
-          done(null, chunk);
-        },
-      });
+      const counted = this.counter(count);
       const flowing = pipeline(archive, counted).catch((error: Error) => counted.destroy(error));
-      await target!.write({ ...ref, image: row.target.image ?? '' }, counted);
+      try {
+        await target!.write({ ...ref, image: row.target.image ?? '' }, counted);
+      } catch (error) {
+        counted.destroy(error as Error); // the source's side is let go too (its holder container removed)
+        throw error;
+      }
       await flowing;
     }
     await this.enter(row, 'Starting');
+  }
+
+  /** A stream that passes everything on, counting it. */
+  private counter(count: (chunk: Buffer) => void): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        count(chunk);
+        done(null, chunk);
+      },
+    });
+  }
+
+  /**
+   * A cartridge baked into an image (stratos image bake) starts its members from it: the target's
+   * engine gets it from the source's (docker save → load, counted with the data) unless it has it.
+   */
+  private async copyBakedImage(row: MemberMigrationEntity, cluster: ClusterEntity, count: (chunk: Buffer) => void): Promise<void> {
+    const source = this.drivers.get(row.source.driver);
+    const target = this.drivers.get(row.target.driver);
+    if (!source?.images || !target?.images || !target.bake) return;
+    const baked = (await this.database.cartridges.bakedImages([cluster.spec.cartridgeType])).get(cluster.spec.cartridgeType);
+    if (!baked || (await target.images.inspect(baked.image))) return;
+    if (!(await source.images.inspect(baked.image))) throw new Error(`neither engine has the cartridge's baked image ${baked.image}`);
+    const counted = this.counter(count);
+    const flowing = pipeline(await source.images.save(baked.image), counted).catch((error: Error) => counted.destroy(error));
+    try {
+      await target.images.load(counted);
+    } catch (error) {
+      counted.destroy(error as Error);
+      throw error;
+    }
+    await flowing;
+    row.target.image = baked.image;
   }
 
   /** Started on the target (or found there already, after a restart), its record moved, then Active: done. */
