@@ -289,7 +289,7 @@ const docker = dockerForTests() && ownEngineAvailable();
     }
   }, 360_000);
 
-  it("rolls a migration back when the target's engine dies mid-copy: the member runs on the source again with its data, and nothing of it stays on the target", async () => {
+  it("rolls a migration back when the target's engine dies mid-copy: the member runs on the source again with its data; once the engine is back, migrating there succeeds", async () => {
     const start = '[ -f /data/seed ] || { head -c 268435456 /dev/urandom > /data/seed.part && mv /data/seed.part /data/seed; }; exec sleep 3600';
     await platform.post('/cartridges', aCartridge({ type: 'heavy', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data', removeOnTermination: true }] }, property: [{ name: 'payload_parameter.START_COMMAND', value: start }] }));
     await platform.post('/applications', anApplication({ applicationId: 'heavy', components: { cartridges: [aSubscription('heavy', 'heavy', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'heavy', deploymentPolicy: 'dp-docker' } })] } }));
@@ -316,8 +316,17 @@ const docker = dockerForTests() && ownEngineAvailable();
     } finally {
       await engine.start();
     }
-    // The target, back, has nothing of it: no container, and its copy of the volume removed or never made whole.
+    // The target, back, runs nothing of it; migrating again there succeeds (whatever the crash left of the copy is replaced), with the data whole.
     expect(await engine.docker.listContainers({ all: true, filters: { label: [`${Label.member}=${before.memberId}`] } })).toEqual([]);
+    const { migrationId: again } = await platform.post(`/members/${before.memberId}/migrate`, { to: 'eu-a' }, 202);
+    const done = await until('the second migration ended', async () => {
+      const { body } = await platform.api('GET', `/migrations/${again}`);
+      return ['Done', 'Failed'].includes(body.phase) && body;
+    }, 120_000);
+    expect([done.phase, done.reason]).toEqual(['Done', null]);
+    const onEu = spawnSync('docker', ['-H', `unix://${engine.socket}`, 'exec', `stratos-${before.memberId}`, '/bin/sh', '-c', 'sha256sum /data/seed'], { encoding: 'utf8' }).stdout.trim();
+    expect(onEu).toBe(seed);
+    expect((await engine.docker.listContainers({ all: true, filters: { label: [`${Label.platform}=${await platformIdOf(platform.home)}`] } })).map((c) => c.Labels[Label.member])).toEqual([before.memberId]);
     await platform.post('/applications/heavy/undeploy', undefined, 202);
     await until('heavy undeployed', async () => (await platform.api('GET', '/applications/heavy/runtime')).status === 404, 60_000);
     // The source engine too: the container it read the volume through is gone, and the volume went at the undeploy (removeOnTermination).

@@ -185,11 +185,18 @@ export class DockerDriver implements IaasDriver {
 
   /**
    * A container made (never started) from `image` with the volume at /v: the engine reads and
-   * writes a volume's files through one. Unlabelled: it is no member (the orphan sweep would take it).
+   * writes a volume's files through one. The platform's (`stratos prune` finds one an engine's
+   * crash left), but no member's: list() does not report it.
    */
   private async volumeHolder(ref: VolumeRef): Promise<Docker.Container> {
     const volume = await this.ensureVolume(ref);
-    return this.docker.createContainer({ Image: ref.image, Entrypoint: ['/bin/true'], Cmd: [], HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }], NetworkMode: 'none' } });
+    return this.docker.createContainer({
+      Image: ref.image,
+      Entrypoint: ['/bin/true'],
+      Cmd: [],
+      Labels: { [Label.platform]: this.options.platformId, ...(this.options.home && { [Label.home]: this.options.home }), [Label.cluster]: ref.clusterId, [Label.volume]: ref.volumeId },
+      HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }], NetworkMode: 'none' },
+    });
   }
 
   readonly volumes: VolumeStore = {
@@ -219,6 +226,9 @@ export class DockerDriver implements IaasDriver {
     },
     remove: async (ref) => {
       const name = this.volumeName(ref);
+      // A copy that an engine's crash cut short may have left its container on the volume: it would hold it.
+      const holders = await this.docker.listContainers({ all: true, filters: { volume: [name], label: [`${Label.platform}=${this.options.platformId}`] } });
+      for (const holder of holders.filter((c) => !c.Labels[Label.member])) await this.docker.getContainer(holder.Id).remove({ force: true }).catch(() => undefined);
       for (let attempt = 0; ; attempt++) {
         try {
           await this.docker.getVolume(name).remove();
@@ -381,7 +391,8 @@ export class DockerDriver implements IaasDriver {
   }
 
   async list(): Promise<ActualInstance[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${Label.platform}=${this.options.platformId}`] } });
+    // Members only: a container of the platform's with no member (one a volume is copied through) is none.
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${Label.platform}=${this.options.platformId}`, Label.member] } });
     return Promise.all(
       containers.map(async (c) => {
         const running = c.State === 'running' || c.State === 'created' || c.State === 'restarting';
