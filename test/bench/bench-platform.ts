@@ -9,6 +9,7 @@ import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/s
 import Docker from 'dockerode';
 import { dockerEngineAt, ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
 import type { RegionEndpoint } from '../../libs/contracts/src';
+import type { ScalingSettings } from '../../apps/cloud-controller/src/autoscaler/scaling-settings';
 
 export interface BenchPlatform {
   url: string;
@@ -26,7 +27,9 @@ export interface BenchPlatform {
   stop(): Promise<void>;
 }
 
-export async function startBenchPlatform(options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[] } = {}): Promise<BenchPlatform> {
+export async function startBenchPlatform(
+  options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[]; scaling?: Partial<ScalingSettings>; healthIntervalS?: number; memberDrainMs?: number } = {},
+): Promise<BenchPlatform> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
@@ -49,7 +52,7 @@ export async function startBenchPlatform(options: { mqttUrl?: string; docker?: '
     if (broker) await broker.listenAlso(gateway);
   }
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', regions: options.regions },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', regions: options.regions, scaling: { intervalS: 0, ...options.scaling }, healthIntervalS: options.healthIntervalS, memberDrainMs: options.memberDrainMs },
     { logger: false },
   );
   const manager = await startStratosManager(

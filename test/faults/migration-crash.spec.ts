@@ -1,12 +1,15 @@
 /**
- * kill -9 of the cloud controller in the middle of a member's cold migration between two local
- * regions, at a random moment (while it stops, copies its 32 MB volume, starts on the target — each in turn — then at random),
- * several times back and forth: the next controller carries the migration on from its stored
- * phase, and the member ends on exactly one side — one agent process, its record there, Active —
- * with its data (the same seed), never Lost and never replaced.
+ * kill -9 of the cloud controller in the middle of a member's migration between two local
+ * regions, at a random moment (in each phase in turn — cold: while it stops, copies its 32 MB
+ * volume, starts on the target; live: while it copies serving, frozen, starting on the target —
+ * then at random), several times back and forth. Cold: the next controller carries the migration
+ * on from its stored phase. Live: it settles it — switched already, it finishes; otherwise the
+ * target goes and the source, thawed, serves on. Either way the member ends on exactly one side —
+ * one agent process, none of it frozen, its record there, Active — with its data (the same seed),
+ * never Lost and never replaced.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,23 @@ const RUNS = Number(process.env.MIGRATION_CRASH_RUNS ?? 5);
 const SEED = Number(process.env.MIGRATION_CRASH_SEED ?? 20261202);
 const START = 'R="${STRATOS_ROOT%/}"; [ -f "$R/data/seed" ] || head -c 33554432 /dev/urandom > "$R/data/seed"; exec sleep 3600';
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** The member's agent processes and everything under them that are stopped (state T): a frozen source left so. */
+function frozenProcessesOf(memberId: string): number[] {
+  const all = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .flatMap((pid) => {
+      try {
+        const [state, parent] = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+        return [{ pid: Number(pid), parent: Number(parent), state, ours: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--member=${memberId}`) }];
+      } catch {
+        return [];
+      }
+    });
+  const tree = all.filter((p) => p.ours);
+  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.parent === tree[i].pid && !tree.includes(p)));
+  return tree.filter((p) => p.state === 'T').map((p) => p.pid);
+}
 
 describe('controller crash mid-migration', () => {
   let platform: TestPlatform;
@@ -50,19 +70,22 @@ describe('controller crash mid-migration', () => {
     if (west) await rm(west, { recursive: true, force: true });
   });
 
-  it(`ends every migration with the member on one side, running, with its data, after kill -9 at a random moment, ${RUNS} times`, async () => {
+  for (const mode of ['cold', 'live'] as const)
+  it(`ends every ${mode} migration with the member on one side, running, with its data, after kill -9 at a random moment, ${RUNS} times`, async () => {
     const [member] = (await platform.runtime('moving')).clusters[0].members as MemberView[];
-    await until('the seed is written', async () => existsSync(slotIn(platform.home)) && readFileSync(slotIn(platform.home)).length === 32 << 20);
-    const seed = sha(slotIn(platform.home));
+    // The previous test may have left the member on either side.
+    const startSlot = slotIn(member.partitionId === 'home' ? platform.home : west);
+    await until('the seed is written', async () => existsSync(startSlot) && readFileSync(startSlot).length === 32 << 20);
+    const seed = sha(startSlot);
     const killAfterMs = fc.sample(fc.integer({ min: 0, max: 1500 }), { seed: SEED, numRuns: RUNS });
     const report: string[] = [];
     for (const [run, delay] of killAfterMs.entries()) {
       const from = (await platform.runtime('moving')).clusters[0].members[0] as MemberView;
       const to = from.partitionId === 'home' ? 'west-a' : 'home';
-      const { migrationId } = await platform.post(`/members/${member.memberId}/migrate`, { to }, 202);
+      const { migrationId } = await platform.post(`/members/${member.memberId}/migrate`, { to, mode }, 202);
       // The fault's moment: in each phase in turn (watched for, every few ms), then at random.
       const phase = async () => (await db.query<{ phase: string }>('SELECT phase FROM member_migrations WHERE migration_id = $1', [migrationId])).rows[0]?.phase;
-      const aim = ['Stopping', 'Copying', 'Starting'][run];
+      const aim = (mode === 'cold' ? ['Stopping', 'Copying', 'Starting'] : ['Copying', 'Freezing', 'Starting'])[run];
       if (aim) for (let seen = await phase(); seen !== aim && seen !== 'Done' && seen !== 'Failed'; seen = await phase()) await sleep(2);
       else await sleep(delay);
       const rows = [{ phase: await phase() }];
@@ -91,6 +114,7 @@ describe('controller crash mid-migration', () => {
       expect(settled.partitionId).toBe(ended.phase === 'Done' ? to : from.partitionId);
       // One agent process, in the region its record names; the data there, whole; none left in the other.
       expect([...liveMemberIds(member.memberId)]).toEqual([member.memberId]);
+      expect(frozenProcessesOf(member.memberId)).toEqual([]);
       expect(existsSync(join(side, 'members', member.memberId))).toBe(true);
       expect(existsSync(join(other, 'members', member.memberId, 'member.json'))).toBe(false);
       expect(sha(slotIn(side))).toBe(seed);
@@ -99,6 +123,6 @@ describe('controller crash mid-migration', () => {
     }
     const { rows: lost } = await db.query(`SELECT count(*)::int AS n FROM topology_events WHERE type = 'MemberStatusChanged' AND payload->'member'->>'status' IN ('Lost', 'Terminated')`);
     expect(lost[0].n).toBe(0); // never lost, never replaced
-    process.stdout.write(`migration crash: ${report.join('\n  ')}\n`);
+    process.stdout.write(`${mode} migration crash: ${report.join('\n  ')}\n`);
   }, 600_000);
 });

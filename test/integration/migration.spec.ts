@@ -63,7 +63,7 @@ describe('cold migration of a member between local regions', () => {
     for (const [body, path, status] of [
       [{ to: 'mars' }, '/to', 400],
       [{ to: 'home' }, '/to', 400],
-      [{ to: 'west-a', mode: 'live' }, '/mode', 400],
+      [{ to: 'west-a', mode: 'LIVE' }, '/mode', 400],
       [{ to: 'west-a', mode: 'warm' }, '/mode', 400],
       [{ to: 'west-a', extra: 1 }, '/extra', 400],
       [{}, '/to', 400],
@@ -72,6 +72,11 @@ describe('cold migration of a member between local regions', () => {
       expect([JSON.stringify(body), refused.status, refused.body.errors?.[0]?.path]).toEqual([JSON.stringify(body), status, path]);
     }
     expect((await platform.api('POST', '/members/nobody-1/migrate', { body: { to: 'west-a' } })).status).toBe(404);
+    // A cartridge's own default that is no mode is refused at deploy, at its pointer.
+    await platform.post('/cartridges', aCartridge({ type: 'restless', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'migration.mode', value: 'warm' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'restless', components: { cartridges: [aSubscription('restless', 'restless-1', { subscribableInfo: { alias: 'restless-1', deploymentPolicy: 'dp-local' } })] } }));
+    const badMode = await platform.api('POST', '/applications/restless/deploy/ap-local');
+    expect([badMode.status, badMode.body.errors]).toEqual([400, [{ path: '/cartridges/restless/property/0/value', message: 'must be cold or live', allowed: ['cold', 'live'] }]]);
     // A target region that does not answer (its folder cannot hold members): refused before the member stops.
     await writeFile(join(west, 'members'), 'not a folder');
     const down = await platform.api('POST', `/members/${member.memberId}/migrate`, { body: { to: 'west-a' } });

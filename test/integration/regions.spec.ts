@@ -289,6 +289,50 @@ const docker = dockerForTests() && ownEngineAvailable();
     }
   }, 360_000);
 
+  it('migrates a docker member live to the other engine while it writes (its cartridge says live): every line it wrote there in order, the files it removed gone, the source never resumed', async () => {
+    // It appends its count every 10 ms, keeps only its last five scratch files, and after a restart counts on from its last line.
+    const start = "n=$(sed -n '$p' /data/log 2>/dev/null); n=${n:-0}; echo boot >> /data/boots; while :; do n=$((n+1)); echo $n >> /data/log; echo $n > /data/scratch-$n; rm -f /data/scratch-$((n-5)); sleep 0.01; done";
+    await platform.post('/cartridges', aCartridge({ type: 'ledger', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data' }] }, property: [{ name: 'payload_parameter.START_COMMAND', value: start }, { name: 'migration.mode', value: 'live' }] }));
+    await platform.post('/applications', anApplication({ applicationId: 'ledger', components: { cartridges: [aSubscription('ledger', 'ledger', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'ledger', deploymentPolicy: 'dp-docker' } })] } }));
+    await platform.post('/applications/ledger/deploy/ap-np-docker', undefined, 202);
+    try {
+      await until('ledger Active', async () => (await platform.runtime('ledger')).status === 'Active', 120_000);
+      const [before] = await membersOf('ledger');
+      expect(before.partitionId).toBe('home');
+      const platformId = await platformIdOf(platform.home);
+      const inVolume = async (engineDocker: Docker, socket: string | null, command: string) => {
+        const { Volumes } = await engineDocker.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=ledger.ledger`] } });
+        if (!Volumes?.length) return null;
+        const run = spawnSync('docker', [...(socket ? ['-H', `unix://${socket}`] : []), 'run', '--rm', '--network', 'none', '-v', `${Volumes[0].Name}:/v`, '--entrypoint', '/bin/sh', AGENT_IMAGE, '-c', command], { encoding: 'utf8' });
+        return run.status === 0 ? run.stdout.trim() : null;
+      };
+      const main = new Docker();
+      await until('a second of counting', async () => Number(await inVolume(main, null, "sed -n '$p' /v/log")) > 50);
+
+      const moved = await runCli(['member', 'migrate', before.memberId, '--to', 'eu-a'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 180_000 });
+      expect([moved.code, moved.stderr.slice(-400)]).toEqual([0, expect.any(String)]);
+      const printed = /^migrated \S+ live to np-docker\/eu-a \(docker@eu\) in ([\d.]+) s; frozen ([\d.]+) s, ([\d.]+) MB copied in (\d+) rounds$/m.exec(moved.stdout);
+      expect(printed).not.toBeNull();
+      process.stdout.write(`live migration: a docker member writing 100 files/s moved to the other engine in ${printed![1]} s, frozen ${printed![2]} s, ${printed![4]} rounds\n`);
+      const [after] = await membersOf('ledger');
+      expect([after.memberId, after.sid, after.status, after.partitionId, after.driver]).toEqual([before.memberId, 1, 'Active', 'eu-a', 'docker@eu']);
+      expect(await main.listContainers({ all: true, filters: { label: [`${Label.member}=${before.memberId}`] } })).toEqual([]);
+      // Counting on, on eu, from where the frozen source stopped: 1, 2, 3, … with no line lost, torn or repeated.
+      let boots: string | null = null;
+      await until('it counts on, on eu', async () => (boots = await inVolume(engine.docker, engine.socket, 'cat /v/boots')) === 'boot\nboot').catch((error: Error) => {
+        throw new Error(`${error.message}: /data/boots there is ${JSON.stringify(boots)}; its log: ${JSON.stringify(spawnSync('docker', ['-H', `unix://${engine.socket}`, 'logs', after.instanceId!], { encoding: 'utf8' }).stdout.slice(-1500))}`);
+      });
+      const log = (await inVolume(engine.docker, engine.socket, 'cat /v/log'))!.split('\n');
+      expect(log.findIndex((line, i) => line !== String(i + 1))).toBe(-1);
+      // What it removed between rounds is gone there too: only its last few scratch files.
+      expect(Number(await inVolume(engine.docker, engine.socket, 'ls /v | grep -c scratch'))).toBeLessThanOrEqual(12);
+      expect(await inVolume(main, null, 'true')).toBeNull(); // the source engine keeps no copy
+    } finally {
+      await platform.post('/applications/ledger/undeploy', undefined, 202);
+      await until('ledger undeployed', async () => (await platform.api('GET', '/applications/ledger/runtime')).status === 404, 60_000);
+    }
+  }, 300_000);
+
   it("rolls a migration back when the target's engine dies mid-copy: the member runs on the source again with its data; once the engine is back, migrating there succeeds", async () => {
     const start = '[ -f /data/seed ] || { head -c 268435456 /dev/urandom > /data/seed.part && mv /data/seed.part /data/seed; }; exec sleep 3600';
     await platform.post('/cartridges', aCartridge({ type: 'heavy', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data', removeOnTermination: true }] }, property: [{ name: 'payload_parameter.START_COMMAND', value: start }] }));

@@ -3,6 +3,7 @@
  * broker, a cloud controller and a stratos-manager in this process, and an admin token.
  */
 import { spawn } from 'node:child_process';
+import type { ScalingSettings } from '../../apps/cloud-controller/src/autoscaler/scaling-settings';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,8 @@ export interface TestPlatform {
    * reconcile passes after this call (its own counter, from GET /metrics).
    */
   reconcilePasses(count: number): Promise<void>;
+  /** Returns once the autoscaler evaluated every cluster `count` times more (a fence for "it decided nothing"). */
+  autoscalerEvaluations(count: number): Promise<void>;
   /** kill -9 of the controller process (startTestPlatform({ controllerProcess: true })); returns once the manager saw it go. */
   killController(): Promise<void>;
   /** Collects every topology event the broker carries from now on. */
@@ -79,6 +82,8 @@ export async function startTestPlatform(options: {
   agentKeepaliveS?: number;
   /** Seconds between agents' health reports; default half the keepalive given, else 5 (production: 15). */
   healthIntervalS?: number;
+  /** Seconds a scaled-down member is out of the load balancers before it stops (STRATOS_MEMBER_DRAIN_S); default 0 here. */
+  memberDrainS?: number;
   /** The cloud controller as a process of its own (node dist/…/main.js), so a test can kill -9 it. */
   controllerProcess?: boolean;
   /** The Docker engine's socket (default: the engine every suite uses); with controllerProcess, its DOCKER_HOST. */
@@ -97,6 +102,8 @@ export async function startTestPlatform(options: {
   brokerTls?: boolean;
   /** Members are told where the API is (METADATA_SERVICE_URL, and with tls its certificate), as npm start does. */
   advertise?: boolean;
+  /** The autoscaler's timing; default off (intervalS 0), so that no other suite's clusters change size under it. */
+  scaling?: Partial<ScalingSettings>;
 }): Promise<TestPlatform> {
   const broker = await startBroker(options.broker, { tls: options.brokerTls });
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
@@ -116,6 +123,7 @@ export async function startTestPlatform(options: {
     mqttDynsec: options.memberIdentities === false ? false : broker.dynsec,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 200,
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
+    memberDrainMs: (options.memberDrainS ?? 0) * 1000,
     // Deterministic by default: only the Docker suites use the engine.
     docker: options.docker ?? 'off',
     localSandbox: options.localSandbox ?? 'auto',
@@ -124,6 +132,7 @@ export async function startTestPlatform(options: {
     healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
     regions: options.regions,
+    scaling: { intervalS: 0, ...options.scaling },
     ...(options.advertise ? { advertiseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`, apiCaCert: tls?.cert } : {}),
   };
   let memberNetwork: string | null = null;
@@ -188,6 +197,16 @@ export async function startTestPlatform(options: {
   };
   const credentials = await readFile(join(home, 'admin-credentials'), 'utf8');
   const password = /password=(.*)/.exec(credentials)![1];
+  /** Waits until a counter of the controller's metrics (read through the manager's /metrics) has gone up by `count`. */
+  const countMore = async (what: string, pattern: RegExp, count: number, timeoutMs: number) => {
+    const read = async () => {
+      const response = await fetch(`${manager.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
+      return Number(pattern.exec(await response.text())?.[1] ?? NaN);
+    };
+    const start = await read();
+    if (Number.isNaN(start)) throw new Error(`the controller reports no ${what.replace(/^\d+ /, '')} (is it running?)`);
+    await until(what, async () => (await read()) >= start + count, timeoutMs);
+  };
   const platform: TestPlatform = {
     broker,
     tls: tls ? { cert: tls.cert, fingerprint: tls.fingerprint } : null,
@@ -221,13 +240,10 @@ export async function startTestPlatform(options: {
       controllerChild = null;
     },
     async reconcilePasses(count) {
-      const passes = async () => {
-        const response = await fetch(`${manager.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
-        return Number(/^stratos_reconcile_pass_seconds_count (\d+)$/m.exec(await response.text())?.[1] ?? NaN);
-      };
-      const start = await passes();
-      if (Number.isNaN(start)) throw new Error('the controller reports no reconcile passes (is it running?)');
-      await until(`${count} reconcile passes`, async () => (await passes()) >= start + count, 30_000);
+      await countMore(`${count} reconcile passes`, /^stratos_reconcile_pass_seconds_count (\d+)$/m, count, 30_000);
+    },
+    async autoscalerEvaluations(count) {
+      await countMore(`${count} autoscaler evaluations`, /^stratos_autoscaler_evaluations_total (\d+)$/m, count, 60_000);
     },
     async killController() {
       if (!controllerChild) throw new Error('killController needs startTestPlatform({ controllerProcess: true })');
@@ -240,7 +256,14 @@ export async function startTestPlatform(options: {
       const client: MqttClient = await mqtt.connectAsync(broker.url, { ...brokerTrust(broker.caCert), clientId: `test-watch-${Math.random().toString(16).slice(2)}` });
       watches.add(client);
       const events: (TopologyEvent & { payload: any })[] = [];
-      client.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as TopologyEvent));
+      // QoS 1 may deliver an event twice (a PUBACK late on a loaded machine): each revision once, as a watcher should.
+      const seen = new Set<number>();
+      client.on('message', (_topic, payload) => {
+        const event = JSON.parse(payload.toString()) as TopologyEvent;
+        if (seen.has(event.revision)) return;
+        seen.add(event.revision);
+        events.push(event);
+      });
       await client.subscribeAsync(Topics.topology.all, { qos: 1 });
       return {
         events,
@@ -314,11 +337,25 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     [EnvVar.home]: config.home,
     [EnvVar.reconcileIntervalMs]: String(config.reconcileIntervalMs),
     [EnvVar.memberStartTimeoutS]: String(Math.ceil(config.memberStartTimeoutMs / 1000)),
+    ...(config.memberDrainMs !== undefined ? { [EnvVar.memberDrainS]: String(Math.ceil(config.memberDrainMs / 1000)) } : {}),
     [EnvVar.docker]: config.docker ?? 'off',
     [EnvVar.localSandbox]: config.localSandbox ?? 'auto',
     [EnvVar.mqttDynsec]: config.mqttDynsec ? 'on' : 'off',
     ...(config.agentKeepaliveS ? { [EnvVar.agentKeepaliveS]: String(config.agentKeepaliveS) } : {}),
     ...(config.healthIntervalS ? { [EnvVar.healthIntervalS]: String(config.healthIntervalS) } : {}),
+    ...Object.fromEntries(
+      (
+        [
+          ['intervalS', EnvVar.scalingIntervalS],
+          ['windowS', EnvVar.scalingWindowS],
+          ['horizonS', EnvVar.scalingHorizonS],
+          ['coolDownS', EnvVar.scalingCoolDownS],
+          ['scaleDownVotes', EnvVar.scalingDownVotes],
+        ] as const
+      )
+        .filter(([key]) => config.scaling?.[key] !== undefined)
+        .map(([key, name]) => [name, String(config.scaling![key])]),
+    ),
     ...(config.regions?.length ? { [EnvVar.regions]: config.regions.map((r) => `${r.driver}:${r.region}=${r.endpoint}`).join(',') } : {}),
     [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
     [EnvVar.logFormat]: 'json',

@@ -1,8 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ConfdKey, DEFAULT_CONFD_DIR, LaunchKey, type PortBinding } from '@stratos/contracts';
+import { ConfdKey, DEFAULT_CONFD_DIR, INCARNATION_PATTERN, LaunchKey, type PortBinding } from '@stratos/contracts';
 import { parseBrokerUrls, type BrokerAddress } from './broker-connection';
 import { parseMemberUser, type MemberUser } from './member-user';
+import { parseRequestsInFlightSource, type RequestsInFlightSource } from './balancer-stats';
 
 export interface LaunchPayload {
   applicationId: string;
@@ -24,8 +25,16 @@ export interface LaunchPayload {
   checkAddress: string;
   startCommand?: string;
   healthIntervalMs: number;
+  /** A load balancer's: where it reads requests in flight per balanced cluster. */
+  requestsInFlightFrom?: RequestsInFlightSource;
+  /** Where its statistics come from: its container's cgroup, or (a local member, sharing the host's) the agent's process tree. */
+  resources: 'cgroup' | 'process tree';
   /** Seconds between MQTT keepalives. */
   keepaliveS: number;
+  /** Which instance of the member this is, where it is not its first (a live migration's target). */
+  incarnation?: string;
+  /** Ready, then wait for the controller's start before touching the volumes (LaunchKey.hold). */
+  hold: boolean;
   readyTimeoutMs: number;
   /** The member's root folder (`/` in a container). */
   root: string;
@@ -123,7 +132,11 @@ export function readLaunchPayload(env: NodeJS.ProcessEnv): LaunchPayload {
     checkAddress: env[LaunchKey.memberIp] || '127.0.0.1',
     startCommand: env[LaunchKey.startCommand] || undefined,
     healthIntervalMs: Number(env[LaunchKey.healthIntervalMs] ?? 5000),
+    ...(env[LaunchKey.requestsInFlightFrom] ? { requestsInFlightFrom: parseRequestsInFlightSource(env[LaunchKey.requestsInFlightFrom]!) } : {}),
+    resources: env[LaunchKey.memberResources] === 'cgroup' ? 'cgroup' : 'process tree',
     keepaliveS: Number(env[LaunchKey.mbKeepaliveS] ?? 10),
+    incarnation: incarnationOf(env[LaunchKey.incarnation]),
+    hold: env[LaunchKey.hold] === '1',
     readyTimeoutMs: Number(env[LaunchKey.readyTimeoutMs] ?? 60_000),
   };
 }
@@ -134,4 +147,10 @@ function urlRewrites(raw: string | undefined): [string, string][] {
     .split(',')
     .map((pair) => pair.split('=').map((side) => side.trim()))
     .filter((sides): sides is [string, string] => sides.length === 2 && Boolean(sides[0]) && Boolean(sides[1]));
+}
+
+function incarnationOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!INCARNATION_PATTERN.test(value)) throw new Error(`${LaunchKey.incarnation} must be 8 to 32 lowercase hex digits, not "${value}"`);
+  return value;
 }

@@ -6,7 +6,8 @@
  * ready-to-shutdown and leaves. Credentials never reach a log line, a template or the workload.
  */
 import { randomUUID } from 'node:crypto';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { MemberStats, memberResourceReader } from './member-stats';
+import { readBalancedLoad } from './balancer-stats';
 import {
   AgentEventType,
   AgentTopics,
@@ -32,6 +33,7 @@ import { Extensions, memberEvents, memberVars } from './extensions';
 import { provision } from './provisioning';
 import { becomeMemberUser, STRATOS_STATE_PATH, type MemberFolders } from './member-user';
 import { readLaunchPayload, type LaunchPayload } from './launch-payload';
+import { waitForStart } from './hold';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 import { askController } from './controller-requests';
 import { TenantHost } from './tenants';
@@ -81,15 +83,17 @@ async function main(): Promise<void> {
   // Read once; nothing the agent starts (templates, check and reload commands, the workload) inherits them.
   delete process.env[LaunchKey.mbPassword];
   delete process.env[LaunchKey.repoPassword];
+  // A second instance of the member (a live migration's target) says which it is, and signs in as itself.
+  const incarnation = payload.incarnation ? { incarnation: payload.incarnation } : {};
   const event = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): string =>
-    JSON.stringify({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...extra } satisfies AgentEvent);
+    JSON.stringify({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...incarnation, ...extra } satisfies AgentEvent);
   const topic = AgentTopics.events(payload.memberId);
   const client = await connectToBrokers(payload.brokers, {
     username: payload.brokerUsername,
     password: payload.brokerPassword,
     // The platform's certificate is the pin: the broker's address (a gateway) need not be among its names.
     ...(payload.brokerCaCert ? { ca: payload.brokerCaCert, checkServerIdentity: () => undefined } : {}),
-    clientId: `agent-${payload.memberId}`,
+    clientId: `agent-${payload.memberId}${payload.incarnation ? `-${payload.incarnation}` : ''}`,
     keepalive: payload.keepaliveS,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
@@ -110,20 +114,25 @@ async function main(): Promise<void> {
   let stopping = false;
   let failed = false;
   let activated = false;
-  const health = () => {
+  const stats = new MemberStats(memberResourceReader(payload.resources));
+  const health = async () => {
+    // A load balancer's requests in flight per cluster it balances (balancer-stats.ts); none while it is not up.
+    const balanced = payload.requestsInFlightFrom && activated ? await readBalancedLoad(payload.requestsInFlightFrom) : null;
     const report: HealthReport = {
       memberId: payload.memberId,
       clusterId: payload.clusterId,
       state: stopping ? 'stopping' : activated ? 'active' : 'starting',
-      loadAverage: Math.round((loadavg()[0] / cpus().length) * 1000) / 10,
-      memoryConsumption: Math.round((1 - freemem() / totalmem()) * 1000) / 10,
+      // The member's own, never the host's (member-stats.ts).
+      ...(({ loadPercent, memoryPercent }) => ({ loadAverage: loadPercent, memoryConsumption: memoryPercent }))(stats.sample()),
       timestamp: new Date().toISOString(),
+      ...incarnation,
+      ...(balanced ? { balanced } : {}),
     };
     client.publish(AgentTopics.health(payload.memberId), JSON.stringify(report), { qos: 0 });
   };
-  reportHealth = health; // a reconnect while starting is said too
+  reportHealth = () => void health(); // a reconnect while starting is said too
   // From the start, not from activation: a member provisioning for minutes is busy, not silent (the controller's quiet grace counts health).
-  setInterval(health, payload.healthIntervalMs).unref();
+  setInterval(() => void health(), payload.healthIntervalMs).unref();
   let extensions: Extensions | null = null;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
@@ -192,6 +201,17 @@ async function main(): Promise<void> {
     } catch (error) {
       return failActivation(`bundle: ${(error as Error).message}`);
     }
+  }
+  // A live migration's target: ready (signed in, its bundle unpacked), it waits until the last of its
+  // data is copied — nothing before this point touches its volumes, nothing after runs without them.
+  if (payload.hold) {
+    const heldAt = Date.now();
+    try {
+      await waitForStart({ client, memberId: payload.memberId, incarnation: payload.incarnation ?? null, timeoutMs: payload.readyTimeoutMs, held: async () => void (await client.publishAsync(topic, event(AgentEventType.InstanceHeld), { qos: 1 })) });
+    } catch (error) {
+      return failActivation(`held: ${(error as Error).message}`);
+    }
+    log(`started after ${Date.now() - heldAt} ms on hold`);
   }
   // A multi-tenant member's tenants each get a user of their own: only a keeper forked now, while root, can make them.
   const keeper = payload.multiTenant && payload.memberUser && process.getuid?.() === 0 ? TenantKeeper.start() : null;
@@ -370,7 +390,7 @@ async function main(): Promise<void> {
     .catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
 
-  health(); // Active at once, not at the next interval
+  void health(); // Active at once, not at the next interval
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import type { IaasDriver } from '@stratos/iaas';
 import { DATABASE_PROTOCOLS, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, ConfigError, parseRegions, type RegionEndpoint, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
+import { AUTOSCALING_DEFAULTS, type ScalingSettings } from './autoscaler/scaling-settings';
 
 export const DEFAULT_EVENT_RETENTION_HOURS = 24 * 7;
+/** Long enough for a load balancer to render its config without the member and reload (hello-lb: 1 s debounce, a reload in milliseconds). */
+export const DEFAULT_MEMBER_DRAIN_S = 5;
 /**
  * The periodic full resync. A pass also starts at once on what changes the picture — an agent's
  * event or Last Will, a deploy, an undeploy, a scale — so heal times do not depend on it.
@@ -24,6 +27,8 @@ export interface ControllerConfig {
   agentMqttUrl?: string;
   reconcileIntervalMs: number;
   memberStartTimeoutMs: number;
+  /** How long a member removed by a scale-down is out of the load balancers' trees before it is stopped (default 5 s). */
+  memberDrainMs?: number;
   /** auto: the docker driver where an engine answers; on: required; off: never. */
   docker?: 'auto' | 'on' | 'off';
   /** The broker is Mosquitto with dynamic security: each member gets a client and a role of its own there. */
@@ -38,6 +43,8 @@ export interface ControllerConfig {
   agentKeepaliveS?: number;
   /** Seconds between an agent's health reports. Default 15 (Stratos's). */
   healthIntervalS?: number;
+  /** The autoscaler's timing (AUTOSCALING_DEFAULTS where absent). */
+  scaling?: Partial<ScalingSettings>;
   /** Topology events older than this go (the newest stays); default 168 (a week). */
   eventRetentionHours?: number;
   /** Git URL prefixes members fetch from instead (a mirror, offline): "FROM=TO,…", git's url.TO.insteadOf=FROM. */
@@ -82,8 +89,16 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     agentMqttUrl: readUrl(env, EnvVar.agentMqttUrl, MQTT_PROTOCOLS, { required: false }),
     reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, DEFAULT_RECONCILE_INTERVAL_MS, { min: 50, max: 600_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,
+    memberDrainMs: readInteger(env, EnvVar.memberDrainS, DEFAULT_MEMBER_DRAIN_S, { min: 0, max: 3600 }) * 1000,
     agentKeepaliveS: readInteger(env, EnvVar.agentKeepaliveS, DEFAULT_AGENT_KEEPALIVE_S, { min: 1, max: 600 }),
     healthIntervalS: readInteger(env, EnvVar.healthIntervalS, DEFAULT_HEALTH_INTERVAL_S, { min: 1, max: 600 }),
+    scaling: {
+      intervalS: readInteger(env, EnvVar.scalingIntervalS, AUTOSCALING_DEFAULTS.intervalS, { min: 0, max: 3600 }),
+      windowS: readInteger(env, EnvVar.scalingWindowS, AUTOSCALING_DEFAULTS.windowS, { min: 1, max: 3600 }),
+      horizonS: readInteger(env, EnvVar.scalingHorizonS, AUTOSCALING_DEFAULTS.horizonS, { min: 0, max: 3600 }),
+      coolDownS: readInteger(env, EnvVar.scalingCoolDownS, AUTOSCALING_DEFAULTS.coolDownS, { min: 0, max: 3600 }),
+      scaleDownVotes: readInteger(env, EnvVar.scalingDownVotes, AUTOSCALING_DEFAULTS.scaleDownVotes, { min: 0, max: 1000 }),
+    },
     eventRetentionHours: readInteger(env, EnvVar.eventRetentionHours, DEFAULT_EVENT_RETENTION_HOURS, { min: 1, max: 24 * 3650 }),
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',

@@ -57,6 +57,54 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "ApplicationStatisticsView": {
+      "type": "object",
+      "properties": {
+        "applicationId": {
+          "type": "string"
+        },
+        "scaling": {
+          "type": "object",
+          "properties": {
+            "intervalS": {
+              "type": "number"
+            },
+            "windowS": {
+              "type": "number"
+            },
+            "horizonS": {
+              "type": "number"
+            },
+            "coolDownS": {
+              "type": "number"
+            },
+            "scaleDownVotes": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "intervalS",
+            "windowS",
+            "horizonS",
+            "coolDownS",
+            "scaleDownVotes"
+          ],
+          "additionalProperties": false
+        },
+        "clusters": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ClusterStatisticsView"
+          }
+        }
+      },
+      "required": [
+        "applicationId",
+        "scaling",
+        "clusters"
+      ],
+      "additionalProperties": false
+    },
     "ApplicationStatus": {
       "type": "string",
       "enum": [
@@ -89,6 +137,13 @@ export const apiResponseSchemas: {
         "regions"
       ],
       "additionalProperties": false
+    },
+    "ArtifactProvider": {
+      "type": "string",
+      "enum": [
+        "docker",
+        "local"
+      ]
     },
     "ArtifactRegionState": {
       "type": "string",
@@ -166,6 +221,9 @@ export const apiResponseSchemas: {
         "version": {
           "type": "string"
         },
+        "provider": {
+          "$ref": "#/components/schemas/ArtifactProvider"
+        },
         "image": {
           "type": "string"
         },
@@ -194,6 +252,7 @@ export const apiResponseSchemas: {
       "required": [
         "name",
         "version",
+        "provider",
         "image",
         "sourceRegion",
         "imageId",
@@ -510,6 +569,211 @@ export const apiResponseSchemas: {
       "required": [
         "cartridge",
         "warnings"
+      ],
+      "additionalProperties": false
+    },
+    "ClusterStatisticsView": {
+      "type": "object",
+      "properties": {
+        "clusterId": {
+          "type": "string"
+        },
+        "alias": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string"
+        },
+        "minMembers": {
+          "type": "number"
+        },
+        "maxMembers": {
+          "type": "number"
+        },
+        "desiredMembers": {
+          "type": [
+            "number",
+            "null"
+          ]
+        },
+        "autoscalingPolicy": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "thresholds": {
+          "type": "object",
+          "properties": {
+            "requestsInFlight": {
+              "type": "number"
+            },
+            "memoryConsumption": {
+              "type": "number"
+            },
+            "loadAverage": {
+              "type": "number"
+            }
+          },
+          "additionalProperties": false
+        },
+        "balanced": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "reportedBy": {
+                "type": "string"
+              },
+              "statistic": {
+                "$ref": "#/components/schemas/ScalingStatistic"
+              },
+              "samples": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "at": {
+                      "type": "string"
+                    },
+                    "value": {
+                      "type": "number"
+                    }
+                  },
+                  "required": [
+                    "at",
+                    "value"
+                  ],
+                  "additionalProperties": false
+                }
+              },
+              "prediction": {
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/StatisticPrediction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              }
+            },
+            "required": [
+              "prediction",
+              "reportedBy",
+              "samples",
+              "statistic"
+            ]
+          }
+        },
+        "members": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "memberId": {
+                "type": "string"
+              },
+              "status": {
+                "type": "string"
+              },
+              "statistics": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/StatisticWindowView"
+                }
+              }
+            },
+            "required": [
+              "memberId",
+              "status",
+              "statistics"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "lastEvaluation": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/ScalingEvaluationView"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "lastDecision": {
+          "anyOf": [
+            {
+              "type": "object",
+              "properties": {
+                "at": {
+                  "type": "string"
+                },
+                "direction": {
+                  "type": "string",
+                  "enum": [
+                    "up",
+                    "down"
+                  ]
+                },
+                "from": {
+                  "type": "number"
+                },
+                "to": {
+                  "type": "number"
+                },
+                "metric": {
+                  "$ref": "#/components/schemas/ScalingStatistic"
+                },
+                "predicted": {
+                  "type": "number"
+                },
+                "threshold": {
+                  "type": "number"
+                },
+                "required": {
+                  "type": "number"
+                },
+                "memberId": {
+                  "type": "string"
+                },
+                "dependentOf": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "at",
+                "direction",
+                "from",
+                "to",
+                "metric",
+                "predicted",
+                "threshold",
+                "required"
+              ],
+              "additionalProperties": false
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "clusterId",
+        "alias",
+        "status",
+        "minMembers",
+        "maxMembers",
+        "desiredMembers",
+        "autoscalingPolicy",
+        "thresholds",
+        "balanced",
+        "members",
+        "lastEvaluation",
+        "lastDecision"
       ],
       "additionalProperties": false
     },
@@ -1008,6 +1272,9 @@ export const apiResponseSchemas: {
         "copiedBytes": {
           "type": "number"
         },
+        "rounds": {
+          "type": "number"
+        },
         "startedAt": {
           "type": "string"
         },
@@ -1046,6 +1313,7 @@ export const apiResponseSchemas: {
         "to",
         "phase",
         "copiedBytes",
+        "rounds",
         "startedAt",
         "stoppedAt",
         "finishedAt",
@@ -1290,7 +1558,8 @@ export const apiResponseSchemas: {
     "MigrationMode": {
       "type": "string",
       "enum": [
-        "cold"
+        "cold",
+        "live"
       ]
     },
     "MigrationPhase": {
@@ -1298,6 +1567,7 @@ export const apiResponseSchemas: {
       "enum": [
         "Stopping",
         "Copying",
+        "Freezing",
         "Starting",
         "Done",
         "RollingBack",
@@ -1479,6 +1749,16 @@ export const apiResponseSchemas: {
                   "null"
                 ]
               },
+              "mode": {
+                "anyOf": [
+                  {
+                    "$ref": "#/components/schemas/MigrationMode"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
               "phase": {
                 "anyOf": [
                   {
@@ -1510,6 +1790,7 @@ export const apiResponseSchemas: {
               "clusterId",
               "to",
               "migrationId",
+              "mode",
               "phase",
               "reason"
             ],
@@ -1698,6 +1979,80 @@ export const apiResponseSchemas: {
         }
       ]
     },
+    "ScalingEvaluationView": {
+      "type": "object",
+      "properties": {
+        "at": {
+          "type": "string"
+        },
+        "outcome": {
+          "type": "string",
+          "enum": [
+            "up",
+            "down",
+            "hold"
+          ]
+        },
+        "reason": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "scaleDownVotes": {
+          "type": "number"
+        },
+        "metrics": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "metric": {
+                "$ref": "#/components/schemas/ScalingStatistic"
+              },
+              "threshold": {
+                "type": "number"
+              },
+              "predicted": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "required": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "metric",
+              "threshold",
+              "predicted",
+              "required"
+            ],
+            "additionalProperties": false
+          }
+        }
+      },
+      "required": [
+        "at",
+        "outcome",
+        "reason",
+        "scaleDownVotes",
+        "metrics"
+      ],
+      "additionalProperties": false
+    },
+    "ScalingStatistic": {
+      "type": "string",
+      "enum": [
+        "requestsInFlight",
+        "memoryConsumption",
+        "loadAverage"
+      ]
+    },
     "SignUpStatus": {
       "type": "string",
       "enum": [
@@ -1807,6 +2162,73 @@ export const apiResponseSchemas: {
         "clusterIds",
         "createdAt",
         "activeAt"
+      ],
+      "additionalProperties": false
+    },
+    "StatisticPrediction": {
+      "type": "object",
+      "properties": {
+        "average": {
+          "type": "number"
+        },
+        "gradient": {
+          "type": "number"
+        },
+        "secondDerivative": {
+          "type": "number"
+        },
+        "predicted": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "average",
+        "gradient",
+        "secondDerivative",
+        "predicted"
+      ],
+      "additionalProperties": false
+    },
+    "StatisticWindowView": {
+      "type": "object",
+      "properties": {
+        "statistic": {
+          "$ref": "#/components/schemas/ScalingStatistic"
+        },
+        "samples": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "at": {
+                "type": "string"
+              },
+              "value": {
+                "type": "number"
+              }
+            },
+            "required": [
+              "at",
+              "value"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "prediction": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/StatisticPrediction"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "statistic",
+        "samples",
+        "prediction"
       ],
       "additionalProperties": false
     },
@@ -2618,6 +3040,9 @@ export const apiResponseSchemas: {
     },
     "GET /api/applications/{id}/runtime": {
       "$ref": "#/components/schemas/ApplicationRuntime"
+    },
+    "GET /api/applications/{id}/statistics": {
+      "$ref": "#/components/schemas/ApplicationStatisticsView"
     },
     "GET /api/cluster/{clusterId}": {
       "$ref": "#/components/schemas/ClusterView"

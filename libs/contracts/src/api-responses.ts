@@ -15,7 +15,7 @@ import type { JsonSchema } from './json-schema';
 import type { CartridgeWriteResult, DefinitionView, DefinitionWriteResult, MemberLogs, OperationAccepted, UpgradeAccepted } from './rpc';
 import type { BakedImageView } from './runtime/baked-images';
 import type { MemberTreeView, MetadataPropertyView, MetadataRemoved } from './runtime/metadata-api';
-import type { ApplicationRuntime, ClusterView, OperationView } from './runtime/runtime-views';
+import type { ApplicationRuntime, ApplicationStatisticsView, ClusterView, OperationView } from './runtime/runtime-views';
 import type { RegionView } from './runtime/regions';
 import type { MemberPasswordRotationView } from './runtime/member-passwords';
 import type { MemberMigrationView, PartitionDrainView } from './runtime/migrations';
@@ -103,6 +103,7 @@ export interface ApiResponses {
   'DELETE /api/networkPartitions/{networkPartitionId}/partitions/{partitionId}/drain': { networkPartitionId: string; partitionId: string; cordoned: false };
   'GET /api/members/{memberId}/logs': MemberLogs;
   'GET /api/applications/{id}/runtime': ApplicationRuntime;
+  'GET /api/applications/{id}/statistics': ApplicationStatisticsView;
   'GET /api/cluster/{clusterId}': ClusterView;
   'GET /api/applications/{id}/networkPartitions': { networkPartitionIds: string[] };
   'GET /api/iaasProviders': { iaasProviders: string[]; providers: IaasProviderView[] };

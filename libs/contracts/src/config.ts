@@ -21,6 +21,8 @@ export const EnvVar = {
   reconcileIntervalMs: 'STRATOS_RECONCILE_INTERVAL_MS',
   /** Seconds a member may take from launch to Active before it is counted lost. */
   memberStartTimeoutS: 'STRATOS_MEMBER_START_TIMEOUT_S',
+  /** Seconds a member removed by a scale-down stays out of every load balancer's tree (ReadyToShutDown) before it is told to stop. */
+  memberDrainS: 'STRATOS_MEMBER_DRAIN_S',
   /** on: the external broker is Mosquitto with its dynamic-security plugin; the controller creates each member's own client there. */
   mqttDynsec: 'STRATOS_MQTT_DYNSEC',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
@@ -46,6 +48,16 @@ export const EnvVar = {
   apiCaCert: 'STRATOS_API_CA_CERT',
   /** Seconds between an agent's health reports (Stratos: 15); an agent with no word for 3× this (and 3 keepalives) is Lost. */
   healthIntervalS: 'STRATOS_HEALTH_INTERVAL_S',
+  /** Seconds between the autoscaler's evaluations of every cluster (0: no autoscaling). */
+  scalingIntervalS: 'STRATOS_SCALING_INTERVAL_S',
+  /** Seconds of statistics a prediction is made from. */
+  scalingWindowS: 'STRATOS_SCALING_WINDOW_S',
+  /** How far ahead a statistic is predicted, in seconds. */
+  scalingHorizonS: 'STRATOS_SCALING_HORIZON_S',
+  /** Seconds after a scaling decision before the next one for that cluster. */
+  scalingCoolDownS: 'STRATOS_SCALING_COOLDOWN_S',
+  /** Consecutive evaluations that must want fewer members before one is removed: more than this many. */
+  scalingDownVotes: 'STRATOS_SCALING_DOWN_VOTES',
   /** fatal, error, warn, info (default), debug, trace or silent. */
   logLevel: 'LOG_LEVEL',
   /** json (one object per line) or pretty; default pretty on a terminal, json otherwise. */

@@ -82,6 +82,7 @@ export const Topics = {
     uncordon: 'stratos/cc/partitions/uncordon',
     memberLogs: 'stratos/cc/members/logs',
     runtime: 'stratos/cc/applications/runtime',
+    statistics: 'stratos/cc/applications/statistics',
     operation: 'stratos/cc/operations/get',
     topology: 'stratos/cc/topology/get',
   },
@@ -96,6 +97,10 @@ export const Topics = {
   topology: {
     prefix: 'stratos/topology/',
     all: 'stratos/topology/#',
+  },
+  /** Members' health as the controller writes it (MemberHealthBatch, QoS 0): not topology events, not stored. */
+  health: {
+    members: 'stratos/health/members',
   },
 } as const;
 

@@ -1,6 +1,6 @@
 import type { CartridgeView } from './cartridge';
 import type { ApplicationStatus, ClusterStatus, MemberStatus } from './runtime/lifecycle';
-import type { ClusterView, MemberView } from './runtime/runtime-views';
+import type { ClusterView, MemberHealth, MemberView } from './runtime/runtime-views';
 import type { MemberMigrationView } from './runtime/migrations';
 import type { ArtifactDistributionPayload } from './artifacts/image-artifacts';
 
@@ -13,6 +13,8 @@ export const TopologyEventType = {
   ClusterStatusChanged: 'ClusterStatusChanged',
   /** A deployed cluster's member bounds changed (stratos app scale). */
   ClusterScaled: 'ClusterScaled',
+  /** The autoscaler added or removed members of a cluster, and why (the metric, its prediction and threshold). */
+  ClusterAutoscaled: 'ClusterAutoscaled',
   /** A deployed cluster's spec changed (stratos app upgrade): its members are replaced, one partition at a time. */
   ClusterUpgrading: 'ClusterUpgrading',
   /** Every member of the cluster runs its current revision. */
@@ -64,6 +66,23 @@ export interface ClusterScaledPayload {
   clusterId: string;
   from: { min: number; max: number };
   to: { min: number; max: number };
+}
+/** An autoscaling decision: from how many members to how many, and the statistic that asked for it. */
+export interface ClusterAutoscaledPayload {
+  applicationId: string;
+  clusterId: string;
+  direction: 'up' | 'down';
+  from: number;
+  to: number;
+  /** Scale-down: the member that goes (the least loaded). */
+  memberId?: string;
+  metric: 'requestsInFlight' | 'memoryConsumption' | 'loadAverage';
+  predicted: number;
+  threshold: number;
+  /** The instances the metric required. */
+  required: number;
+  /** Dependent scaling: the cluster (of its scalingDependents list) whose metric required it; absent: its own. */
+  dependentOf?: string;
 }
 export interface ClusterUpgradingPayload {
   applicationId: string;
@@ -120,6 +139,7 @@ interface PayloadOf {
   ClusterCreated: ClusterPayload;
   ClusterStatusChanged: ClusterStatusPayload;
   ClusterScaled: ClusterScaledPayload;
+  ClusterAutoscaled: ClusterAutoscaledPayload;
   ClusterUpgrading: ClusterUpgradingPayload;
   MemberMigration: MemberMigrationPayload;
   ClusterUpgraded: ClusterUpgradedPayload;
@@ -159,4 +179,16 @@ export interface TopologySnapshotEvent {
   notice: string;
   /** As GET /api/topology answers. */
   payload: { revision: number; services: unknown[]; applications: unknown[] };
+}
+
+/**
+ * Not a topology event (no revision, not stored, not resumable): the members' health reports the
+ * controller wrote in its last batch (every few seconds). `GET /api/topology/events?health=true`
+ * streams them as `MemberHealth` events, a tenant's users their own members' only.
+ */
+export const MEMBER_HEALTH_EVENT = 'MemberHealth';
+export interface MemberHealthBatch {
+  type: typeof MEMBER_HEALTH_EVENT;
+  timestamp: string;
+  members: { applicationId: string; clusterId: string; memberId: string; health: MemberHealth }[];
 }

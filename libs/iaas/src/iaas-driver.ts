@@ -47,6 +47,8 @@ export interface ImageStore {
   load(tar: NodeJS.ReadableStream): Promise<void>;
   /** Removes the image by that name (its layers go when no other image has them). A name that is not there is fine. */
   remove(ref: string): Promise<void>;
+  /** Stores whose images are folders (the local driver's): a host folder taken in, copied, as the image `ref`. */
+  import?(source: string, ref: string): Promise<{ id: string; sizeBytes: number }>;
 }
 
 /** One slot's persistent volume of a cluster (what a member of that slot mounts). */
@@ -58,15 +60,45 @@ export interface VolumeRef {
   image: string;
 }
 
+export interface VolumeEntry {
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  /** Whole seconds, as a tar header has it. */
+  mtimeS: number;
+  /** Permission bits (07777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  linkname: string;
+}
+
+export interface VolumeWriteOptions {
+  merge?: boolean;
+  remove?: string[];
+}
+
 /**
  * A region's persistent volumes as tar streams of their contents (entries `./…`), for moving a
  * member's data to another region of the same driver.
  */
 export interface VolumeStore {
-  /** The volume's contents; an empty archive where the volume has never been made. */
-  read(ref: VolumeRef): Promise<NodeJS.ReadableStream>;
-  /** Replaces the volume's contents with the archive's (made if it is not there). */
-  write(ref: VolumeRef, tar: NodeJS.ReadableStream): Promise<void>;
+  /**
+   * The volume's contents; an empty archive where the volume has never been made. It may be read
+   * while its member runs (a live migration's rounds): a file that changes meanwhile is taken as
+   * it was read, and a later round takes it again.
+   */
+  read(ref: VolumeRef, options?: { only?: string[] }): Promise<NodeJS.ReadableStream>;
+  /**
+   * Where it is cheap (a folder): every entry of the volume (`a/b`; `.` its root) with what tells
+   * a changed one (its identity, not its contents), so that a round reads only those (`only`:
+   * those entries, a folder without what is in it). None: read() is the way to know.
+   */
+  list?(ref: VolumeRef): Promise<Map<string, VolumeEntry>>;
+  /**
+   * Replaces the volume's contents with the archive's (made if it is not there); with `merge`,
+   * unpacks the archive over what is there, after removing the `remove` paths (relative, `a/b`).
+   */
+  write(ref: VolumeRef, tar: NodeJS.ReadableStream, options?: VolumeWriteOptions): Promise<void>;
   /** Removes that slot's volume (its data moved elsewhere). Gone already is fine. */
   remove(ref: VolumeRef): Promise<void>;
 }
@@ -74,8 +106,16 @@ export interface VolumeStore {
 export interface IaasDriver {
   readonly name: string;
   launch(spec: LaunchSpec): Promise<LaunchedInstance>;
-  /** Stops gracefully (SIGTERM, then SIGKILL after graceMs). An instance that is gone is fine. */
+  /** Stops gracefully (SIGTERM, then SIGKILL after graceMs; 0: SIGKILL at once, also to a frozen instance, which never runs again). An instance that is gone is fine. */
   terminate(instanceId: string, options: { graceMs: number }): Promise<void>;
+  /**
+   * Stops every process of the instance where it stands (SIGSTOP; a container's pause): it keeps
+   * its memory and connections and does nothing until thawed or killed. A live migration's
+   * source, while its last changes are copied and its target starts.
+   */
+  freeze?(instanceId: string): Promise<void>;
+  /** Lets a frozen instance run on (a live migration rolled back). */
+  thaw?(instanceId: string): Promise<void>;
   /** Every instance labelled as this platform's, running or not. */
   list(): Promise<ActualInstance[]>;
   /** Told when an instance this driver started stops (where it can know at once): the reconciler looks then, not at its next resync. */

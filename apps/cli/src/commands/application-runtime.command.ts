@@ -3,10 +3,10 @@
  * members coming up or going down, and Stratos's deploy-application / undeploy-application.
  */
 import type { Command } from 'commander';
-import { SNAPSHOT_EVENT, type ApplicationRuntime, type ClusterView, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
+import { SNAPSHOT_EVENT, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
 import type { ApiClient } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
-import { err, out, printData } from '../output';
+import { err, out, printData, printTable } from '../output';
 import { readEvents } from './topology.command';
 
 interface WaitOptions {
@@ -16,6 +16,35 @@ interface WaitOptions {
 
 function ports(cluster: ClusterView['members'][number]): string {
   return cluster.ports.map((p) => (p.hostPort === p.port ? `${p.port}` : `${p.port}→${p.hostPort}`)).join(' ');
+}
+
+const figure = (value: number | null | undefined) => (value === null || value === undefined ? '–' : `${Math.round(value * 10) / 10}`);
+
+/** Per cluster: bounds, each metric's threshold, prediction and requirement, the last evaluation and decision; then each member's latest statistics. */
+export function printStatistics(view: ApplicationStatisticsView): void {
+  const { intervalS, windowS, horizonS } = view.scaling;
+  out(`${view.applicationId}: ${intervalS > 0 ? `evaluated every ${intervalS} s on a ${windowS} s window, predicted ${horizonS} s ahead` : 'the autoscaler is off (STRATOS_SCALING_INTERVAL_S=0)'}`);
+  for (const cluster of view.clusters) {
+    const live = cluster.members.filter((m) => m.status === 'Active').length;
+    out('');
+    out(`${cluster.alias} (${cluster.clusterId})  ${cluster.status}  ${live} Active, min ${cluster.minMembers}, max ${cluster.maxMembers}${cluster.desiredMembers !== null ? `, autoscaled to ${cluster.desiredMembers}` : ''}  policy ${cluster.autoscalingPolicy ?? '(none)'}`);
+    const evaluation = cluster.lastEvaluation;
+    if (evaluation?.metrics.length) {
+      printTable(
+        ['  METRIC', 'THRESHOLD', 'PREDICTED', 'REQUIRED'],
+        evaluation.metrics.map((m) => [`  ${m.metric}`, m.threshold, figure(m.predicted), m.required ?? '–']),
+      );
+    }
+    if (cluster.balanced.length) out(`  requests in flight by its balancers: ${cluster.balanced.map((b) => `${b.reportedBy} ${figure(b.samples[b.samples.length - 1]?.value)}`).join(', ')}`);
+    if (evaluation) out(`  last evaluation ${evaluation.at}: ${evaluation.outcome}${evaluation.reason ? ` (${evaluation.reason})` : ''}${evaluation.scaleDownVotes ? `, ${evaluation.scaleDownVotes} vote(s) to scale down` : ''}`);
+    const d = cluster.lastDecision;
+    if (d) out(`  last decision ${d.at}: ${d.direction} ${d.from} → ${d.to}  ${d.metric} predicted ${d.predicted}, threshold ${d.threshold}: ${d.required} required${d.memberId ? `  (removed ${d.memberId})` : ''}`);
+    const latest = (m: ApplicationStatisticsView['clusters'][number]['members'][number], statistic: string) => {
+      const window = m.statistics.find((s) => s.statistic === statistic);
+      return window ? `${figure(window.samples[window.samples.length - 1]?.value)} → ${figure(window.prediction?.predicted)}` : '–';
+    };
+    if (cluster.members.length) printTable(['  MEMBER', 'STATUS', 'LOAD % (now → predicted)', 'MEMORY %'], cluster.members.map((m) => [`  ${m.memberId}`, m.status, latest(m, 'loadAverage'), latest(m, 'memoryConsumption')]));
+  }
 }
 
 /** application → groups → clusters → members, as a tree. */
@@ -129,6 +158,10 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     const { body } = await apiClient(globals()).request<ApplicationRuntime>('GET', `/applications/${encodeURIComponent(id)}/runtime`);
     printData(format, body, () => printRuntimeTree(body));
   };
+  const statistics = async (id: string, options: { output?: string; json?: boolean }) => {
+    const { body } = await apiClient(globals()).request<ApplicationStatisticsView>('GET', `/applications/${encodeURIComponent(id)}/statistics`);
+    printData(outputFormat(options), body, () => printStatistics(body));
+  };
   const scale = async (id: string, options: WaitOptions & { cluster: string; min?: string; max?: string; output?: string; json?: boolean }) => {
     const client = apiClient(globals());
     const bound = (name: 'min' | 'max') => {
@@ -217,6 +250,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .option('--timeout <seconds>', 'with --wait: give up after', '600'),
   ).action((id: string, o) => upgrade(id, o));
   withOutput(application.command('runtime').description('The running application: groups, clusters, members, states, addresses, ports').argument('<id>')).action((id: string, o) => runtime(id, o));
+  withOutput(application.command('stats').description("What the autoscaler sees: per cluster each metric's prediction against its threshold, the last evaluation and decision, each member's load and memory").argument('<id>')).action((id: string, o) => statistics(id, o));
 
   // Stratos 4.1's names.
   // Stratos's forms too: deploy-application -a ID -ap POLICY (main.ts reads -ap as --application-policy).

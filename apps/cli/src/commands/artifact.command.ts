@@ -23,13 +23,20 @@ export function registerArtifacts(program: Command, globals: () => GlobalOptions
   outputOption(
     artifact
       .command('create')
-      .description("Register a version of an artifact from an image a region's engine has")
+      .description("Register a version of an artifact from an image a region's engine has (local: a folder, a root file system, taken in)")
       .argument('<name@version>', 'e.g. web@1.0.0')
-      .requiredOption('--image <repository[:tag]>', "the image, in the region's engine")
+      .requiredOption('--image <image>', "docker: repository[:tag] in the region's engine; local: an absolute folder on the controller's host, or NAME:TAG of the region's images")
+      .option('--provider <provider>', 'docker | local', 'docker')
       .option('--region <region>', 'where the image is (default: the default region)'),
-  ).action(async (ref: string, options: { image: string; region?: string; output?: string; json?: boolean }) => {
+  ).action(async (ref: string, options: { image: string; provider: string; region?: string; output?: string; json?: boolean }) => {
     const { name, version } = nameAndVersion(ref);
-    const { body } = await apiClient(globals()).request<ArtifactVersionView>('POST', '/artifacts', { name, version, image: options.image, ...(options.region ? { region: options.region } : {}) });
+    const { body } = await apiClient(globals()).request<ArtifactVersionView>('POST', '/artifacts', {
+      name,
+      version,
+      image: options.image,
+      ...(options.provider !== 'docker' ? { provider: options.provider } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    });
     printData(outputFormat(options), body, () => out(`artifact ${body.name}@${body.version}: ${body.image} (${body.imageId.slice(7, 19)}, ${(body.sizeBytes / 1e6).toFixed(0)} MB), Available in ${body.sourceRegion}`));
   });
   outputOption(artifact.command('list').alias('ls').description('Every artifact version and its state in each region')).action(async (options: { output?: string; json?: boolean }) => {

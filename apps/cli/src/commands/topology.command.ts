@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SNAPSHOT_EVENT, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
+import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, type ClusterAutoscaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -18,7 +18,12 @@ function describe(event: TopologyEvent): string {
   };
   let subject = p.serviceName ?? '';
   let detail = p.cartridge ? `category=${p.cartridge.category} generation=${p.cartridge.status?.generation}` : '';
-  if (event.type === 'MemberNotice') {
+  if (event.type === 'ClusterAutoscaled') {
+    // Why a member came or went: the metric, its prediction and the policy's threshold.
+    const scaled = event.payload as ClusterAutoscaledPayload;
+    subject = scaled.clusterId;
+    detail = `${scaled.direction} ${scaled.from} → ${scaled.to}  ${scaled.dependentOf ? `with ${scaled.dependentOf}: its ` : ''}${scaled.metric} predicted ${scaled.predicted}, threshold ${scaled.threshold}: ${scaled.required} required${scaled.memberId ? `  (removing ${scaled.memberId}, the least loaded)` : ''}`;
+  } else if (event.type === 'MemberNotice') {
     const notice = event.payload as { memberId: string; level: string; message: string };
     subject = notice.memberId;
     detail = `${notice.level === 'warning' ? 'warning: ' : ''}${notice.message}`;
@@ -58,6 +63,14 @@ export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revi
       if (data) onEvent(JSON.parse(data) as TopologyEvent | TopologySnapshotEvent);
     }
   }
+}
+
+/** One line per member of a health batch (no revision: health is not a stored event). */
+function describeHealth(batch: MemberHealthBatch): string[] {
+  const percent = (value: number) => `${Math.round(value * 10) / 10} %`;
+  return batch.members.map(({ memberId, health }) =>
+    ['—'.padStart(6), health.timestamp, MEMBER_HEALTH_EVENT.padEnd(24), memberId, `load ${percent(health.loadAverage)}  memory ${percent(health.memoryConsumption)}${health.requestsInFlight !== undefined ? `  in flight ${health.requestsInFlight}` : ''}`].join('  '),
+  );
 }
 
 /** One line for a snapshot that stands in for purged events: what is deployed, and how many members are Active. */
@@ -104,9 +117,10 @@ export function registerTopology(program: Command, globals: () => GlobalOptions)
     .command('watch')
     .description('Print each topology event as it happens, one line each; resumes after a reconnect')
     .option('--since <revision>', 'start after this revision (0: from the beginning)')
+    .option('--health', "also each member's load, memory and requests in flight as the controller receives them (every few seconds)")
     .option('-o, --output <format>', 'table (one line per event) | json (one JSON per line)', 'table')
     .option('--json', 'same as -o json')
-    .action(async (options: { since?: string; output?: string; json?: boolean }) => {
+    .action(async (options: { since?: string; health?: boolean; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       if (options.since !== undefined && !/^\d+$/.test(options.since)) throw new UsageError('--since must be a revision number');
       const client = apiClient(globals());
@@ -117,7 +131,8 @@ export function registerTopology(program: Command, globals: () => GlobalOptions)
       let delay = 500;
       while (!abort.signal.aborted) {
         try {
-          const stream = await client.stream(`/topology/events${last === undefined ? '' : `?since=${last}`}`, abort.signal);
+          const query = [...(last === undefined ? [] : [`since=${last}`]), ...(options.health ? ['health=true'] : [])];
+          const stream = await client.stream(`/topology/events${query.length ? `?${query.join('&')}` : ''}`, abort.signal);
           delay = 500;
           await readEvents(stream, (revision) => (last = revision), (event) => {
             if (format === 'json') return out(JSON.stringify(event));
@@ -125,6 +140,7 @@ export function registerTopology(program: Command, globals: () => GlobalOptions)
               err(`note: ${event.notice}`);
               return out(describeSnapshot(event));
             }
+            if ((event as { type: string }).type === MEMBER_HEALTH_EVENT) return describeHealth(event as unknown as MemberHealthBatch).forEach((line) => out(line));
             out(describe(event));
           });
           if (abort.signal.aborted) break;

@@ -5,7 +5,7 @@ import { artifactNamesOf, resolveArtifactImages } from './artifact-images';
 
 const place = (partitionId: string, region: string | undefined, imageId: string): Placement => ({ networkPartitionId: 'np', partitionId, partitionMax: null, provider: 'docker', driver: region ? `docker@${region}` : 'docker', region, imageId });
 const cluster = (placements: Placement[]) => ({ clusterId: 'app.web', spec: { cartridgeType: 'web', placements } }) as unknown as ClusterPlan;
-const version = (v: string, at: number, regions: StoredArtifactVersion['regions']): StoredArtifactVersion => ({ name: 'web', version: v, image: `registry.lan/web:${v}`, sourceRegion: 'default', imageId: `sha256:${v}`, sizeBytes: 1, createdBy: 'admin', createdAt: new Date(at), regions });
+const version = (v: string, at: number, regions: StoredArtifactVersion['regions']): StoredArtifactVersion => ({ name: 'web', version: v, provider: 'docker', image: `registry.lan/web:${v}`, sourceRegion: 'default', imageId: `sha256:${v}`, sizeBytes: 1, createdBy: 'admin', createdAt: new Date(at), regions });
 const available = { state: 'Available' as const, percent: 100, updatedAt: '' };
 
 describe('resolveArtifactImages', () => {
@@ -27,6 +27,13 @@ describe('resolveArtifactImages', () => {
     const issues = resolveArtifactImages(plan, versions);
     expect(issues).toEqual([{ path: '/cartridges/web/iaasProvider', message: expect.stringMatching(/^artifact web@2\.0 is not Available in region eu \(partition "eu-a"\): Copying 40%; distribute it there first/), allowed: ['default'] }]);
     expect(plan[0].spec.placements[0].imageId).toBe('registry.lan/web:2.0');
+  });
+
+  it("refuses a partition whose driver is not the version's kind of image (a docker image for a local member)", () => {
+    const local: Placement = { networkPartitionId: 'np', partitionId: 'here', partitionMax: null, provider: 'local', driver: 'local', imageId: 'artifact:web@1.0' };
+    const plan = [cluster([local])];
+    expect(resolveArtifactImages(plan, versions)).toEqual([{ path: '/cartridges/web/iaasProvider', message: 'artifact web@1.0 is a docker image; partition "here" runs its members with the local driver', allowed: ['docker'] }]);
+    expect(plan[0].spec.placements[0].imageId).toBe('artifact:web@1.0');
   });
 
   it('refuses an artifact or version that does not exist', () => {

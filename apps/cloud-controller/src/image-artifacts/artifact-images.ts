@@ -33,6 +33,11 @@ export function resolveArtifactImages(clusters: ClusterPlan[], versions: Map<str
         continue;
       }
       const region = placement.region ?? DEFAULT_REGION;
+      const kind = placement.driver.split('@')[0];
+      if (kind !== version.provider) {
+        issue(`${path}|${version.name}@${version.version}|${kind}`, { path, message: `artifact ${version.name}@${version.version} is a ${version.provider} image; partition "${placement.partitionId}" runs its members with the ${kind} driver`, allowed: [version.provider] });
+        continue;
+      }
       const copy = version.regions[region];
       if (copy?.state !== 'Available') {
         const where = Object.entries(version.regions).filter(([, r]) => r.state === 'Available').map(([name]) => name);

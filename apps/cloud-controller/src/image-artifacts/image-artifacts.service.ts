@@ -11,6 +11,7 @@ import {
   type ArtifactDistributeRequest,
   type ArtifactDistributionAccepted,
   type ArtifactKeyRequest,
+  type ArtifactProvider,
   type ArtifactRegionView,
   type ArtifactRemoveRequest,
   type ArtifactVersionView,
@@ -28,7 +29,7 @@ export function toArtifactVersionView(row: StoredArtifactVersion): ArtifactVersi
   const regions = Object.entries(row.regions)
     .map(([region, state]): ArtifactRegionView => ({ region, ...state }))
     .sort((a, b) => (a.region === row.sourceRegion ? -1 : b.region === row.sourceRegion ? 1 : a.region.localeCompare(b.region)));
-  return { name: row.name, version: row.version, image: row.image, sourceRegion: row.sourceRegion, imageId: row.imageId, sizeBytes: row.sizeBytes, createdBy: row.createdBy, createdAt: row.createdAt.toISOString(), regions };
+  return { name: row.name, version: row.version, provider: row.provider, image: row.image, sourceRegion: row.sourceRegion, imageId: row.imageId, sizeBytes: row.sizeBytes, createdBy: row.createdBy, createdAt: row.createdAt.toISOString(), regions };
 }
 
 /**
@@ -65,14 +66,25 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     const { value, errors } = validateArtifactInput(input);
     if (!value) throw DomainError.invalid('the artifact version is invalid', errors);
     const region = value.region ?? DEFAULT_REGION;
-    const images = this.imagesIn(region, '/region');
-    const found = await images.inspect(value.image);
-    if (!found) throw DomainError.invalid(`image "${value.image}" is not in region ${region}'s engine`, [{ path: '/image', message: `not in region ${region}'s engine: build, pull or load it there first` }]);
+    const provider = value.provider ?? 'docker';
+    const images = this.imagesIn(provider, region, '/region');
+    // A local version from a folder: taken into the region's images as NAME:VERSION (the operator's folder stays as it is).
+    const fromFolder = provider === 'local' && value.image.startsWith('/');
+    const image = fromFolder ? `${value.name}:${value.version}` : value.image;
+    if (fromFolder) {
+      if (await this.database.artifacts.find(value.name, value.version)) throw DomainError.conflict(`artifact ${value.name}@${value.version} has a version ${value.version} already`);
+      await images.import!(value.image, image).catch((error: Error) => {
+        throw DomainError.invalid(`folder ${value.image} cannot be taken in as an image: ${error.message}`, [{ path: '/image', message: error.message }]);
+      });
+    }
+    const found = await images.inspect(image);
+    if (!found) throw DomainError.invalid(`image "${value.image}" is not in region ${region}'s ${provider === 'local' ? 'folder' : 'engine'}`, [{ path: '/image', message: provider === 'local' ? `not in region ${region}'s images: give a folder to take in` : `not in region ${region}'s engine: build, pull or load it there first` }]);
     const now = new Date();
     const row: StoredArtifactVersion = {
       name: value.name,
       version: value.version,
-      image: value.image,
+      provider,
+      image,
       sourceRegion: region,
       imageId: found.id,
       sizeBytes: found.sizeBytes,
@@ -100,17 +112,17 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
   async distribute(request: ArtifactDistributeRequest): Promise<ArtifactDistributionAccepted> {
     const version = await this.version(request.name, request.version);
     if (!Array.isArray(request.regions) || request.regions.length === 0 || request.regions.some((r) => typeof r !== 'string' || !REGION_NAME_PATTERN.test(r))) {
-      throw DomainError.invalid('regions must name at least one region', [{ path: '/regions', message: 'a list of region names', allowed: this.dockerRegions() }]);
+      throw DomainError.invalid('regions must name at least one region', [{ path: '/regions', message: 'a list of region names', allowed: this.regionsOf(version.provider) }]);
     }
     const targets = [...new Set(request.regions)];
-    targets.forEach((region, index) => this.imagesIn(region, `/regions/${index}`));
+    targets.forEach((region, index) => this.imagesIn(version.provider, region, `/regions/${index}`));
     const accepted: ArtifactRegionView[] = [];
     const toCopy: string[] = [];
     for (const region of targets) {
       const current = version.regions[region];
       const key = `${version.name}@${version.version}/${region}`;
       // Available as recorded, and still there: an image removed from that engine by hand is copied again.
-      const stillThere = current?.state === 'Available' && (await this.imagesIn(region, '/regions').inspect(version.image).catch(() => null))?.id === version.imageId;
+      const stillThere = current?.state === 'Available' && (await this.imagesIn(version.provider, region, '/regions').inspect(version.image).catch(() => null))?.id === version.imageId;
       if (stillThere || this.copying.has(key)) {
         accepted.push({ region, ...(current ?? { state: 'Pending', percent: 0, updatedAt: new Date().toISOString() }) });
         continue;
@@ -145,7 +157,7 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
   /** A copy this platform made goes from its engine; the source region's image is the operator's own and stays. */
   private async forgetCopy(version: StoredArtifactVersion, region: string): Promise<void> {
     if (region === version.sourceRegion || version.regions[region]?.state !== 'Available') return;
-    const images = this.drivers.get(regionDriverName('docker', region))?.images;
+    const images = this.drivers.get(regionDriverName(version.provider, region))?.images;
     await images?.remove(version.image).catch((error: Error) => this.logger.warn(`artifact ${version.name}@${version.version}: removing its image from region ${region}: ${error.message}`));
   }
 
@@ -185,7 +197,7 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     const targets: { region: string; images: ImageStore }[] = [];
     for (const region of regions) {
       try {
-        const images = this.imagesIn(region, '/regions');
+        const images = this.imagesIn(version.provider, region, '/regions');
         const there = await images.inspect(version.image);
         if (there?.id === version.imageId) await set(region, { state: 'Available', percent: 100, imageId: there.id, updatedAt: at() });
         else targets.push({ region, images });
@@ -204,7 +216,8 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     }
     // One save, a branch per region, all piped before a byte flows: the source goes at the pace of the slowest live branch; a branch that fails is cut off alone.
     const branches = targets.map(({ region, images }) => {
-      const progress = { bytes: 0, reported: 0 };
+      // Reported in order: each update waits for the one before (stored and published), never racing it.
+      const progress = { bytes: 0, reported: 0, said: Promise.resolve() };
       const branch = new Transform({
         transform: (chunk: Buffer, _encoding, done) => {
           progress.bytes += chunk.length;
@@ -212,7 +225,8 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
           const percent = Math.min(99, Math.floor((progress.bytes / Math.max(1, version.sizeBytes)) * 100));
           if (percent >= progress.reported + PROGRESS_STEP) {
             progress.reported = percent - (percent % PROGRESS_STEP);
-            void set(region, { state: 'Copying', percent: progress.reported, updatedAt: at() }).catch(() => undefined);
+            const state: StoredArtifactRegion = { state: 'Copying', percent: progress.reported, updatedAt: at() };
+            progress.said = progress.said.then(() => set(region, state)).catch(() => undefined);
           }
           done(null, chunk);
         },
@@ -225,6 +239,7 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
       branches.map(async ({ region, images, branch, progress }) => {
         try {
           await images.load(branch);
+          await progress.said; // its last Copying before it is Available
           const arrived = await images.inspect(version.image);
           if (!arrived) throw new Error(`the engine loaded the stream but has no ${version.image}`);
           if (arrived.id !== version.imageId) throw new Error(`it arrived as ${arrived.id}, not ${version.imageId}: the copy is not the image`);
@@ -243,7 +258,7 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
   private async sourceOf(version: StoredArtifactVersion, except: string[]): Promise<ImageStore> {
     const candidates = [version.sourceRegion, ...Object.keys(version.regions).filter((r) => r !== version.sourceRegion)].filter((r) => !except.includes(r) && version.regions[r]?.state === 'Available');
     for (const region of candidates) {
-      const images = this.drivers.get(regionDriverName('docker', region))?.images;
+      const images = this.drivers.get(regionDriverName(version.provider, region))?.images;
       if (images && (await images.inspect(version.image).catch(() => null))?.id === version.imageId) return images;
     }
     throw new Error(`no region that has it answers (${candidates.join(', ') || 'none'})`);
@@ -255,14 +270,15 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     return row;
   }
 
-  private dockerRegions(): string[] {
-    return this.drivers.regionsInstalled().filter((r) => r.driver === 'docker').map((r) => r.region);
+  private regionsOf(provider: ArtifactProvider): string[] {
+    return this.drivers.regionsInstalled().filter((r) => r.driver === provider).map((r) => r.region);
   }
 
-  /** The images of a region's docker engine; a region without one is the caller's mistake, at `pointer`. */
-  private imagesIn(region: string, pointer: string): ImageStore {
-    const images = this.drivers.get(regionDriverName('docker', region))?.images;
-    if (!images) throw DomainError.invalid(`region ${region} has no docker engine in this controller`, [{ path: pointer, message: `no docker engine in region "${region}" (STRATOS_REGIONS)`, allowed: this.dockerRegions() }]);
+  /** The images of a region's docker engine (local: its folder); a region without one is the caller's mistake, at `pointer`. */
+  private imagesIn(provider: ArtifactProvider, region: string, pointer: string): ImageStore {
+    const images = this.drivers.get(regionDriverName(provider, region))?.images;
+    const what = provider === 'local' ? 'local folder' : 'docker engine';
+    if (!images) throw DomainError.invalid(`region ${region} has no ${what} in this controller`, [{ path: pointer, message: `no ${what} in region "${region}" (STRATOS_REGIONS)`, allowed: this.regionsOf(provider) }]);
     return images;
   }
 

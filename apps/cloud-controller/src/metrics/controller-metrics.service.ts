@@ -12,6 +12,8 @@ import { ConnectionMetrics } from '@stratos/runtime';
 export class ControllerMetrics {
   readonly registry = new Registry();
   readonly reconcilePass = new Histogram({ name: 'stratos_reconcile_pass_seconds', help: 'Duration of a reconcile pass', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  readonly autoscalerEvaluations = new Counter({ name: 'stratos_autoscaler_evaluations_total', help: 'Evaluations of every cluster by the autoscaler', registers: [this.registry] });
+  readonly autoscalerDecisions = new Counter({ name: 'stratos_autoscaler_decisions_total', help: 'Scaling decisions, by direction', labelNames: ['direction'], registers: [this.registry] });
   readonly agentEvents = new Counter({ name: 'stratos_agent_events_total', help: 'Agent messages handled, by kind', labelNames: ['kind'], registers: [this.registry] });
 
   readonly connections: ConnectionMetrics;

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Autoscaler } from '../autoscaler/autoscaler.service';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
@@ -14,6 +15,7 @@ import {
   type AgentReply,
   type AgentRequest,
   type HealthReport,
+  type MemberControlMessage,
 } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
@@ -22,12 +24,13 @@ import { AgentSilence } from './agent-silence';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { SignUpsService } from '../tenancy/signups.service';
+import { LiveMigrationTargets } from './live-migration-targets';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
 
-// AgentDisconnected (a Last Will) is no transition of its own: see disconnected().
-const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'CredentialsReceived' | 'AgentDisconnected' | 'TenantPrepared' | 'TenantPreparationFailed'>, MemberStatus> = {
+// AgentDisconnected (a Last Will) is no transition of its own: see disconnected(). InstanceHeld comes from a live migration's target only (LiveMigrationTargets).
+const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'CredentialsReceived' | 'AgentDisconnected' | 'TenantPrepared' | 'TenantPreparationFailed' | 'InstanceHeld'>, MemberStatus> = {
   [AgentEventType.InstanceStarted]: MemberStatus.Starting,
   [AgentEventType.InstanceActivated]: MemberStatus.Active,
   [AgentEventType.InstanceActivationFailed]: MemberStatus.Lost,
@@ -71,6 +74,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly silence: AgentSilence,
     private readonly signups: SignUpsService,
     private readonly memberPasswords: MemberPasswordRotation,
+    private readonly liveTargets: LiveMigrationTargets,
+    private readonly autoscaler: Autoscaler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -182,7 +187,17 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     }
     // Health reports, the bulk of the traffic, read the member from a short-lived cache: its cluster
     // does not change, and a status seen a few seconds late only delays the "health says active" catch-up.
-    const member = topic === AgentTopics.health(memberId) ? await this.recentMember(memberId) : await this.freshMember(memberId);
+    let member = topic === AgentTopics.health(memberId) ? await this.recentMember(memberId) : await this.freshMember(memberId);
+    // Two instances of one member during a live migration: only the one its record names speaks for it. The
+    // other's events and health go to the migration waiting for it (its target), or nowhere (a former instance).
+    const incarnation = typeof message.incarnation === 'string' ? message.incarnation : null;
+    if (member && incarnation !== (member.incarnation ?? null) && (topic === AgentTopics.events(memberId) || topic === AgentTopics.health(memberId))) {
+      if (topic === AgentTopics.health(memberId)) member = await this.freshMember(memberId); // a cached row may predate the switch
+      if (member && incarnation !== (member.incarnation ?? null)) {
+        this.liveTargets.heard(memberId, incarnation, { type: (message as Partial<AgentEvent>).type, state: message.state, message: (message as Partial<AgentEvent>).message });
+        return;
+      }
+    }
     // Any word from an agent after its Last Will: it reconnected within the grace, and stays.
     if (member && (message as Partial<AgentEvent>).type !== AgentEventType.AgentDisconnected) {
       const silentMs = this.silence.heard(memberId, Date.now());
@@ -198,7 +213,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (topic.endsWith('/health')) {
       if (!member || typeof message.loadAverage !== 'number' || message.clusterId !== member.clusterId) return;
-      this.lifecycle.recordHealth(memberId, message as HealthReport);
+      this.lifecycle.recordHealth(member, message as HealthReport);
+      if (member.status === MemberStatus.Active) this.autoscaler.record(message as HealthReport, member); // what its cluster scales by
       // Level, not edge: an active agent whose activation this controller never heard of is Active.
       if (message.state === 'active' && STARTING.includes(member.status)) {
         await this.lifecycle.transition(memberId, MemberStatus.Active, { reason: 'its health report says active' });
@@ -238,6 +254,12 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (to === MemberStatus.Active && member.status === MemberStatus.Suspended) return;
     await this.lifecycle.transition(memberId, to, { reason });
     this.reconciler.kick();
+  }
+
+  /** Lets an instance launched on hold (a live migration's target) go on: its data is whole. */
+  async release(memberId: string, incarnation: string | null): Promise<void> {
+    const message: MemberControlMessage = { type: 'start', incarnation };
+    await this.client.publishAsync(MemberTopics.control(memberId), JSON.stringify(message), { qos: 1 });
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import {
   containerLimits,
+  migrationModeIssues,
   parseRegionDriverName,
   regionDriverName,
   regionOf,
@@ -157,6 +158,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
     const fromCartridge = containerLimits(cartridge.property ?? [], `/cartridges/${cartridge.type}/property`);
     const fromSubscription = containerLimits([...(cartridge.property ?? []), ...(subscription.subscribableInfo.property ?? [])], '');
     errors.push(...fromCartridge.errors, ...containerLimits(subscription.subscribableInfo.property ?? [], `${at}/subscribableInfo/property`).errors);
+    errors.push(...migrationModeIssues(cartridge.property ?? [], `/cartridges/${cartridge.type}/property`), ...migrationModeIssues(subscription.subscribableInfo.property ?? [], `${at}/subscribableInfo/property`));
     clusters.push({
       clusterId: `${app.applicationId}.${subscription.subscribableInfo.alias}`,
       alias: subscription.subscribableInfo.alias,
@@ -173,6 +175,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
         payload: { ...payloadOf(cartridge.property), ...payloadOf(subscription.subscribableInfo.property) },
         properties: Object.fromEntries([...(cartridge.property ?? []), ...(subscription.subscribableInfo.property ?? [])].map((p) => [p.name, p.value ?? ''])),
         placements,
+        ...(subscription.subscribableInfo.autoscalingPolicy ? { autoscalingPolicy: subscription.subscribableInfo.autoscalingPolicy } : {}),
         partitionAlgorithm: deploymentPolicy.networkPartitions[0]?.partitionAlgo ?? 'one-after-another',
         applicationAlgorithm: policy.algorithm,
         volumes: (subscription.subscribableInfo.persistence?.volume ?? cartridge.persistence?.volume ?? []).filter((v) => v.mappingPath).map((v) => ({ id: v.id, mappingPath: v.mappingPath!, removeOnTermination: v.removeOnTermination })),

@@ -93,7 +93,7 @@ export class DeploymentService {
         createdAt: now,
         updatedAt: now,
       });
-      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, revision: 0, createdAt: now }));
+      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, revision: 0, desiredMembers: null, createdAt: now }));
       await tx.runtime.insertClusters(rows);
       await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: key, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
       const appended: TopologyEvent[] = [

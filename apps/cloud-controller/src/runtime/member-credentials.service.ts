@@ -68,8 +68,12 @@ export class MemberCredentials implements OnApplicationShutdown {
             { acltype: 'subscribeLiteral', topic: MemberTopics.replies(memberId), allow: true, priority: 0 },
             // Its new password while member passwords are rotated (MemberPasswordRotation).
             { acltype: 'subscribeLiteral', topic: MemberTopics.credentials(memberId), allow: true, priority: 0 },
+            // Its start, launched on hold (a live migration's target).
+            { acltype: 'subscribeLiteral', topic: MemberTopics.control(memberId), allow: true, priority: 0 },
           ],
         },
+        // A second instance (a live migration's target) shares the member's role, which may predate the control topic.
+        ...(identity.incarnation ? [{ command: 'addRoleACL', rolename: roleOf(memberId), acltype: 'subscribeLiteral', topic: MemberTopics.control(memberId), allow: true, priority: 0 }] : []),
         { command: 'createClient', username, password, roles: [{ rolename: roleOf(memberId) }] },
       ]);
       return { url: bare, username, password };
@@ -93,6 +97,15 @@ export class MemberCredentials implements OnApplicationShutdown {
   /** Changes a member's password on the broker, which signs out its connection (without the Will): it signs in again with the new one, if it has it. */
   async changePassword(identity: MemberBrokerIdentity, password: string): Promise<void> {
     await this.command([{ command: 'setClientPassword', username: memberBrokerUser(identity), password }]);
+  }
+
+  /**
+   * One instance's broker identity, where each has its own (Mosquitto's dynamic security): the
+   * member's role stays for its other instance (a live migration's source or target). Safe to repeat.
+   */
+  async revokeInstance(identity: MemberBrokerIdentity): Promise<void> {
+    if (this.settings.agentMqttUrl || !this.settings.mqttDynsec) return;
+    await this.command([{ command: 'deleteClient', username: memberBrokerUser(identity) }]).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing an instance's broker client: ${error.message}`));
   }
 
   /** Safe to repeat: a client or role that is gone already is fine. */

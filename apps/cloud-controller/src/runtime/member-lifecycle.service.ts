@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { canTransition, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
+import { canTransition, MEMBER_HEALTH_EVENT, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
 
 /** How long health statistics wait in memory before they are written, together. */
 const HEALTH_FLUSH_MS = 5000;
@@ -16,7 +16,7 @@ import { toMemberView } from './runtime-views';
 @Injectable()
 export class MemberLifecycle implements OnApplicationShutdown {
   private readonly logger = new Logger(MemberLifecycle.name);
-  private pendingHealth = new Map<string, MemberHealth>();
+  private pendingHealth = new Map<string, { applicationId: string; clusterId: string; health: MemberHealth }>();
   private healthTimer?: NodeJS.Timeout;
 
   constructor(
@@ -96,8 +96,9 @@ export class MemberLifecycle implements OnApplicationShutdown {
    * statistic, not a state change, and a thousand members reporting every few seconds must not
    * cost a thousand UPDATEs. What a crash loses is at most one batch of statistics.
    */
-  recordHealth(memberId: string, report: HealthReport): void {
-    this.pendingHealth.set(memberId, { loadAverage: report.loadAverage, memoryConsumption: report.memoryConsumption, requestsInFlight: report.requestsInFlight, timestamp: report.timestamp });
+  recordHealth(member: Pick<MemberEntity, 'memberId' | 'applicationId' | 'clusterId'>, report: HealthReport): void {
+    const health: MemberHealth = { loadAverage: report.loadAverage, memoryConsumption: report.memoryConsumption, requestsInFlight: report.requestsInFlight, timestamp: report.timestamp };
+    this.pendingHealth.set(member.memberId, { applicationId: member.applicationId, clusterId: member.clusterId, health });
     this.healthTimer ??= setTimeout(() => void this.flushHealth(), HEALTH_FLUSH_MS);
   }
 
@@ -106,7 +107,9 @@ export class MemberLifecycle implements OnApplicationShutdown {
     this.healthTimer = undefined;
     const batch = this.pendingHealth;
     this.pendingHealth = new Map();
-    await this.database.runtime.updateHealthMany(batch).catch((error: Error) => {
+    // The live feed's watchers see the batch as it is written (stratos topology watch --health, the console's charts).
+    this.publisher.publishHealth({ type: MEMBER_HEALTH_EVENT, timestamp: new Date().toISOString(), members: [...batch].map(([memberId, m]) => ({ memberId, ...m })) });
+    await this.database.runtime.updateHealthMany(new Map([...batch].map(([memberId, m]) => [memberId, m.health]))).catch((error: Error) => {
       // At a Ctrl-C of npm start the database is stopping too: statistics lost then are no news.
       const line = `health statistics of ${batch.size} member(s) not written: ${error.message}`;
       if (stopping) this.logger.debug(line);

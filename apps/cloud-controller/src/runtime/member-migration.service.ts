@@ -1,30 +1,43 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DomainError,
   MemberStatus,
+  MIGRATION_MODE_PROPERTY,
+  MIGRATION_MODES,
   parseRegionDriverName,
   TopologyEventType,
   type MemberMigrationView,
   type MigrationInput,
+  type MigrationMode,
   type MigrationPhase,
   type Placement,
 } from '@stratos/contracts';
+import type { LaunchedInstance } from '@stratos/iaas';
 import { Database, type ClusterEntity, type MemberEntity, type MemberMigrationEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { MemberLifecycle } from './member-lifecycle.service';
+import { AgentListener } from './agent-listener.service';
+import { LiveMigrationTargets, type TargetOutcome } from './live-migration-targets';
+import { MemberCredentials } from './member-credentials.service';
 import { Reconciler } from './reconciler.service';
+import { emptyArchive, planRound, volumeDelta, type VolumeManifest } from './volume-delta';
 
 /** A member is moved only from where it serves. */
 const MOVABLE: MemberStatus[] = [MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 const STOP_GRACE_MS = 10_000;
 const PROGRESS_EVERY_MS = 1000;
 const ACTIVE_POLL_MS = 200;
+/** Live: copy rounds while the member serves, at most; fewer when a round's changes fit in LIVE_SMALL_ROUND_BYTES or stop shrinking. */
+const LIVE_ROUNDS_MAX = 5;
+const LIVE_SMALL_ROUND_BYTES = 1024 * 1024;
+/** Live: rounds in a row that may fail while the member serves (an engine's archive of a file that grew as it was read) before the migration is given up. */
+const LIVE_ROUND_FAILURES_MAX = 3;
 
 export function toMigrationView(row: MemberMigrationEntity): MemberMigrationView {
   const end = (e: MemberMigrationEntity['source']) => ({ networkPartitionId: e.networkPartitionId, partitionId: e.partitionId, driver: e.driver });
@@ -38,6 +51,7 @@ export function toMigrationView(row: MemberMigrationEntity): MemberMigrationView
     to: end(row.target),
     phase: row.phase,
     copiedBytes: row.copiedBytes,
+    rounds: row.rounds,
     startedAt: row.startedAt.toISOString(),
     stoppedAt: row.stoppedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -47,14 +61,25 @@ export function toMigrationView(row: MemberMigrationEntity): MemberMigrationView
 }
 
 /**
- * Cold migration of a member to another partition of its deployment policy, in its region or
- * another of the same driver: the member leaves its cluster's trees (Migrating: the platform's
- * doing, so nobody replaces it), stops, its volumes' data is streamed from the source region's
- * engine or folder into the target's, and it starts there with the same member id, slot and
- * metadata; the trees follow its new address once it is Active. Each phase is stored before it
- * runs, so a controller restarted mid-way carries the migration on; anything that fails before
- * the member is Active on the target rolls it back — the member starts again on the source,
- * whose data is untouched until the migration is done. The member ends on one side, running.
+ * Migration of a member to another partition of its deployment policy, in its region or another
+ * of the same driver, with the same member id, slot and metadata. Each phase is stored before it
+ * runs, and the member ends on one side, running, with its data.
+ *
+ * Cold: the member leaves its cluster's trees (Migrating: the platform's doing, so nobody replaces
+ * it), stops, its volumes' data is streamed from the source region's engine or folder into the
+ * target's, and it starts there; the trees follow its new address once it is Active. A controller
+ * restarted mid-way carries it on; anything that fails before the member is Active on the target
+ * rolls it back — it starts again on the source, whose data is untouched until the end.
+ *
+ * Live (to another region): its volumes are copied while it serves — everything, then what
+ * changed since, in rounds (volume-delta.ts) — and a second instance of it (an incarnation of its
+ * own: its own broker identity and client id) is launched on the target on hold: its agent gets
+ * ready and waits. Then the source is frozen (SIGSTOP, a container's pause) for the last round,
+ * the target is told to go on, and once it is Active the member's record switches to it in one
+ * transaction (its address in every tree: dependants' templates follow).
+ * The frozen source is then killed, never resumed: nothing it held is acknowledged afterwards.
+ * Until the switch, any failure — or a controller restart — kills the target and thaws the
+ * source, which serves on as if nothing happened.
  */
 @Injectable()
 export class MemberMigrations implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -70,6 +95,9 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     private readonly publisher: TopologyPublisher,
     private readonly metadata: MetadataPublisher,
     private readonly settings: ControllerSettings,
+    private readonly credentials: MemberCredentials,
+    private readonly liveTargets: LiveMigrationTargets,
+    private readonly agents: AgentListener,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,8 +105,8 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
       .unfinishedMigrations()
       .then((rows) => {
         for (const row of rows) {
-          this.logger.log(`member ${row.memberId}: carrying on its migration ${row.migrationId} (${row.phase})`);
-          this.drive(row);
+          this.logger.log(`member ${row.memberId}: ${row.mode === 'live' ? 'settling' : 'carrying on'} its ${row.mode} migration ${row.migrationId} (${row.phase})`);
+          this.drive(row, { resumed: true });
         }
       })
       .catch((error: Error) => this.logger.error(`reading unfinished migrations: ${error.message}`));
@@ -102,7 +130,9 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     const [cluster, deployment] = await Promise.all([this.database.runtime.findCluster(member.clusterId), this.database.runtime.findDeployment(member.applicationId)]);
     if (!cluster || !deployment?.desired) throw DomainError.conflict(`member "${memberId}"'s application is being undeployed`);
     const target = this.targetOf(cluster, member, input.to);
+    const mode = input.mode ?? this.defaultMode(cluster);
     const driver = this.drivers.get(target.driver)!;
+    if (mode === 'live') this.checkLive(member, target);
     const health = (await driver.health?.()) ?? { answers: true };
     if (!health.answers) throw DomainError.conflict(`the ${target.driver} engine of partition "${target.partitionId}" does not answer${health.reason ? `: ${health.reason}` : ''}`);
     const there = (await this.database.runtime.members({ clusterId: cluster.clusterId })).filter((m) => m.networkPartitionId === target.networkPartitionId && m.partitionId === target.partitionId && m.status !== MemberStatus.Terminated);
@@ -117,11 +147,12 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
       memberId,
       applicationId: member.applicationId,
       clusterId: member.clusterId,
-      mode: input.mode,
-      source: { networkPartitionId: member.networkPartitionId, partitionId: member.partitionId, driver: member.driver, instanceId: member.instanceId, image: member.image },
-      target: { networkPartitionId: target.networkPartitionId, partitionId: target.partitionId, driver: target.driver, image: target.imageId },
-      phase: 'Stopping',
+      mode,
+      source: { networkPartitionId: member.networkPartitionId, partitionId: member.partitionId, driver: member.driver, instanceId: member.instanceId, image: member.image, incarnation: member.incarnation },
+      target: { networkPartitionId: target.networkPartitionId, partitionId: target.partitionId, driver: target.driver, image: target.imageId, ...(mode === 'live' ? { incarnation: randomBytes(6).toString('hex') } : {}) },
+      phase: mode === 'live' ? 'Copying' : 'Stopping',
       copiedBytes: 0,
+      rounds: 0,
       startedAt: new Date(),
       stoppedAt: null,
       finishedAt: null,
@@ -129,7 +160,7 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
       reason: null,
     };
     if (!(await this.database.runtime.insertMigration(row))) throw DomainError.conflict(`member "${memberId}" is being migrated already`);
-    const moving = await this.lifecycle.transition(memberId, MemberStatus.Migrating, { reason: `migrating to ${target.networkPartitionId}/${target.partitionId} (${target.driver}, ${input.mode})` });
+    const moving = await this.lifecycle.transition(memberId, MemberStatus.Migrating, { reason: `migrating to ${target.networkPartitionId}/${target.partitionId} (${target.driver}, ${mode})` });
     if (moving?.status !== MemberStatus.Migrating) {
       await this.finish(row, 'Failed', `member "${memberId}" stopped running before its migration began`);
       throw DomainError.conflict(`member "${memberId}" stopped running before its migration began`);
@@ -137,6 +168,27 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     await this.announce(row);
     this.drive(row);
     return toMigrationView(row);
+  }
+
+  /** The cartridge's `migration.mode` property, else cold. */
+  private defaultMode(cluster: ClusterEntity): MigrationMode {
+    const said = cluster.spec.properties?.[MIGRATION_MODE_PROPERTY];
+    if (said === undefined) return 'cold';
+    if (!MIGRATION_MODES.includes(said as MigrationMode)) {
+      throw DomainError.conflict(`cartridge "${cluster.spec.cartridgeType}" says ${MIGRATION_MODE_PROPERTY} "${said}": name the mode (cold or live), or fix the property`, [{ path: '/mode', message: `the cartridge's ${MIGRATION_MODE_PROPERTY} is "${said}"`, allowed: [...MIGRATION_MODES] }]);
+    }
+    return said as MigrationMode;
+  }
+
+  /** A live migration runs two instances of the member at once, on two drivers that can freeze one: another region's. */
+  private checkLive(member: MemberEntity, target: Placement): void {
+    if (target.driver === member.driver) {
+      throw DomainError.invalid(`a live migration moves a member to another region; partition "${target.partitionId}" is in the member's own (${member.driver}), where both instances would share one volume: migrate it cold`, [{ path: '/mode', message: 'live needs a partition in another region', allowed: ['cold'] }]);
+    }
+    for (const name of [member.driver, target.driver]) {
+      if (!this.drivers.get(name)?.freeze) throw DomainError.conflict(`the ${name} driver cannot freeze an instance: migrate the member cold`, [{ path: '/mode', message: `${name} has no live migration`, allowed: ['cold'] }]);
+    }
+    if (!member.instanceId) throw DomainError.conflict(`member "${member.memberId}" has no instance to copy from`);
   }
 
   /** The partition `to` names among the cluster's (PARTITION, or NETWORK_PARTITION/PARTITION), checked against where the member is. */
@@ -155,9 +207,9 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     return target;
   }
 
-  private drive(row: MemberMigrationEntity): void {
+  private drive(row: MemberMigrationEntity, options: { resumed?: boolean } = {}): void {
     if (this.running.has(row.migrationId)) return;
-    const work = this.steps(row)
+    const work = (row.mode === 'live' ? this.liveSteps(row, options.resumed ?? false) : this.steps(row))
       .catch((error: Error) => this.logger.error(`migration ${row.migrationId} of ${row.memberId}: ${error.stack ?? error.message}`))
       .finally(() => this.running.delete(row.migrationId));
     this.running.set(row.migrationId, work);
@@ -221,6 +273,7 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
       }
       await flowing;
     }
+    row.rounds = 1;
     await this.enter(row, 'Starting');
   }
 
@@ -268,7 +321,7 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     if (!there || member.driver !== row.target.driver) {
       if (there) await driver.terminate(there.instanceId, { graceMs: 0 }); // half started before a restart: again, cleanly
       const { instance, image } = await this.reconciler.relaunch(member, placement);
-      await this.moveRecord(row.memberId, { networkPartitionId: placement.networkPartitionId, partitionId: placement.partitionId, driver: placement.driver, instanceId: instance.instanceId, host: instance.host, ports: instance.ports, image });
+      await this.moveRecord(row.memberId, { networkPartitionId: placement.networkPartitionId, partitionId: placement.partitionId, driver: placement.driver, instanceId: instance.instanceId, host: instance.host, ports: instance.ports, image, incarnation: null });
     }
     const deadline = Date.now() + this.settings.memberStartTimeoutMs;
     for (;;) {
@@ -318,7 +371,7 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
       const still = (await source.list()).find((i) => i.memberId === row.memberId && i.running);
       if (!still) {
         const { instance, image } = await this.reconciler.relaunch(member, this.placementOf(cluster, row.source));
-        await this.moveRecord(row.memberId, { networkPartitionId: row.source.networkPartitionId, partitionId: row.source.partitionId, driver: row.source.driver, instanceId: instance.instanceId, host: instance.host, ports: instance.ports, image });
+        await this.moveRecord(row.memberId, { networkPartitionId: row.source.networkPartitionId, partitionId: row.source.partitionId, driver: row.source.driver, instanceId: instance.instanceId, host: instance.host, ports: instance.ports, image, incarnation: null });
       } else {
         await this.moveRecord(row.memberId, { networkPartitionId: row.source.networkPartitionId, partitionId: row.source.partitionId, driver: row.source.driver, instanceId: still.instanceId });
       }
@@ -326,6 +379,256 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
       await this.lifecycle.transition(row.memberId, MemberStatus.Lost, { reason: `its migration failed (${reason}) and it could not start again on the source: ${(error as Error).message}` });
     }
     await this.finish(row, 'Failed', reason);
+  }
+
+  // ---- live ----
+
+  private async liveSteps(row: MemberMigrationEntity, resumed: boolean): Promise<void> {
+    const member = await this.memberOrGone(row);
+    if (!member) return this.letGoOfLive(row);
+    // After a restart (or a rollback cut short): switched already → its tail; otherwise back to the source, which never stopped serving for long.
+    if (resumed || row.phase === 'RollingBack') {
+      if (row.target.incarnation && member.incarnation === row.target.incarnation) return this.afterSwitch(row);
+      return this.rollBackLive(row, row.reason ?? 'the controller stopped during the live migration: the member serves from its source again');
+    }
+    const manifests = new Map<string, VolumeManifest>();
+    const target = this.liveTargets.expect(row.memberId, row.target.incarnation!);
+    try {
+      const cluster = (await this.database.runtime.findCluster(row.clusterId))!;
+      await this.preCopy(row, cluster, member.sid, manifests);
+      if (this.stopped) return;
+      const launched = await this.launchHeld(row, cluster, member, target.held);
+      if (this.stopped) return;
+      await this.freezeAndCopyLast(row, cluster, member.sid, manifests);
+      if (this.stopped) return;
+      await this.startAndSwitch(row, launched, target.active);
+    } catch (error) {
+      if (this.stopped) return; // the next start rolls it back
+      return this.rollBackLive(row, (error as Error).message);
+    } finally {
+      target.cancel();
+    }
+    await this.afterSwitch(row);
+  }
+
+  /** Rounds while the member serves: all of it, then what changed since, until a round is small or stops shrinking. */
+  private async preCopy(row: MemberMigrationEntity, cluster: ClusterEntity, slot: number, manifests: Map<string, VolumeManifest>): Promise<void> {
+    await this.copyBakedImage(row, cluster, this.progress(row));
+    if (cluster.spec.volumes.length === 0) return;
+    let last = Number.POSITIVE_INFINITY;
+    let failures = 0;
+    for (let round = 1; round <= LIVE_ROUNDS_MAX && !this.stopped; round++) {
+      let bytes: number;
+      try {
+        bytes = await this.copyRound(row, cluster, slot, manifests);
+        failures = 0;
+      } catch (error) {
+        if (++failures >= LIVE_ROUND_FAILURES_MAX) throw error;
+        this.logger.warn(`migration ${row.migrationId}: round ${round} failed (${(error as Error).message}); the next copies all again`);
+        manifests.clear();
+        continue;
+      }
+      row.rounds++;
+      await this.enter(row, 'Copying');
+      if (bytes <= LIVE_SMALL_ROUND_BYTES || bytes >= last) return;
+      last = bytes;
+    }
+  }
+
+  /** Frozen where it stands, then the last round: what changed since the one before. */
+  private async freezeAndCopyLast(row: MemberMigrationEntity, cluster: ClusterEntity, slot: number, manifests: Map<string, VolumeManifest>): Promise<void> {
+    await this.enter(row, 'Freezing');
+    row.stoppedAt = new Date();
+    await this.drivers.get(row.source.driver)!.freeze!(row.source.instanceId!);
+    if (cluster.spec.volumes.length > 0) {
+      await this.copyRound(row, cluster, slot, manifests);
+      row.rounds++;
+    }
+    await this.enter(row, 'Starting');
+  }
+
+  /**
+   * One round over each of the cluster's volumes: the source's archive through the delta (what
+   * changed since this volume's last round; all of it the first time, which replaces what the
+   * target had), then what went since removed on the target. The bytes sent.
+   */
+  private async copyRound(row: MemberMigrationEntity, cluster: ClusterEntity, slot: number, manifests: Map<string, VolumeManifest>): Promise<number> {
+    const source = this.drivers.get(row.source.driver)?.volumes;
+    const target = this.drivers.get(row.target.driver)?.volumes;
+    if (!source || !target) throw new Error(`the ${row.source.driver} and ${row.target.driver} drivers cannot move volumes`);
+    let sent = 0;
+    for (const volume of cluster.spec.volumes) {
+      const ref = { clusterId: row.clusterId, slot, volumeId: volume.id };
+      const previous = manifests.get(volume.id) ?? null;
+      manifests.delete(volume.id); // until this round is whole: a failed one leaves the next to copy all again
+      const readFromS = Math.floor(Date.now() / 1000);
+      const sourceRef = { ...ref, image: row.source.image ?? row.target.image ?? '' };
+      const targetRef = { ...ref, image: row.target.image ?? '' };
+      if (source.list) {
+        // Listed, then only what changed read: a round costs what changed, not the volume.
+        const t0 = Date.now();
+        const plan = planRound(previous, await source.list(sourceRef), readFromS);
+        const t1 = Date.now();
+        const counted = this.counter(this.progress(row));
+        const reading = pipeline(await source.read(sourceRef, { only: plan.send }), counted).catch((error: Error) => counted.destroy(error));
+        try {
+          await target.write(targetRef, counted, { merge: previous !== null, remove: plan.removed });
+        } catch (error) {
+          counted.destroy(error as Error);
+          throw error;
+        }
+        await reading;
+        this.logger.debug(`migration ${row.migrationId}, volume ${volume.id}: listed in ${t1 - t0} ms; ${plan.send.length} entries (${plan.bytes} bytes) sent in ${Date.now() - t1} ms; ${plan.removed.length} removed`);
+        manifests.set(volume.id, plan.manifest);
+        sent += plan.bytes;
+        continue;
+      }
+      const archive = await source.read(sourceRef);
+      const delta = volumeDelta(previous, readFromS);
+      const counted = this.counter(this.progress(row));
+      const reading = pipeline(archive, delta.input).catch((error: Error) => counted.destroy(error));
+      const passing = pipeline(delta.output, counted).catch((error: Error) => counted.destroy(error));
+      try {
+        await target.write(targetRef, counted, { merge: previous !== null });
+      } catch (error) {
+        counted.destroy(error as Error);
+        throw error;
+      }
+      await Promise.all([reading, passing]);
+      const result = await delta.result;
+      if (result.removed.length > 0) await target.write(targetRef, emptyArchive(), { merge: true, remove: result.removed });
+      manifests.set(volume.id, result.manifest);
+      sent += result.bytes;
+    }
+    return sent;
+  }
+
+  /**
+   * The target instance, with an incarnation of its own, beside the source still serving: launched
+   * on hold, it gets ready (signed in, its bundle unpacked) and waits for its data — so that the
+   * freeze lasts the last round and the workload's own start, not an agent's.
+   */
+  private async launchHeld(row: MemberMigrationEntity, cluster: ClusterEntity, member: MemberEntity, held: Promise<TargetOutcome>): Promise<{ placement: Placement; instance: LaunchedInstance; image: string | null }> {
+    const placement = this.placementOf(cluster, row.target);
+    const { instance, image } = await this.reconciler.relaunch(member, placement, { incarnation: row.target.incarnation!, hold: true });
+    row.target.instanceId = instance.instanceId;
+    await this.database.runtime.saveMigration(row);
+    await this.targetSays(row, held, 'ready');
+    return { placement, instance, image };
+  }
+
+  /** Its data whole, the target goes on; once it is Active the record switches to it and the member is Active again (one transaction). */
+  private async startAndSwitch(row: MemberMigrationEntity, target: { placement: Placement; instance: LaunchedInstance; image: string | null }, active: Promise<TargetOutcome>): Promise<void> {
+    const { placement, instance, image } = target;
+    await this.agents.release(row.memberId, row.target.incarnation!);
+    await this.targetSays(row, active, 'Active');
+    const frozenS = ((Date.now() - row.stoppedAt!.getTime()) / 1000).toFixed(1);
+    const switched = await this.database.transaction(async (tx) => {
+      const now = await tx.runtime.lockMember(row.memberId);
+      if (!now || now.status !== MemberStatus.Migrating) return false;
+      await tx.runtime.saveMember({ ...now, networkPartitionId: placement.networkPartitionId, partitionId: placement.partitionId, driver: placement.driver, instanceId: instance.instanceId, host: instance.host, ports: instance.ports, image, incarnation: row.target.incarnation! });
+      return true;
+    });
+    if (!switched) throw new Error('the member stopped migrating before its switch');
+    row.downtimeMs = Date.now() - row.stoppedAt!.getTime();
+    await this.lifecycle.transition(row.memberId, MemberStatus.Active, { reason: `live-migrated to ${placement.networkPartitionId}/${placement.partitionId} (${placement.driver}); frozen ${frozenS} s` });
+    this.metadata.touch(row.applicationId);
+  }
+
+  /** Until the target's agent says so (or fails, or the member stops migrating, or the start timeout passes). */
+  private async targetSays(row: MemberMigrationEntity, outcome: Promise<TargetOutcome>, what: string): Promise<void> {
+    const deadline = Date.now() + this.settings.memberStartTimeoutMs;
+    for (;;) {
+      const said = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), ACTIVE_POLL_MS))]);
+      if (said?.ok) return;
+      if (said) throw new Error(`the target instance failed: ${said.reason}`);
+      if (this.stopped) throw new Error('the controller stopped');
+      const now = await this.database.runtime.findMember(row.memberId);
+      if (!now || now.status !== MemberStatus.Migrating) throw new Error(`the member became ${now?.status ?? 'gone'} while its target started`);
+      if (Date.now() > deadline) throw new Error(`the target instance was not ${what} within ${this.settings.memberStartTimeoutMs / 1000} s`);
+    }
+  }
+
+  /** Switched: the frozen source is killed (never resumed), its broker identity and its copy of the data removed. */
+  private async afterSwitch(row: MemberMigrationEntity): Promise<void> {
+    const source = this.drivers.get(row.source.driver);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for (const instance of (await source?.list()) ?? []) if (instance.memberId === row.memberId) await source!.terminate(instance.instanceId, { graceMs: 0 });
+        break;
+      } catch (error) {
+        if (attempt >= 5 || this.stopped) {
+          this.logger.error(`migration ${row.migrationId}: the frozen source of ${row.memberId} could not be killed (${(error as Error).message}); the next start tries again`);
+          return; // not Done: the next start settles it
+        }
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+    await this.credentials.revokeInstance({ memberId: row.memberId, clusterId: row.clusterId, incarnation: row.source.incarnation ?? null });
+    const cluster = await this.database.runtime.findCluster(row.clusterId);
+    const member = await this.database.runtime.findMember(row.memberId);
+    for (const volume of cluster?.spec.volumes ?? []) {
+      await source?.volumes
+        ?.remove({ clusterId: row.clusterId, slot: member?.sid ?? 0, volumeId: volume.id, image: row.source.image ?? '' })
+        .catch((error: Error) => this.logger.warn(`migration ${row.migrationId}: the source's volume ${volume.id} stays: ${error.message}`));
+    }
+    await this.finish(row, 'Done', null);
+    this.logger.log(`member ${row.memberId} live-migrated to ${row.target.networkPartitionId}/${row.target.partitionId} (${row.target.driver}) in ${row.rounds} round(s); frozen ${((row.downtimeMs ?? 0) / 1000).toFixed(2)} s`);
+  }
+
+  /**
+   * Before the switch: the target instance and what was copied go, and the source — frozen or not —
+   * serves on (thawed; started again there if it is gone meanwhile).
+   */
+  private async rollBackLive(row: MemberMigrationEntity, reason: string): Promise<void> {
+    this.logger.warn(`live migration ${row.migrationId} of ${row.memberId}: ${reason}; rolling back`);
+    row.reason = reason;
+    await this.enter(row, 'RollingBack');
+    const member = await this.memberOrGone(row);
+    if (!member) return this.letGoOfLive(row);
+    try {
+      await this.removeTarget(row, member.sid);
+      const source = this.drivers.get(row.source.driver)!;
+      const still = (await source.list()).find((i) => i.memberId === row.memberId && i.running);
+      if (still) {
+        await source.thaw?.(still.instanceId);
+        await this.lifecycle.transition(row.memberId, MemberStatus.Active, { reason: `its live migration failed (${reason}); it serves from ${row.source.networkPartitionId}/${row.source.partitionId} again` });
+      } else {
+        const cluster = (await this.database.runtime.findCluster(row.clusterId))!;
+        const { instance, image } = await this.reconciler.relaunch(member, this.placementOf(cluster, row.source));
+        await this.moveRecord(row.memberId, { networkPartitionId: row.source.networkPartitionId, partitionId: row.source.partitionId, driver: row.source.driver, instanceId: instance.instanceId, host: instance.host, ports: instance.ports, image, incarnation: null });
+      }
+    } catch (error) {
+      await this.lifecycle.transition(row.memberId, MemberStatus.Lost, { reason: `its live migration failed (${reason}) and it could not serve from the source again: ${(error as Error).message}` });
+    }
+    await this.finish(row, 'Failed', reason);
+  }
+
+  /** The member was terminated (an undeploy) during a live migration: its target instance must not outlive it. */
+  private async letGoOfLive(row: MemberMigrationEntity): Promise<void> {
+    await this.removeTarget(row, null).catch((error: Error) => this.logger.warn(`migration ${row.migrationId}: ${error.message}`));
+  }
+
+  /** The target's instance of the member, its broker identity, and (slot known) the data copied there. */
+  private async removeTarget(row: MemberMigrationEntity, slot: number | null): Promise<void> {
+    const target = this.drivers.get(row.target.driver);
+    for (const instance of (await target?.list().catch(() => [])) ?? []) if (instance.memberId === row.memberId) await target!.terminate(instance.instanceId, { graceMs: 0 }).catch(() => undefined);
+    if (row.target.incarnation) await this.credentials.revokeInstance({ memberId: row.memberId, clusterId: row.clusterId, incarnation: row.target.incarnation });
+    if (slot === null) return;
+    const cluster = await this.database.runtime.findCluster(row.clusterId);
+    for (const volume of cluster?.spec.volumes ?? []) await target?.volumes?.remove({ clusterId: row.clusterId, slot, volumeId: volume.id, image: row.target.image ?? '' }).catch(() => undefined);
+  }
+
+  /** Counts copied bytes into the migration, and says so (an event) at most once a second. */
+  private progress(row: MemberMigrationEntity): (chunk: Buffer) => void {
+    let said = Date.now();
+    return (chunk) => {
+      row.copiedBytes += chunk.length;
+      if (Date.now() - said >= PROGRESS_EVERY_MS) {
+        said = Date.now();
+        void this.announce(row).catch(() => undefined);
+      }
+    };
   }
 
   /** Where a migration end is, as the cluster's spec places members there (its image there, its region). */

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, LIVE_MEMBER_STATES, MemberStatus, parseRegionDriverName, type PartitionDrainView } from '@stratos/contracts';
+import { DomainError, LIVE_MEMBER_STATES, MemberStatus, MIGRATION_MODE_PROPERTY, parseRegionDriverName, type PartitionDrainView } from '@stratos/contracts';
 import { Database, type ClusterEntity, type MemberEntity } from '@stratos/persistence';
 import { nextPlacement } from './deployment-plan';
 import { MemberMigrations } from './member-migration.service';
@@ -39,7 +39,7 @@ export class PartitionDrains {
       state: 'Running',
       startedAt: new Date().toISOString(),
       finishedAt: null,
-      members: members.map((m) => ({ memberId: m.memberId, clusterId: m.clusterId, to: null, migrationId: null, phase: 'Waiting', reason: null })),
+      members: members.map((m) => ({ memberId: m.memberId, clusterId: m.clusterId, to: null, mode: null, migrationId: null, phase: 'Waiting', reason: null })),
     };
     this.drains.set(key, view);
     this.logger.log(`partition ${key} cordoned by ${actor}; draining ${members.length} member(s)`);
@@ -81,8 +81,11 @@ export class PartitionDrains {
         continue;
       }
       entry.to = target;
+      // Each cartridge's own way (migration.mode): live where it says so and the target is another region (within one, both instances would share a volume).
+      const goesTo = cluster!.spec.placements.find((p) => `${p.networkPartitionId}/${p.partitionId}` === target);
+      entry.mode = cluster!.spec.properties?.[MIGRATION_MODE_PROPERTY] === 'live' && goesTo?.driver !== member.driver ? 'live' : 'cold';
       try {
-        const started = await this.migrations.start(member.memberId, { to: target, mode: 'cold' });
+        const started = await this.migrations.start(member.memberId, { to: target, mode: entry.mode });
         entry.migrationId = started.migrationId;
         entry.phase = started.phase;
         for (;;) {

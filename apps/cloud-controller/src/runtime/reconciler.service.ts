@@ -13,7 +13,7 @@ import {
   type Placement,
   type TopologyEvent,
 } from '@stratos/contracts';
-import type { ActualInstance, LaunchedInstance } from '@stratos/iaas';
+import type { ActualInstance, IaasDriver, LaunchedInstance } from '@stratos/iaas';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
@@ -24,7 +24,7 @@ import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { nextPlacement } from './deployment-plan';
-import { membersWanted, nextUpgradeStep, outdatedMembers, surplusOrder } from './rolling-upgrade';
+import { membersWanted, nextUpgradeStep, outdatedMembers, surplusOrder, targetMembers } from './rolling-upgrade';
 import { MemberCredentials, type BrokerCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { toClusterView } from './runtime-views';
@@ -47,6 +47,7 @@ const PASS_PAUSE_MAX_MS = 1000;
 const LAUNCHED: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 /** Members whose agent has connected (it said InstanceStarted) and so reports health at least once a keepalive. */
+const instanceKey = (driver: string, memberId: string) => `${driver}/${memberId}`;
 const HEARD_FROM: MemberStatus[] = [MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
 
 /**
@@ -67,6 +68,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Drivers whose last list() failed (said once per outage). */
   private readonly unreachableDrivers = new Set<string>();
   private readonly floors = new ClusterFloors();
+  /** Per cluster, the member the autoscaler chose to remove: the first of its surplus once its count is lowered. */
+  private readonly retiring = new Map<string, string>();
+  /** Members draining (ReadyToShutDown, out of the balancers) and when they are stopped; a restarted controller stops them at once. */
+  private readonly draining = new Map<string, number>();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
   /** Partitions closed to new members (NETWORK_PARTITION/PARTITION), as the pass began. */
   private cordoned = new Set<string>();
@@ -113,6 +118,16 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * members coming up) gets passes half the time, not back to back, and a small platform, whose
    * passes take milliseconds, waits milliseconds.
    */
+  /**
+   * The autoscaler's decision: the cluster's member count (within its bounds), and on a scale-down
+   * the member to shut down first. Stored, then a pass acts on it (it launches or shuts down).
+   */
+  async scaleTo(clusterId: string, members: number, retire?: string): Promise<void> {
+    if (retire) this.retiring.set(clusterId, retire);
+    await this.database.runtime.setDesiredMembers(clusterId, members);
+    this.kick();
+  }
+
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -164,12 +179,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async pass(): Promise<void> {
+    // By driver and member: a member migrated live has an instance in two regions for a moment, and only its recorded driver's counts.
     const actual = new Map<string, ActualInstance & { driver: string }>();
     // A driver that cannot say what runs (a region's engine gone) leaves its members as they are: unknown is not gone.
     const unreachable = new Set<string>();
+    const listedAt = Date.now();
     for (const driver of this.drivers.all()) {
       try {
-        for (const instance of await driver.list()) actual.set(instance.memberId, { ...instance, driver: driver.name });
+        for (const instance of await driver.list()) actual.set(instanceKey(driver.name, instance.memberId), { ...instance, driver: driver.name });
         if (this.unreachableDrivers.delete(driver.name)) this.logger.log(`the ${driver.name} driver answers again`);
       } catch (error) {
         unreachable.add(driver.name);
@@ -184,7 +201,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     for (const deployment of deployments) {
       if (this.stopped) return;
       const suspendedBy = deployment.tenantId !== null ? deactivated.get(deployment.tenantId) : undefined;
-      await this.reconcileApplication(deployment, actual, known, suspendedBy, unreachable);
+      await this.reconcileApplication(deployment, { instances: actual, listedAt }, known, suspendedBy, unreachable);
     }
     this.silence.keepOnly(known);
     await this.removeOrphans(unreachable);
@@ -198,7 +215,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * `known` collects the ids of the application's members, as the pass found them; `suspendedBy`
    * names the deactivated tenant whose deployment this is (its members are held Suspended).
    */
-  private async reconcileApplication(deployment: DeploymentEntity, actual: Map<string, ActualInstance & { driver: string }>, known: Set<string>, suspendedBy?: string, unreachable = new Set<string>()): Promise<void> {
+  private async reconcileApplication(deployment: DeploymentEntity, { instances: actual, listedAt }: { instances: Map<string, ActualInstance & { driver: string }>; listedAt: number }, known: Set<string>, suspendedBy?: string, unreachable = new Set<string>()): Promise<void> {
     const clusters = await this.database.runtime.clusters(deployment.applicationId);
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) known.add(member.memberId);
@@ -241,8 +258,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     await reread();
     for (const member of members) {
-      const instance = actual.get(member.memberId);
+      const instance = actual.get(instanceKey(member.driver, member.memberId));
       if (unreachable.has(member.driver)) continue;
+      // A record changed after the drivers were asked (a live migration switched the member to
+      // its target's instance meanwhile) is not judged by that older list: the next pass will.
+      if (member.statusChangedAt.getTime() >= listedAt) continue;
       if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
         await transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}` });
       } else if (STARTING.includes(member.status) && now - member.statusChangedAt.getTime() > this.settings.memberStartTimeoutMs && now - member.createdAt.getTime() > this.settings.memberStartTimeoutMs) {
@@ -251,6 +271,12 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     await reread();
     for (const member of members.filter((m) => m.status === MemberStatus.Lost || m.status === MemberStatus.ReadyToShutDown)) {
+      const drainedAt = this.draining.get(member.memberId);
+      if (member.status === MemberStatus.ReadyToShutDown && drainedAt !== undefined && drainedAt > now) {
+        this.kickAt(drainedAt); // out of the balancers' trees, still serving what they sent it: stopped once drained
+        continue;
+      }
+      this.draining.delete(member.memberId);
       if (member.status === MemberStatus.Lost && this.backoff.isCrash(member.activatedAt?.getTime() ?? null, now)) {
         const delay = this.backoff.failed(member.clusterId, now);
         const lasted = member.activatedAt ? `was Active ${((now - member.activatedAt.getTime()) / 1000).toFixed(1)} s` : 'never became Active';
@@ -307,12 +333,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const live = members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status));
       // Bounds lowered while deployed (stratos app scale): members of an older revision go first, then the highest slots, gracefully.
       // (An upgrade keeps one over the minimum: the replacement that starts before an old member stops.)
-      const surplus = surplusOrder(live, cluster.revision).slice(0, Math.max(0, live.length - membersWanted(cluster, live)));
+      const chosen = this.retiring.get(cluster.clusterId);
+      const surplus = surplusOrder(live, cluster.revision, chosen).slice(0, Math.max(0, live.length - membersWanted(cluster, live)));
       for (const extra of surplus) {
-        this.logger.log(`cluster ${cluster.clusterId}: ${live.length} members for a minimum of ${cluster.minMembers}; shutting down ${extra.memberId} (slot ${extra.sid})`);
-        await this.terminate(extra, GRACE_MS);
+        this.logger.log(`cluster ${cluster.clusterId}: ${live.length} members for ${targetMembers(cluster)} wanted; shutting down ${extra.memberId} (slot ${extra.sid})`);
+        if (extra.memberId === chosen) this.retiring.delete(cluster.clusterId);
+        await this.drainThenStop(extra, extra.memberId === chosen ? 'the autoscaler removed it (the least loaded)' : `${targetMembers(cluster)} member(s) wanted`);
       }
-      for (let i = live.length; i < cluster.minMembers; i++) {
+      for (let i = live.length; i < targetMembers(cluster); i++) {
         const launched = await this.launch(deployment, cluster, [...members]);
         if (!launched) break;
         members.push(launched);
@@ -463,8 +491,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       driver: placement.driver,
       instanceId: null,
       host: null,
-      image: driver.images ? image.ref : null, // a local member runs the agent, not an image
+      image: await imageShown(driver, image.ref),
       clusterRevision: cluster.revision ?? 0,
+      incarnation: null,
       ports: [],
       health: null,
       createdAt: now,
@@ -490,9 +519,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** The member's instance started by its driver (member.driver), in its slot, where the row says (partition, region). */
-  private async startInstance(deployment: DeploymentEntity, cluster: ClusterEntity, member: MemberEntity, image: { ref: string; baked: boolean }, broker: BrokerCredentials) {
+  private async startInstance(deployment: DeploymentEntity, cluster: ClusterEntity, member: MemberEntity, image: { ref: string; baked: boolean }, broker: BrokerCredentials, extra: Record<string, string> = {}) {
     const spec = cluster.spec;
-    const env = await this.launchPayload(deployment, cluster, spec, member, broker);
+    const env = { ...(await this.launchPayload(deployment, cluster, spec, member, broker)), ...extra };
     if (image.baked) env[LaunchKey.imageKind] = 'configured';
     return this.drivers.get(member.driver)!.launch({
       memberId: member.memberId,
@@ -509,21 +538,24 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /**
    * A member started again in `placement` (a migration's target, or its source on a rollback),
-   * with the same id and slot, and a broker identity made afresh for it. Its record is the
-   * caller's to update with where it now runs.
+   * with the same id and slot. Cold: its one instance, with a broker identity made afresh
+   * (incarnation null). Live (`incarnation`): a second instance beside the running one, with a
+   * broker identity and client id of its own. Its record is the caller's to update with where it
+   * now runs (and, live, which incarnation speaks for it).
    */
-  async relaunch(member: MemberEntity, placement: Placement): Promise<{ instance: LaunchedInstance; image: string | null }> {
+  async relaunch(member: MemberEntity, placement: Placement, options: { incarnation?: string; hold?: boolean } = {}): Promise<{ instance: LaunchedInstance; image: string | null }> {
     const deployment = await this.database.runtime.findDeployment(member.applicationId);
     const cluster = await this.database.runtime.findCluster(member.clusterId);
     const driver = this.drivers.get(placement.driver);
     if (!deployment || !cluster) throw new Error(`member ${member.memberId}'s deployment is gone`);
     if (!driver) throw new Error(`no ${placement.driver} driver is installed`);
-    await this.credentials.revoke(member);
-    const broker = await this.credentials.issue(member);
+    const incarnation = options.incarnation ?? null;
+    if (incarnation === null) await this.credentials.revoke(member);
+    const broker = await this.credentials.issue({ ...member, incarnation });
     const image = await this.imageFor(cluster.spec, placement);
-    const moved: MemberEntity = { ...member, networkPartitionId: placement.networkPartitionId, partitionId: placement.partitionId, driver: placement.driver };
-    const instance = await this.startInstance(deployment, cluster, moved, image, broker);
-    return { instance, image: driver.images ? image.ref : null };
+    const moved: MemberEntity = { ...member, networkPartitionId: placement.networkPartitionId, partitionId: placement.partitionId, driver: placement.driver, incarnation };
+    const instance = await this.startInstance(deployment, cluster, moved, image, broker, options.hold ? { [LaunchKey.hold]: '1' } : {});
+    return { instance, image: await imageShown(driver, image.ref) };
   }
 
   /** Stratos's launch payload, and the broker credentials of this member alone. */
@@ -540,6 +572,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.serviceName]: cluster.serviceName,
       [LaunchKey.clusterId]: cluster.clusterId,
       [LaunchKey.memberId]: member.memberId,
+      ...(member.incarnation ? { [LaunchKey.incarnation]: member.incarnation } : {}),
       [LaunchKey.cartridgeAlias]: cluster.alias,
       [LaunchKey.ports]: spec.ports.map((p) => p.port).join('|'),
       [LaunchKey.multitenant]: String(spec.multiTenant),
@@ -570,6 +603,21 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     };
   }
 
+  /**
+   * A member no longer wanted (a scale-down, lowered bounds) leaves gracefully: ReadyToShutDown at
+   * once — every load balancer's template drops it (they route to Active members) — and stopped
+   * only after the drain (memberDrainMs), by a later pass, so that requests already sent to it are
+   * answered and none is sent after it stops. Without a drain, or without a running agent: at once.
+   */
+  private async drainThenStop(member: MemberEntity, why: string): Promise<void> {
+    const drainMs = this.settings.memberDrainMs ?? 0;
+    if (drainMs <= 0 || member.status !== MemberStatus.Active) return this.terminate(member, GRACE_MS, why);
+    await this.lifecycle.transition(member.memberId, MemberStatus.ReadyToShutDown, { reason: `${why}; out of the load balancers for ${drainMs / 1000} s, then stopped` });
+    const until = Date.now() + drainMs;
+    this.draining.set(member.memberId, until);
+    this.kickAt(until);
+  }
+
   /** Stops a member's instance (graceMs 0: at once) and records it Terminated (`why`: said in its transitions). Safe to repeat. */
   private async terminate(member: MemberEntity, graceMs: number, why?: string): Promise<void> {
     const driver = this.drivers.get(member.driver);
@@ -577,8 +625,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       try {
         await driver.terminate(member.instanceId, { graceMs });
       } catch (error) {
-        this.logger.warn(`member ${member.memberId}: terminate failed, will retry: ${(error as Error).message}`);
-        return;
+        // A Lost member is silent and replaced already; its engine may be the thing that is down
+        // (an undeploy must not wait for it). Its record goes; its instance, when its engine
+        // answers again, is an orphan that the sweep removes.
+        if (member.status !== MemberStatus.Lost) {
+          this.logger.warn(`member ${member.memberId}: terminate failed, will retry: ${(error as Error).message}`);
+          return;
+        }
+        this.logger.warn(`member ${member.memberId} (Lost): its instance could not be stopped (${(error as Error).message}); its record goes, and the instance is removed once ${member.driver} answers`);
       }
     }
     if (member.status !== MemberStatus.Lost && member.status !== MemberStatus.ReadyToShutDown) {
@@ -655,4 +709,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       }
     }
   }
+}
+
+/**
+ * The image a member runs, as its view says: an engine's (every member of a driver that bakes
+ * runs one), or one of a local region's trees; none where a local member runs on the host's system.
+ */
+async function imageShown(driver: IaasDriver, ref: string): Promise<string | null> {
+  if (!driver.images) return null;
+  if (driver.bake) return ref;
+  return (await driver.images.inspect(ref).catch(() => null)) ? ref : null;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MemberStatus, type ClusterSpec, type Placement } from '@stratos/contracts';
-import { membersWanted, nextUpgradeStep, specChanges, surplusOrder, type UpgradeMember } from './rolling-upgrade';
+import { membersWanted, nextUpgradeStep, specChanges, surplusOrder, targetMembers, type UpgradeMember } from './rolling-upgrade';
 
 const placement = (partitionId: string): Placement => ({ networkPartitionId: 'np', partitionId, partitionMax: null, provider: 'mock', driver: 'mock', imageId: 'i' });
 const member = (memberId: string, partitionId: string, sid: number, clusterRevision: number, status: MemberStatus = MemberStatus.Active): UpgradeMember => ({
@@ -41,7 +41,7 @@ function rollOut(partitions: string[], members: UpgradeMember[], min: number): {
       retired.push(step.member);
       live = live.filter((m) => m.memberId !== step.member.memberId);
     }
-    expect(live.length).toBeLessThanOrEqual(membersWanted(cluster, live) + 1);
+    expect(live.length).toBeLessThanOrEqual(membersWanted({ maxMembers: cluster.minMembers, ...cluster }, live) + 1);
   }
   throw new Error('the upgrade did not finish');
 }
@@ -90,9 +90,19 @@ describe('nextUpgradeStep', () => {
 describe('surplusOrder and membersWanted', () => {
   it('keeps one member over min while old members remain, and shuts old ones down first', () => {
     const live = [member('new', 'p-1', 3, 1), member('old-1', 'p-1', 1, 0), member('old-2', 'p-1', 2, 0)];
-    expect(membersWanted({ revision: 1, minMembers: 2 }, live)).toBe(3);
-    expect(membersWanted({ revision: 1, minMembers: 2 }, [member('new', 'p-1', 3, 1)])).toBe(2);
+    expect(membersWanted({ revision: 1, minMembers: 2, maxMembers: 4 }, live)).toBe(3);
+    expect(membersWanted({ revision: 1, minMembers: 2, maxMembers: 4 }, [member('new', 'p-1', 3, 1)])).toBe(2);
     expect(surplusOrder(live, 1).map((m) => m.memberId)).toEqual(['old-2', 'old-1', 'new']);
+  });
+
+  it("follows the autoscaler's count within the bounds, and shuts down the member it chose first", () => {
+    const live = [member('a', 'p-1', 1, 0), member('b', 'p-1', 2, 0), member('c', 'p-1', 3, 0)];
+    expect(targetMembers({ minMembers: 1, maxMembers: 4, desiredMembers: null })).toBe(1);
+    expect(targetMembers({ minMembers: 1, maxMembers: 4, desiredMembers: 3 })).toBe(3);
+    expect(targetMembers({ minMembers: 2, maxMembers: 4, desiredMembers: 1 })).toBe(2); // a raised minimum wins
+    expect(targetMembers({ minMembers: 1, maxMembers: 2, desiredMembers: 4 })).toBe(2); // a lowered maximum too
+    expect(membersWanted({ revision: 0, minMembers: 1, maxMembers: 4, desiredMembers: 2 }, live)).toBe(2);
+    expect(surplusOrder(live, 0, 'a').map((m) => m.memberId)).toEqual(['a', 'c', 'b']);
   });
 });
 

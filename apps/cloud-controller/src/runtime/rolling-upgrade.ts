@@ -63,13 +63,19 @@ export function nextUpgradeStep(cluster: { revision: number; minMembers: number;
 }
 
 /** How many live members a cluster keeps: its minimum, and one more while it is upgraded (the replacement that starts before an old one stops). */
-export function membersWanted(cluster: { revision: number; minMembers: number }, live: UpgradeMember[]): number {
-  return cluster.minMembers + (outdatedMembers(live, cluster.revision).length > 0 ? 1 : 0);
+/** The members a cluster should have: the autoscaler's count where it set one, within the bounds; else its minimum. */
+export function targetMembers(cluster: { minMembers: number; maxMembers: number; desiredMembers?: number | null }): number {
+  return Math.max(cluster.minMembers, Math.min(cluster.desiredMembers ?? cluster.minMembers, cluster.maxMembers));
 }
 
-/** Which of more live members than wanted go first: those of an older revision, then the highest slots. */
-export function surplusOrder<M extends UpgradeMember>(live: M[], revision: number): M[] {
-  return [...live].sort((a, b) => Number(b.clusterRevision < revision) - Number(a.clusterRevision < revision) || b.sid - a.sid);
+export function membersWanted(cluster: { revision: number; minMembers: number; maxMembers: number; desiredMembers?: number | null }, live: UpgradeMember[]): number {
+  return targetMembers(cluster) + (outdatedMembers(live, cluster.revision).length > 0 ? 1 : 0);
+}
+
+/** Which of more live members than wanted go first: the one the autoscaler chose, those of an older revision, then the highest slots. */
+export function surplusOrder<M extends UpgradeMember & { memberId?: string }>(live: M[], revision: number, chosen?: string): M[] {
+  const first = (m: M) => Number(chosen !== undefined && m.memberId === chosen);
+  return [...live].sort((a, b) => first(b) - first(a) || Number(b.clusterRevision < revision) - Number(a.clusterRevision < revision) || b.sid - a.sid);
 }
 
 /**
@@ -88,7 +94,8 @@ export function specChanges(before: ClusterSpec, after: ClusterSpec): string[] {
     const shown = /\/placements\/\d+\/imageId$/.test(pointer) ? `: ${String(a)} → ${String(b)}` : '';
     changes.push(`${pointer}${shown}`);
   };
-  walk(before, after, '');
+  // Which autoscaling policy applies is not what members are launched from: no reason to replace them.
+  walk({ ...before, autoscalingPolicy: undefined }, { ...after, autoscalingPolicy: undefined }, '');
   // An artifact's version: one line, not its name and version apart.
   return changes.map((c) => c.replace(/^(\/placements\/\d+\/artifact)\/(name|version)$/, '$1')).filter((c, i, all) => all.indexOf(c) === i);
 }

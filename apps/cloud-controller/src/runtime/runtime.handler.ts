@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type MigrateRequest, type UndeployRequest, type UpgradeRequest } from '@stratos/contracts';
+import { Autoscaler } from '../autoscaler/autoscaler.service';
 import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
@@ -18,6 +19,7 @@ export class RuntimeHandler {
     private readonly memberPasswords: MemberPasswordRotation,
     private readonly migrations: MemberMigrations,
     private readonly drains: PartitionDrains,
+    private readonly autoscaler: Autoscaler,
   ) {}
 
   @MessagePattern(Topics.memberPasswords.rotate)
@@ -93,6 +95,11 @@ export class RuntimeHandler {
   @MessagePattern(Topics.applications.runtime)
   runtime(@Payload() request: { applicationId: string }) {
     return reply(() => this.deployments.runtime(request.applicationId));
+  }
+
+  @MessagePattern(Topics.applications.statistics)
+  statistics(@Payload() request: { applicationId: string }) {
+    return reply(() => this.autoscaler.statistics(request.applicationId));
   }
 
   @MessagePattern(Topics.applications.topology)

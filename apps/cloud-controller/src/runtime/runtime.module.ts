@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { Autoscaler } from '../autoscaler/autoscaler.service';
 import { IaasModule } from '../iaas/iaas.module';
 import { MetadataModule } from '../metadata/metadata.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
@@ -8,6 +9,7 @@ import { AgentSilence } from './agent-silence';
 import { DeploymentService } from './deployment.service';
 import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
+import { LiveMigrationTargets } from './live-migration-targets';
 import { MemberMigrations } from './member-migration.service';
 import { PartitionDrains } from './partition-drain.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
@@ -17,7 +19,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule, MetadataModule, TenancyModule],
   controllers: [RuntimeHandler],
-  providers: [DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
+  providers: [Autoscaler, DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, LiveMigrationTargets, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
   exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { hostname } from 'node:os';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { safeUrl, Topics, topologyTopic, type TopologyEvent } from '@stratos/contracts';
+import { safeUrl, Topics, topologyTopic, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
@@ -60,6 +60,11 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
       await this.client.publishAsync(this.presenceTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
     }
     await this.client.endAsync();
+  }
+
+  /** Members' health, as last written: for watchers of the live feed only (QoS 0, not stored; the next batch supersedes a lost one). */
+  publishHealth(batch: MemberHealthBatch): void {
+    if (this.client?.connected && batch.members.length > 0) this.client.publish(Topics.health.members, JSON.stringify(batch), { qos: 0 });
   }
 
   /** Call after the event's transaction committed. A failure is retried by the next flush. */

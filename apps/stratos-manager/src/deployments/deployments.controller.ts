@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
+import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -87,7 +87,7 @@ export class DeploymentsController {
     summary:
       'Move a member to another partition of its deployment policy, in its region or another of the same driver (cold: it stops, its volumes\' data is copied, it starts there with the same id, slot and metadata); 202 with the migration, then MemberMigration events (Stopping, Copying, Starting, Done with the downtime, or RollingBack and Failed with the reason: the member runs on the source again)',
   })
-  @ApiBody({ schema: { type: 'object', required: ['to'], properties: { to: { type: 'string', description: 'PARTITION or NETWORK_PARTITION/PARTITION' }, mode: { type: 'string', enum: ['cold'] } } } })
+  @ApiBody({ schema: { type: 'object', required: ['to'], properties: { to: { type: 'string', description: 'PARTITION or NETWORK_PARTITION/PARTITION' }, mode: { type: 'string', enum: ['cold', 'live'], description: "none: the cartridge's migration.mode property, else cold" } } } })
   migrate(@Req() request: AuthenticatedRequest, @Param('memberId') memberId: string, @Body() body: unknown): Promise<MemberMigrationView> {
     const { value, errors } = validateMigrationInput(body ?? {});
     if (!value) throw DomainError.invalid('the migration is invalid', errors);
@@ -139,10 +139,20 @@ export class DeploymentsController {
   @Get('applications/:id/runtime')
   @ApiOperation({ summary: "The deployed application: clusters, members, states, addresses and ports (a tenant's users: of an application it signed up to)" })
   async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string): Promise<ApplicationRuntime> {
+    return this.controller.request(Topics.applications.runtime, { applicationId: await this.deploymentOf(request, applicationId) });
+  }
+
+  @TenantAccessible()
+  @Get('applications/:id/statistics')
+  @ApiOperation({ summary: "What the autoscaler sees of the deployed application: per cluster its bounds, policy thresholds, the requests in flight its load balancers report, each member's statistics window with Stratos's prediction, the last evaluation and the last decision (a tenant's users: of an application it signed up to)" })
+  async statistics(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string): Promise<ApplicationStatisticsView> {
+    return this.controller.request(Topics.applications.statistics, { applicationId: await this.deploymentOf(request, applicationId) });
+  }
+
+  /** The deployment a caller means by an application: a tenant's users the shared one it signed up to, else its own deployment of it. */
+  private async deploymentOf(request: AuthenticatedRequest, applicationId: string): Promise<string> {
     const { tenantId } = request.caller;
-    // A tenant's users: the shared deployment it signed up to, else its own deployment of the application.
-    const key = tenantId === null || (await this.database.signups.find(applicationId, tenantId)) ? applicationId : deploymentKey(applicationId, tenantId);
-    return this.controller.request(Topics.applications.runtime, { applicationId: key });
+    return tenantId === null || (await this.database.signups.find(applicationId, tenantId)) ? applicationId : deploymentKey(applicationId, tenantId);
   }
 
   @Get('cluster/:clusterId')

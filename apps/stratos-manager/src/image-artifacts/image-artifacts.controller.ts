@@ -14,8 +14,20 @@ export class ImageArtifactsController {
   @AdminOnly()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: "A version of an image artifact, from an image a region's engine has (Available there at once)" })
-  @ApiBody({ schema: { type: 'object', required: ['name', 'version', 'image'], properties: { name: { type: 'string' }, version: { type: 'string' }, region: { type: 'string' }, image: { type: 'string' } } } })
+  @ApiOperation({ summary: "A version of an image artifact, from an image a region's engine has (local: a folder taken in as the region's image NAME:VERSION); Available there at once" })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['name', 'version', 'image'],
+      properties: {
+        name: { type: 'string' },
+        version: { type: 'string' },
+        provider: { type: 'string', enum: ['docker', 'local'], default: 'docker' },
+        region: { type: 'string' },
+        image: { type: 'string', description: "docker: repository[:tag] in the region's engine; local: an absolute folder on the controller's host (a root file system), or NAME:TAG of the region's images" },
+      },
+    },
+  })
   create(@Req() request: AuthenticatedRequest, @Body() body: unknown): Promise<ArtifactVersionView> {
     return this.controller.request(Topics.artifacts.create, { actor: { username: request.caller.username }, input: body });
   }

@@ -1,17 +1,19 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { safeUrl, Topics, type TopologyEvent } from '@stratos/contracts';
+import { safeUrl, Topics, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
 import { ManagerSettings } from '../config';
 import { ManagerMetrics } from '../metrics/manager-metrics.service';
 
 type Listener = (event: TopologyEvent) => void;
+type HealthListener = (batch: MemberHealthBatch) => void;
 
-/** The live topology events from MQTT, fanned out to every watcher of this manager. */
+/** The live topology events (and members' health, for those who ask) from MQTT, fanned out to every watcher of this manager. */
 @Injectable()
 export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TopologyFeed.name);
   private readonly listeners = new Set<Listener>();
+  private readonly healthListeners = new Set<HealthListener>();
   private client: MqttClient;
 
   constructor(
@@ -26,28 +28,39 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
       reconnectPeriod: 1000,
       connectTimeout: 5000,
     });
-    this.client.on('connect', () => this.client.subscribe(Topics.topology.all, { qos: 1 }));
+    this.client.on('connect', () => {
+      this.client.subscribe(Topics.topology.all, { qos: 1 });
+      this.client.subscribe(Topics.health.members, { qos: 0 });
+    });
     this.metrics.connections.trackBroker('topology-feed', () => this.client.connected);
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
-    this.client.on('message', (_topic, payload) => {
-      if (this.listeners.size === 0) return; // nobody watching: not parsed (each event carries whole definitions)
-      let event: TopologyEvent;
+    this.client.on('message', (topic, payload) => {
+      const health = topic === Topics.health.members;
+      if ((health ? this.healthListeners : this.listeners).size === 0) return; // nobody watching: not parsed (each event carries whole definitions)
+      let message: unknown;
       try {
-        event = JSON.parse(payload.toString()) as TopologyEvent;
+        message = JSON.parse(payload.toString());
       } catch {
         return;
       }
-      for (const listener of this.listeners) listener(event);
+      if (!health) for (const listener of this.listeners) listener(message as TopologyEvent);
+      else if (Array.isArray((message as Partial<MemberHealthBatch>).members)) for (const listener of this.healthListeners) listener(message as MemberHealthBatch);
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
+    this.healthListeners.clear();
     await this.client?.endAsync(true);
   }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  subscribeHealth(listener: HealthListener): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
   }
 }

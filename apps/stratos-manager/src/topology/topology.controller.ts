@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshot, type TopologySnapshotEvent } from '@stratos/contracts';
+import { DomainError, MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshot, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ControllerClient } from '../controller-client/controller-client.service';
 import { Database } from '@stratos/persistence';
 import type { Response } from 'express';
@@ -55,11 +55,13 @@ export class TopologyController {
    * (or the Last-Event-ID a reconnecting EventSource sends) from the stored log, then live.
    */
   @Get('events')
-  @ApiOperation({ summary: 'Server-sent topology events; ?since=REV resumes after that revision (a Snapshot event first if the log no longer holds it)' })
+  @ApiOperation({ summary: "Server-sent topology events; ?since=REV resumes after that revision (a Snapshot event first if the log no longer holds it); ?health=true adds members' health every few seconds (MemberHealth events: no id, not resumable)" })
   @ApiQuery({ name: 'since', required: false })
-  async events(@Query('since') since: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: AuthenticatedRequest, @Res() response: Response) {
+  @ApiQuery({ name: 'health', required: false })
+  async events(@Query('since') since: string | undefined, @Query('health') health: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: AuthenticatedRequest, @Res() response: Response) {
     const from = since ?? lastEventId ?? 'now';
     if (from !== 'now' && !/^\d+$/.test(from)) throw DomainError.invalid('since must be a revision (an integer) or "now"', [{ path: '?since', message: 'must be an integer' }]);
+    if (health !== undefined && health !== 'true' && health !== 'false') throw DomainError.invalid('health must be true or false', [{ path: '?health', message: 'must be one of true, false', allowed: ['true', 'false'] }]);
     const scope = await this.scopeOf(request.caller);
     const pending: TopologyEvent[] = [];
     let last = from === 'now' ? await this.database.topology.latestRevision() : Number(from);
@@ -84,6 +86,14 @@ export class TopologyController {
       }).catch(() => undefined);
     };
     const unsubscribe = this.feed.subscribe((event) => (live ? sendLive(event) : pending.push(event)));
+    // Health: as it comes, no id (a reconnect resumes the topology events, and the next batch is seconds away); a tenant's users their members' only.
+    const unsubscribeHealth =
+      health === 'true'
+        ? this.feed.subscribeHealth((batch) => {
+            const members = scope ? batch.members.filter((m) => isTenants(m.applicationId, scope)) : batch.members;
+            if (members.length > 0) response.write(`event: ${MEMBER_HEALTH_EVENT}\ndata: ${JSON.stringify({ ...batch, members })}\n\n`);
+          })
+        : () => undefined;
     response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     response.flushHeaders();
     // An `id:` with no data tells the client where it stands, so a reconnect before any event loses nothing.
@@ -103,6 +113,7 @@ export class TopologyController {
     request.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      unsubscribeHealth();
     });
     for (let batch = await this.database.topology.since(last); batch.length > 0; batch = await this.database.topology.since(last)) {
       batch.forEach(send);

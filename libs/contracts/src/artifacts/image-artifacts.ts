@@ -17,6 +17,10 @@ export const ARTIFACT_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,62}$/;
 
 export type ArtifactRegionState = 'Pending' | 'Copying' | 'Available' | 'Failed';
 
+/** What kind of image a version is: a docker engine's, or a local region's directory tree (a root file system). */
+export const ARTIFACT_PROVIDERS = ['docker', 'local'] as const;
+export type ArtifactProvider = (typeof ARTIFACT_PROVIDERS)[number];
+
 export interface ArtifactRegionView {
   region: string;
   state: ArtifactRegionState;
@@ -32,7 +36,9 @@ export interface ArtifactRegionView {
 export interface ArtifactVersionView {
   name: string;
   version: string;
-  /** The image (repository:tag) as each region's engine names it. */
+  /** docker: images of docker engines' regions; local: directory trees of local regions' folders. */
+  provider: ArtifactProvider;
+  /** The image (repository:tag) as each region's engine names it (local: NAME:VERSION, a tree in each region's `images` folder). */
   image: string;
   /** The region it was registered in (Available there from the start). */
   sourceRegion: string;
@@ -48,12 +54,15 @@ export interface ArtifactView {
   versions: ArtifactVersionView[];
 }
 
-/** POST /api/artifacts: a version of an artifact, from an image already in a region's engine. */
+/** POST /api/artifacts: a version of an artifact, from an image already in a region's engine (local: a folder on the controller's host, taken in). */
 export interface ArtifactCreateInput {
   name: string;
   version: string;
+  /** docker (default) or local. */
+  provider?: ArtifactProvider;
   /** The region whose engine has the image (default: the default region). */
   region?: string;
+  /** docker: repository[:tag]; local: an absolute folder (a root file system) on the controller's host, copied in as NAME:VERSION, or NAME:TAG of an image the region's folder has. */
   image: string;
 }
 
@@ -105,12 +114,17 @@ export function parseArtifactImageRef(imageId: string): { name: string; version?
   return version === undefined ? { name } : { name, version };
 }
 
+/** A local image's name (name:tag), as a local region's folder keeps it. */
+export const LOCAL_IMAGE_REFERENCE_PATTERN = /^[a-z0-9][a-z0-9._/-]{0,127}:[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
+/** An absolute folder on the controller's host (no `..`, no NUL). */
+const ABSOLUTE_FOLDER_PATTERN = /^\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]{0,4095}$/;
+
 /** The body of POST /api/artifacts, checked: what is wrong, each at its pointer. */
 export function validateArtifactInput(body: unknown): { value?: ArtifactCreateInput; errors: FieldIssue[] } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { errors: [{ path: '', message: 'must be an object: {name, version, region?, image}' }] };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { errors: [{ path: '', message: 'must be an object: {name, version, provider?, region?, image}' }] };
   const input = body as Record<string, unknown>;
   const errors: FieldIssue[] = [];
-  const known = ['name', 'version', 'region', 'image'];
+  const known = ['name', 'version', 'provider', 'region', 'image'];
   for (const key of Object.keys(input)) if (!known.includes(key)) errors.push({ path: `/${key}`, message: 'is not a field of an artifact version', allowed: known });
   const check = (key: string, pattern: RegExp, what: string, required = true) => {
     const value = input[key];
@@ -120,11 +134,17 @@ export function validateArtifactInput(body: unknown): { value?: ArtifactCreateIn
   check('name', ARTIFACT_NAME_PATTERN, 'lower-case letters, digits, ".", "_" and "-", up to 63, starting with a letter or digit');
   check('version', ARTIFACT_VERSION_PATTERN, 'letters, digits, ".", "_", "+" and "-", up to 63, starting with a letter or digit');
   check('region', REGION_NAME_PATTERN, 'a region name (lower-case letters, digits and "-")', false);
-  check('image', IMAGE_REFERENCE_PATTERN, 'an image reference: [registry:port/]repository[:tag], lower-case');
+  const provider = input.provider ?? 'docker';
+  if (!ARTIFACT_PROVIDERS.includes(provider as ArtifactProvider)) errors.push({ path: '/provider', message: 'must be a provider whose images can be artifacts', allowed: [...ARTIFACT_PROVIDERS] });
+  else if (provider === 'docker') check('image', IMAGE_REFERENCE_PATTERN, 'an image reference: [registry:port/]repository[:tag], lower-case');
+  else if (typeof input.image !== 'string' || !(ABSOLUTE_FOLDER_PATTERN.test(input.image) || LOCAL_IMAGE_REFERENCE_PATTERN.test(input.image))) {
+    errors.push({ path: '/image', message: input.image === undefined ? 'is required' : 'must be an absolute folder on the controller\'s host (a root file system to take in) or NAME:TAG of an image in the region\'s folder' });
+  }
   if (errors.length) return { errors };
   const image = input.image as string;
   // Without a tag, docker means :latest: said so, so that every region names the same image.
-  const value: ArtifactCreateInput = { name: input.name as string, version: input.version as string, image: /:[^/]+$/.test(image) ? image : `${image}:latest` };
+  const value: ArtifactCreateInput = { name: input.name as string, version: input.version as string, image: provider === 'docker' && !/:[^/]+$/.test(image) ? `${image}:latest` : image };
+  if (input.provider !== undefined) value.provider = provider as ArtifactProvider;
   if (input.region !== undefined) value.region = input.region as string;
   return { value, errors };
 }

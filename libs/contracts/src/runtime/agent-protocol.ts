@@ -24,11 +24,15 @@ export const LaunchKey = {
   mbCaCert: 'MB_CA_CERT',
   /** The member's own address (a local member's 127.0.0.N): it serves its ports there. Absent: all of the host's. */
   memberIp: 'MEMBER_IP',
+  /** Set by the driver: `cgroup` where the member is a container of its own (its statistics come from its cgroup); else they come from the agent's process tree. */
+  memberResources: 'MEMBER_RESOURCES',
   /** JSON PortBinding[]: which host port serves each declared port. */
   portMappings: 'PORT_MAPPINGS',
   /** A shell command that runs the workload; none: the agent serves the declared ports itself. */
   startCommand: 'START_COMMAND',
   healthIntervalMs: 'HEALTH_INTERVAL_MS',
+  /** A load balancer's: where its agent reads requests in flight per balanced cluster (`haproxy:/path/to/stats.sock`), reported with its health. */
+  requestsInFlightFrom: 'REQUESTS_IN_FLIGHT_FROM',
   /** Seconds between MQTT keepalives (the broker sends the agent's Last Will after 1.5× this without a word). */
   mbKeepaliveS: 'MB_KEEPALIVE_S',
   /** Stratos's metadata API (…/api/metadata) and the application's token for it. */
@@ -65,7 +69,23 @@ export const LaunchKey = {
   memberUser: 'STRATOS_MEMBER_USER',
   /** JSON string[]: the member's volumes (mapping paths), which the member user is given. */
   memberVolumes: 'STRATOS_MEMBER_VOLUMES',
+  /**
+   * Which instance of the member this is, where two run at once (a live migration's target, while
+   * its source is frozen): its agent signs in with a client id and broker identity of its own and
+   * says it in every event and health report, so the controller tells the two apart. Absent: the
+   * member's first instance.
+   */
+  incarnation: 'STRATOS_INCARNATION',
+  /**
+   * `1`: the agent gets ready — signed in, its bundle unpacked — then says InstanceHeld and waits
+   * for MemberTopics.control's start before anything touches its volumes (a live migration's
+   * target, while the last of its data is copied), within READY_TIMEOUT_MS.
+   */
+  hold: 'STRATOS_HOLD',
 } as const;
+
+/** An incarnation (LaunchKey.incarnation): short, and safe in a broker user name and a client id. */
+export const INCARNATION_PATTERN = /^[0-9a-f]{8,32}$/;
 
 /** Stratos's TENANT_ID of the platform's own deployments (its super tenant). */
 export const STRATOS_SUPER_TENANT_ID = '-1234';
@@ -107,6 +127,8 @@ export const AgentEventType = {
   TenantPrepared: 'TenantPrepared',
   /** A multi-tenant member could not prepare a tenant: `message` says why. */
   TenantPreparationFailed: 'TenantPreparationFailed',
+  /** Launched on hold (LaunchKey.hold): ready, waiting for the controller's start. */
+  InstanceHeld: 'InstanceHeld',
 } as const;
 export type AgentEventType = (typeof AgentEventType)[keyof typeof AgentEventType];
 
@@ -125,6 +147,8 @@ export interface AgentEvent {
   revision?: number;
   /** CredentialsReceived: the rotation whose password the agent holds; MemberNotice: the rotation whose password it signed in again with. */
   rotationId?: string;
+  /** The instance that says it, where it is not the member's first (LaunchKey.incarnation). */
+  incarnation?: string;
 }
 
 /** What an agent asks the controller for: its cartridge's bundle, or a signed-up tenant's repository (with its credentials). */
@@ -163,24 +187,34 @@ export type AgentReply =
  * Sent on an interval. It also says where the agent stands, so that a controller that missed
  * an event (it was down, the broker restarted) learns the member's state from the next report.
  */
-export type HealthReport = MemberHealth & { memberId: string; clusterId: string; state: 'starting' | 'active' | 'stopping' };
+export type HealthReport = MemberHealth & {
+  memberId: string;
+  clusterId: string;
+  state: 'starting' | 'active' | 'stopping';
+  incarnation?: string;
+  /** A load balancer's: requests in flight now to each cluster of its application that it balances, by the cluster's alias (LaunchKey.requestsInFlightFrom). */
+  balanced?: { alias: string; requestsInFlight: number }[];
+};
 
 /** Who a member's agent is to the broker: the member, and the cluster whose metadata it may read. */
 export interface MemberBrokerIdentity {
   memberId: string;
   clusterId: string;
+  /** Which instance of the member (LaunchKey.incarnation); none: its first. Each has a broker identity of its own. */
+  incarnation?: string | null;
 }
 
 /**
- * The broker user name of a member's agent (`member:<memberId>@<clusterId>`; neither id may
- * contain "@"): it may publish on its own topics only, and read its own and its cluster's.
+ * The broker user name of a member's agent (`member:<memberId>@<clusterId>`, and `#<incarnation>`
+ * for an instance other than its first; neither id may contain "@" or "#"): it may publish on its
+ * own topics only, and read its own and its cluster's.
  */
-export const memberBrokerUser = ({ memberId, clusterId }: MemberBrokerIdentity) => `member:${memberId}@${clusterId}`;
+export const memberBrokerUser = ({ memberId, clusterId, incarnation }: MemberBrokerIdentity) => `member:${memberId}@${clusterId}${incarnation ? `#${incarnation}` : ''}`;
 
-/** The member and cluster a broker user name names, or null for one that is not a member's. */
+/** The member, cluster and incarnation a broker user name names, or null for one that is not a member's. */
 export function parseMemberBrokerUser(username: string | undefined): MemberBrokerIdentity | null {
-  const match = /^member:([^@]+)@([^@]+)$/.exec(username ?? '');
-  return match ? { memberId: match[1], clusterId: match[2] } : null;
+  const match = /^member:([^@#]+)@([^@#]+)(?:#([0-9a-f]{8,32}))?$/.exec(username ?? '');
+  return match ? { memberId: match[1], clusterId: match[2], ...(match[3] ? { incarnation: match[3] } : {}) } : null;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface ClusterSpec {
   /** Every property of the cartridge, then the subscription (the member's /env/ keys); absent in clusters deployed before it existed. */
   properties?: Record<string, string>;
   placements: Placement[];
+  /** The subscription's autoscaling policy (its id: read at each evaluation, so a change applies live); absent in clusters deployed before. */
+  autoscalingPolicy?: string;
   partitionAlgorithm: PartitionAlgorithm;
   applicationAlgorithm: ApplicationPolicy['algorithm'];
   volumes: { id: string; mappingPath: string; removeOnTermination?: boolean }[];

@@ -38,9 +38,17 @@ export const MemberTopics = {
   replies: (memberId: string) => `stratos/members/${memberId}/replies`,
   /** Its new broker password while the member secret or the member passwords are rotated (MemberCredentialsMessage). */
   credentials: (memberId: string) => `stratos/members/${memberId}/credentials`,
+  /** What the controller tells an agent launched on hold (LaunchKey.hold): MemberControlMessage. */
+  control: (memberId: string) => `stratos/members/${memberId}/control`,
   /** Everything under a member's own prefix (what its broker identity may subscribe to). */
   prefix: (memberId: string) => `stratos/members/${memberId}/`,
 } as const;
+
+/** Go on from the hold (the instance of that incarnation): a live migration's target, once its data is whole. */
+export interface MemberControlMessage {
+  type: 'start';
+  incarnation: string | null;
+}
 
 /** Topics the controller publishes for a cluster; only its members may subscribe to them. */
 export const ClusterTopics = {

@@ -87,3 +87,60 @@ export interface OperationView {
   startedAt: string;
   finishedAt: string | null;
 }
+
+/** A statistic the autoscaler predicts from. */
+export type ScalingStatistic = 'requestsInFlight' | 'memoryConsumption' | 'loadAverage';
+
+/** Stratos's prediction of one statistic from its window (scaling-rules.ts): average, per-second gradient and second derivative, and the value `horizonS` ahead. */
+export interface StatisticPrediction {
+  average: number;
+  gradient: number;
+  secondDerivative: number;
+  predicted: number;
+}
+
+/** One statistic's window: its samples (as the controller received them) and their prediction (null: no samples). */
+export interface StatisticWindowView {
+  statistic: ScalingStatistic;
+  samples: { at: string; value: number }[];
+  prediction: StatisticPrediction | null;
+}
+
+/** The autoscaler's last look at a cluster. */
+export interface ScalingEvaluationView {
+  at: string;
+  outcome: 'up' | 'down' | 'hold';
+  /** A hold's reason (cool-down, votes, no statistics, within bounds, …). */
+  reason: string | null;
+  /** Consecutive evaluations that wanted fewer members (a scale-down needs more than the setting). */
+  scaleDownVotes: number;
+  /** Each of the policy's metrics, the cluster's prediction and the instances it requires. */
+  metrics: { metric: ScalingStatistic; threshold: number; predicted: number | null; required: number | null }[];
+}
+
+export interface ClusterStatisticsView {
+  clusterId: string;
+  alias: string;
+  status: string;
+  minMembers: number;
+  maxMembers: number;
+  /** The autoscaler's count, where it decided one (within min and max). */
+  desiredMembers: number | null;
+  /** The policy it scales by (null: none; such a cluster stays within its bounds). */
+  autoscalingPolicy: string | null;
+  thresholds: Partial<Record<ScalingStatistic, number>>;
+  /** Requests in flight as the cluster's load balancers count them, one window per balancer member. */
+  balanced: (StatisticWindowView & { reportedBy: string })[];
+  members: { memberId: string; status: string; statistics: StatisticWindowView[] }[];
+  lastEvaluation: ScalingEvaluationView | null;
+  /** The last ClusterAutoscaled event's decision, and when. */
+  lastDecision: { at: string; direction: 'up' | 'down'; from: number; to: number; metric: ScalingStatistic; predicted: number; threshold: number; required: number; memberId?: string; dependentOf?: string } | null;
+}
+
+/** GET /api/applications/{id}/statistics: what the autoscaler sees and decided, per cluster and member. */
+export interface ApplicationStatisticsView {
+  applicationId: string;
+  /** The autoscaler's settings: every intervalS (0: off), a windowS window, predicted horizonS ahead. */
+  scaling: { intervalS: number; windowS: number; horizonS: number; coolDownS: number; scaleDownVotes: number };
+  clusters: ClusterStatisticsView[];
+}

@@ -215,8 +215,9 @@ export class DockerDriver implements IaasDriver {
         throw error;
       }
     },
-    write: async (ref, tar) => {
-      await this.volumes.remove(ref); // replaced, not merged: what the target had of an earlier member goes
+    write: async (ref, tar, options = {}) => {
+      if (!options.merge) await this.volumes.remove(ref); // replaced, not merged: what the target had of an earlier member goes
+      if (options.remove?.length) await this.removeFromVolume(ref, options.remove);
       const holder = await this.volumeHolder(ref);
       try {
         await holder.putArchive(tar, { path: '/v' });
@@ -241,6 +242,43 @@ export class DockerDriver implements IaasDriver {
       }
     },
   };
+
+  /** The container's pause (the cgroup freezer): every process stops where it stands. */
+  async freeze(instanceId: string): Promise<void> {
+    await this.docker.getContainer(instanceId).pause();
+  }
+
+  async thaw(instanceId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(instanceId).unpause();
+    } catch (error) {
+      if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error; // gone, or not paused
+    }
+  }
+
+  /**
+   * Paths removed from a volume: the archive API only adds files, so a container of the member's
+   * image (its `rm`) runs once on the volume. Only live migrations' rounds need it, when files
+   * went between two rounds.
+   */
+  private async removeFromVolume(ref: VolumeRef, paths: string[]): Promise<void> {
+    for (const path of paths) if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`"${path}" is not a path inside the volume`);
+    const container = await this.docker.createContainer({
+      Image: ref.image,
+      Entrypoint: ['rm'],
+      Cmd: ['-rf', '--', ...paths.map((p) => `/v/${p}`)],
+      User: '0',
+      Labels: { [Label.platform]: this.options.platformId, ...(this.options.home && { [Label.home]: this.options.home }), [Label.cluster]: ref.clusterId, [Label.volume]: ref.volumeId },
+      HostConfig: { Mounts: [{ Type: 'volume', Source: this.volumeName(ref), Target: '/v' }], NetworkMode: 'none' },
+    });
+    try {
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      if (StatusCode !== 0) throw new Error(`removing ${paths.length} path(s) from volume ${this.volumeName(ref)}: rm exited ${StatusCode}`);
+    } finally {
+      await container.remove({ force: true, v: false }).catch(() => undefined);
+    }
+  }
 
   async health(): Promise<{ answers: boolean; reason?: string }> {
     try {
@@ -267,7 +305,7 @@ export class DockerDriver implements IaasDriver {
     const network = bridge ? await this.memberNetwork() : null;
     // On the bridge a member keeps its declared ports on its own address; on the host's network each gets a free host port.
     const ports = network ? spec.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, hostPort: p.port })) : await assignHostPorts(spec.ports);
-    const env: Record<string, string> = { ...(network ? await this.reachable(spec.env, network.gateway) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports) };
+    const env: Record<string, string> = { ...(network ? await this.reachable(spec.env, network.gateway) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports), [LaunchKey.memberResources]: 'cgroup' };
     if ((limits.user ?? 'member') === 'member') {
       // The agent starts as root, gives this user the member's folders and becomes it (cartridge-agent/src/member-user.ts).
       env[LaunchKey.memberUser] = `${CONTAINER_MEMBER_UID}:${CONTAINER_MEMBER_UID}`;
@@ -327,9 +365,11 @@ export class DockerDriver implements IaasDriver {
   async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
     const container = this.docker.getContainer(instanceId);
     try {
-      await container.stop({ t: Math.ceil(options.graceMs / 1000) });
+      // No grace: SIGKILL, which a paused container gets before it is let go (a stop would SIGTERM it and let it run a moment).
+      if (options.graceMs <= 0) await container.kill({ signal: 'SIGKILL' });
+      else await container.stop({ t: Math.ceil(options.graceMs / 1000) });
     } catch (error) {
-      if (statusCode(error) !== 304 && statusCode(error) !== 404) throw error; // 304: already stopped; 404: gone
+      if (statusCode(error) !== 304 && statusCode(error) !== 404 && statusCode(error) !== 409) throw error; // 304: already stopped; 404: gone; 409: not running
     }
     try {
       await container.remove({ v: false, force: true }); // named volumes stay

@@ -70,6 +70,10 @@ export class ClusterEntity {
   @Column({ name: 'max_members', type: 'integer' })
   maxMembers: number;
 
+  /** The autoscaler's member count (kept within the bounds where it is read); null: the minimum. */
+  @Column({ name: 'desired_members', type: 'integer', nullable: true })
+  desiredMembers: number | null;
+
   @Column({ name: 'deployment_policy', type: 'text' })
   deploymentPolicy: string;
 
@@ -133,6 +137,10 @@ export class MemberEntity {
   @Column({ name: 'cluster_revision', type: 'integer', default: 0 })
   clusterRevision: number;
 
+  /** Which of its instances speaks for it (LaunchKey.incarnation): null for its first; a live migration's target has its own. */
+  @Column({ type: 'text', nullable: true })
+  incarnation: string | null;
+
   @Column({ type: 'jsonb' })
   ports: PortBinding[];
 
@@ -179,9 +187,11 @@ export interface MigrationEndRecord {
   networkPartitionId: string;
   partitionId: string;
   driver: string;
-  /** The source: its instance and image there; the target: the image it starts from. */
+  /** The source: its instance and image there; the target: the image it starts from (live: the instance started there). */
   instanceId?: string | null;
   image?: string | null;
+  /** Live: the incarnation of the instance at this end (the source's: the member's when it began; null: its first). */
+  incarnation?: string | null;
 }
 
 @Entity({ name: 'member_migrations' })
@@ -212,6 +222,9 @@ export class MemberMigrationEntity {
 
   @Column({ name: 'copied_bytes', type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
   copiedBytes: number;
+
+  @Column({ type: 'integer', default: 0 })
+  rounds: number;
 
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt: Date;

@@ -9,6 +9,7 @@ export type StoredArtifactVersion = Omit<ArtifactVersionView, 'createdAt' | 'reg
 interface Row {
   name: string;
   version: string;
+  provider: StoredArtifactVersion['provider'];
   image: string;
   source_region: string;
   image_id: string;
@@ -21,6 +22,7 @@ interface Row {
 const fromRow = (r: Row): StoredArtifactVersion => ({
   name: r.name,
   version: r.version,
+  provider: r.provider,
   image: r.image,
   sourceRegion: r.source_region,
   imageId: r.image_id,
@@ -47,9 +49,9 @@ export class ArtifactRepository {
   /** False when the version exists already. */
   async insert(version: StoredArtifactVersion): Promise<boolean> {
     const rows = (await this.manager.query(
-      `INSERT INTO artifact_versions (name, version, image, source_region, image_id, size_bytes, created_by, created_at, regions)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING RETURNING name`,
-      [version.name, version.version, version.image, version.sourceRegion, version.imageId, version.sizeBytes, version.createdBy, version.createdAt, JSON.stringify(version.regions)],
+      `INSERT INTO artifact_versions (name, version, image, source_region, image_id, size_bytes, created_by, created_at, regions, provider)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10) ON CONFLICT DO NOTHING RETURNING name`,
+      [version.name, version.version, version.image, version.sourceRegion, version.imageId, version.sizeBytes, version.createdBy, version.createdAt, JSON.stringify(version.regions), version.provider],
     )) as unknown[];
     return rows.length === 1;
   }

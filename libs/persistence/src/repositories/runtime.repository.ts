@@ -57,6 +57,11 @@ export class RuntimeRepository {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, { spec, revision });
   }
 
+  /** The autoscaler's member count for a cluster (null: its minimum). */
+  async setDesiredMembers(clusterId: string, desiredMembers: number | null): Promise<void> {
+    await this.manager.getRepository(ClusterEntity).update({ clusterId }, { desiredMembers });
+  }
+
   async setClusterBounds(clusterId: string, bounds: { minMembers: number; maxMembers: number }): Promise<void> {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, bounds);
   }

@@ -1,0 +1,265 @@
+/**
+ * The autoscaler: every `intervalS`, each Active cluster of a deployed application whose
+ * subscription names an autoscaling policy is evaluated by Stratos's rules (scaling-rules.ts) on
+ * its members' own statistics (their health reports, kept in a window): its members' predicted
+ * load and memory averaged, each against the policy's threshold as it is now (a changed policy
+ * applies at the next evaluation). A decision sets the cluster's member count (the reconciler
+ * launches, or shuts down the member chosen, gracefully) and is a `ClusterAutoscaled` event that
+ * says which metric, prediction and threshold caused it.
+ */
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ApplicationStatus,
+  ClusterStatus,
+  DomainError,
+  MemberStatus,
+  TopologyEventType,
+  type ApplicationStatisticsView,
+  type ClusterStatisticsView,
+  type ClusterAutoscaledPayload,
+  type HealthReport,
+  type ScalingEvaluationView,
+  type StatisticWindowView,
+} from '@stratos/contracts';
+import { Database, type ClusterEntity, type MemberEntity } from '@stratos/persistence';
+import { ControllerSettings } from '../controller-settings';
+import { ControllerMetrics } from '../metrics/controller-metrics.service';
+import { Reconciler } from '../runtime/reconciler.service';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
+import { decide, decisiveMetric, dependentRequirements, predict, requiredInstances, type ClusterScalingInput, type MemberInput, type MetricInput, type Sample, type ScalingCause, type ScalingDecision, type ScalingMetric } from './scaling-rules';
+import { AUTOSCALING_DEFAULTS, type ScalingSettings } from './scaling-settings';
+import { StatisticsWindow } from './statistics-window';
+
+/** Members on their way: counted as capacity (a scale-up does not ask for them again). */
+const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
+
+/** Backends one balancer's report may name (a report is a statistic, not a way to fill the controller's memory). */
+const MAX_BALANCED = 256;
+
+/** A cluster's inputs to decide(), gathered before any cluster of its application is decided (dependents need them all). */
+interface Prepared {
+  cluster: ClusterEntity;
+  now: number;
+  input: ClusterScalingInput;
+}
+
+interface ClusterState {
+  votes: number;
+  coolDownUntil: number;
+}
+
+@Injectable()
+export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Autoscaler.name);
+  readonly settings: ScalingSettings;
+  private readonly windows: StatisticsWindow;
+  private readonly state = new Map<string, ClusterState>();
+  /** Per cluster, what the last evaluation saw and the last decision (for GET …/statistics; in memory, as the windows). */
+  private readonly evaluations = new Map<string, ScalingEvaluationView>();
+  private readonly decisions = new Map<string, NonNullable<ClusterStatisticsView['lastDecision']>>();
+  private readonly clusterApplication = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private evaluating: Promise<void> | null = null;
+
+  constructor(
+    private readonly database: Database,
+    controllerSettings: ControllerSettings,
+    private readonly reconciler: Reconciler,
+    private readonly publisher: TopologyPublisher,
+    private readonly metrics: ControllerMetrics,
+  ) {
+    this.settings = { ...AUTOSCALING_DEFAULTS, ...controllerSettings.scaling };
+    this.windows = new StatisticsWindow(this.settings.windowS * 1000);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.settings.intervalS <= 0) return;
+    this.timer = setInterval(() => {
+      this.evaluating ??= this.evaluateAll()
+        .catch((error: Error) => this.logger.warn(`autoscaling evaluation failed: ${error.message}`))
+        .finally(() => (this.evaluating = null));
+    }, this.settings.intervalS * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.evaluating;
+  }
+
+  /**
+   * An Active member's health report: its own load and memory (and requests in flight, where it
+   * reports them); a load balancer's also the requests in flight to each cluster of its application it balances.
+   */
+  record(report: HealthReport, member: Pick<MemberEntity, 'memberId' | 'applicationId'>): void {
+    const at = Date.now();
+    this.windows.record(report.memberId, report.clusterId, at, { loadAverage: report.loadAverage, memoryConsumption: report.memoryConsumption, ...(report.requestsInFlight !== undefined ? { requestsInFlight: report.requestsInFlight } : {}) });
+    if (!Array.isArray(report.balanced)) return;
+    for (const entry of report.balanced.slice(0, MAX_BALANCED)) {
+      if (typeof entry?.alias !== 'string' || entry.alias.length > 256 || typeof entry.requestsInFlight !== 'number') continue;
+      this.windows.recordBalanced(member.memberId, member.applicationId, entry.alias, at, entry.requestsInFlight);
+    }
+  }
+
+  /** One evaluation of every cluster (also what the timer runs). */
+  async evaluateAll(): Promise<void> {
+    const all = await this.database.runtime.deployments();
+    const deployments = all.filter((d) => d.desired && d.status === ApplicationStatus.Active);
+    const seen = new Set<string>();
+    for (const deployment of deployments) {
+      const [clusters, members] = await Promise.all([this.database.runtime.clusters(deployment.applicationId), this.database.runtime.members({ applicationId: deployment.applicationId })]);
+      for (const member of members) seen.add(member.memberId);
+      const prepared: Prepared[] = [];
+      for (const cluster of clusters) {
+        if (cluster.status !== ClusterStatus.Active || !cluster.spec.autoscalingPolicy || cluster.maxMembers <= cluster.minMembers) continue;
+        const inputs = await this.prepare(cluster, members.filter((m) => m.clusterId === cluster.clusterId));
+        if (inputs) prepared.push(inputs);
+      }
+      // Clusters listed together in the application's scalingDependents scale together (Stratos's dependent scaling).
+      const lists = await this.scalingDependents(deployment.definitionId, clusters);
+      const dependents = lists.length ? dependentRequirements(lists, prepared.map((p) => ({ clusterId: p.cluster.clusterId, min: p.input.min, max: p.input.max, cause: decisiveMetric(p.input.metrics, p.input.active.length) }))) : new Map<string, ScalingCause>();
+      for (const inputs of prepared) await this.conclude(inputs, dependents.get(inputs.cluster.clusterId));
+    }
+    this.windows.keepOnly(seen);
+    // What is kept per cluster goes with its application's deployment.
+    const deployed = new Set(all.map((d) => d.applicationId));
+    for (const [clusterId, applicationId] of this.clusterApplication) {
+      if (deployed.has(applicationId)) continue;
+      for (const map of [this.clusterApplication, this.state, this.evaluations, this.decisions]) map.delete(clusterId);
+    }
+    this.metrics.autoscalerEvaluations.inc();
+  }
+
+  /** A cluster's statistics as decide() takes them; null where its policy is gone (nothing to scale by). */
+  private async prepare(cluster: ClusterEntity, members: MemberEntity[]): Promise<Prepared | null> {
+    const policy = await this.database.definitions.findDocument('autoscalingPolicy', cluster.spec.autoscalingPolicy!);
+    if (!policy) return null; // removed since the deploy
+    const now = Date.now();
+    const since = now - this.settings.windowS * 1000;
+    const active = members.filter((m) => m.status === MemberStatus.Active);
+    const pending = members.filter((m) => STARTING.includes(m.status)).length;
+    const predicted = (memberId: string, statistic: ScalingMetric) => predict(this.windows.samples(memberId, statistic, since), this.settings.horizonS);
+    const memberInputs: MemberInput[] = active.map((m) => ({ memberId: m.memberId, load: predicted(m.memberId, 'loadAverage')?.predicted ?? null, memory: predicted(m.memberId, 'memoryConsumption')?.predicted ?? null }));
+    // Memory and load: each member predicted, then averaged (as Stratos did); requests in flight: the cluster's sum —
+    // as its load balancers count them where any reports it (Stratos's way), else as its members report their own.
+    const balanced = this.windows.balancedSamples(cluster.applicationId, cluster.alias, since);
+    const clusterPrediction = (statistic: ScalingMetric) => {
+      const each = (statistic === 'requestsInFlight' && balanced.length > 0 ? balanced.map((series) => predict(series.samples, this.settings.horizonS)) : active.map((m) => predicted(m.memberId, statistic))).filter((p) => p !== null);
+      if (each.length === 0) return null;
+      const combine = (values: number[]) => (statistic === 'requestsInFlight' ? values.reduce((a, b) => a + b, 0) : values.reduce((a, b) => a + b, 0) / values.length);
+      return { average: combine(each.map((p) => p.average)), gradient: combine(each.map((p) => p.gradient)), secondDerivative: combine(each.map((p) => p.secondDerivative)), predicted: combine(each.map((p) => p.predicted)) };
+    };
+    const metrics: MetricInput[] = (['requestsInFlight', 'memoryConsumption', 'loadAverage'] as const)
+      .filter((metric) => policy.loadThresholds?.[metric]?.threshold !== undefined)
+      .map((metric) => ({ metric, threshold: policy.loadThresholds[metric]!.threshold, prediction: clusterPrediction(metric) }));
+    const capacity = cluster.spec.placements.every((p) => p.partitionMax !== null) ? cluster.spec.placements.reduce((sum, p) => sum + (p.partitionMax ?? 0), 0) : null;
+    const state = this.state.get(cluster.clusterId) ?? { votes: 0, coolDownUntil: 0 };
+    return { cluster, now, input: { min: cluster.minMembers, max: cluster.maxMembers, active: memberInputs, pending, metrics, scaleDownVotes: state.votes, scaleDownAfter: this.settings.scaleDownVotes, capacity, coolDownUntil: state.coolDownUntil, now } };
+  }
+
+  /** Decides for a prepared cluster (with what its scaling-dependents list requires of it, if any) and acts. */
+  private async conclude({ cluster, now, input }: Prepared, dependent: ScalingCause | undefined): Promise<void> {
+    const { metrics, pending } = input;
+    const active = input.active;
+    const state = this.state.get(cluster.clusterId) ?? { votes: 0, coolDownUntil: 0 };
+    const decision = decide({ ...input, ...(dependent ? { dependent } : {}) });
+    this.clusterApplication.set(cluster.clusterId, cluster.applicationId);
+    this.evaluations.set(cluster.clusterId, {
+      at: new Date(now).toISOString(),
+      outcome: decision.kind,
+      reason: decision.kind === 'hold' ? decision.reason : null,
+      scaleDownVotes: decision.kind === 'hold' ? decision.scaleDownVotes : 0,
+      metrics: metrics.map((m) => ({ metric: m.metric, threshold: m.threshold, predicted: m.prediction?.predicted ?? null, required: m.prediction ? requiredInstances(m.metric, m.prediction.predicted, m.threshold, active.length) : null })),
+    });
+    if (decision.kind === 'hold') {
+      this.state.set(cluster.clusterId, { ...state, votes: decision.scaleDownVotes });
+      return;
+    }
+    this.state.set(cluster.clusterId, { votes: 0, coolDownUntil: now + this.settings.coolDownS * 1000 });
+    await this.apply(cluster, active.length + pending, decision);
+  }
+
+  private async apply(cluster: ClusterEntity, from: number, decision: Exclude<ScalingDecision, { kind: 'hold' }>): Promise<void> {
+    const cause = decision.cause!;
+    const memberId = decision.kind === 'down' ? decision.memberId : undefined;
+    this.logger.log(
+      `cluster ${cluster.clusterId}: ${decision.kind === 'up' ? 'scaling up' : 'scaling down'} ${from} → ${decision.to} (${cause.metric} predicted ${cause.predicted.toFixed(1)}, threshold ${cause.threshold}: ${cause.required} required${cause.dependentOf ? ` with ${cause.dependentOf}, which it scales with` : ''})${memberId ? `; removing ${memberId}` : ''}`,
+    );
+    const event = await this.database.transaction(async (tx) => {
+      await tx.runtime.setDesiredMembers(cluster.clusterId, decision.to);
+      return tx.topology.append(TopologyEventType.ClusterAutoscaled, {
+        applicationId: cluster.applicationId,
+        clusterId: cluster.clusterId,
+        direction: decision.kind,
+        from,
+        to: decision.to,
+        ...(memberId ? { memberId } : {}),
+        metric: cause.metric,
+        predicted: Math.round(cause.predicted * 10) / 10,
+        threshold: cause.threshold,
+        required: cause.required,
+        ...(cause.dependentOf ? { dependentOf: cause.dependentOf } : {}),
+      });
+    });
+    await this.publisher.publish(event);
+    const { applicationId: _application, clusterId: _cluster, ...said } = event.payload as ClusterAutoscaledPayload;
+    this.decisions.set(cluster.clusterId, { at: event.timestamp, ...said });
+    this.metrics.autoscalerDecisions.inc({ direction: decision.kind });
+    await this.reconciler.scaleTo(cluster.clusterId, decision.to, memberId);
+  }
+
+  /** What the autoscaler sees of a deployed application: each cluster's windows and predictions, its last evaluation and decision. */
+  async statistics(applicationId: string): Promise<ApplicationStatisticsView> {
+    const deployment = await this.database.runtime.findDeployment(applicationId);
+    if (!deployment) {
+      const exists = await this.database.definitions.find('application', applicationId);
+      throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
+    }
+    const [clusters, members] = await Promise.all([this.database.runtime.clusters(applicationId), this.database.runtime.members({ applicationId })]);
+    const since = Date.now() - this.settings.windowS * 1000;
+    const window = (statistic: ScalingMetric, samples: Sample[]): StatisticWindowView => ({
+      statistic,
+      samples: samples.map((s) => ({ at: new Date(s.at).toISOString(), value: Math.round(s.value * 100) / 100 })),
+      prediction: predict(samples, this.settings.horizonS),
+    });
+    const views: ClusterStatisticsView[] = [];
+    for (const cluster of clusters) {
+      const policy = cluster.spec.autoscalingPolicy ? await this.database.definitions.findDocument('autoscalingPolicy', cluster.spec.autoscalingPolicy) : null;
+      const thresholds = Object.fromEntries((['requestsInFlight', 'memoryConsumption', 'loadAverage'] as const).filter((m) => policy?.loadThresholds?.[m]?.threshold !== undefined).map((m) => [m, policy!.loadThresholds[m]!.threshold]));
+      views.push({
+        clusterId: cluster.clusterId,
+        alias: cluster.alias,
+        status: cluster.status,
+        minMembers: cluster.minMembers,
+        maxMembers: cluster.maxMembers,
+        desiredMembers: cluster.desiredMembers,
+        autoscalingPolicy: cluster.spec.autoscalingPolicy ?? null,
+        thresholds,
+        balanced: this.windows.balancedSamples(cluster.applicationId, cluster.alias, since).map((series) => ({ reportedBy: series.reportedBy, ...window('requestsInFlight', series.samples) })),
+        members: members
+          .filter((m) => m.clusterId === cluster.clusterId)
+          .map((m) => ({
+            memberId: m.memberId,
+            status: m.status,
+            statistics: (['loadAverage', 'memoryConsumption', 'requestsInFlight'] as const).map((statistic) => window(statistic, this.windows.samples(m.memberId, statistic, since))).filter((w) => w.samples.length > 0),
+          })),
+        lastEvaluation: this.evaluations.get(cluster.clusterId) ?? null,
+        lastDecision: this.decisions.get(cluster.clusterId) ?? null,
+      });
+    }
+    const { intervalS, windowS, horizonS, coolDownS, scaleDownVotes } = this.settings;
+    return { applicationId, scaling: { intervalS, windowS, horizonS, coolDownS, scaleDownVotes }, clusters: views };
+  }
+
+  /**
+   * The application's `dependencies.scalingDependents` as lists of cluster ids, read from its
+   * definition as it is now (a changed list applies at the next evaluation). `cartridge.ALIAS`
+   * names a cluster; a `group.ALIAS` is not scaled as a group yet, and is left out.
+   */
+  private async scalingDependents(definitionId: string, clusters: ClusterEntity[]): Promise<string[][]> {
+    const application = await this.database.definitions.findDocument('application', definitionId);
+    const lists = application?.components?.dependencies?.scalingDependents ?? [];
+    const byAlias = new Map(clusters.map((c) => [c.alias, c.clusterId]));
+    return lists.map((list) => (list.aliases ?? []).filter((a) => a.startsWith('cartridge.')).map((a) => byAlias.get(a.slice('cartridge.'.length))).filter((id): id is string => id !== undefined)).filter((ids) => ids.length > 1);
+  }
+}

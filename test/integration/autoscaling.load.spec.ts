@@ -1,0 +1,119 @@
+/**
+ * The autoscaler on real members and their own statistics: a local member whose workload is busy
+ * 20 ms of CPU in every 100 (its process tree's CPU, as its agent measures it) scales its cluster up to
+ * cartridgeMax and no further — further once the max is raised live, back when it is lowered; once every member is idle (a flag in its own /tmp stops the loop),
+ * a member goes after more than `scaleDownVotes` evaluations agreed, gracefully, down to
+ * cartridgeMin. Each decision is a ClusterAutoscaled event naming the metric, its prediction and
+ * the policy's threshold. Timing is the test's (evaluations every second, a 4 s window).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClusterAutoscaledPayload, MemberView, TopologyEvent } from '@stratos/contracts';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+import { runCli } from '../support/cli';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+
+describe('autoscaling on members’ own load (local driver)', () => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker: 'aedes', healthIntervalS: 1, scaling: { intervalS: 1, windowS: 4, horizonS: 0, coolDownS: 2, scaleDownVotes: 2 } });
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-here', provider: 'local', partitions: [{ id: 'here' }] }));
+    await platform.post('/autoscalingPolicies', { id: 'busy-at-8', loadThresholds: { loadAverage: { threshold: 8 } } });
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-here', networkPartitions: [{ id: 'np-here', partitionAlgo: 'one-after-another', partitions: [{ id: 'here', partitionMax: 5 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy({ id: 'ap-here', networkPartitions: ['np-here'] }));
+    // Busy 20 ms of CPU in every 100 ms (≈20 % of a core, counted in CPU time so that a loaded machine cannot make it look
+    // idle; enough against a threshold of 8, light beside other suites) until its own /tmp/idle exists (STRATOS_ROOT: the member's `/`), then idle.
+    const spin = `exec node -e 'const fs = require("fs"); const idle = (process.env.STRATOS_ROOT || "/").replace(/\\/$/, "") + "/tmp/idle"; setInterval(() => { if (fs.existsSync(idle)) return; const from = process.cpuUsage(); while (process.cpuUsage(from).user < 20000); }, 100)'`;
+    await platform.post('/cartridges', aCartridge({ type: 'spinner', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: spin }] }));
+    await platform.post(
+      '/applications',
+      anApplication({ applicationId: 'spin', components: { cartridges: [aSubscription('spinner', 'spin', { cartridgeMin: 1, cartridgeMax: 2, subscribableInfo: { alias: 'spin', deploymentPolicy: 'dp-here', autoscalingPolicy: 'busy-at-8' } })] } }),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('adds members while they are busy, up to cartridgeMax, and removes one once they idle, down to cartridgeMin, saying why', async () => {
+    const watch = await platform.watchEvents();
+    const scaled = () => watch.events.filter((e): e is TopologyEvent & { payload: ClusterAutoscaledPayload } => e.type === 'ClusterAutoscaled').map((e) => e.payload);
+    const members = async () => ((await platform.runtime('spin')).clusters[0].members as MemberView[]).filter((m) => m.status === 'Active');
+    try {
+      await platform.post('/applications/spin/deploy/ap-here', undefined, 202);
+      await until('two Active members, the second added by the autoscaler', async () => ((await members()).length === 2 ? members() : undefined), 60_000);
+      expect(scaled()[0]).toEqual(expect.objectContaining({ clusterId: 'spin.spin', direction: 'up', from: 1, to: 2, metric: 'loadAverage', threshold: 8 }));
+      expect(scaled()[0].predicted).toBeGreaterThan(8);
+      expect(scaled()[0].required).toBeGreaterThanOrEqual(2);
+      // Both busy, more required than cartridgeMax: no decision beyond it (fenced by evaluations that saw both members).
+      await until('both members reported busy for a window', async () => (await platform.api('GET', '/applications/spin/runtime')).body.clusters[0].members.every((m: MemberView) => (m.health?.loadAverage ?? 0) > 8), 30_000);
+      await platform.autoscalerEvaluations(4); // past the 2 s cool-down
+      expect(scaled().filter((s) => s.direction === 'up')).toHaveLength(1);
+      expect(await members()).toHaveLength(2);
+
+      // Bounds changed live (stratos app scale): a raised max lets the autoscaler go on; a lowered one takes it back at once.
+      const raised = await platform.api('POST', '/applications/spin/scale', { body: { alias: 'spin', max: 3 } });
+      expect([raised.status, raised.body.maxMembers]).toEqual([200, 3]);
+      const three = await until('a third member, added by the autoscaler', async () => ((await members()).length === 3 ? members() : undefined), 60_000);
+      expect(scaled().filter((s) => s.direction === 'up').map((s) => [s.from, s.to])).toEqual([
+        [1, 2],
+        [2, 3],
+      ]);
+      const lowered = await platform.api('POST', '/applications/spin/scale', { body: { alias: 'spin', max: 2 } });
+      expect([lowered.status, lowered.body.maxMembers]).toEqual([200, 2]);
+      await until('back to two members under the lowered max', async () => ((await platform.runtime('spin')).clusters[0].members as MemberView[]).length === 2, 60_000);
+      const two = await members();
+      expect(two.every((m) => three.some((t) => t.memberId === m.memberId))).toBe(true);
+
+      for (const m of two) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      const down = await until('a scale-down decision', async () => scaled().find((s) => s.direction === 'down'), 60_000);
+      expect(down).toEqual(expect.objectContaining({ direction: 'down', from: 2, to: 1, metric: 'loadAverage', threshold: 8, required: 1 }));
+      expect(two.map((m) => m.memberId)).toContain(down.memberId);
+      await until('one Active member left, the other gone', async () => {
+        const all = (await platform.runtime('spin')).clusters[0].members as MemberView[];
+        return all.length === 1 && all[0].status === 'Active' && all[0].memberId !== down.memberId;
+      }, 60_000);
+      // At cartridgeMin nothing more goes (fenced by evaluations past the cool-down and the votes).
+      await platform.autoscalerEvaluations(6);
+      expect(scaled().filter((s) => s.direction === 'down')).toHaveLength(1);
+      expect(await members()).toHaveLength(1);
+      const goneEvents = watch.events.filter((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === down.memberId).map((e) => e.payload.member.status);
+      expect(goneEvents).toEqual(expect.arrayContaining(['ReadyToShutDown', 'Terminated'])); // gracefully, not lost
+      expect(goneEvents).not.toContain('Lost');
+      const said = (s: ClusterAutoscaledPayload) => `${s.direction} ${s.from} → ${s.to} (${s.metric} predicted ${s.predicted}, threshold ${s.threshold}, ${s.required} required)`;
+      process.stdout.write(`autoscaling on members' own load: ${scaled().map(said).join('; ')}\n`);
+    } finally {
+      await watch.close();
+    }
+  }, 180_000);
+
+  it('scales the clusters of a scalingDependents list together: a busy one takes its idle dependent along, in proportion', async () => {
+    await platform.post('/cartridges', aCartridge({ type: 'sleeper', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exec sleep 3600' }] }));
+    const subscription = (type: string, alias: string, max: number) => aSubscription(type, alias, { cartridgeMin: 1, cartridgeMax: max, subscribableInfo: { alias, deploymentPolicy: 'dp-here', autoscalingPolicy: 'busy-at-8' } });
+    await platform.post(
+      '/applications',
+      anApplication({ applicationId: 'pair', components: { cartridges: [subscription('spinner', 'busy', 2), subscription('sleeper', 'follower', 3)], dependencies: { scalingDependents: [{ aliases: ['cartridge.busy', 'cartridge.follower'] }] } } }),
+    );
+    const watch = await platform.watchEvents();
+    const scaled = (clusterId: string) => watch.events.filter((e): e is TopologyEvent & { payload: ClusterAutoscaledPayload } => e.type === 'ClusterAutoscaled' && e.payload.clusterId === clusterId).map((e) => e.payload);
+    const active = async (alias: string) => ((await platform.runtime('pair')).clusters.find((c) => c.alias === alias)!.members as MemberView[]).filter((m) => m.status === 'Active');
+    try {
+      await platform.post('/applications/pair/deploy/ap-here', undefined, 202);
+      // busy's load requires far more than its max (2); its factor (required ÷ min 1) takes follower, idle itself, to its max 3.
+      await until('follower at 3 Active members, busy at 2', async () => (await active('follower')).length === 3 && (await active('busy')).length === 2, 90_000);
+      expect(scaled('pair.follower')[0]).toEqual(expect.objectContaining({ direction: 'up', from: 1, to: 3, metric: 'loadAverage', threshold: 8, dependentOf: 'pair.busy' }));
+      expect(scaled('pair.busy')[0]).toEqual(expect.objectContaining({ direction: 'up', from: 1, to: 2, metric: 'loadAverage' }));
+      expect(scaled('pair.busy')[0].dependentOf).toBeUndefined();
+      // As `stratos topology watch` says it (it follows until stopped: 5 s of it, the log from the start).
+      const printed = await runCli(['topology', 'watch', '--since', '0'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 5000 });
+      expect(printed.stdout).toMatch(/pair\.follower\s+up 1 → 3\s+with pair\.busy: its loadAverage predicted [\d.]+, threshold 8: 3 required/);
+      process.stdout.write(`dependent scaling: ${[...scaled('pair.busy'), ...scaled('pair.follower')].map((e) => `${e.clusterId} ${e.direction} ${e.from} → ${e.to}${e.dependentOf ? ` with ${e.dependentOf}` : ''} (${e.metric} predicted ${e.predicted}, ${e.required} required)`).join('; ')}\n`);
+    } finally {
+      await watch.close();
+      for (const m of await active('busy')) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      await platform.post('/applications/pair/undeploy', undefined, 202);
+    }
+  }, 180_000);
+});
+
