@@ -65,7 +65,9 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
     const moving = await until('moving Active with 4 members after the restart', async () => {
       const runtime = await runtimeOf('moving');
       return runtime?.status === 'Active' && active(runtime).length === 4 ? runtime : undefined;
-    }, 60_000);
+    }, 60_000).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await platform.story('moving')}`);
+    });
     expect(active(moving)).toHaveLength(4);
     // Every agent whose Last Will came (aedes sends them as it closes; a Mosquitto killed -9 sends none) spoke again after it.
     const backAfterWill = async (memberId: string) => {
@@ -85,7 +87,8 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
     });
     const revisions = await topologyRevisions(platform.databaseUrl);
     expect(revisions).toEqual(gapFree(revisions));
-  });
+    // Longer than its waits together, so that a slow step fails with its own name (and the story), not as "the test timed out".
+  }, 240_000);
 
   it(`keeps a frozen agent that comes back within the grace (${GRACE_S} s), and replaces one that does not`, async () => {
     const [back, gone] = active(await runtimeOf('steady'));
@@ -125,7 +128,7 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
         // already stopped by the controller
       }
     }
-  });
+  }, 150_000);
 
   it('finds an agent that froze while the broker was down Lost, though no Last Will could come, and replaces it', async () => {
     const before = active(await runtimeOf('steady'));
@@ -157,7 +160,7 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
     }
     for (const id of ['steady', 'moving']) await platform.post(`/applications/${id}/undeploy?force=true`, undefined, 202);
     for (const id of ['steady', 'moving']) await until(`${id} undeployed`, async () => (await platform.api('GET', `/applications/${id}/runtime`)).status === 404);
-  });
+  }, 180_000);
 
   it(`keeps a member that provisions for longer than the grace (${GRACE_S} s): busy is not silent`, async () => {
     const provisionS = GRACE_S + 4;
@@ -172,5 +175,5 @@ describe.each(availableBrokers())('broker restart (%s)', (broker) => {
     expect(Number(ms)).toBeGreaterThan(GRACE_S * 1000); // it really was quiet in the workload sense for longer than the grace
     expect((await lostMembers()).filter((l) => l.member_id.startsWith('slow-1'))).toEqual([]);
     await platform.post('/applications/slow/undeploy?force=true', undefined, 202);
-  });
+  }, 150_000);
 });

@@ -71,6 +71,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     } catch (error) {
       throw describeListenError(error, 'stratos-manager API', config.port, 'STRATOS_API_PORT');
     }
+    keepIdleConnectionsOpen(app.getHttpServer());
     const address = app.getHttpServer().address() as { port: number };
     const url = `${tls ? 'https' : 'http'}://${config.host}:${address.port}`;
     new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs)${tls ? `; TLS certificate ${tls.fingerprint}` : ''}`);
@@ -87,6 +88,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
           server.once('error', (error) => reject(describeListenError(error, `stratos-manager API (on ${host})`, address.port, 'STRATOS_API_PORT')));
           server.listen(address.port, host, () => resolve());
         });
+        keepIdleConnectionsOpen(server);
         extra.push(server);
       },
       close: async () => {
@@ -100,4 +102,16 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     await database.close();
     throw error;
   }
+}
+
+/**
+ * How long an idle keep-alive connection stays open: longer than clients and balancers keep theirs
+ * (Node's own 5 s closed connections that clients were about to reuse: a request on one fails with
+ * ECONNRESET, and a POST is not retried), as is usual behind a load balancer (60 s there).
+ */
+const IDLE_CONNECTION_MS = 65_000;
+
+function keepIdleConnectionsOpen(server: Server): void {
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  server.headersTimeout = IDLE_CONNECTION_MS + 1000; // must outlast keepAliveTimeout
 }
