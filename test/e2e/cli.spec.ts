@@ -150,7 +150,7 @@ describe('stratos CLI', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\s*\d+\s+\S+Z\s+ServiceCreated\s+watched\s+category=framework generation=1$/);
     const created = Number(lines[0].trim().split(/\s+/)[0]);
-    const resumed = await runCli(['topology', 'watch', '--since', String(created), '--json'], { env, timeoutMs: 6000 }); // it follows until stopped; 6 s is long enough for a loaded machine to print
+    const resumed = await runCli(['topology', 'watch', '--since', String(created), '--json'], { env, timeoutMs: 30_000, until: /"ServiceRemoved".*\n/ }); // it follows until stopped: stopped at the event
     const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ revision: created + 1, type: 'ServiceRemoved', payload: { serviceName: 'watched' } });
   });

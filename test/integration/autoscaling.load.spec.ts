@@ -105,9 +105,10 @@ describe('autoscaling on members’ own load (local driver)', () => {
       expect(scaled('pair.follower')[0]).toEqual(expect.objectContaining({ direction: 'up', from: 1, to: 3, metric: 'loadAverage', threshold: 8, dependentOf: 'pair.busy' }));
       expect(scaled('pair.busy')[0]).toEqual(expect.objectContaining({ direction: 'up', from: 1, to: 2, metric: 'loadAverage' }));
       expect(scaled('pair.busy')[0].dependentOf).toBeUndefined();
-      // As `stratos topology watch` says it (it follows until stopped: 5 s of it, the log from the start).
-      const printed = await runCli(['topology', 'watch', '--since', '0'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 5000 });
-      expect(printed.stdout).toMatch(/pair\.follower\s+up 1 → 3\s+with pair\.busy: its loadAverage predicted [\d.]+, threshold 8: 3 required/);
+      // As `stratos topology watch` says it (it follows until stopped: stopped at that line or after 30 s; the log from the start).
+      const line = /pair\.follower\s+up 1 → 3\s+with pair\.busy: its loadAverage predicted [\d.]+, threshold 8: 3 required/;
+      const printed = await runCli(['topology', 'watch', '--since', '0'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 30_000, until: line });
+      expect(printed.stdout).toMatch(line);
       process.stdout.write(`dependent scaling: ${[...scaled('pair.busy'), ...scaled('pair.follower')].map((e) => `${e.clusterId} ${e.direction} ${e.from} → ${e.to}${e.dependentOf ? ` with ${e.dependentOf}` : ''} (${e.metric} predicted ${e.predicted}, ${e.required} required)`).join('; ')}\n`);
     } finally {
       await watch.close();

@@ -85,8 +85,9 @@ describe("members' health on the live feed", () => {
     const refused = await platform.api('GET', '/topology/events?health=yes');
     expect([refused.status, refused.body.errors]).toEqual([400, [{ path: '?health', message: 'must be one of true, false', allowed: ['true', 'false'] }]]);
 
-    // The CLI prints one line per member and batch (it follows until stopped: 5 s of it).
-    const printed = await runCli(['topology', 'watch', '--health'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 5000 });
-    expect(printed.stdout).toMatch(new RegExp(`MemberHealth\\s+${member.memberId}\\s+load [\\d.]+ %\\s+memory [\\d.]+ %`));
+    // The CLI prints one line per member and batch (it follows until stopped: stopped at that line, or after 30 s).
+    const line = new RegExp(`MemberHealth\\s+${member.memberId}\\s+load [\\d.]+ %\\s+memory [\\d.]+ %`);
+    const printed = await runCli(['topology', 'watch', '--health'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 30_000, until: line });
+    expect(printed.stdout).toMatch(line);
   }, 90_000);
 });

@@ -13,14 +13,21 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `stratos` command (the build `npm test` makes first), as a user would. */
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/**
+ * Runs the real `stratos` command (the build `npm test` makes first), as a user would. A command
+ * that follows until stopped (`topology watch`) is stopped once its output matches `until`, or
+ * at `timeoutMs` (killed: its result is what it printed by then).
+ */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number; until?: RegExp } = {}): Promise<CliResult> {
   if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` first (npm test does)`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (options.until?.test(stdout)) child.kill('SIGTERM');
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', reject);

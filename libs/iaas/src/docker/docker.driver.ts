@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID } from '@stratos/contracts';
@@ -31,6 +32,8 @@ export interface DockerDriverOptions {
   name?: string;
   /** bridge (default): the platform's own network, an address per member; host: the host's network, host ports. */
   network?: 'bridge' | 'host';
+  /** An image load during which no byte moves either way for this long is given up (default 60 s). */
+  loadStallMs?: number;
 }
 
 /** A Docker engine at an endpoint as DOCKER_HOST names one: unix:///path/to/docker.sock or tcp://host:port. */
@@ -76,6 +79,8 @@ function demultiplex(raw: Buffer): Buffer {
 
 /** How long the engine's event stream waits before it is opened again, when the engine went away. */
 const EVENTS_RETRY_MS = 1000;
+/** An image load during which no byte moves either way for this long is given up (its engine went away without closing the connection). */
+const DEFAULT_LOAD_STALL_MS = 60_000;
 
 export class DockerDriver implements IaasDriver {
   readonly name: string;
@@ -139,27 +144,50 @@ export class DockerDriver implements IaasDriver {
     },
     save: (ref) => this.docker.getImage(ref).get(),
     load: async (tar) => {
-      const progress = await this.docker.loadImage(tar);
+      // Bytes move one way or the other all through a load (the tar in, then the engine's progress out): a load where none
+      // move for this long is given up — an engine that went away, or never answered, without closing the connection.
+      const stallMs = this.options.loadStallMs ?? DEFAULT_LOAD_STALL_MS;
+      let lastActivity = Date.now();
+      let progress: Readable | null = null;
+      let stall: (error: Error) => void = () => undefined;
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastActivity < stallMs) return;
+        const error = new Error(`the engine took no bytes and said nothing for ${stallMs / 1000} s: the copy stalled`);
+        (tar as Readable).destroy(error); // before the answer: the request goes with it
+        progress?.destroy(error);
+        stall(error);
+      }, Math.min(1000, stallMs / 2));
+      tar.on('data', () => (lastActivity = Date.now()));
       // The engine answers with JSON lines; a failure is one of them ({"error": …}), not an HTTP status.
       let failure: string | null = null;
-      let buffered = '';
-      await new Promise<void>((resolve, reject) => {
-        progress.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString();
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            try {
-              const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
-              if (message.error) failure = message.errorDetail?.message ?? message.error;
-            } catch {
-              // not a JSON line
+      try {
+        progress = (await Promise.race([this.docker.loadImage(tar), new Promise<never>((_, reject) => (stall = reject))])) as Readable;
+        const answer = progress;
+        let buffered = '';
+        await new Promise<void>((resolve, reject) => {
+          stall = reject;
+          answer.on('data', (chunk: Buffer) => {
+            lastActivity = Date.now();
+            buffered += chunk.toString();
+            const lines = buffered.split('\n');
+            buffered = lines.pop() ?? '';
+            for (const line of lines) {
+              try {
+                const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
+                if (message.error) failure = message.errorDetail?.message ?? message.error;
+              } catch {
+                // not a JSON line
+              }
             }
-          }
+          });
+          answer.on('end', () => resolve());
+          answer.on('error', reject);
+          // Closed before its end without an error (after 'end' this changes nothing): the engine's answer was cut short.
+          answer.on('close', () => reject(new Error('the engine closed the connection before the load finished')));
         });
-        progress.on('end', () => resolve());
-        progress.on('error', reject);
-      });
+      } finally {
+        clearInterval(watchdog);
+      }
       if (failure) throw new Error(`docker load: ${failure}`);
     },
     remove: async (ref) => {
