@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterAutoscaledPayload, MemberView, TopologyEvent } from '@stratos/contracts';
+import type { ApplicationRuntime, ClusterAutoscaledPayload, GroupScaledPayload, MemberView, TopologyEvent } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli } from '../support/cli';
@@ -116,5 +116,96 @@ describe('autoscaling on members’ own load (local driver)', () => {
       await platform.post('/applications/pair/undeploy', undefined, 202);
     }
   }, 180_000);
-});
 
+  it('applies a changed autoscaling policy at the next evaluation, with no redeploy', async () => {
+    await platform.post('/autoscalingPolicies', { id: 'lenient', loadThresholds: { loadAverage: { threshold: 90 } } });
+    await platform.post(
+      '/applications',
+      anApplication({ applicationId: 'calm', components: { cartridges: [aSubscription('spinner', 'calm', { cartridgeMin: 1, cartridgeMax: 2, subscribableInfo: { alias: 'calm', deploymentPolicy: 'dp-here', autoscalingPolicy: 'lenient' } })] } }),
+    );
+    const watch = await platform.watchEvents();
+    const scaled = () => watch.events.filter((e): e is TopologyEvent & { payload: ClusterAutoscaledPayload } => e.type === 'ClusterAutoscaled' && e.payload.clusterId === 'calm.calm').map((e) => e.payload);
+    const active = async () => ((await platform.runtime('calm')).clusters[0].members as MemberView[]).filter((m) => m.status === 'Active');
+    try {
+      await platform.post('/applications/calm/deploy/ap-here', undefined, 202);
+      const [member] = await until('calm Active', async () => ((await platform.runtime('calm')).status === 'Active' ? active() : undefined), 60_000);
+      // Busy (≈20 % of a core) but under 90: the autoscaler holds, evaluation after evaluation.
+      await until('its load reported', async () => (await active())[0]?.health?.loadAverage, 30_000);
+      await platform.autoscalerEvaluations(4);
+      expect(scaled()).toEqual([]);
+      const before = await platform.api('GET', '/applications/calm/statistics');
+      expect(before.body.clusters[0]).toEqual(expect.objectContaining({ thresholds: { loadAverage: 90 }, lastEvaluation: expect.objectContaining({ outcome: 'hold' }) }));
+
+      // The policy changed while the application runs: the next evaluation reads it.
+      const changed = await platform.api('PUT', '/autoscalingPolicies/lenient', { body: { id: 'lenient', loadThresholds: { loadAverage: { threshold: 8 } } } });
+      expect(changed.status).toBe(200);
+      const up = await until('a scale-up by the changed policy', async () => scaled().find((s) => s.direction === 'up'), 60_000);
+      expect(up).toEqual(expect.objectContaining({ from: 1, to: 2, metric: 'loadAverage', threshold: 8 }));
+      await until('two Active members', async () => (await active()).length === 2, 60_000);
+      expect((await active()).map((m) => m.memberId)).toContain(member.memberId);
+      expect((await platform.api('GET', '/applications/calm/statistics')).body.clusters[0].thresholds).toEqual({ loadAverage: 8 });
+    } finally {
+      await watch.close();
+      for (const m of await active()) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      await platform.post('/applications/calm/undeploy', undefined, 202);
+    }
+  }, 180_000);
+
+  it('adds an instance of a group that scales (all its clusters, started in their own order) when a cluster at its max needs more, and removes it once the others can do without it', async () => {
+    await platform.post('/cartridges', aCartridge({ type: 'idler', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exec sleep 3600' }] }));
+    await platform.post('/cartridgeGroups', { name: 'stack', cartridges: ['spinner', 'idler'], dependencies: { startupOrders: [{ aliases: ['cartridge.back', 'cartridge.front'] }] } });
+    const fixed = (type: string, alias: string, policy?: string) => aSubscription(type, alias, { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias, deploymentPolicy: 'dp-here', ...(policy ? { autoscalingPolicy: policy } : {}) } });
+    await platform.post(
+      '/applications',
+      anApplication({ applicationId: 'tiers', components: { groups: [{ name: 'stack', alias: 'stack', groupScalingEnabled: true, groupMinInstances: 1, groupMaxInstances: 2, cartridges: [fixed('spinner', 'front', 'busy-at-8'), fixed('idler', 'back')] }] } }),
+    );
+    const watch = await platform.watchEvents();
+    const grouped = () => watch.events.filter((e): e is TopologyEvent & { payload: GroupScaledPayload } => e.type === 'GroupScaled').map((e) => e.payload);
+    const runtime = () => platform.runtime('tiers') as Promise<ApplicationRuntime>;
+    const spinners = async () => (await runtime()).clusters.filter((c) => c.alias === 'front').flatMap((c) => c.members);
+    try {
+      await platform.post('/applications/tiers/deploy/ap-here', undefined, 202);
+      // front is busy (its load requires 3, its max is 1): a second instance of the whole group.
+      const up = await until('a second instance of the group', async () => grouped().find((g) => g.direction === 'up'), 90_000);
+      expect(up).toEqual(expect.objectContaining({ applicationId: 'tiers', group: 'stack', from: 1, to: 2, instance: 2, clusterIds: ['tiers.back~g2', 'tiers.front~g2'], cause: expect.objectContaining({ clusterId: 'tiers.front', metric: 'loadAverage', threshold: 8 }) }));
+      expect(up.cause!.required).toBeGreaterThan(1);
+      const two = await until('both instances Active', async () => {
+        const now = await runtime();
+        return now.status === 'Active' && now.clusters.length === 4 && now.clusters.every((c) => c.status === 'Active' && c.members.some((m) => m.status === 'Active')) ? now : undefined;
+      }, 90_000);
+      expect(two.groups).toEqual([expect.objectContaining({ alias: 'stack', status: 'Active', instances: 2 })]);
+      expect(two.clusters.map((c) => [c.clusterId, c.groupInstance?.instance])).toEqual(expect.arrayContaining([['tiers.front~g2', 2], ['tiers.back~g2', 2]]));
+      // Its own startup order: front~g2 launched only once back~g2 was Active.
+      const at = (match: (e: TopologyEvent & { payload: any }) => boolean) => watch.events.findIndex(match);
+      expect(at((e) => e.type === 'ClusterStatusChanged' && e.payload.clusterId === 'tiers.back~g2' && e.payload.to === 'Active')).toBeLessThan(at((e) => e.type === 'MemberCreated' && e.payload.clusterId === 'tiers.front~g2'));
+      // Its own links: front~g2's members see back~g2, not the first instance's back.
+      const frontTwo = two.clusters.find((c) => c.clusterId === 'tiers.front~g2')!.members[0];
+      const tree = (await platform.api('GET', `/metadata/members/${frontTwo.memberId}`)).body.tree as Record<string, string>;
+      expect(tree['/links/back/cluster/cluster_id']).toBe('tiers.back~g2');
+      // Both instances busy: at groupMaxInstances, nothing more (fenced by evaluations past the cool-down).
+      await platform.autoscalerEvaluations(5);
+      expect(grouped().filter((g) => g.direction === 'up')).toHaveLength(1);
+      const stats = (await platform.api('GET', '/applications/tiers/statistics')).body;
+      expect(stats.groups).toEqual([expect.objectContaining({ alias: 'stack', instances: [1, 2], minInstances: 1, maxInstances: 2, lastEvaluation: expect.objectContaining({ outcome: 'hold', reason: expect.stringContaining('at groupMaxInstances 2') }) })]);
+
+      // Idle: one instance holds what both need; after the votes the newest goes, drained, and its clusters with it.
+      for (const m of await spinners()) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      const down = await until('the second instance removed', async () => grouped().find((g) => g.direction === 'down'), 90_000);
+      expect(down).toEqual(expect.objectContaining({ from: 2, to: 1, instance: 2, clusterIds: ['tiers.back~g2', 'tiers.front~g2'] }));
+      await until('its clusters gone', async () => (await runtime()).clusters.length === 2, 60_000);
+      const left = await runtime();
+      expect([left.status, left.clusters.map((c) => c.clusterId).sort(), left.groups[0].instances]).toEqual(['Active', ['tiers.back', 'tiers.front'], 1]);
+      expect(watch.events.filter((e) => e.type === 'ClusterRemoved' && e.payload.applicationId === 'tiers').map((e) => e.payload.cluster.clusterId).sort()).toEqual(['tiers.back~g2', 'tiers.front~g2']);
+      const goneMember = watch.events.filter((e) => e.type === 'MemberStatusChanged' && e.payload.member.memberId === frontTwo.memberId).map((e) => e.payload.member.status);
+      expect(goneMember).toEqual(expect.arrayContaining(['ReadyToShutDown', 'Terminated']));
+      expect(goneMember).not.toContain('Lost');
+      // The application never went Inactive for it.
+      expect(watch.events.filter((e) => e.type === 'ApplicationStatusChanged' && e.payload.applicationId === 'tiers').map((e) => e.payload.to)).toEqual(['Created', 'Active']);
+      process.stdout.write(`group scaling: ${grouped().map((g) => `${g.group} ${g.direction} ${g.from} → ${g.to} (instance ${g.instance}: ${g.reason})`).join('; ')}\n`);
+    } finally {
+      await watch.close();
+      for (const m of await spinners().catch(() => [])) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      await platform.post('/applications/tiers/undeploy', undefined, 202);
+    }
+  }, 240_000);
+});

@@ -176,7 +176,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     const watch = await platform.watchEvents();
     await post('/applications/grouped/deploy/ap-1', undefined, 202);
     const rt = await until('grouped Active', async () => ((await runtime('grouped')).status === 'Active' ? runtime('grouped') : undefined));
-    expect(rt.groups).toEqual([{ alias: 'g-pair', groupPath: [], status: 'Active' }]);
+    expect(rt.groups).toEqual([{ alias: 'g-pair', groupPath: [], status: 'Active', instances: 1 }]);
     const member = (alias: string) => rt.clusters.find((c) => c.alias === alias)!.members[0];
     const [db, web, outside] = [member('g-db'), member('g-web'), member('g-outside')];
     const killedAfter = Math.max(...watch.events.map((e) => e.revision));

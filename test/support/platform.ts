@@ -302,7 +302,8 @@ export async function startTestPlatform(options: {
       await controller?.close();
       await controllerChild?.stop('SIGTERM');
       await broker.stop();
-      killLeftoverMembers(home); // what a failed test left running
+      // What a failed test left running, in the home and in each local region's folder (kept by the test that made it).
+      for (const folder of [home, ...(options.regions ?? []).filter((r) => r.driver === 'local').map((r) => r.endpoint)]) killLeftoverMembers(folder);
       if (memberNetwork) {
         // What a test left running goes, then its network (Docker has addresses for a few dozen bridges only).
         const mine = { label: [`${Label.platform}=${await platformIdOf(home)}`] };
@@ -411,8 +412,8 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function killLeftoverMembers(home: string): void {
-  const dir = join(home, 'members');
+function killLeftoverMembers(folder: string): void {
+  const dir = join(folder, 'members');
   if (!existsSync(dir)) return;
   for (const member of readdirSync(dir)) {
     try {

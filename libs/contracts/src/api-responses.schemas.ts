@@ -96,12 +96,19 @@ export const apiResponseSchemas: {
           "items": {
             "$ref": "#/components/schemas/ClusterStatisticsView"
           }
+        },
+        "groups": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/GroupStatisticsView"
+          }
         }
       },
       "required": [
         "applicationId",
         "scaling",
-        "clusters"
+        "clusters",
+        "groups"
       ],
       "additionalProperties": false
     },
@@ -829,6 +836,16 @@ export const apiResponseSchemas: {
         "revision": {
           "type": "number"
         },
+        "groupInstance": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/GroupInstanceRef"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
         "members": {
           "type": "array",
           "items": {
@@ -848,6 +865,7 @@ export const apiResponseSchemas: {
         "deploymentPolicy",
         "startsAfter",
         "revision",
+        "groupInstance",
         "members"
       ],
       "additionalProperties": false
@@ -962,6 +980,141 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "GroupInstanceRef": {
+      "type": "object",
+      "properties": {
+        "group": {
+          "type": "string"
+        },
+        "instance": {
+          "type": "number"
+        },
+        "minInstances": {
+          "type": "number"
+        },
+        "maxInstances": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "group",
+        "instance",
+        "minInstances",
+        "maxInstances"
+      ],
+      "additionalProperties": false
+    },
+    "GroupStatisticsView": {
+      "type": "object",
+      "properties": {
+        "alias": {
+          "type": "string"
+        },
+        "instances": {
+          "type": "array",
+          "items": {
+            "type": "number"
+          }
+        },
+        "minInstances": {
+          "type": "number"
+        },
+        "maxInstances": {
+          "type": "number"
+        },
+        "lastEvaluation": {
+          "anyOf": [
+            {
+              "type": "object",
+              "properties": {
+                "at": {
+                  "type": "string"
+                },
+                "outcome": {
+                  "type": "string",
+                  "enum": [
+                    "up",
+                    "down",
+                    "hold"
+                  ]
+                },
+                "reason": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "scaleDownVotes": {
+                  "type": "number"
+                }
+              },
+              "required": [
+                "at",
+                "outcome",
+                "reason",
+                "scaleDownVotes"
+              ],
+              "additionalProperties": false
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "lastDecision": {
+          "anyOf": [
+            {
+              "type": "object",
+              "properties": {
+                "at": {
+                  "type": "string"
+                },
+                "direction": {
+                  "type": "string",
+                  "enum": [
+                    "up",
+                    "down"
+                  ]
+                },
+                "from": {
+                  "type": "number"
+                },
+                "to": {
+                  "type": "number"
+                },
+                "instance": {
+                  "type": "number"
+                },
+                "reason": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "at",
+                "direction",
+                "from",
+                "to",
+                "instance",
+                "reason"
+              ],
+              "additionalProperties": false
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "alias",
+        "instances",
+        "minInstances",
+        "maxInstances",
+        "lastEvaluation",
+        "lastDecision"
+      ],
+      "additionalProperties": false
+    },
     "GroupView": {
       "type": "object",
       "properties": {
@@ -976,12 +1129,16 @@ export const apiResponseSchemas: {
         },
         "status": {
           "$ref": "#/components/schemas/ClusterStatus"
+        },
+        "instances": {
+          "type": "number"
         }
       },
       "required": [
         "alias",
         "groupPath",
-        "status"
+        "status",
+        "instances"
       ],
       "additionalProperties": false
     },

@@ -15,6 +15,8 @@ export const TopologyEventType = {
   ClusterScaled: 'ClusterScaled',
   /** The autoscaler added or removed members of a cluster, and why (the metric, its prediction and threshold). */
   ClusterAutoscaled: 'ClusterAutoscaled',
+  /** The autoscaler added or removed an instance of a group that scales (all its clusters), and why. */
+  GroupScaled: 'GroupScaled',
   /** A deployed cluster's spec changed (stratos app upgrade): its members are replaced, one partition at a time. */
   ClusterUpgrading: 'ClusterUpgrading',
   /** Every member of the cluster runs its current revision. */
@@ -84,6 +86,23 @@ export interface ClusterAutoscaledPayload {
   /** Dependent scaling: the cluster (of its scalingDependents list) whose metric required it; absent: its own. */
   dependentOf?: string;
 }
+/** A group instance added or removed by the autoscaler (group scaling), and the cluster whose statistic asked for it. */
+export interface GroupScaledPayload {
+  applicationId: string;
+  /** The alias of the group that scales. */
+  group: string;
+  direction: 'up' | 'down';
+  /** Its instances before and after. */
+  from: number;
+  to: number;
+  /** The instance added or removed, and its clusters. */
+  instance: number;
+  clusterIds: string[];
+  /** Up: the cluster at its cartridgeMax that required more; down: the cluster that needs the most of what is left (null: none reports statistics). */
+  cause: { clusterId: string; metric: 'requestsInFlight' | 'memoryConsumption' | 'loadAverage'; predicted: number; threshold: number; required: number } | null;
+  /** In words, as `stratos topology watch` prints it. */
+  reason: string;
+}
 export interface ClusterUpgradingPayload {
   applicationId: string;
   clusterId: string;
@@ -140,6 +159,7 @@ interface PayloadOf {
   ClusterStatusChanged: ClusterStatusPayload;
   ClusterScaled: ClusterScaledPayload;
   ClusterAutoscaled: ClusterAutoscaledPayload;
+  GroupScaled: GroupScaledPayload;
   ClusterUpgrading: ClusterUpgradingPayload;
   MemberMigration: MemberMigrationPayload;
   ClusterUpgraded: ClusterUpgradedPayload;

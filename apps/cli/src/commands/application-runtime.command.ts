@@ -45,6 +45,14 @@ export function printStatistics(view: ApplicationStatisticsView): void {
     };
     if (cluster.members.length) printTable(['  MEMBER', 'STATUS', 'LOAD % (now → predicted)', 'MEMORY %'], cluster.members.map((m) => [`  ${m.memberId}`, m.status, latest(m, 'loadAverage'), latest(m, 'memoryConsumption')]));
   }
+  for (const group of view.groups ?? []) {
+    out('');
+    out(`group ${group.alias}  ${group.instances.length} instance(s) (${group.instances.join(', ')}), min ${group.minInstances}, max ${group.maxInstances}`);
+    const evaluation = group.lastEvaluation;
+    if (evaluation) out(`  last evaluation ${evaluation.at}: ${evaluation.outcome}${evaluation.reason ? ` (${evaluation.reason})` : ''}${evaluation.scaleDownVotes ? `, ${evaluation.scaleDownVotes} vote(s) to remove one` : ''}`);
+    const d = group.lastDecision;
+    if (d) out(`  last decision ${d.at}: ${d.direction} ${d.from} → ${d.to}, ${d.direction === 'up' ? 'added' : 'removed'} instance ${d.instance}  (${d.reason})`);
+  }
 }
 
 /** application → groups → clusters → members, as a tree. */
@@ -59,8 +67,9 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
       const index = items.length - 1;
       items[index] = () => {
         const last = index === items.length - 1;
-        const state = runtime.groups?.find((g) => g.alias === group && g.groupPath.join('/') === path.join('/'))?.status;
-        out(`${indent}${last ? '└─' : '├─'} group ${group}${state ? `  ${state}` : ''}`);
+        const view = runtime.groups?.find((g) => g.alias === group && g.groupPath.join('/') === path.join('/'));
+        const scales = runtime.clusters.find((c) => c.groupInstance?.group === group)?.groupInstance;
+        out(`${indent}${last ? '└─' : '├─'} group ${group}${view ? `  ${view.status}` : ''}${scales && view ? `  ${view.instances} instance(s), min ${scales.minInstances} max ${scales.maxInstances}` : ''}`);
         walk([...path, group], `${indent}${last ? '   ' : '│  '}`);
       };
     }
@@ -69,7 +78,8 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
       items.push(() => {
         const last = index === items.length - 1;
         const active = cluster.members.filter((m) => m.status === 'Active').length;
-        out(`${indent}${last ? '└─' : '├─'} cluster ${cluster.alias} (${cluster.serviceName})  ${cluster.status}  ${active} active, min ${cluster.minMembers} max ${cluster.maxMembers}${cluster.revision > 0 ? `  revision ${cluster.revision}` : ''}${cluster.startsAfter.length ? `  after ${cluster.startsAfter.join(', ')}` : ''}`);
+        const instance = cluster.groupInstance ? `  instance ${cluster.groupInstance.instance}` : '';
+        out(`${indent}${last ? '└─' : '├─'} cluster ${cluster.alias}${instance} (${cluster.serviceName})  ${cluster.status}  ${active} active, min ${cluster.minMembers} max ${cluster.maxMembers}${cluster.revision > 0 ? `  revision ${cluster.revision}` : ''}${cluster.startsAfter.length ? `  after ${cluster.startsAfter.join(', ')}` : ''}`);
         cluster.members.forEach((m, i) => {
           const lastMember = i === cluster.members.length - 1;
           const revision = cluster.revision > 0 ? `  rev ${m.clusterRevision}${m.clusterRevision < cluster.revision ? ' (old)' : ''}` : '';

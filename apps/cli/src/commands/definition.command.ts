@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import {
+  aLabel,
   definitionKinds,
   validateDefinition,
   type ApplicationDefinition,
@@ -87,12 +88,12 @@ function register(program: Command, globals: () => GlobalOptions, kind: Definiti
   };
 
   const group = program.command(kind.cliName).alias(kind.cliPlural).description(`${kind.plural[0].toUpperCase()}${kind.plural.slice(1)}`);
-  group.command('validate').description(`Check a ${kind.label} offline`).requiredOption('-f, --file <file>').option('--strict', 'warnings are errors').action((o) => validate(o.file, o));
-  withOutput(group.command('add').alias('create').description(`Add a ${kind.label}`).requiredOption('-f, --file <file>').option('--strict', 'warnings are errors')).action((o) => add(o.file, o));
+  group.command('validate').description(`Check ${aLabel(kind)} offline`).requiredOption('-f, --file <file>').option('--strict', 'warnings are errors').action((o) => validate(o.file, o));
+  withOutput(group.command('add').alias('create').description(`Add ${aLabel(kind)}`).requiredOption('-f, --file <file>').option('--strict', 'warnings are errors')).action((o) => add(o.file, o));
   withOutput(group.command('list').alias('ls').description(`List ${kind.plural}`)).action((o) => list(o));
   withOutput(group.command('get').alias('describe').description(`Show one ${kind.label}`).argument('<id>')).action((id: string, o) => get(id, o));
-  withOutput(group.command('update').description(`Replace a ${kind.label} (its ${kind.idKey} names it)`).requiredOption('-f, --file <file>').option('--strict', 'warnings are errors')).action((o) => update(o.file, o));
-  group.command('remove').alias('rm').alias('delete').description(`Remove a ${kind.label}`).argument('<id>').action((id: string) => remove(id));
+  withOutput(group.command('update').description(`Replace ${aLabel(kind)} (its ${kind.idKey} names it)`).requiredOption('-f, --file <file>').option('--strict', 'warnings are errors')).action((o) => update(o.file, o));
+  group.command('remove').alias('rm').alias('delete').description(`Remove ${aLabel(kind)}`).argument('<id>').action((id: string) => remove(id));
 
   // Stratos 4.1's names.
   withOutput(program.command(`add-${kind.cliName}`).description(`Stratos alias of ${kind.cliName} add`).requiredOption('-p, --resource-path <file>')).action((o) => add(o.resourcePath, o));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, type ClusterAutoscaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
+import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, type ClusterAutoscaledPayload, type GroupScaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -23,6 +23,10 @@ function describe(event: TopologyEvent): string {
     const scaled = event.payload as ClusterAutoscaledPayload;
     subject = scaled.clusterId;
     detail = `${scaled.direction} ${scaled.from} → ${scaled.to}  ${scaled.dependentOf ? `with ${scaled.dependentOf}: its ` : ''}${scaled.metric} predicted ${scaled.predicted}, threshold ${scaled.threshold}: ${scaled.required} required${scaled.memberId ? `  (removing ${scaled.memberId}, the least loaded)` : ''}`;
+  } else if (event.type === 'GroupScaled') {
+    const scaled = event.payload as GroupScaledPayload;
+    subject = `${scaled.applicationId} group ${scaled.group}`;
+    detail = `${scaled.direction} ${scaled.from} → ${scaled.to} instance(s)  (${scaled.direction === 'up' ? 'adding' : 'removing'} instance ${scaled.instance}: ${scaled.clusterIds.join(', ')})  ${scaled.reason}`;
   } else if (event.type === 'MemberNotice') {
     const notice = event.payload as { memberId: string; level: string; message: string };
     subject = notice.memberId;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decide, dependentRequirements, predict, requiredInstances, type ClusterScalingInput, type DependentCluster, type MemberInput, type Prediction, type Sample } from './scaling-rules';
+import { decide, decideGroup, dependentRequirements, predict, requiredInstances, type ClusterScalingInput, type DependentCluster, type GroupClusterInput, type GroupScalingInput, type MemberInput, type Prediction, type Sample } from './scaling-rules';
 
 const at = (seconds: number, value: number): Sample => ({ at: 1_000_000 + seconds * 1000, value });
 const flat = (value: number): Prediction => ({ average: value, gradient: 0, secondDerivative: 0, predicted: value });
@@ -205,3 +205,68 @@ describe('dependentRequirements (scalingDependents)', () => {
   });
 });
 
+describe('decideGroup (group scaling)', () => {
+  /** A cluster of an instance: `load` is its members' predicted load (percent) against a threshold of 50. */
+  const child = (clusterId: string, { max = 2, active = undefined as number | undefined, pending = 0, load = 10 as number | null } = {}): GroupClusterInput => {
+    active ??= max;
+    const alias = clusterId.replace(/~g\d+$/, '');
+    if (load === null) return { clusterId, alias, max, active, pending, cause: null, demand: null };
+    const demand = (load * Math.max(1, active)) / 50;
+    return { clusterId, alias, max, active, pending, cause: { metric: 'loadAverage', predicted: load, threshold: 50, required: requiredInstances('loadAverage', load, 50, active) }, demand };
+  };
+  const group = (instances: GroupClusterInput[][], overrides: Partial<GroupScalingInput> = {}): GroupScalingInput => ({
+    minInstances: 1,
+    maxInstances: 3,
+    instances: instances.map((clusters, i) => ({ instance: i + 1, ready: true, clusters })),
+    leaving: false,
+    scaleDownVotes: 0,
+    scaleDownAfter: 2,
+    coolDownUntil: 0,
+    now: 1_000_000,
+    ...overrides,
+  });
+
+  it.each<[string, GroupScalingInput, Partial<ReturnType<typeof decideGroup>>]>([
+    // web at its max 2, its load asking for 4: only another instance gives it more.
+    ['adds an instance for a cluster that requires more than its max and has it', group([[child('web', { load: 100 }), child('db', { load: null })]]), { kind: 'up', to: 2 }],
+    ['not while the cluster is still growing to its max', group([[child('web', { active: 1, load: 100 })]]), { kind: 'hold' }],
+    ['counts members on their way as the cluster’s', group([[child('web', { active: 1, pending: 1, load: 150 })]]), { kind: 'up', to: 2 }],
+    ['at most groupMaxInstances', group([[child('web', { load: 100 })], [child('web~g2', { load: 100 })]], { maxInstances: 2 }), { kind: 'hold', reason: expect.stringContaining('at groupMaxInstances 2') }],
+    ['waits for an instance that is starting', group([[child('web', { load: 100 })]], { instances: [{ instance: 1, ready: true, clusters: [child('web', { load: 100 })] }, { instance: 2, ready: false, clusters: [] }] }), { kind: 'hold', reason: 'instance 2 is not Active yet' }],
+    ['holds while an instance is being removed', group([[child('web', { load: 100 })]], { leaving: true }), { kind: 'hold', reason: 'an instance is being removed' }],
+    ['holds through the cool-down, keeping its votes', group([[child('web', { load: 100 })]], { coolDownUntil: 1_005_000, scaleDownVotes: 2 }), { kind: 'hold', scaleDownVotes: 2 }],
+    ['no statistics: holds', group([[child('web', { load: null })], [child('web~g2', { load: null })]]), { kind: 'hold', reason: 'no statistics yet' }],
+    ['never below groupMinInstances', group([[child('web', { load: 1 })], [child('web~g2', { load: 1 })]], { minInstances: 2 }), { kind: 'hold', reason: 'at groupMinInstances 2' }],
+    // 2 instances × 2 members at 10 %: 40 % of one member's 50 in all — one instance (2 members) holds it; a vote first.
+    ['votes to remove one the others can do without', group([[child('web', { load: 10 })], [child('web~g2', { load: 10 })]]), { kind: 'hold', scaleDownVotes: 1 }],
+    ['removes the newest after enough votes', group([[child('web', { load: 10 })], [child('web~g2', { load: 10 })]], { scaleDownVotes: 2 }), { kind: 'down', instance: 2, to: 1 }],
+    // 2 × 2 members at 40 %: 160 % = 4 members' worth; one instance holds 2.
+    ['keeps an instance the load needs', group([[child('web', { load: 40 })], [child('web~g2', { load: 40 })]], { scaleDownVotes: 5 }), { kind: 'hold', scaleDownVotes: 0 }],
+  ])('%s', (_what, given, expected) => {
+    expect(decideGroup(given)).toEqual(expect.objectContaining(expected));
+  });
+
+  it('names the cluster that asked, with its metric', () => {
+    expect(decideGroup(group([[child('web', { load: 100 }), child('db', { load: 60 })]]))).toEqual({ kind: 'up', to: 2, cause: { clusterId: 'web', metric: 'loadAverage', predicted: 100, threshold: 50, required: 4 } });
+  });
+
+  it('never adds beyond groupMaxInstances nor removes below groupMinInstances (property)', () => {
+    const arb = fc.record({
+      min: fc.integer({ min: 1, max: 3 }),
+      extra: fc.integer({ min: 0, max: 3 }),
+      loads: fc.array(fc.option(fc.integer({ min: 0, max: 200 }), { nil: null }), { minLength: 1, maxLength: 5 }),
+      votes: fc.integer({ min: 0, max: 5 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ min, extra, loads, votes }) => {
+        const decision = decideGroup(group(loads.map((load, i) => [child(i === 0 ? 'web' : `web~g${i + 1}`, { load })]), { minInstances: min, maxInstances: min + extra, scaleDownVotes: votes }));
+        if (decision.kind === 'up') expect(decision.to).toBeLessThanOrEqual(min + extra);
+        if (decision.kind === 'down') {
+          expect(decision.to).toBeGreaterThanOrEqual(min);
+          expect(decision.instance).toBe(loads.length);
+        }
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+});

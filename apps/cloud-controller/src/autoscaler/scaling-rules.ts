@@ -62,11 +62,17 @@ export type ScalingMetric = 'requestsInFlight' | 'memoryConsumption' | 'loadAver
  * that is not positive requires nothing.
  */
 export function requiredInstances(metric: ScalingMetric, predicted: number, threshold: number, active: number): number {
-  if (!(threshold > 0) || !Number.isFinite(predicted)) return 0;
-  const raw = metric === 'requestsInFlight' ? predicted / threshold : (predicted * Math.max(1, active)) / threshold;
-  // A hair over a whole number from floating point is that whole number.
-  return Math.max(0, Math.ceil(raw - 1e-9));
+  return wholeInstances(demand(metric, predicted, threshold, active));
 }
+
+/** What requiredInstances rounds up: the members a metric asks for, as a fraction (0 where the threshold is not positive). */
+export function demand(metric: ScalingMetric, predicted: number, threshold: number, active: number): number {
+  if (!(threshold > 0) || !Number.isFinite(predicted)) return 0;
+  return Math.max(0, metric === 'requestsInFlight' ? predicted / threshold : (predicted * Math.max(1, active)) / threshold);
+}
+
+/** A demand as whole members; a hair over a whole number from floating point is that whole number. */
+const wholeInstances = (fraction: number) => Math.max(0, Math.ceil(fraction - 1e-9));
 
 export interface MetricInput {
   metric: ScalingMetric;
@@ -199,4 +205,80 @@ export function dependentRequirements(lists: string[][], clusters: DependentClus
     }
   }
   return found;
+}
+
+/** One cluster of a group instance, as the group decision sees it. */
+export interface GroupClusterInput {
+  clusterId: string;
+  alias: string;
+  max: number;
+  active: number;
+  pending: number;
+  /** Its metric that requires the most (decisiveMetric); null: no statistics, or no autoscaling policy. */
+  cause: ScalingCause | null;
+  /** That metric's demand before rounding (members): the instances' demands per alias are added up for a removal. */
+  demand: number | null;
+}
+
+export interface GroupScalingInput {
+  minInstances: number;
+  maxInstances: number;
+  /** Its instances now, each with its clusters; `ready` once every one of them is Active. */
+  instances: { instance: number; ready: boolean; clusters: GroupClusterInput[] }[];
+  /** An instance is being removed (its members draining). */
+  leaving: boolean;
+  scaleDownVotes: number;
+  scaleDownAfter: number;
+  coolDownUntil: number;
+  now: number;
+}
+
+export type GroupCause = ScalingCause & { clusterId: string };
+
+export type GroupScalingDecision =
+  | { kind: 'up'; to: number; cause: GroupCause }
+  | { kind: 'down'; instance: number; to: number; cause: GroupCause | null; votes: number }
+  | { kind: 'hold'; reason: string; scaleDownVotes: number };
+
+/**
+ * Stratos's group scaling (groupScalingEnabled): an instance of the group — a copy of all its
+ * clusters — is added when one of its clusters requires more members than its cartridgeMax and has
+ * them all (nothing but a new instance can give it more), up to groupMaxInstances, one per decision;
+ * one is removed (the newest) once the group could do without it — for every alias whose clusters
+ * report statistics, what all instances' clusters require together fits the others at cartridgeMax
+ * — after more than `scaleDownAfter` evaluations in a row agreed, never below groupMinInstances.
+ * (Stratos removed one when every child was "beyond its min"; adding up the demand across
+ * instances says the same for clusters whose min is 1, where a busy one can never go below it.)
+ */
+export function decideGroup(input: GroupScalingInput): GroupScalingDecision {
+  const hold = (reason: string, scaleDownVotes = 0): GroupScalingDecision => ({ kind: 'hold', reason, scaleDownVotes });
+  const count = input.instances.length;
+  if (input.now < input.coolDownUntil) return hold(`cooling down for ${Math.ceil((input.coolDownUntil - input.now) / 1000)} s after the last decision`, input.scaleDownVotes);
+  if (input.leaving) return hold('an instance is being removed');
+  const starting = input.instances.find((i) => !i.ready);
+  if (starting) return hold(`instance ${starting.instance} is not Active yet`);
+  const clusters = input.instances.flatMap((i) => i.clusters);
+  const full = clusters.filter((c) => c.cause && c.cause.required > c.max && c.active + c.pending >= c.max).sort((a, b) => b.cause!.required / b.max - a.cause!.required / a.max)[0];
+  if (full) {
+    const cause: GroupCause = { ...full.cause!, clusterId: full.clusterId };
+    if (count >= input.maxInstances) return hold(`${full.clusterId}'s ${cause.metric} requires ${cause.required}, more than its cartridgeMax ${full.max}; at groupMaxInstances ${input.maxInstances}`);
+    return { kind: 'up', to: count + 1, cause };
+  }
+  const reporting = clusters.filter((c) => c.cause && c.demand !== null);
+  if (reporting.length === 0) return hold('no statistics yet');
+  if (count <= input.minInstances) return hold(`at groupMinInstances ${input.minInstances}`);
+  // What each alias requires across all instances, against what one instance fewer holds.
+  let tightest: { cause: GroupCause; need: number; room: number } | null = null;
+  for (const alias of new Set(reporting.map((c) => c.alias))) {
+    const same = reporting.filter((c) => c.alias === alias);
+    const need = wholeInstances(same.reduce((sum, c) => sum + c.demand!, 0));
+    const room = (count - 1) * Math.min(...same.map((c) => c.max));
+    const leader = [...same].sort((a, b) => b.demand! - a.demand!)[0];
+    if (!tightest || need / room > tightest.need / tightest.room) tightest = { cause: { ...leader.cause!, required: need, clusterId: leader.clusterId }, need, room };
+  }
+  if (tightest!.need > tightest!.room) return hold(`${tightest!.cause.metric} requires ${tightest!.need} of ${tightest!.cause.clusterId.replace(/~g\d+$/, '')}'s kind in all; ${count - 1} instance(s) hold ${tightest!.room}`);
+  const votes = input.scaleDownVotes + 1;
+  if (votes <= input.scaleDownAfter) return hold(`${count - 1} instance(s) would do: scale-down vote ${votes} of more than ${input.scaleDownAfter}`, votes);
+  const newest = Math.max(...input.instances.map((i) => i.instance));
+  return { kind: 'down', instance: newest, to: count - 1, cause: tightest!.cause, votes };
 }

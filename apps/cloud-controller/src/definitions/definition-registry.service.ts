@@ -111,7 +111,7 @@ export class DefinitionRegistry {
         }
         for (const deployment of deployments) {
           const events: TopologyEvent[] = [];
-          for (const bounds of change.bounds) events.push((await this.deployments.setBounds(tx, { actor: request.actor, applicationId: deployment.applicationId, alias: bounds.alias, min: bounds.min, max: bounds.max }, bounds.pointer)).event);
+          for (const bounds of change.bounds) events.push(...(await this.deployments.setBounds(tx, { actor: request.actor, applicationId: deployment.applicationId, alias: bounds.alias, min: bounds.min, max: bounds.max }, bounds.pointer)).events);
           if (events.length) scaled.set(deployment.applicationId, events);
         }
       }

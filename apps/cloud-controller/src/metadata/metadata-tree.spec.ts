@@ -113,6 +113,24 @@ describe('memberTree', () => {
     expect(linkedClusters(c, [a, b, c]).map((x) => x.alias)).toEqual(['a', 'b']);
   });
 
+  it("links, inside a group that scales, its own instance's clusters; from outside it, every instance's members under the one alias", () => {
+    const instance = (n: number) => ({ group: 'stack', instance: n, minInstances: 1, maxInstances: 2 });
+    const db1 = aCluster('db', { groupPath: ['stack'], groupInstance: instance(1) });
+    const db2 = aCluster('db', { clusterId: 'app.db~g2', groupPath: ['stack'], groupInstance: instance(2) });
+    const web1 = aCluster('web', { groupPath: ['stack'], startsAfter: ['cartridge.db'], groupInstance: instance(1) });
+    const web2 = aCluster('web', { clusterId: 'app.web~g2', groupPath: ['stack'], startsAfter: ['cartridge.db'], groupInstance: instance(2) });
+    const lb = aCluster('lb', { startsAfter: ['group.stack'] });
+    const clusters = [db1, db2, web1, web2, lb];
+    const all = [aMember('db-1', 'app.db'), aMember('db-2', 'app.db~g2', { host: '127.0.0.8' }), aMember('web-1', 'app.web'), aMember('web-2', 'app.web~g2'), aMember('lb-1', 'app.lb')];
+    expect(linkedClusters(web2, clusters).map((c) => c.clusterId)).toEqual(['app.db~g2']);
+    const tree = memberTree(all[3], clusters, all);
+    expect([tree['/links/db/cluster/cluster_id'], tree['/links/db/hosts/db-2/ip'], tree['/links/db/hosts/db-1/ip']]).toEqual(['app.db~g2', '127.0.0.8', undefined]);
+    // The balancer in front: both instances' web members (and db's) under /links/web, the first instance's cluster keys, the size of them all.
+    const front = memberTree(all[4], clusters, all);
+    expect(Object.keys(front).filter((k) => /^\/links\/web\/hosts\/[^/]+\/member_id$/.test(k)).map((k) => front[k])).toEqual(['web-1', 'web-2']);
+    expect([front['/links/web/cluster/cluster_id'], front['/links/web/cluster/size']]).toEqual(['app.web', '2']);
+  });
+
   it('never lets a name open another branch of the tree', () => {
     const odd = aCluster('zk', { properties: { 'a/../../host/ip': 'forged' } });
     const tree = memberTree(members[0], [odd], members);

@@ -8,11 +8,13 @@
  *   /hosts/<member_id>/{member_id,ip,sid,status,port/<name>}   its cluster's members, not Terminated or Lost
  *   /cluster/{cluster_id,application_id,alias,service,size,min,max}
  *   /env/<key>[/<i>]                                         cartridge and subscription properties, metadata properties
- *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after (their Suspended members left out), and what they export
+ *   /links/<alias>/{hosts/…,cluster/…,env/…}                  the clusters it starts after (their Suspended members left out), and what they export;
+ *                                                             inside a group that scales, its own instance's; from outside, every instance's hosts under the one alias
  *   /tenants/<tenant_id>/{domain,revision,artifacts/{url,revision},env/<key>}   multi-tenant clusters: each sign-up of an active tenant, its properties
  *   /domains/<domain>/{tenant_id,tenant_domain,alias,context_path}   every cluster: the active tenants' domain mappings
  */
-import { DomainTreeKey, MemberStatus, mergeMetadataTree, SignUpTreeKey, type MetadataTree, type PortBinding } from '@stratos/contracts';
+import { DomainTreeKey, MemberStatus, mergeMetadataTree, SignUpTreeKey, type GroupInstanceRef, type MetadataTree, type PortBinding } from '@stratos/contracts';
+import { sees } from '../runtime/group-instances';
 
 export interface TreeMember {
   memberId: string;
@@ -36,6 +38,8 @@ export interface TreeCluster {
   groupPath: string[];
   /** cartridge.X and group.Y keys of what it starts after. */
   startsAfter: string[];
+  /** Group scaling: the instance of its scaling group (absent or null: in none). */
+  groupInstance?: GroupInstanceRef | null;
   properties: Record<string, string>;
   /** What it shows the clusters that link to it (/links/<alias>/env/…): nothing else of it is theirs to read. */
   exports: Record<string, string>;
@@ -115,7 +119,7 @@ export function linkedClusters(cluster: TreeCluster, clusters: TreeCluster[]): T
     const [kind, alias] = [key.slice(0, dot), key.slice(dot + 1)];
     for (const c of clusters) {
       if (c.clusterId === cluster.clusterId) continue;
-      if (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)) linked.set(c.clusterId, c);
+      if ((kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)) && sees(cluster, c)) linked.set(c.clusterId, c);
     }
   }
   return [...linked.values()];
@@ -185,12 +189,18 @@ export function clusterTree(cluster: TreeCluster, clusters: TreeCluster[], liste
   }
   for (const property of applicationMetadata) multiValued('/env', property, tree);
   for (const property of cluster.metadata ?? []) multiValued('/env', property, tree);
-  for (const linked of linkedClusters(cluster, clusters)) {
-    const prefix = `/links/${segment(linked.alias)}`;
+  // Several clusters under one alias: the instances of a group that scales, seen from outside it (a balancer in front of them all).
+  const byAlias = new Map<string, TreeCluster[]>();
+  for (const linked of linkedClusters(cluster, clusters)) byAlias.set(linked.alias, [...(byAlias.get(linked.alias) ?? []), linked]);
+  for (const [alias, same] of byAlias) {
+    same.sort((a, b) => (a.groupInstance?.instance ?? 0) - (b.groupInstance?.instance ?? 0));
+    const prefix = `/links/${segment(alias)}`;
     // A suspended member (its tenant deactivated) is out of what other clusters see: no traffic reaches it.
-    clusterKeys(prefix, linked, (listed.get(linked.clusterId) ?? []).filter((m) => m.status !== MemberStatus.Suspended), tree);
-    for (const [name, value] of Object.entries(linked.exports)) tree[`${prefix}/env/${segment(name)}`] = value;
-    for (const property of linked.metadata ?? []) multiValued(`${prefix}/env`, property, tree);
+    clusterKeys(prefix, same[0], same.flatMap((linked) => (listed.get(linked.clusterId) ?? []).filter((m) => m.status !== MemberStatus.Suspended)), tree);
+    for (const linked of same) {
+      for (const [name, value] of Object.entries(linked.exports)) tree[`${prefix}/env/${segment(name)}`] = value;
+      for (const property of linked.metadata ?? []) multiValued(`${prefix}/env`, property, tree);
+    }
   }
   return tree;
 }

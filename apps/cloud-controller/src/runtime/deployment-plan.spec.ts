@@ -1,5 +1,5 @@
-import type { ClusterSpec, Placement } from '@stratos/contracts';
-import { nextPlacement } from './deployment-plan';
+import type { ApplicationDefinition, CartridgeDefinition, CartridgeGroup, ClusterSpec, GroupSubscription, Placement } from '@stratos/contracts';
+import { nextPlacement, planDeployment, type PlanInputs } from './deployment-plan';
 
 const place = (networkPartitionId: string, partitionId: string, algorithm: Placement['algorithm'], partitionMax: number | null = null): Placement => ({ networkPartitionId, partitionId, partitionMax, provider: 'mock', driver: 'local', imageId: 'i', algorithm });
 const spec = (placements: Placement[], applicationAlgorithm: ClusterSpec['applicationAlgorithm'] = 'one-after-another'): ClusterSpec =>
@@ -39,5 +39,44 @@ describe('nextPlacement', () => {
   it("falls back to the spec's algorithm for placements stored before they had their own", () => {
     const s = { ...spec([place('np', 'a', undefined), place('np', 'b', undefined)]), partitionAlgorithm: 'round-robin' } as ClusterSpec;
     expect(placeMany(s, 2)).toEqual(['np/a', 'np/b']);
+  });
+});
+
+describe('planDeployment: groups that scale', () => {
+  const subscription = (type: string, alias: string) => ({ type, cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias, deploymentPolicy: 'dp' } });
+  const inputs = (groups: GroupSubscription[], definitions: CartridgeGroup[] = []): PlanInputs => ({
+    application: { applicationId: 'shop', components: { groups, cartridges: [subscription('c', 'front')] } } as ApplicationDefinition,
+    policy: { id: 'ap', algorithm: 'one-after-another', networkPartitions: ['np'] },
+    cartridges: new Map([['c', { type: 'c', category: 'app', provider: 'p', host: 'h', displayName: 'c', version: '1', iaasProvider: [{ type: 'mock', imageId: 'i' }] } as unknown as CartridgeDefinition]]),
+    deploymentPolicies: new Map([['dp', { id: 'dp', networkPartitions: [{ id: 'np', partitions: [{ id: 'p' }] }] }]]),
+    networkPartitions: new Map([['np', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] }]]),
+    groups: new Map(definitions.map((d) => [d.name, d])),
+    installedDrivers: ['local'],
+  });
+
+  const instanceOf = (clusters: ReturnType<typeof planDeployment>['clusters']) => Object.fromEntries(clusters.map((c) => [c.clusterId, c.groupInstance]));
+
+  it("puts every cluster of a group that scales in its first instance, with the group's bounds; others in none", () => {
+    const { clusters, errors } = planDeployment(inputs([{ name: 'stack', alias: 'stack', groupScalingEnabled: true, groupMinInstances: 1, groupMaxInstances: 3, cartridges: [subscription('c', 'web'), subscription('c', 'db')] }]));
+    expect(errors).toEqual([]);
+    expect(instanceOf(clusters)).toEqual({
+      'shop.web': { group: 'stack', instance: 1, minInstances: 1, maxInstances: 3 },
+      'shop.db': { group: 'stack', instance: 1, minInstances: 1, maxInstances: 3 },
+      'shop.front': null,
+    });
+  });
+
+  it("takes groupScalingEnabled from the group's definition where the subscription does not say, and a maximum of at least the minimum", () => {
+    const { clusters } = planDeployment(inputs([{ name: 'stack', alias: 's', groupMinInstances: 2, cartridges: [subscription('c', 'web')] }], [{ name: 'stack', cartridges: ['c'], groupScalingEnabled: true }]));
+    expect(instanceOf(clusters)['shop.web']).toEqual({ group: 's', instance: 1, minInstances: 2, maxInstances: 2 });
+    expect(instanceOf(planDeployment(inputs([{ name: 'stack', alias: 's', groupScalingEnabled: false, cartridges: [subscription('c', 'web')] }], [{ name: 'stack', groupScalingEnabled: true }])).clusters)['shop.web']).toBeNull();
+  });
+
+  it('refuses a group that scales inside another that scales, and a minimum of 0 instances, naming the field', () => {
+    const nested = planDeployment(inputs([{ name: 'outer', alias: 'outer', groupScalingEnabled: true, groups: [{ name: 'inner', alias: 'inner', groupScalingEnabled: true, cartridges: [subscription('c', 'web')] }] }]));
+    expect(nested.errors).toEqual([expect.objectContaining({ path: expect.stringMatching(/\/groupScalingEnabled$/), message: expect.stringContaining('inside group "outer", which scales') })]);
+    expect(instanceOf(nested.clusters)['shop.web']?.group).toBe('outer');
+    const none = planDeployment(inputs([{ name: 'stack', alias: 'stack', groupScalingEnabled: true, groupMinInstances: 0, cartridges: [subscription('c', 'web')] }]));
+    expect(none.errors).toEqual([expect.objectContaining({ path: expect.stringMatching(/\/groupMinInstances$/), message: 'must be at least 1 where the group scales (groupScalingEnabled)' })]);
   });
 });

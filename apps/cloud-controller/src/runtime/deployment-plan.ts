@@ -22,6 +22,7 @@ import {
   type NetworkPartition,
   type TerminationBehaviour,
   type ClusterSpec,
+  type GroupInstanceRef,
   type Placement,
 } from '@stratos/contracts';
 import { driverNameFor } from '../iaas/provider-table';
@@ -36,6 +37,8 @@ export interface ClusterPlan {
   deploymentPolicy: string;
   startsAfter: string[];
   spec: ClusterSpec;
+  /** In a group that scales: its first instance (the deploy adds the others up to groupMinInstances). */
+  groupInstance: GroupInstanceRef | null;
 }
 
 export interface PlanInputs {
@@ -85,15 +88,29 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
   };
   addOrders(app.components.dependencies?.startupOrders);
   const termination = new Map<string, { behaviour: TerminationBehaviour; scope: string }>();
-  const walkGroups = (subs: GroupSubscription[] | undefined, definitions: CartridgeGroup[] | undefined) => {
+  // Groups that scale (the subscription's groupScalingEnabled, else its definition's), by alias.
+  const scaling = new Map<string, Omit<GroupInstanceRef, 'instance'>>();
+  const walkGroups = (subs: GroupSubscription[] | undefined, definitions: CartridgeGroup[] | undefined, insideScaling: string | null) => {
     for (const sub of subs ?? []) {
       const definition = (definitions ?? []).find((d) => d.name === sub.name) ?? inputs.groups.get(sub.name);
       addOrders(definition?.dependencies?.startupOrders);
       termination.set(sub.alias, { behaviour: definition?.dependencies?.terminationBehaviour ?? 'terminate-none', scope: `group.${sub.alias}` });
-      walkGroups(sub.groups, definition?.groups);
+      const at = components.find((c) => c.subscription === sub)?.at ?? '/components';
+      let scales = sub.groupScalingEnabled ?? definition?.groupScalingEnabled ?? false;
+      if (scales && insideScaling) {
+        errors.push({ path: `${at}/groupScalingEnabled`, message: `group "${sub.alias}" is inside group "${insideScaling}", which scales: only the outermost group that scales is the unit added and removed` });
+        scales = false;
+      } else if (scales && (sub.groupMinInstances ?? 1) < 1) {
+        errors.push({ path: `${at}/groupMinInstances`, message: 'must be at least 1 where the group scales (groupScalingEnabled)' });
+      }
+      if (scales) {
+        const minInstances = Math.max(1, sub.groupMinInstances ?? 1);
+        scaling.set(sub.alias, { group: sub.alias, minInstances, maxInstances: Math.max(minInstances, sub.groupMaxInstances ?? minInstances) });
+      }
+      walkGroups(sub.groups, definition?.groups, insideScaling ?? (scales ? sub.alias : null));
     }
   };
-  walkGroups(app.components.groups, undefined);
+  walkGroups(app.components.groups, undefined, null);
   const appTermination = { behaviour: app.components.dependencies?.terminationBehaviour ?? 'terminate-none', scope: 'application' } as const;
 
   const clusters: ClusterPlan[] = [];
@@ -103,6 +120,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
     const ancestors: GroupSubscription[] = [];
     for (let parent = component.parentGroup; parent; parent = components.find((c) => c.subscription === parent)?.parentGroup) ancestors.unshift(parent);
     const groupPath = ancestors.map((g) => g.alias);
+    const scalingGroup = groupPath.map((alias) => scaling.get(alias)).find((g) => g !== undefined);
     const startsAfter = new Set<string>();
     for (const key of [`cartridge.${subscription.subscribableInfo.alias}`, ...groupPath.map((a) => `group.${a}`)]) for (const p of predecessors.get(key) ?? []) startsAfter.add(p);
 
@@ -183,6 +201,7 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
         limits: fromSubscription.limits, // a subscription's property overrides its cartridge's
         ...(subscription.subscribableInfo.artifactRepository?.repoUrl ? { artifactRepository: { ...subscription.subscribableInfo.artifactRepository, repoUrl: subscription.subscribableInfo.artifactRepository.repoUrl } } : {}),
       },
+      groupInstance: scalingGroup ? { ...scalingGroup, instance: 1 } : null,
     });
   }
   return { clusters, errors };

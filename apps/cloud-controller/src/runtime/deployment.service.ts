@@ -37,6 +37,7 @@ import { MemberCredentials } from './member-credentials.service';
 import { Reconciler } from './reconciler.service';
 import { groupViews, toClusterView } from './runtime-views';
 import { specChanges } from './rolling-upgrade';
+import { baseClusterId, instanceRows, isLeaving } from './group-instances';
 
 /** Deploy and undeploy write desired state (and say so in the topology); the reconciler does the rest. */
 @Injectable()
@@ -77,9 +78,10 @@ export class DeploymentService {
       if (request.tenantId !== undefined && clusters.some((c) => c.spec.multiTenant)) {
         throw DomainError.conflict(`application "${request.applicationId}" has multi-tenant cartridges: its members serve every tenant from one deployment; sign up to it instead (POST /api/applications/${request.applicationId}/signup)`);
       }
-      if (request.tenantId !== undefined) await this.withinQuota(tx, request.tenantId, { deployments: 1, members: clusters.reduce((sum, c) => sum + c.minMembers, 0) });
-
       const now = new Date();
+      const rows = withMinimumGroupInstances(clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, revision: 0, desiredMembers: null, createdAt: now })), now);
+      if (request.tenantId !== undefined) await this.withinQuota(tx, request.tenantId, { deployments: 1, members: rows.reduce((sum, c) => sum + c.minMembers, 0) });
+
       await tx.runtime.insertDeployment({
         applicationId: key,
         definitionId: request.applicationId,
@@ -93,9 +95,8 @@ export class DeploymentService {
         createdAt: now,
         updatedAt: now,
       });
-      const rows: ClusterEntity[] = clusters.map((c) => ({ ...c, applicationId: key, status: ClusterStatus.Created, artifactRevision: 0, revision: 0, desiredMembers: null, createdAt: now }));
       await tx.runtime.insertClusters(rows);
-      await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: key, status: 'running', message: `deploying ${clusters.length} cluster(s)`, startedAt: now, finishedAt: null });
+      await tx.runtime.insertOperation({ operationId, kind: 'deploy', applicationId: key, status: 'running', message: `deploying ${rows.length} cluster(s)`, startedAt: now, finishedAt: null });
       const appended: TopologyEvent[] = [
         await tx.topology.append(TopologyEventType.ApplicationStatusChanged, { applicationId: key, from: null, to: ApplicationStatus.Created, operationId }),
       ];
@@ -193,8 +194,10 @@ export class DeploymentService {
       errors.push(...resolveArtifactImages(planned, artifacts));
       errors.push(...(await this.missingImages(planned)));
       const deployed = await tx.runtime.clusters(request.applicationId);
-      const added = planned.filter((c) => !deployed.some((d) => d.clusterId === c.clusterId)).map((c) => c.alias);
-      const removed = deployed.filter((d) => !planned.some((c) => c.clusterId === d.clusterId)).map((d) => d.alias);
+      // A group instance's clusters are planned as its first instance's.
+      const planOf = (d: ClusterEntity) => planned.find((c) => c.clusterId === baseClusterId(d.clusterId));
+      const added = planned.filter((c) => !deployed.some((d) => baseClusterId(d.clusterId) === c.clusterId)).map((c) => c.alias);
+      const removed = [...new Set(deployed.filter((d) => !planOf(d)).map((d) => d.alias))];
       if (added.length > 0 || removed.length > 0) {
         errors.push({ path: '/components', message: `the application's cartridges changed since it was deployed (${[...added.map((a) => `${a} added`), ...removed.map((a) => `${a} removed`)].join(', ')}): undeploy and deploy it again` });
       }
@@ -204,7 +207,7 @@ export class DeploymentService {
       const changed: UpgradeAccepted['clusters'] = [];
       const appended: TopologyEvent[] = [];
       for (const cluster of deployed) {
-        const plan = planned.find((c) => c.clusterId === cluster.clusterId)!;
+        const plan = planOf(cluster)!;
         const changes = specChanges(cluster.spec, plan.spec);
         if (changes.length === 0) continue;
         const to = cluster.revision + 1;
@@ -235,12 +238,12 @@ export class DeploymentService {
    * the field) when min > max, below 1, or more than the deployment policy's partitions hold.
    */
   async scale(request: ScaleRequest): Promise<ClusterView> {
-    const { view, event } = await this.database.transaction(async (tx) => {
+    const { view, events } = await this.database.transaction(async (tx) => {
       const deployment = await tx.runtime.lockDeployment(request.applicationId);
       if (!deployment || !deployment.desired) throw DomainError.notFound(`application "${request.applicationId}" is not deployed`);
       return this.setBounds(tx, request, '');
     });
-    await this.boundsChanged(request.applicationId, [event]);
+    await this.boundsChanged(request.applicationId, events);
     return view;
   }
 
@@ -248,7 +251,7 @@ export class DeploymentService {
    * New bounds inside the caller's transaction (its deployment locked): `scale`, and a PUT of a
    * deployed application whose only change is bounds. `pointer` prefixes the fields named in a refusal.
    */
-  async setBounds(tx: Repositories, request: ScaleRequest, pointer: string): Promise<{ view: ClusterView; event: TopologyEvent }> {
+  async setBounds(tx: Repositories, request: ScaleRequest, pointer: string): Promise<{ view: ClusterView; events: TopologyEvent[] }> {
     const issues: FieldIssue[] = [];
     const field = (name: 'min' | 'max') => (pointer ? `${pointer}/${name === 'min' ? 'cartridgeMin' : 'cartridgeMax'}` : `/${name}`);
     for (const name of ['min', 'max'] as const) {
@@ -258,8 +261,10 @@ export class DeploymentService {
     if (request.min === undefined && request.max === undefined) issues.push({ path: pointer, message: 'give min, max or both' });
     if (issues.length) throw DomainError.invalid('the bounds are invalid', issues);
     const clusters = await tx.runtime.clusters(request.applicationId);
-    const cluster = clusters.find((c) => c.alias === request.alias);
-    if (!cluster) throw DomainError.invalid(`application "${request.applicationId}" has no cartridge subscription "${request.alias}"`, [{ path: pointer || '/alias', message: 'no such alias', allowed: clusters.map((c) => c.alias) }]);
+    // The subscription's bounds: every instance of its group, where it scales, has them.
+    const instances = clusters.filter((c) => c.alias === request.alias && !isLeaving(c));
+    const cluster = instances[0];
+    if (!cluster) throw DomainError.invalid(`application "${request.applicationId}" has no cartridge subscription "${request.alias}"`, [{ path: pointer || '/alias', message: 'no such alias', allowed: [...new Set(clusters.map((c) => c.alias))] }]);
     const min = request.min ?? cluster.minMembers;
     const max = request.max ?? Math.max(cluster.maxMembers, min);
     if (min > max) throw DomainError.invalid(`min ${min} is more than max ${max}`, [{ path: field(request.min === undefined ? 'max' : 'min'), message: `min (${min}) must not be more than max (${max})` }]);
@@ -267,16 +272,21 @@ export class DeploymentService {
     if (capacity !== null && min > capacity) throw DomainError.invalid(`${min} members do not fit the ${capacity} that deployment policy "${cluster.deploymentPolicy}" allows`, [{ path: field('min'), message: `at most ${capacity}` }]);
     // A tenant's own deployment grows within its quota, whoever grows it (its admin's scale, the platform admin's definition).
     const tenantId = tenantOfDeploymentKey(request.applicationId);
-    if (tenantId !== null && min > cluster.minMembers) await this.withinQuota(tx, tenantId, { deployments: 0, members: min - cluster.minMembers });
-    await tx.runtime.setClusterBounds(cluster.clusterId, { minMembers: min, maxMembers: max });
-    const event = await tx.topology.append(TopologyEventType.ClusterScaled, {
-      applicationId: request.applicationId,
-      clusterId: cluster.clusterId,
-      from: { min: cluster.minMembers, max: cluster.maxMembers },
-      to: { min, max },
-    });
+    if (tenantId !== null && min > cluster.minMembers) await this.withinQuota(tx, tenantId, { deployments: 0, members: (min - cluster.minMembers) * instances.length });
+    const events: TopologyEvent[] = [];
+    for (const instance of instances) {
+      await tx.runtime.setClusterBounds(instance.clusterId, { minMembers: min, maxMembers: max });
+      events.push(
+        await tx.topology.append(TopologyEventType.ClusterScaled, {
+          applicationId: request.applicationId,
+          clusterId: instance.clusterId,
+          from: { min: instance.minMembers, max: instance.maxMembers },
+          to: { min, max },
+        }),
+      );
+    }
     const members = await tx.runtime.members({ clusterId: cluster.clusterId });
-    return { view: toClusterView({ ...cluster, minMembers: min, maxMembers: max }, members), event };
+    return { view: toClusterView({ ...cluster, minMembers: min, maxMembers: max }, members), events };
   }
 
   /** After the bounds' transaction committed: tell the watchers, the members (/cluster/min, max) and the reconciler. */
@@ -358,6 +368,17 @@ export class DeploymentService {
     const groups = await tx.definitions.findDocuments('cartridgeGroup', (application.components.groups ?? []).map((g) => g.name));
     return { cartridges, deploymentPolicies, networkPartitions, groups };
   }
+}
+
+/** The planned clusters (each group that scales in its first instance) and the copies its groupMinInstances asks for. */
+function withMinimumGroupInstances(rows: ClusterEntity[], now: Date): ClusterEntity[] {
+  const copies: ClusterEntity[] = [];
+  const groups = new Map<string, ClusterEntity[]>();
+  for (const row of rows) if (row.groupInstance) groups.set(row.groupInstance.group, [...(groups.get(row.groupInstance.group) ?? []), row]);
+  for (const template of groups.values()) {
+    for (let instance = 2; instance <= template[0].groupInstance!.minInstances; instance++) copies.push(...instanceRows(template, instance, now));
+  }
+  return [...rows, ...copies];
 }
 
 function collectGroupCartridges(groups: ApplicationDefinition['components']['groups']): { type: string }[] {

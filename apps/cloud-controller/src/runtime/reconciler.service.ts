@@ -14,11 +14,12 @@ import {
   type TopologyEvent,
 } from '@stratos/contracts';
 import type { ActualInstance, IaasDriver, LaunchedInstance } from '@stratos/iaas';
-import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity } from '@stratos/persistence';
+import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { ClusterFloors } from './cluster-floor';
+import { isLeaving, sees } from './group-instances';
 import { CrashBackoff } from './crash-backoff';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
@@ -216,10 +217,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * names the deactivated tenant whose deployment this is (its members are held Suspended).
    */
   private async reconcileApplication(deployment: DeploymentEntity, { instances: actual, listedAt }: { instances: Map<string, ActualInstance & { driver: string }>; listedAt: number }, known: Set<string>, suspendedBy?: string, unreachable = new Set<string>()): Promise<void> {
-    const clusters = await this.database.runtime.clusters(deployment.applicationId);
+    const all = await this.database.runtime.clusters(deployment.applicationId);
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
     for (const member of members) known.add(member.memberId);
-    if (!deployment.desired) return this.takeDown(deployment, clusters, members);
+    if (!deployment.desired) return this.takeDown(deployment, all, members);
     // Each step reads the members again only when the one before changed any: with thousands of
     // members and nothing happening, a pass reads them once.
     let changed = false;
@@ -299,6 +300,19 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     await reread();
 
+    // A group instance the autoscaler removed: its members go (drained, as a scale-down's), then its clusters.
+    const leaving = all.filter(isLeaving);
+    for (const cluster of leaving) {
+      for (const member of members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status) && m.status !== MemberStatus.ReadyToShutDown)) {
+        changed = true;
+        await this.drainThenStop(member, `its group instance (${cluster.groupInstance?.group} ${cluster.groupInstance?.instance}) was removed`);
+      }
+    }
+    await reread();
+    const emptied = leaving.filter((c) => !members.some((m) => m.clusterId === c.clusterId));
+    if (emptied.length > 0) await this.removeClusters(deployment, emptied);
+    const clusters = all.filter((c) => !isLeaving(c));
+
     // Cluster states, and what a failed cluster takes down with it. A suspended member is up: a
     // suspension is the platform's own doing, not a failure for termination behaviours to act on.
     const statusOf = new Map<string, ClusterStatus>();
@@ -318,14 +332,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     await reread();
 
-    // Launch what is missing, where the startup order allows.
-    const isActive = (key: string) => {
+    // Launch what is missing, where the startup order allows (inside a group that scales: its own instance's).
+    const isActive = (cluster: ClusterEntity) => (key: string) => {
       const [kind, alias] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
-      const group = clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)));
+      const group = clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)) && sees(cluster, c));
       return group.length > 0 && group.every((c) => statusOf.get(c.clusterId) === ClusterStatus.Active);
     };
     for (const cluster of clusters) {
-      if (!cluster.startsAfter.every(isActive)) continue;
+      if (!cluster.startsAfter.every(isActive(cluster))) continue;
       if (!this.backoff.mayLaunch(cluster.clusterId, Date.now())) {
         this.kickAt(this.backoff.notBefore(cluster.clusterId)); // not at the next resync, which may be far
         continue;
@@ -349,9 +363,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     await this.finishUpgrade(deployment, clusters, members);
 
-    // The application's state.
+    // The application's state: Inactive once a cluster failed (a group instance still coming up is not a failure).
     const allActive = clusters.every((c) => statusOf.get(c.clusterId) === ClusterStatus.Active);
-    const next = allActive ? ApplicationStatus.Active : deployment.status === ApplicationStatus.Active ? ApplicationStatus.Inactive : deployment.status;
+    const failed = clusters.some((c) => statusOf.get(c.clusterId) !== ClusterStatus.Active && statusOf.get(c.clusterId) !== ClusterStatus.Created);
+    const next = allActive ? ApplicationStatus.Active : deployment.status === ApplicationStatus.Active && failed ? ApplicationStatus.Inactive : deployment.status;
     if (next !== deployment.status) await this.setApplicationStatus(deployment, next);
   }
 
@@ -405,29 +420,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private async takeDown(deployment: DeploymentEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
     await Promise.all(members.map((m) => this.terminate(m, deployment.force ? 0 : GRACE_MS)));
     if ((await this.database.runtime.members({ applicationId: deployment.applicationId })).length > 0) return;
-    // What the cartridge says goes with its members (removeOnTermination); the rest stays for a later deploy.
-    for (const cluster of clusters) {
-      const spec = cluster.spec;
-      const removable = spec.volumes.filter((v) => v.removeOnTermination).map((v) => v.id);
-      if (removable.length === 0) continue;
-      for (const name of new Set(spec.placements.map((p) => p.driver))) {
-        await this.drivers
-          .get(name)
-          ?.removeVolumes(cluster.clusterId, removable)
-          .catch((error: Error) => this.logger.warn(`cluster ${cluster.clusterId}: removing its volumes ${removable.join(', ')}: ${error.message}`));
-      }
-    }
     // A later deploy of the same application starts afresh: its clusters' failures are not held against it.
-    for (const cluster of clusters) {
-      this.backoff.forget(cluster.clusterId);
-      this.floors.forget(cluster.clusterId);
-    }
+    await this.letGo(clusters);
     const events = await this.database.transaction(async (tx) => {
-      const appended: TopologyEvent[] = [];
-      for (const cluster of clusters) {
-        const { members: _m, ...view } = toClusterView({ ...cluster, status: ClusterStatus.Terminated });
-        appended.push(await tx.topology.append(TopologyEventType.ClusterRemoved, { applicationId: deployment.applicationId, cluster: view }));
-      }
+      const appended = await this.clustersRemoved(tx, deployment.applicationId, clusters);
       await tx.runtime.deleteDeployment(deployment.applicationId);
       await tx.metadata.clear(deployment.applicationId);
       const seconds = ((Date.now() - deployment.updatedAt.getTime()) / 1000).toFixed(1);
@@ -642,6 +638,50 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     await this.credentials.revoke(member);
   }
 
+  /** Clusters whose members are all gone: their volumes that go with them, and what the pass kept about them. */
+  private async letGo(clusters: ClusterEntity[]): Promise<void> {
+    for (const cluster of clusters) {
+      await this.removeVolumesOf(cluster);
+      this.backoff.forget(cluster.clusterId);
+      this.floors.forget(cluster.clusterId);
+    }
+  }
+
+  /** A ClusterRemoved event per cluster, in the caller's transaction (which deletes them). */
+  private async clustersRemoved(tx: Repositories, applicationId: string, clusters: ClusterEntity[]): Promise<TopologyEvent[]> {
+    const appended: TopologyEvent[] = [];
+    for (const cluster of clusters) {
+      const { members: _m, ...view } = toClusterView({ ...cluster, status: ClusterStatus.Terminated });
+      appended.push(await tx.topology.append(TopologyEventType.ClusterRemoved, { applicationId, cluster: view }));
+    }
+    return appended;
+  }
+
+  /** What the cartridge says goes with its members (removeOnTermination); the rest stays for a later deploy (or group instance). */
+  private async removeVolumesOf(cluster: ClusterEntity): Promise<void> {
+    const removable = cluster.spec.volumes.filter((v) => v.removeOnTermination).map((v) => v.id);
+    if (removable.length === 0) return;
+    for (const name of new Set(cluster.spec.placements.map((p) => p.driver))) {
+      await this.drivers
+        .get(name)
+        ?.removeVolumes(cluster.clusterId, removable)
+        .catch((error: Error) => this.logger.warn(`cluster ${cluster.clusterId}: removing its volumes ${removable.join(', ')}: ${error.message}`));
+    }
+  }
+
+  /** The clusters of a removed group instance, once their members are gone: their volumes (as at an undeploy), their records, said on the feed. */
+  private async removeClusters(deployment: DeploymentEntity, clusters: ClusterEntity[]): Promise<void> {
+    await this.letGo(clusters);
+    const events = await this.database.transaction(async (tx) => {
+      const appended = await this.clustersRemoved(tx, deployment.applicationId, clusters);
+      await tx.runtime.deleteClusters(clusters.map((c) => c.clusterId));
+      return appended;
+    });
+    for (const event of events) await this.publisher.publish(event);
+    this.metadata.touch(deployment.applicationId);
+    this.logger.log(`application ${deployment.applicationId}: removed ${clusters.map((c) => c.clusterId).join(', ')} (their group instance was removed)`);
+  }
+
   /** terminate-dependents: the clusters that start after the failed one; terminate-all: its whole level. */
   private async applyTermination(failed: ClusterEntity, clusters: ClusterEntity[], members: MemberEntity[]): Promise<void> {
     const { behaviour, scope } = failed.spec.termination;
@@ -649,7 +689,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const keys = [`cartridge.${failed.alias}`, ...failed.groupPath.map((g) => `group.${g}`)];
     const inScope = (c: ClusterEntity) => scope === 'application' || c.groupPath.includes(scope.slice('group.'.length));
     const victims = clusters.filter((c) => {
-      if (c.clusterId === failed.clusterId || !inScope(c)) return false;
+      if (c.clusterId === failed.clusterId || !inScope(c) || !sees(failed, c)) return false;
       if (behaviour === 'terminate-all') return true;
       return this.dependsOn(c, keys, clusters);
     });
@@ -668,7 +708,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     return cluster.startsAfter.some((key) => {
       if (keys.includes(key)) return true;
       const [kind, alias] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
-      return clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias))).some((c) => this.dependsOn(c, keys, clusters, seen));
+      return clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)) && sees(cluster, c)).some((c) => this.dependsOn(c, keys, clusters, seen));
     });
   }
 

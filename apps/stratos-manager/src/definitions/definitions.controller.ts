@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, type Type } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { definitionKinds, type DefinitionKind } from '@stratos/contracts';
+import { aLabel, definitionKinds, type DefinitionKind } from '@stratos/contracts';
 import type { Response } from 'express';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { DefinitionsService } from './definitions.service';
@@ -21,7 +21,7 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
     @AdminOnly()
     @Post()
     @HttpCode(201)
-    @ApiOperation({ summary: `Add a ${kind.label}; 400 names each missing reference by its pointer` })
+    @ApiOperation({ summary: `Add ${aLabel(kind)}; 400 names each missing reference by its pointer` })
     @ApiBody({ schema })
     @ApiQuery({ name: 'strict', required: false })
     create(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Query('strict') strict?: string) {
@@ -46,7 +46,7 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
 
     @AdminOnly()
     @Put(':id')
-    @ApiOperation({ summary: `Replace a ${kind.label}; the body's ${kind.idKey} must equal the path` })
+    @ApiOperation({ summary: `Replace ${aLabel(kind)}; the body's ${kind.idKey} must equal the path` })
     @ApiBody({ schema })
     update(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Body() body: unknown, @Query('strict') strict?: string) {
       return this.definitions.update(kind, request.caller, id, body, strict === 'true');
@@ -55,7 +55,7 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
     /** Stratos 4.1 updated with PUT on the collection, the id in the body. */
     @AdminOnly()
     @Put()
-    @ApiOperation({ summary: `Replace a ${kind.label} named by its body (Stratos 4.1's form)` })
+    @ApiOperation({ summary: `Replace ${aLabel(kind)} named by its body (Stratos 4.1's form)` })
     @ApiBody({ schema })
     updateStratos(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Query('strict') strict?: string) {
       return this.definitions.update(kind, request.caller, undefined, body, strict === 'true');
@@ -63,7 +63,7 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
 
     @AdminOnly()
     @Delete(':id')
-    @ApiOperation({ summary: `Remove a ${kind.label}; 409 names what still uses it` })
+    @ApiOperation({ summary: `Remove ${aLabel(kind)}; 409 names what still uses it` })
     remove(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
       return this.definitions.remove(kind, request.caller, id);
     }

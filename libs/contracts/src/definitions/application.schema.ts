@@ -31,6 +31,7 @@ function groupDefinition(depth: number): JsonSchema {
       name: { type: 'string', pattern: ID_PATTERN },
       cartridges: { type: 'array', items: { type: 'string', minLength: 1 } },
       dependencies: dependenciesSchema,
+      groupScalingEnabled: { type: 'boolean' },
     },
   };
   if (depth > 0) schema.properties!.groups = { type: 'array', items: groupDefinition(depth - 1) };
@@ -93,6 +94,7 @@ function groupSubscription(depth: number): JsonSchema {
       alias: { type: 'string', pattern: ALIAS_PATTERN, maxLength: 64 },
       groupMinInstances: { type: 'integer', minimum: 0 },
       groupMaxInstances: { type: 'integer', minimum: 1 },
+      groupScalingEnabled: { type: 'boolean' },
       deploymentPolicy: { type: 'string', minLength: 1 },
       cartridges: { type: 'array', items: cartridgeSubscription },
     },

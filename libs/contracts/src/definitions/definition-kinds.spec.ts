@@ -1,4 +1,4 @@
-import { definitionKinds, validateDefinition } from './definition-kinds';
+import { aLabel, definitionKinds, validateDefinition } from './definition-kinds';
 
 const { deploymentPolicy, applicationPolicy, cartridgeGroup, application, networkPartition } = definitionKinds;
 
@@ -89,5 +89,9 @@ describe('definition kinds', () => {
     expect(validateDefinition(networkPartition, { id: 'np', provider: 'mock', partitions: [{ id: 'p' }, { id: 'p' }] }).errors).toEqual([
       { path: '/partitions/1/id', message: 'partition "p" appears twice (first at /partitions/0/id)' },
     ]);
+  });
+
+  it('names each kind with its article, as help texts say it', () => {
+    expect(Object.values(definitionKinds).map(aLabel)).toEqual(['an autoscaling policy', 'a network partition', 'a deployment policy', 'an application policy', 'a cartridge group', 'an application']);
   });
 });

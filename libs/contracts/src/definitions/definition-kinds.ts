@@ -44,6 +44,9 @@ export interface Reference {
 export type ResolvedReferences = Map<string, unknown>;
 export const referenceKey = (kind: ReferencedKind, id: string) => `${kind}/${id}`;
 
+/** "an autoscaling policy", "a deployment policy": a kind's label with its article, for help and summaries. */
+export const aLabel = (kind: Pick<DefinitionKind, 'label'>): string => `${/^[aeiou]/i.test(kind.label) ? 'an' : 'a'} ${kind.label}`;
+
 export interface DefinitionKind<T = any> {
   name: DefinitionKindName;
   /** "deployment policy" */

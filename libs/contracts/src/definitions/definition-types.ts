@@ -49,6 +49,8 @@ export interface CartridgeGroup {
   cartridges?: string[];
   groups?: CartridgeGroup[];
   dependencies?: Dependencies;
+  /** Its instances (all its clusters together) are what the autoscaler adds and removes (where the application's subscription does not say otherwise). */
+  groupScalingEnabled?: boolean;
 }
 
 export interface CartridgeSubscription {
@@ -71,6 +73,8 @@ export interface GroupSubscription {
   alias: string;
   groupMinInstances?: number;
   groupMaxInstances?: number;
+  /** Group scaling: an instance of the group (all its clusters) is the unit added or removed, between groupMinInstances and groupMaxInstances. */
+  groupScalingEnabled?: boolean;
   deploymentPolicy?: string;
   cartridges?: CartridgeSubscription[];
   groups?: GroupSubscription[];

@@ -48,7 +48,22 @@ export interface ClusterView {
   startsAfter: string[];
   /** Its spec's revision: 0 at deploy, raised by each `stratos app upgrade` that changes what its members are launched from. */
   revision: number;
+  /** Group scaling: the instance of its scaling group it belongs to; null outside any group that scales. */
+  groupInstance: GroupInstanceRef | null;
   members: MemberView[];
+}
+
+/**
+ * A cluster's place in a group that scales (groupScalingEnabled): instance 1 is deployed with the
+ * application (its clusters keep their plain ids), instance n > 1 adds a copy of every cluster of
+ * the group, `<clusterId>~g<n>`, and goes with all of them.
+ */
+export interface GroupInstanceRef {
+  /** The alias of the group that scales (the outermost on its path). */
+  group: string;
+  instance: number;
+  minInstances: number;
+  maxInstances: number;
 }
 
 /** A group of a deployed application; its status follows its clusters (Stratos's group states). */
@@ -57,6 +72,8 @@ export interface GroupView {
   /** Aliases of the enclosing groups, outermost first. */
   groupPath: string[];
   status: ClusterStatus;
+  /** Its instances now (1 unless it scales: groupScalingEnabled), not counting one being removed. */
+  instances: number;
 }
 
 export interface ApplicationRuntime {
@@ -143,4 +160,17 @@ export interface ApplicationStatisticsView {
   /** The autoscaler's settings: every intervalS (0: off), a windowS window, predicted horizonS ahead. */
   scaling: { intervalS: number; windowS: number; horizonS: number; coolDownS: number; scaleDownVotes: number };
   clusters: ClusterStatisticsView[];
+  /** Groups that scale (groupScalingEnabled): their instances, the last evaluation and decision. */
+  groups: GroupStatisticsView[];
+}
+
+export interface GroupStatisticsView {
+  alias: string;
+  /** The instance numbers it has now (not one being removed). */
+  instances: number[];
+  minInstances: number;
+  maxInstances: number;
+  lastEvaluation: { at: string; outcome: 'up' | 'down' | 'hold'; reason: string | null; scaleDownVotes: number } | null;
+  /** The last GroupScaled event's decision, and when. */
+  lastDecision: { at: string; direction: 'up' | 'down'; from: number; to: number; instance: number; reason: string } | null;
 }

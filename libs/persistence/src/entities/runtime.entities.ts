@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus, MigrationMode, MigrationPhase, PortBinding } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterSpec, ClusterStatus, GroupInstanceRef, MemberHealth, MemberStatus, MigrationMode, MigrationPhase, PortBinding } from '@stratos/contracts';
 
 /** An application that is deployed (or being undeployed): the desired state the reconciler drives to. */
 @Entity({ name: 'deployments' })
@@ -91,6 +91,10 @@ export class ClusterEntity {
   /** Its spec's revision: raised by an upgrade that changes what its members are launched from. */
   @Column({ type: 'integer', default: 0 })
   revision: number;
+
+  /** Group scaling: the instance of its scaling group (null: in none). */
+  @Column({ name: 'group_instance', type: 'jsonb', nullable: true })
+  groupInstance: GroupInstanceRef | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -75,6 +75,11 @@ export class RuntimeRepository {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, { status });
   }
 
+  /** Clusters gone with their group instance (their members first: members reference them). */
+  async deleteClusters(clusterIds: string[]): Promise<void> {
+    if (clusterIds.length) await this.manager.getRepository(ClusterEntity).delete({ clusterId: In(clusterIds) });
+  }
+
   async deleteDeployment(applicationId: string): Promise<void> {
     await this.manager.getRepository(DeploymentEntity).delete({ applicationId });
   }
