@@ -4,7 +4,9 @@
  * cartridgeMax and no further — further once the max is raised live, back when it is lowered; once every member is idle (a flag in its own /tmp stops the loop),
  * a member goes after more than `scaleDownVotes` evaluations agreed, gracefully, down to
  * cartridgeMin. Each decision is a ClusterAutoscaled event naming the metric, its prediction and
- * the policy's threshold. Timing is the test's (evaluations every second, a 4 s window).
+ * the policy's threshold. Then: dependent scaling, a policy changed live, and group scaling (a
+ * group's instances added and removed, on its own clusters' load or with the cluster it follows).
+ * Timing is the test's (evaluations every second, a 4 s window).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ describe('autoscaling on members’ own load (local driver)', () => {
     // Busy 20 ms of CPU in every 100 ms (≈20 % of a core, counted in CPU time so that a loaded machine cannot make it look
     // idle; enough against a threshold of 8, light beside other suites) until its own /tmp/idle exists (STRATOS_ROOT: the member's `/`), then idle.
     const spin = `exec node -e 'const fs = require("fs"); const idle = (process.env.STRATOS_ROOT || "/").replace(/\\/$/, "") + "/tmp/idle"; setInterval(() => { if (fs.existsSync(idle)) return; const from = process.cpuUsage(); while (process.cpuUsage(from).user < 20000); }, 100)'`;
+    await platform.post('/cartridges', aCartridge({ type: 'idler', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exec sleep 3600' }] }));
     await platform.post('/cartridges', aCartridge({ type: 'spinner', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: spin }] }));
     await platform.post(
       '/applications',
@@ -152,7 +155,6 @@ describe('autoscaling on members’ own load (local driver)', () => {
   }, 180_000);
 
   it('adds an instance of a group that scales (all its clusters, started in their own order) when a cluster at its max needs more, and removes it once the others can do without it', async () => {
-    await platform.post('/cartridges', aCartridge({ type: 'idler', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exec sleep 3600' }] }));
     await platform.post('/cartridgeGroups', { name: 'stack', cartridges: ['spinner', 'idler'], dependencies: { startupOrders: [{ aliases: ['cartridge.back', 'cartridge.front'] }] } });
     const fixed = (type: string, alias: string, policy?: string) => aSubscription(type, alias, { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias, deploymentPolicy: 'dp-here', ...(policy ? { autoscalingPolicy: policy } : {}) } });
     await platform.post(
@@ -206,6 +208,40 @@ describe('autoscaling on members’ own load (local driver)', () => {
       await watch.close();
       for (const m of await spinners().catch(() => [])) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
       await platform.post('/applications/tiers/undeploy', undefined, 202);
+    }
+  }, 240_000);
+
+  it('scales a group that scales with the cluster it follows in a scalingDependents list (group.ALIAS), in instances', async () => {
+    await platform.post('/cartridgeGroups', { name: 'quiet', cartridges: ['idler'] });
+    await platform.post(
+      '/applications',
+      anApplication({
+        applicationId: 'led',
+        components: {
+          cartridges: [aSubscription('spinner', 'lead', { cartridgeMin: 1, cartridgeMax: 2, subscribableInfo: { alias: 'lead', deploymentPolicy: 'dp-here', autoscalingPolicy: 'busy-at-8' } })],
+          groups: [{ name: 'quiet', alias: 'quiet', groupScalingEnabled: true, groupMinInstances: 1, groupMaxInstances: 2, cartridges: [aSubscription('idler', 'calm-one', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'calm-one', deploymentPolicy: 'dp-here' } })] }],
+          dependencies: { scalingDependents: [{ aliases: ['cartridge.lead', 'group.quiet'] }] },
+        },
+      }),
+    );
+    const watch = await platform.watchEvents();
+    const grouped = () => watch.events.filter((e): e is TopologyEvent & { payload: GroupScaledPayload } => e.type === 'GroupScaled' && e.payload.applicationId === 'led').map((e) => e.payload);
+    const leads = async () => ((await platform.runtime('led')).clusters.find((c) => c.alias === 'lead')?.members ?? []) as MemberView[];
+    try {
+      await platform.post('/applications/led/deploy/ap-here', undefined, 202);
+      // lead's load requires several times its min: its list's factor takes the group to its groupMaxInstances, saying whom it follows.
+      const up = await until('quiet follows lead up', async () => grouped().find((g) => g.direction === 'up'), 90_000);
+      expect(up).toEqual(expect.objectContaining({ group: 'quiet', from: 1, to: 2, instance: 2, clusterIds: ['led.calm-one~g2'], cause: expect.objectContaining({ clusterId: 'led.lead', dependentOf: 'led.lead', metric: 'loadAverage' }) }));
+      await until('two instances of quiet Active', async () => (await platform.runtime('led')).clusters.filter((c) => c.alias === 'calm-one' && c.status === 'Active').length === 2, 60_000);
+      // lead idle: its factor falls to 1, and the group, with no statistics of its own, goes back to one instance.
+      for (const m of await leads()) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      const down = await until('quiet back to one instance', async () => grouped().find((g) => g.direction === 'down'), 90_000);
+      expect(down).toEqual(expect.objectContaining({ from: 2, to: 1, instance: 2 }));
+      process.stdout.write(`group as a scaling dependent: ${grouped().map((g) => `${g.group} ${g.direction} ${g.from} → ${g.to} (${g.reason})`).join('; ')}\n`);
+    } finally {
+      await watch.close();
+      for (const m of await leads().catch(() => [])) writeFileSync(join(platform.home, 'members', m.memberId, 'root', 'tmp', 'idle'), '');
+      await platform.post('/applications/led/undeploy', undefined, 202);
     }
   }, 240_000);
 });

@@ -98,8 +98,12 @@ export interface GroupScaledPayload {
   /** The instance added or removed, and its clusters. */
   instance: number;
   clusterIds: string[];
-  /** Up: the cluster at its cartridgeMax that required more; down: the cluster that needs the most of what is left (null: none reports statistics). */
-  cause: { clusterId: string; metric: 'requestsInFlight' | 'memoryConsumption' | 'loadAverage'; predicted: number; threshold: number; required: number } | null;
+  /**
+   * Up: the cluster at its cartridgeMax that required more — or, for a group in a scalingDependents
+   * list, the cluster it follows (dependentOf; `required` is then instances); down: the cluster that
+   * needs the most of what is left (null: none reports statistics).
+   */
+  cause: { clusterId: string; metric: 'requestsInFlight' | 'memoryConsumption' | 'loadAverage'; predicted: number; threshold: number; required: number; dependentOf?: string } | null;
   /** In words, as `stratos topology watch` prints it. */
   reason: string;
 }

@@ -53,6 +53,9 @@ import { toClusterView } from '../runtime/runtime-views';
 import { AUTOSCALING_DEFAULTS, type ScalingSettings } from './scaling-settings';
 import { StatisticsWindow } from './statistics-window';
 
+/** A group that scales as an entry of a scalingDependents list (no cluster id has a colon). */
+const groupEntry = (alias: string) => `group:${alias}`;
+
 /** Members on their way: counted as capacity (a scale-up does not ask for them again). */
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 
@@ -147,9 +150,16 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
       }
       // Clusters listed together in the application's scalingDependents scale together (Stratos's dependent scaling).
       const lists = await this.scalingDependents(deployment.definitionId, clusters);
-      const dependents = lists.length ? dependentRequirements(lists, prepared.map((p) => ({ clusterId: p.cluster.clusterId, min: p.input.min, max: p.input.max, cause: decisiveMetric(p.input.metrics, p.input.active.length) }))) : new Map<string, ScalingCause>();
+      // A group that scales joins a list as one more member of it, counted in instances, that follows and never leads.
+      const scalingGroups = [...new Map(clusters.filter((c) => c.groupInstance).map((c) => [c.groupInstance!.group, c.groupInstance!])).values()];
+      const dependents = lists.length
+        ? dependentRequirements(lists, [
+            ...prepared.map((p) => ({ clusterId: p.cluster.clusterId, min: p.input.min, max: p.input.max, cause: decisiveMetric(p.input.metrics, p.input.active.length) })),
+            ...scalingGroups.map((g) => ({ clusterId: groupEntry(g.group), min: g.minInstances, max: g.maxInstances, cause: null })),
+          ])
+        : new Map<string, ScalingCause>();
       for (const inputs of prepared) await this.conclude(inputs, dependents.get(inputs.cluster.clusterId));
-      await this.evaluateGroups(deployment.applicationId, clusters, members, prepared);
+      await this.evaluateGroups(deployment.applicationId, clusters, members, prepared, dependents);
     }
     this.windows.keepOnly(seen);
     // What is kept per cluster goes with its application's deployment.
@@ -314,7 +324,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
    * The application's `dependencies.scalingDependents` as lists of cluster ids, read from its
    * definition as it is now (a changed list applies at the next evaluation). `cartridge.ALIAS`
    * names a cluster — inside a group that scales, a list per instance (a cluster outside the group
-   * joins each); a `group.ALIAS` is not scaled as a dependent yet, and is left out.
+   * joins each); `group.ALIAS` a group that scales (groupEntry), in instances; any other group is left out.
    */
   private async scalingDependents(definitionId: string, clusters: ClusterEntity[]): Promise<string[][]> {
     const application = await this.database.definitions.findDocument('application', definitionId);
@@ -323,15 +333,16 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
     return lists
       .flatMap((list) => {
         const named = (list.aliases ?? []).filter((a) => a.startsWith('cartridge.')).map((a) => present.filter((c) => c.alias === a.slice('cartridge.'.length)));
+        const groups = (list.aliases ?? []).filter((a) => a.startsWith('group.') && present.some((c) => c.groupInstance?.group === a.slice('group.'.length))).map((a) => groupEntry(a.slice('group.'.length)));
         const instances = [...new Set(named.flat().map((c) => c.groupInstance?.instance ?? 1))];
-        if (instances.length <= 1) return [named.flat().map((c) => c.clusterId)];
-        return instances.map((n) => named.flatMap((same) => (same.length === 1 ? same : same.filter((c) => (c.groupInstance?.instance ?? 1) === n))).map((c) => c.clusterId));
+        if (instances.length <= 1) return [[...named.flat().map((c) => c.clusterId), ...groups]];
+        return instances.map((n) => [...named.flatMap((same) => (same.length === 1 ? same : same.filter((c) => (c.groupInstance?.instance ?? 1) === n))).map((c) => c.clusterId), ...groups]);
       })
       .filter((ids) => ids.length > 1);
   }
 
   /** Each group that scales, after its clusters were decided: an instance added or removed (decideGroup), or held. */
-  private async evaluateGroups(applicationId: string, clusters: ClusterEntity[], members: MemberEntity[], prepared: Prepared[]): Promise<void> {
+  private async evaluateGroups(applicationId: string, clusters: ClusterEntity[], members: MemberEntity[], prepared: Prepared[], dependents: Map<string, ScalingCause>): Promise<void> {
     const groups = new Map<string, ClusterEntity[]>();
     for (const cluster of clusters) if (cluster.groupInstance) groups.set(cluster.groupInstance.group, [...(groups.get(cluster.groupInstance.group) ?? []), cluster]);
     for (const [group, all] of groups) {
@@ -354,6 +365,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
         scaleDownAfter: this.settings.scaleDownVotes,
         coolDownUntil: state.coolDownUntil,
         now,
+        ...(dependents.has(groupEntry(group)) ? { dependent: dependents.get(groupEntry(group)) } : {}),
       });
       this.groupEvaluations.set(key, { at: new Date(now).toISOString(), outcome: decision.kind, reason: decision.kind === 'hold' ? decision.reason : null, scaleDownVotes: decision.kind === 'hold' ? decision.scaleDownVotes : 0 });
       if (decision.kind === 'hold') {
@@ -380,7 +392,11 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
   private async applyGroup(applicationId: string, group: string, present: ClusterEntity[], numbers: number[], decision: Exclude<GroupScalingDecision, { kind: 'hold' }>): Promise<void> {
     const cause = decision.cause;
     const round = (n: number) => Math.round(n * 10) / 10;
-    const said = cause ? `${cause.clusterId}'s ${cause.metric} predicted ${round(cause.predicted)}, threshold ${cause.threshold}: ${cause.required} required` : 'no statistics';
+    const said = !cause
+      ? 'no statistics'
+      : cause.dependentOf
+        ? `with ${cause.dependentOf}, which it scales with: its ${cause.metric} predicted ${round(cause.predicted)}, threshold ${cause.threshold}: ${cause.required} instance(s) required`
+        : `${cause.clusterId}'s ${cause.metric} predicted ${round(cause.predicted)}, threshold ${cause.threshold}: ${cause.required} required`;
     const from = numbers.length;
     const events: TopologyEvent[] = await this.database.transaction(async (tx) => {
       const appended: TopologyEvent[] = [];
@@ -396,7 +412,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
           appended.push(await tx.topology.append(TopologyEventType.ClusterCreated, { applicationId, cluster }));
         }
         clusterIds = rows.map((r) => r.clusterId).sort();
-        reason = `${said}, more than its cartridgeMax`;
+        reason = cause?.dependentOf ? said : `${said}, more than its cartridgeMax`;
       } else {
         instance = decision.instance;
         const leaving = present.filter((c) => c.groupInstance!.instance === instance);
@@ -415,7 +431,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
         to: decision.to,
         instance,
         clusterIds,
-        cause: cause ? { clusterId: cause.clusterId, metric: cause.metric, predicted: round(cause.predicted), threshold: cause.threshold, required: cause.required } : null,
+        cause: cause ? { clusterId: cause.clusterId, metric: cause.metric, predicted: round(cause.predicted), threshold: cause.threshold, required: cause.required, ...(cause.dependentOf ? { dependentOf: cause.dependentOf } : {}) } : null,
         reason,
       };
       appended.push(await tx.topology.append(TopologyEventType.GroupScaled, payload));

@@ -246,6 +246,16 @@ describe('decideGroup (group scaling)', () => {
     expect(decideGroup(given)).toEqual(expect.objectContaining(expected));
   });
 
+  it('follows a scalingDependents list it is in (group.ALIAS), one instance at a time, and keeps what the list requires', () => {
+    const followed = { metric: 'loadAverage' as const, predicted: 90, threshold: 50, required: 3, dependentOf: 'shop.api' };
+    expect(decideGroup(group([[child('web', { load: null })]], { dependent: followed }))).toEqual({ kind: 'up', to: 2, cause: { ...followed, clusterId: 'shop.api' } });
+    expect(decideGroup(group([[child('web', { load: 1 })], [child('web~g2', { load: 1 })]], { dependent: { ...followed, required: 2 }, scaleDownVotes: 5 }))).toEqual(
+      expect.objectContaining({ kind: 'hold', reason: 'its scaling dependents require 2 instance(s) with shop.api' }),
+    );
+    // No statistics of its own: the list alone says when one can go (after the votes).
+    expect(decideGroup(group([[child('web', { load: null })], [child('web~g2', { load: null })]], { dependent: { ...followed, required: 1 }, scaleDownVotes: 2 }))).toEqual(expect.objectContaining({ kind: 'down', instance: 2, to: 1 }));
+  });
+
   it('names the cluster that asked, with its metric', () => {
     expect(decideGroup(group([[child('web', { load: 100 }), child('db', { load: 60 })]]))).toEqual({ kind: 'up', to: 2, cause: { clusterId: 'web', metric: 'loadAverage', predicted: 100, threshold: 50, required: 4 } });
   });

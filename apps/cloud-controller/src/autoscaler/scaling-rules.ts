@@ -231,6 +231,8 @@ export interface GroupScalingInput {
   scaleDownAfter: number;
   coolDownUntil: number;
   now: number;
+  /** A `group.ALIAS` entry of a scalingDependents list: the instances its list requires (dependentRequirements), and which cluster's metric. */
+  dependent?: ScalingCause;
 }
 
 export type GroupCause = ScalingCause & { clusterId: string };
@@ -249,6 +251,8 @@ export type GroupScalingDecision =
  * — after more than `scaleDownAfter` evaluations in a row agreed, never below groupMinInstances.
  * (Stratos removed one when every child was "beyond its min"; adding up the demand across
  * instances says the same for clusters whose min is 1, where a busy one can never go below it.)
+ * A group listed in a scalingDependents list (`group.ALIAS`) also grows to the instances its list
+ * requires (⌈groupMinInstances × the list's factor⌉), and shrinks only below what it requires.
  */
 export function decideGroup(input: GroupScalingInput): GroupScalingDecision {
   const hold = (reason: string, scaleDownVotes = 0): GroupScalingDecision => ({ kind: 'hold', reason, scaleDownVotes });
@@ -258,6 +262,8 @@ export function decideGroup(input: GroupScalingInput): GroupScalingDecision {
   const starting = input.instances.find((i) => !i.ready);
   if (starting) return hold(`instance ${starting.instance} is not Active yet`);
   const clusters = input.instances.flatMap((i) => i.clusters);
+  const followed = input.dependent;
+  if (followed && followed.required > count && count < input.maxInstances) return { kind: 'up', to: count + 1, cause: { ...followed, clusterId: followed.dependentOf ?? '' } };
   const full = clusters.filter((c) => c.cause && c.cause.required > c.max && c.active + c.pending >= c.max).sort((a, b) => b.cause!.required / b.max - a.cause!.required / a.max)[0];
   if (full) {
     const cause: GroupCause = { ...full.cause!, clusterId: full.clusterId };
@@ -265,8 +271,9 @@ export function decideGroup(input: GroupScalingInput): GroupScalingDecision {
     return { kind: 'up', to: count + 1, cause };
   }
   const reporting = clusters.filter((c) => c.cause && c.demand !== null);
-  if (reporting.length === 0) return hold('no statistics yet');
+  if (reporting.length === 0 && !followed) return hold('no statistics yet');
   if (count <= input.minInstances) return hold(`at groupMinInstances ${input.minInstances}`);
+  if (followed && followed.required >= count) return hold(`its scaling dependents require ${followed.required} instance(s) with ${followed.dependentOf}`);
   // What each alias requires across all instances, against what one instance fewer holds.
   let tightest: { cause: GroupCause; need: number; room: number } | null = null;
   for (const alias of new Set(reporting.map((c) => c.alias))) {
@@ -276,9 +283,9 @@ export function decideGroup(input: GroupScalingInput): GroupScalingDecision {
     const leader = [...same].sort((a, b) => b.demand! - a.demand!)[0];
     if (!tightest || need / room > tightest.need / tightest.room) tightest = { cause: { ...leader.cause!, required: need, clusterId: leader.clusterId }, need, room };
   }
-  if (tightest!.need > tightest!.room) return hold(`${tightest!.cause.metric} requires ${tightest!.need} of ${tightest!.cause.clusterId.replace(/~g\d+$/, '')}'s kind in all; ${count - 1} instance(s) hold ${tightest!.room}`);
+  if (tightest && tightest.need > tightest.room) return hold(`${tightest.cause.metric} requires ${tightest.need} of ${tightest.cause.clusterId.replace(/~g\d+$/, '')}'s kind in all; ${count - 1} instance(s) hold ${tightest.room}`);
   const votes = input.scaleDownVotes + 1;
   if (votes <= input.scaleDownAfter) return hold(`${count - 1} instance(s) would do: scale-down vote ${votes} of more than ${input.scaleDownAfter}`, votes);
   const newest = Math.max(...input.instances.map((i) => i.instance));
-  return { kind: 'down', instance: newest, to: count - 1, cause: tightest!.cause, votes };
+  return { kind: 'down', instance: newest, to: count - 1, cause: tightest?.cause ?? { ...followed!, clusterId: followed!.dependentOf ?? '' }, votes };
 }
