@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { freePort } from '@stratos/runtime';
 import { memberNetworkName } from '@stratos/iaas';
 import { aCartridge } from '../factories/cartridge.factory';
+import { aDeploymentPolicy, anApplication, anApplicationPolicy, aNetworkPartition, aSubscription } from '../factories/definition.factory';
 import { fetchTrusting, launch, untilOutput as until } from '../support/launcher';
+import { until as waitFor } from '../support/platform';
 import { certificateFingerprint } from '@stratos/contracts';
 
 function postgresRunningOn(dataDir: string): boolean {
@@ -65,6 +67,24 @@ describe('npm start (the one-machine launcher)', () => {
     expect(created.status).toBe(201);
     const wrong = await fetch(`${api}/cartridges/kept`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ...secrets, type: 'other' }) });
     expect(wrong.status).toBe(400);
+
+    // A local member deployed and undeployed just before Ctrl-C: none runs, and the stop must not say one does.
+    const send = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: (await response.json().catch(() => null)) as { status?: string } | null };
+    };
+    for (const [path, body] of [
+      ['/cartridges', aCartridge({ type: 'brief', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exec sleep 3600' }] })],
+      ['/networkPartitions', aNetworkPartition({ id: 'np-here', provider: 'local', partitions: [{ id: 'here' }] })],
+      ['/deploymentPolicies', aDeploymentPolicy({ id: 'dp-here', networkPartitions: [{ id: 'np-here', partitionAlgo: 'one-after-another', partitions: [{ id: 'here', partitionMax: 5 }] }] })],
+      ['/applicationPolicies', anApplicationPolicy({ id: 'ap-here', networkPartitions: ['np-here'] })],
+      ['/applications', anApplication({ applicationId: 'brief', components: { cartridges: [aSubscription('brief', 'brief', { subscribableInfo: { alias: 'brief', deploymentPolicy: 'dp-here' } })] } })],
+    ] as const)
+      expect([path, (await send('POST', path, body)).status]).toEqual([path, 201]);
+    expect((await send('POST', '/applications/brief/deploy/ap-here')).status).toBe(202);
+    await waitFor('brief Active', async () => (await send('GET', '/applications/brief/runtime')).body?.status === 'Active');
+    expect((await send('POST', '/applications/brief/undeploy')).status).toBe(202);
+    await waitFor('brief undeployed', async () => (await send('GET', '/applications/brief/runtime')).status === 404);
 
     const dataDir = join(home, 'postgres', 'data');
     expect(postgresRunningOn(dataDir)).toBe(true);

@@ -14,6 +14,7 @@ import {
   type TopologyEvent,
 } from '@stratos/contracts';
 import type { ActualInstance, IaasDriver, LaunchedInstance } from '@stratos/iaas';
+import { withTimeout } from '@stratos/runtime';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
@@ -110,7 +111,26 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     clearTimeout(this.nextKick?.timer);
     clearInterval(this.timer);
     await this.running;
-    if (this.runningAfterLastPass) process.send?.({ type: MEMBERS_RUNNING_MESSAGE, applications: Object.fromEntries(this.runningAfterLastPass) });
+    const running = await this.runningNow();
+    if (running) process.send?.({ type: MEMBERS_RUNNING_MESSAGE, applications: Object.fromEntries(running) });
+  }
+
+  /**
+   * What runs per application as the drivers list it now — not as the last pass began (that pass
+   * may have terminated them all: an undeploy just before Ctrl-C); a driver that does not answer
+   * within 2 s is counted as the last pass found it.
+   */
+  private async runningNow(): Promise<Map<string, number> | undefined> {
+    const running = new Map<string, number>();
+    for (const driver of this.drivers.all()) {
+      try {
+        const listed = await withTimeout(driver.list(), 2000, () => new Error(`the ${driver.name} driver did not list its instances within 2 s`));
+        for (const instance of listed) if (instance.running) running.set(instance.applicationId, (running.get(instance.applicationId) ?? 0) + 1);
+      } catch {
+        return this.runningAfterLastPass;
+      }
+    }
+    return running;
   }
 
   /**
