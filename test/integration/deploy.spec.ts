@@ -226,7 +226,7 @@ describe.each(availableBrokers())('deploying applications over %s', (broker) => 
     it.each([
       ['an application policy that does not exist', '/applications/too-big/deploy/nope', 404, 'application policy "nope" does not exist', []],
       ['an application that does not exist', '/applications/nope/deploy/ap-1', 404, 'application "nope" does not exist', []],
-      ['a cartridge whose IaaS has no driver', '/applications/bad-ec2/deploy/ap-ec2', 400, 'application "bad-ec2" cannot be deployed with policy "ap-ec2"', [{ path: '/components/cartridges/0/type', message: 'no driver for IaaS type "ec2" (network partition "np-ec2"): this platform runs docker, local and mock (→ local)' }]],
+      ['a cartridge whose IaaS has no driver', '/applications/bad-ec2/deploy/ap-ec2', 400, 'application "bad-ec2" cannot be deployed with policy "ap-ec2"', [{ path: '/components/cartridges/0/type', message: 'no driver for IaaS type "ec2" (network partition "np-ec2"): this platform runs docker, swarm, local and mock (→ local)' }]],
       ['more members than the partitions allow', '/applications/too-big/deploy/ap-1', 400, 'application "too-big" cannot be deployed with policy "ap-1"', [{ path: '/components/cartridges/0/cartridgeMin', message: '7 members do not fit the 6 that deployment policy "dp-1" allows' }]],
       ['a second deploy of a deployed application', '/applications/twice/deploy/ap-1', 409, expect.stringMatching(/^application "twice" is already deployed/), []],
       ['an undeploy of what is not deployed', '/applications/too-big/undeploy', 409, 'application "too-big" is not deployed', []],

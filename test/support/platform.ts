@@ -90,6 +90,8 @@ export async function startTestPlatform(options: {
   dockerSocket?: string;
   /** Regions beyond the default one (STRATOS_REGIONS): each docker region's member network is made, and the broker listens at its gateway. */
   regions?: RegionEndpoint[];
+  /** A swarm's manager (STRATOS_SWARM) and where its nodes reach the platform: the broker listens there too. */
+  swarm?: { endpoint: string; platformHost: string };
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
@@ -132,6 +134,7 @@ export async function startTestPlatform(options: {
     healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
     regions: options.regions,
+    ...(options.swarm ? { swarm: options.swarm.endpoint, swarmPlatformHost: options.swarm.platformHost } : { swarm: 'off' }),
     scaling: { intervalS: 0, ...options.scaling },
     ...(options.advertise ? { advertiseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`, apiCaCert: tls?.cert } : {}),
   };
@@ -151,6 +154,10 @@ export async function startTestPlatform(options: {
     const { gateway } = await ensureMemberNetwork(dockerEngineAt(region.endpoint), await platformIdOf(home), home);
     if (!broker.listenAlso) throw new Error(`docker members of region ${region.region} need a broker they reach at ${gateway}: use the aedes test broker`);
     await broker.listenAlso(gateway);
+  }
+  if (options.swarm) {
+    if (!broker.listenAlso) throw new Error(`swarm members need a broker they reach at ${options.swarm.platformHost}: use the aedes test broker`);
+    await broker.listenAlso(options.swarm.platformHost);
   }
   const logOptions = (collector: LogCollector | undefined): { logger?: false; log?: LogOptions } =>
     collector ? { log: { level: 'debug', stream: collector.stream } } : process.env.STRATOS_TEST_LOGS === '1' ? {} : { logger: false };

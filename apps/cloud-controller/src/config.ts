@@ -31,6 +31,10 @@ export interface ControllerConfig {
   memberDrainMs?: number;
   /** auto: the docker driver where an engine answers; on: required; off: never. */
   docker?: 'auto' | 'on' | 'off';
+  /** auto: the swarm driver where the default engine is a swarm manager (and docker is not off); off: never; an endpoint: that manager's engine. */
+  swarm?: string;
+  /** The address swarm nodes reach the platform at (default: found from the route to the manager). */
+  swarmPlatformHost?: string;
   /** The broker is Mosquitto with dynamic security: each member gets a client and a role of its own there. */
   mqttDynsec?: boolean;
   /** auto: local members in a filesystem of their own where bubblewrap runs; off: they share the host's. */
@@ -70,6 +74,13 @@ export function readGitUrlRewrites(env: Env): string | undefined {
   return raw;
 }
 
+/** STRATOS_SWARM: auto, off, or a manager's engine endpoint. */
+export function readSwarm(env: Env): string {
+  const raw = env[EnvVar.swarm]?.trim() || 'auto';
+  if (raw === 'auto' || raw === 'off' || /^(unix:\/\/\/\S+|tcp:\/\/[^\s/:]+:\d{1,5})$/.test(raw)) return raw;
+  throw new ConfigError(EnvVar.swarm, `"${raw}" is not auto, off or a swarm manager's engine (unix:///path/to/docker.sock or tcp://host:port)`);
+}
+
 /** STRATOS_REGIONS, or the first thing wrong with it (which entry, and why). */
 export function readRegions(env: Env): RegionEndpoint[] {
   const { regions, errors } = parseRegions(env[EnvVar.regions] ?? '');
@@ -101,6 +112,8 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     },
     eventRetentionHours: readInteger(env, EnvVar.eventRetentionHours, DEFAULT_EVENT_RETENTION_HOURS, { min: 1, max: 24 * 3650 }),
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
+    swarm: readSwarm(env),
+    swarmPlatformHost: env[EnvVar.swarmPlatformHost]?.trim() || undefined,
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
     advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),

@@ -27,6 +27,10 @@ export const EnvVar = {
   mqttDynsec: 'STRATOS_MQTT_DYNSEC',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
   docker: 'STRATOS_DOCKER',
+  /** auto (default): the swarm driver where the default Docker engine is a swarm manager; off: never; unix:///…sock or tcp://host:port: that manager. */
+  swarm: 'STRATOS_SWARM',
+  /** The address the swarm's nodes reach the platform (its broker, its API) at; default: this host's address on the way to the manager. */
+  swarmPlatformHost: 'STRATOS_SWARM_PLATFORM_HOST',
   /** Regions beyond the default one: driver:region=endpoint, comma-separated (see parseRegions). */
   regions: 'STRATOS_REGIONS',
   /** The stratos-manager API's URL as members reach it (their METADATA_SERVICE_URL); npm start sets it. */

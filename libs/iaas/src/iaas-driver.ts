@@ -19,6 +19,8 @@ export interface LaunchSpec {
   volumes?: { id: string; mappingPath: string; removeOnTermination?: boolean }[];
   /** What the instance may use (drivers that can hold it to that: docker). */
   limits?: ContainerLimits;
+  /** Which nodes its partition allows (Swarm placement constraints, `node.labels.zone==a`); drivers of one host ignore them. */
+  constraints?: string[];
 }
 
 export interface LaunchedInstance {

@@ -8,3 +8,5 @@ export * from './docker/member-network';
 export * from './docker/leftovers';
 export { LOCAL_MEMBER_UID_BASE, memberUidOf } from './local/member-user';
 export { loopbackBlockOf } from './ports';
+export * from './swarm/swarm.driver';
+export { serviceSpecFor, taskOutcome, publishedPorts, nodeAddress, swarmVolumeName, choosePorts, SWARM_PORT_RANGE } from './swarm/service-spec';

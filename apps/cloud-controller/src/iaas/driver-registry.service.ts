@@ -1,13 +1,14 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join, resolve } from 'node:path';
-import { dockerEngineAt, DockerDriver, LocalProcessDriver, loopbackBlockOf, platformIdOf, type IaasDriver } from '@stratos/iaas';
+import { dockerEngineAt, DockerDriver, LocalProcessDriver, loopbackBlockOf, platformIdOf, SwarmDriver, type IaasDriver } from '@stratos/iaas';
 import { DEFAULT_REGION, MEMBER_GATEWAY_MESSAGE, parseRegionDriverName, regionDriverName, type RegionEndpoint } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
 /**
  * The drivers installed in this controller, by name: `local` always; `docker` where an
- * engine answers (unless STRATOS_DOCKER=off); and one more per region of STRATOS_REGIONS,
- * `<driver>@<region>` (a Docker engine of its own, a folder of its own).
+ * engine answers (unless STRATOS_DOCKER=off); `swarm` where that engine (or STRATOS_SWARM's) is
+ * a swarm manager; and one more per region of STRATOS_REGIONS, `<driver>@<region>` (a Docker
+ * engine of its own, a swarm's manager, a folder of its own).
  */
 @Injectable()
 export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
@@ -32,6 +33,7 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    await this.installSwarms();
     if (this.settings.docker === 'off' || this.settings.drivers?.docker) return;
     if (await DockerDriver.available()) {
       await this.installDocker(DEFAULT_REGION, undefined, process.env.DOCKER_HOST || 'unix:///var/run/docker.sock');
@@ -70,6 +72,33 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
   private install(driver: IaasDriver, endpoint: string): void {
     this.drivers.set(driver.name, driver);
     this.endpoints.set(driver.name, endpoint);
+  }
+
+  /** The default region's swarm (STRATOS_SWARM: auto finds it in the default engine), and each swarm region's. */
+  private async installSwarms(): Promise<void> {
+    const swarm = this.settings.swarm ?? 'auto';
+    if (this.settings.drivers?.swarm) return;
+    if (swarm === 'auto') {
+      const endpoint = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+      if (this.settings.docker !== 'off' && (await SwarmDriver.isManager(dockerEngineAt(endpoint)))) await this.installSwarm(DEFAULT_REGION, dockerEngineAt(endpoint), endpoint);
+    } else if (swarm !== 'off') {
+      await this.installSwarm(DEFAULT_REGION, dockerEngineAt(swarm), swarm);
+    }
+    for (const { region, endpoint } of this.regions('swarm')) await this.installSwarm(region, dockerEngineAt(endpoint), endpoint);
+  }
+
+  private async installSwarm(region: string, engine: ReturnType<typeof dockerEngineAt>, endpoint: string): Promise<void> {
+    const name = regionDriverName('swarm', region);
+    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost: this.settings.swarmPlatformHost });
+    this.install(swarm, endpoint);
+    try {
+      if (!(await SwarmDriver.isManager(engine))) throw new Error('it is not a manager of an active swarm');
+      const host = await swarm.platformHost();
+      this.logger.log(`Swarm manager${region === DEFAULT_REGION ? '' : ` of region ${region}`} at ${endpoint}: members run on its nodes and reach the platform at ${host}`);
+      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host });
+    } catch (error) {
+      this.logger.warn(`the swarm manager${region === DEFAULT_REGION ? '' : ` of region ${region}`} at ${endpoint} cannot run members now: ${(error as Error).message}; its partitions' members wait for it`);
+    }
   }
 
   private async installDocker(region: string, engine: ReturnType<typeof dockerEngineAt> | undefined, endpoint: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   parseRegionDriverName,
   regionDriverName,
   regionOf,
+  nodeConstraintsOf,
   applicationComponents,
   type ApplicationDefinition,
   type ApplicationPolicy,
@@ -151,20 +152,22 @@ export function planDeployment(inputs: PlanInputs): { clusters: ClusterPlan[]; e
       if (!iaas) {
         errors.push({ path: `${at}/type`, message: `cartridge "${cartridge.type}" has no iaasProvider of type "${provider}" (the provider of network partition "${np.id}")`, allowed: cartridge.iaasProvider.map((p) => p.type) });
       } else if (!driver) {
-        errors.push({ path: `${at}/type`, message: `no driver for IaaS type "${provider}" (network partition "${np.id}"): this platform runs docker, local and mock (→ local)` });
+        errors.push({ path: `${at}/type`, message: `no driver for IaaS type "${provider}" (network partition "${np.id}"): this platform runs docker, swarm, local and mock (→ local)` });
       } else if (!inputs.installedDrivers.includes(driver)) {
         errors.push({ path: `${at}/type`, message: `the ${driver} driver (for "${provider}", network partition "${np.id}") is not available in this controller`, allowed: inputs.installedDrivers });
       } else {
         for (const p of np.partitions) {
           // Each partition runs in its region's engine (its `region` property; none: the default one).
-          const region = regionOf(partition.partitions.find((defined) => defined.id === p.id));
+          const defined = partition.partitions.find((d) => d.id === p.id);
+          const region = regionOf(defined);
+          const constraints = driver === 'swarm' ? nodeConstraintsOf(defined ?? { property: [] }).constraints : [];
           const regional = regionDriverName(driver, region);
           if (!inputs.installedDrivers.includes(regional)) {
             const known = inputs.installedDrivers.filter((name) => parseRegionDriverName(name).driver === driver).map((name) => parseRegionDriverName(name).region);
             errors.push({ path: `${at}/subscribableInfo/deploymentPolicy`, message: `partition "${p.id}" of network partition "${np.id}" is in region "${region}", which has no ${driver} engine in this controller (STRATOS_REGIONS)`, allowed: known });
             continue;
           }
-          placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver: regional, region, imageId: iaas.imageId, algorithm: np.partitionAlgo ?? 'one-after-another' });
+          placements.push({ networkPartitionId: np.id, partitionId: p.id, partitionMax: p.partitionMax ?? null, provider, driver: regional, region, imageId: iaas.imageId, algorithm: np.partitionAlgo ?? 'one-after-another', ...(constraints.length && { constraints }) });
         }
       }
     }

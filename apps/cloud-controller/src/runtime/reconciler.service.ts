@@ -549,6 +549,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       ports: spec.ports,
       volumes: spec.volumes,
       limits: spec.limits,
+      constraints: spec.placements.find((p) => p.networkPartitionId === member.networkPartitionId && p.partitionId === member.partitionId)?.constraints,
     });
   }
 

@@ -18,6 +18,7 @@ import type {
   NetworkPartition,
 } from './definition-types';
 import { applicationPolicySchema, autoscalingPolicySchema, deploymentPolicySchema, networkPartitionSchema } from './policies.schema';
+import { nodeConstraintsOf } from '../runtime/node-constraints';
 
 export const DEFINITION_KINDS = ['autoscalingPolicy', 'networkPartition', 'deploymentPolicy', 'applicationPolicy', 'cartridgeGroup', 'application'] as const;
 export type DefinitionKindName = (typeof DEFINITION_KINDS)[number];
@@ -101,6 +102,8 @@ const networkPartition: DefinitionKind<NetworkPartition> = {
   references: () => [],
   check(np, found) {
     duplicates(np.partitions, (p) => p.id, (i) => `/partitions/${i}/id`, 'partition', found);
+    // Where a partition's members may run, on a provider of several nodes (its zone and constraint properties).
+    if (np.provider === 'swarm') np.partitions.forEach((p, i) => found.errors.push(...nodeConstraintsOf(p, `/partitions/${i}`).errors));
   },
 };
 

@@ -16,6 +16,8 @@ export interface Placement {
   region?: string;
   /** The image artifact `imageId` came from (the cartridge named `artifact:NAME[@VERSION]`): its version, Available in this region at deploy. */
   artifact?: { name: string; version: string };
+  /** The nodes the partition allows (its zone and constraint properties; node-constraints.ts): for drivers of several nodes. */
+  constraints?: string[];
   /** Its network partition's own partitionAlgo (absent in clusters deployed before: the spec's then). */
   algorithm?: PartitionAlgorithm;
 }

@@ -7,5 +7,6 @@ export * from './baked-images';
 export * from './cluster-spec';
 export * from './agent-graces';
 export * from './regions';
+export * from './node-constraints';
 export * from './member-passwords';
 export * from './migrations';

@@ -18,12 +18,13 @@ describe('regions', () => {
     expect(regionDriverName('docker', DEFAULT_REGION)).toBe('docker');
   });
 
-  it('parses STRATOS_REGIONS entries of both drivers', () => {
-    expect(parseRegions(' docker:eu=unix:///run/docker-eu.sock, docker:us=tcp://10.0.0.2:2375,local:west=/srv/west ')).toEqual({
+  it('parses STRATOS_REGIONS entries of every regional driver', () => {
+    expect(parseRegions(' docker:eu=unix:///run/docker-eu.sock, docker:us=tcp://10.0.0.2:2375,local:west=/srv/west,swarm:east=tcp://10.0.0.9:2375 ')).toEqual({
       regions: [
         { driver: 'docker', region: 'eu', endpoint: 'unix:///run/docker-eu.sock' },
         { driver: 'docker', region: 'us', endpoint: 'tcp://10.0.0.2:2375' },
         { driver: 'local', region: 'west', endpoint: '/srv/west' },
+        { driver: 'swarm', region: 'east', endpoint: 'tcp://10.0.0.9:2375' },
       ],
       errors: [],
     });
@@ -32,7 +33,8 @@ describe('regions', () => {
 
   it('names the entry and what is wrong with it', () => {
     const errors = (text: string) => parseRegions(text).errors.map((e) => `${e.path} ${e.message}`);
-    expect(errors('swarm:eu=unix:///x')).toEqual(['/0 "swarm" is not a driver with regions']);
+    expect(errors('vms:eu=unix:///x')).toEqual(['/0 "vms" is not a driver with regions']);
+    expect(errors('swarm:eu=/srv/eu')).toEqual(['/0 "/srv/eu" is not a Docker engine\'s endpoint: unix:///path/to/docker.sock or tcp://host:port']);
     expect(errors('docker:eu=unix:///a,docker:EU=unix:///b')).toEqual(['/1 "EU" is not a region name: lower-case letters, digits and "-", up to 63, and not "default" (the default engine\'s)']);
     expect(errors('docker:default=unix:///a')).toHaveLength(1);
     expect(errors('docker:eu=http://host')).toEqual(['/0 "http://host" is not a Docker engine\'s endpoint: unix:///path/to/docker.sock or tcp://host:port']);

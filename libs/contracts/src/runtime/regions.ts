@@ -12,8 +12,8 @@ import type { FieldIssue } from '../errors';
 export const DEFAULT_REGION = 'default';
 /** A region's name: what a partition's `region` property and STRATOS_REGIONS may say. */
 export const REGION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** The drivers a region can be given to (swarm, later, by its own issue). */
-export const REGIONAL_DRIVERS = ['docker', 'local'] as const;
+/** The drivers a region can be given to (a swarm's region: one of its managers' engines). */
+export const REGIONAL_DRIVERS = ['docker', 'swarm', 'local'] as const;
 export type RegionalDriver = (typeof REGIONAL_DRIVERS)[number];
 
 /** The region a partition names (its `region` property), or the default one. */
@@ -54,7 +54,7 @@ export function parseRegions(text: string): { regions: RegionEndpoint[]; errors:
     const [, driver, region, endpoint] = match;
     if (!(REGIONAL_DRIVERS as readonly string[]).includes(driver)) return errors.push({ path, message: `"${driver}" is not a driver with regions`, allowed: [...REGIONAL_DRIVERS] });
     if (!REGION_NAME_PATTERN.test(region) || region === DEFAULT_REGION) return errors.push({ path, message: `"${region}" is not a region name: lower-case letters, digits and "-", up to 63, and not "${DEFAULT_REGION}" (the default engine's)` });
-    if (driver === 'docker' && !/^(unix:\/\/\/\S+|tcp:\/\/[^\s/:]+:\d{1,5})$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not a Docker engine's endpoint: unix:///path/to/docker.sock or tcp://host:port` });
+    if ((driver === 'docker' || driver === 'swarm') && !/^(unix:\/\/\/\S+|tcp:\/\/[^\s/:]+:\d{1,5})$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not a Docker engine's endpoint: unix:///path/to/docker.sock or tcp://host:port` });
     if (driver === 'local' && !/^\/\S*$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not an absolute folder (the local driver's region is a folder)` });
     if (regions.some((r) => r.driver === driver && r.region === region)) return errors.push({ path, message: `${driver}:${region} is named twice` });
     regions.push({ driver: driver as RegionalDriver, region, endpoint });

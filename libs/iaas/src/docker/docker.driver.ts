@@ -67,7 +67,7 @@ function answers(host: string, port: number): Promise<boolean> {
 const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 /** Docker's log stream without a TTY: 8-byte frame headers (stream, size) before each chunk. */
-function demultiplex(raw: Buffer): Buffer {
+export function demultiplex(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
   for (let offset = 0; offset + 8 <= raw.length; ) {
     const size = raw.readUInt32BE(offset + 4);
@@ -496,21 +496,7 @@ export class DockerDriver implements IaasDriver {
   }
 
   async removeVolumes(clusterId: string, volumeIds: string[]): Promise<void> {
-    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${Label.platform}=${this.options.platformId}`, `${Label.cluster}=${clusterId}`] } });
-    for (const volume of Volumes ?? []) {
-      if (!volumeIds.includes(volume.Labels?.[Label.volume] ?? '')) continue;
-      // 409: a container that was just removed may hold it a moment longer.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.docker.getVolume(volume.Name).remove();
-          break;
-        } catch (error) {
-          if (statusCode(error) === 404) break; // gone already
-          if (statusCode(error) !== 409 || attempt >= 75) throw error; // up to 15 s: a loaded engine takes its time
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
-    }
+    await removeClusterVolumes(this.docker, this.options.platformId, clusterId, volumeIds);
   }
 
   /**
@@ -564,6 +550,24 @@ export class DockerDriver implements IaasDriver {
     } catch (error) {
       if (statusCode(error) === 404) return false;
       throw error;
+    }
+  }
+}
+
+/** An engine's volumes of a platform's cluster with those volume ids (every slot's); a container just removed may hold one a moment longer. */
+export async function removeClusterVolumes(docker: Docker, platformId: string, clusterId: string, volumeIds: string[]): Promise<void> {
+  const { Volumes } = await docker.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=${clusterId}`] } });
+  for (const volume of Volumes ?? []) {
+    if (!volumeIds.includes(volume.Labels?.[Label.volume] ?? '')) continue;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await docker.getVolume(volume.Name).remove();
+        break;
+      } catch (error) {
+        if (statusCode(error) === 404) break; // gone already
+        if (statusCode(error) !== 409 || attempt >= 75) throw error; // 409 for up to 15 s: a loaded engine takes its time
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 }

@@ -1,0 +1,161 @@
+/**
+ * What the Swarm driver asks of the swarm, decided without it: one member is one service of one
+ * replica (its own payload, its own identity, removed by the platform's choice, never another
+ * member of its cluster) that Swarm does not restart — the reconciler is the one owner of
+ * healing, as on a single engine, so a dead member is replaced by a new member with the reason on
+ * the topology feed instead of coming back unseen. Each declared port gets a port of the node
+ * (host mode: no routing mesh, which needs IPVS; a member's address is its node's), the same
+ * inside the container — as the local driver's host ports, so that a template's /host/port is
+ * both where the member listens and where others reach it. The image is named by its id so that
+ * no node tries a registry for it.
+ */
+import type Docker from 'dockerode';
+import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID, type PortBinding } from '@stratos/contracts';
+import { PORT_MAPPINGS_KEY, type LaunchSpec } from '../iaas-driver';
+import { Label } from '../labels';
+import { CONTAINER_MEMBER_UID, MEMBER_CAPABILITIES, MULTI_TENANT_MEMBER_CAPABILITIES } from '../docker/docker.driver';
+import { reachableFrom } from '../docker/member-network';
+
+/** How long a member's agent has to stop on SIGTERM when its service is removed. */
+export const SWARM_STOP_GRACE_MS = 10_000;
+
+export interface SwarmServiceInputs {
+  platformId: string;
+  home?: string;
+  /** The image's id (sha256:…): nodes that have it never ask a registry. */
+  imageId: string;
+  /** The address every node reaches the platform (its broker and API) at. */
+  platformHost: string;
+  /** Placement constraints beyond the partition's (a slot pinned to the node that holds its volumes). */
+  extraConstraints?: string[];
+  /** The node port of each declared port, in order (choosePorts). */
+  hostPorts: number[];
+}
+
+/** The node ports the driver gives members: below Linux's ephemeral range, so that no outgoing connection holds one. */
+export const SWARM_PORT_RANGE = { min: 20_000, max: 29_999 } as const;
+
+/** A node port for each declared port, none of them in `used` (the platform's services' own), at random in the range. */
+export function choosePorts(count: number, used: Set<number>, random: () => number = Math.random): number[] {
+  const chosen: number[] = [];
+  const size = SWARM_PORT_RANGE.max - SWARM_PORT_RANGE.min + 1;
+  while (chosen.length < count) {
+    if (used.size + chosen.length >= size) throw new Error(`every node port from ${SWARM_PORT_RANGE.min} to ${SWARM_PORT_RANGE.max} is taken by the platform's services`);
+    const port = SWARM_PORT_RANGE.min + Math.floor(random() * size);
+    if (!used.has(port) && !chosen.includes(port)) chosen.push(port);
+  }
+  return chosen;
+}
+
+/** The volume a slot's member mounts (named as the docker driver names them: the same data layout on every engine). */
+export const swarmVolumeName = (platformId: string, clusterId: string, slot: number, volumeId: string) => `stratos-${platformId}-${clusterId}-s${slot}-${volumeId}`.replace(/[^a-zA-Z0-9_.-]/g, '_');
+
+export function serviceSpecFor(spec: LaunchSpec, inputs: SwarmServiceInputs): Docker.CreateServiceOptions {
+  const limits = spec.limits ?? DEFAULT_CONTAINER_LIMITS;
+  if (inputs.hostPorts.length !== spec.ports.length) throw new Error(`${spec.ports.length} declared port(s), ${inputs.hostPorts.length} node port(s)`);
+  const inside = spec.ports.map((p, i) => ({ name: p.name, protocol: p.protocol, port: p.port, hostPort: inputs.hostPorts[i] }));
+  const env: Record<string, string> = { ...spec.env, [PORT_MAPPINGS_KEY]: JSON.stringify(inside), [LaunchKey.memberResources]: 'cgroup' };
+  if (env[LaunchKey.mbUrls]) env[LaunchKey.mbUrls] = reachableFrom(env[LaunchKey.mbUrls], inputs.platformHost);
+  if (env[LaunchKey.metadataServiceUrl]) env[LaunchKey.metadataServiceUrl] = reachableFrom(env[LaunchKey.metadataServiceUrl], PLATFORM_HOST_NAME);
+  if ((limits.user ?? 'member') === 'member') {
+    env[LaunchKey.memberUser] = `${CONTAINER_MEMBER_UID}:${CONTAINER_MEMBER_UID}`;
+    env[LaunchKey.memberVolumes] = JSON.stringify((spec.volumes ?? []).map((v) => v.mappingPath));
+  }
+  const tenant = spec.env[LaunchKey.tenantId];
+  const labels: Record<string, string> = {
+    [Label.platform]: inputs.platformId,
+    ...(inputs.home && { [Label.home]: inputs.home }),
+    [Label.member]: spec.memberId,
+    [Label.cluster]: spec.clusterId,
+    [Label.application]: spec.applicationId,
+    ...(tenant && tenant !== STRATOS_SUPER_TENANT_ID && { [Label.tenant]: tenant }),
+  };
+  const mounts = (spec.volumes ?? []).map((volume) => ({
+    Type: 'volume' as const,
+    Source: swarmVolumeName(inputs.platformId, spec.clusterId, spec.slot, volume.id),
+    Target: volume.mappingPath,
+    VolumeOptions: { NoCopy: false, Labels: { [Label.platform]: inputs.platformId, [Label.cluster]: spec.clusterId, [Label.volume]: volume.id }, DriverConfig: { Name: 'local', Options: {} } },
+  }));
+  const protocols = (protocol: string) => (protocol === 'udp' ? 'udp' : 'tcp');
+  return {
+    Name: `stratos-${spec.memberId}`,
+    Labels: labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: inputs.imageId,
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        Labels: labels,
+        Init: true,
+        Mounts: mounts,
+        Hosts: [`${inputs.platformHost} ${PLATFORM_HOST_NAME}`],
+        StopGracePeriod: SWARM_STOP_GRACE_MS * 1e6,
+        CapabilityDrop: ['ALL'],
+        CapabilityAdd: spec.env[LaunchKey.multitenant] === 'true' && limits.user !== 'root' ? MULTI_TENANT_MEMBER_CAPABILITIES : MEMBER_CAPABILITIES,
+      },
+      Resources: { Limits: { MemoryBytes: limits.memoryBytes, ...(limits.nanoCpus ? { NanoCPUs: limits.nanoCpus } : {}), Pids: limits.pids } as Docker.ResourceRequirements['Limits'] },
+      RestartPolicy: { Condition: 'none' },
+      Placement: { Constraints: [...(spec.constraints ?? []), ...(inputs.extraConstraints ?? [])] },
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+    EndpointSpec: { Mode: 'dnsrr', Ports: spec.ports.map((p, i) => ({ Protocol: protocols(p.protocol), TargetPort: inputs.hostPorts[i], PublishedPort: inputs.hostPorts[i], PublishMode: 'host' as const })) },
+  } as Docker.CreateServiceOptions;
+}
+
+/** The part of a Swarm task the driver reads. */
+export interface SwarmTask {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  CreatedAt?: string;
+  DesiredState?: string;
+  Status?: {
+    State?: string;
+    Err?: string;
+    Message?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+    PortStatus?: { Ports?: { Protocol?: string; TargetPort?: number; PublishedPort?: number }[] };
+  };
+}
+
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
+
+/** Where a task stands: starting (still on its way), running, or ended (with why). */
+export function taskOutcome(task: SwarmTask | undefined): { state: 'starting' | 'running' | 'ended'; reason?: string } {
+  const state = task?.Status?.State ?? 'new';
+  if (state === 'running') return { state: 'running' };
+  if (ENDED.has(state)) {
+    const code = task?.Status?.ContainerStatus?.ExitCode;
+    const err = task?.Status?.Err;
+    const reason = state === 'orphaned' ? 'its node left the swarm' : err ? `${state}: ${err}` : code !== undefined ? `exited with code ${code}` : state;
+    return { state: 'ended', reason };
+  }
+  // A pending task Swarm cannot place says why (no suitable node, not enough memory): it is not on its way.
+  if (state === 'pending' && task?.Status?.Err) return { state: 'ended', reason: `not placed: ${task.Status.Err}` };
+  return { state: STARTING.has(state) ? 'starting' : 'ended', ...(STARTING.has(state) ? {} : { reason: state }) };
+}
+
+/** The newest task of a service (one replica, never restarted: normally its only one). */
+export function newestTask(tasks: SwarmTask[]): SwarmTask | undefined {
+  return [...tasks].sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
+}
+
+/** Each declared port where its node published it (the engine lists a port once per address family), or null while it has not yet. */
+export function publishedPorts(task: SwarmTask, declared: LaunchSpec['ports'], hostPorts: number[]): PortBinding[] | null {
+  const ports = task.Status?.PortStatus?.Ports ?? [];
+  const bindings: PortBinding[] = [];
+  for (const [i, p] of declared.entries()) {
+    const found = ports.find((q) => q.TargetPort === hostPorts[i] && (q.Protocol ?? 'tcp') === (p.protocol === 'udp' ? 'udp' : 'tcp') && q.PublishedPort);
+    if (!found) return null;
+    bindings.push({ ...(p.name !== undefined && { name: p.name }), protocol: p.protocol, port: p.port, hostPort: found.PublishedPort! });
+  }
+  return bindings;
+}
+
+/** The node's address as other hosts reach it (a manager may report 0.0.0.0 as its Status.Addr: its manager address then). */
+export function nodeAddress(node: { Status?: { Addr?: string }; ManagerStatus?: { Addr?: string } }): string | null {
+  const addr = node.Status?.Addr;
+  if (addr && addr !== '0.0.0.0' && addr !== '127.0.0.1') return addr;
+  const manager = node.ManagerStatus?.Addr?.replace(/:\d+$/, '');
+  return manager && manager !== '0.0.0.0' ? manager : null;
+}

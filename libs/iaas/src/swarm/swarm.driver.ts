@@ -1,0 +1,226 @@
+/**
+ * Members as Docker Swarm services, through one manager's engine API: members run on any node
+ * of the swarm that their partition's placement constraints allow, each at its node's address.
+ * One service per member, one replica, never restarted by Swarm (service-spec.ts says why);
+ * the reconciler heals. Every node must have the member's image (loaded, or from a registry
+ * each node reaches): the service names it by id, which the manager's engine resolves.
+ *
+ * Volumes are the nodes' own (Swarm has no volume that moves with a task): a slot with volumes
+ * is pinned to the node its first member ran on, for as long as this controller runs, so that
+ * its replacement finds the data. Volumes on other nodes than the manager are left when a
+ * cluster goes (the manager's engine cannot reach them): `docker volume prune` on that node.
+ */
+import { createSocket } from 'node:dgram';
+import Docker from 'dockerode';
+import type { ActualInstance, IaasDriver, LaunchedInstance, LaunchSpec } from '../iaas-driver';
+import { Label } from '../labels';
+import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
+import { choosePorts, newestTask, nodeAddress, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, type SwarmTask } from './service-spec';
+
+export interface SwarmDriverOptions {
+  platformId: string;
+  home?: string;
+  /** A manager's engine (default: DOCKER_HOST's). */
+  docker?: Docker;
+  /** Its name in the controller's registry: `swarm`, or `swarm@<region>`. */
+  name?: string;
+  /** The address nodes reach the platform at; default: this host's address on the way to the manager node. */
+  platformHost?: string;
+  /** A member whose task is not running within this long is given up (default 120 s: a node may be loading an image). */
+  launchTimeoutMs?: number;
+}
+
+const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The local address this host sends from to reach `address` (no packet is sent: a UDP socket is only connected). */
+export function sourceAddressTowards(address: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    socket.once('error', (error) => (socket.close(), reject(error)));
+    socket.connect(9, address, () => {
+      const { address: local } = socket.address();
+      socket.close();
+      resolve(local);
+    });
+  });
+}
+
+export class SwarmDriver implements IaasDriver {
+  readonly name: string;
+  private readonly docker: Docker;
+  private host: Promise<string> | null = null;
+  private readonly nodeAddresses = new Map<string, string>();
+  /** The node each slot with volumes last ran on (its data is there): its next member goes there too. */
+  private readonly slotNodes = new Map<string, string>();
+
+  constructor(private readonly options: SwarmDriverOptions) {
+    this.docker = options.docker ?? new Docker();
+    this.name = options.name ?? 'swarm';
+  }
+
+  /** Whether the engine is a manager of an active swarm (within a second). */
+  static async isManager(docker: Docker): Promise<boolean> {
+    try {
+      const info = (await Promise.race([docker.info(), sleep(1000).then(() => null)])) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } } | null;
+      return info?.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Where the swarm's nodes reach the platform (its broker listens there too). */
+  platformHost(): Promise<string> {
+    this.host ??= (async () => {
+      if (this.options.platformHost) return this.options.platformHost;
+      const info = (await this.docker.info()) as { Swarm?: { NodeID?: string; NodeAddr?: string } };
+      const manager = info.Swarm?.NodeAddr || (info.Swarm?.NodeID ? nodeAddress(await this.docker.getNode(info.Swarm.NodeID).inspect()) : null);
+      if (!manager) throw new Error('the swarm manager has no address to reach it at: set STRATOS_SWARM_PLATFORM_HOST');
+      return sourceAddressTowards(manager);
+    })().catch((error: Error) => {
+      this.host = null;
+      throw error;
+    });
+    return this.host;
+  }
+
+  async health(): Promise<{ answers: boolean; reason?: string }> {
+    try {
+      if (await SwarmDriver.isManager(this.docker)) return { answers: true };
+      return { answers: false, reason: 'the engine is not a manager of an active swarm' };
+    } catch (error) {
+      return { answers: false, reason: (error as Error).message };
+    }
+  }
+
+  async imageExists(imageId: string): Promise<boolean> {
+    return (await this.imageIdOf(imageId)) !== null;
+  }
+
+  private async imageIdOf(ref: string): Promise<string | null> {
+    try {
+      return ((await this.docker.getImage(ref).inspect()) as { Id: string }).Id;
+    } catch (error) {
+      if (statusCode(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  private async addressOf(nodeId: string): Promise<string> {
+    const known = this.nodeAddresses.get(nodeId);
+    if (known) return known;
+    const address = nodeAddress(await this.docker.getNode(nodeId).inspect());
+    if (!address) throw new Error(`swarm node ${nodeId} reports no address`);
+    this.nodeAddresses.set(nodeId, address);
+    return address;
+  }
+
+  private async tasksOf(serviceIds: string[]): Promise<SwarmTask[]> {
+    if (serviceIds.length === 0) return [];
+    return (await this.docker.listTasks({ filters: { service: serviceIds } })) as SwarmTask[];
+  }
+
+  async launch(spec: LaunchSpec): Promise<LaunchedInstance> {
+    const imageId = await this.imageIdOf(spec.imageId);
+    if (!imageId) throw new Error(`image "${spec.imageId}" is not in the swarm manager's engine (every node needs it: docker load on each, or a registry they reach)`);
+    const slot = `${spec.clusterId}#${spec.slot}`;
+    const pinned = spec.volumes?.length ? this.slotNodes.get(slot) : undefined;
+    const hostPorts = choosePorts(spec.ports.length, await this.portsInUse());
+    const created = await this.docker.createService(
+      serviceSpecFor(spec, { platformId: this.options.platformId, home: this.options.home, imageId, platformHost: await this.platformHost(), extraConstraints: pinned ? [`node.id==${pinned}`] : [], hostPorts }),
+    );
+    const serviceId = (created as unknown as { id: string }).id;
+    const deadline = Date.now() + (this.options.launchTimeoutMs ?? 120_000);
+    try {
+      for (;;) {
+        const task = newestTask(await this.tasksOf([serviceId]));
+        const outcome = taskOutcome(task);
+        if (outcome.state === 'ended') throw new Error(`its Swarm task ${outcome.reason}`);
+        if (outcome.state === 'running' && task?.NodeID) {
+          const ports = publishedPorts(task, spec.ports, hostPorts);
+          if (ports) {
+            if (spec.volumes?.length) this.slotNodes.set(slot, task.NodeID);
+            return { instanceId: serviceId, host: await this.addressOf(task.NodeID), ports };
+          }
+        }
+        if (Date.now() > deadline) throw new Error(`its Swarm task is not running within ${Math.round((this.options.launchTimeoutMs ?? 120_000) / 1000)} s (${task?.Status?.State ?? 'no task'}${task?.Status?.Message ? `: ${task.Status.Message}` : ''})`);
+        await sleep(200);
+      }
+    } catch (error) {
+      await this.removeService(serviceId);
+      throw error;
+    }
+  }
+
+  /** The node ports the platform's services hold (Swarm does not place two tasks with one host-mode port on a node; the driver does not ask it to). */
+  private async portsInUse(): Promise<Set<number>> {
+    const services = (await this.docker.listServices({ filters: { label: [`${Label.platform}=${this.options.platformId}`] } })) as unknown as { Spec: { EndpointSpec?: { Ports?: { PublishedPort?: number }[] } } }[];
+    return new Set(services.flatMap((s) => (s.Spec.EndpointSpec?.Ports ?? []).map((p) => p.PublishedPort ?? 0)).filter(Boolean));
+  }
+
+  private async removeService(serviceId: string): Promise<void> {
+    try {
+      await this.docker.getService(serviceId).remove();
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
+  }
+
+  /**
+   * Removes the member's service; its task gets SIGTERM and the service's stop grace (10 s) before
+   * SIGKILL, whatever graceMs says (a service's grace is fixed when it is made). Resolves once
+   * its task has stopped, so that its slot's volumes are free for a replacement.
+   */
+  async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
+    await this.removeService(instanceId);
+    const deadline = Date.now() + Math.max(options.graceMs, SWARM_STOP_GRACE_MS) + 10_000;
+    while (Date.now() < deadline) {
+      let tasks: SwarmTask[];
+      try {
+        tasks = await this.tasksOf([instanceId]);
+      } catch (error) {
+        if (statusCode(error) === 404) return;
+        throw error;
+      }
+      if (tasks.every((t) => taskOutcome(t).state === 'ended')) return;
+      await sleep(200);
+    }
+  }
+
+  async list(): Promise<ActualInstance[]> {
+    const services = (await this.docker.listServices({ filters: { label: [`${Label.platform}=${this.options.platformId}`, Label.member] } })) as unknown as { ID: string; Spec: { Labels?: Record<string, string> } }[];
+    const tasks = await this.tasksOf(services.map((s) => s.ID));
+    return services.map((service) => {
+      const labels = service.Spec.Labels ?? {};
+      const outcome = taskOutcome(newestTask(tasks.filter((t) => t.ServiceID === service.ID)));
+      return {
+        instanceId: service.ID,
+        memberId: labels[Label.member],
+        clusterId: labels[Label.cluster],
+        applicationId: labels[Label.application],
+        running: outcome.state !== 'ended',
+        ...(outcome.reason && { stopReason: outcome.reason }),
+      };
+    });
+  }
+
+  async logs(instanceId: string, options: { tailBytes: number; cursor?: string }): Promise<{ text: string; cursor: string }> {
+    const now = Math.floor(Date.now() / 1000);
+    const since = options.cursor !== undefined && /^\d+$/.test(options.cursor) ? Number(options.cursor) : undefined;
+    const raw = (await this.docker.getService(instanceId).logs({ stdout: true, stderr: true, follow: false, ...(since === undefined ? { tail: 500 } : { since }) })) as unknown as Buffer | NodeJS.ReadableStream;
+    const buffer = Buffer.isBuffer(raw) ? raw : await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      raw.on('data', (c: Buffer) => chunks.push(c));
+      raw.once('end', () => resolve(Buffer.concat(chunks)));
+      raw.once('error', reject);
+    });
+    const text = demultiplex(buffer).toString('utf8');
+    return { text: since === undefined ? text.slice(-options.tailBytes) : text, cursor: String(now) };
+  }
+
+  /** The manager node's volumes of those ids (every slot); other nodes' are theirs to prune. */
+  async removeVolumes(clusterId: string, volumeIds: string[]): Promise<void> {
+    await removeClusterVolumes(this.docker, this.options.platformId, clusterId, volumeIds);
+    for (const key of [...this.slotNodes.keys()]) if (key.startsWith(`${clusterId}#`)) this.slotNodes.delete(key);
+  }
+}

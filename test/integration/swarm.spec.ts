@@ -1,0 +1,95 @@
+/**
+ * The swarm driver on a real two-node Swarm (test/support/swarm.ts: two dockerds, each in a
+ * network namespace of its own on this machine): members as one-replica services placed by their
+ * partition's zone or constraint on the node it allows, reachable at that node's address on the
+ * port it published, healed by the platform (Swarm restarts nothing), and gone with the undeploy.
+ */
+import { Label } from '@stratos/iaas';
+import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
+import { AGENT_IMAGE, dockerForTests } from '../support/docker';
+import { ownSwarmAvailable, startOwnSwarm, type OwnSwarm } from '../support/swarm';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
+
+const runs = dockerForTests() !== null && ownSwarmAvailable();
+
+(runs ? describe : describe.skip)('the swarm driver', () => {
+  let swarm: OwnSwarm;
+  let platform: TestPlatform;
+  const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
+  const active = (rt: ApplicationRuntime): MemberView[] => rt.clusters.flatMap((c) => c.members).filter((m) => m.status === 'Active');
+  const services = async () => (await swarm.manager.docker.listServices({ filters: { label: [Label.member] } })) as unknown as { ID: string; Spec: { Labels: Record<string, string>; TaskTemplate: { RestartPolicy?: { Condition?: string }; Placement?: { Constraints?: string[] } } } }[];
+
+  beforeAll(async () => {
+    swarm = await startOwnSwarm([AGENT_IMAGE]);
+    platform = await startTestPlatform({ broker: 'aedes', swarm: { endpoint: swarm.endpoint, platformHost: swarm.hostAddress } });
+    await post('/cartridges', aCartridge({ type: 'sweb', iaasProvider: [{ type: 'swarm', imageId: AGENT_IMAGE }] }));
+    await post('/networkPartitions', aNetworkPartition({
+      id: 'np-swarm',
+      provider: 'swarm',
+      partitions: [
+        { id: 'zone-a', property: [{ name: 'zone', value: 'a' }] },
+        { id: 'zone-b', property: [{ name: 'constraint', value: 'node.labels.zone==b' }] },
+      ],
+    }));
+    await post('/autoscalingPolicies', anAutoscalingPolicy());
+    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-swarm', networkPartitions: [{ id: 'np-swarm', partitionAlgo: 'round-robin', partitions: [{ id: 'zone-a', partitionMax: 1 }, { id: 'zone-b', partitionMax: 1 }] }] }));
+    await post('/applicationPolicies', anApplicationPolicy({ id: 'ap-swarm', networkPartitions: ['np-swarm'] }));
+  }, 240_000);
+  afterAll(async () => {
+    await platform?.stop();
+    await swarm?.stop();
+  }, 120_000);
+
+  it('refuses a partition whose constraint is not Swarm syntax, at its pointer, and stores nothing', async () => {
+    const response = await platform.api('POST', '/networkPartitions', { body: aNetworkPartition({ id: 'np-bad', provider: 'swarm', partitions: [{ id: 'p', property: [{ name: 'constraint', value: 'zone = a' }] }] }) });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([expect.objectContaining({ path: '/partitions/0/property/0/value', message: expect.stringContaining('Swarm placement constraint') })]);
+    expect((await platform.api('GET', '/networkPartitions/np-bad')).status).toBe(404);
+  });
+
+  it('places members on the nodes their partitions allow, serves at the node, heals a killed member and leaves nothing after undeploy', async () => {
+    await post('/applications', anApplication({ applicationId: 'sapp', components: { cartridges: [aSubscription('sweb', 'sapp-web', { cartridgeMin: 2, cartridgeMax: 2, subscribableInfo: { alias: 'sapp-web', deploymentPolicy: 'dp-swarm' } })] } }));
+    await post('/applications/sapp/deploy/ap-swarm', undefined, 202);
+    const members = await until('both members Active', async () => {
+      const found = active(await platform.runtime('sapp'));
+      return found.length === 2 ? found : undefined;
+    }, 120_000);
+    const inZone = (zone: string) => members.find((m) => m.partitionId === zone)!;
+    // Each on its zone's node, at that node's address, on the port the node published for 8080.
+    expect(inZone('zone-a').host).toBe(swarm.manager.address);
+    expect(inZone('zone-b').host).toBe(swarm.worker.address);
+    for (const member of members) {
+      expect(member.driver).toBe('swarm');
+      expect(member.ports[0]).toMatchObject({ port: 8080, hostPort: expect.any(Number) });
+      expect(member.ports[0].hostPort).toBeGreaterThanOrEqual(20_000);
+      const answer = (await (await fetch(`http://${member.host}:${member.ports[0].hostPort}/`)).json()) as { memberId: string };
+      expect(answer.memberId).toBe(member.memberId);
+    }
+    // One service each, labelled, not restarted by Swarm, constrained as its partition says.
+    const made = await services();
+    expect(made).toHaveLength(2);
+    const serviceOf = (m: MemberView) => made.find((s) => s.Spec.Labels[Label.member] === m.memberId)!;
+    expect(serviceOf(inZone('zone-a')).Spec.TaskTemplate).toMatchObject({ RestartPolicy: { Condition: 'none' }, Placement: { Constraints: ['node.labels.zone==a'] } });
+    expect(serviceOf(inZone('zone-b')).Spec.TaskTemplate.Placement?.Constraints).toEqual(['node.labels.zone==b']);
+    const logs = await platform.api('GET', `/members/${inZone('zone-b').memberId}/logs`);
+    expect(logs.body.text).toContain(`member ${inZone('zone-b').memberId} of sapp.sapp-web connected to the broker`);
+
+    // The worker's member dies (its container killed on its node): the platform replaces it, in its zone.
+    const victim = inZone('zone-b');
+    const [container] = await swarm.worker.docker.listContainers({ filters: { label: [`${Label.member}=${victim.memberId}`] } });
+    await swarm.worker.docker.getContainer(container.Id).kill();
+    const replacement = await until('a replacement Active in zone-b', async () => active(await platform.runtime('sapp')).find((m) => m.partitionId === 'zone-b' && m.memberId !== victim.memberId), 120_000);
+    expect(replacement.host).toBe(swarm.worker.address);
+    await until('the dead member\'s service removed', async () => !(await services()).some((s) => s.Spec.Labels[Label.member] === victim.memberId), 30_000);
+
+    await post('/applications/sapp/undeploy', undefined, 202);
+    await until('sapp gone', async () => (await platform.api('GET', '/applications/sapp/runtime')).status === 404, 60_000);
+    expect(await services()).toEqual([]);
+    await until('no member container left on either node', async () => {
+      const left = [...(await swarm.manager.docker.listContainers({ all: true, filters: { label: [Label.member] } })), ...(await swarm.worker.docker.listContainers({ all: true, filters: { label: [Label.member] } }))];
+      return left.length === 0;
+    }, 30_000);
+  }, 300_000);
+});
