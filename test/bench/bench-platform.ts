@@ -28,7 +28,7 @@ export interface BenchPlatform {
 }
 
 export async function startBenchPlatform(
-  options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[]; scaling?: Partial<ScalingSettings>; healthIntervalS?: number; memberDrainMs?: number } = {},
+  options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[]; scaling?: Partial<ScalingSettings>; healthIntervalS?: number; memberDrainMs?: number; swarm?: { endpoint: string; platformHost: string } } = {},
 ): Promise<BenchPlatform> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
   await chmod(home, 0o755);
@@ -51,8 +51,9 @@ export async function startBenchPlatform(
     const { gateway } = await ensureMemberNetwork(dockerEngineAt(region.endpoint), await platformIdOf(home));
     if (broker) await broker.listenAlso(gateway);
   }
+  if (options.swarm && broker) await broker.listenAlso(options.swarm.platformHost); // swarm members reach it where their nodes reach this host
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', regions: options.regions, scaling: { intervalS: 0, ...options.scaling }, healthIntervalS: options.healthIntervalS, memberDrainMs: options.memberDrainMs },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', swarm: options.swarm?.endpoint ?? 'off', swarmPlatformHost: options.swarm?.platformHost, regions: options.regions, scaling: { intervalS: 0, ...options.scaling }, healthIntervalS: options.healthIntervalS, memberDrainMs: options.memberDrainMs },
     { logger: false },
   );
   const manager = await startStratosManager(
