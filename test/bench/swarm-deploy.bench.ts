@@ -19,13 +19,16 @@ async function untilActive(mqttUrl: string, prefix: string, n: number, start: ()
   const watcher = await mqtt.connectAsync(mqttUrl);
   await watcher.subscribeAsync(AgentTopics.allEvents, { qos: 1 });
   const active = new Set<string>();
-  const done = new Promise<void>((resolve) =>
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve, reject) => {
     watcher.on('message', (_t, payload) => {
       const event = JSON.parse(payload.toString()) as AgentEvent;
       if (event.type === 'InstanceActivated' && event.memberId.startsWith(prefix)) active.add(event.memberId);
       if (active.size >= n) resolve();
-    }),
-  );
+    });
+    // A bench that hangs says nothing: give up, saying how far it got.
+    timer = setTimeout(() => reject(new Error(`${prefix}: ${active.size} of ${n} agents active after 300 s`)), 300_000);
+  }).finally(() => clearTimeout(timer));
   const started = process.hrtime.bigint();
   await start();
   await done;
@@ -41,7 +44,9 @@ async function rawService(platform: BenchPlatform, swarm: OwnSwarm, n: number): 
   // The broker as the nodes reach it: the platform's own credentials (a baseline has no member identities).
   const url = new URL(platform.mqttUrl);
   url.hostname = swarm.hostAddress;
-  const env = [`${LaunchKey.applicationId}=raw`, `${LaunchKey.serviceName}=raw`, `${LaunchKey.clusterId}=raw.c`, `${LaunchKey.memberId}=${prefix}{{.Task.Slot}}`, `${LaunchKey.mbUrls}=${url.toString()}`, `${LaunchKey.portMappings}=[]`];
+  const [username, password] = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+  url.username = url.password = '';
+  const env = [`${LaunchKey.applicationId}=raw`, `${LaunchKey.serviceName}=raw`, `${LaunchKey.clusterId}=raw.c`, `${LaunchKey.memberId}=${prefix}{{.Task.Slot}}`, `${LaunchKey.mbUrls}=${url.toString()}`, `${LaunchKey.mbUsername}=${username}`, `${LaunchKey.mbPassword}=${password}`, `${LaunchKey.portMappings}=[]`];
   let id = '';
   try {
     return await untilActive(platform.mqttUrl, prefix, n, async () => {
