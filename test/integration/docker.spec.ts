@@ -1,12 +1,13 @@
 /**
- * The docker driver on a real engine: members as labelled containers with the real agent,
- * healing after `docker kill`, orphans removed, unlabelled containers left alone, persistent
- * volumes kept after undeploy, a missing image refused before anything starts; a container that
- * dies is seen at once from the engine's events, not at the next resync.
+ * The docker driver on a real engine, what is its own (what every container driver does is in
+ * container-drivers.spec.ts): members on the platform's network with limits and dropped
+ * capabilities, persistent volumes kept after undeploy, memory limits held, load and memory from
+ * the container's cgroup; a container that dies is seen at once from the engine's events, not at
+ * the next resync.
  */
 import { spawnSync } from 'node:child_process';
 import { Label } from '@stratos/iaas';
-import { packBundle, type ApplicationRuntime, type MemberView } from '@stratos/contracts';
+import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -27,7 +28,6 @@ const docker = dockerForTests();
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     await post('/cartridges', aCartridge({ type: 'dweb', iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'data', size: 1, mappingPath: '/data', removeOnTermination: false }] } }));
-    await post('/cartridges', aCartridge({ type: 'dmissing', iaasProvider: [{ type: 'docker', imageId: 'stratos/not-built:1' }] }));
     await post('/networkPartitions', aNetworkPartition({ id: 'np-docker', provider: 'docker', partitions: [{ id: 'host' }] }));
     await post('/autoscalingPolicies', anAutoscalingPolicy());
     await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-docker', networkPartitions: [{ id: 'np-docker', partitions: [{ id: 'host', partitionMax: 5 }] }] }));
@@ -36,20 +36,6 @@ const docker = dockerForTests();
   });
   afterAll(async () => {
     await platform?.stop();
-  });
-
-  it('says at add time whether the image exists on the engine', async () => {
-    const found = await platform.api('GET', '/cartridges/dweb');
-    expect(found.body.status.providers).toEqual([{ type: 'docker', driver: 'docker', imageVerified: true, note: 'image found' }]);
-    const missing = await platform.api('GET', '/cartridges/dmissing');
-    expect(missing.body.status.providers[0]).toMatchObject({ imageVerified: false, note: 'image "stratos/not-built:1" not found by the docker driver' });
-  });
-
-  it('refuses to deploy a cartridge whose image is missing', async () => {
-    await post('/applications', anApplication({ applicationId: 'dm', components: { cartridges: [aSubscription('dmissing', 'dm-1', { subscribableInfo: { alias: 'dm-1', deploymentPolicy: 'dp-docker' } })] } }));
-    const response = await platform.api('POST', '/applications/dm/deploy/ap-docker');
-    expect(response.status).toBe(400);
-    expect(response.body.errors).toEqual([{ path: '/cartridges/dmissing/iaasProvider', message: 'image "stratos/not-built:1" is not on the docker engine; build or pull it first (npm run images builds stratos/cartridge-agent)' }]);
   });
 
   it('runs members as labelled containers, heals a killed one, removes orphans, keeps volumes and touches nothing unlabelled', async () => {
@@ -97,35 +83,6 @@ const docker = dockerForTests();
     const volume = await docker!.getVolume(volumeName).inspect();
     expect(volume.Labels).toMatchObject({ [Label.platform]: platformId, [Label.volume]: 'data' });
     await docker!.getVolume(volumeName).remove();
-  });
-
-  it("fetches its cartridge's bundle in the container, provisions, renders config from its tree, and removes volumes marked removeOnTermination", async () => {
-    await post('/cartridges', aCartridge({ type: 'dconf', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], persistence: { required: true, volume: [{ id: 'scratch', size: 1, mappingPath: '/scratch', removeOnTermination: true }] } }));
-    const bundle = packBundle([
-      { path: 'provision/10-install.sh', kind: 'file', mode: 0o755, content: Buffer.from('#!/bin/sh\nmkdir -p /opt/app && echo installed > /opt/app/installed\n') },
-      { path: 'confd/conf.d/app.toml', kind: 'file', mode: 0o644, content: Buffer.from('[template]\nsrc = "app.tmpl"\ndest = "/opt/app/app.conf"\nkeys = ["/"]\n') },
-      { path: 'confd/templates/app.tmpl', kind: 'file', mode: 0o644, content: Buffer.from('member={{getv "/host/member_id"}} sid={{getv "/host/sid"}} size={{getv "/cluster/size"}}\n') },
-    ]);
-    expect((await platform.api('PUT', '/cartridges/dconf/bundle', { raw: bundle, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
-    await post('/applications', anApplication({ applicationId: 'dconf', components: { cartridges: [aSubscription('dconf', 'dconf-1', { cartridgeMin: 2, subscribableInfo: { alias: 'dconf-1', deploymentPolicy: 'dp-docker' } })] } }));
-    await post('/applications/dconf/deploy/ap-docker', undefined, 202);
-    const members = active(await until('dconf Active', async () => ((await runtime('dconf')).status === 'Active' ? runtime('dconf') : undefined)));
-    const read = async (m: MemberView, path: string) => {
-      const exec = await docker!.getContainer(m.instanceId!).exec({ Cmd: ['cat', path], AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({});
-      const chunks: Buffer[] = [];
-      await new Promise<void>((resolve) => (stream.on('data', (c: Buffer) => chunks.push(c)), stream.on('end', () => resolve())));
-      return Buffer.concat(chunks).toString('utf8').replace(/[\u0000-\u0008]/g, '');
-    };
-    for (const m of members) {
-      expect(await read(m, '/opt/app/installed')).toContain('installed');
-      await until(`${m.memberId} renders the cluster of two`, async () => (await read(m, '/opt/app/app.conf')).includes(`member=${m.memberId} sid=${m.sid} size=2`));
-    }
-    const scratch = (await docker!.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=dconf.dconf-1`] } })).Volumes ?? [];
-    expect(scratch).toHaveLength(2); // one per slot
-    await post('/applications/dconf/undeploy', undefined, 202);
-    await until('dconf gone', async () => (await platform.api('GET', '/applications/dconf/runtime')).status === 404);
-    expect((await docker!.listVolumes({ filters: { label: [`${Label.platform}=${platformId}`, `${Label.cluster}=dconf.dconf-1`] } })).Volumes ?? []).toEqual([]);
   });
 
   it("holds a member to its cartridge's memory limit (a workload that outgrows it is killed), and refuses a bad limit at deploy", async () => {

@@ -64,6 +64,8 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+export type TestPlatformOptions = Parameters<typeof startTestPlatform>[0];
+
 export async function startTestPlatform(options: {
   broker: BrokerKind;
   rpcTimeoutMs?: number;
@@ -91,7 +93,7 @@ export async function startTestPlatform(options: {
   /** Regions beyond the default one (STRATOS_REGIONS): each docker region's member network is made, and the broker listens at its gateway. */
   regions?: RegionEndpoint[];
   /** A swarm's manager (STRATOS_SWARM) and where its nodes reach the platform: the broker listens there too. */
-  swarm?: { endpoint: string; platformHost: string };
+  swarm?: { endpoint: string; platformHost: string; nodeSocket?: string };
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
@@ -134,7 +136,7 @@ export async function startTestPlatform(options: {
     healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
     regions: options.regions,
-    ...(options.swarm ? { swarm: options.swarm.endpoint, swarmPlatformHost: options.swarm.platformHost } : { swarm: 'off' }),
+    ...(options.swarm ? { swarm: options.swarm.endpoint, swarmPlatformHost: options.swarm.platformHost, swarmNodeSocket: options.swarm.nodeSocket } : { swarm: 'off' }),
     scaling: { intervalS: 0, ...options.scaling },
     ...(options.advertise ? { advertiseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`, apiCaCert: tls?.cert } : {}),
   };

@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { IN_CI } from './test-env';
@@ -44,6 +44,8 @@ export interface OwnSwarm {
   hostAddress: string;
   /** The manager's engine endpoint (STRATOS_SWARM). */
   endpoint: string;
+  /** Each node's engine socket, as a task on that node finds it (STRATOS_SWARM_NODE_SOCKET): by its hostname. */
+  nodeSocket: string;
   stop(): Promise<void>;
 }
 
@@ -128,6 +130,8 @@ export async function startOwnSwarm(images: string[]): Promise<OwnSwarm> {
       return { name: hostname, address, socket, docker };
     };
     const [a, b] = await Promise.all([startNode('a', 2), startNode('b', 3)]);
+    // The nodes share this host's files: each one's socket under its hostname, for Swarm's {{.Node.Hostname}}.
+    for (const node of [a, b]) await symlink(node.socket, join(dir, `${node.name}.sock`));
     await a.docker.swarmInit({ ListenAddr: `${a.address}:2377`, AdvertiseAddr: a.address });
     const { JoinTokens } = (await a.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
     await b.docker.swarmJoin({ ListenAddr: `${b.address}:2377`, AdvertiseAddr: b.address, RemoteAddrs: [`${a.address}:2377`], JoinToken: JoinTokens.Worker });
@@ -148,7 +152,7 @@ export async function startOwnSwarm(images: string[]): Promise<OwnSwarm> {
       const current = nodes.find((n) => n.Description.Hostname === node.name)!;
       await a.docker.getNode(current.ID).update({ version: current.Version.Index, ...current.Spec, Labels: { zone } } as never);
     }
-    return { manager: { ...a, nodeId: idOf(a.name) }, worker: { ...b, nodeId: idOf(b.name) }, hostAddress, endpoint: `unix://${a.socket}`, stop };
+    return { manager: { ...a, nodeId: idOf(a.name) }, worker: { ...b, nodeId: idOf(b.name) }, hostAddress, endpoint: `unix://${a.socket}`, nodeSocket: join(dir, '{{.Node.Hostname}}.sock'), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -35,6 +35,8 @@ export interface ControllerConfig {
   swarm?: string;
   /** The address swarm nodes reach the platform at (default: found from the route to the manager). */
   swarmPlatformHost?: string;
+  /** Each swarm node's engine socket, for the job that removes volumes there (default /var/run/docker.sock). */
+  swarmNodeSocket?: string;
   /** The broker is Mosquitto with dynamic security: each member gets a client and a role of its own there. */
   mqttDynsec?: boolean;
   /** auto: local members in a filesystem of their own where bubblewrap runs; off: they share the host's. */
@@ -114,6 +116,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     docker: readChoice(env, EnvVar.docker, ['auto', 'on', 'off'] as const, 'auto'),
     swarm: readSwarm(env),
     swarmPlatformHost: env[EnvVar.swarmPlatformHost]?.trim() || undefined,
+    swarmNodeSocket: env[EnvVar.swarmNodeSocket]?.trim() || undefined,
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
     advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),

@@ -31,6 +31,8 @@ export const EnvVar = {
   swarm: 'STRATOS_SWARM',
   /** The address the swarm's nodes reach the platform (its broker, its API) at; default: this host's address on the way to the manager. */
   swarmPlatformHost: 'STRATOS_SWARM_PLATFORM_HOST',
+  /** Each swarm node's engine socket, as a job on that node mounts it to remove a cluster's volumes there (default /var/run/docker.sock; Swarm templates allowed). */
+  swarmNodeSocket: 'STRATOS_SWARM_NODE_SOCKET',
   /** Regions beyond the default one: driver:region=endpoint, comma-separated (see parseRegions). */
   regions: 'STRATOS_REGIONS',
   /** The stratos-manager API's URL as members reach it (their METADATA_SERVICE_URL); npm start sets it. */

@@ -12,4 +12,6 @@ export const Label = {
   /** The tenant whose own deployment a member is (absent: the platform's). */
   tenant: 'org.stratos.tenant',
   volume: 'org.stratos.volume',
+  /** A swarm job that removes a cluster's volumes on the nodes (not a member). */
+  volumeSweep: 'org.stratos.volume-sweep',
 } as const;

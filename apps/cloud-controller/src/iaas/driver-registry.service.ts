@@ -89,7 +89,7 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
 
   private async installSwarm(region: string, engine: ReturnType<typeof dockerEngineAt>, endpoint: string): Promise<void> {
     const name = regionDriverName('swarm', region);
-    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost: this.settings.swarmPlatformHost });
+    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost: this.settings.swarmPlatformHost, nodeSocket: this.settings.swarmNodeSocket });
     this.install(swarm, endpoint);
     try {
       if (!(await SwarmDriver.isManager(engine))) throw new Error('it is not a manager of an active swarm');

@@ -3,7 +3,7 @@ import { LaunchKey, PLATFORM_HOST_NAME } from '@stratos/contracts';
 import type { LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import fc from 'fast-check';
-import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, type SwarmTask } from './service-spec';
+import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, volumeSweepSpec, type SwarmTask } from './service-spec';
 
 const launch = (overrides: Partial<LaunchSpec> = {}): LaunchSpec => ({
   memberId: 'web-1a2b3c4d',
@@ -106,5 +106,32 @@ describe("a swarm task's outcome", () => {
     expect(nodeAddress({ Status: { Addr: '10.0.0.3' } })).toBe('10.0.0.3');
     expect(nodeAddress({ Status: { Addr: '0.0.0.0' }, ManagerStatus: { Addr: '10.0.0.2:2377' } })).toBe('10.0.0.2');
     expect(nodeAddress({ Status: { Addr: '0.0.0.0' } })).toBeNull();
+  });
+});
+
+describe("a cluster's volume sweep on the swarm's other nodes", () => {
+  const spec = volumeSweepSpec({ platformId: 'p1234567890', clusterId: 'app.web', volumeIds: ['data', 'logs'], imageId: 'sha256:abc', nodeSocket: '/run/{{.Node.Hostname}}.sock', exceptNode: 'manager-1' }) as unknown as {
+    Labels: Record<string, string>;
+    Mode: Record<string, unknown>;
+    TaskTemplate: { ContainerSpec: { Image: string; Command: string[]; Env: string[]; Mounts: { Type: string; Source: string; Target: string }[] }; RestartPolicy: { Condition: string }; Placement: { Constraints: string[] } };
+  };
+
+  it('runs once on every node but the manager, never restarted', () => {
+    expect(spec.Mode).toEqual({ GlobalJob: {} });
+    expect(spec.TaskTemplate.Placement.Constraints).toEqual(['node.id!=manager-1']);
+    expect(spec.TaskTemplate.RestartPolicy.Condition).toBe('none');
+  });
+
+  it("mounts each node's engine socket where its script looks, and names the volumes by platform, cluster and ids", () => {
+    const [mount] = spec.TaskTemplate.ContainerSpec.Mounts;
+    expect(mount).toMatchObject({ Type: 'bind', Source: '/run/{{.Node.Hostname}}.sock' });
+    expect(spec.TaskTemplate.ContainerSpec.Command.join(' ')).toContain(mount.Target);
+    expect(spec.TaskTemplate.ContainerSpec.Env).toEqual(['PLATFORM=p1234567890', 'CLUSTER=app.web', 'VOLUME_IDS=["data","logs"]']);
+    expect(spec.TaskTemplate.ContainerSpec.Image).toBe('sha256:abc');
+  });
+
+  it('is labelled as the platform\'s sweep, not as a member (the reconciler never takes it for one)', () => {
+    expect(spec.Labels).toEqual({ [Label.platform]: 'p1234567890', [Label.cluster]: 'app.web', [Label.volumeSweep]: 'true' });
+    expect(spec.Labels[Label.member]).toBeUndefined();
   });
 });

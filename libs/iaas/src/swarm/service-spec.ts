@@ -159,3 +159,66 @@ export function nodeAddress(node: { Status?: { Addr?: string }; ManagerStatus?: 
   const manager = node.ManagerStatus?.Addr?.replace(/:\d+$/, '');
   return manager && manager !== '0.0.0.0' ? manager : null;
 }
+
+/** Where a volume sweep job finds its node's engine, inside its container. */
+const SWEEP_SOCKET = '/run/stratos-node-docker.sock';
+
+/**
+ * Run by a volume sweep's task on each node (with `node`, as every member image has for its
+ * agent): removes the node's volumes of the platform's cluster whose volume ids are listed,
+ * waiting out a volume still held by a container that is going (409) for up to 60 s.
+ */
+const SWEEP_SCRIPT = `
+const http = require('node:http');
+const { PLATFORM, CLUSTER, VOLUME_IDS } = process.env;
+const ids = JSON.parse(VOLUME_IDS);
+const call = (method, path) => new Promise((resolve, reject) => {
+  const request = http.request({ socketPath: ${JSON.stringify(SWEEP_SOCKET)}, method, path }, (response) => {
+    const chunks = [];
+    response.on('data', (c) => chunks.push(c));
+    response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }));
+  });
+  request.on('error', reject);
+  request.end();
+});
+(async () => {
+  const filters = encodeURIComponent(JSON.stringify({ label: ['${Label.platform}=' + PLATFORM, '${Label.cluster}=' + CLUSTER] }));
+  const { Volumes } = JSON.parse((await call('GET', '/volumes?filters=' + filters)).body);
+  for (const volume of Volumes || []) {
+    if (!ids.includes((volume.Labels || {})['${Label.volume}'])) continue;
+    for (let attempt = 0; ; attempt++) {
+      const { status, body } = await call('DELETE', '/volumes/' + encodeURIComponent(volume.Name));
+      if (status < 300 || status === 404) { console.log('removed ' + volume.Name); break; }
+      if (status !== 409 || attempt >= 300) { console.error('volume ' + volume.Name + ': ' + body); process.exitCode = 1; break; }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+})().catch((error) => { console.error(error.message); process.exitCode = 1; });
+`;
+
+/**
+ * A job on every node but `exceptNode` (the manager, whose engine the driver reaches itself)
+ * that removes a cluster's volumes there: the manager's API cannot reach other nodes' engines.
+ * It mounts each node's engine socket (`nodeSocket`, Swarm templates such as {{.Node.Hostname}}
+ * allowed) — as Portainer's agent does; the only container of the platform's that does.
+ */
+export function volumeSweepSpec(inputs: { platformId: string; clusterId: string; volumeIds: string[]; imageId: string; nodeSocket: string; exceptNode: string }): Docker.CreateServiceOptions {
+  const labels = { [Label.platform]: inputs.platformId, [Label.cluster]: inputs.clusterId, [Label.volumeSweep]: 'true' };
+  return {
+    Name: `stratos-sweep-${inputs.platformId.slice(0, 8)}-${Date.now().toString(36)}`.slice(0, 63),
+    Labels: labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: inputs.imageId,
+        Command: ['node', '-e', SWEEP_SCRIPT],
+        Env: [`PLATFORM=${inputs.platformId}`, `CLUSTER=${inputs.clusterId}`, `VOLUME_IDS=${JSON.stringify(inputs.volumeIds)}`],
+        Labels: labels,
+        Init: true,
+        Mounts: [{ Type: 'bind', Source: inputs.nodeSocket, Target: SWEEP_SOCKET }],
+      },
+      RestartPolicy: { Condition: 'none' },
+      Placement: { Constraints: [`node.id!=${inputs.exceptNode}`] },
+    },
+    Mode: { GlobalJob: {} },
+  } as unknown as Docker.CreateServiceOptions;
+}

@@ -7,15 +7,16 @@
  *
  * Volumes are the nodes' own (Swarm has no volume that moves with a task): a slot with volumes
  * is pinned to the node its first member ran on, for as long as this controller runs, so that
- * its replacement finds the data. Volumes on other nodes than the manager are left when a
- * cluster goes (the manager's engine cannot reach them): `docker volume prune` on that node.
+ * its replacement finds the data. When a cluster's volumes go, the manager's are removed through
+ * its API and every other node's by a job run on each (volumeSweepSpec): the manager's engine
+ * cannot reach theirs.
  */
 import { createSocket } from 'node:dgram';
 import Docker from 'dockerode';
 import type { ActualInstance, IaasDriver, LaunchedInstance, LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
-import { choosePorts, newestTask, nodeAddress, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, type SwarmTask } from './service-spec';
+import { choosePorts, newestTask, nodeAddress, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmTask } from './service-spec';
 
 export interface SwarmDriverOptions {
   platformId: string;
@@ -28,7 +29,12 @@ export interface SwarmDriverOptions {
   platformHost?: string;
   /** A member whose task is not running within this long is given up (default 120 s: a node may be loading an image). */
   launchTimeoutMs?: number;
+  /** Each node's engine socket, as its volume sweep mounts it (default /var/run/docker.sock; Swarm templates such as {{.Node.Hostname}} allowed). */
+  nodeSocket?: string;
 }
+
+/** How long a volume sweep may take on the nodes before the driver gives up on it (and says so). */
+const SWEEP_TIMEOUT_MS = 90_000;
 
 const statusCode = (error: unknown) => (error as { statusCode?: number }).statusCode;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,6 +59,8 @@ export class SwarmDriver implements IaasDriver {
   private readonly nodeAddresses = new Map<string, string>();
   /** The node each slot with volumes last ran on (its data is there): its next member goes there too. */
   private readonly slotNodes = new Map<string, string>();
+  /** The image each cluster's members ran (by id): a volume sweep runs it, for the `node` every member image has. */
+  private readonly clusterImages = new Map<string, string>();
 
   constructor(private readonly options: SwarmDriverOptions) {
     this.docker = options.docker ?? new Docker();
@@ -130,6 +138,7 @@ export class SwarmDriver implements IaasDriver {
       serviceSpecFor(spec, { platformId: this.options.platformId, home: this.options.home, imageId, platformHost: await this.platformHost(), extraConstraints: pinned ? [`node.id==${pinned}`] : [], hostPorts }),
     );
     const serviceId = (created as unknown as { id: string }).id;
+    if (spec.volumes?.length) this.clusterImages.set(spec.clusterId, imageId);
     const deadline = Date.now() + (this.options.launchTimeoutMs ?? 120_000);
     try {
       for (;;) {
@@ -218,9 +227,44 @@ export class SwarmDriver implements IaasDriver {
     return { text: since === undefined ? text.slice(-options.tailBytes) : text, cursor: String(now) };
   }
 
-  /** The manager node's volumes of those ids (every slot); other nodes' are theirs to prune. */
+  /** The cluster's volumes of those ids (every slot), on the manager through its API, on the other nodes by a sweep job. */
   async removeVolumes(clusterId: string, volumeIds: string[]): Promise<void> {
     await removeClusterVolumes(this.docker, this.options.platformId, clusterId, volumeIds);
+    await this.sweepOtherNodes(clusterId, volumeIds);
     for (const key of [...this.slotNodes.keys()]) if (key.startsWith(`${clusterId}#`)) this.slotNodes.delete(key);
+    this.clusterImages.delete(clusterId);
+  }
+
+  /** Runs a volume sweep on every node but the manager and waits for it to end there; throws, naming the nodes, if it failed. */
+  private async sweepOtherNodes(clusterId: string, volumeIds: string[]): Promise<void> {
+    const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
+    const others = ((await this.docker.listNodes()) as { ID: string; Status?: { State?: string } }[]).filter((n) => n.ID !== info.Swarm?.NodeID && n.Status?.State === 'ready');
+    if (others.length === 0) return;
+    const imageId = this.clusterImages.get(clusterId) ?? (await this.anyMemberImage());
+    if (!imageId) throw new Error(`volumes of ${clusterId} on the swarm's other nodes are left: no member image is known to run their sweep (docker volume prune on those nodes)`);
+    const created = await this.docker.createService(volumeSweepSpec({ platformId: this.options.platformId, clusterId, volumeIds, imageId, nodeSocket: this.options.nodeSocket ?? '/var/run/docker.sock', exceptNode: info.Swarm!.NodeID! }));
+    const serviceId = (created as unknown as { id: string }).id;
+    try {
+      const deadline = Date.now() + SWEEP_TIMEOUT_MS;
+      for (;;) {
+        const tasks = await this.tasksOf([serviceId]);
+        const ended = tasks.filter((t) => taskOutcome(t).state === 'ended');
+        if (tasks.length >= others.length && ended.length === tasks.length) {
+          const failed = ended.filter((t) => t.Status?.State !== 'complete');
+          if (failed.length > 0) throw new Error(`the volume sweep of ${clusterId} failed on ${failed.length} node(s): ${failed.map((t) => t.Status?.Err ?? t.Status?.State).join('; ')}`);
+          return;
+        }
+        if (Date.now() > deadline) throw new Error(`the volume sweep of ${clusterId} did not end on every node within ${SWEEP_TIMEOUT_MS / 1000} s`);
+        await sleep(200);
+      }
+    } finally {
+      await this.removeService(serviceId);
+    }
+  }
+
+  /** The image of any of the platform's member services (after a controller restart, the cluster's own is not known). */
+  private async anyMemberImage(): Promise<string | undefined> {
+    const services = (await this.docker.listServices({ filters: { label: [`${Label.platform}=${this.options.platformId}`, Label.member] } })) as unknown as { Spec: { TaskTemplate?: { ContainerSpec?: { Image?: string } } } }[];
+    return services.map((s) => s.Spec.TaskTemplate?.ContainerSpec?.Image).find((image): image is string => !!image);
   }
 }
