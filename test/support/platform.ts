@@ -54,6 +54,10 @@ export interface TestPlatform {
   autoscalerEvaluations(count: number): Promise<void>;
   /** kill -9 of the controller process (startTestPlatform({ controllerProcess: true })); returns once the manager saw it go. */
   killController(): Promise<void>;
+  /** Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads. */
+  startStandbyController(): Promise<ControllerProcess>;
+  /** kill -9 of the leading controller process; the oldest standby becomes the platform's controller. Returns ms from the kill until it served. */
+  failover(): Promise<number>;
   /** Collects every topology event the broker carries from now on. */
   watchEvents(): Promise<{ events: (TopologyEvent & { payload: any })[]; close(): Promise<void> }>;
   /**
@@ -164,6 +168,7 @@ export async function startTestPlatform(options: {
   const logOptions = (collector: LogCollector | undefined): { logger?: false; log?: LogOptions } =>
     collector ? { log: { level: 'debug', stream: collector.stream } } : process.env.STRATOS_TEST_LOGS === '1' ? {} : { logger: false };
   let controllerChild: ControllerProcess | null = null;
+  const standbys: ControllerProcess[] = [];
   let controller: RunningController | null = null;
   const controllerEnv: Record<string, string> = options.dockerSocket ? { DOCKER_HOST: `unix://${options.dockerSocket}` } : {};
   if (options.controllerProcess) controllerChild = await spawnController(controllerConfig, controllerEnv);
@@ -254,6 +259,21 @@ export async function startTestPlatform(options: {
     async autoscalerEvaluations(count) {
       await countMore(`${count} autoscaler evaluations`, /^stratos_autoscaler_evaluations_total (\d+)$/m, count, 60_000);
     },
+    async startStandbyController() {
+      if (!options.controllerProcess) throw new Error('startStandbyController needs startTestPlatform({ controllerProcess: true })');
+      const standby = await spawnController(controllerConfig, controllerEnv, { wait: false });
+      standbys.push(standby);
+      return standby;
+    },
+    async failover() {
+      const next = standbys.shift();
+      if (!controllerChild || !next) throw new Error('failover needs a leading controller process and a standby');
+      const killedAt = Date.now();
+      await controllerChild.stop('SIGKILL');
+      controllerChild = next;
+      await Promise.race([next.online, sleep(30_000).then(() => Promise.reject(new Error(`the standby did not take over within 30 s: ${next.output()}`)))]);
+      return Date.now() - killedAt;
+    },
     async killController() {
       if (!controllerChild) throw new Error('killController needs startTestPlatform({ controllerProcess: true })');
       await controllerChild.stop('SIGKILL');
@@ -309,6 +329,7 @@ export async function startTestPlatform(options: {
       watches.clear();
       await manager.close();
       await controller?.close();
+      for (const standby of standbys.splice(0)) await standby.stop('SIGTERM'); // first: none takes over from the leader stopping next
       await controllerChild?.stop('SIGTERM');
       await broker.stop();
       // What a failed test left running, in the home and in each local region's folder (kept by the test that made it).
@@ -332,13 +353,17 @@ export async function startTestPlatform(options: {
   return platform;
 }
 
-interface ControllerProcess {
+export interface ControllerProcess {
   pid: number;
+  /** Resolves once it serves (publishes its presence): at once for a leader, at its takeover for a standby. */
+  online: Promise<void>;
+  /** The last of its output. */
+  output(): string;
   stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 /** The controller as `npm run start:controller` runs it, configured by environment as in production. */
-async function spawnController(config: ControllerConfig, extraEnv: Record<string, string> = {}): Promise<ControllerProcess> {
+async function spawnController(config: ControllerConfig, extraEnv: Record<string, string> = {}, options: { wait: boolean } = { wait: true }): Promise<ControllerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...extraEnv,
@@ -385,38 +410,44 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     });
   }
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  // Serving once it says so (its log line at warn level is not written: poll its presence through the broker instead).
-  const ready = await Promise.race([
-    (async () => {
-      const client = await mqtt.connectAsync(config.mqttUrl, { ...brokerTrust(config.mqttCaCert), clientId: `test-presence-${Math.random().toString(16).slice(2)}` });
-      try {
-        await client.subscribeAsync(Topics.controllerPresence.all, { qos: 1 });
-        await new Promise<void>((resolveOnline) =>
+  // Serving once it says so (its log line at warn level is not written: its presence through the broker instead).
+  const online = (async () => {
+    const client = await mqtt.connectAsync(config.mqttUrl, { ...brokerTrust(config.mqttCaCert), clientId: `test-presence-${Math.random().toString(16).slice(2)}` });
+    try {
+      await client.subscribeAsync(Topics.controllerPresence.all, { qos: 1 });
+      await Promise.race([
+        new Promise<void>((resolveOnline) =>
           client.on('message', (topic, payload) => {
             // Its presence topic names its pid (host-pid-random); the retained message says online.
             if (topic.includes(`-${child.pid}-`) && payload.length > 0 && (JSON.parse(payload.toString()) as { status?: string }).status === 'online') resolveOnline();
           }),
-        );
-      } finally {
-        await client.endAsync(true);
-      }
-      return true;
-    })(),
-    exited.then(() => false),
-    new Promise<false>((resolveLate) => setTimeout(() => resolveLate(false), 30_000).unref()),
-  ]);
-  if (!ready) {
-    child.kill('SIGKILL');
-    throw new Error(`the cloud controller process did not come up within 30 s: ${output}`);
-  }
-  return {
+        ),
+        exited.then(() => {
+          throw new Error(`the cloud controller process exited before it served: ${output}`);
+        }),
+      ]);
+    } finally {
+      await client.endAsync(true);
+    }
+  })();
+  online.catch(() => undefined); // a standby killed while it stands by never serves
+  const handle: ControllerProcess = {
     pid: child.pid!,
+    online,
+    output: () => output,
     async stop(signal) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
       await exited;
     },
   };
+  if (!options.wait) return handle;
+  const ready = await Promise.race([online.then(() => true, () => false), new Promise<false>((resolveLate) => setTimeout(() => resolveLate(false), 30_000).unref())]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`the cloud controller process did not come up within 30 s: ${output}`);
+  }
+  return handle;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

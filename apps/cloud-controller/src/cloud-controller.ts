@@ -1,8 +1,9 @@
+import { hostname } from 'node:os';
 import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { safeUrl } from '@stratos/contracts';
-import { Database } from '@stratos/persistence';
+import { Database, Leadership } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
@@ -14,11 +15,51 @@ export interface RunningController {
   close(): Promise<void>;
 }
 
-/** Starts a cloud controller: migrates the database, then serves requests over MQTT. */
-export async function startCloudController(config: ControllerConfig, options: { logger?: false; log?: LogOptions } = {}): Promise<RunningController> {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits to lead the platform's controllers (another one may: this one stands by until it goes),
+ * retrying while the database does not answer.
+ */
+async function lead(url: string, controllerId: string, logger: Logger, signal: AbortSignal): Promise<Leadership> {
+  for (;;) {
+    try {
+      return await Leadership.acquire({
+        url,
+        controllerId,
+        signal,
+        onStandby: (current) => logger.log(`standing by: controller ${current.leader ?? '(unnamed)'} leads (term ${current.term}${current.since ? `, since ${current.since.toISOString()}` : ''}); this one leads when it goes`),
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      logger.warn(`standing by, the database does not answer (${(error as Error).message}); asking again`);
+      await sleep(1000);
+    }
+  }
+}
+
+/**
+ * Starts a cloud controller: migrates the database, waits to lead (one controller leads at a
+ * time; the others stand by, each ready to take over), then serves requests over MQTT.
+ * `onDeposed`: another controller took over while this one could not reach the database — it
+ * has stopped serving (by default the process ends: its supervisor starts it again, to stand by).
+ */
+export async function startCloudController(config: ControllerConfig, options: { logger?: false; log?: LogOptions; onDeposed?: (reason: string) => void } = {}): Promise<RunningController> {
   const root = createRootLogger('cloud-controller', options.logger === false ? { level: 'silent', ...options.log } : options.log);
   const logger = new Logger('CloudController');
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-cloud-controller' });
+  const controllerId = config.controllerId ?? `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
+  const stopping = new AbortController();
+  let leadership: Leadership;
+  try {
+    leadership = await lead(config.databaseUrl, controllerId, logger, stopping.signal);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  config.leadershipTerm = leadership.term;
+  config.controllerId = controllerId;
+  logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})`);
   try {
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database, root), {
       transport: Transport.MQTT,
@@ -36,15 +77,44 @@ export async function startCloudController(config: ControllerConfig, options: { 
     app.useLogger(app.get(ProcessLogger));
     await app.listen();
     logger.log(`serving requests over MQTT at ${safeUrl(config.mqttUrl)}`);
-    return {
-      app,
-      database,
-      close: async () => {
-        await app.close();
-        await database.close();
-      },
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      stopping.abort();
+      await app.close();
+      await leadership.release();
+      await database.close();
     };
+    // A lost session (the database restarted, the connection cut): the same term again if nobody else led meanwhile, else stop.
+    const keep = (held: Leadership): void => {
+      void held.lost.then(async (error) => {
+        logger.warn(`the leadership session was lost (${error.message}); asking for it again`);
+        while (!closed) {
+          try {
+            const again = await Leadership.resume({ url: config.databaseUrl, controllerId }, held.term);
+            if (again === 'deposed') break;
+            leadership = again;
+            logger.log(`leading again (term ${again.term})`);
+            return keep(again);
+          } catch {
+            await sleep(1000);
+          }
+        }
+        if (closed) return;
+        const reason = `another controller leads now (this one's term ${held.term} has ended)`;
+        logger.error(`${reason}: stopping`);
+        await close().catch(() => undefined);
+        (options.onDeposed ?? ((why: string) => {
+          process.stderr.write(`cloud controller: ${why}\n`);
+          process.exit(75);
+        }))(reason);
+      });
+    };
+    keep(leadership);
+    return { app, database, close };
   } catch (error) {
+    await leadership.release();
     await database.close();
     throw error;
   }

@@ -13,6 +13,10 @@ export const DEFAULT_MEMBER_DRAIN_S = 5;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 10_000;
 
 export interface ControllerConfig {
+  /** The term of this controller's leadership, once it leads (startCloudController sets it): its member-making writes are fenced by it. */
+  leadershipTerm?: number;
+  /** This controller's name among controllers (the leadership table, the logs); default host-pid-random. */
+  controllerId?: string;
   databaseUrl: string;
   mqttUrl: string;
   /** MQTT_CA_CERT's certificate: the one the controller and its members trust for an mqtts:// broker. */

@@ -13,7 +13,10 @@ import pg from 'pg';
 
 export const BACKUP_FORMAT = 'stratos-backup/1';
 
-/** Parents before children (foreign keys); every table of the schema but TypeORM's own. */
+/** Who leads the controllers now: not the platform's state (a restored platform's next leader starts a term of its own). */
+export const NOT_BACKED_UP = ['controller_leadership'] as const;
+
+/** Parents before children (foreign keys); every table of the schema but TypeORM's own and NOT_BACKED_UP. */
 export const BACKUP_TABLES = [
   'tenants',
   'users',
@@ -65,7 +68,7 @@ async function schemaOf(client: pg.Client): Promise<{ tables: string[]; migratio
   const tables = (await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> $1 ORDER BY tablename`, [MIGRATIONS_TABLE])).rows.map((r) => r.tablename);
   const migrations = (await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp, id`)).rows.map((r) => r.name);
   const sequences = (await client.query<{ sequencename: string }>(`SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename`)).rows.map((r) => r.sequencename);
-  const unknown = tables.filter((t) => !(BACKUP_TABLES as readonly string[]).includes(t));
+  const unknown = tables.filter((t) => !(BACKUP_TABLES as readonly string[]).includes(t) && !(NOT_BACKED_UP as readonly string[]).includes(t));
   if (unknown.length > 0) throw new BackupError(`the database has tables this version does not back up (${unknown.join(', ')}): a newer schema, or BACKUP_TABLES is out of date`);
   return { tables, migrations, sequences };
 }

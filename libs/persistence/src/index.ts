@@ -1,4 +1,5 @@
 export { Database, Repositories, type OpenDatabaseOptions } from './database';
+export { Leadership, LeadershipLostError, LEADERSHIP_LOCK, type LeaderInfo, type LeadershipOptions } from './leadership';
 export type { CartridgeEntity } from './entities/cartridge.entity';
 export type { CartridgeBundleEntity } from './entities/cartridge-bundle.entity';
 export type { BakedImageEntity } from './entities/baked-image.entity';

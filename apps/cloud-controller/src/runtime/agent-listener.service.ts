@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Autoscaler } from '../autoscaler/autoscaler.service';
+import { platformIdOf } from '@stratos/iaas';
 import { brokerTrust } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
@@ -78,13 +79,16 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly autoscaler: Autoscaler,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // The platform's session, not this process's (one controller leads at a time): the broker keeps
+    // what agents say while none listens (QoS 1), and a controller that takes over hears it first.
+    const platformId = await platformIdOf(this.settings.home);
     this.client = mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
-      clientId: `stratos-cc-agents-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      clientId: `stratos-cc-agents-${platformId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-      clean: true,
+      clean: false,
     });
     this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
     // Until subscribed (again) the controller hears no agent: their silence counts from here at the earliest.

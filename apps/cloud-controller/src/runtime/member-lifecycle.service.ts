@@ -4,6 +4,7 @@ import { canTransition, MEMBER_HEALTH_EVENT, MemberStatus, TopologyEventType, ty
 /** How long health statistics wait in memory before they are written, together. */
 const HEALTH_FLUSH_MS = 5000;
 import { Database, type MemberEntity } from '@stratos/persistence';
+import { ControllerSettings } from '../controller-settings';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { toMemberView } from './runtime-views';
@@ -23,10 +24,13 @@ export class MemberLifecycle implements OnApplicationShutdown {
     private readonly database: Database,
     private readonly publisher: TopologyPublisher,
     private readonly metadata: MetadataPublisher,
+    private readonly settings: ControllerSettings,
   ) {}
 
   async create(row: MemberEntity): Promise<void> {
     const event = await this.database.transaction(async (tx) => {
+      // Only the leader makes members: a deposed one's insert is refused (no duplicate member after a failover).
+      if (this.settings.leadershipTerm !== undefined) await tx.leadership.fence(this.settings.leadershipTerm);
       await tx.runtime.insertMember(row);
       return tx.topology.append(TopologyEventType.MemberCreated, { applicationId: row.applicationId, clusterId: row.clusterId, member: toMemberView(row) });
     });

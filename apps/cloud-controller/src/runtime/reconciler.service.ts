@@ -256,9 +256,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
     // Facts first: what vanished, what never came up, what is stopping by itself.
     const now = Date.now();
-    for (const member of members.filter((m) => m.status === MemberStatus.Created)) {
-      // No launch is in flight between passes: a Created member is one whose launch a crash
-      // interrupted. It is replaced; an instance the driver did start is an orphan, removed below.
+    for (const member of members.filter((m) => m.status === MemberStatus.Created || (m.instanceId === null && LAUNCHED.includes(m.status)))) {
+      // No launch is in flight between passes: a member with no instance recorded is one whose
+      // launch a crash (or a deposed leader) interrupted — its agent may have come up and said so,
+      // through the broker's session, before this pass. It is replaced; an instance the driver did
+      // start is an orphan, removed below.
       await transition(member.memberId, MemberStatus.Lost, { reason: 'its launch was interrupted' });
     }
     await reread();
