@@ -42,7 +42,8 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
   const leadershipSessions = async () => (await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'stratos-leadership %'"))[0].n;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes', controllerProcess: true });
+    // A request sent while no controller leads is lost (requests are not kept for the next leader yet): the probes' timeout bounds what it costs.
+    platform = await startTestPlatform({ broker: 'aedes', controllerProcess: true, rpcTimeoutMs: 4000 });
     await post('/cartridges', aCartridge({ type: 'fo', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'fo-image' }] }));
     await post('/networkPartitions', aNetworkPartition());
     await post('/autoscalingPolicies', anAutoscalingPolicy());
