@@ -9,10 +9,11 @@
  * `ip netns exec` is not used: it remounts /sys, hiding the cgroup hierarchy dockerd needs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { isAlive } from '@stratos/runtime';
 import { IN_CI } from './test-env';
 
 /** Whether this machine can make a swarm of a test's own; says why not (a failure in CI). */
@@ -65,9 +66,51 @@ function freeSubnet(): string {
   throw new Error('no free 10.78.x.0/24 subnet for the test swarm');
 }
 
+const tagOf = (dir: string) => dir.slice(-6).replace(/[^a-zA-Z0-9]/g, 'x');
+
+/**
+ * What a test process killed before it could stop its swarm left (its dockerds, namespaces,
+ * bridge, forward rule and folder), by the folder's owner file: never a live process's swarm.
+ */
+async function sweepLeftoverSwarms(): Promise<void> {
+  for (const name of readdirSync('/tmp').filter((n) => /^sw-.{6}$/.test(n))) {
+    const dir = join('/tmp', name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, 'owner'), 'utf8'));
+    } catch {
+      continue; // being made right now, or not a test swarm's
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    for (const node of ['a', 'b']) {
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(join(dir, node, 'dockerd.pid'), 'utf8'));
+      } catch {
+        continue;
+      }
+      if (!(pid > 0) || !isAlive(pid)) continue;
+      process.kill(pid, 'SIGTERM'); // it takes its containerd and mounts down with it
+      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    const bridge = `stsw${tagOf(dir)}`.slice(0, 15);
+    for (const node of ['a', 'b']) spawnSync('ip', ['netns', 'del', `stsw${tagOf(dir)}${node}`]);
+    spawnSync('ip', ['link', 'del', bridge]);
+    spawnSync('iptables', ['-D', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a mount its killed dockerd left: the folder stays, the rest is gone
+    }
+  }
+}
+
 export async function startOwnSwarm(images: string[]): Promise<OwnSwarm> {
+  await sweepLeftoverSwarms();
   const dir = await mkdtemp('/tmp/sw-'); // short: a unix socket's path has a length limit
-  const tag = dir.slice(-6).replace(/[^a-zA-Z0-9]/g, 'x');
+  await writeFile(join(dir, 'owner'), String(process.pid)); // what sweepLeftoverSwarms goes by
+  const tag = tagOf(dir);
   const subnet = freeSubnet();
   const bridge = `stsw${tag}`.slice(0, 15);
   const hostAddress = `${subnet}.1`;
