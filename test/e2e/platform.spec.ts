@@ -42,7 +42,7 @@ describe('npm start (the one-machine launcher)', () => {
     const first = launch(env);
     await until(first, 'Ctrl-C stops the platform (members keep running, and are adopted at the next start).');
     const out = first.output();
-    expect(out).toMatch(/PostgreSQL \(embedded\) ready on 127\.0\.0\.1:\d+, data in .* \(new\)/);
+    expect(out).toMatch(/PostgreSQL \(embedded\) ready on 127\.0\.0\.1:\d+ and a Unix socket in its data folder \(which the platform uses\), data in .* \(new\)/);
     expect(out).toMatch(/MQTT broker \(embedded, aedes, MQTT 3\.1\.1\) on mqtts:\/\/127\.0\.0\.1:\d+ \(TLS, the API's certificate\)/);
     expect(out).toContain(`API on https://127.0.0.1:${apiPort}`);
     // Its self-signed certificate, made at the first start, and the login that pins it.

@@ -86,7 +86,7 @@ runMain('stratos', async () => {
       });
       stops.push(() => pg.stop());
       databaseUrl = pg.url;
-      say(`PostgreSQL (embedded) ready on 127.0.0.1:${pg.port}, data in ${pg.dataDir}${pg.created ? ' (new)' : ''}`);
+      say(`PostgreSQL (embedded) ready on 127.0.0.1:${pg.port}${pg.url.includes('?host=') ? ' and a Unix socket in its data folder (which the platform uses)' : ''}, data in ${pg.dataDir}${pg.created ? ' (new)' : ''}`);
     } else {
       say(`PostgreSQL: ${safeUrl(databaseUrl)} (DATABASE_URL)`);
     }

@@ -13,7 +13,7 @@ import { StratosManagerModule } from './app.module';
 import { ManagerSettings, type ManagerConfig } from './config';
 import { jsonBody, urlInput } from './http/json-body';
 import { requestContext, requestId } from './http/request-id';
-import { auditTrail } from './audit/audit-trail';
+import { AuditTrail } from './audit/audit-trail';
 
 export interface RunningManager {
   app: INestApplication;
@@ -30,6 +30,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
   const root = createRootLogger('stratos-manager', options.logger === false ? { level: 'silent', ...options.log } : options.log);
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-manager' });
   let app: NestExpressApplication | undefined;
+  const audit = new AuditTrail(database);
   try {
     const tls = config.tls ? await loadTlsPair(config.tls.certFile, config.tls.keyFile) : null;
     const httpsOptions = tls ? { cert: tls.cert, key: tls.key } : undefined;
@@ -44,7 +45,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     app.set('etag', false);
     app.use(requestId());
     app.use(httpLogging(root));
-    app.use(auditTrail(database));
+    app.use(audit.middleware());
     app.use(urlInput());
     app.use(jsonBody(config.bodyLimitBytes));
     app.use(requestContext(root));
@@ -94,6 +95,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
       close: async () => {
         await Promise.all(extra.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
         await running.close();
+        await audit.close();
         await database.close();
       },
     };

