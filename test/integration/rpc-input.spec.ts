@@ -1,7 +1,7 @@
 /**
  * The controller's RPC edge checks every request as the API checks a body: a request published
  * straight to the broker (past the manager) with a NUL, a lone surrogate or a prototype key is
- * answered Invalid with its pointer, and changes nothing.
+ * answered Invalid with its pointer, and changes nothing; one past its deadline is not carried out.
  */
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -46,6 +46,14 @@ describe("the controller's RPC edge", () => {
     expect(reply).toMatchObject({ ok: false, error: { code: 'INVALID', errors: [{ path: pointer, message: expect.stringMatching(message) }] } });
     expect(await rowCounts(platform.databaseUrl)).toEqual(before);
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('does not carry out a request that comes after its deadline (its caller stopped waiting), and says so', async () => {
+    const before = await rowCounts(platform.databaseUrl);
+    const reply = await request(JSON.stringify({ actor: { username: 'admin' }, definition: aCartridge({ type: 'too-late' }), strict: false, deadline: Date.now() - 1000 }));
+    expect(reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/after its caller stopped waiting/) } });
+    expect(await rowCounts(platform.databaseUrl)).toEqual(before);
+    expect((await platform.api('GET', '/cartridges/too-late')).status).toBe(404);
   });
 
   it('still answers a good request', async () => {

@@ -56,8 +56,11 @@ export interface TestPlatform {
   killController(): Promise<void>;
   /** Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads. */
   startStandbyController(): Promise<ControllerProcess>;
-  /** kill -9 of the leading controller process; the oldest standby becomes the platform's controller. Returns ms from the kill until it served. */
-  failover(): Promise<number>;
+  /**
+   * kill -9 of the leading controller process; the oldest standby becomes the platform's controller.
+   * Returns ms from the kill until it served. `meanwhile` is called right after the kill, while no controller leads.
+   */
+  failover(meanwhile?: () => unknown): Promise<number>;
   /** Collects every topology event the broker carries from now on. */
   watchEvents(): Promise<{ events: (TopologyEvent & { payload: any })[]; close(): Promise<void> }>;
   /**
@@ -265,12 +268,13 @@ export async function startTestPlatform(options: {
       standbys.push(standby);
       return standby;
     },
-    async failover() {
+    async failover(meanwhile?: () => unknown) {
       const next = standbys.shift();
       if (!controllerChild || !next) throw new Error('failover needs a leading controller process and a standby');
       const killedAt = Date.now();
       await controllerChild.stop('SIGKILL');
       controllerChild = next;
+      meanwhile?.();
       await Promise.race([next.online, sleep(30_000).then(() => Promise.reject(new Error(`the standby did not take over within 30 s: ${next.output()}`)))]);
       return Date.now() - killedAt;
     },

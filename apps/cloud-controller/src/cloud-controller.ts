@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { safeUrl } from '@stratos/contracts';
+import { safeUrl, Topics } from '@stratos/contracts';
+import { platformIdOf } from '@stratos/iaas';
+import mqtt from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
@@ -39,6 +41,29 @@ async function lead(url: string, controllerId: string, logger: Logger, signal: A
 }
 
 /**
+ * A standing-by controller's retained presence ('standby'), cleared when it leads or stops (its
+ * Last Will clears it if it dies): managers then wait for a takeover rather than refuse requests.
+ */
+function announceStandby(config: ControllerConfig, controllerId: string): { end(): Promise<void> } {
+  const topic = Topics.controllerPresence.of(`standby-${controllerId}`);
+  const client = mqtt.connect(config.mqttUrl, {
+    ...brokerTrust(config.mqttCaCert),
+    clientId: `stratos-cc-standby-${controllerId}`,
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+    will: { topic, payload: Buffer.alloc(0), qos: 1, retain: true },
+  });
+  client.on('error', () => undefined); // the request path and the leader's presence report what matters
+  client.on('connect', () => client.publish(topic, JSON.stringify({ status: 'standby', since: new Date().toISOString() }), { qos: 1, retain: true }));
+  return {
+    async end() {
+      if (client.connected) await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
+      await client.endAsync(true).catch(() => undefined);
+    },
+  };
+}
+
+/**
  * Starts a cloud controller: migrates the database, waits to lead (one controller leads at a
  * time; the others stand by, each ready to take over), then serves requests over MQTT.
  * `onDeposed`: another controller took over while this one could not reach the database — it
@@ -51,12 +76,17 @@ export async function startCloudController(config: ControllerConfig, options: { 
   const controllerId = config.controllerId ?? `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
   const stopping = new AbortController();
   let leadership: Leadership;
+  // Managers that see a standby wait for its takeover instead of refusing requests at once.
+  const standby = announceStandby(config, controllerId);
   try {
     leadership = await lead(config.databaseUrl, controllerId, logger, stopping.signal);
   } catch (error) {
     await database.close();
     throw error;
+  } finally {
+    await standby.end();
   }
+  const platformId = await platformIdOf(config.home);
   config.leadershipTerm = leadership.term;
   config.controllerId = controllerId;
   logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})`);
@@ -66,7 +96,10 @@ export async function startCloudController(config: ControllerConfig, options: { 
       options: {
         ...brokerTrust(config.mqttCaCert),
         url: config.mqttUrl,
-        clientId: `stratos-cc-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+        // The platform's request session, not this process's (one controller leads at a time): requests
+        // (QoS 1) sent while none leads wait in the broker for the next leader.
+        clientId: `stratos-cc-requests-${platformId}`,
+        clean: false,
         subscribeOptions: { qos: 1 },
         reconnectPeriod: 1000,
         connectTimeout: 5000,

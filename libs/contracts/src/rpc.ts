@@ -14,6 +14,13 @@ export interface RpcFailure {
   errors: FieldIssue[];
 }
 
+/**
+ * Every request's deadline (epoch ms), set by the manager: a request that reaches a controller
+ * after it — it waited in the broker while no controller led — is refused, not carried out (its
+ * caller was already told that the controller was unavailable).
+ */
+export const RPC_DEADLINE_FIELD = 'deadline';
+
 /** The caller on whose behalf the manager asks; the controller records it. */
 export interface RequestActor {
   username: string;

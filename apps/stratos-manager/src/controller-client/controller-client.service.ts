@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
-import { DomainError, ErrorCode, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
+import { DomainError, ErrorCode, RPC_DEADLINE_FIELD, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
 import { withTimeout, brokerTrust } from '@stratos/runtime';
 import { currentRequestId } from '../http/request-id';
 import { ManagerMetrics } from '../metrics/manager-metrics.service';
@@ -17,6 +17,11 @@ class DurableReplyClientMqtt extends ClientMqtt {
   protected unsubscribeFromChannel(channel: string): void {
     this.subscriptionsCount.set(channel, Math.max(1, (this.subscriptionsCount.get(channel) ?? 1) - 1));
   }
+
+  /** Requests at QoS 1: one sent while no controller leads waits in the controllers' session for the next leader. */
+  protected mergePacketOptions(requestOptions?: Parameters<ClientMqtt['mergePacketOptions']>[0]) {
+    return { ...super.mergePacketOptions(requestOptions), qos: 1 as const };
+  }
 }
 
 /** Request/response to the cloud controller; every call answers or fails within the timeout. */
@@ -28,6 +33,8 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
   private controllerOnline: boolean | undefined;
   /** Presence topics of the controllers connected now; requests go to any of them. */
   private readonly onlineControllers = new Set<string>();
+  /** Controllers standing by: while one does, a request waits for its takeover (up to the timeout) instead of failing at once. */
+  private readonly standbyControllers = new Set<string>();
   private presence: MqttClient;
 
   constructor(
@@ -54,18 +61,21 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
     this.metrics.connections.trackBroker('controller-presence', () => this.presence.connected);
     this.presence.on('close', () => {
       this.onlineControllers.clear();
+      this.standbyControllers.clear();
       this.controllerOnline = undefined;
     });
     this.presence.on('error', () => undefined); // the request path reports what matters
     this.presence.on('message', (topic, payload) => {
-      let online = false;
+      let status: string | undefined;
       try {
-        online = payload.length > 0 && (JSON.parse(payload.toString()) as { status: string }).status === 'online';
+        status = payload.length > 0 ? (JSON.parse(payload.toString()) as { status?: string }).status : undefined;
       } catch {
-        online = false;
+        status = undefined;
       }
-      if (online) this.onlineControllers.add(topic);
-      else this.onlineControllers.delete(topic);
+      for (const [set, wanted] of [[this.onlineControllers, 'online'], [this.standbyControllers, 'standby']] as const) {
+        if (status === wanted) set.add(topic);
+        else set.delete(topic);
+      }
       this.controllerOnline = this.onlineControllers.size > 0;
     });
     // Do not block start-up on the broker: requests fail with 503 until it answers.
@@ -83,14 +93,15 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
 
   /** Sends one request; a domain failure is rethrown as the same DomainError. */
   async request<T>(topic: RequestTopic, payload: unknown): Promise<T> {
-    if (this.controllerOnline === false) {
+    if (this.controllerOnline === false && this.standbyControllers.size === 0) {
       throw new DomainError(ErrorCode.Unavailable, 'the cloud controller is not connected; retry when it is back');
     }
     let reply: RpcReply<T>;
     const done = this.metrics.rpc.startTimer({ topic: topic.replace(/^stratos\/cc\//, '') });
     try {
       await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs, () => new ConnectTimeout());
-      reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, withRequestId(payload)).pipe(timeout(this.settings.rpcTimeoutMs)));
+      const deadline = Date.now() + this.settings.rpcTimeoutMs;
+      reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, withRequestContext(payload, deadline)).pipe(timeout(this.settings.rpcTimeoutMs)));
       done({ outcome: reply.ok ? 'ok' : 'refused' });
     } catch (error) {
       done({ outcome: 'unavailable' });
@@ -104,9 +115,14 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
 
 class ConnectTimeout extends Error {}
 
-/** The HTTP request's id travels with the RPC: the controller's log lines for it carry the same id. */
-function withRequestId(payload: unknown): unknown {
+/**
+ * The HTTP request's id travels with the RPC (the controller's log lines for it carry the same
+ * id), and its deadline: a request that waited in the broker past it (no controller led) is not
+ * carried out — its caller was told the controller was unavailable.
+ */
+function withRequestContext(payload: unknown, deadline: number): unknown {
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   const requestId = currentRequestId();
-  return requestId && payload && typeof payload === 'object' && !Array.isArray(payload) ? { ...payload, requestId } : payload;
+  return { ...payload, ...(requestId ? { requestId } : {}), [RPC_DEADLINE_FIELD]: deadline };
 }
 
