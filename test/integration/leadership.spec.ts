@@ -1,7 +1,8 @@
 /**
  * Controller leadership on a real PostgreSQL: one session lock, a term per leadership, a standby
  * that takes over once the leader's session goes, a lost session resumed with its own term only
- * when nobody led meanwhile, and a fence that refuses a write made under an ended term.
+ * when nobody led meanwhile, a fence that refuses a write made under an ended term, and the
+ * platform's id, which the first controller gives the database.
  */
 import pg from 'pg';
 import { Database, Leadership, LeadershipLostError, type LeaderInfo } from '@stratos/persistence';
@@ -87,5 +88,17 @@ describe('controller leadership', () => {
     const standby = acquire('b', { signal: stop.signal });
     stop.abort();
     await expect(standby).rejects.toThrow('stopped while standing by');
+  });
+
+  it("the platform's id: the first controller's is adopted, however many start at once, and stays", async () => {
+    const others = await Promise.all([1, 2, 3].map(() => Database.open({ url, applicationName: 'leadership-test-other', migrate: false })));
+    try {
+      const ids = await Promise.all([database, ...others].map((db, i) => db.platform.adoptId(`candidate-${i}`)));
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toMatch(/^candidate-[0-3]$/);
+      expect(await database.platform.adoptId('a-later-one')).toBe(ids[0]);
+    } finally {
+      for (const db of others) await db.close();
+    }
   });
 });

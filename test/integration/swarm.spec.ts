@@ -49,6 +49,36 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
     expect((await platform.api('GET', '/networkPartitions/np-bad')).status).toBe(404);
   });
 
+  it('refuses a deploy when no Ready node meets any of a cluster\'s partitions, naming the nodes there are; deploys with a warning when one of them is met', async () => {
+    await post('/networkPartitions', aNetworkPartition({
+      id: 'np-nowhere',
+      provider: 'swarm',
+      partitions: [
+        { id: 'zone-c', property: [{ name: 'zone', value: 'c' }] },
+        { id: 'zone-a2', property: [{ name: 'zone', value: 'a' }] },
+      ],
+    }));
+    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-nowhere', networkPartitions: [{ id: 'np-nowhere', partitionAlgo: 'round-robin', partitions: [{ id: 'zone-c', partitionMax: 1 }] }] }));
+    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-partly', networkPartitions: [{ id: 'np-nowhere', partitionAlgo: 'one-after-another', partitions: [{ id: 'zone-a2', partitionMax: 1 }, { id: 'zone-c', partitionMax: 1 }] }] }));
+    await post('/applicationPolicies', anApplicationPolicy({ id: 'ap-nowhere', networkPartitions: ['np-nowhere'] }));
+    const app = (id: string, policy: string) => anApplication({ applicationId: id, components: { cartridges: [aSubscription('sweb', `${id}-web`, { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: `${id}-web`, deploymentPolicy: policy } })] } });
+    await post('/applications', app('nowhere', 'dp-nowhere'));
+    const before = (await services()).length;
+    const refused = await platform.api('POST', '/applications/nowhere/deploy/ap-nowhere');
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ path: '/networkPartitions/np-nowhere/partitions/zone-c/property', message: expect.stringMatching(/no Ready, active swarm node meets node\.labels\.zone==c \(Ready: /) })]);
+    for (const zone of ['zone=a', 'zone=b']) expect(refused.body.errors[0].message).toContain(zone); // the nodes there are
+    expect((await platform.api('GET', '/applications/nowhere/runtime')).status).toBe(404);
+    expect(await services()).toHaveLength(before);
+
+    await post('/applications', app('partly', 'dp-partly'));
+    const accepted = await post('/applications/partly/deploy/ap-nowhere', undefined, 202);
+    expect(accepted.warnings).toEqual([expect.stringMatching(/^cluster "partly-web": partition "zone-c" of network partition "np-nowhere" has no node to run a member on now: no Ready, active swarm node meets node\.labels\.zone==c/)]);
+    await until('partly Active, on the node it could go to', async () => active(await platform.runtime('partly')).find((m) => m.partitionId === 'zone-a2'), 120_000);
+    await post('/applications/partly/undeploy', undefined, 202);
+    await until('partly gone', async () => (await platform.api('GET', '/applications/partly/runtime')).status === 404, 120_000);
+  }, 300_000);
+
   it('places members on the nodes their partitions allow, serves at the node, heals a killed member and leaves nothing after undeploy', async () => {
     await post('/applications', anApplication({ applicationId: 'sapp', components: { cartridges: [aSubscription('sweb', 'sapp-web', { cartridgeMin: 2, cartridgeMax: 2, subscribableInfo: { alias: 'sapp-web', deploymentPolicy: 'dp-swarm' } })] } }));
     await post('/applications/sapp/deploy/ap-swarm', undefined, 202);

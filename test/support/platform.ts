@@ -54,8 +54,11 @@ export interface TestPlatform {
   autoscalerEvaluations(count: number): Promise<void>;
   /** kill -9 of the controller process (startTestPlatform({ controllerProcess: true })); returns once the manager saw it go. */
   killController(): Promise<void>;
-  /** Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads. */
-  startStandbyController(): Promise<ControllerProcess>;
+  /**
+   * Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads.
+   * With a `home` of its own (as on another host) it is not one that failover() hands over to: stop it yourself.
+   */
+  startStandbyController(options?: { home?: string }): Promise<ControllerProcess>;
   /**
    * kill -9 of the leading controller process; the oldest standby becomes the platform's controller.
    * Returns ms from the kill until it served. `meanwhile` is called right after the kill, while no controller leads.
@@ -262,10 +265,10 @@ export async function startTestPlatform(options: {
     async autoscalerEvaluations(count) {
       await countMore(`${count} autoscaler evaluations`, /^stratos_autoscaler_evaluations_total (\d+)$/m, count, 60_000);
     },
-    async startStandbyController() {
+    async startStandbyController(standbyOptions = {}) {
       if (!options.controllerProcess) throw new Error('startStandbyController needs startTestPlatform({ controllerProcess: true })');
-      const standby = await spawnController(controllerConfig, controllerEnv, { wait: false });
-      standbys.push(standby);
+      const standby = await spawnController({ ...controllerConfig, home: standbyOptions.home ?? controllerConfig.home }, controllerEnv, { wait: false });
+      if (!standbyOptions.home) standbys.push(standby);
       return standby;
     },
     async failover(meanwhile?: () => unknown) {

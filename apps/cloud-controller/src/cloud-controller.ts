@@ -3,7 +3,7 @@ import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { safeUrl, Topics } from '@stratos/contracts';
-import { platformIdOf } from '@stratos/iaas';
+import { platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust } from '@stratos/runtime';
@@ -41,6 +41,21 @@ async function lead(url: string, controllerId: string, logger: Logger, signal: A
 }
 
 /**
+ * The platform's id is the database's (controllers on other hosts share it): the first controller
+ * gives it its STRATOS_HOME's; every controller's STRATOS_HOME/platform-id then says the same
+ * (the drivers and host-side tools read it there).
+ */
+async function adoptPlatformId(database: Database, home: string, logger: Logger): Promise<string> {
+  const local = await platformIdOf(home);
+  const id = await database.platform.adoptId(local);
+  if (id !== local) {
+    await recordPlatformId(home, id);
+    logger.log(`platform id ${id} (the database's) replaces ${local} in ${home}/platform-id: controllers sharing a database are one platform`);
+  }
+  return id;
+}
+
+/**
  * A standing-by controller's retained presence ('standby'), cleared when it leads or stops (its
  * Last Will clears it if it dies): managers then wait for a takeover rather than refuse requests.
  */
@@ -73,6 +88,13 @@ export async function startCloudController(config: ControllerConfig, options: { 
   const root = createRootLogger('cloud-controller', options.logger === false ? { level: 'silent', ...options.log } : options.log);
   const logger = new Logger('CloudController');
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-cloud-controller' });
+  let platformId: string;
+  try {
+    platformId = await adoptPlatformId(database, config.home, logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const controllerId = config.controllerId ?? `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
   const stopping = new AbortController();
   let leadership: Leadership;
@@ -86,7 +108,6 @@ export async function startCloudController(config: ControllerConfig, options: { 
   } finally {
     await standby.end();
   }
-  const platformId = await platformIdOf(config.home);
   config.leadershipTerm = leadership.term;
   config.controllerId = controllerId;
   logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})`);

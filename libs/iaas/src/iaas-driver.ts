@@ -126,6 +126,12 @@ export interface IaasDriver {
   close?(): Promise<void>;
   imageExists(imageId: string): Promise<boolean>;
   /**
+   * Drivers with more than one node (swarm): why no node can run a member under these placement
+   * constraints now (none Ready and active that meets them), naming the nodes there are; null when
+   * one can.
+   */
+  unplaceable?(constraints: readonly string[]): Promise<string | null>;
+  /**
    * What the member's agent and workload wrote: the last `tailBytes` of it, or (with a cursor
    * from an earlier answer) what came after. The cursor is the driver's own (an offset, a time).
    */

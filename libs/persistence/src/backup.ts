@@ -39,6 +39,7 @@ export const BACKUP_TABLES = [
   'metadata_properties',
   'topology_events',
   'audit_log',
+  'platform_identity', // a restored platform keeps its id: what its labels mark is found again
 ] as const;
 
 const MIGRATIONS_TABLE = 'migrations';

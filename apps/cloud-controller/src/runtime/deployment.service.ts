@@ -58,6 +58,7 @@ export class DeploymentService {
     const noIdentity = this.credentials.whyNoIdentity();
     if (noIdentity) throw DomainError.conflict(`application "${request.applicationId}" cannot be deployed: ${noIdentity}`);
     const operationId = randomUUID();
+    let placementWarnings: string[] = [];
     const events = await this.database.transaction(async (tx) => {
       await tx.definitions.lockReferences();
       const application = await tx.definitions.findDocument('application', request.applicationId);
@@ -74,6 +75,9 @@ export class DeploymentService {
       const artifacts = new Map(await Promise.all(artifactNamesOf(clusters).map(async (name) => [name, await tx.artifacts.list(name)] as const)));
       errors.push(...resolveArtifactImages(clusters, artifacts));
       errors.push(...(await this.missingImages(clusters)));
+      const placement = await this.unplaceable(clusters);
+      errors.push(...placement.errors);
+      placementWarnings = placement.warnings;
       if (errors.length > 0) throw DomainError.invalid(`application "${request.applicationId}" cannot be deployed with policy "${request.policyId}"`, errors);
       if (request.tenantId !== undefined && clusters.some((c) => c.spec.multiTenant)) {
         throw DomainError.conflict(`application "${request.applicationId}" has multi-tenant cartridges: its members serve every tenant from one deployment; sign up to it instead (POST /api/applications/${request.applicationId}/signup)`);
@@ -108,7 +112,8 @@ export class DeploymentService {
     });
     for (const event of events) await this.publisher.publish(event);
     this.reconciler.kick();
-    return { operationId, applicationId: key, status: ApplicationStatus.Created, ...(await this.envelopeWarnings()) };
+    const warnings = [...placementWarnings, ...((await this.envelopeWarnings()).warnings ?? [])];
+    return { operationId, applicationId: key, status: ApplicationStatus.Created, ...(warnings.length && { warnings }) };
   }
 
   /** A tenant's own deployments grow by `more` only within its quota: else 409 naming the quota, its limit and what it holds. */
@@ -353,6 +358,35 @@ export class DeploymentService {
       }
     }
     return issues;
+  }
+
+  /**
+   * Partitions no node can run a member of now (a driver with nodes: swarm, by the partition's
+   * constraints): a cluster none of whose partitions can is refused; one that has others is
+   * deployed, with a warning for each that cannot.
+   */
+  private async unplaceable(clusters: ClusterPlan[]): Promise<{ errors: FieldIssue[]; warnings: string[] }> {
+    const errors: FieldIssue[] = [];
+    const warnings: string[] = [];
+    const checked = new Map<string, string | null>();
+    for (const cluster of clusters) {
+      const why = await Promise.all(
+        cluster.spec.placements.map(async (placement) => {
+          const driver = this.drivers.get(placement.driver);
+          if (!driver?.unplaceable) return null;
+          const key = `${placement.driver}/${(placement.constraints ?? []).join('&')}`;
+          if (!checked.has(key)) checked.set(key, await driver.unplaceable(placement.constraints ?? []));
+          return checked.get(key)!;
+        }),
+      );
+      const stuck = cluster.spec.placements.map((placement, i) => ({ placement, why: why[i] })).filter((p) => p.why !== null);
+      for (const { placement, why: reason } of stuck) {
+        const where = `partition "${placement.partitionId}" of network partition "${placement.networkPartitionId}"`;
+        if (stuck.length === cluster.spec.placements.length) errors.push({ path: `/networkPartitions/${placement.networkPartitionId}/partitions/${placement.partitionId}/property`, message: `cluster "${cluster.alias}" cannot start a member there: ${reason}` });
+        else warnings.push(`cluster "${cluster.alias}": ${where} has no node to run a member on now: ${reason}`);
+      }
+    }
+    return { errors, warnings };
   }
 
   /** Everything the plan reads, from the same transaction (the definitions are locked). */

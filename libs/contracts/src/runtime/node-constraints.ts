@@ -32,3 +32,43 @@ export function nodeConstraintsOf(partition: Pick<Partition, 'property'>, at = '
   });
   return { constraints, errors };
 }
+
+/** What placement constraints are matched against: a node as Swarm describes it. */
+export interface SwarmNodeFacts {
+  id: string;
+  hostname: string;
+  role: string;
+  os?: string;
+  arch?: string;
+  labels: Record<string, string>;
+  engineLabels: Record<string, string>;
+}
+
+/** The value a constraint's attribute has on a node; undefined: the node has no such label. */
+function attributeOf(node: SwarmNodeFacts, attribute: string): string | undefined {
+  if (attribute.startsWith('node.labels.')) return node.labels[attribute.slice('node.labels.'.length)];
+  if (attribute.startsWith('engine.labels.')) return node.engineLabels[attribute.slice('engine.labels.'.length)];
+  return { 'node.id': node.id, 'node.hostname': node.hostname, 'node.role': node.role, 'node.platform.os': node.os, 'node.platform.arch': node.arch }[attribute];
+}
+
+/**
+ * Whether a node meets every constraint, as Swarm decides it: values compared without regard to
+ * case; `!=` also met by a node without the label. A constraint that is not Swarm's syntax is met
+ * by no node (nodeConstraintsOf refuses those first).
+ */
+export function nodeMatches(node: SwarmNodeFacts, constraints: readonly string[]): boolean {
+  return constraints.every((constraint) => {
+    const match = /^([^=!]+)(==|!=)(.+)$/.exec(constraint.replace(/\s+/g, ''));
+    if (!match) return false;
+    const [, attribute, operator, wanted] = match;
+    const value = attributeOf(node, attribute);
+    const equal = value !== undefined && value.toLowerCase() === wanted.toLowerCase();
+    return operator === '==' ? equal : !equal;
+  });
+}
+
+/** A node in a message: its hostname and labels. */
+export function describeNode(node: SwarmNodeFacts): string {
+  const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`);
+  return `${node.hostname} (${node.role}${labels.length ? `, ${labels.join(', ')}` : ', no labels'})`;
+}

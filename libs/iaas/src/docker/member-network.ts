@@ -8,7 +8,7 @@
  * PLATFORM_HOST_NAME, which each member's /etc/hosts maps to it (the certificate names it).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { Label } from '../labels';
@@ -34,6 +34,14 @@ export async function platformIdOf(home: string): Promise<string> {
       return (await readFile(file, 'utf8')).trim(); // another process wrote it first
     }
   }
+}
+
+/** Makes `id` this STRATOS_HOME's platform id (the database's, which a controller adopts at start). */
+export async function recordPlatformId(home: string, id: string): Promise<void> {
+  await mkdir(home, { recursive: true });
+  const file = join(home, 'platform-id');
+  await writeFile(`${file}.new`, id);
+  await rename(`${file}.new`, file);
 }
 
 export const memberNetworkName = (platformId: string) => `stratos-${platformId.slice(0, 8)}`;

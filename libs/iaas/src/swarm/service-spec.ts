@@ -10,7 +10,7 @@
  * no node tries a registry for it.
  */
 import type Docker from 'dockerode';
-import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID, type PortBinding } from '@stratos/contracts';
+import { DEFAULT_CONTAINER_LIMITS, LaunchKey, PLATFORM_HOST_NAME, STRATOS_SUPER_TENANT_ID, type PortBinding, type SwarmNodeFacts } from '@stratos/contracts';
 import { PORT_MAPPINGS_KEY, type LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import { CONTAINER_MEMBER_UID, MEMBER_CAPABILITIES, MULTI_TENANT_MEMBER_CAPABILITIES } from '../docker/docker.driver';
@@ -221,4 +221,25 @@ export function volumeSweepSpec(inputs: { platformId: string; clusterId: string;
     },
     Mode: { GlobalJob: {} },
   } as unknown as Docker.CreateServiceOptions;
+}
+
+/** A node as the Engine API lists it (the fields placement reads). */
+export interface SwarmNode {
+  ID: string;
+  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
+  Description?: { Hostname?: string; Platform?: { OS?: string; Architecture?: string }; Engine?: { Labels?: Record<string, string> } };
+  Status?: { State?: string; Addr?: string };
+}
+
+/** What placement constraints are matched against, from the Engine API's node. */
+export function nodeFacts(node: SwarmNode): SwarmNodeFacts {
+  return {
+    id: node.ID,
+    hostname: node.Description?.Hostname ?? node.ID,
+    role: node.Spec?.Role ?? 'worker',
+    os: node.Description?.Platform?.OS,
+    arch: node.Description?.Platform?.Architecture,
+    labels: node.Spec?.Labels ?? {},
+    engineLabels: node.Description?.Engine?.Labels ?? {},
+  };
 }

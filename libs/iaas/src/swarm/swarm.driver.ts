@@ -16,7 +16,8 @@ import Docker from 'dockerode';
 import type { ActualInstance, IaasDriver, LaunchedInstance, LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
-import { choosePorts, newestTask, nodeAddress, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmTask } from './service-spec';
+import { choosePorts, newestTask, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
+import { describeNode, nodeMatches } from '@stratos/contracts';
 
 export interface SwarmDriverOptions {
   platformId: string;
@@ -103,6 +104,14 @@ export class SwarmDriver implements IaasDriver {
 
   async imageExists(imageId: string): Promise<boolean> {
     return (await this.imageIdOf(imageId)) !== null;
+  }
+
+  async unplaceable(constraints: readonly string[]): Promise<string | null> {
+    const nodes = (await this.docker.listNodes()) as unknown as SwarmNode[];
+    const ready = nodes.filter((n) => n.Status?.State === 'ready' && n.Spec?.Availability === 'active').map(nodeFacts);
+    if (ready.some((node) => nodeMatches(node, constraints))) return null;
+    const others = nodes.length - ready.length;
+    return `no Ready, active swarm node meets ${constraints.length ? constraints.join(' and ') : 'no constraint at all'} (Ready: ${ready.map(describeNode).join('; ') || 'none'}${others ? `; ${others} more not Ready or drained` : ''}); label a node (docker node update --label-add) or change the partition`;
   }
 
   private async imageIdOf(ref: string): Promise<string | null> {

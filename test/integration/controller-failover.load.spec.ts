@@ -4,9 +4,14 @@
  * times over: the standby leads within 5 s, the deploy finishes with the members it asked for,
  * no member twice (in the database, the topology or as a process) and nothing orphaned; the
  * topology's revisions stay gap-free. Local members: both controllers share the host and its
- * STRATOS_HOME, as controllers of local members must.
+ * STRATOS_HOME, as controllers of local members must. A request sent while none leads is
+ * answered by the next leader; a controller with another STRATOS_HOME (another host's) takes the
+ * platform id the database holds. A .load suite: its takeover times are
+ * measured, so it runs alone (another suite on the same cores made them 2–4.5 s, not 0.1–0.7).
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
@@ -42,7 +47,7 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
   const leadershipSessions = async () => (await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'stratos-leadership %'"))[0].n;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes', controllerProcess: true, rpcTimeoutMs: 4000 });
+    platform = await startTestPlatform({ broker: 'aedes', controllerProcess: true });
     await post('/cartridges', aCartridge({ type: 'fo', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'fo-image' }] }));
     await post('/networkPartitions', aNetworkPartition());
     await post('/autoscalingPolicies', anAutoscalingPolicy());
@@ -51,6 +56,23 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
   }, 120_000);
   afterAll(async () => {
     await platform?.stop();
+  }, 60_000);
+
+  it("a controller with a STRATOS_HOME of its own (another host's) takes the platform's id from the database", async () => {
+    const platformId = (await readFile(join(platform.home, 'platform-id'), 'utf8')).trim();
+    expect((await query<{ platform_id: string }>('SELECT platform_id FROM platform_identity'))[0].platform_id).toBe(platformId);
+    const home = await mkdtemp(join(tmpdir(), 'stratos-other-host-'));
+    await writeFile(join(home, 'platform-id'), 'an-id-of-its-own');
+    const other = await platform.startStandbyController({ home });
+    try {
+      await until("the other host's controller stands by", async () => other.output().includes('standing by'), 30_000);
+      expect((await readFile(join(home, 'platform-id'), 'utf8')).trim()).toBe(platformId);
+      expect(other.output()).toContain(`platform id ${platformId} (the database's) replaces an-id-of-its-own`);
+    } finally {
+      await other.stop('SIGKILL');
+      await rm(home, { recursive: true, force: true });
+    }
+    await until('only the leader asks for the lead', async () => (await leadershipSessions()) === 1, 30_000);
   }, 60_000);
 
   it('a second controller stands by, serving nothing, while the first leads', async () => {
