@@ -107,7 +107,9 @@ describe('controller crash mid-migration', () => {
           return members.length === 1 && members[0].status === 'Active' ? members[0] : undefined;
         },
         60_000,
-      );
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message} (the migration ended ${ended.phase}${ended.reason ? `: ${ended.reason}` : ''})\n${await platform.story('moving')}`);
+      });
       const side = settled.partitionId === 'home' ? platform.home : west;
       const other = settled.partitionId === 'home' ? west : platform.home;
       expect([settled.memberId, settled.sid]).toEqual([member.memberId, 1]);
