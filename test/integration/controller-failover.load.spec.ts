@@ -58,12 +58,19 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
     await platform?.stop();
   }, 60_000);
 
-  it("a controller with a STRATOS_HOME of its own (another host's) takes the platform's id from the database", async () => {
+  it("a controller with a STRATOS_HOME of its own (another host's) needs the platform's secret key, and takes the platform's id from the database", async () => {
     const platformId = (await readFile(join(platform.home, 'platform-id'), 'utf8')).trim();
     expect((await query<{ platform_id: string }>('SELECT platform_id FROM platform_identity'))[0].platform_id).toBe(platformId);
     const home = await mkdtemp(join(tmpdir(), 'stratos-other-host-'));
+    // With a key of its own (made in its home) it could open none of the secrets the others sealed: refused.
+    const keyless = await platform.startStandbyController({ home });
+    await until('the controller with another key refuses to start', async () => keyless.exitCode() !== null, 30_000);
+    expect(keyless.exitCode()).toBe(1);
+    expect(keyless.output()).toContain(`cloud-controller: cannot start: STRATOS_HOME: this controller's secret key (${join(home, 'secret.key')}) is not the platform's`);
+    await rm(join(home, 'secret.key'));
     await writeFile(join(home, 'platform-id'), 'an-id-of-its-own');
-    const other = await platform.startStandbyController({ home });
+    // Given the platform's key as a file (a Swarm secret's form), it stands by.
+    const other = await platform.startStandbyController({ home, env: { STRATOS_SECRET_KEY_FILE: join(platform.home, 'secret.key') } });
     try {
       await until("the other host's controller stands by", async () => other.output().includes('standing by'), 30_000);
       expect((await readFile(join(home, 'platform-id'), 'utf8')).trim()).toBe(platformId);

@@ -58,7 +58,8 @@ export interface TestPlatform {
    * Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads.
    * With a `home` of its own (as on another host) it is not one that failover() hands over to: stop it yourself.
    */
-  startStandbyController(options?: { home?: string }): Promise<ControllerProcess>;
+  /** A second controller process; `home` another host's STRATOS_HOME (not a failover candidate), `env` more settings. */
+  startStandbyController(options?: { home?: string; env?: Record<string, string> }): Promise<ControllerProcess>;
   /**
    * kill -9 of the leading controller process; the oldest standby becomes the platform's controller.
    * Returns ms from the kill until it served. `meanwhile` is called right after the kill, while no controller leads.
@@ -267,7 +268,7 @@ export async function startTestPlatform(options: {
     },
     async startStandbyController(standbyOptions = {}) {
       if (!options.controllerProcess) throw new Error('startStandbyController needs startTestPlatform({ controllerProcess: true })');
-      const standby = await spawnController({ ...controllerConfig, home: standbyOptions.home ?? controllerConfig.home }, controllerEnv, { wait: false });
+      const standby = await spawnController({ ...controllerConfig, home: standbyOptions.home ?? controllerConfig.home }, { ...controllerEnv, ...standbyOptions.env }, { wait: false });
       if (!standbyOptions.home) standbys.push(standby);
       return standby;
     },
@@ -366,6 +367,8 @@ export interface ControllerProcess {
   online: Promise<void>;
   /** The last of its output. */
   output(): string;
+  /** Its exit code once it has exited (null while it runs). */
+  exitCode(): number | null;
   stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
@@ -442,6 +445,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     pid: child.pid!,
     online,
     output: () => output,
+    exitCode: () => child.exitCode,
     async stop(signal) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);

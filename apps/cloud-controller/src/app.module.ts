@@ -18,13 +18,13 @@ import { SecretBox } from './secrets/secret-box';
 @Global()
 @Module({})
 class CoreModule {
-  static with(settings: ControllerSettings, database: Database): DynamicModule {
+  static with(settings: ControllerSettings, database: Database, secrets: SecretBox): DynamicModule {
     return {
       module: CoreModule,
       providers: [
         { provide: ControllerSettings, useValue: settings },
         { provide: Database, useValue: database },
-        { provide: SecretBox, useFactory: () => SecretBox.forHome(settings.home) },
+        { provide: SecretBox, useValue: secrets },
         { provide: APP_INTERCEPTOR, useClass: RpcInputInterceptor },
       ],
       exports: [ControllerSettings, Database, SecretBox],
@@ -34,7 +34,7 @@ class CoreModule {
 
 @Module({})
 export class CloudControllerModule {
-  static with(settings: ControllerSettings, database: Database, log: Pino): DynamicModule {
-    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
+  static with(settings: ControllerSettings, database: Database, secrets: SecretBox, log: Pino): DynamicModule {
+    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
   }
 }

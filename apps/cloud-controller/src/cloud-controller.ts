@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { safeUrl, Topics } from '@stratos/contracts';
+import { ConfigError, EnvVar, safeUrl, Topics } from '@stratos/contracts';
 import { platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
@@ -10,6 +11,7 @@ import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust } from '@
 import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
+import { SecretBox } from './secrets/secret-box';
 
 export interface RunningController {
   app: INestMicroservice;
@@ -56,6 +58,24 @@ async function adoptPlatformId(database: Database, home: string, logger: Logger)
 }
 
 /**
+ * The key sealing secrets at rest must be one for the platform: the first controller records its
+ * check value in the database, and a controller whose key does not match refuses to start (it
+ * could open none of the secrets the others sealed, and would seal ones they cannot open).
+ */
+async function adoptSecretKey(database: Database, config: ControllerConfig): Promise<SecretBox> {
+  const secrets = SecretBox.forController(config);
+  const recorded = await database.platform.adoptSecretKeyCheck(secrets.check());
+  if (recorded !== secrets.check()) {
+    const mine = config.secretKey ? EnvVar.secretKey : `${join(config.home, 'secret.key')}`;
+    throw new ConfigError(
+      config.secretKey ? EnvVar.secretKey : EnvVar.home,
+      `this controller's secret key (${mine}) is not the platform's: every controller sealing and opening its secrets needs the same one — give this controller the first one's STRATOS_HOME/secret.key (${EnvVar.secretKey} or ${EnvVar.secretKey}_FILE names it)`,
+    );
+  }
+  return secrets;
+}
+
+/**
  * A standing-by controller's retained presence ('standby'), cleared when it leads or stops (its
  * Last Will clears it if it dies): managers then wait for a takeover rather than refuse requests.
  */
@@ -89,8 +109,10 @@ export async function startCloudController(config: ControllerConfig, options: { 
   const logger = new Logger('CloudController');
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-cloud-controller' });
   let platformId: string;
+  let secrets: SecretBox;
   try {
     platformId = await adoptPlatformId(database, config.home, logger);
+    secrets = await adoptSecretKey(database, config);
   } catch (error) {
     await database.close();
     throw error;
@@ -112,7 +134,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
   config.controllerId = controllerId;
   logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})`);
   try {
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database, root), {
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database, secrets, root), {
       transport: Transport.MQTT,
       options: {
         ...brokerTrust(config.mqttCaCert),

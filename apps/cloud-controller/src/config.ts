@@ -25,6 +25,8 @@ export interface ControllerConfig {
   home: string;
   /** The cartridge agent's entry file, which the local driver runs in every member. */
   agentEntry: string;
+  /** The key that seals secrets at rest (STRATOS_SECRET_KEY, 32 bytes); absent: home/secret.key. */
+  secretKey?: Buffer;
   /** Signs member broker passwords; without it members get agentMqttUrl as it is. */
   memberSecret?: string;
   /** The broker URL members connect to; default: MQTT_URL without its credentials. */
@@ -87,6 +89,15 @@ export function readSwarm(env: Env): string {
   throw new ConfigError(EnvVar.swarm, `"${raw}" is not auto, off or a swarm manager's engine (unix:///path/to/docker.sock or tcp://host:port)`);
 }
 
+/** STRATOS_SECRET_KEY: 32 bytes in base64 (`openssl rand -base64 32`), as STRATOS_HOME/secret.key holds them. */
+export function readSecretKey(env: Env): Buffer | undefined {
+  const raw = env[EnvVar.secretKey]?.trim();
+  if (!raw) return undefined;
+  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) throw new ConfigError(EnvVar.secretKey, 'must be 32 bytes in base64 (44 characters, e.g. from `openssl rand -base64 32`), as STRATOS_HOME/secret.key holds them');
+  return key;
+}
+
 /** STRATOS_REGIONS, or the first thing wrong with it (which entry, and why). */
 export function readRegions(env: Env): RegionEndpoint[] {
   const { regions, errors } = parseRegions(env[EnvVar.regions] ?? '');
@@ -103,6 +114,7 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     home: resolve(readString(env, EnvVar.home, '.stratos')),
     agentEntry: defaults.agentEntry,
     memberSecret: env[EnvVar.memberSecret] || undefined,
+    secretKey: readSecretKey(env),
     agentMqttUrl: readUrl(env, EnvVar.agentMqttUrl, MQTT_PROTOCOLS, { required: false }),
     reconcileIntervalMs: readInteger(env, EnvVar.reconcileIntervalMs, DEFAULT_RECONCILE_INTERVAL_MS, { min: 50, max: 600_000 }),
     memberStartTimeoutMs: readInteger(env, EnvVar.memberStartTimeoutS, 120, { min: 1, max: 3600 }) * 1000,

@@ -9,6 +9,7 @@ import {
   readString,
   readUrl,
   ConfigError,
+  MIN_PASSWORD_LENGTH,
   type Env,
 } from '@stratos/contracts';
 import { resolve } from 'node:path';
@@ -20,6 +21,8 @@ export interface ManagerConfig {
   mqttCaCert?: string;
   /** Where the first start writes admin-credentials. */
   home: string;
+  /** The first start's admin password (STRATOS_ADMIN_PASSWORD); absent: a random one, written to home/admin-credentials. */
+  adminPassword?: string;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -50,6 +53,7 @@ export function managerConfigFrom(env: Env): ManagerConfig {
     mqttUrl: readUrl(env, EnvVar.mqttUrl, MQTT_PROTOCOLS, { required: true })!,
     mqttCaCert: readPemFile(env, EnvVar.mqttCaCert),
     home: resolve(readString(env, EnvVar.home, '.stratos')),
+    adminPassword: readAdminPassword(env),
     host: readString(env, EnvVar.apiHost, '127.0.0.1'),
     port: readPort(env, EnvVar.apiPort, DEFAULT_API_PORT),
     rpcTimeoutMs: readInteger(env, EnvVar.rpcTimeoutMs, 5000, { min: 100, max: 120_000 }),
@@ -63,6 +67,13 @@ export function managerConfigFrom(env: Env): ManagerConfig {
     },
     tls: tlsFiles(env),
   };
+}
+
+function readAdminPassword(env: Env): string | undefined {
+  const password = env[EnvVar.adminPassword];
+  if (password === undefined || password === '') return undefined;
+  if (password.length < MIN_PASSWORD_LENGTH) throw new ConfigError(EnvVar.adminPassword, `must be at least ${MIN_PASSWORD_LENGTH} characters (it has ${password.length})`);
+  return password;
 }
 
 function tlsFiles(env: Env): ManagerConfig['tls'] {

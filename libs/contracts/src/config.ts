@@ -77,7 +77,43 @@ export const EnvVar = {
   mqttCaCert: 'MQTT_CA_CERT',
   /** Members the embedded broker is trusted to carry (default 3,000, measured on 2 cores): a deploy beyond says to move to MQTT_URL. */
   embeddedBrokerAgents: 'STRATOS_EMBEDDED_BROKER_AGENTS',
+  /** The first start's password for the user `admin` (at least 12 characters); unset: a random one, written to STRATOS_HOME/admin-credentials. */
+  adminPassword: 'STRATOS_ADMIN_PASSWORD',
+  /** The key sealing secrets at rest (32 bytes, base64), the same for every controller; unset: STRATOS_HOME/secret.key, made on first use. */
+  secretKey: 'STRATOS_SECRET_KEY',
 } as const;
+
+/**
+ * Settings that hold a secret, each of which may be given as a file instead — `NAME_FILE` names
+ * it, as a Swarm or Kubernetes secret mounts it (the official postgres image's convention): the
+ * value stays out of the environment a `docker inspect` shows.
+ */
+export const FILE_SETTINGS = [EnvVar.databaseUrl, EnvVar.mqttUrl, EnvVar.agentMqttUrl, EnvVar.memberSecret, EnvVar.adminPassword, EnvVar.secretKey] as const;
+
+/**
+ * Replaces each `NAME_FILE` of FILE_SETTINGS in `env` by `NAME`, the file's content (one trailing
+ * line break dropped). Both given, an empty `NAME_FILE`, an unreadable or empty file: a ConfigError
+ * naming the variable. A process calls it once, before reading its settings.
+ */
+export function applyFileSettings(env: Env, read: (path: string) => string = (path) => readFileSync(path, 'utf8')): void {
+  for (const name of FILE_SETTINGS) {
+    const variable = `${name}_FILE`;
+    if (!(variable in env)) continue;
+    const file = env[variable]?.trim();
+    if (!file) throw new ConfigError(variable, 'is empty: name the file that holds the value');
+    if (env[name]?.trim()) throw new ConfigError(variable, `and ${name} are both set: give one`);
+    let text: string;
+    try {
+      text = read(file);
+    } catch (error) {
+      throw new ConfigError(variable, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const value = text.replace(/\r?\n$/, '');
+    if (!value.trim()) throw new ConfigError(variable, `${file} is empty`);
+    env[name] = value;
+    delete env[variable];
+  }
+}
 
 /** The PEM in a file a variable names, or undefined where it names none; an unreadable or non-PEM file is a ConfigError. */
 export function readPemFile(env: Env, variable: string): string | undefined {

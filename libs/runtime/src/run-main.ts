@@ -2,7 +2,7 @@
  * The life of a platform process: start, print a clear line (not a stack) when start-up
  * fails for a reason a person can fix, stop cleanly once on SIGINT/SIGTERM.
  */
-import { ConfigError } from '@stratos/contracts';
+import { applyFileSettings, ConfigError } from '@stratos/contracts';
 
 export type Stop = () => Promise<void>;
 
@@ -29,7 +29,12 @@ export function runMain(name: string, start: () => Promise<Stop>): void {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   // Started by the launcher with an IPC channel: when the launcher goes (even by kill -9), go too.
   if (process.send) process.on('disconnect', () => void shutdown('the launcher exited'));
-  start().then(
+  // Secrets given as files (NAME_FILE: Swarm and Kubernetes secrets) become settings like any other.
+  const started = (async () => {
+    applyFileSettings(process.env);
+    return start();
+  })();
+  started.then(
     (stopFn) => {
       stop = stopFn;
       if (stopping) void stopFn().then(() => process.exit(0));

@@ -104,13 +104,14 @@ export class MemberCredentials implements OnApplicationShutdown {
    * member's role stays for its other instance (a live migration's source or target). Safe to repeat.
    */
   async revokeInstance(identity: MemberBrokerIdentity): Promise<void> {
-    if (this.settings.agentMqttUrl || !this.settings.mqttDynsec) return;
+    if (!this.rotatesPasswordsItself()) return;
     await this.command([{ command: 'deleteClient', username: memberBrokerUser(identity) }]).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing an instance's broker client: ${error.message}`));
   }
 
   /** Safe to repeat: a client or role that is gone already is fine. */
   async revoke(identity: MemberBrokerIdentity): Promise<void> {
-    if (this.settings.agentMqttUrl || !this.settings.mqttDynsec) return;
+    // Where issue() made the member a client and a role (whatever URL members are given).
+    if (!this.rotatesPasswordsItself()) return;
     await this.command([
       { command: 'deleteClient', username: memberBrokerUser(identity) },
       { command: 'deleteRole', rolename: roleOf(identity.memberId) },

@@ -3,8 +3,10 @@
  * password, a git hook's secret) are stored sealed with AES-256-GCM under a key that lives in
  * STRATOS_HOME (`secret.key`, 0600, made on first use), never in the database beside them. A
  * sealed value reads `sealed:v1:<base64 of iv | tag | ciphertext>`; opening checks the tag.
+ * Controllers on other hosts are given the same key (STRATOS_SECRET_KEY, or its _FILE form); the
+ * database keeps only its check value, so that a controller with another key refuses to start.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -33,6 +35,16 @@ export class SecretBox {
 
   static withKey(key: Buffer): SecretBox {
     return new SecretBox(key);
+  }
+
+  /** The box of a controller: the key its settings give (STRATOS_SECRET_KEY), else its home's. */
+  static forController(settings: { secretKey?: Buffer; home: string }): SecretBox {
+    return settings.secretKey ? SecretBox.withKey(settings.secretKey) : SecretBox.forHome(settings.home);
+  }
+
+  /** A value that tells keys apart and says nothing of the key (an HMAC of a constant under it). */
+  check(): string {
+    return createHmac('sha256', this.key).update('stratos secret-key check v1').digest('hex').slice(0, 32);
   }
 
   static isSealed(value: unknown): value is string {

@@ -3,7 +3,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DomainError, ErrorCode, MIN_PASSWORD_LENGTH, type IssuedToken } from '@stratos/contracts';
+import { DomainError, EnvVar, ErrorCode, MIN_PASSWORD_LENGTH, type IssuedToken } from '@stratos/contracts';
 import { Database, type LoginUser, type StoredUser } from '@stratos/persistence';
 import { DEFAULT_LOGIN_THROTTLE, ManagerSettings } from '../config';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash';
@@ -39,8 +39,13 @@ export class AuthService implements OnApplicationBootstrap {
     void purge();
     setInterval(() => void purge(), 3600_000).unref();
     if ((await this.database.users.count()) > 0) return;
-    const password = randomBytes(15).toString('base64url');
+    const given = this.settings.adminPassword;
+    const password = given ?? randomBytes(15).toString('base64url');
     if (!(await this.database.users.insertIfAbsent({ username: 'admin', passwordHash: await hashPassword(password), role: 'admin' }))) return;
+    if (given) {
+      this.logger.log(`created the admin user with the password ${EnvVar.adminPassword} gave`);
+      return;
+    }
     const file = join(this.settings.home, 'admin-credentials');
     await mkdir(this.settings.home, { recursive: true });
     await writeFile(file, `username=admin\npassword=${password}\n`, { mode: 0o600 });

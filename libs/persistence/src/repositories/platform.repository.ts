@@ -20,4 +20,15 @@ export class PlatformRepository {
     }
     throw new Error('the platform id could not be read or adopted (platform_identity)');
   }
+
+  /** The check value of the platform's secret key: the one recorded, or — the first time — `candidate`. */
+  async adoptSecretKeyCheck(candidate: string): Promise<string> {
+    const rows = (await this.manager.query(
+      `WITH adopted AS (UPDATE platform_identity SET secret_key_check = COALESCE(secret_key_check, $1) WHERE id = 1 RETURNING secret_key_check)
+       SELECT secret_key_check FROM adopted`,
+      [candidate],
+    )) as { secret_key_check: string }[];
+    if (!rows[0]) throw new Error('the platform has no identity row yet (adoptId first)');
+    return rows[0].secret_key_check;
+  }
 }
