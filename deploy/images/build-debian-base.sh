@@ -5,9 +5,11 @@
 # agent; imported with `docker import` (no registry needed). Members install nothing at boot:
 # what they run is in the image or in their cartridge's bundle.
 set -euo pipefail
+# A second argument names other packages (comma-separated): build.sh makes the platform's own
+# base (PostgreSQL, Mosquitto, HAProxy: what deploy/swarm/stack.yml runs) this way too.
 tag="${1:-stratos/debian-base:12}"
 if docker image inspect "$tag" >/dev/null 2>&1; then echo "$tag exists"; exit 0; fi
-packages="zookeeper,haproxy,postgresql,busybox,git,ca-certificates,procps"
+packages="${2:-zookeeper,haproxy,postgresql,busybox,git,ca-certificates,procps}"
 command -v debootstrap >/dev/null 2>&1 || { echo "debootstrap is needed (apt-get install -y debootstrap)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "debootstrap needs root" >&2; exit 1; }
 mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"

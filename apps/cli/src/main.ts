@@ -8,6 +8,7 @@ import { ApiError } from './api-client';
 import { registerAudit } from './commands/audit.command';
 import { registerBackup } from './commands/backup.command';
 import { registerPrune } from './commands/prune.command';
+import { registerStack } from './commands/stack.command';
 import { registerSecrets } from './commands/secrets.command';
 import { registerCartridges } from './commands/cartridge.command';
 import { registerApplicationRuntime } from './commands/application-runtime.command';
@@ -39,6 +40,7 @@ for (const command of [registerLogin, registerCartridges, registerDefinitions, r
 registerTemplate(program);
 registerBackup(program);
 registerPrune(program);
+registerStack(program);
 // Stratos 4.1's command names keep working, listed apart from the project's own.
 for (const command of program.commands) if (command.description().startsWith('Stratos alias')) command.helpGroup("Stratos 4.1's command names:");
 program.commands.forEach(function exitOverride(c: Command) {

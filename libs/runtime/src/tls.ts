@@ -37,6 +37,26 @@ export async function loadTlsPair(certFile: string, keyFile: string): Promise<Tl
   return { cert, key, fingerprint: certificateFingerprint(cert), source: certFile };
 }
 
+/** A self-signed certificate and its key, as PEM (EC P-256, ten years), for these names (DNS names and IP addresses). */
+export async function selfSignedPems(commonName: string, names: string[]): Promise<{ cert: string; key: string }> {
+  const { generate } = await import('selfsigned');
+  const notAfter = new Date();
+  notAfter.setFullYear(notAfter.getFullYear() + 10);
+  const pems = await generate([{ name: 'commonName', value: commonName }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notAfterDate: notAfter,
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: names.map((n) => (isIP(n) ? { type: 7, ip: n } : { type: 2, value: n })) },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
 /**
  * The home's self-signed pair, made once (EC P-256, ten years, names: localhost, this host's
  * name, loopback, the name docker members reach the platform by and `hosts`). The CLI pins it
@@ -47,24 +67,10 @@ export async function selfSignedTlsPair(home: string, hosts: string[] = []): Pro
   const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const { generate } = await import('selfsigned');
     const names = [...new Set(['localhost', hostname(), '127.0.0.1', '::1', PLATFORM_HOST_NAME, ...hosts])];
-    const notAfter = new Date();
-    notAfter.setFullYear(notAfter.getFullYear() + 10);
-    const pems = await generate([{ name: 'commonName', value: `stratos ${hostname()}` }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notAfterDate: notAfter,
-      extensions: [
-        { name: 'basicConstraints', cA: true },
-        { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: names.map((n) => (isIP(n) ? { type: 7, ip: n } : { type: 2, value: n })) },
-      ],
-    });
+    const pems = await selfSignedPems(`stratos ${hostname()}`, names);
     // The key first and whole (a reader never finds a certificate without its key).
-    await writeFile(`${keyFile}.new`, pems.private, { mode: 0o600 });
+    await writeFile(`${keyFile}.new`, pems.key, { mode: 0o600 });
     await rename(`${keyFile}.new`, keyFile);
     await writeFile(`${certFile}.new`, pems.cert, { mode: 0o644 });
     await rename(`${certFile}.new`, certFile);
