@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { CONTAINER_MEMBER_UID, Label, memberUidOf, platformIdOf, sandboxAvailable } from '@stratos/iaas';
 import { ClusterTopics, type ClusterMetadataMessage, type MemberView } from '@stratos/contracts';
 import mqtt from 'mqtt';
-import { debianCartridgeImage } from '../support/docker';
+import { imageAvailable } from '../support/docker';
 import { memberFiles, type Driver } from '../support/member-files';
 import { runCli, ROOT } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -37,7 +37,7 @@ const runnable = (driver: Driver): boolean => {
   }
   return !reason;
 };
-const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || debianCartridgeImage('the three-tier hello sample on docker')));
+const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || imageAvailable('the three-tier hello sample on docker')));
 
 async function get(url: string, init?: RequestInit): Promise<{ status: number; text: string }> {
   try {

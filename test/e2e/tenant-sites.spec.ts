@@ -15,7 +15,7 @@ import { startGitServer, type GitServer } from '../support/git-server';
 import { runCli, ROOT } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { IN_CI } from '../support/test-env';
-import { debianCartridgeImage } from '../support/docker';
+import { imageAvailable } from '../support/docker';
 import type { Driver } from '../support/member-files';
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -37,7 +37,7 @@ const runnable = (driver: Driver): boolean => {
   }
   return !reason;
 };
-const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || debianCartridgeImage('the tenant-sites sample on docker')));
+const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || imageAvailable('the tenant-sites sample on docker')));
 
 /** GET through the balancer with a Host header, as `curl -H Host:` would. */
 function getWithHost(url: string, host: string): Promise<{ status: number; text: string }> {

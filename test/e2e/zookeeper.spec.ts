@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sandboxAvailable } from '@stratos/iaas';
-import { debianCartridgeImage } from '../support/docker';
+import { imageAvailable } from '../support/docker';
 import { memberFiles, type Driver } from '../support/member-files';
 import type { MemberView } from '@stratos/contracts';
 import { runCli, ROOT } from '../support/cli';
@@ -57,7 +57,7 @@ function zkCli(host: string, ...command: string[]): string {
   return `${result.stdout}${result.stderr}`;
 }
 
-const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || debianCartridgeImage('the ZooKeeper sample on docker')));
+const drivers: Driver[] = (['local', 'docker'] as const).filter((driver) => runnable(driver) && (driver === 'local' || imageAvailable('the ZooKeeper sample on docker')));
 
 (drivers.length ? describe.each(drivers) : describe.skip.each<Driver>(['local']))('the ZooKeeper sample on the %s driver', (driver) => {
   let platform: TestPlatform;

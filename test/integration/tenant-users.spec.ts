@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { CONTAINER_MEMBER_UID, memberNetworkName, platformIdOf } from '@stratos/iaas';
 import type { MemberView } from '@stratos/contracts';
-import { debianCartridgeImage } from '../support/docker';
+import { imageAvailable } from '../support/docker';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { memberFiles } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -17,7 +17,7 @@ import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
 const TENANT_UID_BASE = 200_000;
-const runs = debianCartridgeImage('per-tenant users in a multi-tenant container member');
+const runs = imageAvailable('per-tenant users in a multi-tenant container member');
 
 (runs ? describe : describe.skip)('per-tenant users in a multi-tenant container member', () => {
   let platform: TestPlatform;

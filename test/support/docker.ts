@@ -21,15 +21,18 @@ export function dockerForTests(): Docker | null {
 }
 
 export const DEBIAN_CARTRIDGE_IMAGE = 'stratos/debian-cartridge:latest';
+/** The platform's own image (deploy/swarm/stack.yml runs it). */
+export const PLATFORM_IMAGE = 'stratos/platform:latest';
 
 /**
- * Whether a Docker engine answers and has the Debian cartridge image (npm run images builds it:
- * Debian 12 with Java, ZooKeeper, HAProxy, PostgreSQL and the agent); says why not (a failure in CI).
+ * Whether a Docker engine answers and has `image` (npm run images builds it); says why not (a
+ * failure in CI). Default: the Debian cartridge image (Debian 12 with Java, ZooKeeper, HAProxy,
+ * PostgreSQL and the agent).
  */
-export function debianCartridgeImage(what: string): boolean {
+export function imageAvailable(what: string, image = DEBIAN_CARTRIDGE_IMAGE): boolean {
   let reason: string | null = null;
   if (spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 5000 }).status !== 0) reason = 'no Docker engine answers (.ci/run starts one)';
-  else if (spawnSync('docker', ['image', 'inspect', DEBIAN_CARTRIDGE_IMAGE], { timeout: 5000 }).status !== 0) reason = `the image ${DEBIAN_CARTRIDGE_IMAGE} is missing (npm run images builds it)`;
+  else if (spawnSync('docker', ['image', 'inspect', image], { timeout: 5000 }).status !== 0) reason = `the image ${image} is missing (npm run images builds it)`;
   if (!reason) return true;
   const message = `SKIPPED ${what}: ${reason}`;
   if (IN_CI) throw new Error(`${message}, and CI=true forbids skipping`);

@@ -106,6 +106,8 @@ function announceStandby(config: ControllerConfig, controllerId: string): { end(
  */
 export async function startCloudController(config: ControllerConfig, options: { logger?: false; log?: LogOptions; onDeposed?: (reason: string) => void } = {}): Promise<RunningController> {
   const root = createRootLogger('cloud-controller', options.logger === false ? { level: 'silent', ...options.log } : options.log);
+  // Its lines before Nest starts (the platform id, leadership) in the process's format too (JSON in a container).
+  if (options.logger !== false) Logger.overrideLogger(new ProcessLogger(root));
   const logger = new Logger('CloudController');
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-cloud-controller' });
   let platformId: string;
