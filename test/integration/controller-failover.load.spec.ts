@@ -70,7 +70,8 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
     await rm(join(home, 'secret.key'));
     await writeFile(join(home, 'platform-id'), 'an-id-of-its-own');
     // Given the platform's key as a file (a Swarm secret's form), it stands by.
-    const other = await platform.startStandbyController({ home, env: { STRATOS_SECRET_KEY_FILE: join(platform.home, 'secret.key') } });
+    // (At info: its "standing by" and "platform id … replaces" lines are what this test reads.)
+    const other = await platform.startStandbyController({ home, env: { STRATOS_SECRET_KEY_FILE: join(platform.home, 'secret.key'), LOG_LEVEL: 'info' } });
     try {
       await until("the other host's controller stands by", async () => other.output().includes('standing by'), 30_000);
       expect((await readFile(join(home, 'platform-id'), 'utf8')).trim()).toBe(platformId);

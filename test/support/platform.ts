@@ -376,7 +376,6 @@ export interface ControllerProcess {
 async function spawnController(config: ControllerConfig, extraEnv: Record<string, string> = {}, options: { wait: boolean } = { wait: true }): Promise<ControllerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...extraEnv,
     [EnvVar.databaseUrl]: config.databaseUrl,
     [EnvVar.mqttUrl]: config.mqttUrl,
     [EnvVar.home]: config.home,
@@ -404,6 +403,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     ...(config.regions?.length ? { [EnvVar.regions]: config.regions.map((r) => `${r.driver}:${r.region}=${r.endpoint}`).join(',') } : {}),
     [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
     [EnvVar.logFormat]: 'json',
+    ...extraEnv, // last: a test's own settings win (a log level, a key file)
   };
   if (config.memberSecret) env[EnvVar.memberSecret] = config.memberSecret;
   if (config.mqttCaCert) {
