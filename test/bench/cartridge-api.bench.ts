@@ -98,6 +98,17 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
     const get = await onPlatform(() => measure(n, inFlight, (i) => call('GET', `/cartridges/c${inFlight}-${i}`)));
     results.push([`create, ${inFlight} in flight`, create, floorCreate], [`get, ${inFlight} in flight`, get, floorGet]);
   }
+  // Where the time goes: the manager's HTTP path alone (GET /api/health: no token, no controller, one SELECT 1)
+  // beside a bare SELECT 1 — what the framework and the middleware cost before MQTT and the controller.
+  for (const inFlight of [1, 32]) {
+    const floorPing = await measure(n, inFlight, async () => void (await client.query('SELECT 1')));
+    const health = await measure(n, inFlight, async () => {
+      const response = await fetch(`${url}/api/health`);
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`GET /api/health: ${response.status}`);
+    });
+    results.push([`HTTP path alone (health), ${inFlight} in flight`, health, floorPing]);
+  }
 
   await client.end();
   const stopped = (child: ChildProcess) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
@@ -110,6 +121,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   await rm(home, { recursive: true, force: true });
 
   const rows = results.flatMap(([label, platform, floor]) => [row(`${label}: platform`, platform, floor), row(`${label}: bare PostgreSQL`, floor)]);
+  // The CPU figures below cover the four create and get rows only (onPlatform), not the health rows.
   const perRequest = Object.entries(cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / (4 * n)).toFixed(2)}`).join(', ');
   return `Cartridge API, ${n} requests per row, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
 }

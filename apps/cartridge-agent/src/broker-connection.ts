@@ -36,6 +36,8 @@ export function connectToBrokers(brokers: BrokerAddress[], options: IClientOptio
   const { timeoutMs, onError, ...clientOptions } = options;
   const client = mqtt.connect({ ...clientOptions, servers: brokers.map((b) => ({ host: b.host, port: b.port, protocol: b.protocol })), protocol: brokers[0].protocol, host: brokers[0].host, port: brokers[0].port });
   client.on('error', (error) => onError(error.message));
+  // Nagle off (as the platform's own clients: @stratos/runtime withoutNagle): an event and the next are small writes in turn.
+  client.on('connect', () => (client.stream as Partial<import('node:net').Socket>).setNoDelay?.(true));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.end(true);

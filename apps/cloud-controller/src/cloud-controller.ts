@@ -5,9 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { ConfigError, EnvVar, safeUrl, Topics } from '@stratos/contracts';
 import { platformIdOf, recordPlatformId } from '@stratos/iaas';
-import mqtt from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
-import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust } from '@stratos/runtime';
+import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust, withoutNagle } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
@@ -81,13 +81,13 @@ async function adoptSecretKey(database: Database, config: ControllerConfig): Pro
  */
 function announceStandby(config: ControllerConfig, controllerId: string): { end(): Promise<void> } {
   const topic = Topics.controllerPresence.of(`standby-${controllerId}`);
-  const client = mqtt.connect(config.mqttUrl, {
+  const client = withoutNagle(mqtt.connect(config.mqttUrl, {
     ...brokerTrust(config.mqttCaCert),
     clientId: `stratos-cc-standby-${controllerId}`,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
     will: { topic, payload: Buffer.alloc(0), qos: 1, retain: true },
-  });
+  }));
   client.on('error', () => undefined); // the request path and the leader's presence report what matters
   client.on('connect', () => client.publish(topic, JSON.stringify({ status: 'standby', since: new Date().toISOString() }), { qos: 1, retain: true }));
   return {
@@ -154,6 +154,8 @@ export async function startCloudController(config: ControllerConfig, options: { 
     });
     app.useLogger(app.get(ProcessLogger));
     await app.listen();
+    // Nagle off on the request session's socket: a request's PUBACK and its reply are small writes in turn.
+    withoutNagle(app.unwrap<MqttClient>());
     logger.log(`serving requests over MQTT at ${safeUrl(config.mqttUrl)}`);
     let closed = false;
     const close = async () => {

@@ -121,7 +121,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     };
   }
   const host = options.host ?? '127.0.0.1';
-  const listener = (): Server => (options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, broker.handle) : createServer(broker.handle));
+  // Nagle off (as Mosquitto's set_tcp_nodelay): a PUBACK and the message after it must not wait for a delayed ACK.
+  const listener = (): Server => (options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, noDelay: true }, broker.handle) : createServer({ noDelay: true }, broker.handle));
   const server: Server = listener();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(describeListenError(error, 'embedded MQTT broker', options.port, 'MQTT_PORT')));

@@ -9,3 +9,4 @@ export * from './home-database';
 export * from './tls';
 export * from './member-secret';
 export * from './platform-pid';
+export * from './mqtt-sockets';

@@ -75,12 +75,21 @@ export function createRootLogger(processName: string, options: LogOptions = {}):
   );
 }
 
-/** The logger of the request or message being handled, with its id bound; tagged with its root (two apps may share a process). */
-const handling = new AsyncLocalStorage<{ root: Pino; logger: Pino }>();
+/**
+ * The request or message being handled: its logger, with its id bound, tagged with its root (two
+ * apps may share a process), and its id. One AsyncLocalStorage for both: each one a process has
+ * costs work at every promise it makes.
+ */
+const handling = new AsyncLocalStorage<{ root: Pino; logger: Pino; requestId?: string }>();
 
 /** Runs the rest of a request (or message) with its own logger: every line logged meanwhile carries its id. */
-export function runWithLogger<T>(root: Pino, logger: Pino, work: () => T): T {
-  return handling.run({ root, logger }, work);
+export function runWithLogger<T>(root: Pino, logger: Pino, work: () => T, requestId?: string): T {
+  return handling.run({ root, logger, requestId }, work);
+}
+
+/** The id of the request being handled (runWithLogger's), if any. */
+export function currentRequestId(): string | undefined {
+  return handling.getStore()?.requestId;
 }
 
 /** Nest's start-up chatter (every module and route): debug, not info. */

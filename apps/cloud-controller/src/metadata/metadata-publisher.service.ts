@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { brokerTrust } from '@stratos/runtime';
+import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ClusterTopics, MemberTopics, safeUrl, type ClusterMetadataMessage, type MemberMetadataMessage, type MetadataTree } from '@stratos/contracts';
 import { Database, type ClusterEntity, type StoredSignUp } from '@stratos/persistence';
@@ -84,12 +84,12 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.client = mqtt.connect(this.settings.mqttUrl, {
+    this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-metadata-${process.pid}-${randomBytes(3).toString('hex')}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-    });
+    }));
     this.client.on('connect', () => {
       this.sent.clear();
       void this.touchAll();

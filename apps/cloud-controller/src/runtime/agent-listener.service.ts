@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Autoscaler } from '../autoscaler/autoscaler.service';
 import { platformIdOf } from '@stratos/iaas';
-import { brokerTrust } from '@stratos/runtime';
+import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   inspectJsonInput,
@@ -83,13 +83,13 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     // The platform's session, not this process's (one controller leads at a time): the broker keeps
     // what agents say while none listens (QoS 1), and a controller that takes over hears it first.
     const platformId = await platformIdOf(this.settings.home);
-    this.client = mqtt.connect(this.settings.mqttUrl, {
+    this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-agents-${platformId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
       clean: false,
-    });
+    }));
     this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
     // Until subscribed (again) the controller hears no agent: their silence counts from here at the earliest.
     this.client.on('connect', () =>

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { brokerTrust } from '@stratos/runtime';
+import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { AgentTopics, ClusterTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE, type MemberBrokerIdentity, type MemberCredentialsMessage } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
@@ -143,7 +143,7 @@ export class MemberCredentials implements OnApplicationShutdown {
 
   private adminClient(): Promise<MqttClient> {
     this.admin ??= (async () => {
-      const client = await mqtt.connectAsync(this.settings.mqttUrl, { ...brokerTrust(this.settings.mqttCaCert), clientId: `stratos-cc-dynsec-${process.pid}-${randomBytes(3).toString('hex')}`, reconnectPeriod: 1000 });
+      const client = withoutNagle(await mqtt.connectAsync(this.settings.mqttUrl, { ...brokerTrust(this.settings.mqttCaCert), clientId: `stratos-cc-dynsec-${process.pid}-${randomBytes(3).toString('hex')}`, reconnectPeriod: 1000 }));
       client.on('message', (_topic, payload) => {
         try {
           for (const response of (JSON.parse(payload.toString()) as { responses: { correlationData?: string; error?: string }[] }).responses ?? []) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { hostname } from 'node:os';
-import { brokerTrust } from '@stratos/runtime';
+import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, topologyTopic, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
@@ -37,13 +37,13 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.client = mqtt.connect(this.settings.mqttUrl, {
+    this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-events-${this.controllerId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
       will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
-    });
+    }));
     this.metrics.connections.trackBroker('topology-publisher', () => this.client.connected);
     this.client.on('connect', () => {
       this.client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });

@@ -3,8 +3,7 @@ import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { DomainError, ErrorCode, RPC_DEADLINE_FIELD, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
-import { withTimeout, brokerTrust } from '@stratos/runtime';
-import { currentRequestId } from '../http/request-id';
+import { brokerTrust, currentRequestId, withTimeout, withoutNagle } from '@stratos/runtime';
 import { ManagerMetrics } from '../metrics/manager-metrics.service';
 import { ManagerSettings } from '../config';
 
@@ -16,6 +15,11 @@ import { ManagerSettings } from '../config';
 class DurableReplyClientMqtt extends ClientMqtt {
   protected unsubscribeFromChannel(channel: string): void {
     this.subscriptionsCount.set(channel, Math.max(1, (this.subscriptionsCount.get(channel) ?? 1) - 1));
+  }
+
+  /** Nagle off on its socket: a request is one small write, and the next must not wait for the broker's delayed ACK. */
+  createClient(): ReturnType<ClientMqtt['createClient']> {
+    return withoutNagle(super.createClient());
   }
 
   /** Requests at QoS 1: one sent while no controller leads waits in the controllers' session for the next leader. */
@@ -51,12 +55,12 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    this.presence = mqtt.connect(this.settings.mqttUrl, {
+    this.presence = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-manager-presence-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-    });
+    }));
     this.presence.on('connect', () => this.presence.subscribe(Topics.controllerPresence.all, { qos: 1 }));
     this.metrics.connections.trackBroker('controller-presence', () => this.presence.connected);
     this.presence.on('close', () => {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { runWithLogger } from '@stratos/runtime';
@@ -6,13 +5,6 @@ import type { Logger as Pino } from 'pino';
 
 /** A caller's own X-Request-Id is kept when it is short and plain (it lands in logs); else one is made. */
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-const current = new AsyncLocalStorage<string>();
-
-/** The id of the HTTP request being handled, if any (the controller client forwards it). */
-export function currentRequestId(): string | undefined {
-  return current.getStore();
-}
 
 export function requestIdOf(request: Request): string | undefined {
   return (request as Request & { id?: string }).id;
@@ -35,6 +27,6 @@ export function requestContext(root: Pino) {
     const id = requestIdOf(request);
     const logger = (request as Request & { log?: Pino }).log;
     if (!id || !logger) return next();
-    current.run(id, () => runWithLogger(root, logger, next));
+    runWithLogger(root, logger, next, id);
   };
 }

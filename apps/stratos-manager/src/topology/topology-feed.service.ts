@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { brokerTrust } from '@stratos/runtime';
+import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { safeUrl, Topics, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
 import { ManagerSettings } from '../config';
@@ -22,12 +22,12 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.client = mqtt.connect(this.settings.mqttUrl, {
+    this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-manager-feed-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-    });
+    }));
     this.client.on('connect', () => {
       this.client.subscribe(Topics.topology.all, { qos: 1 });
       this.client.subscribe(Topics.health.members, { qos: 0 });
