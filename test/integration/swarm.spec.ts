@@ -59,9 +59,10 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
       ],
     }));
     await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-nowhere', networkPartitions: [{ id: 'np-nowhere', partitionAlgo: 'round-robin', partitions: [{ id: 'zone-c', partitionMax: 1 }] }] }));
-    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-partly', networkPartitions: [{ id: 'np-nowhere', partitionAlgo: 'one-after-another', partitions: [{ id: 'zone-a2', partitionMax: 1 }, { id: 'zone-c', partitionMax: 1 }] }] }));
+    // Round-robin over a partition no node meets and one that is met: every member goes to the met one.
+    await post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-partly', networkPartitions: [{ id: 'np-nowhere', partitionAlgo: 'round-robin', partitions: [{ id: 'zone-c', partitionMax: 2 }, { id: 'zone-a2', partitionMax: 2 }] }] }));
     await post('/applicationPolicies', anApplicationPolicy({ id: 'ap-nowhere', networkPartitions: ['np-nowhere'] }));
-    const app = (id: string, policy: string) => anApplication({ applicationId: id, components: { cartridges: [aSubscription('sweb', `${id}-web`, { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: `${id}-web`, deploymentPolicy: policy } })] } });
+    const app = (id: string, policy: string, size = 1) => anApplication({ applicationId: id, components: { cartridges: [aSubscription('sweb', `${id}-web`, { cartridgeMin: size, cartridgeMax: size, subscribableInfo: { alias: `${id}-web`, deploymentPolicy: policy } })] } });
     await post('/applications', app('nowhere', 'dp-nowhere'));
     const before = (await services()).length;
     const refused = await platform.api('POST', '/applications/nowhere/deploy/ap-nowhere');
@@ -71,10 +72,12 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
     expect((await platform.api('GET', '/applications/nowhere/runtime')).status).toBe(404);
     expect(await services()).toHaveLength(before);
 
-    await post('/applications', app('partly', 'dp-partly'));
+    await post('/applications', app('partly', 'dp-partly', 2));
     const accepted = await post('/applications/partly/deploy/ap-nowhere', undefined, 202);
     expect(accepted.warnings).toEqual([expect.stringMatching(/^cluster "partly-web": partition "zone-c" of network partition "np-nowhere" has no node to run a member on now: no Ready, active swarm node meets node\.labels\.zone==c/)]);
-    await until('partly Active, on the node it could go to', async () => active(await platform.runtime('partly')).find((m) => m.partitionId === 'zone-a2'), 120_000);
+    await until('both members of partly Active, in the partition a node meets', async () => active(await platform.runtime('partly')).filter((m) => m.partitionId === 'zone-a2').length === 2, 120_000);
+    expect((await platform.runtime('partly')).clusters.flatMap((c) => c.members).filter((m) => m.partitionId === 'zone-c')).toEqual([]);
+    expect((await services()).filter((s) => s.Spec.TaskTemplate.Placement?.Constraints?.includes('node.labels.zone==c'))).toEqual([]);
     await post('/applications/partly/undeploy', undefined, 202);
     await until('partly gone', async () => (await platform.api('GET', '/applications/partly/runtime')).status === 404, 120_000);
   }, 300_000);

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import type { ApplicationDefinition, CartridgeDefinition, CartridgeGroup, ClusterSpec, GroupSubscription, Placement } from '@stratos/contracts';
-import { nextPlacement, planDeployment, type PlanInputs } from './deployment-plan';
+import { nextPlacement, planDeployment, withoutUnmet, type PlanInputs } from './deployment-plan';
 
 const place = (networkPartitionId: string, partitionId: string, algorithm: Placement['algorithm'], partitionMax: number | null = null): Placement => ({ networkPartitionId, partitionId, partitionMax, provider: 'mock', driver: 'local', imageId: 'i', algorithm });
 const spec = (placements: Placement[], applicationAlgorithm: ClusterSpec['applicationAlgorithm'] = 'one-after-another'): ClusterSpec =>
@@ -78,5 +79,22 @@ describe('planDeployment: groups that scale', () => {
     expect(instanceOf(nested.clusters)['shop.web']?.group).toBe('outer');
     const none = planDeployment(inputs([{ name: 'stack', alias: 'stack', groupScalingEnabled: true, groupMinInstances: 0, cartridges: [subscription('c', 'web')] }]));
     expect(none.errors).toEqual([expect.objectContaining({ path: expect.stringMatching(/\/groupMinInstances$/), message: 'must be at least 1 where the group scales (groupScalingEnabled)' })]);
+  });
+});
+
+describe('withoutUnmet', () => {
+  const at = (partitionId: string) => ({ networkPartitionId: 'np', partitionId }) as Parameters<typeof withoutUnmet>[0][number];
+
+  it('property: keeps exactly the met placements, in order — or all of them when none is met', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.boolean()), { minLength: 1, maxLength: 8 }), (entries) => {
+        const placements = entries.map(([id]) => at(id));
+        const unmet = new Set(placements.filter((_, i) => entries[i][1]));
+        const kept = withoutUnmet(placements, (p) => unmet.has(p));
+        const met = placements.filter((p) => !unmet.has(p));
+        expect(kept).toEqual(met.length > 0 ? met : placements);
+      }),
+      { seed: 21, numRuns: 300 },
+    );
   });
 });

@@ -230,3 +230,13 @@ export function nextPlacement(spec: ClusterSpec, counts: Map<string, number>): P
   if ((partitions[0].algorithm ?? spec.partitionAlgorithm) === 'round-robin') return open.reduce((a, b) => ((counts.get(key(b)) ?? 0) < (counts.get(key(a)) ?? 0) ? b : a));
   return open[0];
 }
+
+/**
+ * The placements a new member may go to, without those no node can run one of now (`unmet`:
+ * a swarm partition whose constraints no Ready node meets) — unless none is met, when all stay:
+ * the member then waits for a node, as the deploy's warning said, rather than not being made.
+ */
+export function withoutUnmet(placements: Placement[], unmet: (placement: Placement) => boolean): Placement[] {
+  const met = placements.filter((p) => !unmet(p));
+  return met.length > 0 ? met : placements;
+}

@@ -25,7 +25,7 @@ import { CrashBackoff } from './crash-backoff';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-import { nextPlacement } from './deployment-plan';
+import { nextPlacement, withoutUnmet } from './deployment-plan';
 import { membersWanted, nextUpgradeStep, outdatedMembers, surplusOrder, targetMembers } from './rolling-upgrade';
 import { MemberCredentials, type BrokerCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
@@ -77,6 +77,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private nextKick?: { at: number; timer: NodeJS.Timeout };
   /** Partitions closed to new members (NETWORK_PARTITION/PARTITION), as the pass began. */
   private cordoned = new Set<string>();
+  /** What drivers said of a partition's constraints (unplaceable), for a few seconds. */
+  private readonly unplaceableSeen = new Map<string, { why: string | null; until: number }>();
   /** Operations of deployments known not to be a running upgrade (finished, or another kind): not read again. */
   private readonly operationsSettled = new Set<string>();
   /** Member instances running per application after the last pass (none yet: undefined). */
@@ -465,6 +467,28 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.logger.log(`application ${deployment.applicationId} undeployed`);
   }
 
+  /**
+   * The placements no node can run a member of now, by their drivers (those with nodes: swarm).
+   * Asked at launches only, each (driver, constraints) at most every 5 s: a pass launches rarely.
+   */
+  private async unmetPlacements(placements: Placement[]): Promise<Set<Placement>> {
+    const unmet = new Set<Placement>();
+    for (const placement of placements) {
+      const driver = this.drivers.get(placement.driver);
+      if (!driver?.unplaceable) continue;
+      const key = `${placement.driver}/${(placement.constraints ?? []).join('&')}`;
+      let known = this.unplaceableSeen.get(key);
+      if (!known || known.until < Date.now()) {
+        const why = await driver.unplaceable(placement.constraints ?? []).catch(() => null); // a manager that does not answer: its own errors say so
+        known = { why, until: Date.now() + 5000 };
+        this.unplaceableSeen.set(key, known);
+        if (why) this.logger.warn(`partition ${placement.networkPartitionId}/${placement.partitionId} takes no member while ${why}`);
+      }
+      if (known.why) unmet.add(placement);
+    }
+    return unmet;
+  }
+
   /** `at`: where the member goes (a rolling upgrade's replacement), instead of where the partition algorithm puts it. */
   private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[], at?: Placement): Promise<MemberEntity | null> {
     const spec = cluster.spec;
@@ -475,7 +499,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
     // Partitions in a region whose engine does not answer take no member meanwhile, nor cordoned ones (stratos partition drain): one goes where the policy has room elsewhere.
     const answering = spec.placements.filter((p) => !this.unreachableDrivers.has(p.driver) && !this.cordoned.has(`${p.networkPartitionId}/${p.partitionId}`));
-    const placement = at && answering.includes(at) ? at : nextPlacement({ ...spec, placements: answering }, counts);
+    // Nor a partition no node can run a member of now (swarm: its constraints met by no Ready node), while another can.
+    const unmet = await this.unmetPlacements(answering);
+    const placeable = withoutUnmet(answering, (p) => unmet.has(p));
+    const placement = at && answering.includes(at) ? at : nextPlacement({ ...spec, placements: placeable }, counts);
     if (!placement) {
       const closed = spec.placements.filter((p) => this.cordoned.has(`${p.networkPartitionId}/${p.partitionId}`)).map((p) => `${p.networkPartitionId}/${p.partitionId}`);
       const down = [...new Set(spec.placements.filter((p) => this.unreachableDrivers.has(p.driver)).map((p) => p.driver))];
