@@ -113,6 +113,8 @@ export async function startTestPlatform(options: {
   tls?: boolean;
   /** Members the embedded broker carries before a deploy warns (STRATOS_EMBEDDED_BROKER_AGENTS). */
   embeddedBrokerAgents?: number;
+  /** Where members are told the broker is (STRATOS_AGENT_MQTT_URL; default the broker's own address). */
+  agentMqttUrl?: string;
   /** The broker speaks MQTT over TLS only (mqtts://), trusted by its certificate (MQTT_CA_CERT). */
   brokerTls?: boolean;
   /** Members are told where the API is (METADATA_SERVICE_URL, and with tls its certificate), as npm start does. */
@@ -146,6 +148,7 @@ export async function startTestPlatform(options: {
     agentKeepaliveS: options.agentKeepaliveS,
     healthIntervalS: options.healthIntervalS ?? (options.agentKeepaliveS ? Math.max(1, Math.floor(options.agentKeepaliveS / 2)) : 5),
     embeddedBrokerAgents: options.embeddedBrokerAgents,
+    agentMqttUrl: options.agentMqttUrl,
     regions: options.regions,
     ...(options.swarm ? { swarm: options.swarm.endpoint, swarmPlatformHost: options.swarm.platformHost, swarmNodeSocket: options.swarm.nodeSocket } : { swarm: 'off' }),
     scaling: { intervalS: 0, ...options.scaling },

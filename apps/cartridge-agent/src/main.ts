@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { MemberStats, memberResourceReader } from './member-stats';
 import { readBalancedLoad } from './balancer-stats';
 import {
+  AGENT_CANNOT_START,
   AgentEventType,
   AgentTopics,
   ClusterTopics,
@@ -394,6 +395,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log(`cannot start: ${(error as Error).message}`);
+  log(`${AGENT_CANNOT_START}${(error as Error).message}`);
   process.exit(1);
 });

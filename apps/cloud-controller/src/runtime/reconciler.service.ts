@@ -17,7 +17,7 @@ import type { ActualInstance, IaasDriver, LaunchedInstance } from '@stratos/iaas
 import { withTimeout } from '@stratos/runtime';
 import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
+import { agentStartFailure, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { ClusterFloors } from './cluster-floor';
 import { isLeaving, sees } from './group-instances';
@@ -289,7 +289,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       // its target's instance meanwhile) is not judged by that older list: the next pass will.
       if (member.statusChangedAt.getTime() >= listedAt) continue;
       if (LAUNCHED.includes(member.status) && (!instance || !instance.running)) {
-        await transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}` });
+        const said = member.instanceId ? await this.agentStartFailureOf(member.driver, member.instanceId) : undefined;
+        await transition(member.memberId, MemberStatus.Lost, { reason: `its ${member.driver} instance ${member.instanceId ?? ''} is gone${instance?.stopReason ? `: ${instance.stopReason}` : ''}${said ? `; its agent said: ${said}` : ''}` });
       } else if (STARTING.includes(member.status) && now - member.statusChangedAt.getTime() > this.settings.memberStartTimeoutMs && now - member.createdAt.getTime() > this.settings.memberStartTimeoutMs) {
         await transition(member.memberId, MemberStatus.Lost, { reason: `not Active within ${this.settings.memberStartTimeoutMs / 1000} s` });
       }
@@ -465,6 +466,17 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     });
     for (const event of events) await this.publisher.publish(event);
     this.logger.log(`application ${deployment.applicationId} undeployed`);
+  }
+
+  /** Why an ended instance's agent said its member could not start (the broker did not answer…), from the end of its log. */
+  private async agentStartFailureOf(driverName: string, instanceId: string): Promise<string | undefined> {
+    const driver = this.drivers.get(driverName);
+    if (!driver) return undefined;
+    try {
+      return agentStartFailure((await driver.logs(instanceId, { tailBytes: 8192 })).text);
+    } catch {
+      return undefined; // its log went with it
+    }
   }
 
   /**

@@ -256,3 +256,19 @@ export function parseMemberCredentialsMessage(payload: string): MemberCredential
     return null;
   }
 }
+
+/** What the agent writes, on its own line (`<time> agent: cannot start: <why>`), before it exits when the member cannot start. */
+export const AGENT_CANNOT_START = 'cannot start: ';
+
+/**
+ * Why the agent said its member could not start (its last such line in the member's log: the
+ * broker that did not answer, a bundle that did not arrive), or undefined. The controller adds
+ * it to the reason a member whose instance ended is Lost: the cause, not only an exit code.
+ */
+export function agentStartFailure(log: string): string | undefined {
+  const marker = ` agent: ${AGENT_CANNOT_START}`;
+  const at = log.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const why = log.slice(at + marker.length).split('\n', 1)[0].trim();
+  return why ? why.slice(0, 500) : undefined;
+}
