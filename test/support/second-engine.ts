@@ -1,6 +1,11 @@
 /**
  * A Docker engine of a test's own (never the one other suites use): its own data root, exec root,
- * pid file, socket and address pool, no default bridge — so it can be stopped and started again.
+ * pid file, socket, address pool and default bridge — so it can be stopped and started again.
+ * A dockerd in the host's network namespace removes the host's `docker0` (the main engine's
+ * default bridge) when started with `--bridge=none`, and when started again with an address pool
+ * (moby's configureNetworking: removeDefaultBridgeInterface) — which broke every later `docker
+ * run` on the main engine's default network (a `docker build` with a RUN step failed on it). So
+ * each own engine has a bridge of its own, and `docker0` is put back as it was after each start.
  * The agent image is copied into it from the main engine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -39,15 +44,32 @@ export async function startOwnEngine(images: string[], options: { pool?: string 
   // Short: a unix socket's path has a length limit.
   const dir = await mkdtemp('/tmp/sd-');
   const socket = join(dir, 'docker.sock');
+  const pool = options.pool ?? '10.213.0.0/16';
+  const bridge = `sdbr${dir.slice(-6).replace(/[^a-zA-Z0-9]/g, 'x')}`.slice(0, 15);
+  // Its default bridge in a /24 of 10.79.x.0 no interface of this host is in (two own engines may run at once).
+  const used = spawnSync('ip', ['-o', '-4', 'addr'], { encoding: 'utf8' }).stdout;
+  const third = [...Array(50)].map(() => 1 + Math.floor(Math.random() * 250)).find((n) => !used.includes(`10.79.${n}.`));
+  if (third === undefined) throw new Error('no free 10.79.x.0/24 subnet for the test engine\'s bridge');
+  const bridgeAddress = `10.79.${third}.1/24`;
+  for (const command of [['link', 'add', bridge, 'type', 'bridge'], ['addr', 'add', bridgeAddress, 'dev', bridge], ['link', 'set', bridge, 'up']]) {
+    const made = spawnSync('ip', command, { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`ip ${command.join(' ')}: ${made.stderr}`);
+  }
   const args = [
     `--data-root=${join(dir, 'data')}`,
     `--exec-root=${join(dir, 'exec')}`,
     `--pidfile=${join(dir, 'dockerd.pid')}`,
     `--host=unix://${socket}`,
     '--storage-driver=overlay2',
-    '--bridge=none',
-    `--default-address-pool=base=${options.pool ?? '10.213.0.0/16'},size=24`,
+    `--bridge=${bridge}`,
+    `--default-address-pool=base=${pool},size=24`,
   ];
+  const hostBridge = spawnSync('ip', ['-o', '-4', 'addr', 'show', 'docker0'], { encoding: 'utf8' }).stdout.match(/inet (\S+)/)?.[1];
+  /** docker0 as it was before this engine started, if this engine's start removed it. */
+  const restoreHostBridge = () => {
+    if (!hostBridge || spawnSync('ip', ['link', 'show', 'docker0']).status === 0) return;
+    for (const command of [['link', 'add', 'docker0', 'type', 'bridge'], ['addr', 'add', hostBridge, 'dev', 'docker0'], ['link', 'set', 'docker0', 'up']]) spawnSync('ip', command);
+  };
   let daemon: ChildProcess;
   let log = '';
   const docker = new Docker({ socketPath: socket });
@@ -59,7 +81,7 @@ export async function startOwnEngine(images: string[], options: { pool?: string 
       daemon.stdout!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
       daemon.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
       for (let i = 0; i < 120; i++) {
-        if (existsSync(socket) && (await docker.ping().then(() => true, () => false))) return;
+        if (existsSync(socket) && (await docker.ping().then(() => true, () => false))) return restoreHostBridge();
         if (daemon.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -100,6 +122,7 @@ export async function startOwnEngine(images: string[], options: { pool?: string 
     async stop() {
       for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
       await down();
+      spawnSync('ip', ['link', 'del', bridge]);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     },
   };
