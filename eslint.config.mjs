@@ -14,7 +14,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -45,6 +45,12 @@ export default tseslint.config(
   {
     files: ['apps/stratos-manager/**/*.ts', 'apps/platform/**/*.ts'],
     rules: { 'no-restricted-imports': restrict(only(['@stratos/iaas'], 'Only the cloud controller drives the IaaS.'), only(['typeorm'], 'Only libs/persistence imports TypeORM.')) },
+  },
+  {
+    // The console: a browser bundle with its own tsconfig (DOM, JSX), speaking only HTTP; of the contracts, types and the browser-safe values (libs/contracts/src/browser.ts).
+    files: ['apps/console/**/*.ts', 'apps/console/**/*.tsx'],
+    languageOptions: { parserOptions: { project: './apps/console/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    rules: { 'no-restricted-imports': restrict(only(['@stratos/persistence', '@stratos/iaas', '@stratos/runtime', '@stratos/templating', '@nestjs/*', 'mqtt', 'typeorm', 'node:*'], 'The console runs in a browser and speaks HTTP to the manager only.')) },
   },
   {
     files: ['test/**/*.ts', '**/*.spec.ts'],

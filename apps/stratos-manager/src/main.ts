@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { MEMBER_GATEWAY_MESSAGE } from '@stratos/contracts';
 import { runMain } from '@stratos/runtime';
 import { managerConfigFrom } from './config';
@@ -14,7 +15,8 @@ runMain('stratos-manager', async () => {
     gateways.add(message.host);
     void listenOnGateway(message.host);
   });
-  manager = await startStratosManager(managerConfigFrom(process.env));
+  // The console's build (dist/console) sits beside dist/apps.
+  manager = await startStratosManager({ ...managerConfigFrom(process.env), consoleDir: join(__dirname, '..', '..', '..', 'console') });
   for (const gateway of gateways) await listenOnGateway(gateway);
   const running = manager;
   return () => running.close();

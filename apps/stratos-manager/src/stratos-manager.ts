@@ -14,6 +14,7 @@ import { ManagerSettings, type ManagerConfig } from './config';
 import { jsonBody, urlInput } from './http/json-body';
 import { requestContext, requestId } from './http/request-id';
 import { AuditTrail } from './audit/audit-trail';
+import { consoleAssets } from './http/console-assets';
 
 export interface RunningManager {
   app: INestApplication;
@@ -25,7 +26,7 @@ export interface RunningManager {
   close(): Promise<void>;
 }
 
-/** Starts the stratos-manager: the REST API under /api, its OpenAPI document at /api/docs. */
+/** Starts the stratos-manager: the REST API under /api, its OpenAPI document at /api/docs, the console at /. */
 export async function startStratosManager(config: ManagerConfig, options: { logger?: false; log?: LogOptions } = {}): Promise<RunningManager> {
   const root = createRootLogger('stratos-manager', options.logger === false ? { level: 'silent', ...options.log } : options.log);
   const database = await Database.open({ url: config.databaseUrl, applicationName: 'stratos-manager' });
@@ -45,6 +46,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     app.set('etag', false);
     app.use(requestId());
     app.use(httpLogging(root));
+    app.use(consoleAssets(config.consoleDir));
     app.use(audit.middleware());
     app.use(urlInput());
     app.use(jsonBody(config.bodyLimitBytes));
@@ -75,7 +77,7 @@ export async function startStratosManager(config: ManagerConfig, options: { logg
     keepIdleConnectionsOpen(app.getHttpServer());
     const address = app.getHttpServer().address() as { port: number };
     const url = `${tls ? 'https' : 'http'}://${config.host}:${address.port}`;
-    new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs)${tls ? `; TLS certificate ${tls.fingerprint}` : ''}`);
+    new Logger('StratosManager').log(`API on ${url}/api (OpenAPI at ${url}/api/docs, the console at ${url}/)${tls ? `; TLS certificate ${tls.fingerprint}` : ''}`);
     const running = app;
     const extra: Server[] = [];
     return {

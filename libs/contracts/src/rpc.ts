@@ -4,7 +4,7 @@
  */
 import type { CartridgeDefinition, CartridgeView } from './cartridge';
 import type { MigrationInput } from './runtime/migrations';
-import type { DefinitionKindName } from './definitions/definition-kinds';
+import type { DefinitionKindName } from './definitions/definition-kind-names';
 import type { ErrorCode, FieldIssue } from './errors';
 
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: RpcFailure };

@@ -19,9 +19,8 @@ import type {
 } from './definition-types';
 import { applicationPolicySchema, autoscalingPolicySchema, deploymentPolicySchema, networkPartitionSchema } from './policies.schema';
 import { nodeConstraintsOf } from '../runtime/node-constraints';
+import { definitionKindNames, DEFINITION_KINDS, type DefinitionKindName, type DefinitionKindNames } from './definition-kind-names';
 
-export const DEFINITION_KINDS = ['autoscalingPolicy', 'networkPartition', 'deploymentPolicy', 'applicationPolicy', 'cartridgeGroup', 'application'] as const;
-export type DefinitionKindName = (typeof DEFINITION_KINDS)[number];
 /** Each kind's document type: what a stored definition of that kind is (it passed the kind's schema when written). */
 export interface DefinitionOf {
   autoscalingPolicy: AutoscalingPolicy;
@@ -48,17 +47,7 @@ export const referenceKey = (kind: ReferencedKind, id: string) => `${kind}/${id}
 /** "an autoscaling policy", "a deployment policy": a kind's label with its article, for help and summaries. */
 export const aLabel = (kind: Pick<DefinitionKind, 'label'>): string => `${/^[aeiou]/i.test(kind.label) ? 'an' : 'a'} ${kind.label}`;
 
-export interface DefinitionKind<T = any> {
-  name: DefinitionKindName;
-  /** "deployment policy" */
-  label: string;
-  plural: string;
-  /** Stratos's REST collection: /api/<restPath> */
-  restPath: string;
-  /** `stratos <cliName> add|list|get|update|remove`, and Stratos's add-<cliName> etc. */
-  cliName: string;
-  cliPlural: string;
-  idKey: 'id' | 'name' | 'applicationId';
+export interface DefinitionKind<T = any> extends DefinitionKindNames {
   schema: JsonSchema;
   references(definition: T): Reference[];
   check(definition: T, found: Findings): void;
@@ -76,13 +65,7 @@ function duplicates<V>(items: V[], idOf: (item: V) => string, pathOf: (index: nu
 }
 
 const autoscalingPolicy: DefinitionKind<AutoscalingPolicy> = {
-  name: 'autoscalingPolicy',
-  label: 'autoscaling policy',
-  plural: 'autoscaling policies',
-  restPath: 'autoscalingPolicies',
-  cliName: 'autoscaling-policy',
-  cliPlural: 'autoscaling-policies',
-  idKey: 'id',
+  ...definitionKindNames.autoscalingPolicy,
   schema: autoscalingPolicySchema,
   references: () => [],
   check(policy, found) {
@@ -91,13 +74,7 @@ const autoscalingPolicy: DefinitionKind<AutoscalingPolicy> = {
 };
 
 const networkPartition: DefinitionKind<NetworkPartition> = {
-  name: 'networkPartition',
-  label: 'network partition',
-  plural: 'network partitions',
-  restPath: 'networkPartitions',
-  cliName: 'network-partition',
-  cliPlural: 'network-partitions',
-  idKey: 'id',
+  ...definitionKindNames.networkPartition,
   schema: networkPartitionSchema,
   references: () => [],
   check(np, found) {
@@ -108,13 +85,7 @@ const networkPartition: DefinitionKind<NetworkPartition> = {
 };
 
 const deploymentPolicy: DefinitionKind<DeploymentPolicy> = {
-  name: 'deploymentPolicy',
-  label: 'deployment policy',
-  plural: 'deployment policies',
-  restPath: 'deploymentPolicies',
-  cliName: 'deployment-policy',
-  cliPlural: 'deployment-policies',
-  idKey: 'id',
+  ...definitionKindNames.deploymentPolicy,
   schema: deploymentPolicySchema,
   references: (policy) => policy.networkPartitions.map((np, i) => ({ kind: 'networkPartition', id: np.id, path: `/networkPartitions/${i}/id` })),
   check(policy, found) {
@@ -135,13 +106,7 @@ const deploymentPolicy: DefinitionKind<DeploymentPolicy> = {
 };
 
 const applicationPolicy: DefinitionKind<ApplicationPolicy> = {
-  name: 'applicationPolicy',
-  label: 'application policy',
-  plural: 'application policies',
-  restPath: 'applicationPolicies',
-  cliName: 'application-policy',
-  cliPlural: 'application-policies',
-  idKey: 'id',
+  ...definitionKindNames.applicationPolicy,
   schema: applicationPolicySchema,
   references: (policy) => policy.networkPartitions.map((id, i) => ({ kind: 'networkPartition', id, path: `/networkPartitions/${i}` })),
   check(policy, found) {
@@ -165,13 +130,7 @@ function groupCartridges(group: CartridgeGroup, pointer: string): Reference[] {
 }
 
 const cartridgeGroup: DefinitionKind<CartridgeGroup> = {
-  name: 'cartridgeGroup',
-  label: 'cartridge group',
-  plural: 'cartridge groups',
-  restPath: 'cartridgeGroups',
-  cliName: 'cartridge-group',
-  cliPlural: 'cartridge-groups',
-  idKey: 'name',
+  ...definitionKindNames.cartridgeGroup,
   schema: cartridgeGroupSchema,
   references: (group) => dedupe(groupCartridges(group, '')),
   check(group, found) {
@@ -214,13 +173,7 @@ export function applicationComponents(app: ApplicationDefinition): AppComponent[
 }
 
 const application: DefinitionKind<ApplicationDefinition> = {
-  name: 'application',
-  label: 'application',
-  plural: 'applications',
-  restPath: 'applications',
-  cliName: 'application',
-  cliPlural: 'applications',
-  idKey: 'applicationId',
+  ...definitionKindNames.application,
   schema: applicationSchema,
   references(app) {
     const refs: Reference[] = [];
