@@ -6,13 +6,15 @@
  * every response it received are scanned for the database's generated password and the admin's.
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxAvailable } from '@stratos/iaas';
 import type { ElementHandle, Page } from 'puppeteer-core';
-import { chromiumPath, openBrowser, type TestBrowser } from '../support/browser';
+import { chromiumPath, openBrowser, SCREENSHOTS, type TestBrowser } from '../support/browser';
+import { zipFolder } from '../../apps/cli/src/commands/import.command';
 import { runCli, ROOT } from '../support/cli';
 import { memberFiles } from '../support/member-files';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { IN_CI } from '../support/test-env';
 
 // Callbacks given to page.evaluate and waitFor* run in the page, where `document` is the page's.
@@ -51,8 +53,6 @@ const clickText = async (page: Page, selector: string, text: string) => {
 
   beforeAll(async () => {
     platform = await startTestPlatform({ broker: 'aedes', tls: true, memberStartTimeoutMs: 90_000, docker: 'off' });
-    const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CA_CERT: join(platform.home, 'tls', 'cert.pem') } });
-    expect(imported.stderr).toContain('0 refused');
     browser = await openBrowser(chromium!, { trustCert: platform.tls!.cert });
     page = browser.page;
   }, 90_000);
@@ -90,6 +90,24 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await browser.screenshot('02-logged-in');
   });
 
+  it("imports the project's samples folder (a zip) with the CLI's result table, through POST /api/import", async () => {
+    const zip = join(platform.home, 'samples.zip');
+    writeFileSync(zip, zipFolder(join(ROOT, 'samples')));
+    await page.goto(`${platform.url}/#/definitions/import`);
+    const input = (await shown(page, 'input[aria-label="A zip of the folder"]', 'the zip input')) as ElementHandle<any>;
+    await input.uploadFile(zip);
+    await page.select('select[aria-label="Flavour"]', 'local');
+    await clickText(page, 'button', 'Import (1 file)');
+    const summary = await shown(page, '[data-import-summary]', 'the import summary', 60_000);
+    expect(await summary.evaluate((e: any) => e.dataset.importSummary)).toMatch(/^\d+ created, 0 skipped, 0 refused$/);
+    const rows = await page.$$eval('[data-outcome]', (cells: any[]) => cells.map((c) => c.closest('tr').innerText.replace(/\s+/g, ' ')));
+    expect(rows).toEqual(expect.arrayContaining([expect.stringMatching(/cartridges\/common\/hello-db\/cartridge\.json cartridge hello-db .*created bundle \d+\.\d KiB/)]));
+    await browser.screenshot('03-imported');
+    // The same endpoint the CLI uses: what exists is skipped.
+    const again = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CA_CERT: join(platform.home, 'tls', 'cert.pem') } });
+    expect(JSON.parse(again.stdout).summary).toMatchObject({ created: 0, refused: 0 });
+  });
+
   it('lists the imported cartridges, and shows a refused edit at the line of its field', async () => {
     await page.goto(`${platform.url}/#/definitions/cartridges`);
     await clickText(page, 'td strong', 'hello-web');
@@ -108,7 +126,7 @@ const clickText = async (page: Page, selector: string, text: string) => {
     expect(await alert.evaluate((e) => e.textContent)).toContain('/category');
     const marked = await page.$$eval('.gutter .mark-error', (lines) => lines.map((l: any) => Number(l.textContent)));
     expect(marked.map((n) => broken.split('\n')[n - 1])).toEqual([expect.stringContaining('"category": 42')]);
-    await browser.screenshot('03-definition-refused');
+    await browser.screenshot('04-definition-refused');
     // Nothing changed on the server.
     expect((await platform.api('GET', '/cartridges/hello-web')).body.category).not.toBe(42);
   });
@@ -119,11 +137,11 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await page.select('select[aria-label="Application policy"]', 'single-machine');
     await clickText(page, 'button', 'Deploy');
     await shown(page, '[data-operation][data-status=succeeded]', 'the deploy succeeded', 120_000);
-    await browser.screenshot('04-deployed-timeline');
+    await browser.screenshot('05-deployed-timeline');
 
     await page.goto(`${platform.url}/#/runtime`);
     await page.waitForFunction(() => document.querySelectorAll('[data-member][data-state=Active]').length === 4, { timeout: 30_000 });
-    await browser.screenshot('05-runtime-active');
+    await browser.screenshot('06-runtime-active');
 
     const web = (await platform.runtime('hello')).clusters.find((c) => c.alias === 'hello-web')!.members;
     const victim = web[0];
@@ -137,7 +155,7 @@ const clickText = async (page: Page, selector: string, text: string) => {
       const rows = [...document.querySelectorAll('[data-member]')];
       return rows.length === 4 && rows.every((r: any) => r.getAttribute('data-state') === 'Active') && !rows.some((r: any) => r.getAttribute('data-member') === gone);
     }, { timeout: 90_000 }, victim.memberId);
-    await browser.screenshot('06-member-replaced');
+    await browser.screenshot('07-member-replaced');
 
     // No secret reached the page: not the database's generated password, nor the admin's.
     const dbMember = (await platform.runtime('hello')).clusters.find((c) => c.alias === 'hello-db')!.members[0];
@@ -158,5 +176,44 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await page.goto(`${platform.url}/#/runtime`);
     await page.waitForFunction(() => document.querySelectorAll('[data-member]').length === 0, { timeout: 30_000 });
     expect(browser.errors).toEqual([]);
+  }, 300_000);
+
+  (helloRunsHere() ? it : it.skip)("shows a tenant's admin its sign-ups, domains, members and events, and nothing of another tenant's", async () => {
+    for (const [domain, admin] of [['acme.example', 'boss'], ['globex.example', 'hank']]) {
+      await platform.post('/tenants', { tenantDomain: domain, admin, adminPassword: `${admin}-tenant-password`, email: `${admin}@${domain}`, firstName: admin, lastName: 'Admin' });
+    }
+    await platform.post('/applications/tenant-sites/deploy/single-machine', undefined, 202);
+    await until('tenant-sites Active', async () => (await platform.api('GET', '/applications/tenant-sites/runtime')).body?.status === 'Active', 120_000);
+    // The other tenant signs up and maps its domain through the API.
+    const globex = (await platform.api('POST', '/tokens', { body: { username: 'hank@globex.example', password: 'hank-tenant-password' }, token: null })).body.token as string;
+    expect((await platform.api('POST', '/applications/tenant-sites/signup', { body: {}, token: globex })).status).toBe(201);
+    expect((await platform.api('POST', '/applications/tenant-sites/domainMappings', { body: { domainMappings: [{ cartridgeAlias: 'tenant-web', domainName: 'globex.example' }] }, token: globex })).status).toBe(201);
+
+    // ACME's admin, in a browser session of its own.
+    const context = await browser.browser.createBrowserContext();
+    const tenantPage = await context.newPage();
+    await tenantPage.setViewport({ width: 1400, height: 900 });
+    const seen: string[] = [];
+    tenantPage.on('response', (response) => void response.text().then((body) => seen.push(body), () => undefined));
+    await tenantPage.goto(`${platform.url}/`);
+    await tenantPage.type('input[name=username]', 'boss@acme.example');
+    await tenantPage.type('input[name=password]', 'boss-tenant-password');
+    await tenantPage.click('button[type=submit]');
+    await shown(tenantPage, '[data-signup-application="tenant-sites"][data-signup-status=none]', 'tenant-sites, not signed up yet');
+    await clickText(tenantPage, 'button', 'Sign up');
+    await shown(tenantPage, '[data-signup-application="tenant-sites"][data-signup-status=Active]', 'the sign-up Active', 60_000);
+    await tenantPage.type('input[aria-label="Domain for tenant-sites"]', 'www.acme.example');
+    await tenantPage.type('input[aria-label="Cartridge alias for tenant-sites"]', 'tenant-web');
+    await clickText(tenantPage, 'button', 'Map domain');
+    await shown(tenantPage, '[data-domain="www.acme.example"]', 'its domain mapped');
+    await tenantPage.screenshot({ path: join(SCREENSHOTS, '08-tenant-signups.png') });
+    // Its members: the deployment it signed up to; its events: its own sign-up's, not the other tenant's.
+    await tenantPage.goto(`${platform.url}/#/runtime`);
+    await tenantPage.waitForFunction(() => document.querySelectorAll('[data-member][data-state=Active]').length >= 2, { timeout: 30_000 });
+    await tenantPage.goto(`${platform.url}/#/events`);
+    const dom = await tenantPage.evaluate(() => document.documentElement.outerHTML);
+    expect(dom).not.toContain('globex');
+    expect(seen.filter((body) => body.includes('globex')).length).toBe(0);
+    await context.close();
   }, 300_000);
 });

@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { zipSync } from 'fflate';
 import { packBundle } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startGitServer, type GitServer } from '../support/git-server';
@@ -62,11 +63,11 @@ describe('isolation on every operation of the OpenAPI document', () => {
   const ids: Record<string, string> = {};
 
   const send = async (call: Call, token: string | null, body?: unknown): Promise<{ status: number; text: string; contentType: string }> => {
-    const path = fill(call.template);
+    const path = fill(call.template) + (QUERIES[`${call.method} ${call.template}`] ?? '');
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-    // A bundle is an archive, everything else JSON: each write is sent as its operation takes it.
+    // A bundle (gzip) and an import (zip) are archives, everything else JSON: each write is sent as its operation takes it.
     const raw = Buffer.isBuffer(body) ? body : body === undefined ? undefined : JSON.stringify(body);
-    if (raw !== undefined) headers['content-type'] = Buffer.isBuffer(body) ? 'application/gzip' : 'application/json';
+    if (raw !== undefined) headers['content-type'] = Buffer.isBuffer(body) ? (body.subarray(0, 2).toString() === 'PK' ? 'application/zip' : 'application/gzip') : 'application/json';
     const response = await fetch(`${platform.url}${path}`, { method: call.method, headers, body: raw, signal: AbortSignal.timeout(20_000) });
     // A live stream (the topology feed) answers its headers and then never ends: its status is the answer.
     const contentType = response.headers.get('content-type') ?? '';
@@ -285,6 +286,11 @@ function bodyNamingB(template: string): unknown {
   return {};
 }
 
+/** What a call needs in its query besides its path. */
+const QUERIES: Record<string, string> = { 'POST /api/import': '?iaas=mock' };
+/** A Stratos folder with one policy, zipped. */
+const IMPORT_ZIP = Buffer.from(zipSync({ 'autoscaling-policies/imported.json': new TextEncoder().encode(JSON.stringify(anAutoscalingPolicy({ id: 'asp-imported' }))) }));
+
 const BUNDLE = packBundle([{ path: 'extensions/instance-started.sh', kind: 'file', mode: 0o755, content: Buffer.from('#!/bin/sh\nexit 0\n') }]);
 
 /** What the owner sends for its positive control: a valid body for each write that has one. */
@@ -303,6 +309,7 @@ function ownerBody(method: string, template: string): unknown {
     '/api/metadata/applications/{applicationId}/clusters/{clusterId}/properties': { key: 'shape', values: ['square'] },
     '/api/cartridges/{type}': php,
     '/api/cartridges/{type}/bundle': BUNDLE,
+    '/api/import': IMPORT_ZIP,
     '/api/cartridges': aCartridge({ type: 'mt-web-2', multiTenant: true, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'i' }] }),
     '/api/applications/{id}': shared,
     '/api/applications': anApplication({ applicationId: 'other', components: { cartridges: [aSubscription('php', 'php', { cartridgeMin: 1, cartridgeMax: 1 })] } }),

@@ -79,11 +79,12 @@ export class ApiClient {
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
-  /** An open server-sent-events stream. */
-  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
+  /** An open stream: server-sent events (GET), or a streamed answer to an upload (`accept`, `body`). */
+  async stream(path: string, signal: AbortSignal, options: { method?: string; accept?: string; body?: Uint8Array; contentType?: string } = {}): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { accept: options.accept ?? 'text/event-stream' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    const response = await this.fetch(path, { headers, signal });
+    if (options.body) headers['content-type'] = options.contentType ?? 'application/octet-stream';
+    const response = await this.fetch(path, { method: options.method ?? 'GET', headers, signal, body: options.body });
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => '');
       let message = `HTTP ${response.status}`;
@@ -92,7 +93,13 @@ export class ApiClient {
       } catch {
         // keep the status
       }
-      throw new ApiError(message, response.status);
+      throw new ApiError(message, response.status, (() => {
+        try {
+          return (JSON.parse(text) as ErrorBody).errors ?? [];
+        } catch {
+          return [];
+        }
+      })());
     }
     return response.body;
   }

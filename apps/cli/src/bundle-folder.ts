@@ -5,11 +5,9 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { BundleError, packBundle, readBundle, type BundleEntry } from '@stratos/contracts';
+import { BUNDLE_PARTS, BundleError, packBundle, readBundle, type BundleEntry } from '@stratos/contracts';
 import { FileError } from './context';
 
-/** The folders a bundle is made of; a folder with none of them next to cartridge.json is not a bundle. */
-export const BUNDLE_PARTS = ['confd', 'provision', 'extensions'];
 
 export function hasBundleParts(dir: string): boolean {
   return BUNDLE_PARTS.some((part) => {

@@ -48,6 +48,14 @@ export function useLiveTopology(onUnauthorized: () => void): LiveTopology {
       queue.push(change);
       if (!frame) frame = requestAnimationFrame(publish);
     };
+    // A sign-up changes what a tenant's users see (the deployments it signed up to): the tree is read again,
+    // from a snapshot at least as new as what the model holds.
+    const rescope = async (attempt = 0): Promise<void> => {
+      const snapshot = await request<TopologySnapshot>('GET', '/topology').catch(() => null);
+      if (cancelled || !snapshot || !model) return;
+      if (snapshot.revision < model.revision && attempt < 5) return void setTimeout(() => void rescope(attempt + 1), 500);
+      later(() => model!.reset(snapshot));
+    };
     // The first snapshot, tried again every 2 s while the platform does not answer (it may be starting).
     const load = async (): Promise<void> => {
       try {
@@ -59,6 +67,7 @@ export function useLiveTopology(onUnauthorized: () => void): LiveTopology {
           event: (event) =>
             later(() => {
               if (model!.apply(event)) events.push(event);
+              if (event.type === 'ApplicationSignUpAdded' || event.type === 'ApplicationSignUpRemoved') void rescope();
             }),
           snapshot: (event) => later(() => model!.reset(event.payload as TopologySnapshot)),
           health: (batch) =>

@@ -17,6 +17,7 @@ import { ManagerSettings } from './config';
 import { ControllerClientModule } from './controller-client/controller-client.module';
 import { DefinitionsModule } from './definitions/definitions.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { ImportModule } from './import/import.module';
 import { HealthController } from './health/health.controller';
 import { MetadataModule } from './metadata/metadata.module';
 import { ErrorFilter } from './http/error.filter';
@@ -44,7 +45,7 @@ export class StratosManagerModule {
   static with(settings: ManagerSettings, database: Database, log: Pino): DynamicModule {
     return {
       module: StratosManagerModule,
-      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, SignUpsModule, AuditModule, ArtifactsModule, ImagesModule, ImageArtifactsModule, MemberPasswordsModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule],
+      imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database), MetricsModule, AuthModule, TenantsModule, SignUpsModule, AuditModule, ArtifactsModule, ImagesModule, ImageArtifactsModule, MemberPasswordsModule, ControllerClientModule, CartridgesModule, DefinitionsModule, DeploymentsModule, MetadataModule, TopologyModule, ImportModule],
       controllers: [HealthController, SchemasController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -1238,6 +1238,88 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "ImportOutcome": {
+      "type": "string",
+      "enum": [
+        "created",
+        "skipped",
+        "refused"
+      ]
+    },
+    "ImportResult": {
+      "type": "object",
+      "properties": {
+        "summary": {
+          "$ref": "#/components/schemas/ImportSummary"
+        },
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ImportRow"
+          }
+        },
+        "notes": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      },
+      "required": [
+        "summary",
+        "items",
+        "notes"
+      ],
+      "additionalProperties": false
+    },
+    "ImportRow": {
+      "type": "object",
+      "properties": {
+        "file": {
+          "type": "string"
+        },
+        "kind": {
+          "type": "string"
+        },
+        "id": {
+          "type": "string"
+        },
+        "outcome": {
+          "$ref": "#/components/schemas/ImportOutcome"
+        },
+        "detail": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "file",
+        "kind",
+        "id",
+        "outcome",
+        "detail"
+      ],
+      "additionalProperties": false
+    },
+    "ImportSummary": {
+      "type": "object",
+      "properties": {
+        "created": {
+          "type": "number"
+        },
+        "skipped": {
+          "type": "number"
+        },
+        "refused": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "created",
+        "skipped",
+        "refused"
+      ],
+      "additionalProperties": false
+    },
     "IssuedToken": {
       "type": "object",
       "properties": {
@@ -3069,6 +3151,9 @@ export const apiResponseSchemas: {
     },
     "DELETE /api/applications/{applicationId}/domainMappings/{domainName}": {
       "$ref": "#/components/schemas/StratosMessage"
+    },
+    "POST /api/import": {
+      "$ref": "#/components/schemas/ImportResult"
     },
     "GET /api/audit": {
       "type": "array",

@@ -11,6 +11,7 @@ import type { ArtifactDistributionAccepted, ArtifactVersionView, ArtifactView } 
 import type { AuditEntry } from './audit';
 import type { CartridgeView, IaasProviderView } from './cartridge';
 import type { FieldIssue } from './errors';
+import type { ImportResult } from './import/stratos-folder';
 import type { JsonSchema } from './json-schema';
 import type { CartridgeWriteResult, DefinitionView, DefinitionWriteResult, MemberLogs, OperationAccepted, UpgradeAccepted } from './rpc';
 import type { BakedImageView } from './runtime/baked-images';
@@ -77,6 +78,7 @@ export interface ApiResponses {
   'POST /api/applications/{applicationId}/domainMappings': StratosMessage & { domainMappings: DomainMappingView[] };
   'GET /api/applications/{applicationId}/domainMappings': DomainMappingView[];
   'DELETE /api/applications/{applicationId}/domainMappings/{domainName}': StratosMessage;
+  'POST /api/import': ImportResult;
   'GET /api/audit': AuditEntry[];
   'POST /api/repo/notify': RepositoryNotifyResult;
   'POST /api/images': OperationAccepted;

@@ -13,6 +13,7 @@ export * from './definitions';
 export * from './schemas';
 export * from './runtime';
 export * from './bundles';
+export * from './import';
 export * from './artifacts/repository-notify';
 export * from './json-input';
 export * from './container-limits';

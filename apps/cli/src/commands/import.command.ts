@@ -1,91 +1,57 @@
 /**
- * `stratos import DIR --iaas FLAVOUR`: a whole Stratos samples folder, posted in Stratos's
- * order (autoscaling policies → network partitions → deployment policies → cartridges →
- * cartridge groups → application policies → applications), with a progress bar and a summary.
+ * `stratos import DIR --iaas FLAVOUR`: a whole Stratos samples folder, zipped and sent to
+ * `POST /api/import`, which posts it in Stratos's order (libs/contracts import/stratos-folder.ts)
+ * — the console imports through the same endpoint. The rows stream back as the server goes: a
+ * progress bar, then the table and a summary.
  */
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { definitionKinds, type DefinitionKindName, type FieldIssue } from '@stratos/contracts';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
+import { IMPORT_LIMITS, type ImportProgress, type ImportResult } from '@stratos/contracts';
 import { ApiError } from '../api-client';
-import { hasBundleParts, packFolder } from '../bundle-folder';
-import { apiClient, FileError, outputFormat, readJsonFile, UsageError, type GlobalOptions } from '../context';
+import { apiClient, FileError, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, printData, printTable } from '../output';
 
-interface Kind {
-  name: string;
-  plural: string;
-  /** Folder under DIR; `{iaas}` is the flavour. */
-  folder: string;
-  /** Which files of the folder (and its subfolders) are of this kind. */
-  match?: RegExp;
-  /** REST path to POST to; undefined while the platform does not support the kind yet. */
-  endpoint?: string;
-  /** A tenant's (sign-ups, domain mappings): the path follows the application beside the file, and the tenant. */
-  tenantEndpoint?: (applicationId: string, tenant: string | undefined) => string;
-  idKey: string;
+/** The folder as a zip: regular files and folders with their Unix modes; dot-files and dot-folders (.git) left out. */
+export function zipFolder(dir: string): Uint8Array {
+  const entries: Zippable = {};
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      if (name.startsWith('.')) continue;
+      const path = join(folder, name);
+      const rel = relative(dir, path).split(sep).join('/');
+      const stat = lstatSync(path);
+      if (stat.isDirectory()) {
+        entries[`${rel}/`] = [new Uint8Array(0), { os: 3, attrs: ((0o040000 | (stat.mode & 0o777)) << 16) >>> 0 }];
+        walk(path);
+      } else if (stat.isFile()) {
+        entries[rel] = [readFileSync(path), { os: 3, attrs: ((0o100000 | (stat.mode & 0o777)) << 16) >>> 0 }];
+      } else {
+        throw new FileError(`${path}: not a regular file or folder (an import holds no links or devices)`);
+      }
+    }
+  };
+  walk(dir);
+  const archive = zipSync(entries, { level: 6 });
+  if (archive.length > IMPORT_LIMITS.compressedBytes) throw new FileError(`${dir}: zipped, it is ${archive.length} bytes, more than an import takes (${IMPORT_LIMITS.compressedBytes})`);
+  return archive;
 }
 
-/** Stratos's order (its samples' deploy.sh). */
-const of = (name: DefinitionKindName, folder: string, match?: RegExp): Kind => {
-  const kind = definitionKinds[name];
-  return { name: kind.label, plural: kind.plural, folder, match, endpoint: `/${kind.restPath}`, idKey: kind.idKey };
-};
-const KINDS: Kind[] = [
-  of('autoscalingPolicy', 'autoscaling-policies'),
-  of('autoscalingPolicy', 'applications', /\/autoscaling-polic[a-z-]*\.json$/),
-  of('networkPartition', 'network-partitions/{iaas}'),
-  of('deploymentPolicy', 'deployment-policies'),
-  of('deploymentPolicy', 'applications', /\/deployment-polic[a-z-]*\.json$/),
-  // cartridges/common: cartridges for every flavour (each names an iaasProvider per driver), then the flavour's own.
-  { name: 'cartridge', plural: 'cartridges', folder: 'cartridges/common', endpoint: '/cartridges', idKey: 'type' },
-  { name: 'cartridge', plural: 'cartridges', folder: 'cartridges/{iaas}', endpoint: '/cartridges', idKey: 'type' },
-  of('cartridgeGroup', 'cartridge-groups'),
-  of('applicationPolicy', 'application-policies'),
-  of('applicationPolicy', 'applications', /\/application-polic[a-z-]*\.json$/),
-  of('application', 'applications', /\/application\.json$/),
-  // A tenant's, for the application.json beside them: they need it deployed (Stratos's deploy.sh posted them after the deploy).
-  {
-    name: 'application signup',
-    plural: 'application signups',
-    folder: 'applications',
-    match: /\/application-signup\.json$/,
-    idKey: 'applicationId',
-    tenantEndpoint: (id, tenant) => `/applications/${encodeURIComponent(id)}/signup${tenant ? `/${encodeURIComponent(tenant)}` : ''}`,
-  },
-  {
-    name: 'domain mapping',
-    plural: 'domain mappings',
-    folder: 'applications',
-    match: /\/domain-mappings\.json$/,
-    idKey: 'applicationId',
-    tenantEndpoint: (id, tenant) => `/applications/${encodeURIComponent(id)}/domainMappings${tenant ? `?tenantDomain=${encodeURIComponent(tenant)}` : ''}`,
-  },
-];
-
-type Outcome = 'created' | 'skipped' | 'refused';
-interface Row {
-  file: string;
-  kind: string;
-  id: string;
-  outcome: Outcome;
-  detail: string;
-}
-
-function jsonFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return jsonFiles(path);
-      return name.endsWith('.json') ? [path] : [];
-    });
-}
-
-function firstIssue(errors: FieldIssue[]): string {
-  return errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ');
+/** Reads newline-delimited JSON from a stream, one value at a time. */
+async function* lines<T>(stream: ReadableStream<Uint8Array>): AsyncGenerator<T> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    pending += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.trim()) yield JSON.parse(line) as T;
+    }
+  }
 }
 
 export function registerImport(program: Command, globals: () => GlobalOptions): void {
@@ -101,89 +67,41 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .action(async (dir: string, options: { iaas: string; strict?: boolean; tenant?: string; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`);
-      const plan = KINDS.flatMap((kind) =>
-        jsonFiles(join(dir, kind.folder.replace('{iaas}', options.iaas)))
-          .filter((file) => !kind.match || kind.match.test(file))
-          .map((file) => ({ kind, file })),
-      );
-      if (plan.length === 0) throw new UsageError(`${dir} holds none of ${KINDS.map((k) => k.folder.replace('{iaas}', options.iaas)).join(', ')}`);
-      if (!existsSync(join(dir, 'cartridges', options.iaas)) && !existsSync(join(dir, 'cartridges', 'common'))) err(`note: ${join(dir, 'cartridges', options.iaas)} does not exist: no cartridges for the flavour "${options.iaas}"`);
+      const archive = zipFolder(dir);
+      const query = new URLSearchParams({ iaas: options.iaas, ...(options.strict ? { strict: 'true' } : {}), ...(options.tenant ? { tenant: options.tenant } : {}) });
       const client = apiClient(globals());
       const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true, noTTYOutput: false, clearOnComplete: true });
-      if (process.stderr.isTTY) bar.start(plan.length, 0, { file: '' });
-      const rows: Row[] = [];
-      for (const { kind, file } of plan) {
-        const shown = relative(dir, file);
-        if (process.stderr.isTTY) bar.update(rows.length, { file: shown });
-        rows.push(await importOne(client, kind, file, shown, options.strict ?? false, options.tenant));
+      const tty = process.stderr.isTTY;
+      let result: ImportResult | null = null;
+      let stream: ReadableStream<Uint8Array>;
+      try {
+        stream = await client.stream(`/import?${query}`, AbortSignal.timeout(600_000), { method: 'POST', accept: 'application/x-ndjson', body: archive, contentType: 'application/zip' });
+      } catch (error) {
+        // A folder that is no Stratos folder for the flavour, or a bad archive: the server's words.
+        if (error instanceof ApiError && error.status === 400) throw new UsageError(`${dir}: ${error.message}`);
+        throw error;
       }
-      if (process.stderr.isTTY) bar.stop();
-      const counts = { created: 0, skipped: 0, refused: 0 };
-      rows.forEach((row) => counts[row.outcome]++);
-      printData(format, { summary: counts, items: rows }, () => {
-        printTable(['FILE', 'KIND', 'ID', 'RESULT', 'DETAIL'], rows.map((r) => [r.file, r.kind, r.id, r.outcome, r.detail]));
-        err(`\n${counts.created} created, ${counts.skipped} skipped, ${counts.refused} refused`);
+      let done = 0;
+      for await (const progress of lines<ImportProgress | { type: 'failed'; error: { statusCode: number; message: string } }>(stream)) {
+        if (progress.type === 'planned') {
+          for (const note of progress.notes) err(`note: ${note}`);
+          if (tty) bar.start(progress.total, 0, { file: '' });
+        } else if (progress.type === 'row') {
+          if (tty) bar.update(++done, { file: progress.row.file });
+        } else if (progress.type === 'done') {
+          result = progress.result;
+        } else {
+          if (tty) bar.stop();
+          throw new ApiError(`the import stopped: ${progress.error.message}`, progress.error.statusCode);
+        }
+      }
+      if (tty) bar.stop();
+      if (!result) throw new ApiError('the import ended without its result (the connection was cut?); what was imported stays: run it again, what exists is skipped', 0);
+      const { summary, items } = result;
+      printData(format, { summary, items }, () => {
+        printTable(['FILE', 'KIND', 'ID', 'RESULT', 'DETAIL'], items.map((r) => [r.file, r.kind, r.id, r.outcome, r.detail]));
+        err(`\n${summary.created} created, ${summary.skipped} skipped, ${summary.refused} refused`);
       });
-      if (counts.refused > 0) process.exitCode = 1;
+      if (summary.refused > 0) process.exitCode = 1;
     });
-}
-
-/** The applicationId of the application.json beside a file, or null. */
-function applicationBeside(file: string): string | null {
-  const beside = join(dirname(file), 'application.json');
-  if (!existsSync(beside)) return null;
-  try {
-    const id = (JSON.parse(readFileSync(beside, 'utf8')) as { applicationId?: unknown }).applicationId;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A sign-up or domain mapping: posted for the application beside it, as the tenant given (or the caller's own). */
-async function importTenantOne(client: ReturnType<typeof apiClient>, kind: Kind, file: string, shown: string, tenant: string | undefined, definition: unknown): Promise<Row> {
-  const applicationId = applicationBeside(file);
-  if (!applicationId) return { file: shown, kind: kind.name, id: '?', outcome: 'refused', detail: 'no application.json with an applicationId beside it: whose is it?' };
-  try {
-    await client.request('POST', kind.tenantEndpoint!(applicationId, tenant), definition);
-    return { file: shown, kind: kind.name, id: applicationId, outcome: 'created', detail: tenant ? `for ${tenant}` : '' };
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 0 || error.status === 401 || error.status >= 500) throw error;
-    if (error.errors.some((e) => /tenantDomain$/.test(e.path))) return { file: shown, kind: kind.name, id: applicationId, outcome: 'skipped', detail: `a tenant's: give --tenant DOMAIN (or import as the tenant's admin)` };
-    // Not deployed yet, or done already: what the server said, and nothing written.
-    if (error.status === 409) return { file: shown, kind: kind.name, id: applicationId, outcome: 'skipped', detail: error.message };
-    return { file: shown, kind: kind.name, id: applicationId, outcome: 'refused', detail: error.errors.length ? firstIssue(error.errors) : error.message };
-  }
-}
-
-async function importOne(client: ReturnType<typeof apiClient>, kind: Kind, file: string, shown: string, strict: boolean, tenant?: string): Promise<Row> {
-  let definition: Record<string, unknown>;
-  try {
-    definition = readJsonFile(file) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof FileError) return { file: shown, kind: kind.name, id: '?', outcome: 'refused', detail: error.message.replace(`${file}: `, '') };
-    throw error;
-  }
-  if (kind.tenantEndpoint) return importTenantOne(client, kind, file, shown, tenant, definition);
-  const id = String(definition?.[kind.idKey] ?? '?');
-  if (!kind.endpoint) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: `${kind.plural} are not supported by this platform yet` };
-  try {
-    // A cartridge.json beside confd/, provision/ or extensions/ brings its bundle (checked before anything is sent).
-    let bundle: Buffer | null = null;
-    try {
-      if (kind.endpoint === '/cartridges' && hasBundleParts(dirname(file))) bundle = packFolder(dirname(file), [relative(dirname(file), file)]);
-    } catch (error) {
-      if (error instanceof FileError) return { file: shown, kind: kind.name, id, outcome: 'refused', detail: `its bundle: ${error.message}` };
-      throw error;
-    }
-    const { body } = await client.request<{ warnings?: FieldIssue[] }>('POST', `${kind.endpoint}${strict ? '?strict=true' : ''}`, definition);
-    if (bundle) await client.request('PUT', `/cartridges/${encodeURIComponent(id)}/bundle`, bundle, { timeoutMs: 120_000 });
-    const warnings = body.warnings?.length ?? 0;
-    const details = [warnings ? `${warnings} warning(s)` : '', bundle ? `bundle ${(bundle.length / 1024).toFixed(1)} KiB` : ''].filter(Boolean);
-    return { file: shown, kind: kind.name, id, outcome: 'created', detail: details.join(', ') };
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 0 || error.status === 401 || error.status >= 500) throw error;
-    if (error.status === 409) return { file: shown, kind: kind.name, id, outcome: 'skipped', detail: 'already exists' };
-    return { file: shown, kind: kind.name, id, outcome: 'refused', detail: error.errors.length ? firstIssue(error.errors) : error.message };
-  }
 }

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { definitionKindNames, type FieldIssue } from '@stratos/contracts';
 import { ApiError, request } from '../api';
 import { jsonLocations } from '../json-locations';
+import { ImportView } from './import';
 import { ErrorView, State, Table } from './parts';
 import { go } from './shell';
 
@@ -21,6 +22,7 @@ const KINDS: Kind[] = [
   ...Object.values(definitionKindNames).map(({ restPath, label, plural, idKey }) => ({ restPath, label, plural, idKey })),
 ];
 const NEW = '+new';
+const IMPORT = 'import';
 
 export function DefinitionsView({ kind: kindPath, id }: { kind?: string; id?: string }) {
   const kind = KINDS.find((k) => k.restPath === kindPath) ?? KINDS[0];
@@ -28,10 +30,11 @@ export function DefinitionsView({ kind: kindPath, id }: { kind?: string; id?: st
     <section class="definitions">
       <nav class="tabs" aria-label="Kinds of definition">
         {KINDS.map((k) => (
-          <a key={k.restPath} href={`#/definitions/${k.restPath}`} aria-current={k === kind ? 'page' : undefined}>{k.plural}</a>
+          <a key={k.restPath} href={`#/definitions/${k.restPath}`} aria-current={k === kind && kindPath !== IMPORT ? 'page' : undefined}>{k.plural}</a>
         ))}
+        <a href={`#/definitions/${IMPORT}`} aria-current={kindPath === IMPORT ? 'page' : undefined}>import a folder</a>
       </nav>
-      {id ? <DefinitionEditor key={`${kind.restPath}/${id}`} kind={kind} id={id} /> : <DefinitionList key={kind.restPath} kind={kind} />}
+      {kindPath === IMPORT ? <ImportView /> : id ? <DefinitionEditor key={`${kind.restPath}/${id}`} kind={kind} id={id} /> : <DefinitionList key={kind.restPath} kind={kind} />}
     </section>
   );
 }

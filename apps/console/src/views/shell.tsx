@@ -6,6 +6,7 @@ import { ApplicationsView } from './applications';
 import { DefinitionsView } from './definitions';
 import { EventsView } from './events';
 import { RuntimeView } from './runtime';
+import { SignUpsView } from './signups';
 
 /** The route, from the location's hash: #/runtime/<member>, #/definitions/<kind>/<id>, … */
 function useRoute(): string[] {
@@ -36,10 +37,10 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
   const [theme, setTheme] = useTheme();
   const live = useLiveTopology(() => void logout());
   const operator = session.tenantDomain === null;
-  const section = route[0] ?? 'runtime';
+  const section = route[0] ?? (operator ? 'runtime' : 'signups');
   const sections: [string, string][] = operator
     ? [['runtime', 'Runtime'], ['applications', 'Applications'], ['definitions', 'Definitions'], ['events', 'Events']]
-    : [['runtime', 'My members'], ['events', 'Events']];
+    : [['signups', 'Sign-ups'], ['runtime', 'My members'], ['events', 'Events']];
   return (
     <div class="shell">
       <header>
@@ -67,6 +68,7 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
         {section === 'applications' && operator && <ApplicationsView live={live} applicationId={route[1]} />}
         {section === 'definitions' && operator && <DefinitionsView kind={route[1]} id={route[2]} />}
         {section === 'events' && <EventsView live={live} />}
+        {section === 'signups' && !operator && <SignUpsView session={session} live={live} />}
       </main>
     </div>
   );

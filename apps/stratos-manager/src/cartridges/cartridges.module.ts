@@ -3,5 +3,5 @@ import { ControllerClientModule } from '../controller-client/controller-client.m
 import { CartridgesController } from './cartridges.controller';
 import { CartridgesService } from './cartridges.service';
 
-@Module({ imports: [ControllerClientModule], controllers: [CartridgesController], providers: [CartridgesService] })
+@Module({ imports: [ControllerClientModule], controllers: [CartridgesController], providers: [CartridgesService], exports: [CartridgesService] })
 export class CartridgesModule {}

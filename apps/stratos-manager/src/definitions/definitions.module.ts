@@ -3,5 +3,5 @@ import { ControllerClientModule } from '../controller-client/controller-client.m
 import { DEFINITIONS_CONTROLLERS } from './definitions.controller';
 import { DefinitionsService } from './definitions.service';
 
-@Module({ imports: [ControllerClientModule], controllers: DEFINITIONS_CONTROLLERS, providers: [DefinitionsService] })
+@Module({ imports: [ControllerClientModule], controllers: DEFINITIONS_CONTROLLERS, providers: [DefinitionsService], exports: [DefinitionsService] })
 export class DefinitionsModule {}

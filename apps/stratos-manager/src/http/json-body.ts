@@ -1,28 +1,41 @@
 import type { NextFunction, Request, Response } from 'express';
-import { badString, BUNDLE_LIMITS, describeJsonError, inspectJsonInput } from '@stratos/contracts';
+import { badString, BUNDLE_LIMITS, describeJsonError, IMPORT_LIMITS, inspectJsonInput } from '@stratos/contracts';
 import { errorBody } from './error.filter';
 import { requestIdOf } from './request-id';
 
-/** Archives (a cartridge's bundle) arrive as they are, with a limit of their own. */
-const ARCHIVE_TYPE = /^application\/(gzip|x-gzip|x-tar\+gzip|octet-stream)\b/i;
-const isArchiveRoute = (request: Request) => request.method === 'PUT' && /\/bundle\/?$/.test(request.path);
+/** Archives arrive as they are, each kind with its type and limit: a cartridge's bundle, a Stratos folder to import. */
+interface ArchiveRoute {
+  what: string;
+  type: RegExp;
+  limit: number;
+  expected: string;
+}
+const BUNDLE_ROUTE: ArchiveRoute = { what: 'the bundle', type: /^application\/(gzip|x-gzip|x-tar\+gzip|octet-stream)\b/i, limit: BUNDLE_LIMITS.compressedBytes, expected: 'a bundle is a gzipped tar archive (Content-Type: application/gzip)' };
+const IMPORT_ROUTE: ArchiveRoute = { what: 'the archive', type: /^application\/(zip|x-zip-compressed|octet-stream)\b/i, limit: IMPORT_LIMITS.compressedBytes, expected: 'an import is a zip of a Stratos folder (Content-Type: application/zip)' };
+function archiveRouteOf(request: Request): ArchiveRoute | null {
+  if (request.method === 'PUT' && /\/bundle\/?$/.test(request.path)) return BUNDLE_ROUTE;
+  if (request.method === 'POST' && /^\/api\/import\/?$/.test(request.path)) return IMPORT_ROUTE;
+  return null;
+}
 
 /**
  * Reads JSON bodies itself (Nest's body parser is off) so that every failure gets the API's
  * error body: a body over the limit is 413 (and is not read further), malformed JSON names
  * the line and column, a body that is not JSON is 415. A bundle upload (PUT …/bundle,
- * application/gzip) is kept as bytes, up to the bundle limit.
+ * application/gzip) and an import (POST /api/import, application/zip) are kept as bytes, up to
+ * their own limits.
  */
 export function jsonBody(limitBytes: number) {
   return (request: Request, response: Response, next: NextFunction) => {
     const method = request.method;
     if (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'OPTIONS') return next();
-    const archive = isArchiveRoute(request) && ARCHIVE_TYPE.test(request.headers['content-type'] ?? '');
-    const limit = archive ? BUNDLE_LIMITS.compressedBytes : limitBytes;
+    const route = archiveRouteOf(request);
+    const archive = route !== null && route.type.test(request.headers['content-type'] ?? '');
+    const limit = archive ? route.limit : limitBytes;
     const declared = Number(request.headers['content-length'] ?? NaN);
     const tooLarge = () => {
       response.setHeader('Connection', 'close');
-      response.status(413).json(errorBody(413, archive ? `the bundle is larger than the limit of ${limit} bytes` : `the body is larger than the limit of ${limitBytes} bytes (STRATOS_BODY_LIMIT_BYTES)`, [], requestIdOf(request)));
+      response.status(413).json(errorBody(413, archive ? `${route.what} is larger than the limit of ${limit} bytes` : `the body is larger than the limit of ${limitBytes} bytes (STRATOS_BODY_LIMIT_BYTES)`, [], requestIdOf(request)));
     };
     if (declared > limit) {
       tooLarge();
@@ -48,8 +61,8 @@ export function jsonBody(limitBytes: number) {
         request.body = Buffer.concat(chunks);
         return next();
       }
-      if (isArchiveRoute(request)) {
-        response.status(415).json(errorBody(415, `a bundle is a gzipped tar archive (Content-Type: application/gzip), not ${request.headers['content-type'] ?? 'an untyped body'}`, [], requestIdOf(request)));
+      if (route) {
+        response.status(415).json(errorBody(415, `${route.expected}, not ${request.headers['content-type'] ?? 'an untyped body'}`, [], requestIdOf(request)));
         return;
       }
       const text = Buffer.concat(chunks).toString('utf8');

@@ -1,0 +1,2 @@
+export * from './zip-archive';
+export * from './stratos-folder';
