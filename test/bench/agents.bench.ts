@@ -98,7 +98,7 @@ class SimulatedAgent {
   }
 }
 
-type BrokerKind = 'mosquitto' | 'aedes';
+export type BrokerKind = 'mosquitto' | 'aedes';
 
 /** The broker under test, a process of its own: Mosquitto with dynamic security, or the embedded aedes with member passwords from a member secret. */
 async function startBenchBroker(kind: BrokerKind): Promise<{ url: string; pid: number; env: Record<string, string>; stop(): Promise<void> }> {
@@ -124,7 +124,15 @@ async function startBenchBroker(kind: BrokerKind): Promise<{ url: string; pid: n
   };
 }
 
-async function runOne(kind: BrokerKind, agents: number, windowS: number): Promise<Row> {
+/** What runOne hands a caller that measures something else on the same fleet (the console bench), once every member is Active. */
+export interface FleetPlatform {
+  /** The manager, without /api. */
+  url: string;
+  adminPassword: string;
+  agents: number;
+}
+
+export async function runOne(kind: BrokerKind, agents: number, windowS: number, whenActive?: (platform: FleetPlatform) => Promise<void>): Promise<Row> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-agents-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
@@ -198,6 +206,7 @@ async function runOne(kind: BrokerKind, agents: number, windowS: number): Promis
     }
     const activeS = (performance.now() - started) / 1000;
     const launchedS = (lastLaunchAt - started) / 1000;
+    await whenActive?.({ url: `http://127.0.0.1:${port}`, adminPassword: password, agents });
 
     // Under load (every agent reports once a second, since it started): the baseline subscriber takes the same traffic.
     // A subscriber that only counts (mqtt.js, as the controller's own client), reporting over IPC.

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the platform's figures beside their baselines from the same run.
  * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker;
- * BENCH_ONLY=api|deploy|docker|swarm|failover|templating|members|bake|idle|agents|signups|artifacts|migration|live-migration|elastic runs one (BENCH_ARTIFACT_MB, 100, sizes the artifacts row; BENCH_MIGRATION_MB, 50, the migration row; BENCH_LIVE_RATE, 200, the live migration's requests/s); BENCH_SIGNUPS (100) sizes the sign-ups row; BENCH_IDLE_MEMBERS (100) and
+ * BENCH_ONLY=api|deploy|docker|swarm|failover|templating|members|bake|idle|agents|console|signups|artifacts|migration|live-migration|elastic runs one (BENCH_ARTIFACT_MB, 100, sizes the artifacts row; BENCH_MIGRATION_MB, 50, the migration row; BENCH_LIVE_RATE, 200, the live migration's requests/s); BENCH_SIGNUPS (100) sizes the sign-ups row; BENCH_IDLE_MEMBERS (100) and
  * BENCH_IDLE_WINDOW_S (30) size the idle-cost row (BENCH_PROFILE=FILE: a CPU profile of its window with members; for the agents rows BENCH_PROFILE=DIR gets the controller's whole run); BENCH_AGENTS (1000,10000) and BENCH_AGENTS_WINDOW_S (30)
  * the agents rows (Mosquitto with dynamic security is needed: apt-get install -y mosquitto).
  */
@@ -16,6 +16,7 @@ import { benchMemberConfig } from './member-config.bench';
 import { benchTemplating } from './templating.bench';
 import { benchIdle } from './idle.bench';
 import { benchAgents } from './agents.bench';
+import { benchConsole } from './console.bench';
 import { benchSignUps } from './signup.bench';
 import { benchArtifacts } from './artifacts.bench';
 import { benchMigration } from './migration.bench';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   if (!only || only === 'bake') process.stdout.write(`${await benchBake()}\n\n`);
   if (!only || only === 'idle') process.stdout.write(`${await benchIdle()}\n\n`);
   if (!only || only === 'agents') process.stdout.write(`${await benchAgents()}\n\n`);
+  if (!only || only === 'console') process.stdout.write(`${await benchConsole()}\n\n`);
   if (!only || only === 'signups') process.stdout.write(`${await benchSignUps()}\n\n`);
   if (!only || only === 'artifacts') process.stdout.write(`${await benchArtifacts()}\n\n`);
   if (!only || only === 'migration') process.stdout.write(`${await benchMigration()}\n\n`);

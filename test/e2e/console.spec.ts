@@ -157,6 +157,22 @@ const clickText = async (page: Page, selector: string, text: string) => {
     }, { timeout: 90_000 }, victim.memberId);
     await browser.screenshot('07-member-replaced');
 
+    // A web member migrated to the other slot from its panel: its progress shown until Done.
+    const [mover] = (await platform.runtime('hello')).clusters.find((c) => c.alias === 'hello-web')!.members;
+    await page.goto(`${platform.url}/#/runtime/${mover.memberId}`);
+    const target = mover.partitionId === 'slot-a' ? 'slot-b' : 'slot-a';
+    await page.waitForFunction((t) => [...document.querySelectorAll('select[aria-label="Target partition"] option')].some((o: any) => o.value.endsWith(`/${t}`)), { timeout: 20_000 }, target);
+    const value = await page.$eval('select[aria-label="Target partition"]', (select: any, t) => [...select.options].find((o: any) => o.value.endsWith(`/${t}`)).value, target);
+    await page.select('select[aria-label="Target partition"]', value);
+    await clickText(page, 'button', 'Migrate');
+    await shown(page, '[data-migration][data-phase=Done]', 'the migration Done', 120_000);
+    expect((await platform.runtime('hello')).clusters.find((c) => c.alias === 'hello-web')!.members.find((m) => m.memberId === mover.memberId)?.partitionId).toBe(target);
+    await browser.screenshot('08-member-migrated');
+
+    // The regions this controller runs: the local one answers, with the members there.
+    await page.goto(`${platform.url}/#/regions`);
+    await page.waitForFunction(() => [...document.querySelectorAll('td strong')].some((e: any) => e.textContent === 'default'), { timeout: 20_000 });
+
     // No secret reached the page: not the database's generated password, nor the admin's.
     const dbMember = (await platform.runtime('hello')).clusters.find((c) => c.alias === 'hello-db')!.members[0];
     const dbPassword = (memberFiles('local', platform.home, [{ clusterId: 'hello.hello-db', id: 'pgdata', mappingPath: '/pgdata' }]).read(dbMember, '/pgdata/password') ?? '').trim();
@@ -206,7 +222,7 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await tenantPage.type('input[aria-label="Cartridge alias for tenant-sites"]', 'tenant-web');
     await clickText(tenantPage, 'button', 'Map domain');
     await shown(tenantPage, '[data-domain="www.acme.example"]', 'its domain mapped');
-    await tenantPage.screenshot({ path: join(SCREENSHOTS, '08-tenant-signups.png') });
+    await tenantPage.screenshot({ path: join(SCREENSHOTS, '09-tenant-signups.png') });
     // Its members: the deployment it signed up to; its events: its own sign-up's, not the other tenant's.
     await tenantPage.goto(`${platform.url}/#/runtime`);
     await tenantPage.waitForFunction(() => document.querySelectorAll('[data-member][data-state=Active]').length >= 2, { timeout: 30_000 });

@@ -8,6 +8,7 @@ import { useMemo, useRef, useState, useLayoutEffect } from 'preact/hooks';
 import type { ApplicationRuntime, ClusterView, MemberView } from '@stratos/contracts';
 import { request } from '../api';
 import type { LiveTopology } from '../live-topology';
+import { MigrationPart } from './migration';
 import { ago, ErrorView, Sparkline, State } from './parts';
 import { go } from './shell';
 
@@ -123,6 +124,10 @@ function RowView({ row, collapsed }: { row: Row; collapsed: boolean }) {
   }
 }
 
+function deploymentPolicyOf(live: LiveTopology, member: MemberView): string | null {
+  return live.model?.applications.get(member.applicationId)?.clusters.find((c) => c.clusterId === member.clusterId)?.deploymentPolicy ?? null;
+}
+
 function findMember(live: LiveTopology, memberId: string): MemberView | null {
   for (const application of live.model?.applications.values() ?? []) for (const cluster of application.clusters) for (const member of cluster.members) if (member.memberId === memberId) return member;
   return null;
@@ -176,6 +181,7 @@ function MemberPanel({ live, memberId, member }: { live: LiveTopology; memberId:
           </li>
         ))}
       </ol>
+      {member && <MigrationPart live={live} member={member} deploymentPolicy={deploymentPolicyOf(live, member)} />}
       <div class="actions">
         <button onClick={() => void show('Metadata', `/metadata/members/${encodeURIComponent(memberId)}`, (body) => JSON.stringify(body.tree, null, 2))}>Metadata</button>
         <button onClick={() => void show('Log (last 16 KiB)', `/members/${encodeURIComponent(memberId)}/logs`, (body) => body.text || '(empty)')}>Log</button>

@@ -5,6 +5,7 @@ import { useLiveTopology } from '../live-topology';
 import { ApplicationsView } from './applications';
 import { DefinitionsView } from './definitions';
 import { EventsView } from './events';
+import { RegionsView } from './regions';
 import { RuntimeView } from './runtime';
 import { SignUpsView } from './signups';
 
@@ -39,7 +40,7 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
   const operator = session.tenantDomain === null;
   const section = route[0] ?? (operator ? 'runtime' : 'signups');
   const sections: [string, string][] = operator
-    ? [['runtime', 'Runtime'], ['applications', 'Applications'], ['definitions', 'Definitions'], ['events', 'Events']]
+    ? [['runtime', 'Runtime'], ['applications', 'Applications'], ['definitions', 'Definitions'], ['regions', 'Regions'], ['events', 'Events']]
     : [['signups', 'Sign-ups'], ['runtime', 'My members'], ['events', 'Events']];
   return (
     <div class="shell">
@@ -68,6 +69,7 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
         {section === 'applications' && operator && <ApplicationsView live={live} applicationId={route[1]} />}
         {section === 'definitions' && operator && <DefinitionsView kind={route[1]} id={route[2]} />}
         {section === 'events' && <EventsView live={live} />}
+        {section === 'regions' && operator && <RegionsView live={live} />}
         {section === 'signups' && !operator && <SignUpsView session={session} live={live} />}
       </main>
     </div>
