@@ -19,6 +19,7 @@ import { IN_CI } from '../support/test-env';
 
 // Callbacks given to page.evaluate and waitFor* run in the page, where `document` is the page's.
 declare const document: any;
+declare const getComputedStyle: (element: unknown) => { backgroundColor: string; color: string };
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 function helloRunsHere(): boolean {
@@ -193,6 +194,46 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await page.waitForFunction(() => document.querySelectorAll('[data-member]').length === 0, { timeout: 30_000 });
     expect(browser.errors).toEqual([]);
   }, 300_000);
+
+  it('is usable with the keyboard alone, and readable in the dark theme', async () => {
+    const context = await browser.browser.createBrowserContext();
+    const keyboardPage = await context.newPage();
+    await keyboardPage.setViewport({ width: 1400, height: 900 });
+    await keyboardPage.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await keyboardPage.goto(`${platform.url}/`);
+    await shown(keyboardPage, 'input[name=username]', 'the login form');
+    // The user field has the focus; Tab to the password, Enter submits.
+    expect(await keyboardPage.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
+    await keyboardPage.keyboard.type('admin');
+    await keyboardPage.keyboard.press('Tab');
+    await keyboardPage.keyboard.type(platform.adminPassword);
+    await keyboardPage.keyboard.press('Enter');
+    await shown(keyboardPage, '[data-feed=live]', 'the live feed');
+    // Every section is a link reached with Tab; Enter follows it.
+    const tabsTo = async (selector: string) => {
+      for (let i = 0; i < 40; i++) {
+        await keyboardPage.keyboard.press('Tab');
+        if (await keyboardPage.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabsTo('nav a[href="#/definitions"]');
+    await keyboardPage.keyboard.press('Enter');
+    await shown(keyboardPage, 'nav.tabs', 'the definitions');
+    await tabsTo('tr.clickable');
+    await keyboardPage.keyboard.press('Enter');
+    await shown(keyboardPage, '[data-testid=definition-editor] textarea', 'a definition opened with Enter');
+    // Dark: the system's preference is followed — light text on a dark page.
+    const luminance = (rgb: string) => {
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    };
+    const colours = await keyboardPage.evaluate(() => ({ background: getComputedStyle(document.body).backgroundColor, text: getComputedStyle(document.body).color }));
+    expect(luminance(colours.background)).toBeLessThan(0.2);
+    expect(luminance(colours.text)).toBeGreaterThan(0.8);
+    await keyboardPage.screenshot({ path: join(SCREENSHOTS, '10-dark-definition.png') });
+    await context.close();
+  });
 
   (helloRunsHere() ? it : it.skip)("shows a tenant's admin its sign-ups, domains, members and events, and nothing of another tenant's", async () => {
     for (const [domain, admin] of [['acme.example', 'boss'], ['globex.example', 'hank']]) {
