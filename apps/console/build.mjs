@@ -2,7 +2,6 @@
 // one stylesheet, index.html naming them by content hash (served with a year's cache; index.html
 // never cached). Skipped when no source changed since the last build (npm start stays fast).
 //   node apps/console/build.mjs [--force]
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -35,6 +34,7 @@ const stamp = sourceStamp();
 if (!process.argv.includes('--force') && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) process.exit(0);
 
 const started = Date.now();
+const { build } = await import('esbuild'); // only when there is something to build: npm start stays quick
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const result = await build({
