@@ -19,6 +19,8 @@ import { IN_CI } from '../support/test-env';
 
 // Callbacks given to page.evaluate and waitFor* run in the page, where `document` is the page's.
 declare const document: any;
+declare const sessionStorage: any;
+declare const TextDecoderStream: any;
 declare const getComputedStyle: (element: unknown) => { backgroundColor: string; color: string };
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -182,8 +184,26 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await clickText(page, 'button', 'Metadata');
     await shown(page, 'pre.scroll', "the database member's metadata");
     const dom = await page.evaluate(() => document.documentElement.outerHTML);
+    // The feed the page reads (a stream the response log cannot hold): read here, from the first revision, with health.
+    const feed = await page.evaluate(async () => {
+      const { token } = JSON.parse(sessionStorage.getItem('stratos.session'));
+      const response = await fetch('/api/topology/events?since=0&health=true', { headers: { Authorization: `Bearer ${token}` } });
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const until = Date.now() + 6000; // health batches come every few seconds
+      while (Date.now() < until) {
+        const next = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), until - Date.now()))]);
+        if (!next || next.done) break;
+        text += next.value;
+      }
+      await reader.cancel();
+      return text;
+    });
+    expect(feed).toContain('event: MemberCreated');
+    expect(feed).toContain('event: MemberHealth');
     for (const secret of [dbPassword, platform.adminPassword]) {
       expect(dom).not.toContain(secret);
+      expect(feed).not.toContain(secret);
       expect(browser.responses.filter((r) => r.body.includes(secret)).map((r) => r.url)).toEqual([]);
     }
 
