@@ -5,50 +5,16 @@
  * the DOM), so 1,000 members scroll as 10 do.
  */
 import { useMemo, useRef, useState, useLayoutEffect } from 'preact/hooks';
-import type { ApplicationRuntime, ClusterView, MemberView } from '@stratos/contracts';
+import type { MemberView } from '@stratos/contracts';
 import { request } from '../api';
 import type { LiveTopology } from '../live-topology';
+import { treeRows, type Row } from '../runtime-rows';
 import { MigrationPart } from './migration';
 import { ago, ErrorView, Sparkline, State } from './parts';
 import { go } from './shell';
 
-type Row =
-  | { kind: 'application'; key: string; depth: number; application: ApplicationRuntime; members: number }
-  | { kind: 'group'; key: string; depth: number; alias: string; status: string; instances: number }
-  | { kind: 'cluster'; key: string; depth: number; cluster: ClusterView }
-  | { kind: 'member'; key: string; depth: number; member: MemberView };
-
 const ROW_HEIGHT = 30;
 const OVERSCAN = 12;
-
-/** The tree as rows, in order; what is collapsed leaves its children out. */
-export function treeRows(applications: Iterable<ApplicationRuntime>, collapsed: Set<string>, filter: string): Row[] {
-  const rows: Row[] = [];
-  const matches = (m: MemberView) => !filter || `${m.memberId} ${m.status} ${m.host ?? ''} ${m.partitionId}`.toLowerCase().includes(filter);
-  for (const application of [...applications].sort((a, b) => a.applicationId.localeCompare(b.applicationId))) {
-    const appKey = `a:${application.applicationId}`;
-    rows.push({ kind: 'application', key: appKey, depth: 0, application, members: application.clusters.reduce((n, c) => n + c.members.length, 0) });
-    if (collapsed.has(appKey)) continue;
-    const pathOf = (c: ClusterView) => c.groupPath.filter((alias) => alias !== '/').join('/');
-    const clustersAt = (path: string, depth: number) => {
-      for (const cluster of application.clusters.filter((c) => pathOf(c) === path).sort((a, b) => a.alias.localeCompare(b.alias) || a.clusterId.localeCompare(b.clusterId))) {
-        const clusterKey = `c:${cluster.clusterId}`;
-        rows.push({ kind: 'cluster', key: clusterKey, depth, cluster });
-        if (collapsed.has(clusterKey)) continue;
-        for (const member of [...cluster.members].sort((a, b) => a.sid - b.sid || a.memberId.localeCompare(b.memberId))) {
-          if (matches(member)) rows.push({ kind: 'member', key: `m:${member.memberId}`, depth: depth + 1, member });
-        }
-      }
-    };
-    clustersAt('', 1);
-    for (const group of [...application.groups].sort((a, b) => [...a.groupPath, a.alias].join('/').localeCompare([...b.groupPath, b.alias].join('/')))) {
-      const path = [...group.groupPath.filter((alias) => alias !== '/'), group.alias].join('/');
-      rows.push({ kind: 'group', key: `g:${application.applicationId}/${path}`, depth: path.split('/').length, alias: group.alias, status: group.status, instances: group.instances });
-      clustersAt(path, path.split('/').length + 1);
-    }
-  }
-  return rows;
-}
 
 export function RuntimeView({ live, memberId }: { live: LiveTopology; memberId?: string }) {
   const [collapsed, setCollapsed] = useState(new Set<string>());

@@ -7,25 +7,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { DefinitionView, DomainMappingView, SignUpView } from '@stratos/contracts';
 import { ApiError, request, type Session } from '../api';
 import type { LiveTopology } from '../live-topology';
+import { cartridgeTypesOf } from '../offered-applications';
 import { ErrorView, State } from './parts';
 
 interface Entry {
   application: DefinitionView;
   signUp: SignUpView | null;
   mappings: DomainMappingView[];
-}
-
-/** The cartridge types an application's components subscribe to, in groups too. */
-export function cartridgeTypesOf(components: unknown): string[] {
-  const types: string[] = [];
-  const walk = (node: unknown) => {
-    if (!node || typeof node !== 'object') return;
-    const { cartridges, groups } = node as { cartridges?: { type?: unknown }[]; groups?: unknown[] };
-    for (const cartridge of Array.isArray(cartridges) ? cartridges : []) if (typeof cartridge?.type === 'string') types.push(cartridge.type);
-    for (const group of Array.isArray(groups) ? groups : []) walk(group);
-  };
-  walk(components);
-  return types;
 }
 
 const orNull = <T,>(promise: Promise<T>): Promise<T | null> => promise.catch((error) => (error instanceof ApiError && error.status === 404 ? null : Promise.reject(error)));
