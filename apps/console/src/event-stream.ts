@@ -3,9 +3,8 @@
  * header), resumed from the last revision after any break — the platform restarting, the network
  * — with a growing pause (1 s to 15 s), as `stratos topology watch` does.
  */
-import type { MemberHealthBatch, TopologyEvent, TopologySnapshotEvent } from '@stratos/contracts';
+import { SseParser, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { authorization } from './api';
-import { SseParser } from './sse-parser';
 
 export type FeedState = { connected: true } | { connected: false; retryInMs: number; why: string };
 

@@ -6,3 +6,4 @@
 export type * from './index';
 export { DEFINITION_KINDS, definitionKindNames } from './definitions/definition-kind-names';
 export { MemberStatus, LIVE_MEMBER_STATES } from './runtime/lifecycle';
+export { SseParser } from './sse-parser';

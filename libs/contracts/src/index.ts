@@ -9,6 +9,7 @@ export * from './topology-events';
 export * from './rpc';
 export * from './config';
 export * from './json-errors';
+export * from './sse-parser';
 export * from './definitions';
 export * from './schemas';
 export * from './runtime';

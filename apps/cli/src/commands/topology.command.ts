@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, type ClusterAutoscaledPayload, type GroupScaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
+import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, SseParser, type ClusterAutoscaledPayload, type GroupScaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -47,25 +47,18 @@ function describe(event: TopologyEvent): string {
   return [String(event.revision).padStart(6), event.timestamp, event.type.padEnd(24), subject, detail].join('  ').trimEnd();
 }
 
-/** Parses a server-sent-event stream: `onId` for each `id:` (the revision), `onEvent` for each `data:`. */
+/** Parses a server-sent-event stream: `onId` for each `id:` (the revision), `onEvent` for each event's data. */
 export async function readEvents(stream: ReadableStream<Uint8Array>, onId: (revision: number) => void, onEvent: (event: TopologyEvent | TopologySnapshotEvent) => void): Promise<void> {
   const decoder = new TextDecoder();
-  let buffer = '';
+  const parser = new SseParser();
+  let lastId: string | undefined;
   for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const id = /^id: (\d+)$/m.exec(block);
-      if (id) onId(Number(id[1]));
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => line.slice(6))
-        .join('\n');
-      if (data) onEvent(JSON.parse(data) as TopologyEvent | TopologySnapshotEvent);
+    for (const message of parser.feed(decoder.decode(chunk, { stream: true }))) {
+      if (message.id !== undefined && message.id !== lastId && /^\d+$/.test(message.id)) onId(Number((lastId = message.id)));
+      onEvent(JSON.parse(message.data) as TopologyEvent | TopologySnapshotEvent);
     }
+    // An id with no data (where the stream stands, before any event) moves the resume point too.
+    if (parser.lastEventId !== undefined && parser.lastEventId !== lastId && /^\d+$/.test(parser.lastEventId)) onId(Number((lastId = parser.lastEventId)));
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Server-sent events, parsed as the HTML standard says (the event-stream format), for a stream
- * read with fetch — EventSource cannot send an Authorization header, and the console keeps its
- * token out of cookies (no cookie, no cross-site request forgery).
+ * read with fetch: the console's (EventSource cannot send an Authorization header, and the console
+ * keeps its token out of cookies) and the CLI's (`stratos topology watch`, `app deploy --wait`).
  */
 export interface SseMessage {
   /** The last `id:` seen so far (the stream's Last-Event-ID), if any. */
