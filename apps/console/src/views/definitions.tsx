@@ -92,11 +92,14 @@ function DefinitionEditor({ kind, id }: { kind: Kind; id: string }) {
   const [warnings, setWarnings] = useState<FieldIssue[]>([]);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Until the definition arrives there is nothing to edit: an empty editor could be saved, or read, as the definition.
+  const [loaded, setLoaded] = useState(creating);
   useEffect(() => {
     if (creating) return;
     request<Record<string, unknown>>('GET', `/${kind.restPath}/${encodeURIComponent(id)}`).then(({ status: s, ...definition }) => {
       setStatus((s as Record<string, unknown>) ?? null);
       setText(JSON.stringify(definition, null, 2));
+      setLoaded(true);
     }, setError);
   }, []);
   const syntax = useMemo(() => jsonLocations(text).syntaxError, [text]);
@@ -131,6 +134,7 @@ function DefinitionEditor({ kind, id }: { kind: Kind; id: string }) {
     }
   };
   const lineCount = text.split('\n').length;
+  if (!loaded) return error ? <ErrorView error={error} /> : <p class="muted">Loading {kind.label} {id}…</p>;
   return (
     <>
       <div class="toolbar">
