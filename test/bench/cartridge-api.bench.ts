@@ -6,6 +6,7 @@
  * this one, as in npm start's parent), so that the load generator's CPU is not theirs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,11 +56,18 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
   const token = ((await (await fetch(`${url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) })).json()) as { token: string }).token;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  const call = async (method: string, path: string, body?: unknown, expected = 200) => {
-    const response = await fetch(`${url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    await response.arrayBuffer();
-    if (response.status !== expected) throw new Error(`${method} ${path}: ${response.status}`);
-  };
+  // node:http on kept-alive sockets, not fetch: the load generator shares the machine (and this
+  // process the broker), and undici's per-request CPU would be counted against the platform.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const call = (method: string, path: string, body?: unknown, expected = 200) =>
+    new Promise<void>((resolve, reject) => {
+      const sent = httpRequest(`${url}/api${path}`, { method, headers, agent }, (response) => {
+        response.resume();
+        response.once('end', () => (response.statusCode === expected ? resolve() : reject(new Error(`${method} ${path}: ${response.statusCode}`))));
+      });
+      sent.once('error', reject);
+      sent.end(body === undefined ? undefined : JSON.stringify(body));
+    });
 
   // The floor: the same row, straight into PostgreSQL, same server, same run.
   const client = new pg.Pool({ connectionString: postgres.url, max: 32 });
@@ -102,15 +110,19 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   // beside a bare SELECT 1 — what the framework and the middleware cost before MQTT and the controller.
   for (const inFlight of [1, 32]) {
     const floorPing = await measure(n, inFlight, async () => void (await client.query('SELECT 1')));
-    const health = await measure(n, inFlight, async () => {
-      const response = await fetch(`${url}/api/health`);
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`GET /api/health: ${response.status}`);
-    });
+    const health = await measure(n, inFlight, () =>
+      new Promise<void>((resolve, reject) => {
+        httpRequest(`${url}/api/health`, { agent }, (response) => {
+          response.resume();
+          response.once('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`GET /api/health: ${response.statusCode}`))));
+        }).once('error', reject).end();
+      }),
+    );
     results.push([`HTTP path alone (health), ${inFlight} in flight`, health, floorPing]);
   }
 
   await client.end();
+  agent.destroy();
   const stopped = (child: ChildProcess) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
   for (const child of [manager, controller]) {
     child.kill('SIGTERM');

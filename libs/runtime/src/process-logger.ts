@@ -13,7 +13,6 @@ import { Module, type CallHandler, type DynamicModule, type ExecutionContext, ty
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { EnvVar, readChoice, type Env } from '@stratos/contracts';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
-import { pinoHttp } from 'pino-http';
 import pinoPretty from 'pino-pretty';
 import { Observable } from 'rxjs';
 
@@ -80,11 +79,17 @@ export function createRootLogger(processName: string, options: LogOptions = {}):
  * apps may share a process), and its id. One AsyncLocalStorage for both: each one a process has
  * costs work at every promise it makes.
  */
-const handling = new AsyncLocalStorage<{ root: Pino; logger: Pino; requestId?: string }>();
+const handling = new AsyncLocalStorage<{ root: Pino; readonly logger: Pino; requestId?: string }>();
 
-/** Runs the rest of a request (or message) with its own logger: every line logged meanwhile carries its id. */
-export function runWithLogger<T>(root: Pino, logger: Pino, work: () => T, requestId?: string): T {
-  return handling.run({ root, logger, requestId }, work);
+/**
+ * Runs the rest of a request (or message) with its own logger: every line logged meanwhile carries
+ * its id. A function is called for the logger at the first line (most requests write none but
+ * their completion line, and a pino child costs as much as the line).
+ */
+export function runWithLogger<T>(root: Pino, logger: Pino | (() => Pino), work: () => T, requestId?: string): T {
+  if (typeof logger !== 'function') return handling.run({ root, logger, requestId }, work);
+  let made: Pino | undefined;
+  return handling.run({ root, requestId, get logger() { return (made ??= logger()); } }, work);
 }
 
 /** The id of the request being handled (runWithLogger's), if any. */
@@ -143,23 +148,36 @@ export class ProcessLogger implements LoggerService {
   }
 }
 
+/** What httpLogging adds to a request: its logger (made at its first use), with the request id bound. */
+export type LoggedRequest = IncomingMessage & { id?: string; readonly log: Pino };
+
+/** Probes and scrapes would write a line each, every few seconds. */
+const UNLOGGED_URLS = new Set(['/api/health', '/metrics']);
+
 /**
- * One line per HTTP request (info; warn for a 4xx, error for a 5xx), with the id the request-id
- * middleware gave (req.id); the request's logger is req.log until the request context takes over.
+ * One line per HTTP request once its response is sent — `request completed`, info; warn for a
+ * 4xx, error for a 5xx — with the id the request-id middleware gave (req.id), the method, URL,
+ * caller's address, status and time; `request aborted` (warn) when the caller left first. The
+ * request's logger is req.log until the request context takes over. (pino-http's line, at a
+ * fifth of its cost: no child logger and no serializers per request.)
  */
 export function httpLogging(root: Pino) {
-  return pinoHttp<IncomingMessage, ServerResponse>({
-    logger: root,
-    genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? 'none',
-    quietReqLogger: true, // each line of the request carries reqId; method and URL once, on the completion line
-    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (request: { method: string; url: string; remoteAddress?: string }) => ({ method: request.method, url: request.url, remoteAddress: request.remoteAddress }),
-      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-    },
-    // Probes and scrapes would write a line each, every few seconds.
-    autoLogging: { ignore: (request) => request.url === '/api/health' || request.url === '/metrics' },
-  });
+  return (request: IncomingMessage & { id?: string }, response: ServerResponse, next: () => void) => {
+    const reqId = request.id ?? 'none';
+    let child: Pino | undefined;
+    Object.defineProperty(request, 'log', { configurable: true, get: () => (child ??= root.child({ reqId })) });
+    if (UNLOGGED_URLS.has(request.url ?? '')) return next();
+    const started = performance.now();
+    const line = (msg: string, level: 'info' | 'warn' | 'error') => {
+      if (!root.isLevelEnabled(level)) return;
+      root[level]({ reqId, req: { method: request.method, url: request.url, remoteAddress: request.socket.remoteAddress }, res: { statusCode: response.statusCode }, responseTime: Math.round(performance.now() - started) }, msg);
+    };
+    response.once('close', () => {
+      if (!response.writableFinished) line('request aborted', 'warn');
+      else line('request completed', response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info');
+    });
+    next();
+  };
 }
 
 let messageCounter = 0;

@@ -25,8 +25,7 @@ export function requestId() {
 export function requestContext(root: Pino) {
   return (request: Request, _response: Response, next: NextFunction) => {
     const id = requestIdOf(request);
-    const logger = (request as Request & { log?: Pino }).log;
-    if (!id || !logger) return next();
-    runWithLogger(root, logger, next, id);
+    if (!id || !('log' in request)) return next();
+    runWithLogger(root, () => (request as Request & { log: Pino }).log, next, id);
   };
 }

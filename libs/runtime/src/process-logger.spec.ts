@@ -1,0 +1,105 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { createRootLogger, currentRequestId, httpLogging, ProcessLogger, runWithLogger, type LoggedRequest } from './process-logger';
+
+/** A logger whose lines land in `lines`, parsed. */
+function collected() {
+  const lines: Record<string, any>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, root: createRootLogger('test', { level: 'info', format: 'json', stream }) };
+}
+
+describe('httpLogging', () => {
+  const { lines, root } = collected();
+  let server: Server;
+  let port: number;
+  /** How the test server answers each path. */
+  const handlers: Record<string, (request: LoggedRequest, response: ServerResponse) => void> = {
+    '/ok': (_request, response) => response.end('ok'),
+    '/missing': (_request, response) => ((response.statusCode = 404), response.end()),
+    '/broken': (_request, response) => ((response.statusCode = 500), response.end()),
+    '/api/health': (_request, response) => response.end('up'),
+    '/talks': (request, response) => (request.log.info('inside'), response.end()),
+    '/hangs': () => arrived(),
+  };
+  const logging = httpLogging(root);
+  let arrived: () => void = () => undefined;
+
+  beforeAll(async () => {
+    server = createServer((request: IncomingMessage & { id?: string }, response) => {
+      request.id = String(request.headers['x-request-id'] ?? 'none');
+      logging(request, response, () => handlers[request.url ?? '']?.(request as LoggedRequest, response));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const get = (path: string, id: string) =>
+    new Promise<number>((resolve, reject) => {
+      httpRequest({ port, host: '127.0.0.1', path, headers: { 'x-request-id': id } }, (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode ?? 0));
+      })
+        .once('error', reject)
+        .end();
+    });
+  /** The lines of one request, once its completion line (or another last line) is there. */
+  const linesOf = async (id: string, last: string) => {
+    for (let tries = 0; !lines.some((l) => l.reqId === id && l.msg === last); tries++) {
+      if (tries > 200) throw new Error(`no "${last}" line for ${id}: ${JSON.stringify(lines)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return lines.filter((l) => l.reqId === id);
+  };
+
+  it('writes one line per request with its id, method, URL, address, status and time, at a level by status', async () => {
+    await get('/ok', 'a');
+    await get('/missing', 'b');
+    await get('/broken', 'c');
+    const [ok] = await linesOf('a', 'request completed');
+    expect(ok).toMatchObject({ level: 'info', req: { method: 'GET', url: '/ok', remoteAddress: '127.0.0.1' }, res: { statusCode: 200 } });
+    expect(typeof ok.responseTime).toBe('number');
+    expect((await linesOf('b', 'request completed'))[0]).toMatchObject({ level: 'warn', res: { statusCode: 404 } });
+    expect((await linesOf('c', 'request completed'))[0]).toMatchObject({ level: 'error', res: { statusCode: 500 } });
+  });
+
+  it("binds the id to the request's own logger, and skips probes", async () => {
+    await get('/api/health', 'probe');
+    await get('/talks', 'd');
+    expect((await linesOf('d', 'request completed')).map((l) => l.msg)).toEqual(['inside', 'request completed']);
+    // The probe was answered before /talks was asked: had it written a line, it would be there now.
+    expect(lines.filter((l) => l.reqId === 'probe')).toEqual([]);
+  });
+
+  it('says when the caller left before the answer', async () => {
+    const sent = httpRequest({ port, host: '127.0.0.1', path: '/hangs', headers: { 'x-request-id': 'e' } });
+    sent.once('error', () => undefined);
+    const there = new Promise<void>((resolve) => (arrived = resolve));
+    sent.end();
+    await there;
+    sent.destroy();
+    expect(await linesOf('e', 'request aborted')).toEqual([expect.objectContaining({ level: 'warn', req: expect.objectContaining({ url: '/hangs' }) })]);
+  });
+});
+
+describe('runWithLogger', () => {
+  it('makes a lazily given logger only when a line is written, once', () => {
+    const { lines, root } = collected();
+    let made = 0;
+    const lazy = () => (made++, root.child({ reqId: 'lazy' }));
+    runWithLogger(root, lazy, () => expect(currentRequestId()).toBe('r1'), 'r1');
+    expect(made).toBe(0);
+    expect(lines).toEqual([]);
+    const logger = new ProcessLogger(root);
+    runWithLogger(root, lazy, () => (logger.log('one', 'Test'), logger.log('two', 'Test')), 'r2');
+    expect(made).toBe(1);
+    expect(lines.map((l) => [l.reqId, l.msg])).toEqual([['lazy', 'one'], ['lazy', 'two']]);
+  });
+});
