@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { ConfigError, EnvVar, safeUrl, Topics } from '@stratos/contracts';
 import { platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -12,6 +11,7 @@ import { CloudControllerModule } from './app.module';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
 import { SecretBox } from './secrets/secret-box';
+import { RequestServerMqtt } from './rpc-server';
 
 export interface RunningController {
   app: INestMicroservice;
@@ -136,9 +136,8 @@ export async function startCloudController(config: ControllerConfig, options: { 
   config.controllerId = controllerId;
   logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})`);
   try {
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(CloudControllerModule.with(new ControllerSettings(config), database, secrets, root), {
-      transport: Transport.MQTT,
-      options: {
+    const app = await NestFactory.createMicroservice(CloudControllerModule.with(new ControllerSettings(config), database, secrets, root), {
+      strategy: new RequestServerMqtt({
         ...brokerTrust(config.mqttCaCert),
         url: config.mqttUrl,
         // The platform's request session, not this process's (one controller leads at a time): requests
@@ -148,7 +147,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
         subscribeOptions: { qos: 1 },
         reconnectPeriod: 1000,
         connectTimeout: 5000,
-      },
+      }),
       bufferLogs: true,
       abortOnError: false,
     });
