@@ -12,8 +12,8 @@ import Docker from 'dockerode';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApplicationRuntime, MemberView, RegionView } from '@stratos/contracts';
-import { Label, platformIdOf } from '@stratos/iaas';
+import { PLATFORM_HOST_NAME, type ApplicationRuntime, type MemberView, type RegionView } from '@stratos/contracts';
+import { ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli } from '../support/cli';
@@ -26,10 +26,14 @@ const docker = dockerForTests() && ownEngineAvailable();
 (docker ? describe : describe.skip)('regions: a second Docker engine and a second folder', () => {
   let engine: OwnEngine;
   let westFolder: string;
+  let euPlatformHost: string;
   let platform: TestPlatform;
 
   beforeAll(async () => {
     engine = await startOwnEngine([AGENT_IMAGE]);
+    // Where eu's members reach the platform (?platform=): an address of this host other than their own network's gateway — the default engine's bridge.
+    const bridge = ((await new Docker().getNetwork('bridge').inspect()) as { IPAM: { Config: { Gateway?: string; Subnet: string }[] } }).IPAM.Config[0];
+    euPlatformHost = bridge.Gateway ?? bridge.Subnet.replace(/\.0\/\d+$/, '.1'); // the engine's docker0: the subnet's first address unless it says
     westFolder = await mkdtemp(join(tmpdir(), 'stratos-region-west-'));
     await chmod(westFolder, 0o755); // members of a root controller run as users of their own
     platform = await startTestPlatform({
@@ -37,7 +41,7 @@ const docker = dockerForTests() && ownEngineAvailable();
       docker: 'on',
       agentKeepaliveS: 2, // a member whose engine went is Lost within seconds
       regions: [
-        { driver: 'docker', region: 'eu', endpoint: `unix://${engine.socket}` },
+        { driver: 'docker', region: 'eu', endpoint: `unix://${engine.socket}`, platformHost: euPlatformHost },
         { driver: 'local', region: 'west', endpoint: westFolder },
       ],
     });
@@ -93,6 +97,12 @@ const docker = dockerForTests() && ownEngineAvailable();
     const mine = { label: [`${Label.platform}=${await platformIdOf(platform.home)}`] };
     const onEu = await engine.docker.listContainers({ filters: mine });
     expect(onEu.map((c) => c.Labels[Label.member])).toEqual([spread.find((m) => m.partitionId === 'eu-a')!.memberId]);
+    // eu's member reaches the broker and the API at the region's ?platform= address (and is Active: it got there), not at its network's gateway.
+    const euContainer = (await engine.docker.getContainer(onEu[0].Id).inspect()) as { Config: { Env: string[] }; HostConfig: { ExtraHosts: string[] } };
+    const euGateway = (await ensureMemberNetwork(engine.docker, await platformIdOf(platform.home), platform.home)).gateway;
+    expect(euPlatformHost).not.toBe(euGateway);
+    expect(euContainer.Config.Env.find((e) => e.startsWith('MB_URLS='))).toMatch(new RegExp(`^MB_URLS=mqtts?://(?:[^@]*@)?${euPlatformHost.replace(/\./g, '\\.')}:\\d+`));
+    expect(euContainer.HostConfig.ExtraHosts).toEqual([`${PLATFORM_HOST_NAME}:${euPlatformHost}`]);
     const [western] = await membersOf('western');
     expect(western.driver).toBe('local@west');
     expect(existsSync(join(westFolder, 'members', western.memberId, 'member.json'))).toBe(true);

@@ -170,8 +170,9 @@ export async function startTestPlatform(options: {
   }
   for (const region of (options.regions ?? []).filter((r) => r.driver === 'docker')) {
     const { gateway } = await ensureMemberNetwork(dockerEngineAt(region.endpoint), await platformIdOf(home), home);
-    if (!broker.listenAlso) throw new Error(`docker members of region ${region.region} need a broker they reach at ${gateway}: use the aedes test broker`);
-    await broker.listenAlso(gateway);
+    const host = region.platformHost ?? gateway; // where the region's members reach the platform, as npm start's broker listens
+    if (!broker.listenAlso) throw new Error(`docker members of region ${region.region} need a broker they reach at ${host}: use the aedes test broker`);
+    if (host !== memberGateway) await broker.listenAlso(host);
   }
   if (options.swarm) {
     if (!broker.listenAlso) throw new Error(`swarm members need a broker they reach at ${options.swarm.platformHost}: use the aedes test broker`);

@@ -41,7 +41,7 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
       throw new Error('STRATOS_DOCKER=on, but no Docker engine answers (docker info)');
     }
     // A region's engine is installed whether it answers now or not: `stratos region list` says which, and its members wait for it.
-    for (const { region, endpoint } of this.regions('docker')) await this.installDocker(region, dockerEngineAt(endpoint), endpoint);
+    for (const { region, endpoint, platformHost } of this.regions('docker')) await this.installDocker(region, dockerEngineAt(endpoint), endpoint, platformHost);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -84,12 +84,12 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
     } else if (swarm !== 'off') {
       await this.installSwarm(DEFAULT_REGION, dockerEngineAt(swarm), swarm);
     }
-    for (const { region, endpoint } of this.regions('swarm')) await this.installSwarm(region, dockerEngineAt(endpoint), endpoint);
+    for (const { region, endpoint, platformHost } of this.regions('swarm')) await this.installSwarm(region, dockerEngineAt(endpoint), endpoint, platformHost);
   }
 
-  private async installSwarm(region: string, engine: ReturnType<typeof dockerEngineAt>, endpoint: string): Promise<void> {
+  private async installSwarm(region: string, engine: ReturnType<typeof dockerEngineAt>, endpoint: string, platformHost = this.settings.swarmPlatformHost): Promise<void> {
     const name = regionDriverName('swarm', region);
-    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost: this.settings.swarmPlatformHost, nodeSocket: this.settings.swarmNodeSocket });
+    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost, nodeSocket: this.settings.swarmNodeSocket });
     this.install(swarm, endpoint);
     try {
       if (!(await SwarmDriver.isManager(engine))) throw new Error('it is not a manager of an active swarm');
@@ -101,15 +101,16 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async installDocker(region: string, engine: ReturnType<typeof dockerEngineAt> | undefined, endpoint: string): Promise<void> {
+  private async installDocker(region: string, engine: ReturnType<typeof dockerEngineAt> | undefined, endpoint: string, platformHost?: string): Promise<void> {
     const name = regionDriverName('docker', region);
-    const docker = new DockerDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine });
+    const docker = new DockerDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost });
     this.install(docker, endpoint);
     try {
       const { name: network, gateway } = await docker.memberNetwork();
-      this.logger.log(`Docker engine${region === DEFAULT_REGION ? '' : ` of region ${region} (${endpoint})`} found: members on the network ${network}, reaching the platform at ${gateway}`);
-      // Started by npm start: the parent owns the embedded broker, which must listen where members are (every region's gateway).
-      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host: gateway });
+      const reached = platformHost ?? gateway;
+      this.logger.log(`Docker engine${region === DEFAULT_REGION ? '' : ` of region ${region} (${endpoint})`} found: members on the network ${network}, reaching the platform at ${reached}${platformHost ? ' (its ?platform=)' : ''}`);
+      // Started by npm start: the parent owns the embedded broker, which must listen where members reach it (every region's gateway, or its ?platform=).
+      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host: reached });
     } catch (error) {
       this.logger.warn(`the Docker engine of region ${region} (${endpoint}) does not answer: ${(error as Error).message}; its partitions' members wait for it`);
     }

@@ -31,6 +31,19 @@ describe('regions', () => {
     expect(parseRegions('')).toEqual({ regions: [], errors: [] });
   });
 
+  it('takes the address a remote engine’s members reach the platform at (?platform=)', () => {
+    expect(parseRegions('docker:eu=tcp://10.1.0.2:2375?platform=10.1.0.1,swarm:us=unix:///run/us.sock?platform=platform.example.com,docker:v6=tcp://h:2375?platform=[fd00::1]').regions).toEqual([
+      { driver: 'docker', region: 'eu', endpoint: 'tcp://10.1.0.2:2375', platformHost: '10.1.0.1' },
+      { driver: 'swarm', region: 'us', endpoint: 'unix:///run/us.sock', platformHost: 'platform.example.com' },
+      { driver: 'docker', region: 'v6', endpoint: 'tcp://h:2375', platformHost: 'fd00::1' },
+    ]);
+    const errors = (text: string) => parseRegions(text).errors.map((e) => `${e.path} ${e.message}`);
+    expect(errors('docker:eu=tcp://h:2375?via=x')).toEqual(['/0 "?via=x" is not ?platform=HOST (the only option an endpoint takes)']);
+    expect(errors('docker:eu=tcp://h:2375?platform=a_b')).toEqual(['/0 "a_b" is not a host: an IPv4 or IPv6 address, or a DNS name']);
+    expect(errors('docker:eu=tcp://h:2375?platform=')).toHaveLength(1);
+    expect(errors('local:west=/srv/west?platform=10.0.0.1')).toEqual(['/0 a local region runs on this host: it takes no ?platform=']);
+  });
+
   it('names the entry and what is wrong with it', () => {
     const errors = (text: string) => parseRegions(text).errors.map((e) => `${e.path} ${e.message}`);
     expect(errors('vms:eu=unix:///x')).toEqual(['/0 "vms" is not a driver with regions']);

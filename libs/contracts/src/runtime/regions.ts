@@ -36,11 +36,21 @@ export interface RegionEndpoint {
   driver: RegionalDriver;
   region: string;
   endpoint: string;
+  /**
+   * docker and swarm: the address the region's members reach the platform at (its broker and
+   * API), `?platform=` after the endpoint — an engine on another host cannot use its own network's
+   * gateway. None: the gateway (docker), the route towards the manager (swarm).
+   */
+  platformHost?: string;
 }
+
+/** A host as an address or a DNS name: what `?platform=` may say. */
+const PLATFORM_HOST_PATTERN = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?|(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/;
 
 /**
  * STRATOS_REGIONS: `driver:region=endpoint` entries, comma-separated, e.g.
- * `docker:eu=unix:///run/docker-eu.sock,local:eu=/srv/stratos/eu`. Every mistake is named
+ * `docker:eu=unix:///run/docker-eu.sock,local:eu=/srv/stratos/eu`; a docker or swarm endpoint may
+ * end in `?platform=HOST` (`docker:eu=tcp://10.1.0.2:2375?platform=10.1.0.1`). Every mistake is named
  * with the entry it is in; the default region is not configured here (the default engine, the home).
  */
 export function parseRegions(text: string): { regions: RegionEndpoint[]; errors: FieldIssue[] } {
@@ -51,13 +61,23 @@ export function parseRegions(text: string): { regions: RegionEndpoint[]; errors:
     const path = `/${index}`;
     const match = /^([^:=]+):([^=]+)=(.+)$/.exec(entry);
     if (!match) return errors.push({ path, message: `"${entry}" is not driver:region=endpoint (e.g. docker:eu=unix:///run/docker-eu.sock)` });
-    const [, driver, region, endpoint] = match;
+    const [, driver, region, written] = match;
+    const query = written.indexOf('?');
+    const endpoint = query < 0 ? written : written.slice(0, query);
+    let platformHost: string | undefined;
+    if (query >= 0) {
+      const option = /^platform=(.*)$/.exec(written.slice(query + 1));
+      if (!option) return errors.push({ path, message: `"${written.slice(query)}" is not ?platform=HOST (the only option an endpoint takes)` });
+      if (driver === 'local') return errors.push({ path, message: 'a local region runs on this host: it takes no ?platform=' });
+      if (!PLATFORM_HOST_PATTERN.test(option[1])) return errors.push({ path, message: `"${option[1]}" is not a host: an IPv4 or IPv6 address, or a DNS name` });
+      platformHost = option[1].replace(/^\[(.*)\]$/, '$1');
+    }
     if (!(REGIONAL_DRIVERS as readonly string[]).includes(driver)) return errors.push({ path, message: `"${driver}" is not a driver with regions`, allowed: [...REGIONAL_DRIVERS] });
     if (!REGION_NAME_PATTERN.test(region) || region === DEFAULT_REGION) return errors.push({ path, message: `"${region}" is not a region name: lower-case letters, digits and "-", up to 63, and not "${DEFAULT_REGION}" (the default engine's)` });
     if ((driver === 'docker' || driver === 'swarm') && !/^(unix:\/\/\/\S+|tcp:\/\/[^\s/:]+:\d{1,5})$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not a Docker engine's endpoint: unix:///path/to/docker.sock or tcp://host:port` });
     if (driver === 'local' && !/^\/\S*$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not an absolute folder (the local driver's region is a folder)` });
     if (regions.some((r) => r.driver === driver && r.region === region)) return errors.push({ path, message: `${driver}:${region} is named twice` });
-    regions.push({ driver: driver as RegionalDriver, region, endpoint });
+    regions.push({ driver: driver as RegionalDriver, region, endpoint, ...(platformHost && { platformHost }) });
   });
   return { regions, errors };
 }

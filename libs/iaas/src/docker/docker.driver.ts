@@ -34,6 +34,12 @@ export interface DockerDriverOptions {
   network?: 'bridge' | 'host';
   /** An image load during which no byte moves either way for this long is given up (default 60 s). */
   loadStallMs?: number;
+  /**
+   * Where members on the bridge reach the platform (broker and API): an engine on another host
+   * needs an address of the platform's host it routes to. Default: the member network's gateway
+   * (right for an engine on the platform's own host).
+   */
+  platformHost?: string;
 }
 
 /** A Docker engine at an endpoint as DOCKER_HOST names one: unix:///path/to/docker.sock or tcp://host:port. */
@@ -108,8 +114,9 @@ export class DockerDriver implements IaasDriver {
 
   /**
    * The payload as a member on the network sees it: loopback addresses of the broker and the API
-   * become the gateway's. A broker that does not answer there is a clear launch failure, not a
-   * member that waits for its broker until it is counted lost.
+   * become the platform's host as members reach it (the gateway, or platformHost). A broker that
+   * does not answer there is a clear launch failure, not a member that waits for its broker until
+   * it is counted lost.
    */
   private async reachable(env: Record<string, string>, gateway: string): Promise<Record<string, string>> {
     const out = { ...env };
@@ -127,7 +134,7 @@ export class DockerDriver implements IaasDriver {
     }));
     if (brokers.length && !reached.some(Boolean)) {
       const where = brokers.map((u) => u.replace(/\/\/[^@/]*@/, '//')).join(', ');
-      throw new Error(`members on the Docker network reach the broker at ${where}, where nothing answers: let the broker listen on ${gateway} too (the embedded one does), or set STRATOS_AGENT_MQTT_URL to an address containers reach`);
+      throw new Error(`members on the Docker network reach the broker at ${where}, where nothing answers: let the broker listen on ${gateway} too (the embedded one does), or set STRATOS_AGENT_MQTT_URL (or the region's ?platform=) to an address containers reach`);
     }
     return out;
   }
@@ -333,7 +340,8 @@ export class DockerDriver implements IaasDriver {
     const network = bridge ? await this.memberNetwork() : null;
     // On the bridge a member keeps its declared ports on its own address; on the host's network each gets a free host port.
     const ports = network ? spec.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, hostPort: p.port })) : await assignHostPorts(spec.ports);
-    const env: Record<string, string> = { ...(network ? await this.reachable(spec.env, network.gateway) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports), [LaunchKey.memberResources]: 'cgroup' };
+    const platformHost = network ? (this.options.platformHost ?? network.gateway) : null;
+    const env: Record<string, string> = { ...(platformHost ? await this.reachable(spec.env, platformHost) : spec.env), [PORT_MAPPINGS_KEY]: JSON.stringify(ports), [LaunchKey.memberResources]: 'cgroup' };
     if ((limits.user ?? 'member') === 'member') {
       // The agent starts as root, gives this user the member's folders and becomes it (cartridge-agent/src/member-user.ts).
       env[LaunchKey.memberUser] = `${CONTAINER_MEMBER_UID}:${CONTAINER_MEMBER_UID}`;
@@ -361,7 +369,7 @@ export class DockerDriver implements IaasDriver {
       Labels: labels,
       HostConfig: {
         NetworkMode: network?.name ?? 'host',
-        ...(network ? { ExtraHosts: [`${PLATFORM_HOST_NAME}:${network.gateway}`] } : {}),
+        ...(platformHost ? { ExtraHosts: [`${PLATFORM_HOST_NAME}:${platformHost}`] } : {}),
         Init: true,
         Mounts: mounts,
         RestartPolicy: { Name: 'no' },
