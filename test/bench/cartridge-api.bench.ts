@@ -1,7 +1,8 @@
 /**
  * Cartridge create and get through the whole path (HTTP → manager → MQTT → controller →
  * PostgreSQL, and the topology event), with 1 and 32 requests in flight, beside the floor:
- * a bare PostgreSQL insert and select of the same row from the same run. The manager and the
+ * a bare PostgreSQL insert and select of the same row from the same run, and creates beside the
+ * same hops written by hand (same-hops.ts). The manager and the
  * controller are processes of their own, as `npm start` runs them (the broker is embedded in
  * this one, as in npm start's parent), so that the load generator's CPU is not theirs.
  */
@@ -14,6 +15,7 @@ import pg from 'pg';
 import { Database } from '../../libs/persistence/src';
 import { freePort, startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
 import { postgresCpuSeconds, processCpuSeconds } from './cpu';
+import { startSameHops } from './same-hops';
 import { measure, row, table, type Figures } from './stats';
 
 const cartridge = (type: string) => ({
@@ -59,9 +61,9 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   // node:http on kept-alive sockets, not fetch: the load generator shares the machine (and this
   // process the broker), and undici's per-request CPU would be counted against the platform.
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const call = (method: string, path: string, body?: unknown, expected = 200) =>
+  const call = (method: string, path: string, body?: unknown, expected = 200, at = `${url}/api`) =>
     new Promise<void>((resolve, reject) => {
-      const sent = httpRequest(`${url}/api${path}`, { method, headers, agent }, (response) => {
+      const sent = httpRequest(`${at}${path}`, { method, headers, agent }, (response) => {
         response.resume();
         response.once('end', () => (response.statusCode === expected ? resolve() : reject(new Error(`${method} ${path}: ${response.statusCode}`))));
       });
@@ -73,6 +75,8 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const client = new pg.Pool({ connectionString: postgres.url, max: 32 });
   client.on('error', () => undefined); // the server stops at the end of the run
   await client.query('CREATE TABLE bench_floor (LIKE cartridges INCLUDING ALL)');
+  await client.query('CREATE TABLE bench_same_hops (LIKE cartridges INCLUDING ALL)');
+  const sameHops = await startSameHops({ mqttUrl, databaseUrl: postgres.url, table: 'bench_same_hops', port: await freePort() });
   const definition = JSON.stringify(cartridge('x'));
   const floorInsert = (prefix: string) => async (i: number) => {
     await client.query('INSERT INTO bench_floor (type, category, definition, providers, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, now(), now())', [
@@ -88,7 +92,8 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   };
 
   const n = options.requests;
-  const results: [string, Figures, Figures][] = [];
+  /** A row's label, the platform's figures, the floor's, and (creates) the same hops by hand. */
+  const results: [string, Figures, Figures, Figures?][] = [];
   // CPU seconds per process over the platform's rows only: where a request's time goes.
   const cpu = { manager: 0, controller: 0, 'broker and load generator': 0, PostgreSQL: 0 };
   const cpuNow = () => ({ manager: processCpuSeconds(manager.pid!), controller: processCpuSeconds(controller.pid!), 'broker and load generator': process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, PostgreSQL: postgresCpuSeconds(join(home, 'pg', 'data')) });
@@ -104,7 +109,8 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
     const create = await onPlatform(() => measure(n, inFlight, (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201)));
     const floorGet = await measure(n, inFlight, floorSelect(`f${inFlight}`));
     const get = await onPlatform(() => measure(n, inFlight, (i) => call('GET', `/cartridges/c${inFlight}-${i}`)));
-    results.push([`create, ${inFlight} in flight`, create, floorCreate], [`get, ${inFlight} in flight`, get, floorGet]);
+    const byHand = await measure(n, inFlight, (i) => call('POST', '/', cartridge(`h${inFlight}-${i}`), 201, sameHops.url));
+    results.push([`create, ${inFlight} in flight`, create, floorCreate, byHand], [`get, ${inFlight} in flight`, get, floorGet]);
   }
   // Where the time goes: the manager's HTTP path alone (GET /api/health: no token, no controller, one SELECT 1)
   // beside a bare SELECT 1 — what the framework and the middleware cost before MQTT and the controller.
@@ -123,6 +129,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
 
   await client.end();
   agent.destroy();
+  await sameHops.stop();
   const stopped = (child: ChildProcess) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
   for (const child of [manager, controller]) {
     child.kill('SIGTERM');
@@ -132,8 +139,12 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   await postgres.stop();
   await rm(home, { recursive: true, force: true });
 
-  const rows = results.flatMap(([label, platform, floor]) => [row(`${label}: platform`, platform, floor), row(`${label}: bare PostgreSQL`, floor)]);
+  const rows = results.flatMap(([label, platform, floor, byHand]) => [
+    row(`${label}: platform`, platform, floor),
+    ...(byHand ? [row(`${label}: same hops by hand`, byHand, floor)] : []),
+    row(`${label}: bare PostgreSQL`, floor),
+  ]);
   // The CPU figures below cover the four create and get rows only (onPlatform), not the health rows.
   const perRequest = Object.entries(cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / (4 * n)).toFixed(2)}`).join(', ');
-  return `Cartridge API, ${n} requests per row, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
+  return `Cartridge API, ${n} requests per row, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own; "same hops by hand": HTTP → MQTT → a worker → one INSERT → reply and event → HTTP, no framework (same-hops.ts): what the architecture itself costs\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
 }
