@@ -124,5 +124,5 @@ function getWithHost(url: string, host: string): Promise<{ status: number; text:
 
     const undeployed = await runCli(['app', 'undeploy', 'tenant-sites', '--wait'], { env, timeoutMs: 60_000 });
     expect(undeployed.code).toBe(0);
-  });
+  }, 300_000); // a deploy, two sign-ups and their routing: each step has its own bound above
 });

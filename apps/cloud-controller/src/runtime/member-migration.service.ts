@@ -388,7 +388,14 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
     if (!member) return this.letGoOfLive(row);
     // After a restart (or a rollback cut short): switched already → its tail; otherwise back to the source, which never stopped serving for long.
     if (resumed || row.phase === 'RollingBack') {
-      if (row.target.incarnation && member.incarnation === row.target.incarnation) return this.afterSwitch(row);
+      if (row.target.incarnation && member.incarnation === row.target.incarnation) {
+        // Switched, and stopped before the member was said Active (the switch and that transition are two steps): say it now.
+        if (member.status === MemberStatus.Migrating) {
+          await this.lifecycle.transition(row.memberId, MemberStatus.Active, { reason: `live-migrated to ${row.target.networkPartitionId}/${row.target.partitionId} (${row.target.driver}); finished after a controller restart` });
+          this.metadata.touch(row.applicationId);
+        }
+        return this.afterSwitch(row);
+      }
       return this.rollBackLive(row, row.reason ?? 'the controller stopped during the live migration: the member serves from its source again');
     }
     const manifests = new Map<string, VolumeManifest>();
