@@ -41,7 +41,7 @@ describe('metrics', () => {
     expect(text).toMatch(/^stratos_manager_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^stratos_controller_process_resident_memory_bytes \d+/m);
     // Each process's broker connections are up, and its database pool is open.
-    for (const [process, connection] of [['stratos-manager', 'controller-presence'], ['stratos-manager', 'topology-feed'], ['cloud-controller', 'agent-events'], ['cloud-controller', 'topology-publisher']]) {
+    for (const [process, connection] of [['stratos-manager', 'controller-requests'], ['stratos-manager', 'topology-feed'], ['cloud-controller', 'agent-events'], ['cloud-controller', 'topology-publisher']]) {
       expect(value(text, new RegExp(`stratos_broker_connected\\{process="${process}",connection="${connection}"\\}`))).toBe(1);
     }
     for (const process of ['stratos-manager', 'cloud-controller']) {

@@ -108,17 +108,31 @@ export function topologyTopic(eventType: string): string {
   return `${Topics.topology.prefix}${eventType}`;
 }
 
-export type RequestTopic =
-  | (typeof Topics.cartridges)[keyof typeof Topics.cartridges]
-  | (typeof Topics.definitions)[keyof typeof Topics.definitions]
-  | (typeof Topics.applications)[keyof typeof Topics.applications]
-  | (typeof Topics.metadata)[keyof typeof Topics.metadata]
-  | (typeof Topics.repositories)[keyof typeof Topics.repositories]
-  | (typeof Topics.images)[keyof typeof Topics.images]
-  | (typeof Topics.iaas)[keyof typeof Topics.iaas]
-  | (typeof Topics.memberPasswords)[keyof typeof Topics.memberPasswords]
-  | (typeof Topics.artifacts)[keyof typeof Topics.artifacts]
-  | (typeof Topics.signups)[keyof typeof Topics.signups]
-  | (typeof Topics.tenants)[keyof typeof Topics.tenants]
-  | (typeof Topics.domainMappings)[keyof typeof Topics.domainMappings]
-  | (typeof Topics.metrics)[keyof typeof Topics.metrics];
+/** The groups of Topics whose topics are requests to the cloud controller (each answered on `<topic>/reply`). */
+const requestGroups = [
+  Topics.cartridges,
+  Topics.definitions,
+  Topics.applications,
+  Topics.metadata,
+  Topics.repositories,
+  Topics.images,
+  Topics.iaas,
+  Topics.memberPasswords,
+  Topics.artifacts,
+  Topics.signups,
+  Topics.tenants,
+  Topics.domainMappings,
+  Topics.metrics,
+] as const;
+
+/** Each group's own values (distributed over the union: `keyof` of a union is only the keys they share). */
+type ValuesOf<T> = T extends unknown ? T[keyof T] : never;
+export type RequestTopic = ValuesOf<(typeof requestGroups)[number]>;
+
+/** Every request topic, once. */
+export const requestTopics: readonly RequestTopic[] = [...new Set(requestGroups.flatMap((group) => Object.values(group) as RequestTopic[]))];
+
+/** Where the controller answers a request (Nest's MQTT transport: the request's topic + `/reply`). */
+export function replyTopic(topic: RequestTopic): string {
+  return `${topic}/reply`;
+}

@@ -1,94 +1,78 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ClientMqtt } from '@nestjs/microservices';
 import mqtt, { type MqttClient } from 'mqtt';
-import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { DomainError, ErrorCode, RPC_DEADLINE_FIELD, Topics, type RpcReply, type RequestTopic } from '@stratos/contracts';
-import { brokerTrust, currentRequestId, withTimeout, withoutNagle } from '@stratos/runtime';
+import { brokerTrust, currentRequestId, withoutNagle } from '@stratos/runtime';
 import { ManagerMetrics } from '../metrics/manager-metrics.service';
 import { ManagerSettings } from '../config';
+import { MqttRequester, RequestTimeout } from './mqtt-requester';
 
 /**
- * Nest 12's ClientMqtt unsubscribes from `<topic>/reply` once no request is pending, and a
- * reply racing that unsubscribe is lost (under concurrency; on aedes even sequentially).
- * Keep the reply subscription for the life of the connection.
+ * Request/response to the cloud controller; every call answers or fails within the timeout.
+ * One MQTT connection carries the requests, their replies and the controllers' presence.
  */
-class DurableReplyClientMqtt extends ClientMqtt {
-  protected unsubscribeFromChannel(channel: string): void {
-    this.subscriptionsCount.set(channel, Math.max(1, (this.subscriptionsCount.get(channel) ?? 1) - 1));
-  }
-
-  /** Nagle off on its socket: a request is one small write, and the next must not wait for the broker's delayed ACK. */
-  createClient(): ReturnType<ClientMqtt['createClient']> {
-    return withoutNagle(super.createClient());
-  }
-
-  /** Requests at QoS 1: one sent while no controller leads waits in the controllers' session for the next leader. */
-  protected mergePacketOptions(requestOptions?: Parameters<ClientMqtt['mergePacketOptions']>[0]) {
-    return { ...super.mergePacketOptions(requestOptions), qos: 1 as const };
-  }
-}
-
-/** Request/response to the cloud controller; every call answers or fails within the timeout. */
 @Injectable()
 export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ControllerClient.name);
-  private readonly client: DurableReplyClientMqtt;
-  /** From the controller's retained presence message; a down controller fails fast. */
+  private client: MqttClient;
+  private requester: MqttRequester;
+  /** Connected, and the reply topics subscribed: requests may be sent. */
+  private ready = false;
+  private readonly readyWaiters = new Set<() => void>();
+  /** From the controllers' retained presence messages; a down controller fails fast. */
   private controllerOnline: boolean | undefined;
   /** Presence topics of the controllers connected now; requests go to any of them. */
   private readonly onlineControllers = new Set<string>();
   /** Controllers standing by: while one does, a request waits for its takeover (up to the timeout) instead of failing at once. */
   private readonly standbyControllers = new Set<string>();
-  private presence: MqttClient;
 
   constructor(
     private readonly settings: ManagerSettings,
     private readonly metrics: ManagerMetrics,
-  ) {
-    this.client = new DurableReplyClientMqtt({
-      ...brokerTrust(settings.mqttCaCert),
-      url: settings.mqttUrl,
+  ) {}
+
+  onModuleInit(): void {
+    // Do not block start-up on the broker: requests fail with 503 until it answers.
+    this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
+      ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-manager-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-    });
-  }
-
-  async onModuleInit(): Promise<void> {
-    this.presence = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
-      ...brokerTrust(this.settings.mqttCaCert),
-      clientId: `stratos-manager-presence-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
+      // Subscribed again below at every connection, replies before any request is let through.
+      resubscribe: false,
     }));
-    this.presence.on('connect', () => this.presence.subscribe(Topics.controllerPresence.all, { qos: 1 }));
-    this.metrics.connections.trackBroker('controller-presence', () => this.presence.connected);
-    this.presence.on('close', () => {
+    this.requester = new MqttRequester(this.client);
+    this.metrics.connections.trackBroker('controller-requests', () => this.client.connected);
+    this.client.on('connect', () => {
+      this.client.subscribe([...MqttRequester.replyTopics, Topics.controllerPresence.all], { qos: 1 }, (error) => {
+        if (error) {
+          this.logger.warn(`subscribing to the controllers' replies: ${error.message}`);
+          return;
+        }
+        this.ready = true;
+        for (const wake of this.readyWaiters) wake();
+        this.readyWaiters.clear();
+      });
+    });
+    this.client.on('close', () => {
+      this.ready = false;
       this.onlineControllers.clear();
       this.standbyControllers.clear();
       this.controllerOnline = undefined;
     });
-    this.presence.on('error', () => undefined); // the request path reports what matters
-    this.presence.on('message', (topic, payload) => {
-      let status: string | undefined;
-      try {
-        status = payload.length > 0 ? (JSON.parse(payload.toString()) as { status?: string }).status : undefined;
-      } catch {
-        status = undefined;
-      }
-      for (const [set, wanted] of [[this.onlineControllers, 'online'], [this.standbyControllers, 'standby']] as const) {
-        if (status === wanted) set.add(topic);
-        else set.delete(topic);
-      }
-      this.controllerOnline = this.onlineControllers.size > 0;
+    let warned = false;
+    this.client.on('error', (error) => {
+      if (!warned) this.logger.warn(`MQTT broker not reachable yet: ${error.message}`);
+      warned = true; // the request path reports the rest
     });
-    // Do not block start-up on the broker: requests fail with 503 until it answers.
-    this.client.connect().catch((error: Error) => this.logger.warn(`MQTT broker not reachable yet: ${error?.message ?? error}`));
+    this.client.on('message', (topic, payload) => {
+      if (this.requester.isReply(topic)) this.requester.handleReply(payload);
+      else this.controllerPresenceChanged(topic, payload);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.presence?.endAsync(true);
-    await this.client.close();
+    this.requester?.failAll('the manager is stopping');
+    await this.client?.endAsync(true);
   }
 
   get isControllerOnline(): boolean | undefined {
@@ -103,17 +87,45 @@ export class ControllerClient implements OnModuleInit, OnApplicationShutdown {
     let reply: RpcReply<T>;
     const done = this.metrics.rpc.startTimer({ topic: topic.replace(/^stratos\/cc\//, '') });
     try {
-      await withTimeout(this.client.connect(), this.settings.rpcTimeoutMs, () => new ConnectTimeout());
       const deadline = Date.now() + this.settings.rpcTimeoutMs;
-      reply = await firstValueFrom(this.client.send<RpcReply<T>>(topic, withRequestContext(payload, deadline)).pipe(timeout(this.settings.rpcTimeoutMs)));
+      if (!this.ready) await this.whenReady(this.settings.rpcTimeoutMs);
+      reply = (await this.requester.send(topic, withRequestContext(payload, deadline), deadline - Date.now())) as RpcReply<T>;
       done({ outcome: reply.ok ? 'ok' : 'refused' });
     } catch (error) {
       done({ outcome: 'unavailable' });
-      const why = error instanceof TimeoutError || error instanceof ConnectTimeout ? `no answer within ${this.settings.rpcTimeoutMs} ms` : String((error as Error)?.message ?? error);
+      const why = error instanceof RequestTimeout || error instanceof ConnectTimeout ? `no answer within ${this.settings.rpcTimeoutMs} ms` : String((error as Error)?.message ?? error);
       throw new DomainError(ErrorCode.Unavailable, `the cloud controller is unavailable (${why}); retry later`);
     }
     if (!reply.ok) throw new DomainError(reply.error.code, reply.error.message, reply.error.errors);
     return reply.data;
+  }
+
+  private whenReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(wake);
+        reject(new ConnectTimeout());
+      }, timeoutMs);
+      this.readyWaiters.add(wake);
+    });
+  }
+
+  private controllerPresenceChanged(topic: string, payload: Buffer): void {
+    let status: string | undefined;
+    try {
+      status = payload.length > 0 ? (JSON.parse(payload.toString()) as { status?: string }).status : undefined;
+    } catch {
+      status = undefined;
+    }
+    for (const [set, wanted] of [[this.onlineControllers, 'online'], [this.standbyControllers, 'standby']] as const) {
+      if (status === wanted) set.add(topic);
+      else set.delete(topic);
+    }
+    this.controllerOnline = this.onlineControllers.size > 0;
   }
 }
 
