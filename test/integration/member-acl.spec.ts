@@ -15,7 +15,7 @@ import { availableBrokers } from '../support/brokers';
 import { brokerCredentialsFromProc } from '../support/processes';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 
-describe.each(availableBrokers())('a member’s own broker identity (%s)', (broker) => {
+describe.each(availableBrokers({ memberFiles: true }))('a member’s own broker identity (%s)', (broker) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
@@ -90,13 +90,21 @@ describe.each(availableBrokers())('a member’s own broker identity (%s)', (brok
     const stolen = brokerCredentialsFromProc(mine.memberId);
     const client = await mqtt.connectAsync(stolen.url, { username: stolen.username, password: stolen.password, clientId: `tenant-member-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 });
     try {
+      const received: string[] = [];
+      client.on('message', (topic) => received.push(topic));
       const own = new Promise<string>((resolve) => client.on('message', (topic, body) => topic === ClusterTopics.metadata(mine.clusterId) && resolve(body.toString())));
+      const theirs = globex.clusters[0].members[0];
+      const forbidden = [ClusterTopics.metadata(theirs.clusterId), MemberTopics.metadata(theirs.memberId), ClusterTopics.metadata(shared.clusters[0].clusterId), MemberTopics.metadata(shared.clusters[0].members[0].memberId), 'stratos/topology/#'];
+      if (broker === 'mosquitto-files') {
+        // Mosquitto 2.0's acl_file grants every SUBSCRIBE and filters what it delivers: the retained trees of those
+        // topics would come at once; its own, subscribed after them, comes after whatever they would have sent.
+        for (const topic of forbidden) await client.subscribeAsync(topic, { qos: 1 });
+      } else {
+        for (const topic of forbidden) await expect(client.subscribeAsync(topic, { qos: 1 })).rejects.toThrow(/Subscribe error/); // SUBACK 0x80
+      }
       expect((await client.subscribeAsync(ClusterTopics.metadata(mine.clusterId), { qos: 1 }))[0].qos).toBe(1);
       expect(JSON.parse(await own).tree['/cluster/cluster_id']).toBe(mine.clusterId);
-      const theirs = globex.clusters[0].members[0];
-      for (const topic of [ClusterTopics.metadata(theirs.clusterId), MemberTopics.metadata(theirs.memberId), ClusterTopics.metadata(shared.clusters[0].clusterId), MemberTopics.metadata(shared.clusters[0].members[0].memberId), 'stratos/topology/#']) {
-        await expect(client.subscribeAsync(topic, { qos: 1 })).rejects.toThrow(/Subscribe error/); // SUBACK 0x80
-      }
+      expect(received).toEqual([ClusterTopics.metadata(mine.clusterId)]);
     } finally {
       await client.endAsync(true);
     }

@@ -28,7 +28,7 @@ describe('a broker on which members would get no identity of their own', () => {
     const before = await rowCounts(platform.databaseUrl);
     const refused = await platform.api('POST', '/applications/lonely/deploy/ap-1');
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toMatch(/^application "lonely" cannot be deployed: members would get no broker identity of their own on this broker, and the platform does not hand them its own credentials: .*STRATOS_MEMBER_SECRET.*STRATOS_MQTT_DYNSEC=on$/);
+    expect(refused.body.message).toMatch(/^application "lonely" cannot be deployed: members would get no broker identity of their own on this broker, and the platform does not hand them its own credentials: .*STRATOS_MEMBER_SECRET.*STRATOS_MQTT_DYNSEC=on, or Mosquitto reading member files \(STRATOS_MQTT_MEMBER_FILES\)$/);
     expect(await rowCounts(platform.databaseUrl)).toEqual(before);
     expect((await platform.api('GET', '/applications/lonely/runtime')).status).toBe(404);
   });

@@ -6,14 +6,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, selfSignedTlsPair, startEmbeddedBroker } from '@stratos/runtime';
 import { IN_CI } from './test-env';
 
-export type BrokerKind = 'aedes' | 'mosquitto';
+/** `mosquitto-files`: Mosquitto whose members' users are in files the controller writes (STRATOS_MQTT_MEMBER_FILES); the platform's own user stays in dynamic security. */
+export type BrokerKind = 'aedes' | 'mosquitto' | 'mosquitto-files';
 
 export interface TestBroker {
   kind: BrokerKind;
@@ -23,6 +24,8 @@ export interface TestBroker {
   memberSecret?: string;
   /** Mosquitto with its dynamic-security plugin: the controller creates each member's client. */
   dynsec?: boolean;
+  /** Mosquitto reading members' users from files in `dir` the controller writes, told to read them again through its pid file. */
+  memberFiles?: { dir: string; pidFile: string };
   /** The embedded broker also listens on another address (the platform's Docker network gateway). */
   listenAlso?(host: string): Promise<void>;
   /** Down (aedes: closed; Mosquitto: kill -9) for `downMs`, then up again on the same port with the same identities. */
@@ -44,8 +47,8 @@ export function mosquittoBinary(): string | null {
 /** Debian's Mosquitto dynamic-security plugin: what gives each member its own identity there. */
 const dynsecPlugin = () => ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
 
-export function availableBrokers(): BrokerKind[] {
-  if (mosquittoBinary() && dynsecPlugin()) return ['aedes', 'mosquitto'];
+export function availableBrokers(options: { memberFiles?: boolean } = {}): BrokerKind[] {
+  if (mosquittoBinary() && dynsecPlugin()) return ['aedes', 'mosquitto', ...(options.memberFiles ? (['mosquitto-files'] as const) : [])];
   const reason = `SKIPPED the Mosquitto runs: no ${mosquittoBinary() ? 'dynamic-security plugin' : 'mosquitto binary'} (apt-get install -y mosquitto); .ci/run installs it`;
   if (IN_CI) throw new Error(`${reason}, and CI=true forbids skipping`);
   process.stdout.write(`${reason}\n`);
@@ -96,7 +99,18 @@ export async function startBroker(kind: BrokerKind, options: { tls?: boolean } =
   const document = JSON.parse(await readFile(dynsec, 'utf8')) as { roles: { rolename: string; acls: unknown[] }[] };
   document.roles.find((r) => r.rolename === 'admin')!.acls.push({ acltype: 'publishClientSend', topic: 'stratos/#', priority: 0, allow: true });
   await writeFile(dynsec, JSON.stringify(document));
-  const auth = ['allow_anonymous false', `plugin ${plugin}`, `plugin_opt_config_file ${dynsec}`];
+  const memberFiles = kind === 'mosquitto-files' ? { dir: join(dir, 'members'), pidFile: join(dir, 'mosquitto.pid') } : undefined;
+  if (memberFiles) {
+    await mkdir(memberFiles.dir);
+    await Promise.all([writeFile(join(memberFiles.dir, 'passwd'), ''), writeFile(join(memberFiles.dir, 'acl'), '')]);
+  }
+  const auth = [
+    'allow_anonymous false',
+    `plugin ${plugin}`,
+    `plugin_opt_config_file ${dynsec}`,
+    // After dynamic security (which knows the platform's user, not the members'): the members' users and their topics.
+    ...(memberFiles ? [`password_file ${join(memberFiles.dir, 'passwd')}`, `acl_file ${join(memberFiles.dir, 'acl')}`, `pid_file ${memberFiles.pidFile}`] : []),
+  ];
   await writeFile(
     config,
     [`listener ${port} 127.0.0.1`, ...(tls ? [`certfile ${join(dir, 'tls', 'cert.pem')}`, `keyfile ${join(dir, 'tls', 'key.pem')}`] : []), ...auth, 'set_tcp_nodelay true', 'persistence false', 'user root', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
@@ -116,6 +130,7 @@ export async function startBroker(kind: BrokerKind, options: { tls?: boolean } =
     kind,
     url: `${tls ? 'mqtts' : 'mqtt'}://stratos:${password}@127.0.0.1:${port}`,
     dynsec: true,
+    memberFiles,
     caCert: tls?.cert,
     pid: () => child.pid!,
     // Dynamic security keeps its clients in dynsec.json: the members' identities survive the restart.

@@ -140,6 +140,7 @@ export async function startTestPlatform(options: {
     agentEntry: join(process.cwd(), 'dist', 'apps', 'cartridge-agent', 'src', 'main.js'),
     memberSecret: options.memberIdentities === false ? undefined : broker.memberSecret,
     mqttDynsec: options.memberIdentities === false ? false : broker.dynsec,
+    mqttMemberFiles: options.memberIdentities === false ? undefined : broker.memberFiles,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 200,
     memberStartTimeoutMs: options.memberStartTimeoutMs ?? 30_000,
     memberDrainMs: (options.memberDrainS ?? 0) * 1000,
@@ -393,6 +394,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
     [EnvVar.docker]: config.docker ?? 'off',
     [EnvVar.localSandbox]: config.localSandbox ?? 'auto',
     [EnvVar.mqttDynsec]: config.mqttDynsec ? 'on' : 'off',
+    ...(config.mqttMemberFiles ? { [EnvVar.mqttMemberFiles]: config.mqttMemberFiles.dir, [EnvVar.mqttBrokerPidFile]: config.mqttMemberFiles.pidFile } : {}),
     ...(config.agentKeepaliveS ? { [EnvVar.agentKeepaliveS]: String(config.agentKeepaliveS) } : {}),
     ...(config.healthIntervalS ? { [EnvVar.healthIntervalS]: String(config.healthIntervalS) } : {}),
     ...Object.fromEntries(

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { IaasDriver } from '@stratos/iaas';
 import { DATABASE_PROTOCOLS, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, EMBEDDED_BROKER_AGENT_ENVELOPE, EnvVar, ConfigError, parseRegions, type RegionEndpoint, MQTT_PROTOCOLS, readChoice, readInteger, readPemFile, readString, readUrl, type Env } from '@stratos/contracts';
 import { AUTOSCALING_DEFAULTS, type ScalingSettings } from './autoscaler/scaling-settings';
@@ -45,6 +46,8 @@ export interface ControllerConfig {
   swarmNodeSocket?: string;
   /** The broker is Mosquitto with dynamic security: each member gets a client and a role of its own there. */
   mqttDynsec?: boolean;
+  /** The broker is Mosquitto reading members' users from files the controller writes (STRATOS_MQTT_MEMBER_FILES); preferred over dynamic security for members. */
+  mqttMemberFiles?: { dir: string; pidFile: string };
   /** auto: local members in a filesystem of their own where bubblewrap runs; off: they share the host's. */
   localSandbox?: 'auto' | 'off';
   /** The API's URL as members reach it: their launch payload's METADATA_SERVICE_URL. Unset: members get none. */
@@ -134,10 +137,29 @@ export function controllerConfigFrom(env: Env, defaults: { agentEntry: string })
     swarmPlatformHost: env[EnvVar.swarmPlatformHost]?.trim() || undefined,
     swarmNodeSocket: env[EnvVar.swarmNodeSocket]?.trim() || undefined,
     mqttDynsec: readChoice(env, EnvVar.mqttDynsec, ['on', 'off'] as const, 'off') === 'on',
+    mqttMemberFiles: readMemberFiles(env),
     localSandbox: readChoice(env, EnvVar.localSandbox, ['auto', 'off'] as const, 'auto'),
     advertiseUrl: readUrl(env, EnvVar.advertiseUrl, ['http:', 'https:'], { required: false }),
     gitUrlRewrites: readGitUrlRewrites(env),
     regions: readRegions(env),
     embeddedBrokerAgents: readInteger(env, EnvVar.embeddedBrokerAgents, EMBEDDED_BROKER_AGENT_ENVELOPE, { min: 1, max: 10_000_000 }),
   };
+}
+
+/** STRATOS_MQTT_MEMBER_FILES (a folder the controller may write) with STRATOS_MQTT_BROKER_PID_FILE, or neither. */
+export function readMemberFiles(env: Env): { dir: string; pidFile: string } | undefined {
+  const dir = readString(env, EnvVar.mqttMemberFiles, '');
+  const pidFile = readString(env, EnvVar.mqttBrokerPidFile, '');
+  if (!dir) {
+    if (pidFile) throw new ConfigError(EnvVar.mqttBrokerPidFile, `is only used with ${EnvVar.mqttMemberFiles}`);
+    return undefined;
+  }
+  if (!isAbsolute(dir)) throw new ConfigError(EnvVar.mqttMemberFiles, `must be an absolute path (the folder Mosquitto's password_file and acl_file are in), got "${dir}"`);
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new ConfigError(EnvVar.mqttMemberFiles, `the controller cannot write in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!pidFile) throw new ConfigError(EnvVar.mqttBrokerPidFile, `is required with ${EnvVar.mqttMemberFiles}: Mosquitto's pid file, so that the broker is told to read the member files again`);
+  return { dir, pidFile };
 }

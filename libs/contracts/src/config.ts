@@ -25,6 +25,10 @@ export const EnvVar = {
   memberDrainS: 'STRATOS_MEMBER_DRAIN_S',
   /** on: the external broker is Mosquitto with its dynamic-security plugin; the controller creates each member's own client there. */
   mqttDynsec: 'STRATOS_MQTT_DYNSEC',
+  /** A folder where the controller keeps members' users in Mosquitto's password and ACL files (`passwd`, `acl`): identities for fleets dynamic security cannot make in time. */
+  mqttMemberFiles: 'STRATOS_MQTT_MEMBER_FILES',
+  /** Mosquitto's pid file: told (SIGHUP) to read the member files again. Required with STRATOS_MQTT_MEMBER_FILES. */
+  mqttBrokerPidFile: 'STRATOS_MQTT_BROKER_PID_FILE',
   /** auto (default): use a Docker engine where one answers; on: require one; off: never. */
   docker: 'STRATOS_DOCKER',
   /** auto (default): the swarm driver where the default Docker engine is a swarm manager; off: never; unix:///…sock or tcp://host:port: that manager. */

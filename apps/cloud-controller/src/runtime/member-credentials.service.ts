@@ -4,6 +4,7 @@ import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { AgentTopics, ClusterTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE, type MemberBrokerIdentity, type MemberCredentialsMessage } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
+import { memberFileUser, MosquittoMemberFiles, type MemberAcl } from './mosquitto-member-files';
 
 export interface BrokerCredentials {
   /** The broker URL without credentials. */
@@ -17,18 +18,24 @@ const roleOf = (memberId: string) => `stratos-member-${memberId}`;
 
 /**
  * Each member's own broker credentials. On the embedded broker: an HMAC of the member id that
- * the broker checks itself. On Mosquitto with dynamic security: a client and a role created for
- * the member (it may publish on its own topics only) and deleted with it. Otherwise members get
- * no identity of their own, and none is launched: never the platform's (or a shared) credential.
- * STRATOS_AGENT_MQTT_URL only says where members reach the broker.
+ * the broker checks itself. On Mosquitto with member files: a user per member instance in the
+ * password and ACL files the broker reads (MosquittoMemberFiles). On Mosquitto with dynamic
+ * security: a client and a role created for the member. Either way it may publish on its own
+ * topics only, and its user goes with it. Otherwise members get no identity of their own, and
+ * none is launched: never the platform's (or a shared) credential. STRATOS_AGENT_MQTT_URL only
+ * says where members reach the broker.
  */
 @Injectable()
 export class MemberCredentials implements OnApplicationShutdown {
   private readonly logger = new Logger(MemberCredentials.name);
   private admin: Promise<MqttClient> | null = null;
   private readonly pending = new Map<string, (error: string | null) => void>();
+  private readonly files: MosquittoMemberFiles | null;
 
-  constructor(private readonly settings: ControllerSettings) {}
+  constructor(private readonly settings: ControllerSettings) {
+    const files = settings.memberSecret ? undefined : settings.mqttMemberFiles;
+    this.files = files ? new MosquittoMemberFiles({ ...files, brokerUrl: bareUrl(settings.mqttUrl), brokerTrust: brokerTrust(settings.mqttCaCert) }) : null;
+  }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.admin) await (await this.admin).endAsync(true).catch(() => undefined);
@@ -36,8 +43,8 @@ export class MemberCredentials implements OnApplicationShutdown {
 
   /** Why members cannot get a broker identity of their own here (and how to fix it), or null when they can. */
   whyNoIdentity(): string | null {
-    if (this.settings.memberSecret || this.settings.mqttDynsec) return null;
-    return 'members would get no broker identity of their own on this broker, and the platform does not hand them its own credentials: use the embedded broker (npm start, members sign in with passwords derived from STRATOS_MEMBER_SECRET), or Mosquitto with its dynamic-security plugin and STRATOS_MQTT_DYNSEC=on';
+    if (this.settings.memberSecret || this.settings.mqttDynsec || this.files) return null;
+    return 'members would get no broker identity of their own on this broker, and the platform does not hand them its own credentials: use the embedded broker (npm start, members sign in with passwords derived from STRATOS_MEMBER_SECRET), or Mosquitto with its dynamic-security plugin and STRATOS_MQTT_DYNSEC=on, or Mosquitto reading member files (STRATOS_MQTT_MEMBER_FILES)';
   }
 
   /** The members the broker carries, where it is the embedded one (members sign in with passwords from the member secret); null: an external broker. */
@@ -46,15 +53,19 @@ export class MemberCredentials implements OnApplicationShutdown {
   }
 
   async issue(identity: MemberBrokerIdentity): Promise<BrokerCredentials> {
-    const { memberId, clusterId } = identity;
-    const url = new URL(this.settings.agentMqttUrl ?? this.settings.mqttUrl);
-    url.username = '';
-    url.password = '';
-    const bare = url.toString();
+    const { memberId } = identity;
+    const bare = bareUrl(this.settings.agentMqttUrl ?? this.settings.mqttUrl);
     if (this.settings.memberSecret) {
       return { url: bare, username: memberBrokerUser(identity), password: memberBrokerPassword(this.settings.memberSecret, identity) };
     }
+    if (this.files) {
+      const username = memberFileUser(identity);
+      const password = randomBytes(18).toString('base64url');
+      await this.files.put(username, password, memberAcl(identity));
+      return { url: bare, username, password };
+    }
     if (this.settings.mqttDynsec) {
+      const acl = memberAcl(identity);
       const username = memberBrokerUser(identity);
       const password = randomBytes(18).toString('base64url');
       await this.command([
@@ -62,14 +73,9 @@ export class MemberCredentials implements OnApplicationShutdown {
           command: 'createRole',
           rolename: roleOf(memberId),
           acls: [
-            ...AgentTopics.ownedBy(memberId).map((topic) => ({ acltype: 'publishClientSend', topic, allow: true, priority: 0 })),
-            { acltype: 'subscribeLiteral', topic: MemberTopics.metadata(memberId), allow: true, priority: 0 },
-            { acltype: 'subscribeLiteral', topic: ClusterTopics.metadata(clusterId), allow: true, priority: 0 },
-            { acltype: 'subscribeLiteral', topic: MemberTopics.replies(memberId), allow: true, priority: 0 },
-            // Its new password while member passwords are rotated (MemberPasswordRotation).
-            { acltype: 'subscribeLiteral', topic: MemberTopics.credentials(memberId), allow: true, priority: 0 },
-            // Its start, launched on hold (a live migration's target).
-            { acltype: 'subscribeLiteral', topic: MemberTopics.control(memberId), allow: true, priority: 0 },
+            ...acl.write.map((topic) => ({ acltype: 'publishClientSend', topic, allow: true, priority: 0 })),
+            // Its trees, its replies, its new password while passwords are rotated, its start when launched on hold (a live migration's target).
+            ...acl.read.map((topic) => ({ acltype: 'subscribeLiteral', topic, allow: true, priority: 0 })),
           ],
         },
         // A second instance (a live migration's target) shares the member's role, which may predate the control topic.
@@ -83,7 +89,7 @@ export class MemberCredentials implements OnApplicationShutdown {
 
   /** Whether members' passwords are the broker's own, made per member (and so rotated one by one by the controller). */
   rotatesPasswordsItself(): boolean {
-    return !this.settings.memberSecret && this.settings.mqttDynsec === true;
+    return !this.settings.memberSecret && (this.files !== null || this.settings.mqttDynsec === true);
   }
 
   /**
@@ -96,6 +102,7 @@ export class MemberCredentials implements OnApplicationShutdown {
 
   /** Changes a member's password on the broker, which signs out its connection (without the Will): it signs in again with the new one, if it has it. */
   async changePassword(identity: MemberBrokerIdentity, password: string): Promise<void> {
+    if (this.files) return this.files.put(memberFileUser(identity), password);
     await this.command([{ command: 'setClientPassword', username: memberBrokerUser(identity), password }]);
   }
 
@@ -105,6 +112,7 @@ export class MemberCredentials implements OnApplicationShutdown {
    */
   async revokeInstance(identity: MemberBrokerIdentity): Promise<void> {
     if (!this.rotatesPasswordsItself()) return;
+    if (this.files) return this.files.remove(memberFileUser(identity)).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing an instance's broker user: ${error.message}`));
     await this.command([{ command: 'deleteClient', username: memberBrokerUser(identity) }]).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing an instance's broker client: ${error.message}`));
   }
 
@@ -112,6 +120,7 @@ export class MemberCredentials implements OnApplicationShutdown {
   async revoke(identity: MemberBrokerIdentity): Promise<void> {
     // Where issue() made the member a client and a role (whatever URL members are given).
     if (!this.rotatesPasswordsItself()) return;
+    if (this.files) return this.files.remove(memberFileUser(identity)).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing its broker user: ${error.message}`));
     await this.command([
       { command: 'deleteClient', username: memberBrokerUser(identity) },
       { command: 'deleteRole', rolename: roleOf(identity.memberId) },
@@ -161,4 +170,19 @@ export class MemberCredentials implements OnApplicationShutdown {
     });
     return this.admin;
   }
+}
+
+function bareUrl(value: string): string {
+  const url = new URL(value);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/** What a member's broker user may do (its dynamic-security role, its block in the member files): publish on its own topics, read its own and its cluster's. */
+function memberAcl({ memberId, clusterId }: MemberBrokerIdentity): MemberAcl {
+  return {
+    write: AgentTopics.ownedBy(memberId),
+    read: [MemberTopics.metadata(memberId), ClusterTopics.metadata(clusterId), MemberTopics.replies(memberId), MemberTopics.credentials(memberId), MemberTopics.control(memberId)],
+  };
 }

@@ -34,6 +34,13 @@ import { SecretBox } from '../secrets/secret-box';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 
 const GRACE_MS = 10_000;
+/** New members whose broker identities are made together (the rest of a larger scale-out at the next batch). */
+const IDENTITIES_PER_BATCH = 200;
+/** A member about to be launched: its id and its broker identity. */
+interface PreparedMember {
+  memberId: string;
+  broker: BrokerCredentials;
+}
 
 /** The lowest slot no live member holds: a replacement takes the slot of the member it replaces. */
 export function freeSlot(live: { sid: number }[]): number {
@@ -379,10 +386,19 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         if (extra.memberId === chosen) this.retiring.delete(cluster.clusterId);
         await this.drainThenStop(extra, extra.memberId === chosen ? 'the autoscaler removed it (the least loaded)' : `${targetMembers(cluster)} member(s) wanted`);
       }
-      for (let i = live.length; i < targetMembers(cluster); i++) {
-        const launched = await this.launch(deployment, cluster, [...members]);
-        if (!launched) break;
-        members.push(launched);
+      launching: for (let missing = targetMembers(cluster) - live.length; missing > 0; ) {
+        // Their broker identities together (the broker's users are written once per batch), then one launch after another.
+        const identities = await this.issueIdentities(cluster, Math.min(missing, IDENTITIES_PER_BATCH));
+        if (identities.length === 0) break;
+        for (const [index, identity] of identities.entries()) {
+          const launched = await this.launch(deployment, cluster, [...members], undefined, identity);
+          if (!launched) {
+            for (const unused of identities.slice(index + 1)) void this.credentials.revoke({ memberId: unused.memberId, clusterId: cluster.clusterId }).catch(() => undefined);
+            break launching;
+          }
+          members.push(launched);
+          missing -= 1;
+        }
       }
       if (surplus.length === 0) await this.upgradeStep(deployment, cluster, members);
     }
@@ -501,8 +517,28 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     return unmet;
   }
 
-  /** `at`: where the member goes (a rolling upgrade's replacement), instead of where the partition algorithm puts it. */
-  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[], at?: Placement): Promise<MemberEntity | null> {
+  /**
+   * Broker identities for `count` new members of the cluster, made together; fewer (none) where
+   * the broker does not answer — those members are launched at a later pass.
+   */
+  private async issueIdentities(cluster: ClusterEntity, count: number): Promise<PreparedMember[]> {
+    const memberIds = Array.from({ length: count }, () => `${cluster.alias}-${randomBytes(4).toString('hex')}`);
+    const issued = await Promise.allSettled(memberIds.map((memberId) => this.credentials.issue({ memberId, clusterId: cluster.clusterId })));
+    const prepared: PreparedMember[] = [];
+    issued.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') prepared.push({ memberId: memberIds[i], broker: outcome.value });
+      else void this.credentials.revoke({ memberId: memberIds[i], clusterId: cluster.clusterId }).catch(() => undefined); // half of it may exist
+    });
+    const failed = issued.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) this.logger.warn(`cluster ${cluster.clusterId}: ${count - prepared.length} member(s) not launched this pass, their broker identities cannot be made (${(failed.reason as Error).message}); retrying`);
+    return prepared;
+  }
+
+  /**
+   * `at`: where the member goes (a rolling upgrade's replacement), instead of where the partition algorithm puts it.
+   * `prepared`: its id and broker identity, made already (issueIdentities); else made here.
+   */
+  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[], at?: Placement, prepared?: PreparedMember): Promise<MemberEntity | null> {
     const spec = cluster.spec;
     const counts = new Map<string, number>();
     for (const m of members.filter((x) => x.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(x.status))) {
@@ -520,16 +556,20 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const down = [...new Set(spec.placements.filter((p) => this.unreachableDrivers.has(p.driver)).map((p) => p.driver))];
       const why = answering.length < spec.placements.length ? `no open partition in a region that answers has room${down.length ? ` (${down.join(', ')} not answering)` : ''}${closed.length ? ` (${closed.join(', ')} cordoned)` : ''}` : 'no partition has room for another member';
       this.logger.warn(`cluster ${cluster.clusterId}: ${why}`);
+      if (prepared) void this.credentials.revoke({ memberId: prepared.memberId, clusterId: cluster.clusterId }).catch(() => undefined);
       return null;
     }
     const driver = this.drivers.get(placement.driver);
-    if (!driver) return null;
-    const memberId = `${cluster.alias}-${randomBytes(4).toString('hex')}`;
+    if (!driver) {
+      if (prepared) void this.credentials.revoke({ memberId: prepared.memberId, clusterId: cluster.clusterId }).catch(() => undefined);
+      return null;
+    }
+    const memberId = prepared?.memberId ?? `${cluster.alias}-${randomBytes(4).toString('hex')}`;
     // Its broker identity first: with the broker away (restarting, say) no member is launched — and
     // none is recorded Lost for it; the next pass tries again.
     let broker: BrokerCredentials;
     try {
-      broker = await this.credentials.issue({ memberId, clusterId: cluster.clusterId });
+      broker = prepared?.broker ?? (await this.credentials.issue({ memberId, clusterId: cluster.clusterId }));
     } catch (error) {
       this.logger.warn(`cluster ${cluster.clusterId}: no member launched this pass, its broker identity cannot be made (${(error as Error).message}); retrying`);
       void this.credentials.revoke({ memberId, clusterId: cluster.clusterId }).catch(() => undefined); // half of it may exist

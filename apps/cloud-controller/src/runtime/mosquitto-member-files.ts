@@ -1,0 +1,200 @@
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { chown, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { memberBrokerUser, type MemberBrokerIdentity } from '@stratos/contracts';
+
+/** What one member's broker user may do: publish on `write`, subscribe to and receive `read` (literal topics). */
+export interface MemberAcl {
+  write: string[];
+  read: string[];
+}
+
+/** The folder's two files: Mosquitto's `password_file` and `acl_file` point at them. */
+export const MEMBER_FILES = { passwords: 'passwd', acl: 'acl' } as const;
+
+/**
+ * A member instance's user name in the files: opaque and of safe characters (a Mosquitto
+ * password file splits its lines at the first `:`, which the platform's member user names hold).
+ */
+export function memberFileUser(identity: MemberBrokerIdentity): string {
+  return `stratos-member-${createHash('sha256').update(memberBrokerUser(identity)).digest('hex').slice(0, 32)}`;
+}
+
+/** A password file line as `mosquitto_passwd` writes it (2.0: PBKDF2-SHA512, 101 iterations, a 12-byte salt). */
+export function passwordLine(username: string, password: string, salt: Buffer = randomBytes(12)): string {
+  const hash = pbkdf2Sync(password, salt, 101, 64, 'sha512');
+  return `${username}:$7$101$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** The password file's users, each with its line; lines that are not `user:hash` are dropped. */
+export function parsePasswordFile(text: string): Map<string, string> {
+  const users = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) users.set(line.slice(0, colon), line.trimEnd());
+  }
+  return users;
+}
+
+/** The ACL file's `user` blocks, each with its lines (the `user` line first); what precedes the first block is dropped. */
+export function parseAclFile(text: string): Map<string, string[]> {
+  const blocks = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('user ')) {
+      current = [line];
+      blocks.set(line.slice('user '.length).trim(), current);
+    } else if (current && line.startsWith('topic ')) {
+      current.push(line);
+    }
+  }
+  return blocks;
+}
+
+export function aclBlock(username: string, acl: MemberAcl): string[] {
+  return [`user ${username}`, ...acl.write.map((topic) => `topic write ${topic}`), ...acl.read.map((topic) => `topic read ${topic}`)];
+}
+
+const HEADER = '# Written by the Stratos cloud controller (STRATOS_MQTT_MEMBER_FILES): one user per member instance. Do not edit.';
+
+type Change = { kind: 'put'; username: string; password: string; acl?: MemberAcl } | { kind: 'remove'; username: string };
+
+interface Waiter {
+  change: Change;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+export interface MosquittoMemberFilesOptions {
+  /** The folder holding the two files. */
+  dir: string;
+  /** Mosquitto's pid file: the broker is told (SIGHUP) to read the files again. */
+  pidFile: string;
+  /** Where the broker is reached, for the check that it took a new user (its credentials are not used). */
+  brokerUrl: string;
+  brokerTrust?: { ca?: string; checkServerIdentity?: () => undefined };
+  /** How long the broker may take to accept a new user after being told. */
+  reloadTimeoutMs?: number;
+}
+
+/**
+ * Members' broker identities as Mosquitto's password and ACL files, for fleets that dynamic
+ * security cannot make in time: in Mosquitto 2.0 it rewrites its whole file at every command
+ * (10,000 members ≈ 29 min), while these files are written once per batch of changes (what
+ * arrived while the previous batch was being written) and the broker reads them again on SIGHUP
+ * (10,000 users in ≈ 0.1 s). A new user is known to be in force once it signs in: a change
+ * resolves only then. The files are read back before each write, so a controller that takes
+ * over (or restarts) keeps the identities the previous one made.
+ */
+export class MosquittoMemberFiles {
+  private waiting: Waiter[] = [];
+  private writing: Promise<void> | null = null;
+
+  constructor(private readonly options: MosquittoMemberFilesOptions) {}
+
+  /** Adds the user or changes its password (and its ACL, where given); resolves once the broker accepts it. */
+  put(username: string, password: string, acl?: MemberAcl): Promise<void> {
+    return this.enqueue({ kind: 'put', username, password, acl });
+  }
+
+  /** Removes the user; the broker signs out its connections as it reads the files again. */
+  remove(username: string): Promise<void> {
+    return this.enqueue({ kind: 'remove', username });
+  }
+
+  private enqueue(change: Change): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ change, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Writes batches until nothing waits: each batch is every change that arrived while the previous one was written. */
+  private async drain(): Promise<void> {
+    // Let the changes of the same moment join the first batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      try {
+        await this.apply(batch.map((w) => w.change));
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error as Error);
+      }
+    }
+    this.writing = null;
+  }
+
+  private async apply(changes: Change[]): Promise<void> {
+    const passwordPath = join(this.options.dir, MEMBER_FILES.passwords);
+    const aclPath = join(this.options.dir, MEMBER_FILES.acl);
+    const [passwords, acl] = await Promise.all([readFile(passwordPath, 'utf8').catch(absentIsEmpty).then(parsePasswordFile), readFile(aclPath, 'utf8').catch(absentIsEmpty).then(parseAclFile)]);
+    let probe: { username: string; password: string } | null = null;
+    for (const change of changes) {
+      if (change.kind === 'remove') {
+        passwords.delete(change.username);
+        acl.delete(change.username);
+        continue;
+      }
+      passwords.set(change.username, passwordLine(change.username, change.password));
+      if (change.acl) acl.set(change.username, aclBlock(change.username, change.acl));
+      probe = { username: change.username, password: change.password };
+    }
+    if (probe && !acl.has(probe.username)) throw new Error(`no ACL for broker user ${probe.username}`);
+    // The ACL first: a user the password file knows is never without its limits.
+    await replaceFile(aclPath, [HEADER, ...[...acl.values()].map((lines) => lines.join('\n'))].join('\n\n') + '\n');
+    await replaceFile(passwordPath, [...passwords.values()].join('\n') + '\n');
+    await this.reload();
+    if (probe) await this.accepted(probe.username, probe.password);
+  }
+
+  private async reload(): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number((await readFile(this.options.pidFile, 'utf8')).trim());
+    } catch (error) {
+      throw new Error(`cannot read the broker's pid file ${this.options.pidFile} (STRATOS_MQTT_BROKER_PID_FILE): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`the broker's pid file ${this.options.pidFile} holds no process id`);
+    try {
+      process.kill(pid, 'SIGHUP');
+    } catch (error) {
+      throw new Error(`cannot tell the broker (pid ${pid}, from ${this.options.pidFile}) to read its member files again: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+
+  /** Signs in as the user until the broker accepts it: the fence that it read the files again. */
+  private async accepted(username: string, password: string): Promise<void> {
+    const deadline = Date.now() + (this.options.reloadTimeoutMs ?? 10_000);
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const client = await mqtt.connectAsync(this.options.brokerUrl, { ...this.options.brokerTrust, username, password, clientId: `stratos-cc-probe-${randomBytes(4).toString('hex')}`, reconnectPeriod: 0, connectTimeout: 2000, clean: true });
+        await client.endAsync(true);
+        return;
+      } catch (error) {
+        last = (error as Error).message;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    throw new Error(`the broker did not accept a new member user within ${this.options.reloadTimeoutMs ?? 10_000} ms after being told to read ${this.options.dir} again (${last}): is its password_file ${join(this.options.dir, MEMBER_FILES.passwords)} and its acl_file ${join(this.options.dir, MEMBER_FILES.acl)}?`);
+  }
+}
+
+function absentIsEmpty(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return '';
+  throw error;
+}
+
+/** Written beside and renamed over: the broker never reads half a file. Keeps the file's owner and mode (the broker's user must read it). */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const previous = await stat(path).catch(() => null);
+  const next = `${path}.next`;
+  await rm(next, { force: true }); // a crash's leftover would keep its own mode
+  await writeFile(next, text, { mode: previous ? previous.mode & 0o777 : 0o640 });
+  if (previous && process.getuid?.() === 0) await chown(next, previous.uid, previous.gid);
+  await rename(next, path);
+}
