@@ -851,6 +851,51 @@ export const apiResponseSchemas: {
           "items": {
             "$ref": "#/components/schemas/MemberView"
           }
+        },
+        "memberCount": {
+          "type": "number"
+        },
+        "membersByStatus": {
+          "type": "object",
+          "properties": {
+            "Created": {
+              "type": "number"
+            },
+            "Initialized": {
+              "type": "number"
+            },
+            "Starting": {
+              "type": "number"
+            },
+            "Active": {
+              "type": "number"
+            },
+            "Suspended": {
+              "type": "number"
+            },
+            "In_Maintenance": {
+              "type": "number"
+            },
+            "ReadyToShutDown": {
+              "type": "number"
+            },
+            "Terminated": {
+              "type": "number"
+            },
+            "Lost": {
+              "type": "number"
+            },
+            "Migrating": {
+              "type": "number"
+            }
+          },
+          "additionalProperties": false
+        },
+        "nextMembersAfter": {
+          "type": [
+            "string",
+            "null"
+          ]
         }
       },
       "required": [

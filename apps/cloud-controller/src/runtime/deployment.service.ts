@@ -27,8 +27,10 @@ import {
   type UpgradeRequest,
   ARTIFACT_IMAGE_PREFIX,
   EnvVar,
+  parseRuntimePage,
+  type MemberStatus,
 } from '@stratos/contracts';
-import { Database, type ClusterEntity, type Repositories } from '@stratos/persistence';
+import { Database, type ClusterEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
@@ -312,14 +314,40 @@ export class DeploymentService {
     return { memberId: member.memberId, ...logs };
   }
 
-  async runtime(applicationId: string): Promise<ApplicationRuntime> {
+  /** The deployment's clusters and members; with `page.members`, at most that many members per cluster (RuntimePage). */
+  async runtime(applicationId: string, query: Record<string, unknown> = {}): Promise<ApplicationRuntime> {
+    const { page, issues } = parseRuntimePage(query);
+    if (issues.length > 0) throw DomainError.invalid('the runtime view cannot be paged so', issues);
     const deployment = await this.database.runtime.findDeployment(applicationId);
     if (!deployment) {
       const exists = await this.database.definitions.find('application', applicationId);
       throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
     }
-    const [clusters, members] = await Promise.all([this.database.runtime.clusters(applicationId), this.database.runtime.members({ applicationId })]);
-    const views = clusters.map((c) => toClusterView(c, members.filter((m) => m.clusterId === c.clusterId)));
+    let clusters = await this.database.runtime.clusters(applicationId);
+    if (page.cluster !== undefined) {
+      clusters = clusters.filter((c) => c.clusterId === page.cluster);
+      if (clusters.length === 0) throw DomainError.notFound(`application "${applicationId}" has no cluster "${page.cluster}"`);
+    }
+    // One member past the page says whether the cluster has more.
+    const [members, counts] = await Promise.all([
+      page.members === undefined ? this.database.runtime.members({ applicationId }) : this.database.runtime.memberPage({ applicationId, clusterId: page.cluster, after: page.after, limit: page.members + 1 }),
+      this.database.runtime.clusterMemberCounts(applicationId),
+    ]);
+    const byCluster = new Map<string, MemberEntity[]>();
+    for (const member of members) {
+      const listed = byCluster.get(member.clusterId);
+      if (listed) listed.push(member);
+      else byCluster.set(member.clusterId, [member]);
+    }
+    const views = clusters.map((c) => {
+      const found = byCluster.get(c.clusterId) ?? [];
+      const listed = page.members === undefined ? found : found.slice(0, page.members);
+      const membersByStatus: Partial<Record<MemberStatus, number>> = {};
+      for (const row of counts) if (row.clusterId === c.clusterId) membersByStatus[row.status] = row.count;
+      const memberCount = Object.values(membersByStatus).reduce((sum, n) => sum + (n ?? 0), 0);
+      const more = listed.length < found.length;
+      return { ...toClusterView(c, listed), memberCount, membersByStatus, nextMembersAfter: more && listed.length > 0 ? listed[listed.length - 1].memberId : null };
+    });
     return {
       applicationId,
       tenantId: deployment.tenantId,

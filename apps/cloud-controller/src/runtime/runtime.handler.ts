@@ -93,8 +93,8 @@ export class RuntimeHandler {
   }
 
   @MessagePattern(Topics.applications.runtime)
-  runtime(@Payload() request: { applicationId: string }) {
-    return reply(() => this.deployments.runtime(request.applicationId));
+  runtime(@Payload() request: { applicationId: string; page?: Record<string, unknown> }) {
+    return reply(() => this.deployments.runtime(request.applicationId, request.page));
   }
 
   @MessagePattern(Topics.applications.statistics)

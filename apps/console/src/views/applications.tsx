@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { DefinitionView, OperationAccepted, OperationView } from '@stratos/contracts';
-import { request } from '../api';
+import { ApiError, request } from '../api';
 import type { LiveTopology } from '../live-topology';
 import { describeEvent, eventApplication } from './event-text';
 import { ErrorView, State, Table } from './parts';
@@ -14,6 +14,8 @@ interface Operation {
   accepted: OperationAccepted;
   view: OperationView | null;
   sinceRevision: number;
+  /** Polls in a row that got no answer. */
+  retries?: number;
 }
 
 export function ApplicationsView({ live, applicationId }: { live: LiveTopology; applicationId?: string }) {
@@ -63,8 +65,18 @@ function ApplicationView({ live, applicationId }: { live: LiveTopology; applicat
   useEffect(() => {
     if (!operation || operation.view?.status === 'succeeded' || operation.view?.status === 'failed') return;
     const timer = setTimeout(() => {
-      request<OperationView>('GET', `/operations/${encodeURIComponent(operation.accepted.operationId)}`).then((view) => setOperation({ ...operation, view }), setError);
-    }, operation.view ? 1000 : 200);
+      request<OperationView>('GET', `/operations/${encodeURIComponent(operation.accepted.operationId)}`).then(
+        (view) => {
+          setError(null);
+          setOperation({ ...operation, view, retries: 0 });
+        },
+        (failure: Error) => {
+          setError(failure);
+          // No answer (a dropped connection, the platform restarting): asked again, not given up on.
+          if (failure instanceof ApiError && failure.status === 0) setOperation({ ...operation, retries: (operation.retries ?? 0) + 1 });
+        },
+      );
+    }, operation.retries ? 2000 : operation.view ? 1000 : 200);
     return () => clearTimeout(timer);
   }, [operation]);
   const start = async (what: 'deploy' | 'undeploy') => {

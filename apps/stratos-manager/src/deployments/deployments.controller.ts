@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { deploymentKey, DomainError, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
+import { deploymentKey, DomainError, parseRuntimePage, RUNTIME_PAGE_MAX_MEMBERS, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -137,9 +137,16 @@ export class DeploymentsController {
 
   @TenantAccessible()
   @Get('applications/:id/runtime')
-  @ApiOperation({ summary: "The deployed application: clusters, members, states, addresses and ports (a tenant's users: of an application it signed up to)" })
-  async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string): Promise<ApplicationRuntime> {
-    return this.controller.request(Topics.applications.runtime, { applicationId: await this.deploymentOf(request, applicationId) });
+  @ApiOperation({ summary: "The deployed application: clusters, members, states, addresses and ports, and each cluster's member count by state (a tenant's users: of an application it signed up to). `?members=N` lists at most N members per cluster (member id order); a cluster cut short names the `nextMembersAfter` that `?cluster=…&after=…&members=N` continues from" })
+  @ApiQuery({ name: 'members', required: false, description: `members listed per cluster, 0 to ${RUNTIME_PAGE_MAX_MEMBERS} (default: all)` })
+  @ApiQuery({ name: 'cluster', required: false, description: 'one cluster only (with members)' })
+  @ApiQuery({ name: 'after', required: false, description: "that cluster's members after this member id (its nextMembersAfter)" })
+  async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Query() query: Record<string, unknown>): Promise<ApplicationRuntime> {
+    const { issues } = parseRuntimePage(query);
+    if (issues.length > 0) throw DomainError.invalid('the runtime view cannot be paged so', issues);
+    // As given: the controller reads it with the same parser.
+    const page = { members: query.members, cluster: query.cluster, after: query.after };
+    return this.controller.request(Topics.applications.runtime, { applicationId: await this.deploymentOf(request, applicationId), page });
   }
 
   @TenantAccessible()

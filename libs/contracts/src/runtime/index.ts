@@ -10,3 +10,4 @@ export * from './regions';
 export * from './node-constraints';
 export * from './member-passwords';
 export * from './migrations';
+export * from './runtime-page';

@@ -51,6 +51,12 @@ export interface ClusterView {
   /** Group scaling: the instance of its scaling group it belongs to; null outside any group that scales. */
   groupInstance: GroupInstanceRef | null;
   members: MemberView[];
+  /** In the runtime view: how many members the cluster has (`members` may list fewer: RuntimePage). */
+  memberCount?: number;
+  /** In the runtime view: the cluster's members by state, all of them. */
+  membersByStatus?: Partial<Record<MemberStatus, number>>;
+  /** In the runtime view: where `members` was cut short, the `after` that lists the rest (with `cluster`); null when all are listed. */
+  nextMembersAfter?: string | null;
 }
 
 /**

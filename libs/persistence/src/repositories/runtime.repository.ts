@@ -127,6 +127,26 @@ export class RuntimeRepository {
     return (await this.manager.query(sql, values)) as MemberEntity[];
   }
 
+  /**
+   * A page of the application's members: at most `limit` of each cluster (of `clusterId` alone,
+   * after the member id `after`, where given), in member id order: cut in the database, not
+   * after every member was read and sent.
+   */
+  async memberPage(filter: { applicationId: string; clusterId?: string; after?: string; limit: number }): Promise<MemberEntity[]> {
+    const values: (string | number)[] = [filter.applicationId, filter.limit];
+    const where = ['application_id = $1'];
+    if (filter.clusterId !== undefined) where.push(`cluster_id = $${values.push(filter.clusterId)}`);
+    if (filter.after !== undefined) where.push(`member_id > $${values.push(filter.after)}`);
+    const sql = `SELECT ${this.memberColumns} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY member_id) AS place FROM members WHERE ${where.join(' AND ')}) AS page WHERE place <= $2 ORDER BY cluster_id, member_id`;
+    return (await this.manager.query(sql, values)) as MemberEntity[];
+  }
+
+  /** How many members each of the application's clusters has, by state. */
+  async clusterMemberCounts(applicationId: string): Promise<{ clusterId: string; status: MemberEntity['status']; count: number }[]> {
+    const rows = (await this.manager.query('SELECT cluster_id AS "clusterId", status, COUNT(*)::int AS count FROM members WHERE application_id = $1 GROUP BY cluster_id, status', [applicationId])) as { clusterId: string; status: MemberEntity['status']; count: number }[];
+    return rows;
+  }
+
   /** Those of these members that exist. */
   async findMembers(memberIds: string[]): Promise<MemberEntity[]> {
     if (memberIds.length === 0) return [];
