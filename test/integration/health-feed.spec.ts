@@ -3,9 +3,10 @@
  * events (no id, not stored) with each member's load, memory and requests in flight as the
  * controller writes them; `stratos topology watch --health` prints them. A tenant's user watching
  * sees no member of an application it did not sign up to (fenced by the admin's stream having seen
- * two batches meanwhile); a bad `health` value is refused at its parameter.
+ * two batches meanwhile); a bad `health` value is refused at its parameter. The runtime view, whole
+ * and paged, carries each member's latest health as written.
  */
-import type { MemberHealthBatch } from '@stratos/contracts';
+import type { ApplicationRuntime, MemberHealthBatch } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli } from '../support/cli';
@@ -89,5 +90,18 @@ describe("members' health on the live feed", () => {
     const line = new RegExp(`MemberHealth\\s+${member.memberId}\\s+load [\\d.]+ %\\s+memory [\\d.]+ %`);
     const printed = await runCli(['topology', 'watch', '--health'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken }, timeoutMs: 30_000, until: line });
     expect(printed.stdout).toMatch(line);
+  }, 90_000);
+
+  it("shows each member's latest health in the runtime view, whole and paged", async () => {
+    const [member] = (await platform.runtime('pulse')).clusters[0].members;
+    const healthIn = async (query: string) => (await platform.api<ApplicationRuntime>('GET', `/applications/pulse/runtime${query}`)).body.clusters[0].members.find((m) => m.memberId === member.memberId)?.health;
+    // Written in batches: the first view that has it, then a later batch's (its report's timestamp moves on).
+    const first = await until('the runtime view carries its health', () => healthIn(''), 30_000);
+    expect(first).toEqual(expect.objectContaining({ loadAverage: expect.any(Number), memoryConsumption: expect.any(Number), timestamp: expect.any(String) }));
+    const later = await until('a later report in the paged view', async () => {
+      const health = await healthIn('?members=1');
+      return health && health.timestamp > first!.timestamp ? health : undefined;
+    }, 30_000);
+    expect(Date.parse(later.timestamp)).toBeGreaterThan(Date.parse(first!.timestamp));
   }, 90_000);
 });

@@ -13,8 +13,11 @@ import pg from 'pg';
 
 export const BACKUP_FORMAT = 'stratos-backup/1';
 
-/** Who leads the controllers now: not the platform's state (a restored platform's next leader starts a term of its own). */
-export const NOT_BACKED_UP = ['controller_leadership'] as const;
+/**
+ * Not the platform's state: who leads the controllers now (a restored platform's next leader starts
+ * a term of its own), and members' latest health statistics (their agents report again within seconds).
+ */
+export const NOT_BACKED_UP = ['controller_leadership', 'member_health'] as const;
 
 /** Parents before children (foreign keys); every table of the schema but TypeORM's own and NOT_BACKED_UP. */
 export const BACKUP_TABLES = [

@@ -318,21 +318,20 @@ export class DeploymentService {
   async runtime(applicationId: string, query: Record<string, unknown> = {}): Promise<ApplicationRuntime> {
     const { page, issues } = parseRuntimePage(query);
     if (issues.length > 0) throw DomainError.invalid('the runtime view cannot be paged so', issues);
-    const deployment = await this.database.runtime.findDeployment(applicationId);
+    // Asked together: under load each awaited answer waits its turn on the event loop again.
+    // One member past the page says whether the cluster has more.
+    const [deployment, allClusters, members, counts] = await Promise.all([
+      this.database.runtime.findDeployment(applicationId),
+      this.database.runtime.clusters(applicationId),
+      page.members === undefined ? this.database.runtime.members({ applicationId, withHealth: true }) : this.database.runtime.memberPage({ applicationId, clusterId: page.cluster, after: page.after, limit: page.members + 1 }),
+      this.database.runtime.clusterMemberCounts(applicationId),
+    ]);
     if (!deployment) {
       const exists = await this.database.definitions.find('application', applicationId);
       throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
     }
-    let clusters = await this.database.runtime.clusters(applicationId);
-    if (page.cluster !== undefined) {
-      clusters = clusters.filter((c) => c.clusterId === page.cluster);
-      if (clusters.length === 0) throw DomainError.notFound(`application "${applicationId}" has no cluster "${page.cluster}"`);
-    }
-    // One member past the page says whether the cluster has more.
-    const [members, counts] = await Promise.all([
-      page.members === undefined ? this.database.runtime.members({ applicationId }) : this.database.runtime.memberPage({ applicationId, clusterId: page.cluster, after: page.after, limit: page.members + 1 }),
-      this.database.runtime.clusterMemberCounts(applicationId),
-    ]);
+    const clusters = page.cluster === undefined ? allClusters : allClusters.filter((c) => c.clusterId === page.cluster);
+    if (clusters.length === 0 && page.cluster !== undefined) throw DomainError.notFound(`application "${applicationId}" has no cluster "${page.cluster}"`);
     const byCluster = new Map<string, MemberEntity[]>();
     for (const member of members) {
       const listed = byCluster.get(member.clusterId);

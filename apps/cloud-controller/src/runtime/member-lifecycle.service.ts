@@ -1,13 +1,15 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { canTransition, MEMBER_HEALTH_EVENT, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
-
-/** How long health statistics wait in memory before they are written, together. */
-const HEALTH_FLUSH_MS = 5000;
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { toMemberView } from './runtime-views';
+
+/** How long health statistics wait in memory before they are written, together. */
+const HEALTH_FLUSH_MS = 5000;
+/** Members' health written (and sent to the live feed) per statement and message. */
+const HEALTH_SLICE = 1000;
 
 /**
  * The only writer of member state. A transition that does not fit the current state (a
@@ -109,16 +111,21 @@ export class MemberLifecycle implements OnApplicationShutdown {
   async flushHealth(stopping = false): Promise<void> {
     clearTimeout(this.healthTimer);
     this.healthTimer = undefined;
-    const batch = this.pendingHealth;
+    const batch = [...this.pendingHealth];
     this.pendingHealth = new Map();
-    // The live feed's watchers see the batch as it is written (stratos topology watch --health, the console's charts).
-    this.publisher.publishHealth({ type: MEMBER_HEALTH_EVENT, timestamp: new Date().toISOString(), members: [...batch].map(([memberId, m]) => ({ memberId, ...m })) });
-    await this.database.runtime.updateHealthMany(new Map([...batch].map(([memberId, m]) => [memberId, m.health]))).catch((error: Error) => {
-      // At a Ctrl-C of npm start the database is stopping too: statistics lost then are no news.
-      const line = `health statistics of ${batch.size} member(s) not written: ${error.message}`;
-      if (stopping) this.logger.debug(line);
-      else this.logger.warn(line);
-    });
+    // In slices, each its own message and statement: with thousands of members, one would hold the
+    // event loop (building and sending megabytes) while requests wait.
+    for (let start = 0; start < batch.length; start += HEALTH_SLICE) {
+      const slice = batch.slice(start, start + HEALTH_SLICE);
+      // The live feed's watchers see the batch as it is written (stratos topology watch --health, the console's charts).
+      this.publisher.publishHealth({ type: MEMBER_HEALTH_EVENT, timestamp: new Date().toISOString(), members: slice.map(([memberId, m]) => ({ memberId, ...m })) });
+      await this.database.runtime.updateHealthMany(new Map(slice.map(([memberId, m]) => [memberId, m.health]))).catch((error: Error) => {
+        // At a Ctrl-C of npm start the database is stopping too: statistics lost then are no news.
+        const line = `health statistics of ${slice.length} member(s) not written: ${error.message}`;
+        if (stopping) this.logger.debug(line);
+        else this.logger.warn(line);
+      });
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -148,8 +148,8 @@ export class MemberEntity {
   @Column({ type: 'jsonb' })
   ports: PortBinding[];
 
-  @Column({ type: 'jsonb', nullable: true })
-  health: MemberHealth | null;
+  /** Its latest health statistics: a table of their own (member_health), read with it by the runtime views only. */
+  health?: MemberHealth | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
