@@ -81,10 +81,8 @@ export const Topics = {
     drainStatus: 'stratos/cc/partitions/drain/get',
     uncordon: 'stratos/cc/partitions/uncordon',
     memberLogs: 'stratos/cc/members/logs',
-    runtime: 'stratos/cc/applications/runtime',
     statistics: 'stratos/cc/applications/statistics',
     operation: 'stratos/cc/operations/get',
-    topology: 'stratos/cc/topology/get',
   },
   /**
    * One retained topic per cloud controller, `{"status":"online"}` while it is connected;

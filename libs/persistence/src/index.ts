@@ -14,4 +14,5 @@ export { databaseUnavailableReason } from './unavailable';
 export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FORMAT, type BackupManifest, type RestoredBackup } from './backup';
 export type { StoredSignUp, StoredArtifactRepository, StoredDomainMapping } from './repositories/signup.repository';
 export { toCartridgeView, readCartridge, readCartridges } from './read-models/cartridge-views';
+export { toMemberView, toClusterView, groupViews, readApplicationRuntime, readTopology } from './read-models/runtime-views';
 export type { StoredArtifactVersion, StoredArtifactRegion } from './repositories/artifact.repository';

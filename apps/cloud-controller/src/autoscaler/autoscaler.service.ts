@@ -25,7 +25,7 @@ import {
   type ScalingEvaluationView,
   type StatisticWindowView,
 } from '@stratos/contracts';
-import { Database, type ClusterEntity, type MemberEntity } from '@stratos/persistence';
+import { Database, toClusterView, type ClusterEntity, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { Reconciler } from '../runtime/reconciler.service';
@@ -49,7 +49,6 @@ import {
   type ScalingMetric,
 } from './scaling-rules';
 import { instanceRows, instancesOf, isLeaving, nextInstance, sees } from '../runtime/group-instances';
-import { toClusterView } from '../runtime/runtime-views';
 import { AUTOSCALING_DEFAULTS, type ScalingSettings } from './scaling-settings';
 import { StatisticsWindow } from './statistics-window';
 

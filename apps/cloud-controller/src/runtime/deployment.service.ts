@@ -9,7 +9,6 @@ import {
   TopologyEventType,
   type ApplicationDefinition,
   type ApplicationPolicy,
-  type ApplicationRuntime,
   type CartridgeDefinition,
   deploymentKey,
   tenantOfDeploymentKey,
@@ -27,17 +26,14 @@ import {
   type UpgradeRequest,
   ARTIFACT_IMAGE_PREFIX,
   EnvVar,
-  parseRuntimePage,
-  type MemberStatus,
 } from '@stratos/contracts';
-import { Database, type ClusterEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
+import { Database, toClusterView, type ClusterEntity, type Repositories } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { deploymentPolicyIds, planDeployment, type ClusterPlan } from './deployment-plan';
 import { MemberCredentials } from './member-credentials.service';
 import { Reconciler } from './reconciler.service';
-import { groupViews, toClusterView } from './runtime-views';
 import { specChanges } from './rolling-upgrade';
 import { baseClusterId, instanceRows, isLeaving } from './group-instances';
 
@@ -312,55 +308,6 @@ export class DeploymentService {
     const tailBytes = Math.min(Math.max(1, request.tailBytes ?? 16_384), 4 * 1024 * 1024);
     const logs = await driver.logs(member.instanceId, { tailBytes, cursor: request.cursor });
     return { memberId: member.memberId, ...logs };
-  }
-
-  /** The deployment's clusters and members; with `page.members`, at most that many members per cluster (RuntimePage). */
-  async runtime(applicationId: string, query: Record<string, unknown> = {}): Promise<ApplicationRuntime> {
-    const { page, issues } = parseRuntimePage(query);
-    if (issues.length > 0) throw DomainError.invalid('the runtime view cannot be paged so', issues);
-    // Asked together: under load each awaited answer waits its turn on the event loop again.
-    // One member past the page says whether the cluster has more.
-    const [deployment, allClusters, members, counts] = await Promise.all([
-      this.database.runtime.findDeployment(applicationId),
-      this.database.runtime.clusters(applicationId),
-      page.members === undefined ? this.database.runtime.members({ applicationId, withHealth: true }) : this.database.runtime.memberPage({ applicationId, clusterId: page.cluster, after: page.after, limit: page.members + 1 }),
-      this.database.runtime.clusterMemberCounts(applicationId),
-    ]);
-    if (!deployment) {
-      const exists = await this.database.definitions.find('application', applicationId);
-      throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
-    }
-    const clusters = page.cluster === undefined ? allClusters : allClusters.filter((c) => c.clusterId === page.cluster);
-    if (clusters.length === 0 && page.cluster !== undefined) throw DomainError.notFound(`application "${applicationId}" has no cluster "${page.cluster}"`);
-    const byCluster = new Map<string, MemberEntity[]>();
-    for (const member of members) {
-      const listed = byCluster.get(member.clusterId);
-      if (listed) listed.push(member);
-      else byCluster.set(member.clusterId, [member]);
-    }
-    const views = clusters.map((c) => {
-      const found = byCluster.get(c.clusterId) ?? [];
-      const listed = page.members === undefined ? found : found.slice(0, page.members);
-      const membersByStatus: Partial<Record<MemberStatus, number>> = {};
-      for (const row of counts) if (row.clusterId === c.clusterId) membersByStatus[row.status] = row.count;
-      const memberCount = Object.values(membersByStatus).reduce((sum, n) => sum + (n ?? 0), 0);
-      const more = listed.length < found.length;
-      return { ...toClusterView(c, listed), memberCount, membersByStatus, nextMembersAfter: more && listed.length > 0 ? listed[listed.length - 1].memberId : null };
-    });
-    return {
-      applicationId,
-      tenantId: deployment.tenantId,
-      status: deployment.status,
-      policyId: deployment.policyId,
-      deployedAt: deployment.createdAt.toISOString(),
-      groups: groupViews(views, deployment.status),
-      clusters: views,
-    };
-  }
-
-  async topology(): Promise<ApplicationRuntime[]> {
-    const deployments = await this.database.runtime.deployments();
-    return Promise.all(deployments.map((d) => this.runtime(d.applicationId)));
   }
 
   async operation(operationId: string): Promise<OperationView> {

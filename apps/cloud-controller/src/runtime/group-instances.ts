@@ -7,7 +7,7 @@
  * load balancers' counts. Pure: the deploy, the reconciler, the metadata trees and the autoscaler
  * share these rules, and the unit tests pin them.
  */
-import { ClusterStatus, type GroupInstanceRef } from '@stratos/contracts';
+import { ClusterStatus, isLeaving, type GroupInstanceRef } from '@stratos/contracts';
 
 const INSTANCE_SUFFIX = /~g(\d+)$/;
 
@@ -34,8 +34,8 @@ export function sees(from: Placed, to: Placed): boolean {
   return from.groupInstance.group !== to.groupInstance.group || from.groupInstance.instance === to.groupInstance.instance;
 }
 
-/** A cluster whose group instance is being removed: its members go, then it does. */
-export const isLeaving = (cluster: { status: ClusterStatus }): boolean => cluster.status === ClusterStatus.Terminating;
+/** Where the deploy, the reconciler and the autoscaler look for it (its definition is the runtime view's too). */
+export { isLeaving };
 
 /** The instance numbers a group has now (not counting one being removed), ascending. */
 export function instancesOf(group: string, clusters: (Placed & { status: ClusterStatus })[]): number[] {

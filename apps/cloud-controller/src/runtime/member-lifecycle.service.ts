@@ -1,10 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { canTransition, MEMBER_HEALTH_EVENT, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
-import { Database, type MemberEntity } from '@stratos/persistence';
+import { Database, toMemberView, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
-import { toMemberView } from './runtime-views';
 
 /** How long health statistics wait in memory before they are written, together. */
 const HEALTH_FLUSH_MS = 5000;

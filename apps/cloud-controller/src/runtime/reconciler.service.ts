@@ -15,7 +15,7 @@ import {
 } from '@stratos/contracts';
 import type { ActualInstance, IaasDriver, LaunchedInstance } from '@stratos/iaas';
 import { withTimeout } from '@stratos/runtime';
-import { Database, type ClusterEntity, type DeploymentEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
+import { Database, toClusterView, type ClusterEntity, type DeploymentEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { agentStartFailure, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
@@ -29,7 +29,6 @@ import { nextPlacement, withoutUnmet } from './deployment-plan';
 import { membersWanted, nextUpgradeStep, outdatedMembers, surplusOrder, targetMembers } from './rolling-upgrade';
 import { MemberCredentials, type BrokerCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
-import { toClusterView } from './runtime-views';
 import { SecretBox } from '../secrets/secret-box';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 

@@ -92,19 +92,9 @@ export class RuntimeHandler {
     return reply(() => this.deployments.memberLogs(request));
   }
 
-  @MessagePattern(Topics.applications.runtime)
-  runtime(@Payload() request: { applicationId: string; page?: Record<string, unknown> }) {
-    return reply(() => this.deployments.runtime(request.applicationId, request.page));
-  }
-
   @MessagePattern(Topics.applications.statistics)
   statistics(@Payload() request: { applicationId: string }) {
     return reply(() => this.autoscaler.statistics(request.applicationId));
-  }
-
-  @MessagePattern(Topics.applications.topology)
-  topology() {
-    return reply(() => this.deployments.topology());
   }
 
   @MessagePattern(Topics.applications.operation)

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { deploymentKey, DomainError, parseRuntimePage, RUNTIME_PAGE_MAX_MEMBERS, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
-import { Database } from '@stratos/persistence';
+import { Database, readApplicationRuntime } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { assertMemberVisible } from '../auth/tenant-scope';
@@ -142,11 +142,9 @@ export class DeploymentsController {
   @ApiQuery({ name: 'cluster', required: false, description: 'one cluster only (with members)' })
   @ApiQuery({ name: 'after', required: false, description: "that cluster's members after this member id (its nextMembersAfter)" })
   async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Query() query: Record<string, unknown>): Promise<ApplicationRuntime> {
-    const { issues } = parseRuntimePage(query);
+    const { page, issues } = parseRuntimePage(query);
     if (issues.length > 0) throw DomainError.invalid('the runtime view cannot be paged so', issues);
-    // As given: the controller reads it with the same parser.
-    const page = { members: query.members, cluster: query.cluster, after: query.after };
-    return this.controller.request(Topics.applications.runtime, { applicationId: await this.deploymentOf(request, applicationId), page });
+    return readApplicationRuntime(this.database, await this.deploymentOf(request, applicationId), page);
   }
 
   @TenantAccessible()
@@ -166,7 +164,7 @@ export class DeploymentsController {
   @ApiOperation({ summary: "One cluster of a deployed application, with its members (Stratos's GET /cluster/{clusterId})" })
   async cluster(@Param('clusterId') clusterId: string): Promise<ClusterView> {
     const row = await this.database.runtime.findCluster(clusterId);
-    const runtime = row ? await this.controller.request<ApplicationRuntime>(Topics.applications.runtime, { applicationId: row.applicationId }) : null;
+    const runtime = row ? await readApplicationRuntime(this.database, row.applicationId, { cluster: clusterId }) : null;
     const cluster = runtime?.clusters.find((c) => c.clusterId === clusterId);
     if (!cluster) throw DomainError.notFound(`cluster "${clusterId}" does not exist (no deployed application has it)`);
     return cluster;

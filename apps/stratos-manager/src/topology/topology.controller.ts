@@ -1,8 +1,8 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DomainError, MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, Topics, type ApplicationRuntime, type TopologyEvent, type TopologySnapshot, type TopologySnapshotEvent } from '@stratos/contracts';
+import { DomainError, MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, type TopologyEvent, type TopologySnapshot, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ControllerClient } from '../controller-client/controller-client.service';
-import { Database } from '@stratos/persistence';
+import { Database, readTopology } from '@stratos/persistence';
 import type { Response } from 'express';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
@@ -39,7 +39,7 @@ export class TopologyController {
     const revision = await this.database.topology.latestRevision();
     const [{ items }, all] = await Promise.all([
       this.database.cartridges.list({ limit: 10_000, offset: 0 }),
-      this.controller.request<ApplicationRuntime[]>(Topics.applications.topology, {}),
+      readTopology(this.database),
     ]);
     const applications = scope ? all.filter((a) => isTenants(a.applicationId, scope)) : all;
     const clusters = applications.flatMap((a) => a.clusters);

@@ -43,5 +43,8 @@ export const LIVE_MEMBER_STATES: readonly MemberStatus[] = [M.Created, M.Initial
 export const ClusterStatus = { Created: 'Created', Active: 'Active', Inactive: 'Inactive', Terminating: 'Terminating', Terminated: 'Terminated' } as const;
 export type ClusterStatus = (typeof ClusterStatus)[keyof typeof ClusterStatus];
 
+/** A cluster whose group instance is being removed: its members go, then it does. */
+export const isLeaving = (cluster: { status: ClusterStatus }): boolean => cluster.status === ClusterStatus.Terminating;
+
 export const ApplicationStatus = { Created: 'Created', Active: 'Active', Inactive: 'Inactive', Terminating: 'Terminating', Terminated: 'Terminated' } as const;
 export type ApplicationStatus = (typeof ApplicationStatus)[keyof typeof ApplicationStatus];
