@@ -9,8 +9,9 @@
  * Printed per N: how long the identities and launches took and until every member was Active
  * (apart from the load); then over a window under load: health messages sent and handled per
  * second, the backlog's growth, the controller's memory, CPU per process, and the REST p99 of
- * the application's runtime view meanwhile. The baseline: a bare subscriber (mqtt.js, counting
- * only) on the same traffic: what the broker delivers to a client that does no work.
+ * the application's runtime view meanwhile (read by a client process of its own). The baseline,
+ * in a window of its own after: a bare subscriber (mqtt.js, counting only) on the same traffic:
+ * what the broker delivers to a client that does no work.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +29,8 @@ import { percentile, table } from './stats';
 const CONNECTS_IN_FLIGHT = 100;
 /** The runtime view is read as a client of a large fleet reads it: its first page, this many members per cluster (with every cluster's counts). */
 const RUNTIME_PAGE = 100;
+/** The bare subscriber's window (after the platform's). */
+const BASELINE_WINDOW_S = 15;
 /** The runtime view's reader: GET every 100 ms for WINDOW_MS, then its readings ({ at, ms }) to its parent. */
 const RUNTIME_READER = `
 const readings = [];
@@ -230,14 +233,7 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
     const launchedS = (lastLaunchAt - started) / 1000;
     await whenActive?.({ url: `http://127.0.0.1:${port}`, adminPassword: password, agents });
 
-    // Under load (every agent reports once a second, since it started): the baseline subscriber takes the same traffic.
-    // A subscriber that only counts (mqtt.js, as the controller's own client), reporting over IPC.
-    const counter = `const mqtt = require('mqtt'); const c = mqtt.connect(process.env.URL); let n = 0; c.on('message', () => n++); c.on('connect', () => c.subscribe(process.env.TOPIC, { qos: 0 })); setInterval(() => process.send(n), 250);`;
-    const sub = spawn(process.execPath, ['-e', counter], { cwd: process.cwd(), env: { ...process.env, URL: broker.url, TOPIC: AgentTopics.allHealth }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.push(sub);
-    let baselineLines = 0;
-    sub.on('message', (n: number) => (baselineLines = n));
-    await new Promise((r) => setTimeout(r, 3000)); // every agent is in its rhythm
+    await new Promise((r) => setTimeout(r, 3000)); // every agent is in its rhythm (it reports once a second, since it started)
     const handled = async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
       return Number(/^stratos_agent_events_total\{kind="health"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
@@ -248,7 +244,6 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       manager: processCpuSeconds(manager.pid!),
       broker: processCpuSeconds(broker.pid),
       postgres: postgresCpuSeconds(postgres.dataDir),
-      subscriber: processCpuSeconds(sub.pid!),
       generator: (() => {
         const u = process.cpuUsage();
         return (u.user + u.system) / 1e6;
@@ -262,14 +257,28 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       reader.once('message', (m) => resolve(m as { at: number; ms: number }[]));
       reader.once('exit', (code) => reject(new Error(`the runtime view's reader exited (${code}) before it reported`)));
     });
-    const [sent0, handled0, baseline0, cpu0] = [sentNow(), await handled(), baselineLines, cpu()];
+    const [sent0, handled0, cpu0] = [sentNow(), await handled(), cpu()];
     const windowStart = performance.now();
     const latencies = (await readings).map((r) => r.ms);
     const seconds = (performance.now() - windowStart) / 1000;
-    const [sent1, handled1, baseline1, cpu1] = [sentNow(), await handled(), baselineLines, cpu()];
+    const [sent1, handled1, cpu1] = [sentNow(), await handled(), cpu()];
     const memory = processMemory(controller.pid!);
     latencies.sort((a, b) => a - b);
-    const used = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, (v - cpu0[k as keyof typeof cpu0]) / seconds])) as Row['cpu'];
+    const used = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, (v - cpu0[k as keyof typeof cpu0]) / seconds])) as Omit<Row['cpu'], 'subscriber'>;
+
+    // The baseline, in a window of its own after (beside the platform it would take CPU from it, and
+    // the broker's fan-out doubled): a subscriber that only counts (mqtt.js, as the controller's own
+    // client) on the same traffic, reporting over IPC: what the broker delivers to a client doing no work.
+    const counter = `const mqtt = require('mqtt'); const c = mqtt.connect(process.env.URL); let n = 0; c.on('message', () => n++); c.on('connect', () => c.subscribe(process.env.TOPIC, { qos: 0 })); setInterval(() => process.send(n), 250);`;
+    const sub = spawn(process.execPath, ['-e', counter], { cwd: process.cwd(), env: { ...process.env, URL: broker.url, TOPIC: AgentTopics.allHealth }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(sub);
+    let baselineLines = 0;
+    sub.on('message', (n: number) => (baselineLines = n));
+    await new Promise((r) => setTimeout(r, 3000));
+    const [baseline0, subCpu0, baselineStart] = [baselineLines, processCpuSeconds(sub.pid!), performance.now()];
+    await new Promise((r) => setTimeout(r, Math.min(windowS, BASELINE_WINDOW_S) * 1000));
+    const baselineSeconds = (performance.now() - baselineStart) / 1000;
+    const [baseline1, subCpu1] = [baselineLines, processCpuSeconds(sub.pid!)];
     return {
       broker: kind,
       agents,
@@ -277,11 +286,11 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       activeS,
       sentPerS: (sent1 - sent0) / seconds,
       handledPerS: (handled1 - handled0) / seconds,
-      baselinePerS: (baseline1 - baseline0) / seconds,
+      baselinePerS: (baseline1 - baseline0) / baselineSeconds,
       backlogGrowth: sent1 - handled1 - (sent0 - handled0),
       controllerRss: memory.rss,
       controllerPeak: memory.peak,
-      cpu: used,
+      cpu: { ...used, subscriber: (subCpu1 - subCpu0) / baselineSeconds },
       restP50: percentile(latencies, 50),
       restP99: percentile(latencies, 99),
     };
