@@ -4,19 +4,20 @@
  * controller that restarts starts with empty windows (it waits for fresh statistics, as Stratos's
  * rules did).
  */
+import { SampleSeries } from './sample-series';
 import type { Sample } from './scaling-rules';
 
 export type MemberStatistic = 'loadAverage' | 'memoryConsumption' | 'requestsInFlight';
 
 interface MemberWindow {
   clusterId: string;
-  samples: Record<MemberStatistic, Sample[]>;
+  samples: Record<MemberStatistic, SampleSeries>;
 }
 
 export class StatisticsWindow {
   private readonly members = new Map<string, MemberWindow>();
   /** By balanced cluster (application and alias), then by the balancer member that reported it. */
-  private readonly balanced = new Map<string, Map<string, Sample[]>>();
+  private readonly balanced = new Map<string, Map<string, SampleSeries>>();
 
   /** @param keepMs how long a sample is kept (the longest window asked for). */
   constructor(private readonly keepMs: number) {}
@@ -25,14 +26,14 @@ export class StatisticsWindow {
   record(memberId: string, clusterId: string, at: number, values: Partial<Record<MemberStatistic, number>>): void {
     let window = this.members.get(memberId);
     if (!window || window.clusterId !== clusterId) {
-      window = { clusterId, samples: { loadAverage: [], memoryConsumption: [], requestsInFlight: [] } };
+      window = { clusterId, samples: { loadAverage: new SampleSeries(), memoryConsumption: new SampleSeries(), requestsInFlight: new SampleSeries() } };
       this.members.set(memberId, window);
     }
     for (const [name, value] of Object.entries(values) as [MemberStatistic, number][]) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) continue;
       const samples = window.samples[name];
-      samples.push({ at, value });
-      while (samples.length && samples[0].at < at - this.keepMs) samples.shift();
+      samples.push(at, value);
+      samples.dropBefore(at - this.keepMs);
     }
   }
 
@@ -43,19 +44,19 @@ export class StatisticsWindow {
     let byReporter = this.balanced.get(key);
     if (!byReporter) this.balanced.set(key, (byReporter = new Map()));
     let samples = byReporter.get(reporterId);
-    if (!samples) byReporter.set(reporterId, (samples = []));
-    samples.push({ at, value: requestsInFlight });
-    while (samples.length && samples[0].at < at - this.keepMs) samples.shift();
+    if (!samples) byReporter.set(reporterId, (samples = new SampleSeries()));
+    samples.push(at, requestsInFlight);
+    samples.dropBefore(at - this.keepMs);
   }
 
   /** What each balancer reported about a cluster since `since` (ms), oldest first: one series per balancer member. */
   balancedSamples(applicationId: string, alias: string, since: number): { reportedBy: string; samples: Sample[] }[] {
-    return [...(this.balanced.get(`${applicationId}\n${alias}`) ?? [])].map(([reportedBy, samples]) => ({ reportedBy, samples: samples.filter((s) => s.at >= since) })).filter((series) => series.samples.length > 0);
+    return [...(this.balanced.get(`${applicationId}\n${alias}`) ?? [])].map(([reportedBy, samples]) => ({ reportedBy, samples: samples.since(since) })).filter((series) => series.samples.length > 0);
   }
 
   /** A member's samples of one statistic since `since` (ms), oldest first. */
   samples(memberId: string, statistic: MemberStatistic, since: number): Sample[] {
-    return (this.members.get(memberId)?.samples[statistic] ?? []).filter((s) => s.at >= since);
+    return this.members.get(memberId)?.samples[statistic].since(since) ?? [];
   }
 
   /** Members gone: their windows go too. */
