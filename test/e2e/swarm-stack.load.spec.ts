@@ -70,6 +70,16 @@ const runs = dockerForTests() !== null && ownSwarmAvailable() && imageAvailable(
     for (const service of ['manager', 'controller']) await until(`two ${service}s running`, async () => (await containersOf(service)).length === 2, 60_000);
   });
 
+  it('lets PostgreSQL be reached over TLS only (its connections cross the overlay network)', async () => {
+    const [postgres] = await containersOf('postgres');
+    // No password is given (-w): the server's pg_hba.conf refuses a connection without TLS before any, and asks one over TLS.
+    const psql = (sslmode: string) => spawnSync('docker', ['exec', postgres.Id, 'psql', '-w', `host=127.0.0.1 dbname=stratos user=stratos sslmode=${sslmode}`, '-c', 'SELECT 1'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DOCKER_HOST: swarm.endpoint } });
+    const clear = psql('disable');
+    expect({ code: clear.status, stderr: clear.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('no encryption') });
+    const tls = psql('require');
+    expect({ code: tls.status, stderr: tls.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('no password supplied') });
+  });
+
   it('deploys the hello sample through it: members as Swarm services, the load balancer serving both web members', async () => {
     const imported = await cli(['import', join(ROOT, 'samples'), '--iaas', 'swarm']);
     expect(imported.stderr).toContain('0 refused');

@@ -16,13 +16,13 @@ describe('stratos stack secrets', () => {
 
   it('makes values that fit together: the URLs carry the passwords, a 32-byte key, a certificate for the public address and the services', async () => {
     const values = await makeStackSecrets('10.1.0.2');
-    expect(values.stratos_database_url).toBe(`postgres://stratos:${values.stratos_db_password}@postgres:5432/stratos`);
+    expect(values.stratos_database_url).toBe(`postgres://stratos:${values.stratos_db_password}@postgres:5432/stratos?sslmode=verify-full&sslrootcert=/run/secrets/stratos_tls_cert`);
     expect(values.stratos_mqtt_url).toBe(`mqtts://stratos:${values.stratos_mqtt_password}@mosquitto:8883`);
     expect(Buffer.from(values.stratos_secret_key, 'base64')).toHaveLength(32);
     expect(values.stratos_admin_password.length).toBeGreaterThanOrEqual(12);
     const cert = new X509Certificate(values.stratos_tls_cert);
     expect(cert.checkIP('10.1.0.2')).toBe('10.1.0.2');
-    for (const name of ['manager', 'mosquitto']) expect(cert.checkHost(name)).toBe(name);
+    for (const name of ['manager', 'mosquitto', 'postgres']) expect(cert.checkHost(name)).toBe(name);
     expect(cert.checkPrivateKey(createPrivateKey(values.stratos_tls_key))).toBe(true);
     const other = await makeStackSecrets('10.1.0.2');
     expect(other.stratos_db_password).not.toBe(values.stratos_db_password);

@@ -13,12 +13,12 @@ import { outputFormat, UsageError } from '../context';
 /** The secrets stack.yml names (external: true), and what each holds. */
 export const STACK_SECRETS = {
   stratos_db_password: "PostgreSQL's superuser `stratos` password (stratos-postgres)",
-  stratos_database_url: 'DATABASE_URL of the managers and controllers (postgres://stratos:…@postgres:5432/stratos)',
+  stratos_database_url: 'DATABASE_URL of the managers and controllers (postgres://stratos:…@postgres:5432/stratos, over TLS)',
   stratos_mqtt_password: "Mosquitto's dynamic-security admin `stratos` password (stratos-mosquitto)",
   stratos_mqtt_url: 'MQTT_URL of the managers and controllers (mqtts://stratos:…@mosquitto:8883)',
   stratos_admin_password: "the platform's first `admin` password (STRATOS_ADMIN_PASSWORD_FILE)",
   stratos_secret_key: 'the key sealing secrets at rest, one for every controller (STRATOS_SECRET_KEY_FILE)',
-  stratos_tls_cert: "the API's and Mosquitto's certificate (self-signed; members and the CLI trust it)",
+  stratos_tls_cert: "the API's, Mosquitto's and PostgreSQL's certificate (self-signed; members, the CLI and the platform's services trust it)",
   stratos_tls_key: 'its private key',
 } as const;
 
@@ -29,10 +29,11 @@ export async function makeStackSecrets(publicHost: string): Promise<Record<Stack
   const { selfSignedPems } = await import('@stratos/runtime');
   const password = () => randomBytes(24).toString('base64url');
   const [db, mqtt, admin] = [password(), password(), password()];
-  const tls = await selfSignedPems(`stratos ${publicHost}`, [...new Set([publicHost, 'manager', 'mosquitto', 'haproxy', 'localhost', '127.0.0.1'])]);
+  const tls = await selfSignedPems(`stratos ${publicHost}`, [...new Set([publicHost, 'manager', 'mosquitto', 'haproxy', 'postgres', 'localhost', '127.0.0.1'])]);
   return {
     stratos_db_password: db,
-    stratos_database_url: `postgres://stratos:${db}@postgres:5432/stratos`,
+    // Over TLS, the server's certificate checked against the stack's own (the secret every platform service mounts).
+    stratos_database_url: `postgres://stratos:${db}@postgres:5432/stratos?sslmode=verify-full&sslrootcert=/run/secrets/stratos_tls_cert`,
     stratos_mqtt_password: mqtt,
     stratos_mqtt_url: `mqtts://stratos:${mqtt}@mosquitto:8883`,
     stratos_admin_password: admin,
