@@ -2,9 +2,10 @@
  * The swarm driver on a real two-node Swarm (test/support/swarm.ts: two dockerds, each in a
  * network namespace of its own on this machine): members as one-replica services placed by their
  * partition's zone or constraint on the node it allows, reachable at that node's address on the
- * port it published, healed by the platform (Swarm restarts nothing), and gone with the undeploy.
+ * port it published, healed by the platform (Swarm restarts nothing; the driver reports a member's
+ * ended task), and gone with the undeploy.
  */
-import { Label } from '@stratos/iaas';
+import { Label, SwarmDriver } from '@stratos/iaas';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { ownSwarmAvailable, startOwnSwarm, type OwnSwarm } from '../support/swarm';
@@ -110,9 +111,15 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
     expect(logs.body.text).toContain(`member ${inZone('zone-b').memberId} of sapp.sapp-web connected to the broker`);
 
     // The worker's member dies (its container killed on its node): the platform replaces it, in its zone.
+    // A driver watching the swarm (as the controller's does) is told of the end of its task, on the other node.
     const victim = inZone('zone-b');
+    const watcher = new SwarmDriver({ platformId: serviceOf(victim).Spec.Labels[Label.platform], docker: swarm.manager.docker });
+    const exited: string[] = [];
+    watcher.onInstanceExit((instanceId) => exited.push(instanceId));
     const [container] = await swarm.worker.docker.listContainers({ filters: { label: [`${Label.member}=${victim.memberId}`] } });
     await swarm.worker.docker.getContainer(container.Id).kill();
+    await until("the watching driver told of the victim's service", async () => exited.includes(serviceOf(victim).ID), 30_000);
+    await watcher.close();
     const replacement = await until('a replacement Active in zone-b', async () => active(await platform.runtime('sapp')).find((m) => m.partitionId === 'zone-b' && m.memberId !== victim.memberId), 120_000);
     expect(replacement.host).toBe(swarm.worker.address);
     await until('the dead member\'s service removed', async () => !(await services()).some((s) => s.Spec.Labels[Label.member] === victim.memberId), 30_000);

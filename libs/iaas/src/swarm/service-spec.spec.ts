@@ -3,7 +3,7 @@ import { LaunchKey, PLATFORM_HOST_NAME } from '@stratos/contracts';
 import type { LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import fc from 'fast-check';
-import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, volumeSweepSpec, type SwarmTask } from './service-spec';
+import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, newlyEndedServices, volumeSweepSpec, type SwarmTask } from './service-spec';
 
 const launch = (overrides: Partial<LaunchSpec> = {}): LaunchSpec => ({
   memberId: 'web-1a2b3c4d',
@@ -89,6 +89,17 @@ describe("a swarm task's outcome", () => {
     expect(taskOutcome(task('pending', { Err: 'no suitable node (scheduling constraints not satisfied on 2 nodes)' }))).toEqual({ state: 'ended', reason: 'not placed: no suitable node (scheduling constraints not satisfied on 2 nodes)' });
     expect(taskOutcome(task('rejected', { Err: 'No such image: sha256:abc' }))).toEqual({ state: 'ended', reason: 'rejected: No such image: sha256:abc' });
     expect(taskOutcome(undefined)).toEqual({ state: 'starting' });
+  });
+
+  it('names each service whose task ended once, at the first listing that shows it ended', () => {
+    const reported = new Set<string>();
+    const listing = (states: Record<string, string>) => Object.entries(states).map(([id, state]) => ({ ...task(state), ID: id, ServiceID: `svc-${id}` }));
+    expect(newlyEndedServices(listing({ a: 'running', b: 'failed' }), reported)).toEqual(['svc-b']);
+    expect(newlyEndedServices(listing({ a: 'running', b: 'failed' }), reported)).toEqual([]);
+    expect(newlyEndedServices(listing({ a: 'shutdown', b: 'failed', c: 'orphaned' }), reported).sort()).toEqual(['svc-a', 'svc-c']);
+    // Tasks gone from the listing (their service removed) are forgotten: the set does not grow without end.
+    expect(newlyEndedServices(listing({ c: 'orphaned' }), reported)).toEqual([]);
+    expect([...reported]).toEqual(['c']);
   });
 
   it('takes the newest task of a service', () => {

@@ -135,6 +135,24 @@ export function taskOutcome(task: SwarmTask | undefined): { state: 'starting' | 
   return { state: STARTING.has(state) ? 'starting' : 'ended', ...(STARTING.has(state) ? {} : { reason: state }) };
 }
 
+/**
+ * The services whose task ended since the last look (`reported`: the ended tasks seen before, which
+ * this updates, keeping only tasks that still exist). Swarm's event stream has no task events:
+ * the driver lists the tasks every few seconds and tells the reconciler of each new end.
+ */
+export function newlyEndedServices(tasks: SwarmTask[], reported: Set<string>): string[] {
+  const ended = new Set<string>();
+  const present = new Set<string>();
+  for (const task of tasks) {
+    present.add(task.ID);
+    if (taskOutcome(task).state !== 'ended' || reported.has(task.ID)) continue;
+    reported.add(task.ID);
+    ended.add(task.ServiceID);
+  }
+  for (const id of reported) if (!present.has(id)) reported.delete(id);
+  return [...ended];
+}
+
 /** The newest task of a service (one replica, never restarted: normally its only one). */
 export function newestTask(tasks: SwarmTask[]): SwarmTask | undefined {
   return [...tasks].sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);

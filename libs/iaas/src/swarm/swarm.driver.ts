@@ -2,7 +2,7 @@
  * Members as Docker Swarm services, through one manager's engine API: members run on any node
  * of the swarm that their partition's placement constraints allow, each at its node's address.
  * One service per member, one replica, never restarted by Swarm (service-spec.ts says why);
- * the reconciler heals. Every node must have the member's image (loaded, or from a registry
+ * the reconciler heals, told of a member's ended task within seconds (onInstanceExit). Every node must have the member's image (loaded, or from a registry
  * each node reaches): the service names it by id, which the manager's engine resolves.
  *
  * Volumes are the nodes' own (Swarm has no volume that moves with a task): a slot with volumes
@@ -16,7 +16,7 @@ import Docker from 'dockerode';
 import type { ActualInstance, IaasDriver, LaunchedInstance, LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
-import { choosePorts, newestTask, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
+import { choosePorts, newestTask, newlyEndedServices, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
 import { describeNode, nodeMatches } from '@stratos/contracts';
 
 export interface SwarmDriverOptions {
@@ -34,6 +34,8 @@ export interface SwarmDriverOptions {
   nodeSocket?: string;
 }
 
+/** How often the driver looks for members' tasks that ended (Swarm's events say nothing of tasks). */
+const TASK_POLL_MS = 2000;
 /** How long a volume sweep may take on the nodes before the driver gives up on it (and says so). */
 const SWEEP_TIMEOUT_MS = 90_000;
 
@@ -62,6 +64,9 @@ export class SwarmDriver implements IaasDriver {
   private readonly slotNodes = new Map<string, string>();
   /** The image each cluster's members ran (by id): a volume sweep runs it, for the `node` every member image has. */
   private readonly clusterImages = new Map<string, string>();
+  private readonly exitListeners: ((instanceId: string) => void)[] = [];
+  private watching = false;
+  private closed = false;
 
   constructor(private readonly options: SwarmDriverOptions) {
     this.docker = options.docker ?? new Docker();
@@ -202,6 +207,37 @@ export class SwarmDriver implements IaasDriver {
       }
       if (tasks.every((t) => taskOutcome(t).state === 'ended')) return;
       await sleep(200);
+    }
+  }
+
+  /**
+   * Told when a member's task ends (its container died on any node, or its node left): the
+   * reconciler looks then, not at its next resync — within TASK_POLL_MS, from a listing of the
+   * platform's member tasks, until close().
+   */
+  onInstanceExit(listener: (instanceId: string) => void): void {
+    this.exitListeners.push(listener);
+    if (this.watching) return;
+    this.closed = false;
+    this.watching = true;
+    void this.watchTasks().finally(() => (this.watching = false));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.exitListeners.length = 0;
+  }
+
+  private async watchTasks(): Promise<void> {
+    const reported = new Set<string>();
+    while (!this.closed) {
+      try {
+        const services = (await this.docker.listServices({ filters: { label: [`${Label.platform}=${this.options.platformId}`, Label.member] } })) as unknown as { ID: string }[];
+        for (const serviceId of newlyEndedServices(await this.tasksOf(services.map((s) => s.ID)), reported)) for (const listener of this.exitListeners) listener(serviceId);
+      } catch {
+        // the manager does not answer: the periodic resync still sees what happens meanwhile
+      }
+      await new Promise((resolve) => setTimeout(resolve, TASK_POLL_MS).unref()); // a stopping controller does not wait for it
     }
   }
 
