@@ -107,15 +107,15 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
     const serviceOf = (m: MemberView) => made.find((s) => s.Spec.Labels[Label.member] === m.memberId)!;
     expect(serviceOf(inZone('zone-a')).Spec.TaskTemplate).toMatchObject({ RestartPolicy: { Condition: 'none' }, Placement: { Constraints: ['node.labels.zone==a'] } });
     expect(serviceOf(inZone('zone-b')).Spec.TaskTemplate.Placement?.Constraints).toEqual(['node.labels.zone==b']);
+    // A driver watching the swarm (as the controller's does), from before the kill below: told when a member's task ends, on any node.
+    const watcher = new SwarmDriver({ platformId: serviceOf(inZone('zone-b')).Spec.Labels[Label.platform], docker: swarm.manager.docker });
+    const exited: string[] = [];
+    watcher.onInstanceExit((instanceId) => exited.push(instanceId));
     const logs = await platform.api('GET', `/members/${inZone('zone-b').memberId}/logs`);
     expect(logs.body.text).toContain(`member ${inZone('zone-b').memberId} of sapp.sapp-web connected to the broker`);
 
     // The worker's member dies (its container killed on its node): the platform replaces it, in its zone.
-    // A driver watching the swarm (as the controller's does) is told of the end of its task, on the other node.
     const victim = inZone('zone-b');
-    const watcher = new SwarmDriver({ platformId: serviceOf(victim).Spec.Labels[Label.platform], docker: swarm.manager.docker });
-    const exited: string[] = [];
-    watcher.onInstanceExit((instanceId) => exited.push(instanceId));
     const [container] = await swarm.worker.docker.listContainers({ filters: { label: [`${Label.member}=${victim.memberId}`] } });
     await swarm.worker.docker.getContainer(container.Id).kill();
     await until("the watching driver told of the victim's service", async () => exited.includes(serviceOf(victim).ID), 30_000);

@@ -3,7 +3,7 @@ import { LaunchKey, PLATFORM_HOST_NAME } from '@stratos/contracts';
 import type { LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import fc from 'fast-check';
-import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, newlyEndedServices, volumeSweepSpec, type SwarmTask } from './service-spec';
+import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, EndedTaskWatch, volumeSweepSpec, type SwarmTask } from './service-spec';
 
 const launch = (overrides: Partial<LaunchSpec> = {}): LaunchSpec => ({
   memberId: 'web-1a2b3c4d',
@@ -91,15 +91,15 @@ describe("a swarm task's outcome", () => {
     expect(taskOutcome(undefined)).toEqual({ state: 'starting' });
   });
 
-  it('names each service whose task ended once, at the first listing that shows it ended', () => {
-    const reported = new Set<string>();
+  it('names each service whose task ended, once, and each seen running whose tasks are gone', () => {
+    const watch = new EndedTaskWatch();
     const listing = (states: Record<string, string>) => Object.entries(states).map(([id, state]) => ({ ...task(state), ID: id, ServiceID: `svc-${id}` }));
-    expect(newlyEndedServices(listing({ a: 'running', b: 'failed' }), reported)).toEqual(['svc-b']);
-    expect(newlyEndedServices(listing({ a: 'running', b: 'failed' }), reported)).toEqual([]);
-    expect(newlyEndedServices(listing({ a: 'shutdown', b: 'failed', c: 'orphaned' }), reported).sort()).toEqual(['svc-a', 'svc-c']);
-    // Tasks gone from the listing (their service removed) are forgotten: the set does not grow without end.
-    expect(newlyEndedServices(listing({ c: 'orphaned' }), reported)).toEqual([]);
-    expect([...reported]).toEqual(['c']);
+    expect(watch.look(listing({ a: 'running', b: 'failed', d: 'running' }))).toEqual(['svc-b']);
+    expect(watch.look(listing({ a: 'running', b: 'failed', d: 'running' }))).toEqual([]);
+    expect(watch.look(listing({ a: 'shutdown', b: 'failed', c: 'orphaned', d: 'running' })).sort()).toEqual(['svc-a', 'svc-c']);
+    // d's service removed while it ran (between two looks): told; b and a, already told, are not again.
+    expect(watch.look(listing({ c: 'orphaned' }))).toEqual(['svc-d']);
+    expect(watch.look(listing({ c: 'orphaned' }))).toEqual([]);
   });
 
   it('takes the newest task of a service', () => {

@@ -136,21 +136,36 @@ export function taskOutcome(task: SwarmTask | undefined): { state: 'starting' | 
 }
 
 /**
- * The services whose task ended since the last look (`reported`: the ended tasks seen before, which
- * this updates, keeping only tasks that still exist). Swarm's event stream has no task events:
- * the driver lists the tasks every few seconds and tells the reconciler of each new end.
+ * Which members' services stopped since the last look, from listings of their tasks (Swarm's
+ * event stream has no task events: the driver lists the tasks every few seconds): each service
+ * whose task ended, once, and each service seen running whose tasks are no longer listed at all
+ * (removed — by the platform, or by someone else — between two looks).
  */
-export function newlyEndedServices(tasks: SwarmTask[], reported: Set<string>): string[] {
-  const ended = new Set<string>();
-  const present = new Set<string>();
-  for (const task of tasks) {
-    present.add(task.ID);
-    if (taskOutcome(task).state !== 'ended' || reported.has(task.ID)) continue;
-    reported.add(task.ID);
-    ended.add(task.ServiceID);
+export class EndedTaskWatch {
+  /** Ended tasks already told of (only those still listed are kept). */
+  private readonly reported = new Set<string>();
+  /** Services that had a task not yet ended at the last look. */
+  private running = new Set<string>();
+
+  look(tasks: SwarmTask[]): string[] {
+    const stopped = new Set<string>();
+    const listedTasks = new Set<string>();
+    const listedServices = new Set<string>();
+    const running = new Set<string>();
+    for (const task of tasks) {
+      listedTasks.add(task.ID);
+      listedServices.add(task.ServiceID);
+      if (taskOutcome(task).state !== 'ended') running.add(task.ServiceID);
+      else if (!this.reported.has(task.ID)) {
+        this.reported.add(task.ID);
+        stopped.add(task.ServiceID);
+      }
+    }
+    for (const serviceId of this.running) if (!listedServices.has(serviceId)) stopped.add(serviceId);
+    for (const taskId of this.reported) if (!listedTasks.has(taskId)) this.reported.delete(taskId);
+    this.running = running;
+    return [...stopped];
   }
-  for (const id of reported) if (!present.has(id)) reported.delete(id);
-  return [...ended];
 }
 
 /** The newest task of a service (one replica, never restarted: normally its only one). */

@@ -16,7 +16,7 @@ import Docker from 'dockerode';
 import type { ActualInstance, IaasDriver, LaunchedInstance, LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
-import { choosePorts, newestTask, newlyEndedServices, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
+import { choosePorts, EndedTaskWatch, newestTask, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
 import { describeNode, nodeMatches } from '@stratos/contracts';
 
 export interface SwarmDriverOptions {
@@ -211,9 +211,9 @@ export class SwarmDriver implements IaasDriver {
   }
 
   /**
-   * Told when a member's task ends (its container died on any node, or its node left): the
-   * reconciler looks then, not at its next resync — within TASK_POLL_MS, from a listing of the
-   * platform's member tasks, until close().
+   * Told when a member's task ends (its container died on any node, or its node left) or its
+   * service goes: the reconciler looks then, not at its next resync — within TASK_POLL_MS, from a
+   * listing of the platform's member tasks, until close().
    */
   onInstanceExit(listener: (instanceId: string) => void): void {
     this.exitListeners.push(listener);
@@ -229,11 +229,11 @@ export class SwarmDriver implements IaasDriver {
   }
 
   private async watchTasks(): Promise<void> {
-    const reported = new Set<string>();
+    const watch = new EndedTaskWatch();
     while (!this.closed) {
       try {
         const services = (await this.docker.listServices({ filters: { label: [`${Label.platform}=${this.options.platformId}`, Label.member] } })) as unknown as { ID: string }[];
-        for (const serviceId of newlyEndedServices(await this.tasksOf(services.map((s) => s.ID)), reported)) for (const listener of this.exitListeners) listener(serviceId);
+        for (const serviceId of watch.look(await this.tasksOf(services.map((s) => s.ID)))) for (const listener of this.exitListeners) listener(serviceId);
       } catch {
         // the manager does not answer: the periodic resync still sees what happens meanwhile
       }
