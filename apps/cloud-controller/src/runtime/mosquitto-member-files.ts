@@ -166,9 +166,18 @@ export class MosquittoMemberFiles {
     }
   }
 
-  /** Signs in as the user until the broker accepts it: the fence that it read the files again. */
+  /**
+   * Signs in as the user until the broker accepts it: the fence that it read the files again.
+   * Mosquitto clears its reload flag after a reload, so a signal that arrives while it is
+   * reloading (another batch's; a reload of 10,000 users takes a while) is lost: while the
+   * user is refused, the broker is told again, less and less often.
+   */
   private async accepted(username: string, password: string): Promise<void> {
-    const deadline = Date.now() + (this.options.reloadTimeoutMs ?? 10_000);
+    const timeoutMs = this.options.reloadTimeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    let resignalAt = Date.now() + RESIGNAL_FIRST_MS;
+    let resignalEveryMs = RESIGNAL_FIRST_MS;
+    let signals = 1;
     let last = '';
     while (Date.now() < deadline) {
       try {
@@ -177,12 +186,22 @@ export class MosquittoMemberFiles {
         return;
       } catch (error) {
         last = (error as Error).message;
+        if (Date.now() >= resignalAt) {
+          await this.reload();
+          signals += 1;
+          resignalEveryMs = Math.min(resignalEveryMs * 2, RESIGNAL_MAX_MS);
+          resignalAt = Date.now() + resignalEveryMs;
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     }
-    throw new Error(`the broker did not accept a new member user within ${this.options.reloadTimeoutMs ?? 10_000} ms after being told to read ${this.options.dir} again (${last}): is its password_file ${join(this.options.dir, MEMBER_FILES.passwords)} and its acl_file ${join(this.options.dir, MEMBER_FILES.acl)}?`);
+    throw new Error(`the broker did not accept a new member user within ${timeoutMs} ms after being told ${signals} time(s) to read ${this.options.dir} again (${last}): is its password_file ${join(this.options.dir, MEMBER_FILES.passwords)} and its acl_file ${join(this.options.dir, MEMBER_FILES.acl)}?`);
   }
 }
+
+/** A refused new user after this long means the broker may have missed the signal: it is sent again, then at twice the interval, up to the maximum. */
+const RESIGNAL_FIRST_MS = 1_000;
+const RESIGNAL_MAX_MS = 4_000;
 
 function absentIsEmpty(error: NodeJS.ErrnoException): string {
   if (error.code === 'ENOENT') return '';
