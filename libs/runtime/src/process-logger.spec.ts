@@ -27,6 +27,7 @@ describe('httpLogging', () => {
     '/api/health': (_request, response) => response.end('up'),
     '/talks': (request, response) => (request.log.info('inside'), response.end()),
     '/hangs': () => arrived(),
+    '/events': (_request, response) => (response.setHeader('content-type', 'text/event-stream'), response.write(': open\n\n'), arrived()),
   };
   const logging = httpLogging(root);
   let arrived: () => void = () => undefined;
@@ -86,6 +87,16 @@ describe('httpLogging', () => {
     await there;
     sent.destroy();
     expect(await linesOf('e', 'request aborted')).toEqual([expect.objectContaining({ level: 'warn', req: expect.objectContaining({ url: '/hangs' }) })]);
+  });
+
+  it('tells an event stream whose watcher left as its normal end (info), not as an abort', async () => {
+    const sent = httpRequest({ port, host: '127.0.0.1', path: '/events', headers: { 'x-request-id': 'f' } });
+    sent.once('error', () => undefined);
+    const there = new Promise<void>((resolve) => (arrived = resolve));
+    sent.end();
+    await there;
+    sent.destroy();
+    expect(await linesOf('f', 'event stream closed by the caller')).toEqual([expect.objectContaining({ level: 'info', req: expect.objectContaining({ url: '/events' }), res: { statusCode: 200 } })]);
   });
 });
 

@@ -157,7 +157,8 @@ const UNLOGGED_URLS = new Set(['/api/health', '/metrics']);
 /**
  * One line per HTTP request once its response is sent — `request completed`, info; warn for a
  * 4xx, error for a 5xx — with the id the request-id middleware gave (req.id), the method, URL,
- * caller's address, status and time; `request aborted` (warn) when the caller left first. The
+ * caller's address, status and time; `request aborted` (warn) when the caller left first (an
+ * event stream's watcher leaving is its normal end: `event stream closed by the caller`, info). The
  * request's logger is req.log until the request context takes over. (pino-http's line, at a
  * fifth of its cost: no child logger and no serializers per request.)
  */
@@ -173,11 +174,17 @@ export function httpLogging(root: Pino) {
       root[level]({ reqId, req: { method: request.method, url: request.url, remoteAddress: request.socket.remoteAddress }, res: { statusCode: response.statusCode }, responseTime: Math.round(performance.now() - started) }, msg);
     };
     response.once('close', () => {
-      if (!response.writableFinished) line('request aborted', 'warn');
+      // An event stream (SSE) ends when its watcher leaves: that is how it ends, not an abort.
+      if (!response.writableFinished && isEventStream(response)) line('event stream closed by the caller', 'info');
+      else if (!response.writableFinished) line('request aborted', 'warn');
       else line('request completed', response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info');
     });
     next();
   };
+}
+
+function isEventStream(response: ServerResponse): boolean {
+  return String(response.getHeader('content-type') ?? '').startsWith('text/event-stream');
 }
 
 let messageCounter = 0;
