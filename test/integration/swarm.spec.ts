@@ -5,7 +5,7 @@
  * port it published, healed by the platform (Swarm restarts nothing; the driver reports a member's
  * ended task), and gone with the undeploy.
  */
-import { Label, SwarmDriver } from '@stratos/iaas';
+import { Label, PLATFORM_HOST_LABEL, SwarmDriver } from '@stratos/iaas';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { ownSwarmAvailable, startOwnSwarm, type OwnSwarm } from '../support/swarm';
@@ -20,11 +20,15 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
   let platform: TestPlatform;
   const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
   const active = (rt: ApplicationRuntime): MemberView[] => rt.clusters.flatMap((c) => c.members).filter((m) => m.status === 'Active');
-  const services = async () => (await swarm.manager.docker.listServices({ filters: { label: [Label.member] } })) as unknown as { ID: string; Spec: { Labels: Record<string, string>; TaskTemplate: { RestartPolicy?: { Condition?: string }; Placement?: { Constraints?: string[] } } } }[];
+  const services = async () =>
+    (await swarm.manager.docker.listServices({ filters: { label: [Label.member] } })) as unknown as {
+      ID: string;
+      Spec: { Labels: Record<string, string>; TaskTemplate: { ContainerSpec: { Env: string[]; Hosts: string[] }; RestartPolicy?: { Condition?: string }; Placement?: { Constraints?: string[] } } };
+    }[];
 
   beforeAll(async () => {
     swarm = await startOwnSwarm([AGENT_IMAGE]);
-    platform = await startTestPlatform({ broker: 'aedes', swarm: { endpoint: swarm.endpoint, platformHost: swarm.hostAddress } });
+    platform = await startTestPlatform({ broker: 'aedes', swarm: { endpoint: swarm.endpoint, platformHost: swarm.hostAddress, otherPlatformHosts: [swarm.secondHostAddress] } });
     await post('/cartridges', aCartridge({ type: 'sweb', iaasProvider: [{ type: 'swarm', imageId: AGENT_IMAGE }] }));
     await post('/networkPartitions', aNetworkPartition({
       id: 'np-swarm',
@@ -131,5 +135,32 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
       const left = [...(await swarm.manager.docker.listContainers({ all: true, filters: { label: [Label.member] } })), ...(await swarm.worker.docker.listContainers({ all: true, filters: { label: [Label.member] } }))];
       return left.length === 0;
     }, 30_000);
+  }, 300_000);
+
+  it('gives the members of a node labelled stratos.platform-host that address for the platform, and holds them to such nodes', async () => {
+    await swarm.label(swarm.worker, { [PLATFORM_HOST_LABEL]: swarm.secondHostAddress });
+    try {
+      await post('/applications', anApplication({ applicationId: 'papp', components: { cartridges: [aSubscription('sweb', 'papp-web', { cartridgeMin: 2, cartridgeMax: 2, subscribableInfo: { alias: 'papp-web', deploymentPolicy: 'dp-swarm' } })] } }));
+      await post('/applications/papp/deploy/ap-swarm', undefined, 202);
+      // Active: each agent reached the broker at the address it was given (the worker's only knows the second one).
+      const members = await until('both members Active', async () => {
+        const found = active(await platform.runtime('papp'));
+        return found.length === 2 ? found : undefined;
+      }, 120_000);
+      const made = await services();
+      const specOf = (zone: string) => made.find((s) => s.Spec.Labels[Label.member] === members.find((m) => m.partitionId === zone)!.memberId)!.Spec.TaskTemplate;
+      const brokerUrlOf = (zone: string) => specOf(zone).ContainerSpec.Env.find((e) => e.startsWith('MB_URLS='));
+      expect(specOf('zone-b').ContainerSpec.Hosts).toEqual([`${swarm.secondHostAddress} platform.stratos.internal`]);
+      expect(brokerUrlOf('zone-b')).toContain(`//${swarm.secondHostAddress}:`);
+      expect(specOf('zone-b').Placement?.Constraints).toEqual(['node.labels.zone==b', `node.labels.${PLATFORM_HOST_LABEL}==${swarm.secondHostAddress}`]);
+      // The unlabelled node's member: the swarm's address, kept off the labelled nodes.
+      expect(specOf('zone-a').ContainerSpec.Hosts).toEqual([`${swarm.hostAddress} platform.stratos.internal`]);
+      expect(brokerUrlOf('zone-a')).toContain(`//${swarm.hostAddress}:`);
+      expect(specOf('zone-a').Placement?.Constraints).toEqual(['node.labels.zone==a', `node.labels.${PLATFORM_HOST_LABEL}!=${swarm.secondHostAddress}`]);
+      await post('/applications/papp/undeploy', undefined, 202);
+      await until('papp gone', async () => (await platform.api('GET', '/applications/papp/runtime')).status === 404, 60_000);
+    } finally {
+      await swarm.label(swarm.worker, { [PLATFORM_HOST_LABEL]: null });
+    }
   }, 300_000);
 });

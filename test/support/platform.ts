@@ -105,8 +105,8 @@ export async function startTestPlatform(options: {
   dockerSocket?: string;
   /** Regions beyond the default one (STRATOS_REGIONS): each docker region's member network is made, and the broker listens at its gateway. */
   regions?: RegionEndpoint[];
-  /** A swarm's manager (STRATOS_SWARM) and where its nodes reach the platform: the broker listens there too. */
-  swarm?: { endpoint: string; platformHost: string; nodeSocket?: string };
+  /** A swarm's manager (STRATOS_SWARM) and where its nodes reach the platform (`otherPlatformHosts`: nodes labelled stratos.platform-host): the broker listens there too. */
+  swarm?: { endpoint: string; platformHost: string; nodeSocket?: string; otherPlatformHosts?: string[] };
   /** A database of the test's own (default: a fresh one on the suite's shared server). */
   databaseUrl?: string;
   /** Where STRATOS_HOME goes (default: a fresh folder under the system's temporary folder). */
@@ -178,6 +178,7 @@ export async function startTestPlatform(options: {
   if (options.swarm) {
     if (!broker.listenAlso) throw new Error(`swarm members need a broker they reach at ${options.swarm.platformHost}: use the aedes test broker`);
     await broker.listenAlso(options.swarm.platformHost);
+    for (const host of options.swarm.otherPlatformHosts ?? []) await broker.listenAlso(host); // nodes labelled stratos.platform-host
   }
   const logOptions = (collector: LogCollector | undefined): { logger?: false; log?: LogOptions } =>
     collector ? { log: { level: 'debug', stream: collector.stream } } : process.env.STRATOS_TEST_LOGS === '1' ? {} : { logger: false };

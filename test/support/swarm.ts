@@ -43,10 +43,14 @@ export interface OwnSwarm {
   worker: SwarmNode;
   /** The host's address on the bridge: where the nodes reach the platform. */
   hostAddress: string;
+  /** Another address of the host's on the bridge (as another network's way to the platform would be). */
+  secondHostAddress: string;
   /** The manager's engine endpoint (STRATOS_SWARM). */
   endpoint: string;
   /** Each node's engine socket, as a task on that node finds it (STRATOS_SWARM_NODE_SOCKET): by its hostname. */
   nodeSocket: string;
+  /** Sets a node's labels (beside its zone), or removes those given as null. */
+  label(node: SwarmNode, labels: Record<string, string | null>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +118,7 @@ export async function startOwnSwarm(images: string[]): Promise<OwnSwarm> {
   const subnet = freeSubnet();
   const bridge = `stsw${tag}`.slice(0, 15);
   const hostAddress = `${subnet}.1`;
+  const secondHostAddress = `${subnet}.254`;
   const daemons: ChildProcess[] = [];
   const forward = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -125,6 +130,7 @@ export async function startOwnSwarm(images: string[]): Promise<OwnSwarm> {
     run('ip', ['link', 'add', bridge, 'type', 'bridge']);
     cleanups.push(() => void spawnSync('ip', ['link', 'del', bridge]));
     run('ip', ['addr', 'add', `${hostAddress}/24`, 'dev', bridge]);
+    run('ip', ['addr', 'add', `${secondHostAddress}/24`, 'dev', bridge]);
     run('ip', ['link', 'set', bridge, 'up']);
     // Docker's FORWARD policy is DROP, and bridged frames pass through it here (br_netfilter).
     run('iptables', ['-I', ...forward]);
@@ -195,7 +201,16 @@ export async function startOwnSwarm(images: string[]): Promise<OwnSwarm> {
       const current = nodes.find((n) => n.Description.Hostname === node.name)!;
       await a.docker.getNode(current.ID).update({ version: current.Version.Index, ...current.Spec, Labels: { zone } } as never);
     }
-    return { manager: { ...a, nodeId: idOf(a.name) }, worker: { ...b, nodeId: idOf(b.name) }, hostAddress, endpoint: `unix://${a.socket}`, nodeSocket: join(dir, '{{.Node.Hostname}}.sock'), stop };
+    const label = async (node: SwarmNode, labels: Record<string, string | null>) => {
+      const current = (await a.docker.getNode(node.nodeId).inspect()) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } };
+      const next = { ...current.Spec.Labels };
+      for (const [key, value] of Object.entries(labels)) {
+        if (value === null) delete next[key];
+        else next[key] = value;
+      }
+      await a.docker.getNode(node.nodeId).update({ version: current.Version.Index, ...current.Spec, Labels: next } as never);
+    };
+    return { manager: { ...a, nodeId: idOf(a.name) }, worker: { ...b, nodeId: idOf(b.name) }, hostAddress, secondHostAddress, endpoint: `unix://${a.socket}`, nodeSocket: join(dir, '{{.Node.Hostname}}.sock'), label, stop };
   } catch (error) {
     await stop();
     throw error;

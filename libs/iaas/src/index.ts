@@ -9,4 +9,5 @@ export * from './docker/leftovers';
 export { LOCAL_MEMBER_UID_BASE, memberUidOf } from './local/member-user';
 export { loopbackBlockOf } from './ports';
 export * from './swarm/swarm.driver';
+export { PLATFORM_HOST_LABEL } from './swarm/platform-hosts';
 export { serviceSpecFor, taskOutcome, publishedPorts, nodeAddress, swarmVolumeName, choosePorts, SWARM_PORT_RANGE } from './swarm/service-spec';

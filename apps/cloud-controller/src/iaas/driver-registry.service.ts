@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join, resolve } from 'node:path';
-import { dockerEngineAt, DockerDriver, LocalProcessDriver, loopbackBlockOf, platformIdOf, SwarmDriver, type IaasDriver } from '@stratos/iaas';
+import { dockerEngineAt, DockerDriver, LocalProcessDriver, loopbackBlockOf, platformIdOf, PLATFORM_HOST_LABEL, SwarmDriver, type IaasDriver } from '@stratos/iaas';
 import { DEFAULT_REGION, MEMBER_GATEWAY_MESSAGE, parseRegionDriverName, regionDriverName, type RegionEndpoint } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 
@@ -89,7 +89,12 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
 
   private async installSwarm(region: string, engine: ReturnType<typeof dockerEngineAt>, endpoint: string, platformHost = this.settings.swarmPlatformHost): Promise<void> {
     const name = regionDriverName('swarm', region);
-    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost, nodeSocket: this.settings.swarmNodeSocket });
+    const onPlatformHost = (host: string) => {
+      // A node labelled stratos.platform-host: its members reach the platform there (the embedded broker listens there too).
+      this.logger.log(`swarm${region === DEFAULT_REGION ? '' : ` region ${region}`}: members on nodes labelled ${PLATFORM_HOST_LABEL}=${host} reach the platform at ${host}`);
+      process.send?.({ type: MEMBER_GATEWAY_MESSAGE, host });
+    };
+    const swarm = new SwarmDriver({ name, platformId: await platformIdOf(this.settings.home), home: resolve(this.settings.home), docker: engine, platformHost, nodeSocket: this.settings.swarmNodeSocket, onPlatformHost });
     this.install(swarm, endpoint);
     try {
       if (!(await SwarmDriver.isManager(engine))) throw new Error('it is not a manager of an active swarm');

@@ -18,6 +18,7 @@ import { Label } from '../labels';
 import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
 import { choosePorts, EndedTaskWatch, newestTask, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
 import { describeNode, nodeMatches } from '@stratos/contracts';
+import { choosePlatformHost, PLATFORM_HOST_LABEL, type PlatformHostChoice } from './platform-hosts';
 
 export interface SwarmDriverOptions {
   platformId: string;
@@ -32,6 +33,8 @@ export interface SwarmDriverOptions {
   launchTimeoutMs?: number;
   /** Each node's engine socket, as its volume sweep mounts it (default /var/run/docker.sock; Swarm templates such as {{.Node.Hostname}} allowed). */
   nodeSocket?: string;
+  /** Told of each address members are first given other than the swarm's (a node's stratos.platform-host label): the embedded broker listens there too. */
+  onPlatformHost?: (host: string) => void;
 }
 
 /** How often the driver looks for members' tasks that ended (Swarm's events say nothing of tasks). */
@@ -65,6 +68,8 @@ export class SwarmDriver implements IaasDriver {
   /** The image each cluster's members ran (by id): a volume sweep runs it, for the `node` every member image has. */
   private readonly clusterImages = new Map<string, string>();
   private readonly exitListeners: ((instanceId: string) => void)[] = [];
+  /** The labelled addresses members were given (onPlatformHost told once each). */
+  private readonly platformHostsTold = new Set<string>();
   private watching = false;
   private closed = false;
 
@@ -148,8 +153,10 @@ export class SwarmDriver implements IaasDriver {
     const slot = `${spec.clusterId}#${spec.slot}`;
     const pinned = spec.volumes?.length ? this.slotNodes.get(slot) : undefined;
     const hostPorts = choosePorts(spec.ports.length, await this.portsInUse());
+    const pinning = pinned ? [`node.id==${pinned}`] : [];
+    const reach = await this.platformHostFor(spec, pinning);
     const created = await this.docker.createService(
-      serviceSpecFor(spec, { platformId: this.options.platformId, home: this.options.home, imageId, platformHost: await this.platformHost(), extraConstraints: pinned ? [`node.id==${pinned}`] : [], hostPorts }),
+      serviceSpecFor(spec, { platformId: this.options.platformId, home: this.options.home, imageId, platformHost: reach.platformHost, extraConstraints: [...pinning, ...reach.constraints], hostPorts }),
     );
     const serviceId = (created as unknown as { id: string }).id;
     if (spec.volumes?.length) this.clusterImages.set(spec.clusterId, imageId);
@@ -173,6 +180,25 @@ export class SwarmDriver implements IaasDriver {
       await this.removeService(serviceId);
       throw error;
     }
+  }
+
+  /**
+   * Where the new member reaches the platform: the swarm's address, or — where nodes say another
+   * with a label — the one chosen for it with the constraints that hold it to those nodes.
+   */
+  private async platformHostFor(spec: LaunchSpec, pinning: string[]): Promise<PlatformHostChoice> {
+    const swarmHost = await this.platformHost();
+    const nodes = ((await this.docker.listNodes()) as unknown as SwarmNode[]).map((n) => ({ node: n, facts: nodeFacts(n) }));
+    if (!nodes.some(({ facts }) => Object.keys(facts.labels).includes(PLATFORM_HOST_LABEL))) return { platformHost: swarmHost, constraints: [] };
+    const ready = new Set(nodes.filter(({ node }) => node.Status?.State === 'ready' && node.Spec?.Availability === 'active').map(({ facts }) => facts));
+    const cluster = (await this.docker.listServices({ filters: { label: [`${Label.platform}=${this.options.platformId}`, `${Label.cluster}=${spec.clusterId}`] } })) as unknown as { Spec: { TaskTemplate?: { ContainerSpec?: { Hosts?: string[] } } } }[];
+    const running = cluster.map((s) => s.Spec.TaskTemplate?.ContainerSpec?.Hosts?.[0]?.split(' ')[0]).filter((h): h is string => Boolean(h));
+    const choice = choosePlatformHost(nodes.map(({ facts }) => facts), (facts) => ready.has(facts) && nodeMatches(facts, [...(spec.constraints ?? []), ...pinning]), swarmHost, running);
+    if (choice.platformHost !== swarmHost && !this.platformHostsTold.has(choice.platformHost)) {
+      this.platformHostsTold.add(choice.platformHost);
+      this.options.onPlatformHost?.(choice.platformHost);
+    }
+    return choice;
   }
 
   /** The node ports the platform's services hold (Swarm does not place two tasks with one host-mode port on a node; the driver does not ask it to). */
