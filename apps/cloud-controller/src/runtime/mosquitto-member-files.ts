@@ -170,7 +170,7 @@ export class MosquittoMemberFiles {
    * Signs in as the user until the broker accepts it: the fence that it read the files again.
    * Mosquitto clears its reload flag after a reload, so a signal that arrives while it is
    * reloading (another batch's; a reload of 10,000 users takes a while) is lost: while the
-   * user is refused, the broker is told again, less and less often.
+   * broker answers and refuses the user, it is told again, less and less often.
    */
   private async accepted(username: string, password: string): Promise<void> {
     const timeoutMs = this.options.reloadTimeoutMs ?? 10_000;
@@ -186,7 +186,8 @@ export class MosquittoMemberFiles {
         return;
       } catch (error) {
         last = (error as Error).message;
-        if (Date.now() >= resignalAt) {
+        // Only a refusal tells of a missed signal: a broker that does not answer may be reloading (10,000 users take seconds), and another signal would make it reload again.
+        if (refusedSignIn(error) && Date.now() >= resignalAt) {
           await this.reload();
           signals += 1;
           resignalEveryMs = Math.min(resignalEveryMs * 2, RESIGNAL_MAX_MS);
@@ -197,6 +198,13 @@ export class MosquittoMemberFiles {
     }
     throw new Error(`the broker did not accept a new member user within ${timeoutMs} ms after being told ${signals} time(s) to read ${this.options.dir} again (${last}): is its password_file ${join(this.options.dir, MEMBER_FILES.passwords)} and its acl_file ${join(this.options.dir, MEMBER_FILES.acl)}?`);
   }
+}
+
+/** CONNACK's refusals of a user: 4 and 5 (MQTT 3.1.1), 134 and 135 (MQTT 5). */
+const REFUSED_SIGN_IN = new Set([4, 5, 134, 135]);
+
+function refusedSignIn(error: unknown): boolean {
+  return REFUSED_SIGN_IN.has((error as { code?: unknown }).code as number) || /Not authori[sz]ed|Bad user ?name or password/i.test((error as Error).message);
 }
 
 /** A refused new user after this long means the broker may have missed the signal: it is sent again, then at twice the interval, up to the maximum. */
