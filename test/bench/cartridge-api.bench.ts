@@ -16,7 +16,10 @@ import { Database } from '../../libs/persistence/src';
 import { freePort, startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/src';
 import { postgresCpuSeconds, processCpuSeconds } from './cpu';
 import { startSameHops } from './same-hops';
-import { measure, row, table, type Figures } from './stats';
+import { interleaved, measure, row, table, type Figures } from './stats';
+
+/** Alternating rounds per row (interleaved): each round a fifth of BENCH_REQUESTS. */
+const ROUNDS = 5;
 
 const cartridge = (type: string) => ({
   type,
@@ -97,7 +100,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   // CPU seconds per process over the platform's rows only: where a request's time goes.
   const cpu = { manager: 0, controller: 0, 'broker and load generator': 0, PostgreSQL: 0 };
   const cpuNow = () => ({ manager: processCpuSeconds(manager.pid!), controller: processCpuSeconds(controller.pid!), 'broker and load generator': process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, PostgreSQL: postgresCpuSeconds(join(home, 'pg', 'data')) });
-  const onPlatform = async (work: () => Promise<Figures>) => {
+  const onPlatform = async <T>(work: () => Promise<T>): Promise<T> => {
     const before = cpuNow();
     const figures = await work();
     const after = cpuNow();
@@ -105,12 +108,17 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
     return figures;
   };
   for (const inFlight of [1, 32]) {
-    const floorCreate = await measure(n, inFlight, floorInsert(`f${inFlight}`));
-    const create = await onPlatform(() => measure(n, inFlight, (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201)));
-    const floorGet = await measure(n, inFlight, floorSelect(`f${inFlight}`));
-    const get = await onPlatform(() => measure(n, inFlight, (i) => call('GET', `/cartridges/c${inFlight}-${i}`)));
-    const byHand = await measure(n, inFlight, (i) => call('POST', '/', cartridge(`h${inFlight}-${i}`), 201, sameHops.url));
-    results.push([`create, ${inFlight} in flight`, create, floorCreate, byHand], [`get, ${inFlight} in flight`, get, floorGet]);
+    // The platform and its floors in alternating rounds: this machine's PostgreSQL alone varies 2× from one minute to the next.
+    const creates = await interleaved(ROUNDS, n, inFlight, [
+      { name: 'floor', operation: floorInsert(`f${inFlight}`) },
+      { name: 'platform', operation: (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201), around: onPlatform },
+      { name: 'byHand', operation: (i) => call('POST', '/', cartridge(`h${inFlight}-${i}`), 201, sameHops.url) },
+    ]);
+    const gets = await interleaved(ROUNDS, n, inFlight, [
+      { name: 'floor', operation: floorSelect(`f${inFlight}`) },
+      { name: 'platform', operation: (i) => call('GET', `/cartridges/c${inFlight}-${i}`), around: onPlatform },
+    ]);
+    results.push([`create, ${inFlight} in flight`, creates.platform, creates.floor, creates.byHand], [`get, ${inFlight} in flight`, gets.platform, gets.floor]);
   }
   // Where the time goes: the manager's HTTP path alone (GET /api/health: no token, no controller, one SELECT 1)
   // beside a bare SELECT 1 — what the framework and the middleware cost before MQTT and the controller.
@@ -146,5 +154,5 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   ]);
   // The CPU figures below cover the four create and get rows only (onPlatform), not the health rows.
   const perRequest = Object.entries(cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / (4 * n)).toFixed(2)}`).join(', ');
-  return `Cartridge API, ${n} requests per row, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own; "same hops by hand": HTTP → MQTT → a worker → one INSERT → reply and event → HTTP, no framework (same-hops.ts): what the architecture itself costs\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
+  return `Cartridge API, ${n} requests per row in ${ROUNDS} rounds alternating with their floors, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own; "same hops by hand": HTTP → MQTT → a worker → one INSERT → reply and event → HTTP, no framework (same-hops.ts): what the architecture itself costs\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
 }

@@ -19,6 +19,11 @@ export function median(values: number[]): number {
 }
 
 export async function measure(total: number, inFlight: number, operation: (i: number) => Promise<void>): Promise<Figures> {
+  return figuresOf([await timed(total, inFlight, operation)]);
+}
+
+/** The latency of each of `total` runs of `operation(first + i)`, `inFlight` at once, and the wall time they took. */
+async function timed(total: number, inFlight: number, operation: (i: number) => Promise<void>, first = 0): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -27,14 +32,42 @@ export async function measure(total: number, inFlight: number, operation: (i: nu
       while (next < total) {
         const i = next++;
         const t0 = process.hrtime.bigint();
-        await operation(i);
+        await operation(first + i);
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
     }),
   );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  return { ops: total, seconds, perSecond: total / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies };
+}
+
+function figuresOf(parts: { seconds: number; latencies: number[] }[]): Figures {
+  const latencies = parts.flatMap((p) => p.latencies).sort((a, b) => a - b);
+  const seconds = parts.reduce((sum, p) => sum + p.seconds, 0);
+  return { ops: latencies.length, seconds, perSecond: latencies.length / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
+}
+
+/**
+ * Several operations measured in alternating rounds (a round of each, then the next round of
+ * each…), `total` runs each in all, indices going on from round to round: a figure and its
+ * baseline see the same moments of the machine, so drift (another process, PostgreSQL's
+ * checkpoints) falls on both. `around` wraps each round of an operation (CPU accounting).
+ */
+export async function interleaved(
+  rounds: number,
+  total: number,
+  inFlight: number,
+  operations: { name: string; operation: (i: number) => Promise<void>; around?: <T>(work: () => Promise<T>) => Promise<T> }[],
+): Promise<Record<string, Figures>> {
+  const parts = new Map(operations.map((o) => [o.name, [] as { seconds: number; latencies: number[] }[]]));
+  const perRound = Math.ceil(total / rounds);
+  for (let first = 0; first < total; first += perRound) {
+    const count = Math.min(perRound, total - first);
+    for (const { name, operation, around } of operations) {
+      const run = () => timed(count, inFlight, operation, first);
+      parts.get(name)!.push(await (around ? around(run) : run()));
+    }
+  }
+  return Object.fromEntries([...parts].map(([name, measured]) => [name, figuresOf(measured)]));
 }
 
 export function row(label: string, f: Figures, baseline?: Figures): string[] {
