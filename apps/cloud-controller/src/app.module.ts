@@ -13,6 +13,7 @@ import { ControllerSettings } from './controller-settings';
 import { DefinitionsModule } from './definitions/definitions.module';
 import { RuntimeModule } from './runtime/runtime.module';
 import { SecretBox } from './secrets/secret-box';
+import { TopologyRetentionModule } from './topology/topology-retention.module';
 
 /** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
 @Global()
@@ -32,9 +33,22 @@ class CoreModule {
   }
 }
 
+/** The leading controller: every request, the reconciler, the agents, the autoscaler. */
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database, secrets: SecretBox, log: Pino): DynamicModule {
-    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
+    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule, TopologyRetentionModule] };
+  }
+}
+
+/**
+ * A standing-by controller on a broker with shared subscriptions: the modules of the shared
+ * requests (sharedRequestTopics) and nothing that acts on its own — no reconciler, no agent
+ * listener, no purges.
+ */
+@Module({})
+export class StandbyControllerModule {
+  static with(settings: ControllerSettings, database: Database, secrets: SecretBox, log: Pino): DynamicModule {
+    return { module: StandbyControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule] };
   }
 }

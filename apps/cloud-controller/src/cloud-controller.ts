@@ -2,16 +2,17 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, EnvVar, safeUrl, Topics } from '@stratos/contracts';
+import { ConfigError, CONTROLLERS_SHARE_GROUP, EnvVar, safeUrl, sharedRequestTopics, Topics } from '@stratos/contracts';
 import { platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust, withoutNagle } from '@stratos/runtime';
-import { CloudControllerModule } from './app.module';
+import { CloudControllerModule, StandbyControllerModule } from './app.module';
+import { brokerSharing } from './broker-sharing';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
 import { SecretBox } from './secrets/secret-box';
-import { RequestServerMqtt } from './rpc-server';
+import { RequestServerMqtt, type RequestSubscriptions } from './rpc-server';
 
 export interface RunningController {
   app: INestMicroservice;
@@ -25,14 +26,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Waits to lead the platform's controllers (another one may: this one stands by until it goes),
  * retrying while the database does not answer.
  */
-async function lead(url: string, controllerId: string, logger: Logger, signal: AbortSignal): Promise<Leadership> {
+async function lead(url: string, controllerId: string, logger: Logger, signal: AbortSignal, onStandby: () => void): Promise<Leadership> {
   for (;;) {
     try {
       return await Leadership.acquire({
         url,
         controllerId,
         signal,
-        onStandby: (current) => logger.log(`standing by: controller ${current.leader ?? '(unnamed)'} leads (term ${current.term}${current.since ? `, since ${current.since.toISOString()}` : ''}); this one leads when it goes`),
+        onStandby: (current) => {
+          logger.log(`standing by: controller ${current.leader ?? '(unnamed)'} leads (term ${current.term}${current.since ? `, since ${current.since.toISOString()}` : ''}); this one leads when it goes`);
+          onStandby();
+        },
       });
     } catch (error) {
       if (signal.aborted) throw error;
@@ -120,34 +124,47 @@ export async function startCloudController(config: ControllerConfig, options: { 
     throw error;
   }
   const controllerId = config.controllerId ?? `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
+  config.controllerId = controllerId;
   const stopping = new AbortController();
+  // Every controller asks the broker the same question and so subscribes the same way (see brokerSharing).
+  const sharing = await brokerSharing(config.mqttUrl, config.mqttCaCert, {
+    signal: stopping.signal,
+    onUnreachable: (why) => logger.warn(`the MQTT broker at ${safeUrl(config.mqttUrl)} does not answer (${why}); asking again`),
+  });
+  const share = sharing.shares ? { group: CONTROLLERS_SHARE_GROUP, topics: sharedRequestTopics } : null;
   let leadership: Leadership;
   // Managers that see a standby wait for its takeover instead of refusing requests at once.
   const standby = announceStandby(config, controllerId);
+  const standbyServer = new StandbyServer(config, database, secrets, root, logger, share, sharing.shares ? null : sharing.reason);
   try {
-    leadership = await lead(config.databaseUrl, controllerId, logger, stopping.signal);
+    leadership = await lead(config.databaseUrl, controllerId, logger, stopping.signal, () => standbyServer.start());
   } catch (error) {
+    await standbyServer.stop();
     await database.close();
     throw error;
   } finally {
     await standby.end();
   }
+  await standbyServer.stop();
   config.leadershipTerm = leadership.term;
-  config.controllerId = controllerId;
-  logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})`);
+  config.role = 'leader';
+  logger.log(`leading the platform's controllers as ${controllerId} (term ${leadership.term})${share ? `; the requests controllers share (${share.topics.size} topics) go to every controller through $share/${share.group}/…` : ''}`);
   try {
     const app = await NestFactory.createMicroservice(CloudControllerModule.with(new ControllerSettings(config), database, secrets, root), {
-      strategy: new RequestServerMqtt({
-        ...brokerTrust(config.mqttCaCert),
-        url: config.mqttUrl,
-        // The platform's request session, not this process's (one controller leads at a time): requests
-        // (QoS 1) sent while none leads wait in the broker for the next leader.
-        clientId: `stratos-cc-requests-${platformId}`,
-        clean: false,
-        subscribeOptions: { qos: 1 },
-        reconnectPeriod: 1000,
-        connectTimeout: 5000,
-      }),
+      strategy: new RequestServerMqtt(
+        {
+          ...brokerTrust(config.mqttCaCert),
+          url: config.mqttUrl,
+          // The platform's request session, not this process's (one controller leads at a time): requests
+          // (QoS 1) sent while none leads wait in the broker for the next leader.
+          clientId: `stratos-cc-requests-${platformId}`,
+          clean: false,
+          subscribeOptions: { qos: 1 },
+          reconnectPeriod: 1000,
+          connectTimeout: 5000,
+        },
+        { share, sharedOnly: false },
+      ),
       bufferLogs: true,
       abortOnError: false,
     });
@@ -196,5 +213,69 @@ export async function startCloudController(config: ControllerConfig, options: { 
     await leadership.release();
     await database.close();
     throw error;
+  }
+}
+
+/**
+ * While a controller stands by on a broker with shared subscriptions, it serves the shared
+ * requests (StandbyControllerModule) on a session of its own that ends with it: a request is
+ * never kept for a controller that is gone. Stopped when the controller leads (the leader's
+ * application serves them from then on) or stops.
+ */
+class StandbyServer {
+  private app: Promise<INestMicroservice | null> | null = null;
+
+  constructor(
+    private readonly config: ControllerConfig,
+    private readonly database: Database,
+    private readonly secrets: SecretBox,
+    private readonly root: Parameters<typeof CloudControllerModule.with>[3],
+    private readonly logger: Logger,
+    private readonly share: RequestSubscriptions['share'],
+    private readonly notSharedBecause: string | null,
+  ) {}
+
+  /** Called each time the controller is told who leads: starts serving once. */
+  start(): void {
+    if (this.app) return;
+    if (!this.share) {
+      this.logger.log(`serving no requests while standing by: ${this.notSharedBecause} (controllers share the work on a broker with shared subscriptions, such as Mosquitto: MQTT_URL)`);
+      this.app = Promise.resolve(null);
+      return;
+    }
+    this.app = this.listen().catch((error: Error) => {
+      this.logger.warn(`serving no requests while standing by: ${error.message}`);
+      return null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const app = await this.app;
+    this.app = null;
+    await app?.close();
+  }
+
+  private async listen(): Promise<INestMicroservice> {
+    const app = await NestFactory.createMicroservice(StandbyControllerModule.with(new ControllerSettings({ ...this.config, role: 'standby' }), this.database, this.secrets, this.root), {
+      strategy: new RequestServerMqtt(
+        {
+          ...brokerTrust(this.config.mqttCaCert),
+          url: this.config.mqttUrl,
+          clientId: `stratos-cc-shared-${this.config.controllerId}`,
+          clean: true,
+          subscribeOptions: { qos: 1 },
+          reconnectPeriod: 1000,
+          connectTimeout: 5000,
+        },
+        { share: this.share, sharedOnly: true },
+      ),
+      bufferLogs: true,
+      abortOnError: false,
+    });
+    app.useLogger(app.get(ProcessLogger));
+    await app.listen();
+    withoutNagle(app.unwrap<MqttClient>());
+    this.logger.log(`serving the requests controllers share (${this.share!.topics.size} topics, $share/${this.share!.group}/…) while standing by`);
+    return app;
   }
 }

@@ -16,6 +16,11 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 10_000;
 export interface ControllerConfig {
   /** The term of this controller's leadership, once it leads (startCloudController sets it): its member-making writes are fenced by it. */
   leadershipTerm?: number;
+  /**
+   * What this controller does now (startCloudController sets it): 'leader' serves every request and
+   * runs the reconciler; 'standby' serves the shared requests only (sharedRequestTopics) while another leads.
+   */
+  role?: 'leader' | 'standby';
   /** This controller's name among controllers (the leadership table, the logs); default host-pid-random. */
   controllerId?: string;
   databaseUrl: string;

@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { ServerMqtt } from '@nestjs/microservices';
-import { RequestServerMqtt } from './rpc-server';
+import { EventEmitter } from 'node:events';
+import type { MqttClient } from 'mqtt';
+import { RequestServerMqtt, requestFilterOf, type RequestSubscriptions } from './rpc-server';
 
 describe('RequestServerMqtt', () => {
   const server = new RequestServerMqtt({ url: 'mqtt://127.0.0.1:1' });
@@ -25,5 +27,41 @@ describe('RequestServerMqtt', () => {
     for (let i = 0; i < 3; i++) expect(server.getHandlerByPattern('stratos/agents/m-3/events')).toBe(agentEvent);
     expect(lookup).toHaveBeenCalledTimes(1);
     lookup.mockRestore();
+  });
+
+  describe('subscriptions', () => {
+    const share = { group: 'g', topics: new Set(['stratos/cc/cartridges/create']) };
+    /** What a server with these handlers subscribes to and unsubscribes from when it binds to a client. */
+    const bound = (subscriptions: RequestSubscriptions) => {
+      const shared = new RequestServerMqtt({ url: 'mqtt://127.0.0.1:1', subscribeOptions: { qos: 1 } }, subscriptions);
+      shared.addHandler('stratos/cc/cartridges/create', create);
+      shared.addHandler('stratos/cc/applications/deploy', create);
+      shared.addHandler('stratos/agents/+/events', agentEvent, true);
+      const calls: string[] = [];
+      const client = Object.assign(new EventEmitter(), {
+        subscribe: (filter: string, options: { qos: number }) => calls.push(`subscribe ${filter} qos ${options.qos}`),
+        unsubscribe: (filter: string) => calls.push(`unsubscribe ${filter}`),
+      });
+      shared.bindEvents(client as unknown as MqttClient);
+      return calls;
+    };
+
+    it('a leader on a broker without shared subscriptions: every topic plain', () => {
+      expect(bound({ share: null, sharedOnly: false })).toEqual(['subscribe stratos/cc/cartridges/create qos 1', 'subscribe stratos/cc/applications/deploy qos 1', 'subscribe stratos/agents/+/events qos 1']);
+    });
+
+    it("a leader on a broker that shares: the shared topics through the group (and never plain as well), the leader's own plain", () => {
+      expect(bound({ share, sharedOnly: false })).toEqual([
+        'unsubscribe stratos/cc/cartridges/create',
+        'subscribe $share/g/stratos/cc/cartridges/create qos 1',
+        'subscribe stratos/cc/applications/deploy qos 1',
+        'subscribe stratos/agents/+/events qos 1',
+      ]);
+    });
+
+    it('a standing-by controller: the shared requests only (no events either)', () => {
+      expect(requestFilterOf('stratos/cc/applications/deploy', { share, sharedOnly: true })).toBeNull();
+      expect(bound({ share, sharedOnly: true })).toEqual(['unsubscribe stratos/cc/cartridges/create', 'subscribe $share/g/stratos/cc/cartridges/create qos 1']);
+    });
   });
 });

@@ -1,19 +1,55 @@
 import { ServerMqtt, type MessageHandler, type MqttOptions } from '@nestjs/microservices';
+import type { MqttClient } from 'mqtt';
 
 /** Topics remembered at most (request topics are a few dozen; agents' carry their member's id). */
 const REMEMBERED_TOPICS = 10_000;
 
 /**
- * Nest's MQTT server, finding each topic's handler once. Its own lookup runs for every message:
- * it JSON.parses the topic (a SyntaxError thrown and caught for each one) and then tries every
+ * Which request topics a controller subscribes to, and how. `share`: the broker has shared
+ * subscriptions, and these topics are subscribed as `$share/<group>/<topic>` (every controller
+ * serves them, the broker gives each request to one); null: every topic plain (aedes: the
+ * leader serves all). `sharedOnly`: a standing-by controller serves the shared topics and no other.
+ */
+export interface RequestSubscriptions {
+  share: { group: string; topics: ReadonlySet<string> } | null;
+  sharedOnly: boolean;
+}
+
+/** The topic filter a handler's topic is subscribed with, or null when this controller does not serve it. */
+export function requestFilterOf(topic: string, subscriptions: RequestSubscriptions): string | null {
+  const shared = subscriptions.share?.topics.has(topic) ?? false;
+  if (subscriptions.sharedOnly && !shared) return null;
+  return shared ? `$share/${subscriptions.share!.group}/${topic}` : topic;
+}
+
+/**
+ * Nest's MQTT server, finding each topic's handler once, and subscribing to the topics this
+ * controller serves as `requestFilterOf` says. Nest's own lookup runs for every message: it
+ * JSON.parses the topic (a SyntaxError thrown and caught for each one) and then tries every
  * pattern — about a tenth of the controller's work per request. Handlers are all registered
- * before the first message, so a topic's handler never changes.
+ * before the first message, so a topic's handler never changes. A message of a shared
+ * subscription arrives with its plain topic, so the lookup and the reply topic are the same.
  */
 export class RequestServerMqtt extends ServerMqtt {
   private readonly handlerOfTopic = new Map<string, MessageHandler | null>();
 
-  constructor(options: Required<MqttOptions>['options']) {
-    super(options);
+  constructor(
+    private readonly mqttOptions: Required<MqttOptions>['options'],
+    private readonly subscriptions: RequestSubscriptions = { share: null, sharedOnly: false },
+  ) {
+    super(mqttOptions);
+  }
+
+  bindEvents(client: MqttClient): void {
+    client.on('message', this.getMessageHandler(client).bind(this));
+    const globalOptions = this.mqttOptions.subscribeOptions;
+    for (const [pattern, { isEventHandler, extras }] of this.messageHandlers) {
+      const filter = isEventHandler ? (this.subscriptions.sharedOnly ? null : pattern) : requestFilterOf(pattern, this.subscriptions);
+      if (filter === null) continue;
+      // The platform's request session outlives its controllers: one that served this topic plain (before the broker shared) must not get it twice.
+      if (filter !== pattern) client.unsubscribe(pattern);
+      client.subscribe(filter, extras?.qos !== undefined ? { ...globalOptions, qos: extras.qos } : globalOptions);
+    }
   }
 
   getHandlerByPattern(topic: string): MessageHandler | null {

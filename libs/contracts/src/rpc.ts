@@ -7,7 +7,8 @@ import type { MigrationInput } from './runtime/migrations';
 import type { DefinitionKindName } from './definitions/definition-kind-names';
 import type { ErrorCode, FieldIssue } from './errors';
 
-export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: RpcFailure };
+/** `servedBy`: the id of the controller that served it (several controllers share requests). */
+export type RpcReply<T> = ({ ok: true; data: T } | { ok: false; error: RpcFailure }) & { servedBy?: string };
 export interface RpcFailure {
   code: ErrorCode;
   message: string;

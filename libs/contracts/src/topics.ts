@@ -130,6 +130,26 @@ export type RequestTopic = ValuesOf<(typeof requestGroups)[number]>;
 /** Every request topic, once. */
 export const requestTopics: readonly RequestTopic[] = [...new Set(requestGroups.flatMap((group) => Object.values(group) as RequestTopic[]))];
 
+/**
+ * Requests any controller serves, leading or standing by: they read and write the registry of
+ * record and publish their own topology events (watchers fill a gap from the stored log, so two
+ * publishers cannot make one miss an event) and touch nothing one controller holds in memory (the
+ * reconciler's picture, the autoscaler's windows, a driver's running members). On a broker with
+ * shared subscriptions every controller subscribes to them as `$share/<group>/<topic>`: the broker
+ * gives each request to one of them. The rest are the leader's.
+ */
+export const sharedRequestTopics: ReadonlySet<RequestTopic> = new Set<RequestTopic>([
+  Topics.cartridges.create,
+  Topics.cartridges.update,
+  Topics.cartridges.remove,
+  Topics.cartridges.putBundle,
+  Topics.cartridges.getBundle,
+  Topics.cartridges.removeBundle,
+]);
+
+/** The controllers' share group: `$share/stratos-controllers/<topic>`. */
+export const CONTROLLERS_SHARE_GROUP = 'stratos-controllers';
+
 /** Where the controller answers a request (Nest's MQTT transport: the request's topic + `/reply`). */
 export function replyTopic(topic: RequestTopic): string {
   return `${topic}/reply`;

@@ -36,27 +36,33 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     private readonly metrics: ControllerMetrics,
   ) {}
 
+  /** A standing-by controller publishes the events of the requests it serves, and no presence: its 'standby' is said elsewhere, and the leader flushes the outbox. */
+  private get leads(): boolean {
+    return this.settings.role !== 'standby';
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-events-${this.controllerId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
-      will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
+      ...(this.leads ? { will: { topic: this.presenceTopic, payload: Buffer.alloc(0), qos: 1 as const, retain: true } } : {}),
     }));
     this.metrics.connections.trackBroker('topology-publisher', () => this.client.connected);
+    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+    if (!this.leads) return;
     this.client.on('connect', () => {
       this.client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
       void this.flush();
     });
-    this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     this.flushTimer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
-    if (this.client?.connected) {
+    if (this.client?.connected && this.leads) {
       // Acknowledged after every event sent before it (one connection, in order): then they are all marked.
       await this.client.publishAsync(this.presenceTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
     }

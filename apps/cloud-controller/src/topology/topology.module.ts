@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TopologyPublisher } from './topology-publisher.service';
-import { TopologyRetention } from './topology-retention.service';
 
-@Module({ providers: [TopologyPublisher, TopologyRetention], exports: [TopologyPublisher, TopologyRetention] })
+@Module({ providers: [TopologyPublisher], exports: [TopologyPublisher] })
 export class TopologyModule {}

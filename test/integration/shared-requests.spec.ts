@@ -1,0 +1,108 @@
+/**
+ * Controllers sharing the manager's requests. On a broker with shared subscriptions (Mosquitto)
+ * a standing-by controller serves the requests every controller may serve (sharedRequestTopics,
+ * through `$share/stratos-controllers/…`), the broker giving each request to one controller; the
+ * leader's own requests stay the leader's. On aedes (MQTT 3.1.1, no `$share/`) the standby serves
+ * nothing and says why. Which controller served a request is read from the replies themselves
+ * (`servedBy`), by a client of the broker watching the reply topics.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
+import { CONTROLLERS_SHARE_GROUP, replyTopic, sharedRequestTopics, Topics, type RequestTopic } from '@stratos/contracts';
+import { brokerTrust } from '@stratos/runtime';
+import { availableBrokers } from '../support/brokers';
+import { gapFree, topologyRevisions } from '../support/databases';
+import { startTestPlatform, until, type ControllerProcess, type TestPlatform } from '../support/platform';
+import { aCartridge } from '../factories/cartridge.factory';
+import { aNetworkPartition } from '../factories/definition.factory';
+
+/** Every reply the broker carries on these topics: which request (its id) and which controller served it. */
+async function watchReplies(platform: TestPlatform, topics: RequestTopic[]): Promise<{ replies: { topic: string; id: string; servedBy: string | undefined }[]; client: MqttClient }> {
+  const client = await mqtt.connectAsync(platform.broker.url, { ...brokerTrust(platform.broker.caCert), clientId: `test-replies-${Math.random().toString(16).slice(2)}` });
+  const replies: { topic: string; id: string; servedBy: string | undefined }[] = [];
+  client.on('message', (topic, payload) => {
+    const packet = JSON.parse(payload.toString()) as { id: string; response?: { servedBy?: string } };
+    replies.push({ topic, id: packet.id, servedBy: packet.response?.servedBy });
+  });
+  await client.subscribeAsync(topics.map(replyTopic), { qos: 1 });
+  return { replies, client };
+}
+
+describe.each(availableBrokers())('requests shared between controllers over %s', (broker) => {
+  const shares = broker !== 'aedes';
+  let platform: TestPlatform;
+  let standby: ControllerProcess;
+  const cartridge = (type: string) => aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'shared-image' }] });
+  const leader = async () => {
+    const client = new pg.Client({ connectionString: platform.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query<{ leader: string }>('SELECT leader FROM controller_leadership')).rows[0].leader;
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ broker, controllerProcess: true });
+    standby = await platform.startStandbyController({ env: { LOG_LEVEL: 'info' } });
+    const says = shares ? 'serving the requests controllers share' : 'serving no requests while standing by';
+    await until(`the standby says "${says}"`, async () => standby.output().includes(says), 30_000);
+  }, 120_000);
+  afterAll(async () => {
+    await platform?.stop();
+  }, 60_000);
+
+  it(shares ? 'the broker gives each shared request to one controller: both serve, none twice; the leader serves its own' : 'the standby serves nothing, saying why; the leader serves every request', async () => {
+    if (!shares) expect(standby.output()).toContain('the broker refuses MQTT 5');
+    const leaderId = await leader();
+    const watch = await watchReplies(platform, [Topics.cartridges.create, Topics.definitions.create]);
+    try {
+      const before = await topologyRevisions(platform.databaseUrl);
+      const types = Array.from({ length: 24 }, (_, i) => `shared-${i}`);
+      // Four at a time: the broker's round robin sees requests while others are in flight.
+      for (let i = 0; i < types.length; i += 4) await Promise.all(types.slice(i, i + 4).map((type) => platform.post('/cartridges', cartridge(type))));
+      await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-shared' }));
+      const listed = (await platform.api<{ type: string }[]>('GET', '/cartridges')).body.map((c) => c.type);
+      expect(listed).toEqual(expect.arrayContaining(types));
+      await until('every reply seen', async () => watch.replies.length >= types.length + 1, 10_000);
+      const creates = watch.replies.filter((r) => r.topic === replyTopic(Topics.cartridges.create));
+      // One reply per request: no request was served by two controllers.
+      expect(creates).toHaveLength(types.length);
+      expect(new Set(creates.map((r) => r.id)).size).toBe(types.length);
+      const servers = new Set(creates.map((r) => r.servedBy));
+      expect(servers.has(leaderId)).toBe(true);
+      if (shares) {
+        expect(servers.size).toBe(2); // the standby served some (round robin: about half)
+      } else {
+        expect([...servers]).toEqual([leaderId]);
+      }
+      // Not a shared request: the leader's, whatever the broker.
+      expect(sharedRequestTopics.has(Topics.definitions.create)).toBe(false);
+      expect(watch.replies.filter((r) => r.topic === replyTopic(Topics.definitions.create)).map((r) => r.servedBy)).toEqual([leaderId]);
+      // Events published by two controllers: every one of them stored, revisions without a gap.
+      const after = await topologyRevisions(platform.databaseUrl);
+      expect(after.length - before.length).toBe(types.length); // one ServiceCreated each (a network partition is no topology event)
+      expect(after).toEqual(gapFree(after));
+    } finally {
+      await watch.client.endAsync(true);
+    }
+  }, 120_000);
+
+  it('kill -9 of the leader: the standby stops serving as a standby and leads, serving every request', async () => {
+    const before = await leader();
+    await platform.failover();
+    const now = await leader();
+    expect(now).not.toBe(before);
+    const watch = await watchReplies(platform, [Topics.cartridges.create]);
+    try {
+      for (let i = 0; i < 6; i++) await platform.post('/cartridges', cartridge(`after-${i}`));
+      await until('every reply seen', async () => watch.replies.length >= 6, 10_000);
+      expect(watch.replies).toHaveLength(6);
+      expect(new Set(watch.replies.map((r) => r.servedBy))).toEqual(new Set([now]));
+    } finally {
+      await watch.client.endAsync(true);
+    }
+    if (shares) expect(standby.output()).toContain(`$share/${CONTROLLERS_SHARE_GROUP}/`);
+  }, 120_000);
+});
