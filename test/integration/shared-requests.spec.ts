@@ -14,7 +14,7 @@ import { availableBrokers } from '../support/brokers';
 import { gapFree, topologyRevisions } from '../support/databases';
 import { startTestPlatform, until, type ControllerProcess, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
-import { aNetworkPartition } from '../factories/definition.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
 /** Every reply the broker carries on these topics: which request (its id) and which controller served it. */
 async function watchReplies(platform: TestPlatform, topics: RequestTopic[]): Promise<{ replies: { topic: string; id: string; servedBy: string | undefined }[]; client: MqttClient }> {
@@ -44,7 +44,8 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
   };
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker, controllerProcess: true });
+    // No periodic pass to speak of: a pass comes from what asks for one (a deploy, an agent, a standby's LeaderAsked).
+    platform = await startTestPlatform({ broker, controllerProcess: true, reconcileIntervalMs: 600_000 });
     standby = await platform.startStandbyController({ env: { LOG_LEVEL: 'info' } });
     const says = shares ? 'serving the requests controllers share' : 'serving no requests while standing by';
     await until(`the standby says "${says}"`, async () => standby.output().includes(says), 30_000);
@@ -56,13 +57,14 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
   it(shares ? 'the broker gives each shared request to one controller: both serve, none twice; the leader serves its own' : 'the standby serves nothing, saying why; the leader serves every request', async () => {
     if (!shares) expect(standby.output()).toContain('the broker refuses MQTT 5');
     const leaderId = await leader();
-    const watch = await watchReplies(platform, [Topics.cartridges.create, Topics.definitions.create]);
+    const watch = await watchReplies(platform, [Topics.cartridges.create, Topics.iaas.providers]);
     try {
       const before = await topologyRevisions(platform.databaseUrl);
       const types = Array.from({ length: 24 }, (_, i) => `shared-${i}`);
       // Four at a time: the broker's round robin sees requests while others are in flight.
       for (let i = 0; i < types.length; i += 4) await Promise.all(types.slice(i, i + 4).map((type) => platform.post('/cartridges', cartridge(type))));
       await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-shared' }));
+      expect((await platform.api('GET', '/iaasProviders')).status).toBe(200);
       const listed = (await platform.api<{ type: string }[]>('GET', '/cartridges')).body.map((c) => c.type);
       expect(listed).toEqual(expect.arrayContaining(types));
       await until('every reply seen', async () => watch.replies.length >= types.length + 1, 10_000);
@@ -77,17 +79,51 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
       } else {
         expect([...servers]).toEqual([leaderId]);
       }
-      // Not a shared request: the leader's, whatever the broker.
-      expect(sharedRequestTopics.has(Topics.definitions.create)).toBe(false);
-      expect(watch.replies.filter((r) => r.topic === replyTopic(Topics.definitions.create)).map((r) => r.servedBy)).toEqual([leaderId]);
+      // Not a shared request (the drivers this controller installed): the leader's, whatever the broker.
+      expect(sharedRequestTopics.has(Topics.iaas.providers)).toBe(false);
+      expect(watch.replies.filter((r) => r.topic === replyTopic(Topics.iaas.providers)).map((r) => r.servedBy)).toEqual([leaderId]);
       // Events published by two controllers: every one of them stored, revisions without a gap.
       const after = await topologyRevisions(platform.databaseUrl);
-      expect(after.length - before.length).toBe(types.length); // one ServiceCreated each (a network partition is no topology event)
+      expect(after.length - before.length).toBe(types.length); // one ServiceCreated each
+
       expect(after).toEqual(gapFree(after));
     } finally {
       await watch.client.endAsync(true);
     }
   }, 120_000);
+
+  (shares ? it : it.skip)("new bounds served by the standby: the leader is asked for a pass, and the cluster grows", async () => {
+    const leaderId = await leader();
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ networkPartitions: [{ id: 'np-shared', partitions: [{ id: 'p-1', partitionMax: 6 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy({ networkPartitions: ['np-shared'] }));
+    await platform.post('/cartridges', cartridge('grows'));
+    await platform.post('/applications', anApplication({ applicationId: 'grows', components: { cartridges: [aSubscription('grows', 'g-1', { cartridgeMin: 1, cartridgeMax: 6 })] } }));
+    await platform.post('/applications/grows/deploy/ap-1', undefined, 202);
+    const active = async (n: number) =>
+      until(`${n} member(s) Active`, async () => {
+        const members = (await platform.runtime('grows')).clusters[0].members;
+        return members.length === n && members.every((m) => m.status === 'Active');
+      }, 30_000);
+    await active(1);
+    const { status: _status, ...definition } = (await platform.api('GET', '/applications/grows')).body;
+    const watch = await watchReplies(platform, [Topics.definitions.update]);
+    try {
+      // The broker takes turns: within two changes one is the standby's. A change the leader serves
+      // it acts on itself; one the standby serves grows the cluster only if the leader was asked.
+      let servedByStandby = false;
+      for (let min = 2; min <= 4 && !servedByStandby; min++) {
+        const body = { ...definition, components: { ...definition.components, cartridges: [{ ...definition.components.cartridges[0], cartridgeMin: min, cartridgeMax: 6 }] } };
+        expect((await platform.api('PUT', '/applications/grows', { body })).status).toBe(200);
+        await until('its reply seen', async () => watch.replies.length === min - 1, 10_000);
+        servedByStandby = watch.replies[min - 2].servedBy !== leaderId;
+        await active(min);
+      }
+      expect(servedByStandby).toBe(true);
+    } finally {
+      await watch.client.endAsync(true);
+    }
+  }, 180_000);
 
   it('kill -9 of the leader: the standby stops serving as a standby and leads, serving every request', async () => {
     const before = await leader();

@@ -13,7 +13,6 @@ import { ControllerSettings } from './controller-settings';
 import { DefinitionsModule } from './definitions/definitions.module';
 import { RuntimeModule } from './runtime/runtime.module';
 import { SecretBox } from './secrets/secret-box';
-import { TopologyRetentionModule } from './topology/topology-retention.module';
 
 /** Process-wide singletons, opened before Nest boots so that a bad DATABASE_URL fails first. */
 @Global()
@@ -33,22 +32,16 @@ class CoreModule {
   }
 }
 
-/** The leading controller: every request, the reconciler, the agents, the autoscaler. */
+/**
+ * One module graph for every controller; its role (settings.role) decides what runs. The leader
+ * serves every request and runs the reconciler, the agent listener, the autoscaler and the purges.
+ * A standing-by controller serves the shared requests only (sharedRequestTopics): nothing acts on
+ * its own there, and what a request asks of the leader's loops (a reconcile pass, metadata trees)
+ * is sent to the leader (TopologyPublisher.askLeader).
+ */
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database, secrets: SecretBox, log: Pino): DynamicModule {
-    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule, TopologyRetentionModule] };
-  }
-}
-
-/**
- * A standing-by controller on a broker with shared subscriptions: the modules of the shared
- * requests (sharedRequestTopics) and nothing that acts on its own — no reconciler, no agent
- * listener, no purges.
- */
-@Module({})
-export class StandbyControllerModule {
-  static with(settings: ControllerSettings, database: Database, secrets: SecretBox, log: Pino): DynamicModule {
-    return { module: StandbyControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule] };
+    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
   }
 }

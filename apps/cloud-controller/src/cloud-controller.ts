@@ -7,7 +7,7 @@ import { platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust, withoutNagle } from '@stratos/runtime';
-import { CloudControllerModule, StandbyControllerModule } from './app.module';
+import { CloudControllerModule } from './app.module';
 import { brokerSharing } from './broker-sharing';
 import type { ControllerConfig } from './config';
 import { ControllerSettings } from './controller-settings';
@@ -218,7 +218,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
 
 /**
  * While a controller stands by on a broker with shared subscriptions, it serves the shared
- * requests (StandbyControllerModule) on a session of its own that ends with it: a request is
+ * requests (its modules in the 'standby' role: no loop of the leader's runs) on a session of its own that ends with it: a request is
  * never kept for a controller that is gone. Stopped when the controller leads (the leader's
  * application serves them from then on) or stops.
  */
@@ -256,7 +256,7 @@ class StandbyServer {
   }
 
   private async listen(): Promise<INestMicroservice> {
-    const app = await NestFactory.createMicroservice(StandbyControllerModule.with(new ControllerSettings({ ...this.config, role: 'standby' }), this.database, this.secrets, this.root), {
+    const app = await NestFactory.createMicroservice(CloudControllerModule.with(new ControllerSettings({ ...this.config, role: 'standby' }), this.database, this.secrets, this.root), {
       strategy: new RequestServerMqtt(
         {
           ...brokerTrust(this.config.mqttCaCert),

@@ -85,6 +85,13 @@ export const Topics = {
     operation: 'stratos/cc/operations/get',
   },
   /**
+   * A standing-by controller that served a shared request asks the leader for what only the leader
+   * does (LeaderAsked: a reconcile pass, members' metadata trees rebuilt). QoS 1, no reply.
+   */
+  leader: {
+    asked: 'stratos/cc/leader/asked',
+  },
+  /**
    * One retained topic per cloud controller, `{"status":"online"}` while it is connected;
    * cleared (an empty retained message) when it stops, by its Last Will when it dies.
    */
@@ -134,18 +141,35 @@ export const requestTopics: readonly RequestTopic[] = [...new Set(requestGroups.
  * Requests any controller serves, leading or standing by: they read and write the registry of
  * record and publish their own topology events (watchers fill a gap from the stored log, so two
  * publishers cannot make one miss an event) and touch nothing one controller holds in memory (the
- * reconciler's picture, the autoscaler's windows, a driver's running members). On a broker with
+ * reconciler's picture, the autoscaler's windows, a driver's running members); what they ask of
+ * the leader's loops is sent to the leader (Topics.leader.asked). On a broker with
  * shared subscriptions every controller subscribes to them as `$share/<group>/<topic>`: the broker
  * gives each request to one of them. The rest are the leader's.
  */
 export const sharedRequestTopics: ReadonlySet<RequestTopic> = new Set<RequestTopic>([
-  Topics.cartridges.create,
-  Topics.cartridges.update,
-  Topics.cartridges.remove,
-  Topics.cartridges.putBundle,
-  Topics.cartridges.getBundle,
-  Topics.cartridges.removeBundle,
+  ...Object.values(Topics.cartridges),
+  // A definition's new bounds ask the leader for a pass (LeaderAsked).
+  ...Object.values(Topics.definitions),
+  // A property's change asks the leader to rebuild the members' trees.
+  Topics.metadata.list,
+  Topics.metadata.add,
+  Topics.metadata.remove,
+  Topics.signups.get,
+  Topics.signups.list,
+  Topics.domainMappings.list,
+  Topics.artifacts.list,
+  Topics.artifacts.get,
+  Topics.images.list,
+  Topics.applications.operation,
 ]);
+
+/** What a standing-by controller asks of the leader (Topics.leader.asked). */
+export interface LeaderAsked {
+  /** A reconcile pass: desired members changed. */
+  reconcile?: boolean;
+  /** Applications whose members' metadata trees are to be rebuilt. */
+  touched?: string[];
+}
 
 /** The controllers' share group: `$share/stratos-controllers/<topic>`. */
 export const CONTROLLERS_SHARE_GROUP = 'stratos-controllers';

@@ -92,16 +92,17 @@ export class Autoscaler implements OnApplicationBootstrap, OnApplicationShutdown
 
   constructor(
     private readonly database: Database,
-    controllerSettings: ControllerSettings,
+    private readonly controller: ControllerSettings,
     private readonly reconciler: Reconciler,
     private readonly publisher: TopologyPublisher,
     private readonly metrics: ControllerMetrics,
   ) {
-    this.settings = { ...AUTOSCALING_DEFAULTS, ...controllerSettings.scaling };
+    this.settings = { ...AUTOSCALING_DEFAULTS, ...controller.scaling };
     this.windows = new StatisticsWindow(this.settings.windowS * 1000);
   }
 
   onApplicationBootstrap(): void {
+    if (this.controller.role === 'standby') return; // the leader's
     if (this.settings.intervalS <= 0) return;
     this.timer = setInterval(() => {
       this.evaluating ??= this.evaluateAll()

@@ -20,6 +20,7 @@ import {
 import type { ImageStore } from '@stratos/iaas';
 import { Database, type StoredArtifactRegion, type StoredArtifactVersion } from '@stratos/persistence';
 import { DriverRegistry } from '../iaas/driver-registry.service';
+import { ControllerSettings } from '../controller-settings';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
 /** Progress is stored and published at every this many percent of a copy (not every chunk). */
@@ -51,9 +52,11 @@ export class ImageArtifactsService implements OnApplicationBootstrap, OnApplicat
     private readonly database: Database,
     private readonly drivers: DriverRegistry,
     private readonly publisher: TopologyPublisher,
+    private readonly controller: ControllerSettings,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.controller.role === 'standby') return; // the leader's
     void this.resume().catch((error: Error) => this.logger.warn(`resuming artifact copies: ${error.message}`));
   }
 

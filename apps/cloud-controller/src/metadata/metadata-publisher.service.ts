@@ -5,6 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { ClusterTopics, MemberTopics, safeUrl, type ClusterMetadataMessage, type MemberMetadataMessage, type MetadataTree } from '@stratos/contracts';
 import { Database, type ClusterEntity, type StoredSignUp } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
 import { clusterTree, exportedProperties, hostTree, isListed, listedByCluster, type TreeCluster, type TreeDomain, type TreeTenant } from './metadata-tree';
 
 /** Changes that arrive together (a pass launching ten members) make one round of trees. */
@@ -81,9 +82,11 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly database: Database,
     private readonly settings: ControllerSettings,
+    private readonly publisher: TopologyPublisher,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.settings.role === 'standby') return; // the leader publishes the trees
     this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
       clientId: `stratos-cc-metadata-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -106,6 +109,7 @@ export class MetadataPublisher implements OnApplicationBootstrap, OnApplicationS
 
   /** Something of this application changed: its members' trees are rebuilt shortly. */
   touch(applicationId: string): void {
+    if (this.settings.role === 'standby') return this.publisher.askLeader({ touched: [applicationId] });
     this.touched.add(applicationId);
     this.schedule();
   }

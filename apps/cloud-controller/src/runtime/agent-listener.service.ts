@@ -80,6 +80,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.settings.role === 'standby') return; // the leader hears the agents (on the platform's session)
     // The platform's session, not this process's (one controller leads at a time): the broker keeps
     // what agents say while none listens (QoS 1), and a controller that takes over hears it first.
     const platformId = await platformIdOf(this.settings.home);

@@ -101,6 +101,7 @@ export class MemberMigrations implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.settings.role === 'standby') return; // the leader's
     void this.database.runtime
       .unfinishedMigrations()
       .then((rows) => {

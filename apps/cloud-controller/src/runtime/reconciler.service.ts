@@ -104,6 +104,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.settings.role === 'standby') return; // the leader's
     // And again a second later: an engine may say a container died before its listing says it stopped.
     for (const driver of this.drivers.all())
       driver.onInstanceExit?.(() => {
@@ -119,6 +120,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     clearTimeout(this.nextKick?.timer);
     clearInterval(this.timer);
     await this.running;
+    if (this.settings.role === 'standby') return; // it ran no pass: the members are the leader's to report
     const running = await this.runningNow();
     if (running) process.send?.({ type: MEMBERS_RUNNING_MESSAGE, applications: Object.fromEntries(running) });
   }
@@ -157,7 +159,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.kick();
   }
 
+  /** A pass soon (on a standing-by controller: the leader is asked for one). */
   kick(): void {
+    if (this.settings.role === 'standby') return this.publisher.askLeader({ reconcile: true });
     if (this.stopped) return;
     if (this.running) {
       this.again = true;

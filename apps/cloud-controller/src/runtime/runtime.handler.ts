@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Topics, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type MigrateRequest, type UndeployRequest, type UpgradeRequest } from '@stratos/contracts';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Topics, type LeaderAsked, type DeployRequest, type MemberLogsRequest, type ScaleRequest, type MigrateRequest, type UndeployRequest, type UpgradeRequest } from '@stratos/contracts';
 import { Autoscaler } from '../autoscaler/autoscaler.service';
+import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
 import { DeploymentService } from './deployment.service';
@@ -20,7 +21,16 @@ export class RuntimeHandler {
     private readonly migrations: MemberMigrations,
     private readonly drains: PartitionDrains,
     private readonly autoscaler: Autoscaler,
+    private readonly metadata: MetadataPublisher,
   ) {}
+
+  /** A standing-by controller served a shared request and asks the leader for its part (no reply). */
+  @EventPattern(Topics.leader.asked)
+  leaderAsked(@Payload() asked: LeaderAsked) {
+    const touched = Array.isArray(asked?.touched) ? asked.touched.filter((id): id is string => typeof id === 'string').slice(0, 10_000) : [];
+    for (const applicationId of touched) this.metadata.touch(applicationId);
+    if (asked?.reconcile === true) this.reconciler.kick();
+  }
 
   @MessagePattern(Topics.memberPasswords.rotate)
   rotateMemberPasswords() {

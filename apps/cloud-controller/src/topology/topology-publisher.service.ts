@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { hostname } from 'node:os';
 import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { safeUrl, Topics, topologyTopic, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
+import { safeUrl, Topics, topologyTopic, type LeaderAsked, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
@@ -27,6 +27,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   /** Sent, not yet acknowledged: a flush meanwhile must not send them again either. */
   private readonly inFlight = new Set<number>();
   private marking: NodeJS.Timeout | null = null;
+  private asking: { reconcile: boolean; touched: Set<string>; sending?: boolean } | null = null;
   private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
 
@@ -69,6 +70,26 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     await this.markPublished();
     if (!this.client) return;
     await this.client.endAsync();
+  }
+
+  /**
+   * A standing-by controller asks the leader for what only the leader does (a reconcile pass,
+   * metadata trees), gathered over a tick into one message. Lost only if the broker is away; the
+   * leader's periodic pass and its metadata rebuild on reconnect cover that.
+   */
+  askLeader(asked: LeaderAsked): void {
+    const pending = (this.asking ??= { reconcile: false, touched: new Set<string>() });
+    if (asked.reconcile) pending.reconcile = true;
+    for (const id of asked.touched ?? []) pending.touched.add(id);
+    if (pending.sending) return;
+    pending.sending = true;
+    setImmediate(() => {
+      this.asking = null;
+      const message: LeaderAsked = { ...(pending.reconcile ? { reconcile: true } : {}), ...(pending.touched.size > 0 ? { touched: [...pending.touched] } : {}) };
+      this.client?.publish(Topics.leader.asked, JSON.stringify(message), { qos: 1 }, (error) => {
+        if (error) this.logger.warn(`asking the leader for ${JSON.stringify(message)}: ${error.message}`);
+      });
+    });
   }
 
   /** Members' health, as last written: for watchers of the live feed only (QoS 0, not stored; the next batch supersedes a lost one). */

@@ -21,6 +21,7 @@ export class TopologyRetention implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.settings.role === 'standby') return; // the leader purges
     void this.sweep();
     this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.timer.unref();
