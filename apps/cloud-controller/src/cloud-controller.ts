@@ -132,6 +132,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
     onUnreachable: (why) => logger.warn(`the MQTT broker at ${safeUrl(config.mqttUrl)} does not answer (${why}); asking again`),
   });
   const share = sharing.shares ? { group: CONTROLLERS_SHARE_GROUP, topics: sharedRequestTopics } : null;
+  config.shareGroup = share?.group ?? null;
   let leadership: Leadership;
   // Managers that see a standby wait for its takeover instead of refusing requests at once.
   const standby = announceStandby(config, controllerId);

@@ -21,6 +21,12 @@ export interface ControllerConfig {
    * runs the reconciler; 'standby' serves the shared requests only (sharedRequestTopics) while another leads.
    */
   role?: 'leader' | 'standby';
+  /**
+   * The controllers' share group where the broker has shared subscriptions (startCloudController
+   * sets it), else null: the manager's shared requests and the agents' requests and exports are
+   * subscribed as `$share/<group>/…` by every controller.
+   */
+  shareGroup?: string | null;
   /** This controller's name among controllers (the leadership table, the logs); default host-pid-random. */
   controllerId?: string;
   databaseUrl: string;

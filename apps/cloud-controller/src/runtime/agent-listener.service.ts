@@ -79,25 +79,48 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly autoscaler: Autoscaler,
   ) {}
 
+  /**
+   * The leader hears the agents' events and health (their silence, their transitions, the
+   * autoscaler's windows are its own). Their requests (bundles, tenants' repositories) and exports
+   * (metadata properties) only read and write the registry: on a broker with shared subscriptions
+   * every controller takes its turn with them (`$share/<group>/…`), a standby on a session of its
+   * own that ends with it; elsewhere the leader answers them all.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.settings.role === 'standby') return; // the leader hears the agents (on the platform's session)
-    // The platform's session, not this process's (one controller leads at a time): the broker keeps
-    // what agents say while none listens (QoS 1), and a controller that takes over hears it first.
-    const platformId = await platformIdOf(this.settings.home);
-    this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
-      ...brokerTrust(this.settings.mqttCaCert),
-      clientId: `stratos-cc-agents-${platformId}`,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      clean: false,
-    }));
-    this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
-    // Until subscribed (again) the controller hears no agent: their silence counts from here at the earliest.
-    this.client.on('connect', () =>
-      this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports], { qos: 1 }, (error) => {
-        if (!error) this.silence.listening(Date.now());
-      }),
-    );
+    const group = this.settings.shareGroup ?? null;
+    const answered = [AgentTopics.allRequests, AgentTopics.allExports];
+    const shared = group ? answered.map((filter) => `$share/${group}/${filter}`) : answered;
+    if (this.settings.role === 'standby') {
+      if (!group) return;
+      this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
+        ...brokerTrust(this.settings.mqttCaCert),
+        clientId: `stratos-cc-agents-shared-${this.settings.controllerId ?? process.pid}`,
+        reconnectPeriod: 1000,
+        connectTimeout: 5000,
+        clean: true,
+      }));
+      this.client.on('connect', () => this.client.subscribe(shared, { qos: 1 }));
+    } else {
+      // The platform's session, not this process's (one controller leads at a time): the broker keeps
+      // what agents say while none listens (QoS 1), and a controller that takes over hears it first.
+      const platformId = await platformIdOf(this.settings.home);
+      this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
+        ...brokerTrust(this.settings.mqttCaCert),
+        clientId: `stratos-cc-agents-${platformId}`,
+        reconnectPeriod: 1000,
+        connectTimeout: 5000,
+        clean: false,
+      }));
+      this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
+      // Until subscribed (again) the controller hears no agent: their silence counts from here at the earliest.
+      this.client.on('connect', () => {
+        // The session outlives controllers: one that took requests plain (before the broker shared) must not take them twice.
+        if (group) this.client.unsubscribe(answered);
+        this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, ...shared], { qos: 1 }, (error) => {
+          if (!error) this.silence.listening(Date.now());
+        });
+      });
+    }
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     // One at a time, in arrival order: a member's events apply in the order it sent them.
     this.client.on('message', (topic, payload) => {
@@ -309,9 +332,9 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       let reply: AgentReply;
       try {
         if (!Number.isInteger(request.tenantId)) throw new Error('the request names no tenantId');
-        reply = { requestId: request.requestId, ok: true, repository: await this.signups.artifactsFor(member, request.tenantId!) };
+        reply = { requestId: request.requestId, ok: true, repository: await this.signups.artifactsFor(member, request.tenantId!), servedBy: this.settings.controllerId };
       } catch (error) {
-        reply = { requestId: request.requestId, ok: false, error: (error as Error).message };
+        reply = { requestId: request.requestId, ok: false, error: (error as Error).message, servedBy: this.settings.controllerId };
       }
       await this.client.publishAsync(MemberTopics.replies(member.memberId), JSON.stringify(reply), { qos: 1 });
       return;
@@ -320,8 +343,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     const cartridgeType = (cluster?.spec as { cartridgeType?: string } | undefined)?.cartridgeType;
     const bundle = cartridgeType ? await this.database.cartridges.bundleWithContent(cartridgeType) : null;
     const reply: AgentReply = bundle
-      ? { requestId: request.requestId, ok: true, sha256: bundle.sha256, archive: bundle.content.toString('base64') }
-      : { requestId: request.requestId, ok: false, error: `cartridge "${cartridgeType ?? '?'}" has no bundle` };
+      ? { requestId: request.requestId, ok: true, sha256: bundle.sha256, archive: bundle.content.toString('base64'), servedBy: this.settings.controllerId }
+      : { requestId: request.requestId, ok: false, error: `cartridge "${cartridgeType ?? '?'}" has no bundle`, servedBy: this.settings.controllerId };
     await this.client.publishAsync(MemberTopics.replies(member.memberId), JSON.stringify(reply), { qos: 1 });
   }
 }

@@ -178,10 +178,12 @@ export interface AgentExports {
   properties: { key: string; values: string[] }[];
 }
 
-export type AgentReply =
+/** `servedBy`: the id of the controller that answered (controllers share the agents' requests). */
+export type AgentReply = (
   | { requestId: string; ok: true; sha256: string; /** base64 */ archive: string }
   | { requestId: string; ok: true; repository: TenantArtifactsAnswer | null }
-  | { requestId: string; ok: false; error: string };
+  | { requestId: string; ok: false; error: string }
+) & { servedBy?: string };
 
 /**
  * Sent on an interval. It also says where the agent stands, so that a controller that missed
