@@ -1,5 +1,9 @@
 import { brokerTrust } from '@stratos/runtime';
+import { CONTROLLERS_SHARE_GROUP } from '@stratos/contracts';
 import mqtt, { type IConnackPacket } from 'mqtt';
+
+/** A topic nothing is published to: subscribed once, shared, to learn whether the broker lets the platform's user share. */
+const SHARING_PROBE_TOPIC = 'stratos/cc/sharing-probe';
 
 export type BrokerSharing = { shares: true } | { shares: false; reason: string };
 
@@ -36,8 +40,18 @@ async function askOnce(url: string, caCert: string | undefined, timeoutMs: numbe
     return await new Promise((resolve) => {
       const timer = setTimeout(() => resolve('unreachable'), timeoutMs);
       client.once('connect', (connack: IConnackPacket) => {
-        clearTimeout(timer);
-        resolve(connack.properties?.sharedSubscriptionAvailable === false ? { shares: false, reason: 'the broker says shared subscriptions are not available' } : { shares: true });
+        if (connack.properties?.sharedSubscriptionAvailable === false) {
+          clearTimeout(timer);
+          return resolve({ shares: false, reason: 'the broker says shared subscriptions are not available' });
+        }
+        // And whether it lets this user share: an ACL that refuses `$share/…` would leave the shared requests unserved.
+        const filter = `$share/${CONTROLLERS_SHARE_GROUP}/${SHARING_PROBE_TOPIC}`;
+        client.subscribe(filter, { qos: 1 }, (error, granted) => {
+          clearTimeout(timer);
+          const code = granted?.[0]?.qos ?? 128;
+          if (!error && code < 128) return resolve({ shares: true });
+          resolve({ shares: false, reason: `the broker refuses this user the subscription ${filter} (${error?.message ?? `SUBACK ${code}`}): its ACL must let the platform's user subscribe to $share/${CONTROLLERS_SHARE_GROUP}/stratos/#` });
+        });
       });
       client.once('error', (error: Error & { code?: unknown }) => {
         clearTimeout(timer);
