@@ -17,12 +17,12 @@ import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
 /** Every reply the broker carries on these topics: which request (its id) and which controller served it. */
-async function watchReplies(platform: TestPlatform, topics: RequestTopic[]): Promise<{ replies: { topic: string; id: string; servedBy: string | undefined }[]; client: MqttClient }> {
+async function watchReplies(platform: TestPlatform, topics: RequestTopic[]): Promise<{ replies: { topic: string; id: string; servedBy: string | undefined; ok?: boolean }[]; client: MqttClient }> {
   const client = await mqtt.connectAsync(platform.broker.url, { ...brokerTrust(platform.broker.caCert), clientId: `test-replies-${Math.random().toString(16).slice(2)}` });
-  const replies: { topic: string; id: string; servedBy: string | undefined }[] = [];
+  const replies: { topic: string; id: string; servedBy: string | undefined; ok?: boolean }[] = [];
   client.on('message', (topic, payload) => {
-    const packet = JSON.parse(payload.toString()) as { id: string; response?: { servedBy?: string } };
-    replies.push({ topic, id: packet.id, servedBy: packet.response?.servedBy });
+    const packet = JSON.parse(payload.toString()) as { id: string; response?: { servedBy?: string; ok?: boolean } };
+    replies.push({ topic, id: packet.id, servedBy: packet.response?.servedBy, ok: packet.response?.ok });
   });
   await client.subscribeAsync(topics.map(replyTopic), { qos: 1 });
   return { replies, client };
