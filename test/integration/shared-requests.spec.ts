@@ -155,6 +155,34 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
         await client.endAsync(true);
       }
     }, 120_000);
+
+    it('scale and undeploy served by either: the leader is asked for the pass that carries them out', async () => {
+      const leaderId = await leader();
+      const watch = await watchReplies(platform, [Topics.applications.scale, Topics.applications.undeploy]);
+      try {
+        const size = async (n: number) =>
+          until(`grows at ${n} member(s), all Active`, async () => {
+            const members = (await platform.runtime('grows')).clusters[0].members;
+            return members.length === n && members.every((m) => m.status === 'Active');
+          }, 30_000);
+        // Two scales in turn: the broker gives one to each controller; each is carried out.
+        for (const [i, min] of [2, 3].entries()) {
+          expect((await platform.api('POST', '/applications/grows/scale', { body: { alias: 'g-1', min, max: 6 } })).status).toBe(200);
+          await until('its reply seen', async () => watch.replies.length === i + 1, 10_000);
+          await size(min);
+        }
+        expect(new Set(watch.replies.map((r) => r.servedBy)).size).toBe(2);
+        // Two undeploys in turn, likewise: each application goes, its members with it.
+        for (const app of ['grows', 'bundled']) await platform.post(`/applications/${app}/undeploy`, undefined, 202);
+        for (const app of ['grows', 'bundled']) await until(`${app} undeployed`, async () => (await platform.api('GET', `/applications/${app}/runtime`)).status === 404, 60_000);
+        const undeploys = watch.replies.filter((r) => r.topic === replyTopic(Topics.applications.undeploy));
+        expect(undeploys.map((r) => r.ok)).toEqual([true, true]);
+        expect(new Set(undeploys.map((r) => r.servedBy)).size).toBe(2);
+        expect(undeploys.map((r) => r.servedBy)).toContain(leaderId);
+      } finally {
+        await watch.client.endAsync(true);
+      }
+    }, 180_000);
   }
 
   it('kill -9 of the leader: the standby stops serving as a standby and leads, serving every request', async () => {

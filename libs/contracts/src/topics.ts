@@ -161,6 +161,10 @@ export const sharedRequestTopics: ReadonlySet<RequestTopic> = new Set<RequestTop
   Topics.artifacts.get,
   Topics.images.list,
   Topics.applications.operation,
+  // New bounds, or an undeploy: written, then the leader asked for a pass. (A deploy and an upgrade
+  // plan with the drivers the serving controller has installed: the leader's.)
+  Topics.applications.scale,
+  Topics.applications.undeploy,
 ]);
 
 /** What a standing-by controller asks of the leader (Topics.leader.asked). */
