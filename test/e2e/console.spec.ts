@@ -101,7 +101,9 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await input.uploadFile(zip);
     await page.select('select[aria-label="Flavour"]', 'local');
     await clickText(page, 'button', 'Import (1 file)');
-    const summary = await shown(page, '[data-import-summary]', 'the import summary', 60_000);
+    // The summary, or the error that stopped the import: said at once, not after the wait.
+    const summary = await shown(page, '[data-import-summary], [role=alert]', 'the import summary', 60_000);
+    if (!(await summary.evaluate((e: any) => 'importSummary' in e.dataset))) throw new Error(`the import stopped: ${await summary.evaluate((e: any) => e.textContent)}`);
     expect(await summary.evaluate((e: any) => e.dataset.importSummary)).toMatch(/^\d+ created, 0 skipped, 0 refused$/);
     const rows = await page.$$eval('[data-outcome]', (cells: any[]) => cells.map((c) => c.closest('tr').innerText.replace(/\s+/g, ' ')));
     expect(rows).toEqual(expect.arrayContaining([expect.stringMatching(/cartridges\/common\/hello-db\/cartridge\.json cartridge hello-db .*created bundle \d+\.\d KiB/)]));
@@ -109,7 +111,7 @@ const clickText = async (page: Page, selector: string, text: string) => {
     // The same endpoint the CLI uses: what exists is skipped.
     const again = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local', '--json'], { env: { STRATOS_URL: platform.url, STRATOS_TOKEN: platform.adminToken, STRATOS_CA_CERT: join(platform.home, 'tls', 'cert.pem') } });
     expect(JSON.parse(again.stdout).summary).toMatchObject({ created: 0, refused: 0 });
-  });
+  }, 120_000);
 
   it('lists the imported cartridges, and shows a refused edit at the line of its field', async () => {
     await page.goto(`${platform.url}/#/definitions/cartridges`);
@@ -190,8 +192,9 @@ const clickText = async (page: Page, selector: string, text: string) => {
       const response = await fetch('/api/topology/events?since=0&health=true', { headers: { Authorization: `Bearer ${token}` } });
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let text = '';
-      const until = Date.now() + 6000; // health batches come every few seconds
-      while (Date.now() < until) {
+      // Health batches come every few seconds, after the stored events are replayed: read until both are seen (or 30 s).
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && !(text.includes('event: MemberCreated') && text.includes('event: MemberHealth'))) {
         const next = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), until - Date.now()))]);
         if (!next || next.done) break;
         text += next.value;
