@@ -8,7 +8,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
-import { CONTROLLERS_SHARE_GROUP, packBundle, replyTopic, sharedRequestTopics, Topics, type AgentReply, type RequestTopic } from '@stratos/contracts';
+import { CONTROLLERS_SHARE_GROUP, packBundle, replyTopic, sharedRequestTopics, Topics, type AgentReply, type LeaderAsked, type RequestTopic } from '@stratos/contracts';
 import { brokerTrust } from '@stratos/runtime';
 import { availableBrokers } from '../support/brokers';
 import { gapFree, topologyRevisions } from '../support/databases';
@@ -43,9 +43,25 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
     }
   };
 
+  /** What the member's history says: its notices and the reasons of its transitions. */
+  const memberSaid = async (memberId: string) => {
+    const client = new pg.Client({ connectionString: platform.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ said: string }>(
+        "SELECT type || ' ' || coalesce(payload->'member'->>'status', '') || ' ' || coalesce(payload->>'message', payload->>'reason', '') AS said FROM topology_events WHERE payload->>'memberId' = $1 OR payload->'member'->>'memberId' = $1 ORDER BY revision",
+        [memberId],
+      );
+      return rows.map((r) => r.said);
+    } finally {
+      await client.end();
+    }
+  };
+
   beforeAll(async () => {
     // No periodic pass to speak of: a pass comes from what asks for one (a deploy, an agent, a standby's LeaderAsked).
-    platform = await startTestPlatform({ broker, controllerProcess: true, reconcileIntervalMs: 600_000 });
+    // Agents heard from every second, silent ones Lost after 6 s: the health test below waits graces, not minutes.
+    platform = await startTestPlatform({ broker, controllerProcess: true, reconcileIntervalMs: 600_000, agentKeepaliveS: 2 });
     standby = await platform.startStandbyController({ env: { LOG_LEVEL: 'info' } });
     const says = shares ? 'serving the requests controllers share' : 'serving no requests while standing by';
     await until(`the standby says "${says}"`, async () => standby.output().includes(says), 30_000);
@@ -151,6 +167,46 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
         const servers = new Set(replies.map((r) => r.servedBy));
         expect(servers.has(leaderId)).toBe(true);
         expect(servers.size).toBe(2);
+      } finally {
+        await client.endAsync(true);
+      }
+    }, 120_000);
+
+    it("the agents' health too: either controller takes a report, the standby relays whom it heard; silence is still the leader's to judge", async () => {
+      const members = (await platform.runtime('bundled')).clusters[0].members;
+      expect(members.map((m) => m.status)).toEqual(['Active', 'Active', 'Active', 'Active']);
+      const client = await mqtt.connectAsync(platform.broker.url, { ...brokerTrust(platform.broker.caCert), clientId: `test-relays-${Math.random().toString(16).slice(2)}` });
+      const relays: LeaderAsked[] = [];
+      client.on('message', (_topic, payload) => relays.push(JSON.parse(payload.toString()) as LeaderAsked));
+      // The leader's count of the reports it took (/metrics: the leader's figures beside the manager's).
+      const leaderTook = async () => {
+        const text = await (await fetch(`${platform.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).text();
+        return Number(/^stratos_agent_events_total\{kind="health"\} (\d+)/m.exec(text)?.[1] ?? NaN);
+      };
+      try {
+        await client.subscribeAsync(Topics.leader.asked, { qos: 1 });
+        const before = await leaderTook();
+        // The standby took reports of these members and relayed them: whom it heard, and their health for the autoscaler.
+        const ids = new Set(members.map((m) => m.memberId));
+        await until("the standby relayed reports of the application's members", async () => relays.some((r) => r.heard?.some((id) => ids.has(id)) && r.health?.some((h) => ids.has(h.report.memberId))), 20_000);
+        expect(await leaderTook()).toBeGreaterThan(before); // and the leader took its share
+        // One agent frozen: no more reports, and its Last Will once the broker gives up on it (1.5 keepalives).
+        const [frozen, ...others] = members;
+        process.kill(-Number(frozen.instanceId), 'SIGSTOP');
+        const said = async (text: string) => (await memberSaid(frozen.memberId)).some((line) => line.includes(text));
+        await until('its Last Will noted', async () => said('its agent disconnected (Last Will)'), 20_000);
+        // A standby relaying that it heard the agent is as good as the leader hearing it: the Will is answered.
+        await client.publishAsync(Topics.leader.asked, JSON.stringify({ heard: [frozen.memberId] } satisfies LeaderAsked), { qos: 1 });
+        await until('its reconnection noted, from the relay', async () => said('its agent reconnected after'), 10_000);
+        // Relayed no more, silent: Lost once its grace (6 s) is over, at a pass (asked for here as a standby asks) — and the
+        // passes judged the others, heard by either controller: Active still.
+        await until('the frozen member Lost for its silence', async () => {
+          await client.publishAsync(Topics.leader.asked, JSON.stringify({ reconcile: true } satisfies LeaderAsked), { qos: 1 });
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          return said('has not been heard from');
+        }, 30_000);
+        const now = (await platform.runtime('bundled')).clusters[0].members;
+        expect(others.map((m) => now.find((n) => n.memberId === m.memberId)?.status)).toEqual(['Active', 'Active', 'Active']);
       } finally {
         await client.endAsync(true);
       }

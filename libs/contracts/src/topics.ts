@@ -1,3 +1,5 @@
+import type { HealthReport } from './runtime/agent-protocol';
+
 /**
  * Every MQTT topic of the platform, defined once. Requests are served by the cloud
  * controller with @nestjs/microservices (replies go to `<topic>/reply`); topology events
@@ -173,6 +175,18 @@ export interface LeaderAsked {
   reconcile?: boolean;
   /** Applications whose members' metadata trees are to be rebuilt. */
   touched?: string[];
+  /** Members whose agents it heard from (their health reports come to either controller): the leader's silence tracker hears them too. */
+  heard?: string[];
+  /** The health reports of Active members it took, for the leader's autoscaler windows (the latest of each member). */
+  health?: RelayedHealth[];
+  /** Agents' messages only the leader judges (from an instance other than its member's record: a live migration's target), as they came. */
+  relayed?: { topic: string; payload: string }[];
+}
+
+/** An Active member's health report taken by a standing-by controller, with the member's application. */
+export interface RelayedHealth {
+  report: HealthReport;
+  applicationId: string;
 }
 
 /** The controllers' share group: `$share/stratos-controllers/<topic>`. */

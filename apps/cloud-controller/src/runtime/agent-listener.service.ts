@@ -16,12 +16,14 @@ import {
   type AgentReply,
   type AgentRequest,
   type HealthReport,
+  type LeaderAsked,
   type MemberControlMessage,
 } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
+import { HealthRelay, relayOf } from './health-relay';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { SignUpsService } from '../tenancy/signups.service';
@@ -29,6 +31,7 @@ import { LiveMigrationTargets } from './live-migration-targets';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
 import { Reconciler } from './reconciler.service';
+import { TopologyPublisher } from '../topology/topology-publisher.service';
 
 // AgentDisconnected (a Last Will) is no transition of its own: see disconnected(). InstanceHeld comes from a live migration's target only (LiveMigrationTargets).
 const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'CredentialsReceived' | 'AgentDisconnected' | 'TenantPrepared' | 'TenantPreparationFailed' | 'InstanceHeld'>, MemberStatus> = {
@@ -45,6 +48,8 @@ const RECENT_LIMIT = 100_000;
 /** Stale members read again at most this often, this many per query. */
 const REFRESH_EVERY_MS = 1000;
 const REFRESH_BATCH = 1000;
+/** How often a standing-by controller relays to the leader what it heard (the silence grace is seconds; the autoscaler's windows, tens of seconds). */
+const RELAY_EVERY_MS = 250;
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 /** Members whose agent runs and should be heard from. */
 const LIVE: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
@@ -64,6 +69,9 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private readonly stale = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
+  /** A standby's: what it heard for the leader, sent every RELAY_EVERY_MS. */
+  private readonly relay = new HealthRelay();
+  private relayTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly database: Database,
@@ -77,20 +85,28 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly memberPasswords: MemberPasswordRotation,
     private readonly liveTargets: LiveMigrationTargets,
     private readonly autoscaler: Autoscaler,
+    private readonly publisher: TopologyPublisher,
   ) {}
 
+  private get standsBy(): boolean {
+    return this.settings.role === 'standby';
+  }
+
   /**
-   * The leader hears the agents' events and health (their silence, their transitions, the
-   * autoscaler's windows are its own). Their requests (bundles, tenants' repositories) and exports
-   * (metadata properties) only read and write the registry: on a broker with shared subscriptions
-   * every controller takes its turn with them (`$share/<group>/…`), a standby on a session of its
-   * own that ends with it; elsewhere the leader answers them all.
+   * The leader hears the agents' events, in the order each agent sent them (their transitions, a
+   * Last Will, a password rotation's steps: a member's events applied out of order by two
+   * controllers could leave it in a state it has left). Their health reports — the bulk of the
+   * traffic, one per agent per interval, each a level that needs no order — their requests
+   * (bundles, tenants' repositories) and exports (metadata properties) are shared on a broker with
+   * shared subscriptions: every controller takes its turn with them (`$share/<group>/…`), a
+   * standby on a session of its own that ends with it, relaying to the leader what only the
+   * leader holds (HealthRelay). Elsewhere the leader takes them all.
    */
   async onApplicationBootstrap(): Promise<void> {
     const group = this.settings.shareGroup ?? null;
-    const answered = [AgentTopics.allRequests, AgentTopics.allExports];
-    const shared = group ? answered.map((filter) => `$share/${group}/${filter}`) : answered;
-    if (this.settings.role === 'standby') {
+    const taken = [AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports];
+    const shared = group ? taken.map((filter) => `$share/${group}/${filter}`) : taken;
+    if (this.standsBy) {
       if (!group) return;
       this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
         ...brokerTrust(this.settings.mqttCaCert),
@@ -100,6 +116,10 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
         clean: true,
       }));
       this.client.on('connect', () => this.client.subscribe(shared, { qos: 1 }));
+      this.relayTimer = setInterval(() => {
+        const asked = this.relay.take();
+        if (asked) this.publisher.askLeader(asked);
+      }, RELAY_EVERY_MS);
     } else {
       // The platform's session, not this process's (one controller leads at a time): the broker keeps
       // what agents say while none listens (QoS 1), and a controller that takes over hears it first.
@@ -114,9 +134,9 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       this.metrics.connections.trackBroker('agent-events', () => this.client.connected);
       // Until subscribed (again) the controller hears no agent: their silence counts from here at the earliest.
       this.client.on('connect', () => {
-        // The session outlives controllers: one that took requests plain (before the broker shared) must not take them twice.
-        if (group) this.client.unsubscribe(answered);
-        this.client.subscribe([AgentTopics.allEvents, AgentTopics.allHealth, ...shared], { qos: 1 }, (error) => {
+        // The session outlives controllers: one that took these plain (before the broker shared) must not take them twice.
+        if (group) this.client.unsubscribe(taken);
+        this.client.subscribe([AgentTopics.allEvents, ...shared], { qos: 1 }, (error) => {
           if (!error) this.silence.listening(Date.now());
         });
       });
@@ -126,13 +146,17 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     this.client.on('message', (topic, payload) => {
       // Heard as it arrives, not when the queue reaches it. Not on the events topic: a Last Will comes there (events are counted in handle()).
       const memberId = AgentTopics.memberOf(topic);
-      if (memberId && topic !== AgentTopics.events(memberId)) this.silence.spoke(memberId, Date.now());
+      if (memberId && topic !== AgentTopics.events(memberId)) {
+        if (this.standsBy) this.relay.spoke(memberId);
+        else this.silence.spoke(memberId, Date.now());
+      }
       this.queue = this.queue.then(() => this.handle(topic, payload)).catch((error: Error) => this.logger.error(`agent event on ${topic}: ${error.message}`));
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.refreshTimer);
+    clearInterval(this.relayTimer);
     await this.client?.endAsync(true);
     await this.queue;
   }
@@ -151,6 +175,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     // driver may still see the instance for a moment after its agent's connection dropped.
     this.reconciler.kick();
     this.reconciler.kickAt(Date.now() + 1000);
+    // And when its grace ends: Lost then if it stayed silent, not at the next periodic pass.
+    this.reconciler.kickAt(Date.now() + graceS * 1000 + 100);
   }
 
   private async freshMember(memberId: string): Promise<MemberEntity | null> {
@@ -222,12 +248,13 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (member && incarnation !== (member.incarnation ?? null) && (topic === AgentTopics.events(memberId) || topic === AgentTopics.health(memberId))) {
       if (topic === AgentTopics.health(memberId)) member = await this.freshMember(memberId); // a cached row may predate the switch
       if (member && incarnation !== (member.incarnation ?? null)) {
+        if (this.standsBy) return this.relay.message(topic, payload); // the leader waits for it
         this.liveTargets.heard(memberId, incarnation, { type: (message as Partial<AgentEvent>).type, state: message.state, message: (message as Partial<AgentEvent>).message });
         return;
       }
     }
     // Any word from an agent after its Last Will: it reconnected within the grace, and stays.
-    if (member && (message as Partial<AgentEvent>).type !== AgentEventType.AgentDisconnected) {
+    if (member && !this.standsBy && (message as Partial<AgentEvent>).type !== AgentEventType.AgentDisconnected) {
       const silentMs = this.silence.heard(memberId, Date.now());
       if (silentMs !== undefined) await this.lifecycle.notice(member, { level: 'info', message: `its agent reconnected after ${(silentMs / 1000).toFixed(1)} s` });
     }
@@ -242,7 +269,11 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (topic.endsWith('/health')) {
       if (!member || typeof message.loadAverage !== 'number' || message.clusterId !== member.clusterId) return;
       this.lifecycle.recordHealth(member, message as HealthReport);
-      if (member.status === MemberStatus.Active) this.autoscaler.record(message as HealthReport, member); // what its cluster scales by
+      // What its cluster scales by: the leader's windows.
+      if (member.status === MemberStatus.Active) {
+        if (this.standsBy) this.relay.report(message as HealthReport, member.applicationId);
+        else this.autoscaler.record(message as HealthReport, member);
+      }
       // Level, not edge: an active agent whose activation this controller never heard of is Active.
       if (message.state === 'active' && STARTING.includes(member.status)) {
         await this.lifecycle.transition(memberId, MemberStatus.Active, { reason: 'its health report says active' });
@@ -282,6 +313,28 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (to === MemberStatus.Active && member.status === MemberStatus.Suspended) return;
     await this.lifecycle.transition(memberId, to, { reason });
     this.reconciler.kick();
+  }
+
+  /**
+   * The leader takes what a standby relayed: the agents it heard (one after a Last Will has
+   * reconnected, as if heard here), their reports for the autoscaler, and the messages only the
+   * leader judges, handled as if they had come here.
+   */
+  async relayed(asked: LeaderAsked): Promise<void> {
+    if (this.standsBy) return;
+    const { heard, health, relayed } = relayOf(asked);
+    const now = Date.now();
+    for (const memberId of heard) {
+      const silentMs = this.silence.heard(memberId, now);
+      if (silentMs === undefined) continue;
+      const member = await this.freshMember(memberId);
+      if (member) await this.lifecycle.notice(member, { level: 'info', message: `its agent reconnected after ${(silentMs / 1000).toFixed(1)} s` });
+    }
+    for (const { report, applicationId } of health) this.autoscaler.record(report, { memberId: report.memberId, applicationId });
+    for (const { topic, payload } of relayed) {
+      if (AgentTopics.memberOf(topic) === null) continue;
+      this.queue = this.queue.then(() => this.handle(topic, Buffer.from(payload))).catch((error: Error) => this.logger.error(`agent event on ${topic} (relayed): ${error.message}`));
+    }
   }
 
   /** Lets an instance launched on hold (a live migration's target) go on: its data is whole. */

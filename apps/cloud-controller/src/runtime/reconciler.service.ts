@@ -49,6 +49,10 @@ export function freeSlot(live: { sid: number }[]): number {
   return sid;
 }
 const SLOW_PASS_MS = 30_000;
+/** Passes asked for this close together (kickAt) are one pass. */
+const KICK_MERGE_MS = 50;
+/** Times kept for later passes at most (members' graces and drains; the periodic resync covers the rest). */
+const MAX_KICKS_AT = 10_000;
 /** The longest pause between passes asked for back to back (see kick). */
 const PASS_PAUSE_MAX_MS = 1000;
 /** Members whose instance should be running. */
@@ -81,6 +85,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Members draining (ReadyToShutDown, out of the balancers) and when they are stopped; a restarted controller stops them at once. */
   private readonly draining = new Map<string, number>();
   private nextKick?: { at: number; timer: NodeJS.Timeout };
+  /** The times passes were asked for (kickAt), earliest first. */
+  private readonly kicksAt: number[] = [];
   /** Partitions closed to new members (NETWORK_PARTITION/PARTITION), as the pass began. */
   private cordoned = new Set<string>();
   /** What drivers said of a partition's constraints (unplaceable), for a few seconds. */
@@ -192,16 +198,31 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  /** A pass at `when` (the earliest asked for wins; the periodic resync does not wait for it). */
+  /**
+   * A pass at `when` (the periodic resync does not wait for it). Every time asked for gets its
+   * pass — a member's grace ending after another's drain — one timer for the earliest; times
+   * within KICK_MERGE_MS of one already asked for share its pass.
+   */
   kickAt(when: number): void {
-    if (this.stopped || (this.nextKick && this.nextKick.at <= when)) return;
+    if (this.stopped || this.kicksAt.some((at) => Math.abs(at - when) <= KICK_MERGE_MS)) return;
+    if (this.kicksAt.length >= MAX_KICKS_AT) this.kicksAt.pop(); // the latest: the periodic resync covers it
+    this.kicksAt.push(when);
+    this.kicksAt.sort((a, b) => a - b);
+    this.armNextKick();
+  }
+
+  private armNextKick(): void {
+    const at = this.kicksAt[0];
+    if (at === undefined || this.nextKick?.at === at) return;
     clearTimeout(this.nextKick?.timer);
     const timer = setTimeout(() => {
       this.nextKick = undefined;
+      this.kicksAt.shift();
       this.kick();
-    }, Math.max(0, when - Date.now()));
+      this.armNextKick();
+    }, Math.max(0, at - Date.now()));
     timer.unref();
-    this.nextKick = { at: when, timer };
+    this.nextKick = { at, timer };
   }
 
   /** Resolves when a pass that started after this call has finished (for tests and CLI waits). */

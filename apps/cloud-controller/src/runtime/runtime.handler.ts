@@ -5,6 +5,7 @@ import { Autoscaler } from '../autoscaler/autoscaler.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { reply } from '../rpc-reply';
 import { SignUpsService } from '../tenancy/signups.service';
+import { AgentListener } from './agent-listener.service';
 import { DeploymentService } from './deployment.service';
 import { MemberMigrations } from './member-migration.service';
 import { PartitionDrains } from './partition-drain.service';
@@ -22,11 +23,13 @@ export class RuntimeHandler {
     private readonly drains: PartitionDrains,
     private readonly autoscaler: Autoscaler,
     private readonly metadata: MetadataPublisher,
+    private readonly agents: AgentListener,
   ) {}
 
-  /** A standing-by controller served a shared request and asks the leader for its part (no reply). */
+  /** A standing-by controller served a shared request and asks the leader for its part, or relays what agents told it (no reply). */
   @EventPattern(Topics.leader.asked)
-  leaderAsked(@Payload() asked: LeaderAsked) {
+  async leaderAsked(@Payload() asked: LeaderAsked) {
+    await this.agents.relayed(asked);
     const touched = Array.isArray(asked?.touched) ? asked.touched.filter((id): id is string => typeof id === 'string').slice(0, 10_000) : [];
     for (const applicationId of touched) this.metadata.touch(applicationId);
     if (asked?.reconcile === true) this.reconciler.kick();

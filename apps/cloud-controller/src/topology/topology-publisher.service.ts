@@ -27,7 +27,7 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   /** Sent, not yet acknowledged: a flush meanwhile must not send them again either. */
   private readonly inFlight = new Set<number>();
   private marking: NodeJS.Timeout | null = null;
-  private asking: { reconcile: boolean; touched: Set<string>; sending?: boolean } | null = null;
+  private asking: { reconcile: boolean; touched: Set<string>; relays: LeaderAsked[]; sending?: boolean } | null = null;
   private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
 
@@ -74,20 +74,31 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * A standing-by controller asks the leader for what only the leader does (a reconcile pass,
-   * metadata trees), gathered over a tick into one message. Lost only if the broker is away; the
-   * leader's periodic pass and its metadata rebuild on reconnect cover that.
+   * metadata trees) and relays what it heard from agents, gathered over a tick into one message.
+   * Lost only if the broker is away; the leader's periodic pass, its metadata rebuild on reconnect
+   * and the agents' next reports cover that.
    */
   askLeader(asked: LeaderAsked): void {
-    const pending = (this.asking ??= { reconcile: false, touched: new Set<string>() });
+    const pending = (this.asking ??= { reconcile: false, touched: new Set<string>(), relays: [] });
     if (asked.reconcile) pending.reconcile = true;
     for (const id of asked.touched ?? []) pending.touched.add(id);
+    if (asked.heard || asked.health || asked.relayed) pending.relays.push(asked);
     if (pending.sending) return;
     pending.sending = true;
     setImmediate(() => {
       this.asking = null;
-      const message: LeaderAsked = { ...(pending.reconcile ? { reconcile: true } : {}), ...(pending.touched.size > 0 ? { touched: [...pending.touched] } : {}) };
+      const relayed = <K extends 'heard' | 'health' | 'relayed'>(key: K) => pending.relays.flatMap((r) => (r[key] ?? []) as NonNullable<LeaderAsked[K]>[number][]);
+      const [heard, health, messages] = [relayed('heard'), relayed('health'), relayed('relayed')];
+      const message: LeaderAsked = {
+        ...(pending.reconcile ? { reconcile: true } : {}),
+        ...(pending.touched.size > 0 ? { touched: [...pending.touched] } : {}),
+        ...(heard.length > 0 ? { heard } : {}),
+        ...(health.length > 0 ? { health } : {}),
+        ...(messages.length > 0 ? { relayed: messages } : {}),
+      };
       this.client?.publish(Topics.leader.asked, JSON.stringify(message), { qos: 1 }, (error) => {
-        if (error) this.logger.warn(`asking the leader for ${JSON.stringify(message)}: ${error.message}`);
+        // What it asked, not what it relayed (agents' reports: no place in a log).
+        if (error) this.logger.warn(`asking the leader (${[message.reconcile ? 'a pass' : '', message.touched ? `${message.touched.length} application(s)' trees` : '', heard.length ? `${heard.length} agent(s) heard` : ''].filter(Boolean).join(', ')}): ${error.message}`);
       });
     });
   }
