@@ -58,9 +58,9 @@ export interface TestPlatform {
   killController(): Promise<void>;
   /**
    * Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads.
-   * With a `home` of its own (as on another host) it is not one that failover() hands over to: stop it yourself.
+   * With a `home` of its own (another host's STRATOS_HOME) it is not one that failover() hands over to: stop it yourself.
+   * `env`: more settings.
    */
-  /** A second controller process; `home` another host's STRATOS_HOME (not a failover candidate), `env` more settings. */
   startStandbyController(options?: { home?: string; env?: Record<string, string> }): Promise<ControllerProcess>;
   /**
    * kill -9 of the leading controller process; the oldest standby becomes the platform's controller.

@@ -3,8 +3,9 @@ import { MemberTopics, type MemberControlMessage } from '@stratos/contracts';
 
 /**
  * An agent launched on hold (LaunchKey.hold: a live migration's target) waits here, ready, until
- * the controller says its data is whole: it listens on its control topic first, then says it is
- * held (`held`), so that the start cannot pass it by. A start for another incarnation is not its.
+ * the controller says its data is whole: it listens on its control topic first (the caller
+ * subscribed to it, for good: a stop comes there too), then says it is held (`held`), so that the
+ * start cannot pass it by. A start for another incarnation is not its.
  */
 export async function waitForStart(options: { client: MqttClient; memberId: string; incarnation: string | null; timeoutMs: number; held: () => Promise<void> }): Promise<void> {
   const { client, memberId, incarnation, timeoutMs } = options;
@@ -25,12 +26,10 @@ export async function waitForStart(options: { client: MqttClient; memberId: stri
   });
   client.on('message', onMessage);
   try {
-    await client.subscribeAsync(topic, { qos: 1 });
     await options.held();
     await started;
   } finally {
     clearTimeout(timer);
     client.off('message', onMessage);
-    await client.unsubscribeAsync(topic).catch(() => undefined);
   }
 }

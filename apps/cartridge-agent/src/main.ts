@@ -19,6 +19,7 @@ import {
   type AgentEvent,
   type ClusterMetadataMessage,
   type HealthReport,
+  type MemberControlMessage,
   type MemberMetadataMessage,
   type MetadataTree,
 } from '@stratos/contracts';
@@ -149,6 +150,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  // The controller's word, for an instance its driver cannot reach (it runs on another host): stop as at a SIGTERM. Its start (a hold's end) is waitForStart's.
+  const control = MemberTopics.control(payload.memberId);
+  client.on('message', (received, message) => {
+    if (received !== control) return;
+    try {
+      const said = JSON.parse(message.toString()) as Partial<MemberControlMessage>;
+      if (said.type === 'stop' && (said.incarnation ?? null) === (payload.incarnation ?? null)) void shutdown(`the controller stopped it${typeof said.reason === 'string' ? ` (${said.reason.slice(0, 500)})` : ''}`, 0);
+    } catch {
+      // not a control message
+    }
+  });
+  await client.subscribeAsync(control, { qos: 1 });
 
   const notice = (level: 'info' | 'warning', message: string) => {
     log(`${level === 'warning' ? 'warning: ' : ''}${message}`);

@@ -120,6 +120,14 @@ export interface IaasDriver {
   thaw?(instanceId: string): Promise<void>;
   /** Every instance labelled as this platform's, running or not. */
   list(): Promise<ActualInstance[]>;
+  /**
+   * Drivers whose instances are processes of the controller's own host (local): whether this host
+   * holds the member's instance. One it does not was launched by a controller on another host
+   * (controllers with a STRATOS_HOME each): this controller does not find it gone for not listing
+   * it (its agent's silence says whether it lives) and stops it through its agent
+   * (MemberControlMessage `stop`), never by a pid of its own host.
+   */
+  holdsHere?(memberId: string): Promise<boolean>;
   /** Told when an instance this driver started stops (where it can know at once): the reconciler looks then, not at its next resync. */
   onInstanceExit?(listener: (instanceId: string) => void): void;
   /** Stops what the driver watches for onInstanceExit (an engine's event stream). */

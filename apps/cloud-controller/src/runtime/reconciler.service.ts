@@ -316,6 +316,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     for (const member of members) {
       const instance = actual.get(instanceKey(member.driver, member.memberId));
       if (unreachable.has(member.driver)) continue;
+      // Another host's (a local member launched by a controller with a STRATOS_HOME of its own): not
+      // listed here, and not gone for that — its agent's silence says whether it lives.
+      if (!instance && this.drivers.get(member.driver)?.holdsHere) continue;
       // A record changed after the drivers were asked (a live migration switched the member to
       // its target's instance meanwhile) is not judged by that older list: the next pass will.
       if (member.statusChangedAt.getTime() >= listedAt) continue;
@@ -743,7 +746,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Stops a member's instance (graceMs 0: at once) and records it Terminated (`why`: said in its transitions). Safe to repeat. */
   private async terminate(member: MemberEntity, graceMs: number, why?: string): Promise<void> {
     const driver = this.drivers.get(member.driver);
-    if (member.instanceId && driver) {
+    if (member.instanceId && driver?.holdsHere && !(await driver.holdsHere(member.memberId))) {
+      // Another host's: stopped by its agent, as at a SIGTERM (a pid here is not its). One that is gone or cut off
+      // hears nothing, and its host's controller removes what is left as an orphan when it leads.
+      await this.publisher.tellMember(member.memberId, { type: 'stop', incarnation: member.incarnation ?? null, reason: why ?? 'shut down' }).catch((error: Error) => this.logger.warn(`member ${member.memberId}: its agent was not told to stop: ${error.message}`));
+    } else if (member.instanceId && driver) {
       try {
         await driver.terminate(member.instanceId, { graceMs });
       } catch (error) {

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { hostname } from 'node:os';
 import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
-import { safeUrl, Topics, topologyTopic, type LeaderAsked, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
+import { MemberTopics, safeUrl, Topics, topologyTopic, type LeaderAsked, type MemberControlMessage, type MemberHealthBatch, type TopologyEvent } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
@@ -101,6 +101,11 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
         if (error) this.logger.warn(`asking the leader (${[message.reconcile ? 'a pass' : '', message.touched ? `${message.touched.length} application(s)' trees` : '', heard.length ? `${heard.length} agent(s) heard` : ''].filter(Boolean).join(', ')}): ${error.message}`);
       });
     });
+  }
+
+  /** A word to a member's agent on its control topic (QoS 1): stop, for one whose instance this controller's driver cannot reach. */
+  async tellMember(memberId: string, message: MemberControlMessage): Promise<void> {
+    await this.client?.publishAsync(MemberTopics.control(memberId), JSON.stringify(message), { qos: 1 });
   }
 
   /** Members' health, as last written: for watchers of the live feed only (QoS 0, not stored; the next batch supersedes a lost one). */

@@ -44,10 +44,17 @@ export const MemberTopics = {
   prefix: (memberId: string) => `stratos/members/${memberId}/`,
 } as const;
 
-/** Go on from the hold (the instance of that incarnation): a live migration's target, once its data is whole. */
+/**
+ * What the controller tells the instance of that incarnation, on its control topic: `start`, go
+ * on from the hold (a live migration's target, once its data is whole); `stop`, stop as at a
+ * SIGTERM (a member on another host, which this controller's driver cannot reach: see
+ * IaasDriver.holdsHere).
+ */
 export interface MemberControlMessage {
-  type: 'start';
+  type: 'start' | 'stop';
   incarnation: string | null;
+  /** stop: why, said in the member's log. */
+  reason?: string;
 }
 
 /** Topics the controller publishes for a cluster; only its members may subscribe to them. */

@@ -468,6 +468,10 @@ export class LocalProcessDriver implements IaasDriver {
     );
   }
 
+  async holdsHere(memberId: string): Promise<boolean> {
+    return (await this.records()).some((r) => r.memberId === memberId);
+  }
+
   /** The local driver runs the cartridge agent itself: any image id will do (one of its images is a tree to run on; any other, the host's system). */
   async imageExists(): Promise<boolean> {
     return true;
