@@ -218,10 +218,11 @@ export async function startCloudController(config: ControllerConfig, options: { 
 }
 
 /**
- * While a controller stands by on a broker with shared subscriptions, it serves the shared
- * requests (its modules in the 'standby' role: no loop of the leader's runs) on a session of its own that ends with it: a request is
- * never kept for a controller that is gone. Stopped when the controller leads (the leader's
- * application serves them from then on) or stops.
+ * While a controller stands by it runs its modules in the 'standby' role (no loop of the
+ * leader's runs): it tends its own host's local members (HostKeeper), and on a broker with shared
+ * subscriptions it serves the shared requests, on a session of its own that ends with it (a
+ * request is never kept for a controller that is gone). Stopped when the controller leads (the
+ * leader's application does all of it from then on) or stops.
  */
 class StandbyServer {
   private app: Promise<INestMicroservice | null> | null = null;
@@ -236,16 +237,12 @@ class StandbyServer {
     private readonly notSharedBecause: string | null,
   ) {}
 
-  /** Called each time the controller is told who leads: starts serving once. */
+  /** Called each time the controller is told who leads: starts once. */
   start(): void {
     if (this.app) return;
-    if (!this.share) {
-      this.logger.log(`serving no requests while standing by: ${this.notSharedBecause} (controllers share the work on a broker with shared subscriptions, such as Mosquitto: MQTT_URL)`);
-      this.app = Promise.resolve(null);
-      return;
-    }
+    if (!this.share) this.logger.log(`serving no requests while standing by: ${this.notSharedBecause} (controllers share the work on a broker with shared subscriptions, such as Mosquitto: MQTT_URL)`);
     this.app = this.listen().catch((error: Error) => {
-      this.logger.warn(`serving no requests while standing by: ${error.message}`);
+      this.logger.warn(`not tending this host's members${this.share ? ' nor serving requests' : ''} while standing by: ${error.message}`);
       return null;
     });
   }
@@ -276,7 +273,7 @@ class StandbyServer {
     app.useLogger(app.get(ProcessLogger));
     await app.listen();
     withoutNagle(app.unwrap<MqttClient>());
-    this.logger.log(`serving the requests controllers share (${this.share!.topics.size} topics, $share/${this.share!.group}/…) while standing by`);
+    if (this.share) this.logger.log(`serving the requests controllers share (${this.share.topics.size} topics, $share/${this.share.group}/…) while standing by`);
     return app;
   }
 }

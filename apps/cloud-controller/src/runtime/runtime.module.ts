@@ -7,6 +7,7 @@ import { TopologyModule } from '../topology/topology.module';
 import { AgentListener } from './agent-listener.service';
 import { AgentSilence } from './agent-silence';
 import { DeploymentService } from './deployment.service';
+import { HostKeeper } from './host-keeper.service';
 import { MemberCredentials } from './member-credentials.service';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { LiveMigrationTargets } from './live-migration-targets';
@@ -19,7 +20,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule, MetadataModule, TenancyModule],
   controllers: [RuntimeHandler],
-  providers: [Autoscaler, DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, LiveMigrationTargets, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
+  providers: [Autoscaler, HostKeeper, DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, LiveMigrationTargets, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
   exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}
