@@ -72,7 +72,7 @@ describe('backup and restore', () => {
     const file = join(first, '..', `${first.split('/').pop()}.backup.gz`);
     homes.push(file); // removed with the homes
     const backup = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' }, timeoutMs: 60_000 });
-    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(new RegExp(`backed up .* \\(the running platform\\) in [\\d.]+ s: \\d+ rows in ${BACKUP_TABLES.length} tables, 5 secret file\\(s\\)`))]);
+    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(new RegExp(`backed up .* \\(the running platform\\) in [\\d.]+ s: \\d+ rows in ${BACKUP_TABLES.length} tables, 6 file\\(s\\) of the home`))]);
     expect(backup.stdout.trim()).toBe(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const again = await runCli(['backup', '--home', first, '--out', file], { env: { DATABASE_URL: '' } });
@@ -84,7 +84,7 @@ describe('backup and restore', () => {
 
     const second = await newHome();
     const restore = await runCli(['restore', file, '--home', second], { env: { DATABASE_URL: '' }, timeoutMs: 120_000 });
-    expect([restore.code, restore.stderr]).toEqual([0, expect.stringMatching(/restored the backup of .* into .* \d+ rows, 5 secret file\(s\)/)]);
+    expect([restore.code, restore.stderr]).toEqual([0, expect.stringMatching(/restored the backup of .* into .* \d+ rows, 6 file\(s\) of the home/)]);
     expect(readFileSync(join(second, 'secret.key'))).toEqual(readFileSync(join(first, 'secret.key')));
     expect(statSync(join(second, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(second, 'admin-credentials'), 'utf8')).toBe(readFileSync(join(first, 'admin-credentials'), 'utf8'));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Logger, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, CONTROLLERS_SHARE_GROUP, EnvVar, safeUrl, sharedRequestTopics, Topics } from '@stratos/contracts';
-import { platformIdOf, recordPlatformId } from '@stratos/iaas';
+import { hostIdOf, platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Database, Leadership } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust, withoutNagle } from '@stratos/runtime';
@@ -119,6 +119,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
   try {
     platformId = await adoptPlatformId(database, config.home, logger);
     secrets = await adoptSecretKey(database, config);
+    config.hostId ??= await hostIdOf(config.home);
   } catch (error) {
     await database.close();
     throw error;

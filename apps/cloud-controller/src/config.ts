@@ -29,6 +29,8 @@ export interface ControllerConfig {
   shareGroup?: string | null;
   /** This controller's name among controllers (the leadership table, the logs); default host-pid-random. */
   controllerId?: string;
+  /** The host it runs on (STRATOS_HOME/host-id; startCloudController sets it): recorded on the members it launches. */
+  hostId?: string;
   databaseUrl: string;
   mqttUrl: string;
   /** MQTT_CA_CERT's certificate: the one the controller and its members trust for an mqtts:// broker. */

@@ -11,8 +11,12 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { isAlive } from './processes';
 
-/** The files of STRATOS_HOME that a backup carries: the keys to sealed fields and member passwords, the admin's first credential. */
-export const HOME_SECRET_FILES = ['secret.key', 'member-secret', 'admin-credentials', 'tls/key.pem', 'tls/cert.pem'] as const;
+/**
+ * The files of STRATOS_HOME that a backup carries: the keys to sealed fields and member passwords,
+ * the admin's first credential, the TLS key and certificate, and the host's id (a home restored on
+ * a new machine is the host it replaces: the members launched there are found gone at once).
+ */
+export const HOME_BACKUP_FILES = ['secret.key', 'member-secret', 'admin-credentials', 'tls/key.pem', 'tls/cert.pem', 'host-id'] as const;
 
 export async function withHomeDatabase<T>(home: string, work: (databaseUrl: string, how: 'running' | 'started') => Promise<T>): Promise<T> {
   const pgHome = join(home, 'postgres');

@@ -37,12 +37,12 @@ export function registerBackup(program: Command): void {
     .option('--out <file>', 'where to write it (default: stratos-backup-<time>.gz); never overwritten')
     .action(async (options: { home?: string; out?: string }) => {
       const { backupDatabase } = await import('@stratos/persistence');
-      const { HOME_SECRET_FILES, withHomeDatabase } = await import('@stratos/runtime');
+      const { HOME_BACKUP_FILES, withHomeDatabase } = await import('@stratos/runtime');
       const home = homeOf(options.home);
       const file = resolve(options.out ?? `stratos-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.gz`);
       if (existsSync(file)) throw new UsageError(`${file} exists: a backup never overwrites; choose another --out`);
       const files: { name: string; content: Buffer }[] = [];
-      for (const name of HOME_SECRET_FILES) if (existsSync(join(home, name))) files.push({ name, content: await readFile(join(home, name)) });
+      for (const name of HOME_BACKUP_FILES) if (existsSync(join(home, name))) files.push({ name, content: await readFile(join(home, name)) });
       const started = Date.now();
       const gzip = createGzip();
       const sink = createWriteStream(file, { mode: 0o600, flags: 'wx' });
@@ -58,7 +58,7 @@ export function registerBackup(program: Command): void {
       gzip.end();
       await finished(sink);
       const total = Object.values(manifest.rows).reduce((a, b) => a + b, 0);
-      err(`backed up ${home} (${how}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} rows in ${Object.keys(manifest.rows).length} tables, ${manifest.files.length} secret file(s)`);
+      err(`backed up ${home} (${how}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} rows in ${Object.keys(manifest.rows).length} tables, ${manifest.files.length} file(s) of the home`);
       err(`it holds the platform's keys (${manifest.files.join(', ') || 'none'}): keep it as you keep STRATOS_HOME (written 0600)`);
       out(file);
     });
@@ -87,7 +87,7 @@ export function registerBackup(program: Command): void {
         await writeFile(join(home, file.name), file.content, { mode: 0o600 });
       }
       const total = Object.values(manifest.rows).reduce((a, b) => a + b, 0);
-      err(`restored the backup of ${manifest.createdAt} into ${home} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} rows, ${files.length} secret file(s)`);
+      err(`restored the backup of ${manifest.createdAt} into ${home} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} rows, ${files.length} file(s) of the home`);
       out(`Next: STRATOS_HOME=${home} npm start   (deployed applications get their members again on this machine)`);
     });
 }

@@ -318,7 +318,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (unreachable.has(member.driver)) continue;
       // Another host's (a local member launched by a controller with a STRATOS_HOME of its own): not
       // listed here, and not gone for that — its agent's silence says whether it lives.
-      if (!instance && this.drivers.get(member.driver)?.holdsHere) continue;
+      if (!instance && this.elsewhere(member)) continue;
       // A record changed after the drivers were asked (a live migration switched the member to
       // its target's instance meanwhile) is not judged by that older list: the next pass will.
       if (member.statusChangedAt.getTime() >= listedAt) continue;
@@ -618,6 +618,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       image: await imageShown(driver, image.ref),
       clusterRevision: cluster.revision ?? 0,
       incarnation: null,
+      launchedOn: this.settings.hostId ?? null,
       ports: [],
       health: null,
       createdAt: now,
@@ -743,10 +744,15 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.kickAt(until);
   }
 
+  /** Launched on another host by a driver whose instances are a host's processes (local): this controller cannot see or stop its instance. */
+  private elsewhere(member: MemberEntity): boolean {
+    return Boolean(this.drivers.get(member.driver)?.holdsHere && member.launchedOn && this.settings.hostId && member.launchedOn !== this.settings.hostId);
+  }
+
   /** Stops a member's instance (graceMs 0: at once) and records it Terminated (`why`: said in its transitions). Safe to repeat. */
   private async terminate(member: MemberEntity, graceMs: number, why?: string): Promise<void> {
     const driver = this.drivers.get(member.driver);
-    if (member.instanceId && driver?.holdsHere && !(await driver.holdsHere(member.memberId))) {
+    if (member.instanceId && this.elsewhere(member) && !(await driver!.holdsHere!(member.memberId))) {
       // Another host's: stopped by its agent, as at a SIGTERM (a pid here is not its). One that is gone or cut off
       // hears nothing, and its host's controller removes what is left as an orphan when it leads.
       await this.publisher.tellMember(member.memberId, { type: 'stop', incarnation: member.incarnation ?? null, reason: why ?? 'shut down' }).catch((error: Error) => this.logger.warn(`member ${member.memberId}: its agent was not told to stop: ${error.message}`));

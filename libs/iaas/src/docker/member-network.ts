@@ -21,7 +21,21 @@ export interface MemberNetwork {
 
 /** Stable per STRATOS_HOME: the id that labels this platform's containers, volumes and network. */
 export async function platformIdOf(home: string): Promise<string> {
-  const file = join(home, 'platform-id');
+  return idOfHome(home, 'platform-id');
+}
+
+/**
+ * Stable per STRATOS_HOME: the host its local members run on (each member records the host that
+ * launched it; a controller of another host leaves them to their agents). A backup carries it: a
+ * home restored on a new machine is the host it replaces.
+ */
+export async function hostIdOf(home: string): Promise<string> {
+  return idOfHome(home, 'host-id');
+}
+
+/** The id in the home's file `name`, made (a random UUID) by the first to ask. */
+async function idOfHome(home: string, name: string): Promise<string> {
+  const file = join(home, name);
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch {

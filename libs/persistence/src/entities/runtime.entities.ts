@@ -145,6 +145,10 @@ export class MemberEntity {
   @Column({ type: 'text', nullable: true })
   incarnation: string | null;
 
+  /** The host that launched it (its controller's STRATOS_HOME/host-id; see IaasDriver.holdsHere); null: launched before hosts were told apart. */
+  @Column({ name: 'launched_on', type: 'text', nullable: true })
+  launchedOn?: string | null;
+
   @Column({ type: 'jsonb' })
   ports: PortBinding[];
 
