@@ -755,7 +755,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     if (member.instanceId && this.elsewhere(member) && !(await driver!.holdsHere!(member.memberId))) {
       // Another host's: stopped by its agent, as at a SIGTERM (a pid here is not its). One that is gone or cut off
       // hears nothing, and its host's controller removes what is left as an orphan when it leads.
-      await this.publisher.tellMember(member.memberId, { type: 'stop', incarnation: member.incarnation ?? null, reason: why ?? 'shut down' }).catch((error: Error) => this.logger.warn(`member ${member.memberId}: its agent was not told to stop: ${error.message}`));
+      this.publisher.tellMember(member.memberId, { type: 'stop', incarnation: member.incarnation ?? null, reason: why ?? 'shut down' });
     } else if (member.instanceId && driver) {
       try {
         await driver.terminate(member.instanceId, { graceMs });

@@ -103,9 +103,15 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
-  /** A word to a member's agent on its control topic (QoS 1): stop, for one whose instance this controller's driver cannot reach. */
-  async tellMember(memberId: string, message: MemberControlMessage): Promise<void> {
-    await this.client?.publishAsync(MemberTopics.control(memberId), JSON.stringify(message), { qos: 1 });
+  /**
+   * A word to a member's agent on its control topic (QoS 1): stop, for one whose instance this
+   * controller's driver cannot reach. Not waited for (a pass must not wait on the broker): while
+   * the broker is away it is sent once the connection is back.
+   */
+  tellMember(memberId: string, message: MemberControlMessage): void {
+    this.client?.publish(MemberTopics.control(memberId), JSON.stringify(message), { qos: 1 }, (error) => {
+      if (error) this.logger.warn(`member ${memberId}: its agent was not told to ${message.type}: ${error.message}`);
+    });
   }
 
   /** Members' health, as last written: for watchers of the live feed only (QoS 0, not stored; the next batch supersedes a lost one). */
