@@ -60,4 +60,15 @@ describe('the runtime view in pages', () => {
     const unknown = await view('?members=2&cluster=nope');
     expect([unknown.status, unknown.body.message]).toEqual([404, 'application "paged" has no cluster "nope"']);
   });
+
+  it("keeps a page's counts with the members: read again as soon as a topology event says they changed, not after the cache's 30 s", async () => {
+    expect((await view('?members=1')).body.clusters[0]).toMatchObject({ memberCount: 5, membersByStatus: { Active: 5 } }); // now cached
+    expect((await platform.api('POST', '/applications/paged/scale', { body: { alias: 'pg-web-1', min: 2, max: 5 } })).status).toBe(200);
+    const started = Date.now();
+    await until('the page counts 2 members', async () => (await view('?members=1')).body.clusters[0].memberCount === 2, 20_000);
+    const page = (await view('?members=1')).body.clusters[0];
+    const full = (await view('')).body.clusters[0];
+    expect([page.members.length, page.membersByStatus, full.membersByStatus, full.members.length]).toEqual([1, { Active: 2 }, { Active: 2 }, 2]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

@@ -15,4 +15,5 @@ export { backupDatabase, restoreDatabase, BackupError, BACKUP_TABLES, BACKUP_FOR
 export type { StoredSignUp, StoredArtifactRepository, StoredDomainMapping } from './repositories/signup.repository';
 export { toCartridgeView, readCartridge, readCartridges } from './read-models/cartridge-views';
 export { toMemberView, toClusterView, groupViews, readApplicationRuntime, readTopology } from './read-models/runtime-views';
+export { MemberCountsCache, type ClusterMemberCount } from './read-models/member-counts-cache';
 export type { StoredArtifactVersion, StoredArtifactRegion } from './repositories/artifact.repository';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { deploymentKey, DomainError, parseRuntimePage, RUNTIME_PAGE_MAX_MEMBERS, ErrorCode, tenantOfDeploymentKey, Topics, type ApiResponses, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type DefinitionView, type IaasProviderView, type MemberLogs, type OperationAccepted, type OperationView, type RegionView, type UpgradeAccepted, type MemberMigrationView, type PartitionDrainView, validateMigrationInput } from '@stratos/contracts';
-import { Database, readApplicationRuntime } from '@stratos/persistence';
+import { Database, MemberCountsCache, readApplicationRuntime } from '@stratos/persistence';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { assertMemberVisible } from '../auth/tenant-scope';
@@ -14,6 +14,7 @@ export class DeploymentsController {
   constructor(
     private readonly controller: ControllerClient,
     private readonly database: Database,
+    private readonly memberCounts: MemberCountsCache,
   ) {}
 
   /**
@@ -144,7 +145,7 @@ export class DeploymentsController {
   async runtime(@Req() request: AuthenticatedRequest, @Param('id') applicationId: string, @Query() query: Record<string, unknown>): Promise<ApplicationRuntime> {
     const { page, issues } = parseRuntimePage(query);
     if (issues.length > 0) throw DomainError.invalid('the runtime view cannot be paged so', issues);
-    return readApplicationRuntime(this.database, await this.deploymentOf(request, applicationId), page);
+    return readApplicationRuntime(this.database, await this.deploymentOf(request, applicationId), page, this.memberCounts);
   }
 
   @TenantAccessible()
@@ -164,7 +165,7 @@ export class DeploymentsController {
   @ApiOperation({ summary: "One cluster of a deployed application, with its members (Stratos's GET /cluster/{clusterId})" })
   async cluster(@Param('clusterId') clusterId: string): Promise<ClusterView> {
     const row = await this.database.runtime.findCluster(clusterId);
-    const runtime = row ? await readApplicationRuntime(this.database, row.applicationId, { cluster: clusterId }) : null;
+    const runtime = row ? await readApplicationRuntime(this.database, row.applicationId, { cluster: clusterId }, this.memberCounts) : null;
     const cluster = runtime?.clusters.find((c) => c.clusterId === clusterId);
     if (!cluster) throw DomainError.notFound(`cluster "${clusterId}" does not exist (no deployed application has it)`);
     return cluster;

@@ -14,6 +14,7 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TopologyFeed.name);
   private readonly listeners = new Set<Listener>();
   private readonly healthListeners = new Set<HealthListener>();
+  private readonly changeListeners = new Set<() => void>();
   private client: MqttClient;
 
   constructor(
@@ -31,11 +32,13 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
     this.client.on('connect', () => {
       this.client.subscribe(Topics.topology.all, { qos: 1 });
       this.client.subscribe(Topics.health.members, { qos: 0 });
+      this.changed(); // events may have been missed while it was away (a clean session)
     });
     this.metrics.connections.trackBroker('topology-feed', () => this.client.connected);
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     this.client.on('message', (topic, payload) => {
       const health = topic === Topics.health.members;
+      if (!health) this.changed();
       if ((health ? this.healthListeners : this.listeners).size === 0) return; // nobody watching: not parsed (each event carries whole definitions)
       let message: unknown;
       try {
@@ -51,12 +54,28 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
     this.healthListeners.clear();
+    this.changeListeners.clear();
     await this.client?.endAsync(true);
   }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Whether this manager hears the topology events now (connected to the broker). */
+  get listening(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Called at every topology event (unparsed) and at every (re)connect: whatever was read before may have changed. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   subscribeHealth(listener: HealthListener): () => void {

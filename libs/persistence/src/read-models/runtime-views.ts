@@ -7,6 +7,7 @@
  */
 import { ApplicationStatus, ClusterStatus, DomainError, isLeaving, type ApplicationRuntime, type ClusterView, type GroupView, type MemberStatus, type MemberView, type RuntimePage } from '@stratos/contracts';
 import type { ClusterEntity, MemberEntity } from '../entities/runtime.entities';
+import type { ClusterMemberCount, MemberCountsCache } from './member-counts-cache';
 import type { DefinitionRepository } from '../repositories/definition.repository';
 import type { RuntimeRepository } from '../repositories/runtime.repository';
 
@@ -73,17 +74,18 @@ export function groupViews(all: ClusterView[], applicationStatus: ApplicationSta
  * The deployed application's clusters and members; with `page.members`, at most that many members
  * per cluster (member id order), every cluster with its member count by state, and where it was
  * cut short the member id `page.after` continues from. Not deployed, or no such cluster: 404.
+ * A cluster listed whole has its counts tallied from its list (exact, and free); only those cut
+ * short need a GROUP BY over all the application's members, which `countsCache` (where given)
+ * answers while it knows them.
  */
-export async function readApplicationRuntime(repositories: { runtime: RuntimeRepository; definitions: DefinitionRepository }, applicationId: string, page: RuntimePage = {}): Promise<ApplicationRuntime> {
-  const { runtime } = repositories;
-  // Asked together (each on a connection of its own): one round trip's wait, not four.
-  // One member past the page says whether the cluster has more.
-  const [deployment, allClusters, members, counts] = await Promise.all([
-    runtime.findDeployment(applicationId),
-    runtime.clusters(applicationId),
-    page.members === undefined ? runtime.members({ applicationId, clusterId: page.cluster, withHealth: true }) : runtime.memberPage({ applicationId, clusterId: page.cluster, after: page.after, limit: page.members + 1 }),
-    runtime.clusterMemberCounts(applicationId),
-  ]);
+export async function readApplicationRuntime(repositories: { runtime: RuntimeRepository; definitions: DefinitionRepository }, applicationId: string, page: RuntimePage = {}, countsCache?: MemberCountsCache): Promise<ApplicationRuntime> {
+  const paged = page.members !== undefined;
+  const known = paged ? countsCache?.lookup(applicationId) : undefined;
+  const cached = known && 'counts' in known ? known.counts : null;
+  const view = await repositories.runtime.applicationView(applicationId, page, paged && cached === null);
+  const { deployment, clusters: allClusters, members } = view;
+  if (view.counts && known && 'ticket' in known) countsCache!.store(applicationId, view.counts, known.ticket);
+  const counts: ClusterMemberCount[] = view.counts ?? cached ?? [];
   if (!deployment) {
     const exists = await repositories.definitions.find('application', applicationId);
     throw DomainError.notFound(exists ? `application "${applicationId}" is not deployed` : `application "${applicationId}" does not exist`);
@@ -99,10 +101,11 @@ export async function readApplicationRuntime(repositories: { runtime: RuntimeRep
   const views = clusters.map((c) => {
     const found = byCluster.get(c.clusterId) ?? [];
     const listed = page.members === undefined ? found : found.slice(0, page.members);
-    const membersByStatus: Partial<Record<MemberStatus, number>> = {};
-    for (const row of counts) if (row.clusterId === c.clusterId) membersByStatus[row.status] = row.count;
-    const memberCount = Object.values(membersByStatus).reduce((sum, n) => sum + (n ?? 0), 0);
     const more = listed.length < found.length;
+    const membersByStatus: Partial<Record<MemberStatus, number>> = {};
+    if (!more && page.after === undefined) for (const member of found) membersByStatus[member.status] = (membersByStatus[member.status] ?? 0) + 1;
+    else for (const row of counts) if (row.clusterId === c.clusterId) membersByStatus[row.status] = row.count;
+    const memberCount = Object.values(membersByStatus).reduce((sum, n) => sum + (n ?? 0), 0);
     return { ...toClusterView(c, listed), memberCount, membersByStatus, nextMembersAfter: more && listed.length > 0 ? listed[listed.length - 1].memberId : null };
   });
   return {
