@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseBrokerUrls } from './broker-connection';
+import { parseBrokerUrls, IdentityRefusals, isIdentityRefusal } from './broker-connection';
 
 describe('parseBrokerUrls', () => {
   it('reads every broker of a list, in order, with default ports (property)', () => {
@@ -27,5 +27,32 @@ describe('parseBrokerUrls', () => {
       }),
       { seed: 8, numRuns: 500 },
     );
+  });
+});
+
+describe('IdentityRefusals', () => {
+  it('counts the identity removed once refused at least three times over the period, with no connect between', () => {
+    const refusals = new IdentityRefusals(2000);
+    expect([refusals.refused(0), refusals.refused(1000), refusals.refused(1999)]).toEqual([false, false, false]);
+    expect(refusals.refusedSince).toBe(0);
+    expect(refusals.refused(2000)).toBe(true);
+  });
+
+  it('forgets refusals at a connect (a password changed under it, then given), and needs three even over a long period', () => {
+    const refusals = new IdentityRefusals(2000);
+    refusals.refused(0);
+    refusals.refused(1500);
+    refusals.connected();
+    expect(refusals.refusedSince).toBeNull();
+    expect([refusals.refused(2500), refusals.refused(9000)]).toEqual([false, false]);
+    expect(refusals.refused(9001)).toBe(true);
+  });
+});
+
+describe('isIdentityRefusal', () => {
+  const refusal = (message: string, code: number) => Object.assign(new Error(message), { code });
+  it("takes a CONNACK's bad user name or password and not authorized, in MQTT 3.1.1 and 5, and nothing else", () => {
+    expect([refusal('Connection refused: Bad username or password', 4), refusal('Connection refused: Not authorized', 5), refusal('Connection refused: Not authorized', 135), refusal('Connection refused: Bad User Name or Password', 134)].map(isIdentityRefusal)).toEqual([true, true, true, true]);
+    expect([refusal('Connection refused: Server unavailable', 3), refusal('connect ECONNREFUSED 127.0.0.1:1883', 5), new Error('Keepalive timeout')].map(isIdentityRefusal)).toEqual([false, false, false]);
   });
 });

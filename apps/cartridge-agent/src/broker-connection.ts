@@ -50,6 +50,46 @@ export function connectToBrokers(brokers: BrokerAddress[], options: IClientOptio
   });
 }
 
+/** A CONNACK that refuses who the agent is (MQTT 3.1.1: bad user name or password, not authorized; MQTT 5: the same, 134 and 135). */
+export function isIdentityRefusal(error: Error & { code?: unknown }): boolean {
+  return error.message.startsWith('Connection refused') && [4, 5, 134, 135].includes(error.code as number);
+}
+
+/**
+ * When the broker has stopped taking the member's identity for good: it worked (the agent was
+ * connected), then every attempt since was refused, at least `minRefusals` times over at least
+ * `stopAfterMs`. The platform removes a member's identity when it terminates the member; an
+ * agent cut off then (its host apart from the controller) finds out so, and stops its workload
+ * rather than run on unseen. A refusal that ends (a password changed under it, then given) is
+ * forgotten at the next connect.
+ */
+export class IdentityRefusals {
+  private since: number | null = null;
+  private count = 0;
+
+  constructor(
+    private readonly stopAfterMs: number,
+    private readonly minRefusals = 3,
+  ) {}
+
+  /** One more refusal at `at`; true when the identity counts as removed. */
+  refused(at: number): boolean {
+    this.since ??= at;
+    this.count += 1;
+    return this.count >= this.minRefusals && at - this.since >= this.stopAfterMs;
+  }
+
+  connected(): void {
+    this.since = null;
+    this.count = 0;
+  }
+
+  /** The first refusal of the current run, or null. */
+  get refusedSince(): number | null {
+    return this.since;
+  }
+}
+
 /** Where a connected client is, for log lines. */
 export const brokerOf = (client: MqttClient) => `${client.options.protocol ?? 'mqtt'}://${client.options.host}:${client.options.port}`;
 

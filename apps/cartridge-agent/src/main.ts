@@ -26,7 +26,7 @@ import {
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfdir } from '@stratos/templating';
-import { brokerOf, connectToBrokers, followCredentialRotation } from './broker-connection';
+import { brokerOf, connectToBrokers, IdentityRefusals, isIdentityRefusal, followCredentialRotation } from './broker-connection';
 import { fetchBundle } from './bundle';
 import { ConfigRenderer } from './config-renderer';
 import { EXPORTS_PATH, Exporter } from './exports';
@@ -98,6 +98,9 @@ async function main(): Promise<void> {
     clientId: `agent-${payload.memberId}${payload.incarnation ? `-${payload.incarnation}` : ''}`,
     keepalive: payload.keepaliveS,
     reconnectPeriod: 1000,
+    // A refusal is tried again (mqtt.js gives up at the first by default): an identity not yet loaded at start (Mosquitto's
+    // member files are read in batches) gets in once it is; one refused for good is IdentityRefusals' to judge.
+    reconnectOnConnackError: true,
     connectTimeout: 5000,
     will: { topic, payload: Buffer.from(event(AgentEventType.AgentDisconnected)), qos: 1, retain: false },
     timeoutMs: payload.readyTimeoutMs,
@@ -148,6 +151,13 @@ async function main(): Promise<void> {
     await within(1000, client.endAsync());
     process.exit(code);
   };
+  // An identity refused for a keepalive since it last worked was removed: its member was terminated while this agent was cut off.
+  const refusals = new IdentityRefusals(Math.max(payload.keepaliveS * 1000, 3000));
+  client.on('connect', () => refusals.connected());
+  client.on('error', (error) => {
+    if (!isIdentityRefusal(error) || !refusals.refused(Date.now())) return;
+    void shutdown(`the broker has refused this member's identity since ${new Date(refusals.refusedSince!).toISOString()} (${error.message}): the platform removed it, as it does when it terminates the member`, 0);
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   // The controller's word, for an instance its driver cannot reach (it runs on another host): stop as at a SIGTERM. Its start (a hold's end) is waitForStart's.
