@@ -31,9 +31,15 @@ const CONNECTS_IN_FLIGHT = 100;
 const RUNTIME_PAGE = 100;
 /** The bare subscriber's window (after the platform's). */
 const BASELINE_WINDOW_S = 15;
-/** The runtime view's reader: GET every 100 ms for WINDOW_MS, then its readings ({ at, ms }) to its parent. */
+/**
+ * The runtime view's reader: GET every 100 ms for WINDOW_MS, then its readings ({ at, ms }) and its
+ * own event loop's delay to its parent: a process that waits almost all the time, as the manager
+ * does, so its delay is the machine's (a core to run on) — the baseline of the manager's.
+ */
 const RUNTIME_READER = `
 const readings = [];
+const loop = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 const started = performance.now();
 (async () => {
   while (performance.now() - started < Number(process.env.WINDOW_MS)) {
@@ -44,8 +50,33 @@ const started = performance.now();
     readings.push({ at: Date.now(), ms: performance.now() - t });
     await new Promise((r) => setTimeout(r, 100));
   }
-  process.send(readings, () => process.exit(0));
+  process.send({ readings, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 }, () => process.exit(0));
 })().catch((error) => { console.error(error.message); process.exit(1); });`;
+
+/** The manager's own view of the window: its runtime-view requests by time bucket, its event loop's delay (p99, max). */
+interface ServerSide {
+  within: [number, number][];
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** The reader's own event loop (mostly idle): what any process waits for a core here. */
+  readerLoopP99Ms: number;
+  readerLoopMaxMs: number;
+}
+
+
+/** `le` bucket → cumulative count of the runtime route's 200s, and the event loop's figures, from the manager's /metrics. */
+async function managerFigures(metricsUrl: string, token: string): Promise<{ buckets: Map<number, number>; loopP99Ms: number; loopMaxMs: number }> {
+  const text = await (await fetch(metricsUrl, { headers: { authorization: `Bearer ${token}` } })).text();
+  const buckets = new Map<number, number>();
+  for (const [, labels, count] of text.matchAll(/^stratos_http_request_seconds_bucket\{([^}]*)\} (\d+)$/gm)) {
+    if (!/route="[^"]*applications\/:id\/runtime"/.test(labels) || !/status="200"/.test(labels)) continue;
+    const le = /le="([^"]+)"/.exec(labels)![1];
+    const bound = le === '+Inf' ? Infinity : Number(le) * 1000;
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(count));
+  }
+  const gauge = (name: string) => Number(new RegExp(`^stratos_manager_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { buckets, loopP99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), loopMaxMs: gauge('nodejs_eventloop_lag_max_seconds') };
+}
 
 interface Row {
   broker: BrokerKind;
@@ -61,6 +92,8 @@ interface Row {
   cpu: Record<'controller' | 'manager' | 'broker' | 'postgres' | 'generator' | 'subscriber', number>;
   restP50: number;
   restP99: number;
+  /** The same reads as the manager timed them (its histogram's buckets), and its event loop's delay. */
+  server: ServerSide;
 }
 
 function waitForMessage(child: ChildProcess, type: string, timeoutMs: number): Promise<void> {
@@ -253,13 +286,25 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
     // answers would wait behind the 10,000 simulated agents' timers and sockets.
     const reader = spawn(process.execPath, ['-e', RUNTIME_READER], { cwd: process.cwd(), env: { ...process.env, URL: `${url}/applications/fleet/runtime?members=${RUNTIME_PAGE}`, TOKEN: token, WINDOW_MS: String(windowS * 1000) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(reader);
-    const readings = new Promise<{ at: number; ms: number }[]>((resolve, reject) => {
-      reader.once('message', (m) => resolve(m as { at: number; ms: number }[]));
+    const readings = new Promise<{ readings: { at: number; ms: number }[]; loopP99Ms: number; loopMaxMs: number }>((resolve, reject) => {
+      reader.once('message', (m) => resolve(m as { readings: { at: number; ms: number }[]; loopP99Ms: number; loopMaxMs: number }));
       reader.once('exit', (code) => reject(new Error(`the runtime view's reader exited (${code}) before it reported`)));
     });
+    const metricsUrl = url.replace(/\/api$/, '/metrics');
+    const manager0 = await managerFigures(metricsUrl, token); // also starts the event loop's figures afresh
     const [sent0, handled0, cpu0] = [sentNow(), await handled(), cpu()];
     const windowStart = performance.now();
-    const latencies = (await readings).map((r) => r.ms);
+    const read = await readings;
+    const latencies = read.readings.map((r) => r.ms);
+    const manager1 = await managerFigures(metricsUrl, token);
+    const served = (manager1.buckets.get(Infinity) ?? 0) - (manager0.buckets.get(Infinity) ?? 0);
+    const server: ServerSide = {
+      within: [...manager1.buckets].filter(([bound]) => bound !== Infinity).map(([bound, count]) => [bound, (count - (manager0.buckets.get(bound) ?? 0)) / Math.max(1, served)]),
+      loopP99Ms: manager1.loopP99Ms,
+      loopMaxMs: manager1.loopMaxMs,
+      readerLoopP99Ms: read.loopP99Ms,
+      readerLoopMaxMs: read.loopMaxMs,
+    };
     const seconds = (performance.now() - windowStart) / 1000;
     const [sent1, handled1, cpu1] = [sentNow(), await handled(), cpu()];
     const memory = processMemory(controller.pid!);
@@ -293,6 +338,7 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       cpu: { ...used, subscriber: (subCpu1 - subCpu0) / baselineSeconds },
       restP50: percentile(latencies, 50),
       restP99: percentile(latencies, 99),
+      server,
     };
   } finally {
     await Promise.all([...fleet.values()].map((a) => a.stop().catch(() => undefined)));
@@ -340,7 +386,7 @@ export async function benchAgents(
       [r.cpu.controller, r.cpu.manager, r.cpu.broker, r.cpu.postgres, r.cpu.generator, r.cpu.subscriber].map(pct).join(' / '),
       `${r.restP50.toFixed(0)} / ${r.restP99.toFixed(0)} ms`,
     ]),
-  )}${skipped.map((line) => `\n${line}`).join('')}`;
+  )}${rows.map((r) => `\n${r.broker} × ${r.agents}, the runtime view as the manager timed it: ${r.server.within.filter(([bound]) => bound >= 5 && bound <= 100).map(([bound, share]) => `${(share * 100).toFixed(1)} % within ${bound} ms`).join(', ')}; the manager's event loop delayed p99 ${r.server.loopP99Ms.toFixed(0)} ms, max ${r.server.loopMaxMs.toFixed(0)} ms, the reader's own (a waiting process: the machine's) ${r.server.readerLoopP99Ms.toFixed(0)} and ${r.server.readerLoopMaxMs.toFixed(0)} ms`).join('')}${skipped.map((line) => `\n${line}`).join('')}`;
 }
 
 /** Why a fleet this size is not run on this broker (what it would measure is known), or null. */
