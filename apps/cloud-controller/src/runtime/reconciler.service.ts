@@ -258,7 +258,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       await this.reconcileApplication(deployment, { instances: actual, listedAt }, known, suspendedBy, unreachable);
     }
     this.silence.keepOnly(known);
-    await this.removeOrphans(unreachable);
+    await this.removeOrphans(unreachable, known);
     // What runs, per application, as this pass leaves it: told to npm start when the controller stops.
     const running = new Map<string, number>();
     for (const instance of actual.values()) if (instance.running) running.set(instance.applicationId, (running.get(instance.applicationId) ?? 0) + 1);
@@ -873,15 +873,19 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** Instances labelled as ours with no member record: stopped. Nothing unlabelled is touched. */
-  private async removeOrphans(unreachable: Set<string>): Promise<void> {
+  /** `known`: the members this pass read. */
+  private async removeOrphans(unreachable: Set<string>, known: ReadonlySet<string>): Promise<void> {
     for (const driver of this.drivers.all()) {
       if (unreachable.has(driver.name)) continue;
       // Listed afresh: the pass has just stopped some instances itself. A member record is
       // written before its launch, so an instance without one is never a launch in flight.
       const instances = await driver.list();
-      // One query for them all: a query per instance was most of an idle pass's CPU (≈1 ms per member).
-      const recorded = await this.database.runtime.existingMemberIds(instances.map((i) => i.memberId));
-      for (const instance of instances) {
+      // Those of members this pass read have records (one it removed meanwhile had its instance stopped
+      // by it); the others are asked in one query: a query per instance was most of an idle pass's CPU
+      // (≈1 ms per member), and one naming all 10,000 each pass most of what was left of it.
+      const unknown = instances.filter((i) => !known.has(i.memberId));
+      const recorded = await this.database.runtime.existingMemberIds(unknown.map((i) => i.memberId));
+      for (const instance of unknown) {
         if (recorded.has(instance.memberId)) continue;
         if (instance.running) this.logger.warn(`removing orphan ${driver.name} instance ${instance.instanceId} (member ${instance.memberId} has no record)`);
         await driver.terminate(instance.instanceId, { graceMs: 0 });
