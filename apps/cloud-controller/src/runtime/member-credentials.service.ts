@@ -28,7 +28,7 @@ const roleOf = (memberId: string) => `stratos-member-${memberId}`;
 @Injectable()
 export class MemberCredentials implements OnApplicationShutdown {
   private readonly logger = new Logger(MemberCredentials.name);
-  private admin: Promise<MqttClient> | null = null;
+  private admin: Promise<DynsecAdmin> | null = null;
   private readonly pending = new Map<string, (error: string | null) => void>();
   private readonly files: MosquittoMemberFiles | null;
 
@@ -38,7 +38,7 @@ export class MemberCredentials implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.admin) await (await this.admin).endAsync(true).catch(() => undefined);
+    if (this.admin) await (await this.admin.catch(() => null))?.client.endAsync(true).catch(() => undefined);
   }
 
   /** Why members cannot get a broker identity of their own here (and how to fix it), or null when they can. */
@@ -97,7 +97,7 @@ export class MemberCredentials implements OnApplicationShutdown {
    * (MemberCredentialsMessage, `when-signed-out`). Only that member may read the topic.
    */
   async send(memberId: string, message: MemberCredentialsMessage): Promise<void> {
-    await (await this.adminClient()).publishAsync(MemberTopics.credentials(memberId), JSON.stringify(message), { qos: 1 });
+    await (await this.adminClient()).client.publishAsync(MemberTopics.credentials(memberId), JSON.stringify(message), { qos: 1 });
   }
 
   /** Changes a member's password on the broker, which signs out its connection (without the Will): it signs in again with the new one, if it has it. */
@@ -127,9 +127,12 @@ export class MemberCredentials implements OnApplicationShutdown {
     ]).catch((error: Error) => this.logger.warn(`member ${identity.memberId}: removing its broker client: ${error.message}`));
   }
 
-  /** Sends dynamic-security commands and waits for their answer; an error other than "already so" fails. */
+  /**
+   * Sends dynamic-security commands and waits for their answer; an error other than "already so"
+   * fails, and so does no answer within 5 s (the broker away): the caller tries again later.
+   */
   private async command(commands: Record<string, unknown>[]): Promise<void> {
-    const client = await this.adminClient();
+    const admin = await this.adminClient();
     const waits = commands.map((command) => {
       const correlationData = randomUUID();
       command.correlationData = correlationData;
@@ -146,13 +149,23 @@ export class MemberCredentials implements OnApplicationShutdown {
         });
       });
     });
-    await client.publishAsync(DYNSEC, JSON.stringify({ commands }), { qos: 1 });
-    await Promise.all(waits);
+    // Sent only once the answers can be heard: mqtt.js, reconnecting, sends what it queued before it
+    // subscribes again, and the broker's answer to it went nowhere. All awaited together, so that
+    // the timeout rules even when the publish itself waits for a broker that is away.
+    const sent = admin.listening().then(() => admin.client.publishAsync(DYNSEC, JSON.stringify({ commands }), { qos: 1 }));
+    await Promise.all([sent, ...waits]);
   }
 
-  private adminClient(): Promise<MqttClient> {
+  private adminClient(): Promise<DynsecAdmin> {
     this.admin ??= (async () => {
-      const client = withoutNagle(await mqtt.connectAsync(this.settings.mqttUrl, { ...brokerTrust(this.settings.mqttCaCert), clientId: `stratos-cc-dynsec-${process.pid}-${randomBytes(3).toString('hex')}`, reconnectPeriod: 1000 }));
+      const client = withoutNagle(
+        await mqtt.connectAsync(this.settings.mqttUrl, {
+          ...brokerTrust(this.settings.mqttCaCert),
+          clientId: `stratos-cc-dynsec-${process.pid}-${randomBytes(3).toString('hex')}`,
+          reconnectPeriod: 1000,
+          resubscribe: false, // subscribed again by DynsecAdmin itself, before anything is sent
+        }),
+      );
       client.on('message', (_topic, payload) => {
         try {
           for (const response of (JSON.parse(payload.toString()) as { responses: { correlationData?: string; error?: string }[] }).responses ?? []) {
@@ -162,13 +175,50 @@ export class MemberCredentials implements OnApplicationShutdown {
           // not ours
         }
       });
-      await client.subscribeAsync(`${DYNSEC}/response`, { qos: 1 });
-      return client;
+      const admin = new DynsecAdmin(client, `${DYNSEC}/response`);
+      await admin.listening();
+      return admin;
     })().catch((error: unknown) => {
       this.admin = null; // a broker that was away at the first try is tried again at the next, not never
       throw error;
     });
     return this.admin;
+  }
+}
+
+/** The controller's connection to the dynamic-security plugin, and whether it hears the plugin's answers (subscribed since it last connected). */
+class DynsecAdmin {
+  private subscribed: Promise<void>;
+  private heard: (() => void) | null = null; // set while the answers are not heard
+
+  constructor(
+    readonly client: MqttClient,
+    private readonly responses: string,
+  ) {
+    this.subscribed = this.subscribe();
+    client.on('close', () => {
+      // Each failed reconnection closes again: those waiting keep the one promise.
+      if (!this.heard) this.subscribed = new Promise<void>((resolve) => (this.heard = resolve));
+    });
+    client.on('connect', () => {
+      // Not subscribed (the connection closed meanwhile): the next connect tries again.
+      this.subscribe().then(
+        () => {
+          this.heard?.();
+          this.heard = null;
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  /** Resolves once the answers are heard (now, or after the broker comes back). */
+  listening(): Promise<void> {
+    return this.subscribed;
+  }
+
+  private async subscribe(): Promise<void> {
+    await this.client.subscribeAsync(this.responses, { qos: 1 });
   }
 }
 
