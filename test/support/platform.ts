@@ -12,7 +12,7 @@ import Docker from 'dockerode';
 import pg from 'pg';
 import mqtt, { type MqttClient } from 'mqtt';
 import { dockerEngineAt, ensureMemberNetwork, Label, platformIdOf } from '@stratos/iaas';
-import { EnvVar, Topics, type ApplicationRuntime, type RegionEndpoint, type TopologyEvent } from '@stratos/contracts';
+import { EnvVar, formatRegion, Topics, type ApplicationRuntime, type RegionEndpoint, type TopologyEvent } from '@stratos/contracts';
 import { startCloudController, type RunningController } from '../../apps/cloud-controller/src/cloud-controller';
 import type { ControllerConfig } from '../../apps/cloud-controller/src/config';
 import { startStratosManager, type RunningManager } from '../../apps/stratos-manager/src/stratos-manager';
@@ -411,7 +411,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
         .filter(([key]) => config.scaling?.[key] !== undefined)
         .map(([key, name]) => [name, String(config.scaling![key])]),
     ),
-    ...(config.regions?.length ? { [EnvVar.regions]: config.regions.map((r) => `${r.driver}:${r.region}=${r.endpoint}`).join(',') } : {}),
+    ...(config.regions?.length ? { [EnvVar.regions]: config.regions.map(formatRegion).join(',') } : {}),
     [EnvVar.logLevel]: process.env.STRATOS_TEST_LOGS === '1' ? 'info' : 'warn',
     [EnvVar.logFormat]: 'json',
     ...extraEnv, // last: a test's own settings win (a log level, a key file)

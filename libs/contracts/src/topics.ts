@@ -94,6 +94,16 @@ export const Topics = {
     asked: 'stratos/cc/leader/asked',
   },
   /**
+   * A host's local regions (`local:<region>=<folder>?host=<host-id>`): its own controller runs
+   * their members' instances, the others ask it to (HostDriverRequest, QoS 1), and it answers on
+   * the asker's reply topic.
+   */
+  hosts: {
+    driver: (hostId: string) => `stratos/cc/hosts/${hostId}/driver`,
+    replies: (controllerId: string) => `stratos/cc/hosts/replies/${controllerId}`,
+    repliesPrefix: 'stratos/cc/hosts/replies/',
+  },
+  /**
    * One retained topic per cloud controller, `{"status":"online"}` while it is connected;
    * cleared (an empty retained message) when it stops, by its Last Will when it dies.
    */

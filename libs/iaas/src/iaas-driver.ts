@@ -107,6 +107,11 @@ export interface VolumeStore {
 
 export interface IaasDriver {
   readonly name: string;
+  /**
+   * Drivers of another host's processes (a local region of that host, run by its controller): that
+   * host's id, which its members record as where they were launched. None: this controller's host.
+   */
+  readonly hostId?: string;
   launch(spec: LaunchSpec): Promise<LaunchedInstance>;
   /** Stops gracefully (SIGTERM, then SIGKILL after graceMs; 0: SIGKILL at once, also to a frozen instance, which never runs again). An instance that is gone is fine. */
   terminate(instanceId: string, options: { graceMs: number }): Promise<void>;

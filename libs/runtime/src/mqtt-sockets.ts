@@ -14,3 +14,45 @@ export function withoutNagle<T extends MqttClient>(client: T): T {
   apply();
   return client;
 }
+
+/**
+ * A connection's subscriptions for replies, made again at every connection by this (the client
+ * made with `resubscribe: false`), and whether they stand now. mqtt.js, reconnecting, sends what
+ * it queued while away before it subscribes again: a request sent then has its answer go nowhere.
+ * Requests wait for listening() instead, and are sent once the answers can be heard.
+ */
+export class ReplySubscription {
+  private subscribed: Promise<void>;
+  /** Set while the replies are not heard (since the connection closed). */
+  private heard: (() => void) | null = null;
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly topics: string[],
+  ) {
+    this.subscribed = this.subscribe();
+    client.on('close', () => {
+      // Each failed reconnection closes again: those waiting keep the one promise.
+      if (!this.heard) this.subscribed = new Promise<void>((resolve) => (this.heard = resolve));
+    });
+    client.on('connect', () => {
+      // Not subscribed (the connection closed meanwhile): the next connect tries again.
+      this.subscribe().then(
+        () => {
+          this.heard?.();
+          this.heard = null;
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  /** Resolves once the replies are heard (now, or after the broker comes back). */
+  listening(): Promise<void> {
+    return this.subscribed;
+  }
+
+  private async subscribe(): Promise<void> {
+    await this.client.subscribeAsync(this.topics, { qos: 1 });
+  }
+}

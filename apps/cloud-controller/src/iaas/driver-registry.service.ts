@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 import { dockerEngineAt, DockerDriver, LocalProcessDriver, loopbackBlockOf, platformIdOf, PLATFORM_HOST_LABEL, SwarmDriver, type IaasDriver } from '@stratos/iaas';
 import { DEFAULT_REGION, MEMBER_GATEWAY_MESSAGE, parseRegionDriverName, regionDriverName, type RegionEndpoint } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
+import { HostDriverChannel, RemoteHostDriver } from './remote-host.driver';
 
 /**
  * The drivers installed in this controller, by name: `local` always; `docker` where an
  * engine answers (unless STRATOS_DOCKER=off); `swarm` where that engine (or STRATOS_SWARM's) is
  * a swarm manager; and one more per region of STRATOS_REGIONS, `<driver>@<region>` (a Docker
- * engine of its own, a swarm's manager, a folder of its own).
+ * engine of its own, a swarm's manager, a folder of its own — of this host, or of another whose
+ * controller runs its members: RemoteHostDriver).
  */
 @Injectable()
 export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
@@ -16,17 +18,25 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly drivers = new Map<string, IaasDriver>();
   /** Where each installed driver's region is: an engine's endpoint or a folder. */
   private readonly endpoints = new Map<string, string>();
+  /** Where local regions of other hosts are asked for (made with the first). */
+  private hostChannel: HostDriverChannel | undefined;
 
   constructor(private readonly settings: ControllerSettings) {
     const membersDir = join(settings.home, 'members');
     this.install(new LocalProcessDriver({ membersDir, volumesDir: join(settings.home, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox }), resolve(settings.home));
     // Local regions: a folder each, and a loopback block each (members of two regions on one machine never share an address).
     const blocks = new Set([loopbackBlockOf(membersDir)]);
-    for (const { region, endpoint } of this.regions('local')) {
+    for (const { region, endpoint, host } of this.regions('local')) {
+      const name = regionDriverName('local', region);
+      if (host !== undefined && host !== settings.hostId) {
+        // Another host's folder: its controller runs the region's members, asked over the broker.
+        this.hostChannel ??= new HostDriverChannel({ mqttUrl: settings.mqttUrl, caCert: settings.mqttCaCert, controllerId: settings.controllerId ?? `cc-${process.pid}` });
+        this.install(new RemoteHostDriver(name, host, region, this.hostChannel), `${endpoint}?host=${host}`);
+        continue;
+      }
       let block = loopbackBlockOf(join(endpoint, 'members'));
       while (blocks.has(block)) block = (block % 254) + 1;
       blocks.add(block);
-      const name = regionDriverName('local', region);
       this.install(new LocalProcessDriver({ name, membersDir: join(endpoint, 'members'), volumesDir: join(endpoint, 'volumes'), agentEntry: settings.agentEntry, sandbox: settings.localSandbox, loopbackBlock: block }), endpoint);
     }
     for (const [name, driver] of Object.entries(settings.drivers ?? {})) this.drivers.set(name, driver);
@@ -46,6 +56,7 @@ export class DriverRegistry implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     for (const driver of this.drivers.values()) await driver.close?.();
+    await this.hostChannel?.close();
   }
 
   get(name: string): IaasDriver | undefined {

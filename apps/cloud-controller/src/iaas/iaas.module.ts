@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DriverRegistry } from './driver-registry.service';
+import { HostDriverServer } from './host-driver-server.service';
 import { IaasHandler } from './iaas.handler';
 
-@Module({ controllers: [IaasHandler], providers: [DriverRegistry], exports: [DriverRegistry] })
+@Module({ controllers: [IaasHandler], providers: [DriverRegistry, HostDriverServer], exports: [DriverRegistry] })
 export class IaasModule {}

@@ -1,10 +1,16 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { brokerTrust, withoutNagle } from '@stratos/runtime';
+import { brokerTrust, ReplySubscription, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import { AgentTopics, ClusterTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, EMBEDDED_BROKER_AGENT_ENVELOPE, type MemberBrokerIdentity, type MemberCredentialsMessage } from '@stratos/contracts';
 import { ControllerSettings } from '../controller-settings';
 import { memberFileUser, MosquittoMemberFiles, type MemberAcl } from './mosquitto-member-files';
+
+/** The controller's connection to the dynamic-security plugin, and its subscription to the plugin's answers. */
+interface DynsecAdmin {
+  client: MqttClient;
+  responses: ReplySubscription;
+}
 
 export interface BrokerCredentials {
   /** The broker URL without credentials. */
@@ -152,7 +158,7 @@ export class MemberCredentials implements OnApplicationShutdown {
     // Sent only once the answers can be heard: mqtt.js, reconnecting, sends what it queued before it
     // subscribes again, and the broker's answer to it went nowhere. All awaited together, so that
     // the timeout rules even when the publish itself waits for a broker that is away.
-    const sent = admin.listening().then(() => admin.client.publishAsync(DYNSEC, JSON.stringify({ commands }), { qos: 1 }));
+    const sent = admin.responses.listening().then(() => admin.client.publishAsync(DYNSEC, JSON.stringify({ commands }), { qos: 1 }));
     await Promise.all([sent, ...waits]);
   }
 
@@ -163,7 +169,7 @@ export class MemberCredentials implements OnApplicationShutdown {
           ...brokerTrust(this.settings.mqttCaCert),
           clientId: `stratos-cc-dynsec-${process.pid}-${randomBytes(3).toString('hex')}`,
           reconnectPeriod: 1000,
-          resubscribe: false, // subscribed again by DynsecAdmin itself, before anything is sent
+          resubscribe: false, // subscribed again by ReplySubscription, before anything is sent
         }),
       );
       client.on('message', (_topic, payload) => {
@@ -175,50 +181,14 @@ export class MemberCredentials implements OnApplicationShutdown {
           // not ours
         }
       });
-      const admin = new DynsecAdmin(client, `${DYNSEC}/response`);
-      await admin.listening();
+      const admin = { client, responses: new ReplySubscription(client, [`${DYNSEC}/response`]) };
+      await admin.responses.listening();
       return admin;
     })().catch((error: unknown) => {
       this.admin = null; // a broker that was away at the first try is tried again at the next, not never
       throw error;
     });
     return this.admin;
-  }
-}
-
-/** The controller's connection to the dynamic-security plugin, and whether it hears the plugin's answers (subscribed since it last connected). */
-class DynsecAdmin {
-  private subscribed: Promise<void>;
-  private heard: (() => void) | null = null; // set while the answers are not heard
-
-  constructor(
-    readonly client: MqttClient,
-    private readonly responses: string,
-  ) {
-    this.subscribed = this.subscribe();
-    client.on('close', () => {
-      // Each failed reconnection closes again: those waiting keep the one promise.
-      if (!this.heard) this.subscribed = new Promise<void>((resolve) => (this.heard = resolve));
-    });
-    client.on('connect', () => {
-      // Not subscribed (the connection closed meanwhile): the next connect tries again.
-      this.subscribe().then(
-        () => {
-          this.heard?.();
-          this.heard = null;
-        },
-        () => undefined,
-      );
-    });
-  }
-
-  /** Resolves once the answers are heard (now, or after the broker comes back). */
-  listening(): Promise<void> {
-    return this.subscribed;
-  }
-
-  private async subscribe(): Promise<void> {
-    await this.client.subscribeAsync(this.responses, { qos: 1 });
   }
 }
 

@@ -618,7 +618,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       image: await imageShown(driver, image.ref),
       clusterRevision: cluster.revision ?? 0,
       incarnation: null,
-      launchedOn: this.settings.hostId ?? null,
+      launchedOn: driver.hostId ?? this.settings.hostId ?? null,
       ports: [],
       health: null,
       createdAt: now,

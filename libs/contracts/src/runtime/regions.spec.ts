@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_REGION, parseRegionDriverName, parseRegions, regionDriverName, regionOf } from './regions';
+import { DEFAULT_REGION, formatRegion, parseRegionDriverName, parseRegions, regionDriverName, regionOf } from './regions';
 
 describe('regions', () => {
   it("reads a partition's region from its property list, else the default one", () => {
@@ -38,10 +38,27 @@ describe('regions', () => {
       { driver: 'docker', region: 'v6', endpoint: 'tcp://h:2375', platformHost: 'fd00::1' },
     ]);
     const errors = (text: string) => parseRegions(text).errors.map((e) => `${e.path} ${e.message}`);
-    expect(errors('docker:eu=tcp://h:2375?via=x')).toEqual(['/0 "?via=x" is not ?platform=HOST (the only option an endpoint takes)']);
+    expect(errors('docker:eu=tcp://h:2375?via=x')).toEqual(['/0 "?via=x" is not an option an endpoint takes: ?platform=HOST (docker, swarm) or ?host=HOST-ID (local)']);
     expect(errors('docker:eu=tcp://h:2375?platform=a_b')).toEqual(['/0 "a_b" is not a host: an IPv4 or IPv6 address, or a DNS name']);
     expect(errors('docker:eu=tcp://h:2375?platform=')).toHaveLength(1);
-    expect(errors('local:west=/srv/west?platform=10.0.0.1')).toEqual(['/0 a local region runs on this host: it takes no ?platform=']);
+    expect(errors('local:west=/srv/west?platform=10.0.0.1')).toEqual(['/0 a local region runs on a host of the platform: it takes no ?platform= (?host=HOST-ID says which host)']);
+  });
+
+  it('takes the host a local region is a folder of (?host=, its controller\'s host id)', () => {
+    expect(parseRegions('local:lab=/srv/lab?host=7c9e6679-7425-40de-944b-e07fc1f90ae7,local:b=/srv/b?host=rack-2.b').regions).toEqual([
+      { driver: 'local', region: 'lab', endpoint: '/srv/lab', host: '7c9e6679-7425-40de-944b-e07fc1f90ae7' },
+      { driver: 'local', region: 'b', endpoint: '/srv/b', host: 'rack-2.b' },
+    ]);
+    const errors = (text: string) => parseRegions(text).errors.map((e) => `${e.path} ${e.message}`);
+    expect(errors('docker:eu=tcp://h:2375?host=a')).toEqual(["/0 a docker region is its engine's: it takes no ?host= (?platform=HOST says where its members reach the platform)"]);
+    expect(errors('local:lab=/srv/lab?host=a/b')).toEqual(['/0 "a/b" is not a host id: what a controller\'s STRATOS_HOME/host-id holds (letters, digits, ".", "_", "-", up to 128)']);
+    expect(errors('local:lab=/srv/lab?host=')).toHaveLength(1);
+  });
+
+  it('writes each region as it reads it back (formatRegion)', () => {
+    const text = 'docker:eu=tcp://10.1.0.2:2375?platform=10.1.0.1,docker:v6=tcp://h:2375?platform=[fd00::1],local:lab=/srv/lab?host=rack-2,local:west=/srv/west';
+    const { regions } = parseRegions(text);
+    expect(regions.map(formatRegion).join(',')).toBe(text);
   });
 
   it('names the entry and what is wrong with it', () => {

@@ -42,7 +42,16 @@ export interface RegionEndpoint {
    * gateway. None: the gateway (docker), the route towards the manager (swarm).
    */
   platformHost?: string;
+  /**
+   * local: the host whose folder it is, by its controller's host id (`STRATOS_HOME/host-id`),
+   * `?host=` after the folder. That host's controller runs its members; every other controller
+   * asks it to (over the broker). None: every controller's own host.
+   */
+  host?: string;
 }
+
+/** A host id as `?host=` names one (what `STRATOS_HOME/host-id` holds: a UUID, or a name given there). */
+export const HOST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** A host as an address or a DNS name: what `?platform=` may say. */
 const PLATFORM_HOST_PATTERN = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?|(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/;
@@ -50,7 +59,8 @@ const PLATFORM_HOST_PATTERN = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9
 /**
  * STRATOS_REGIONS: `driver:region=endpoint` entries, comma-separated, e.g.
  * `docker:eu=unix:///run/docker-eu.sock,local:eu=/srv/stratos/eu`; a docker or swarm endpoint may
- * end in `?platform=HOST` (`docker:eu=tcp://10.1.0.2:2375?platform=10.1.0.1`). Every mistake is named
+ * end in `?platform=HOST` (`docker:eu=tcp://10.1.0.2:2375?platform=10.1.0.1`), a local one in
+ * `?host=HOST-ID` (`local:lab=/srv/stratos/lab?host=7c9e…`: a folder of that host). Every mistake is named
  * with the entry it is in; the default region is not configured here (the default engine, the home).
  */
 export function parseRegions(text: string): { regions: RegionEndpoint[]; errors: FieldIssue[] } {
@@ -65,21 +75,34 @@ export function parseRegions(text: string): { regions: RegionEndpoint[]; errors:
     const query = written.indexOf('?');
     const endpoint = query < 0 ? written : written.slice(0, query);
     let platformHost: string | undefined;
+    let host: string | undefined;
     if (query >= 0) {
-      const option = /^platform=(.*)$/.exec(written.slice(query + 1));
-      if (!option) return errors.push({ path, message: `"${written.slice(query)}" is not ?platform=HOST (the only option an endpoint takes)` });
-      if (driver === 'local') return errors.push({ path, message: 'a local region runs on this host: it takes no ?platform=' });
-      if (!PLATFORM_HOST_PATTERN.test(option[1])) return errors.push({ path, message: `"${option[1]}" is not a host: an IPv4 or IPv6 address, or a DNS name` });
-      platformHost = option[1].replace(/^\[(.*)\]$/, '$1');
+      const option = /^(platform|host)=(.*)$/.exec(written.slice(query + 1));
+      if (!option) return errors.push({ path, message: `"${written.slice(query)}" is not an option an endpoint takes: ?platform=HOST (docker, swarm) or ?host=HOST-ID (local)` });
+      if (option[1] === 'platform') {
+        if (driver === 'local') return errors.push({ path, message: 'a local region runs on a host of the platform: it takes no ?platform= (?host=HOST-ID says which host)' });
+        if (!PLATFORM_HOST_PATTERN.test(option[2])) return errors.push({ path, message: `"${option[2]}" is not a host: an IPv4 or IPv6 address, or a DNS name` });
+        platformHost = option[2].replace(/^\[(.*)\]$/, '$1');
+      } else {
+        if (driver !== 'local') return errors.push({ path, message: `a ${driver} region is its engine's: it takes no ?host= (?platform=HOST says where its members reach the platform)` });
+        if (!HOST_ID_PATTERN.test(option[2])) return errors.push({ path, message: `"${option[2]}" is not a host id: what a controller's STRATOS_HOME/host-id holds (letters, digits, ".", "_", "-", up to 128)` });
+        host = option[2];
+      }
     }
     if (!(REGIONAL_DRIVERS as readonly string[]).includes(driver)) return errors.push({ path, message: `"${driver}" is not a driver with regions`, allowed: [...REGIONAL_DRIVERS] });
     if (!REGION_NAME_PATTERN.test(region) || region === DEFAULT_REGION) return errors.push({ path, message: `"${region}" is not a region name: lower-case letters, digits and "-", up to 63, and not "${DEFAULT_REGION}" (the default engine's)` });
     if ((driver === 'docker' || driver === 'swarm') && !/^(unix:\/\/\/\S+|tcp:\/\/[^\s/:]+:\d{1,5})$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not a Docker engine's endpoint: unix:///path/to/docker.sock or tcp://host:port` });
     if (driver === 'local' && !/^\/\S*$/.test(endpoint)) return errors.push({ path, message: `"${endpoint}" is not an absolute folder (the local driver's region is a folder)` });
     if (regions.some((r) => r.driver === driver && r.region === region)) return errors.push({ path, message: `${driver}:${region} is named twice` });
-    regions.push({ driver: driver as RegionalDriver, region, endpoint, ...(platformHost && { platformHost }) });
+    regions.push({ driver: driver as RegionalDriver, region, endpoint, ...(platformHost && { platformHost }), ...(host && { host }) });
   });
   return { regions, errors };
+}
+
+/** One region as STRATOS_REGIONS writes it (what parseRegions reads back). */
+export function formatRegion(region: RegionEndpoint): string {
+  const option = region.platformHost ? `?platform=${region.platformHost.includes(':') ? `[${region.platformHost}]` : region.platformHost}` : region.host ? `?host=${region.host}` : '';
+  return `${region.driver}:${region.region}=${region.endpoint}${option}`;
 }
 
 /** A region as `stratos region list` shows it. */
