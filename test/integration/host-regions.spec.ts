@@ -57,6 +57,7 @@ describe('a local region of another host', () => {
     expect(await lab()).toMatchObject({ driverName: 'local@lab', endpoint: `${labFolder}?host=host-b`, answers: false, reason: expect.stringContaining('the controller of host host-b did not answer') });
 
     hostB = await startHostB();
+    expect(hostB.output()).toContain("this host's id: host-b (STRATOS_HOME/host-id)"); // where a user finds what ?host= names
     await until('the region answers', async () => (await lab())?.answers === true, 30_000);
 
     await platform.post('/applications/remote/deploy/ap-lab', undefined, 202);

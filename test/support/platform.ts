@@ -426,7 +426,7 @@ async function spawnController(config: ControllerConfig, extraEnv: Record<string
   let output = '';
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
+      output = (output + chunk.toString()).slice(-16_000);
       if (process.env.STRATOS_TEST_LOGS === '1') process.stdout.write(chunk);
     });
   }

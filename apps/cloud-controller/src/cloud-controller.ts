@@ -120,6 +120,8 @@ export async function startCloudController(config: ControllerConfig, options: { 
     platformId = await adoptPlatformId(database, config.home, logger);
     secrets = await adoptSecretKey(database, config);
     config.hostId ??= await hostIdOf(config.home);
+    // What STRATOS_REGIONS names this host by: a local region of it is `local:<region>=<folder>?host=<id>`.
+    logger.log(`this host's id: ${config.hostId} (STRATOS_HOME/host-id)`);
   } catch (error) {
     await database.close();
     throw error;

@@ -30,6 +30,7 @@ import { SignUpsService } from '../tenancy/signups.service';
 import { LiveMigrationTargets } from './live-migration-targets';
 import { MemberLifecycle } from './member-lifecycle.service';
 import { MemberPasswordRotation } from './member-password-rotation.service';
+import { RecentMembers } from './recent-members';
 import { Reconciler } from './reconciler.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
 
@@ -42,9 +43,6 @@ const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'Creden
   [AgentEventType.InstanceReadyToShutdown]: MemberStatus.ReadyToShutDown,
 };
 const SEEN_LIMIT = 10_000;
-/** How long a health report goes by a member as read earlier before it is read again (in the background, in batches). */
-const RECENT_MS = 10_000;
-const RECENT_LIMIT = 100_000;
 /** Stale members read again at most this often, this many per query. */
 const REFRESH_EVERY_MS = 1000;
 const REFRESH_BATCH = 1000;
@@ -64,9 +62,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(AgentListener.name);
   private client: MqttClient;
   private readonly seen = new Set<string>();
-  private readonly recent = new Map<string, { member: MemberEntity | null; until: number }>();
-  /** Members whose cached row is stale: read again together, off the message queue. */
-  private readonly stale = new Set<string>();
+  /** Stale rows of RecentMembers are read again together, off the message queue. */
   private refreshTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   /** A standby's: what it heard for the leader, sent every RELAY_EVERY_MS. */
@@ -86,6 +82,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     private readonly liveTargets: LiveMigrationTargets,
     private readonly autoscaler: Autoscaler,
     private readonly publisher: TopologyPublisher,
+    private readonly recent: RecentMembers,
   ) {}
 
   private get standsBy(): boolean {
@@ -180,41 +177,31 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async freshMember(memberId: string): Promise<MemberEntity | null> {
+    const readAt = Date.now();
     const member = await this.database.runtime.findMember(memberId);
-    if (this.recent.size > RECENT_LIMIT) this.recent.clear();
-    this.recent.set(memberId, { member, until: Date.now() + RECENT_MS });
+    this.recent.set(memberId, member, readAt);
     return member;
   }
 
-  /**
-   * For health reports: the member as read earlier. A stale row still answers (its cluster does
-   * not change; a status seen a little late only delays the "health says active" catch-up) and is
-   * read again in the background with the other stale ones in one query — with thousands of
-   * agents, a query per report in the one-at-a-time queue would be the controller's ceiling.
-   */
+  /** For health reports: the member as read lately (RecentMembers); a stale row is read again in the background with the others. */
   private async recentMember(memberId: string): Promise<MemberEntity | null> {
-    const cached = this.recent.get(memberId);
-    if (!cached) return this.freshMember(memberId);
-    if (cached.until <= Date.now()) {
-      this.stale.add(memberId);
-      this.refreshTimer ??= setTimeout(() => void this.refreshStale(), REFRESH_EVERY_MS);
-    }
-    return cached.member;
+    const member = this.recent.get(memberId, Date.now());
+    if (member === undefined) return this.freshMember(memberId);
+    if (this.recent.staleCount > 0) this.refreshTimer ??= setTimeout(() => void this.refreshStale(), REFRESH_EVERY_MS);
+    return member;
   }
 
   private async refreshStale(): Promise<void> {
-    const ids = [...this.stale].slice(0, REFRESH_BATCH);
+    const ids = this.recent.takeStale(REFRESH_BATCH);
     try {
-      const found = new Map((await this.database.runtime.findMembers(ids)).map((m) => [m.memberId, m]));
-      const until = Date.now() + RECENT_MS;
-      for (const id of ids) {
-        this.stale.delete(id);
-        if (this.recent.has(id)) this.recent.set(id, { member: found.get(id) ?? null, until });
-      }
+      const readAt = Date.now();
+      const found = await this.database.runtime.findMembers(ids);
+      const foundIds = new Set(found.map((m) => m.memberId));
+      this.recent.refresh(found, readAt, ids.filter((id) => !foundIds.has(id)));
     } catch (error) {
       this.logger.debug(`members not read again: ${(error as Error).message}`); // the next report asks again
     } finally {
-      this.refreshTimer = this.stale.size > 0 ? setTimeout(() => void this.refreshStale(), REFRESH_EVERY_MS) : undefined;
+      this.refreshTimer = this.recent.staleCount > 0 ? setTimeout(() => void this.refreshStale(), REFRESH_EVERY_MS) : undefined;
     }
   }
 
@@ -277,7 +264,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       // Level, not edge: an active agent whose activation this controller never heard of is Active.
       if (message.state === 'active' && STARTING.includes(member.status)) {
         await this.lifecycle.transition(memberId, MemberStatus.Active, { reason: 'its health report says active' });
-        this.recent.delete(memberId);
+        this.recent.forget(memberId);
         this.reconciler.kick();
       }
       return;

@@ -19,6 +19,7 @@ import { Database, toClusterView, type ClusterEntity, type DeploymentEntity, typ
 import { ControllerSettings } from '../controller-settings';
 import { agentStartFailure, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
+import { RecentMembers } from './recent-members';
 import { ClusterFloors } from './cluster-floor';
 import { isLeaving, sees } from './group-instances';
 import { CrashBackoff } from './crash-backoff';
@@ -107,6 +108,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly secrets: SecretBox,
     private readonly metrics: ControllerMetrics,
     private readonly silence: AgentSilence,
+    private readonly recentMembers: RecentMembers,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -271,7 +273,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    */
   private async reconcileApplication(deployment: DeploymentEntity, { instances: actual, listedAt }: { instances: Map<string, ActualInstance & { driver: string }>; listedAt: number }, known: Set<string>, suspendedBy?: string, unreachable = new Set<string>()): Promise<void> {
     const all = await this.database.runtime.clusters(deployment.applicationId);
+    let readAt = Date.now();
     let members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+    this.recentMembers.refresh(members, readAt); // the agent listener's rows for health reports: read now, not again by it
     for (const member of members) known.add(member.memberId);
     if (!deployment.desired) return this.takeDown(deployment, all, members);
     // Each step reads the members again only when the one before changed any: with thousands of
@@ -284,7 +288,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const reread = async () => {
       if (!changed) return;
       changed = false;
+      readAt = Date.now();
       members = await this.database.runtime.members({ applicationId: deployment.applicationId });
+      this.recentMembers.refresh(members, readAt);
     };
 
     // Facts first: what vanished, what never came up, what is stopping by itself.

@@ -6,6 +6,7 @@ import { TenancyModule } from '../tenancy/tenancy.module';
 import { TopologyModule } from '../topology/topology.module';
 import { AgentListener } from './agent-listener.service';
 import { AgentSilence } from './agent-silence';
+import { RecentMembers } from './recent-members';
 import { DeploymentService } from './deployment.service';
 import { HostKeeper } from './host-keeper.service';
 import { MemberCredentials } from './member-credentials.service';
@@ -20,7 +21,7 @@ import { RuntimeHandler } from './runtime.handler';
 @Module({
   imports: [IaasModule, TopologyModule, MetadataModule, TenancyModule],
   controllers: [RuntimeHandler],
-  providers: [Autoscaler, HostKeeper, DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, LiveMigrationTargets, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }],
+  providers: [Autoscaler, HostKeeper, DeploymentService, MemberLifecycle, MemberCredentials, MemberPasswordRotation, MemberMigrations, LiveMigrationTargets, PartitionDrains, Reconciler, AgentListener, { provide: AgentSilence, useValue: new AgentSilence() }, { provide: RecentMembers, useValue: new RecentMembers() }],
   exports: [Reconciler, DeploymentService],
 })
 export class RuntimeModule {}
