@@ -8,7 +8,11 @@ import type { HostDriverOp, HostDriverReply, HostDriverRequest } from './host-dr
 /** A driver call that got no answer in time: the host's controller is away (or the broker is). */
 export class HostNotAnswering extends Error {}
 
+/** How long a call to a host that did not answer its last one waits: a host that is down costs each reconcile pass this, not a full timeout. */
+const SILENT_HOST_TIMEOUT_MS = 1000;
+
 interface Pending {
+  hostId: string;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -25,22 +29,29 @@ export class HostDriverChannel {
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private sequence = 0;
   private readonly replyTopic: string;
+  /** Hosts whose last call got no answer: asked with a short timeout until one answers. */
+  private readonly silentHosts = new Set<string>();
 
   constructor(private readonly options: { mqttUrl: string; caCert?: string; controllerId: string }) {
     this.replyTopic = Topics.hosts.replies(options.controllerId);
   }
 
-  /** Calls `op` of host `hostId`'s local region `region`; rejects with HostNotAnswering after `timeoutMs`, or with the host's error. */
+  /**
+   * Calls `op` of host `hostId`'s local region `region`; rejects with HostNotAnswering after
+   * `timeoutMs` (a second, while that host answered none of the last calls), or with the host's error.
+   */
   call(hostId: string, region: string, op: HostDriverOp, args: unknown[], timeoutMs: number): Promise<unknown> {
     const { client, replies } = this.connect();
     const id = `${this.idPrefix}-${(this.sequence += 1)}`;
     const request: HostDriverRequest = { id, replyTo: this.replyTopic, region, op, args };
+    const waitMs = this.silentHosts.has(hostId) ? Math.min(timeoutMs, SILENT_HOST_TIMEOUT_MS) : timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new HostNotAnswering(`the controller of host ${hostId} did not answer ${op} within ${timeoutMs} ms (is it running, and connected to the broker?)`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+        this.silentHosts.add(hostId);
+        reject(new HostNotAnswering(`the controller of host ${hostId} did not answer ${op} within ${waitMs} ms (is it running, and connected to the broker?)`));
+      }, waitMs);
+      this.pending.set(id, { hostId, resolve, reject, timer });
       void replies
         .listening()
         .then(() => client.publishAsync(Topics.hosts.driver(hostId), JSON.stringify(request), { qos: 1 }))
@@ -86,6 +97,7 @@ export class HostDriverChannel {
       if (!pending) return; // late, or answered twice (a request delivered twice)
       this.pending.delete(reply.id);
       clearTimeout(pending.timer);
+      this.silentHosts.delete(pending.hostId);
       if (reply.ok) pending.resolve(reply.value);
       else pending.reject(new Error(String(reply.error)));
     });
