@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { AgentTopics, LaunchKey, memberBrokerPassword, memberBrokerUser, type AgentEvent } from '@stratos/contracts';
+import { AgentTopics, eventCursorOf, LaunchKey, memberBrokerPassword, memberBrokerUser, MemberTopics, type AgentEvent, type EventAck } from '@stratos/contracts';
 import { freePort, startEmbeddedBroker, type EmbeddedBrokerHandle } from '@stratos/runtime';
 import { until } from '../support/platform';
 import { parseBrokerUrls } from '../../apps/cartridge-agent/src/broker-connection';
@@ -25,7 +25,7 @@ describe("the agent's broker list (MB_URLS)", () => {
     for (const broker of brokers) await broker.stop().catch(() => undefined);
   });
 
-  /** A broker, and what its agents say on it. */
+  /** A broker, and what its agents say on it; their events acknowledged as a controller does (the agent sends the next only then). */
   async function aBroker(port = 0): Promise<{ broker: EmbeddedBrokerHandle; heard: AgentEvent[]; health: string[] }> {
     const broker = await startEmbeddedBroker({ port, credentials, memberSecret });
     brokers.push(broker);
@@ -33,7 +33,13 @@ describe("the agent's broker list (MB_URLS)", () => {
     watchers.push(watcher);
     const heard: AgentEvent[] = [];
     const health: string[] = [];
-    watcher.on('message', (topic, body) => (topic.endsWith('/health') ? health.push(topic) : heard.push(JSON.parse(body.toString()) as AgentEvent)));
+    watcher.on('message', (topic, body) => {
+      if (topic.endsWith('/health')) return health.push(topic);
+      const event = JSON.parse(body.toString()) as AgentEvent;
+      heard.push(event);
+      const cursor = eventCursorOf(event);
+      if (cursor) watcher.publish(MemberTopics.replies(event.memberId), JSON.stringify({ kind: 'event-ack', eventId: event.eventId, ...cursor } satisfies EventAck), { qos: 1 });
+    });
     await watcher.subscribeAsync([AgentTopics.allEvents, AgentTopics.allHealth], { qos: 1 });
     return { broker, heard, health };
   }

@@ -8,7 +8,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
-import { CONTROLLERS_SHARE_GROUP, packBundle, replyTopic, sharedRequestTopics, Topics, type AgentReply, type LeaderAsked, type RequestTopic } from '@stratos/contracts';
+import { CONTROLLERS_SHARE_GROUP, packBundle, replyTopic, sharedRequestTopics, Topics, type AgentReply, type EventAck, type LeaderAsked, type RequestTopic } from '@stratos/contracts';
 import { brokerTrust } from '@stratos/runtime';
 import { availableBrokers } from '../support/brokers';
 import { gapFree, topologyRevisions } from '../support/databases';
@@ -143,7 +143,7 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
       }
     }, 180_000);
 
-    it("the agents' requests too: members fetch their cartridge's bundle from either controller", async () => {
+    it("the agents' requests and events too: members fetch their cartridge's bundle from either controller, and either applies a member's events, each once and in order", async () => {
       const leaderId = await leader();
       await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-b', networkPartitions: [{ id: 'np-shared', partitions: [{ id: 'p-1', partitionMax: 6 }] }] }));
       await platform.post('/cartridges', cartridge('bundled'));
@@ -152,7 +152,12 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
       await platform.post('/applications', anApplication({ applicationId: 'bundled', components: { cartridges: [aSubscription('bundled', 'b-1', { cartridgeMin: 4, cartridgeMax: 4, subscribableInfo: { alias: 'b-1', autoscalingPolicy: 'asp-1', deploymentPolicy: 'dp-b' } })] } }));
       const client = await mqtt.connectAsync(platform.broker.url, { ...brokerTrust(platform.broker.caCert), clientId: `test-agent-replies-${Math.random().toString(16).slice(2)}` });
       const replies: AgentReply[] = [];
-      client.on('message', (_topic, payload) => replies.push(JSON.parse(payload.toString()) as AgentReply));
+      const acks: (EventAck & { memberId: string })[] = [];
+      client.on('message', (topic, payload) => {
+        const said = JSON.parse(payload.toString()) as AgentReply | EventAck;
+        if ('kind' in said && said.kind === 'event-ack') acks.push({ ...said, memberId: topic.split('/')[2] });
+        else replies.push(said as AgentReply);
+      });
       try {
         await client.subscribeAsync('stratos/members/+/replies', { qos: 1 });
         await platform.post('/applications/bundled/deploy/ap-1', undefined, 202);
@@ -167,6 +172,21 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
         const servers = new Set(replies.map((r) => r.servedBy));
         expect(servers.has(leaderId)).toBe(true);
         expect(servers.size).toBe(2);
+        // Their events (started, bundle unpacked, activated, …): acknowledged by both controllers, each member's in its agent's order.
+        expect(new Set(acks.map((a) => a.servedBy))).toEqual(servers);
+        const members = (await platform.runtime('bundled')).clusters[0].members;
+        for (const { memberId } of members) {
+          const taken = [...new Set(acks.filter((a) => a.memberId === memberId).map((a) => a.sequence))];
+          expect(taken.length).toBeGreaterThanOrEqual(3);
+          expect(taken).toEqual(taken.map((_, i) => i + 1)); // acknowledged one after the other, none skipped
+          const said = await memberSaid(memberId);
+          // Applied once each, in order: Starting (its InstanceStarted) before Active, one of each.
+          const starting = said.filter((line) => line.startsWith('MemberStatusChanged Starting'));
+          const active = said.filter((line) => line.startsWith('MemberStatusChanged Active'));
+          expect([starting.length, active.length]).toEqual([1, 1]);
+          expect(said.indexOf(starting[0])).toBeLessThan(said.indexOf(active[0]));
+          expect(said.filter((line) => line.includes('unpacked in'))).toHaveLength(1);
+        }
       } finally {
         await client.endAsync(true);
       }
@@ -238,6 +258,47 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
       } finally {
         await watch.client.endAsync(true);
       }
+    }, 180_000);
+  }
+
+  if (shares) {
+    it('an event a standby dies holding is not lost: its agent sends it again, and another controller applies it', async () => {
+      await platform.post('/cartridges', cartridge('resent'));
+      await platform.post('/applications', anApplication({ applicationId: 'resent', components: { cartridges: [aSubscription('resent', 'r-1', { cartridgeMin: 6, cartridgeMax: 6, subscribableInfo: { alias: 'r-1', autoscalingPolicy: 'asp-1', deploymentPolicy: 'dp-b' } })] } }));
+      const client = await mqtt.connectAsync(platform.broker.url, { ...brokerTrust(platform.broker.caCert), clientId: `test-acks-${Math.random().toString(16).slice(2)}` });
+      const acked = new Map<string, Set<number>>();
+      client.on('message', (topic, payload) => {
+        const said = JSON.parse(payload.toString()) as Partial<EventAck>;
+        const memberId = topic.split('/')[2];
+        if (said.kind === 'event-ack') acked.set(memberId, (acked.get(memberId) ?? new Set()).add(said.sequence!));
+      });
+      await client.subscribeAsync('stratos/members/+/replies', { qos: 1 });
+      // A second standby, frozen while the members start: the broker gives it its share of their events, which it never takes; then kill -9.
+      const doomed = await platform.startStandbyController({ env: { LOG_LEVEL: 'info' } });
+      try {
+        await until('the second standby serves its share', async () => doomed.output().includes('serving the requests controllers share'), 30_000);
+        process.kill(doomed.pid, 'SIGSTOP');
+        try {
+          await platform.post('/applications/resent/deploy/ap-1', undefined, 202); // the leader's own request
+          await until('6 members launched', async () => (await platform.runtime('resent')).clusters[0]?.members.length === 6, 30_000);
+          await new Promise((resolve) => setTimeout(resolve, 3000)); // their first events sent, some of them to the frozen standby
+        } finally {
+          await doomed.stop('SIGKILL');
+        }
+        const members = (await platform.runtime('resent')).clusters[0].members;
+        // Each member's first events (InstanceStarted, InstanceActivated) taken, none skipped: what went to the dead standby came again.
+        // (Not its status: a member is Active by its health reports alone.)
+        const taken = (memberId: string) => [...(acked.get(memberId) ?? [])].sort((x, y) => x - y);
+        await until("every member's first two events taken, one after the other", async () => members.every(({ memberId }) => taken(memberId).length >= 2 && taken(memberId).every((n, i) => n === i + 1)), 60_000).catch(
+          async (error: Error) => {
+            throw new Error(`${error.message}\n${members.map((m) => `${m.memberId}: ${taken(m.memberId).join(',')}`).join('\n')}\n${await platform.story('resent')}`);
+          },
+        );
+      } finally {
+        await client.endAsync(true);
+      }
+      await platform.post('/applications/resent/undeploy', undefined, 202);
+      await until('resent undeployed', async () => (await platform.api('GET', '/applications/resent/runtime')).status === 404, 60_000);
     }, 180_000);
   }
 

@@ -10,6 +10,7 @@ import { MemberStats, memberResourceReader } from './member-stats';
 import { readBalancedLoad } from './balancer-stats';
 import {
   AGENT_CANNOT_START,
+  agentRunId,
   AgentEventType,
   AgentTopics,
   ClusterTopics,
@@ -18,6 +19,7 @@ import {
   mergeMetadataTree,
   type AgentEvent,
   type ClusterMetadataMessage,
+  type EventAck,
   type HealthReport,
   type MemberControlMessage,
   type MemberMetadataMessage,
@@ -38,6 +40,7 @@ import { readLaunchPayload, type LaunchPayload } from './launch-payload';
 import { waitForStart } from './hold';
 import { startWorkload, waitForPorts, type Workload } from './workload';
 import { askController } from './controller-requests';
+import { EventOutbox, type OutboxEvent } from './event-outbox';
 import { TenantHost } from './tenants';
 import { TenantKeeper } from './tenant-keeper';
 
@@ -87,8 +90,10 @@ async function main(): Promise<void> {
   delete process.env[LaunchKey.repoPassword];
   // A second instance of the member (a live migration's target) says which it is, and signs in as itself.
   const incarnation = payload.incarnation ? { incarnation: payload.incarnation } : {};
-  const event = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): string =>
-    JSON.stringify({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...incarnation, ...extra } satisfies AgentEvent);
+  const event = (type: AgentEvent['type'], extra: Partial<OutboxEvent> = {}): OutboxEvent =>
+    ({ eventId: randomUUID(), type, memberId: payload.memberId, clusterId: payload.clusterId, timestamp: new Date().toISOString(), ...incarnation, ...extra }) satisfies OutboxEvent;
+  // This agent process among the member's: its events are numbered in it (event-outbox.ts).
+  const run = agentRunId(Date.now(), randomUUID());
   const topic = AgentTopics.events(payload.memberId);
   const client = await connectToBrokers(payload.brokers, {
     username: payload.brokerUsername,
@@ -102,7 +107,7 @@ async function main(): Promise<void> {
     // member files are read in batches) gets in once it is; one refused for good is IdentityRefusals' to judge.
     reconnectOnConnackError: true,
     connectTimeout: 5000,
-    will: { topic, payload: Buffer.from(event(AgentEventType.AgentDisconnected)), qos: 1, retain: false },
+    will: { topic, payload: Buffer.from(JSON.stringify(event(AgentEventType.AgentDisconnected))), qos: 1, retain: false },
     timeoutMs: payload.readyTimeoutMs,
     onError: (message) => log(`broker: ${message}`),
   });
@@ -113,12 +118,28 @@ async function main(): Promise<void> {
     log(`connected to the broker again (${brokerOf(client)})`);
     reportHealth();
   });
-  await client.publishAsync(topic, event(AgentEventType.InstanceStarted), { qos: 1 });
+  // Its events go one at a time, each until a controller takes it (EventAck on its replies topic).
+  const outbox = new EventOutbox(run, { publish: (json) => client.publish(topic, json, { qos: 1 }), log });
+  const replies = MemberTopics.replies(payload.memberId);
+  client.on('message', (received, message) => {
+    if (received !== replies) return;
+    try {
+      const said = JSON.parse(message.toString()) as Partial<EventAck>;
+      if (said.kind === 'event-ack') outbox.acked(said);
+    } catch {
+      // not an acknowledgement
+    }
+  });
+  client.on('connect', () => outbox.connected());
+  await client.subscribeAsync(replies, { qos: 1 });
+  void outbox.send(event(AgentEventType.InstanceStarted));
 
   let workload: Workload | undefined;
   let stopping = false;
   let failed = false;
   let activated = false;
+  // Health says active only once a controller took the activation: a report must not overtake the events sent before it (config rendered, …).
+  let activationTaken = false;
   const stats = new MemberStats(memberResourceReader(payload.resources));
   const health = async () => {
     // A load balancer's requests in flight per cluster it balances (balancer-stats.ts); none while it is not up.
@@ -126,7 +147,7 @@ async function main(): Promise<void> {
     const report: HealthReport = {
       memberId: payload.memberId,
       clusterId: payload.clusterId,
-      state: stopping ? 'stopping' : activated ? 'active' : 'starting',
+      state: stopping ? 'stopping' : activated && activationTaken ? 'active' : 'starting',
       // The member's own, never the host's (member-stats.ts).
       ...(({ loadPercent, memoryPercent }) => ({ loadAverage: loadPercent, memoryConsumption: memoryPercent }))(stats.sample()),
       timestamp: new Date().toISOString(),
@@ -146,7 +167,8 @@ async function main(): Promise<void> {
     // Stratos's clean extension first (flush, deregister: the workload still runs), within the grace period; then ready to shut down.
     await within(CLEAN_HOOK_MS, extensions?.run('clean', { STRATOS_STOP_REASON: why }) ?? Promise.resolve());
     // Say so if the broker is there; a broker that is gone must not keep the member from stopping.
-    await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceReadyToShutdown, { message: why }), { qos: 1 }));
+    await within(2000, outbox.send(event(AgentEventType.InstanceReadyToShutdown, { message: why })));
+    outbox.close();
     await workload?.stop();
     await within(1000, client.endAsync());
     process.exit(code);
@@ -175,15 +197,15 @@ async function main(): Promise<void> {
 
   const notice = (level: 'info' | 'warning', message: string) => {
     log(`${level === 'warning' ? 'warning: ' : ''}${message}`);
-    client.publish(topic, event(AgentEventType.MemberNotice, { level, message }), { qos: 1 });
+    void outbox.send(event(AgentEventType.MemberNotice, { level, message }));
   };
   await followCredentialRotation(client, payload.memberId, {
     // Said once the agent holds it: the controller changes the password on the broker only then.
-    received: (rotationId) => client.publish(topic, event(AgentEventType.CredentialsReceived, rotationId ? { rotationId } : {}), { qos: 1 }),
+    received: (rotationId) => void outbox.send(event(AgentEventType.CredentialsReceived, rotationId ? { rotationId } : {})),
     switched: (rotationId) => {
       const message = 'signed in to the broker again with its new password (its broker password was rotated)';
       log(message);
-      client.publish(topic, event(AgentEventType.MemberNotice, { level: 'info', message, ...(rotationId ? { rotationId } : {}) }), { qos: 1 });
+      void outbox.send(event(AgentEventType.MemberNotice, { level: 'info', message, ...(rotationId ? { rotationId } : {}) }));
     },
   });
   /**
@@ -194,7 +216,7 @@ async function main(): Promise<void> {
     if (failed) return new Promise<never>(() => undefined);
     log(why);
     failed = true;
-    await within(2000, client.publishAsync(topic, event(AgentEventType.InstanceActivationFailed, { message: why }), { qos: 1 }));
+    await within(2000, outbox.send(event(AgentEventType.InstanceActivationFailed, { message: why })));
     await workload?.stop();
     setTimeout(() => process.exit(1), FAILED_LINGER_MS);
     return new Promise<never>(() => undefined);
@@ -231,7 +253,7 @@ async function main(): Promise<void> {
   if (payload.hold) {
     const heldAt = Date.now();
     try {
-      await waitForStart({ client, memberId: payload.memberId, incarnation: payload.incarnation ?? null, timeoutMs: payload.readyTimeoutMs, held: async () => void (await client.publishAsync(topic, event(AgentEventType.InstanceHeld), { qos: 1 })) });
+      await waitForStart({ client, memberId: payload.memberId, incarnation: payload.incarnation ?? null, timeoutMs: payload.readyTimeoutMs, held: async () => void outbox.send(event(AgentEventType.InstanceHeld)) });
     } catch (error) {
       return failActivation(`held: ${(error as Error).message}`);
     }
@@ -313,11 +335,11 @@ async function main(): Promise<void> {
         },
         prepared: async (tenantId, revision, detail) => {
           log(detail);
-          await client.publishAsync(topic, event(AgentEventType.TenantPrepared, { tenantId, revision, message: detail }), { qos: 1 });
+          void outbox.send(event(AgentEventType.TenantPrepared, { tenantId, revision, message: detail }));
         },
         failed: async (tenantId, revision, why) => {
           log(`warning: tenant ${tenantId} not prepared: ${why}`);
-          await client.publishAsync(topic, event(AgentEventType.TenantPreparationFailed, { tenantId, revision, message: why }), { qos: 1 });
+          void outbox.send(event(AgentEventType.TenantPreparationFailed, { tenantId, revision, message: why }));
         },
         removed: (tenantId, domain) => notice('info', `tenant ${domain} (${tenantId}) removed: its folder and artifacts are gone`),
         updated: (tenantId, domain, commit) => notice('info', `tenant ${domain} (${tenantId}): artifacts updated to ${commit.slice(0, 12)}`),
@@ -408,13 +430,14 @@ async function main(): Promise<void> {
   }
   if (failed) return; // what answers on the port is not this member's workload
   activated = true;
-  await client.publishAsync(topic, event(AgentEventType.InstanceActivated, { ports: payload.ports }), { qos: 1 });
+  void outbox.send(event(AgentEventType.InstanceActivated, { ports: payload.ports })).then((taken) => {
+    activationTaken = taken;
+    if (taken) void health(); // Active at once, not at the next interval
+  });
   void Promise.resolve(hooks?.run('instance-activated'))
     .then(() => exporter.publish())
     .catch((error: Error) => notice('warning', `exports not published: ${error.message}`));
   log(`active on ${payload.ports.map((p) => `${p.port}→${p.hostPort}`).join(', ') || 'no ports'}`);
-
-  void health(); // Active at once, not at the next interval
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,8 @@ import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   inspectJsonInput,
+  eventCursorOf,
+  eventVerdict,
   AgentEventType,
   AgentTopics,
   MemberStatus,
@@ -14,6 +16,8 @@ import {
   type AgentEvent,
   type AgentExports,
   type AgentReply,
+  type EventAck,
+  type EventCursor,
   type AgentRequest,
   type HealthReport,
   type LeaderAsked,
@@ -43,6 +47,9 @@ const TRANSITION_OF: Record<Exclude<AgentEvent['type'], 'MemberNotice' | 'Creden
   [AgentEventType.InstanceReadyToShutdown]: MemberStatus.ReadyToShutDown,
 };
 const SEEN_LIMIT = 10_000;
+/** Events a standby relays to the leader rather than apply: the Last Will (its silence is the leader's to judge) and a password rotation's steps (the rotation runs there). */
+const LEADERS_EVENTS = (event: Partial<AgentEvent>): boolean =>
+  event.type === AgentEventType.AgentDisconnected || event.type === AgentEventType.CredentialsReceived || (event.type === AgentEventType.MemberNotice && typeof event.rotationId === 'string');
 /** Stale members read again at most this often, this many per query. */
 const REFRESH_EVERY_MS = 1000;
 const REFRESH_BATCH = 1000;
@@ -90,18 +97,18 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * The leader hears the agents' events, in the order each agent sent them (their transitions, a
-   * Last Will, a password rotation's steps: a member's events applied out of order by two
-   * controllers could leave it in a state it has left). Their health reports — the bulk of the
-   * traffic, one per agent per interval, each a level that needs no order — their requests
-   * (bundles, tenants' repositories) and exports (metadata properties) are shared on a broker with
-   * shared subscriptions: every controller takes its turn with them (`$share/<group>/…`), a
-   * standby on a session of its own that ends with it, relaying to the leader what only the
-   * leader holds (HealthRelay). Elsewhere the leader takes them all.
+   * On a broker with shared subscriptions every controller takes its turn with what agents send
+   * (`$share/<group>/…`): their events, health reports (the bulk: one per agent per interval),
+   * requests (bundles, tenants' repositories) and exports (metadata properties) — a standby on a
+   * session of its own that ends with it, relaying to the leader what only the leader holds
+   * (HealthRelay). A member's events are applied once each and in the order its agent sent them
+   * by whichever controller is given them (event-order.ts: the agent sends the next only once one
+   * acknowledged the last, and sends it again until then), so an event a standby dies holding is
+   * not lost. Elsewhere the leader takes them all.
    */
   async onApplicationBootstrap(): Promise<void> {
     const group = this.settings.shareGroup ?? null;
-    const taken = [AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports];
+    const taken = [AgentTopics.allEvents, AgentTopics.allHealth, AgentTopics.allRequests, AgentTopics.allExports];
     const shared = group ? taken.map((filter) => `$share/${group}/${filter}`) : taken;
     if (this.standsBy) {
       if (!group) return;
@@ -133,7 +140,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       this.client.on('connect', () => {
         // The session outlives controllers: one that took these plain (before the broker shared) must not take them twice.
         if (group) this.client.unsubscribe(taken);
-        this.client.subscribe([AgentTopics.allEvents, ...shared], { qos: 1 }, (error) => {
+        this.client.subscribe(shared, { qos: 1 }, (error) => {
           if (!error) this.silence.listening(Date.now());
         });
       });
@@ -229,6 +236,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     // Health reports, the bulk of the traffic, read the member from a short-lived cache: its cluster
     // does not change, and a status seen a few seconds late only delays the "health says active" catch-up.
     let member = topic === AgentTopics.health(memberId) ? await this.recentMember(memberId) : await this.freshMember(memberId);
+    // An event's place among its agent's (event-order.ts); none for a Last Will, or from an agent before cursors.
+    const cursor = topic === AgentTopics.events(memberId) ? eventCursorOf(message) : null;
     // Two instances of one member during a live migration: only the one its record names speaks for it. The
     // other's events and health go to the migration waiting for it (its target), or nowhere (a former instance).
     const incarnation = typeof message.incarnation === 'string' ? message.incarnation : null;
@@ -237,8 +246,15 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       if (member && incarnation !== (member.incarnation ?? null)) {
         if (this.standsBy) return this.relay.message(topic, payload); // the leader waits for it
         this.liveTargets.heard(memberId, incarnation, { type: (message as Partial<AgentEvent>).type, state: message.state, message: (message as Partial<AgentEvent>).message });
+        // Taken, not applied to the member (its record names another instance): the instance's next event may come.
+        if (cursor) await this.acknowledge(memberId, message as AgentEvent, cursor);
         return;
       }
+    }
+    if (topic === AgentTopics.events(memberId) && this.standsBy) {
+      // What only the leader holds (a Last Will's silence, a password rotation's steps), and an event with no place to keep it in order, go to the leader.
+      if (!cursor || LEADERS_EVENTS(message as Partial<AgentEvent>)) return this.relay.message(topic, payload);
+      this.relay.spoke(memberId);
     }
     // Any word from an agent after its Last Will: it reconnected within the grace, and stays.
     if (member && !this.standsBy && (message as Partial<AgentEvent>).type !== AgentEventType.AgentDisconnected) {
@@ -272,15 +288,58 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     const event = message as AgentEvent;
     if (!member) {
       this.logger.log(`ignored ${String(event.type)} for member ${memberId}: no such member (terminated, or forged)`);
+      if (cursor) await this.acknowledge(memberId, event, cursor); // not to be sent again
       return;
     }
     if (event.clusterId !== member.clusterId) {
       this.logger.warn(`ignored ${String(event.type)} for member ${memberId}: it names cluster ${String(event.clusterId)}, the member is in ${member.clusterId}`);
+      if (cursor) await this.acknowledge(memberId, event, cursor);
       return;
     }
-    if (!event.eventId || this.seen.has(event.eventId)) return;
+    if (typeof event.eventId !== 'string' || event.eventId.length === 0) return;
+    if (cursor) return this.inOrder(member, event, cursor);
+    if (this.seen.has(event.eventId)) return;
     this.seen.add(event.eventId);
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
+    return this.apply(member, event);
+  }
+
+  /**
+   * Applies the member's event if it is the next one (eventVerdict), under a lock of the member's
+   * events, and moves its cursor in the same transaction: two controllers given the same event
+   * apply it once, and an event whose turn has not come is left for the agent to send again.
+   * What is taken — applied, or known already — is acknowledged; a failure is not (sent again).
+   */
+  private async inOrder(member: MemberEntity, event: AgentEvent, cursor: EventCursor): Promise<void> {
+    const verdict = await this.database.transaction(async (tx) => {
+      const stored = await tx.runtime.lockEventCursor(member.memberId);
+      if (stored === undefined) return 'gone' as const;
+      const verdict = eventVerdict(stored, cursor);
+      if (verdict !== 'apply') return verdict;
+      await this.apply(member, event);
+      await tx.runtime.moveEventCursor(member.memberId, cursor);
+      return verdict;
+    });
+    if (verdict === 'early') {
+      this.logger.debug(`member ${member.memberId}: event ${cursor.sequence} of its agent's run came before its turn; it will be sent again`);
+      return;
+    }
+    await this.acknowledge(member.memberId, event, cursor);
+  }
+
+  /**
+   * Tells the agent its event is taken: it sends the next one. Not waited for: a broker that went
+   * away mid-publish must not hold the agents' queue until it is back, and an acknowledgement
+   * lost with it only means the agent sends the event again (a duplicate, acknowledged then).
+   */
+  private async acknowledge(memberId: string, event: AgentEvent, cursor: EventCursor): Promise<void> {
+    const ack: EventAck = { kind: 'event-ack', eventId: event.eventId, run: cursor.run, sequence: cursor.sequence, servedBy: this.settings.controllerId };
+    this.client.publishAsync(MemberTopics.replies(memberId), JSON.stringify(ack), { qos: 1 }).catch((error: Error) => this.logger.debug(`event acknowledgement to ${memberId} not sent: ${error.message}`));
+  }
+
+  /** What an agent's event does to its member. */
+  private async apply(member: MemberEntity, event: AgentEvent): Promise<void> {
+    const memberId = member.memberId;
     if (event.type === AgentEventType.MemberNotice) {
       const message = typeof event.message === 'string' ? event.message.slice(0, 4096) : '';
       await this.lifecycle.notice(member, { level: event.level === 'warning' ? 'warning' : 'info', message });

@@ -149,6 +149,13 @@ export interface AgentEvent {
   rotationId?: string;
   /** The instance that says it, where it is not the member's first (LaunchKey.incarnation). */
   incarnation?: string;
+  /**
+   * Where it stands among its agent's events (event-order.ts): the agent process that sent it
+   * (`run`, ordered by start) and its place in that run's events (`sequence`, from 1). Every event
+   * but the Last Will carries them; the controller that applies it answers with an EventAck.
+   */
+  run?: string;
+  sequence?: number;
 }
 
 /** What an agent asks the controller for: its cartridge's bundle, or a signed-up tenant's repository (with its credentials). */
@@ -184,6 +191,18 @@ export type AgentReply = (
   | { requestId: string; ok: true; repository: TenantArtifactsAnswer | null }
   | { requestId: string; ok: false; error: string }
 ) & { servedBy?: string };
+
+/**
+ * A controller's word that an agent event is taken (applied, or known already): sent on the
+ * member's replies topic. Until it comes the agent sends the event again and nothing after it.
+ */
+export interface EventAck {
+  kind: 'event-ack';
+  eventId: string;
+  run: string;
+  sequence: number;
+  servedBy?: string;
+}
 
 /**
  * Sent on an interval. It also says where the agent stands, so that a controller that missed

@@ -11,3 +11,4 @@ export * from './node-constraints';
 export * from './member-passwords';
 export * from './migrations';
 export * from './runtime-page';
+export * from './event-order';

@@ -1,7 +1,10 @@
 import { In, IsNull, type EntityManager } from 'typeorm';
-import type { ApplicationStatus, ClusterSpec, ClusterStatus, MemberHealth, MemberStatus, RuntimePage } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterSpec, ClusterStatus, EventCursor, MemberHealth, MemberStatus, RuntimePage } from '@stratos/contracts';
 import type { ClusterMemberCount } from '../read-models/member-counts-cache';
 import { ClusterEntity, DeploymentEntity, MemberEntity, MemberMigrationEntity, OperationEntity } from '../entities/runtime.entities';
+
+/** The advisory-lock class of members' agent events (the second key: the member id's hash). */
+const EVENT_ORDER_LOCK = 0x5e7e0d01;
 
 /** Deployments, clusters, members and operations: the runtime's desired and recorded state. */
 export class RuntimeRepository {
@@ -206,6 +209,22 @@ export class RuntimeRepository {
 
   lockMember(memberId: string): Promise<MemberEntity | null> {
     return this.manager.getRepository(MemberEntity).createQueryBuilder('m').setLock('pessimistic_write').where('m.member_id = :memberId', { memberId }).getOne();
+  }
+
+  /**
+   * The member's agent-event cursor (the last event applied: event-order.ts), read under a lock of
+   * that member's events held until the transaction ends — not the row's lock, which applying the
+   * event takes. Undefined: no such member.
+   */
+  async lockEventCursor(memberId: string): Promise<EventCursor | null | undefined> {
+    await this.manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [EVENT_ORDER_LOCK, memberId]);
+    const [row] = (await this.manager.query('SELECT event_run, event_sequence FROM members WHERE member_id = $1', [memberId])) as { event_run: string | null; event_sequence: number | null }[];
+    if (!row) return undefined;
+    return row.event_run !== null && row.event_sequence !== null ? { run: row.event_run, sequence: row.event_sequence } : null;
+  }
+
+  async moveEventCursor(memberId: string, cursor: EventCursor): Promise<void> {
+    await this.manager.query('UPDATE members SET event_run = $2, event_sequence = $3 WHERE member_id = $1', [memberId, cursor.run, cursor.sequence]);
   }
 
   async insertMember(row: MemberEntity): Promise<void> {
