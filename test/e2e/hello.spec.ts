@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CONTAINER_MEMBER_UID, Label, memberUidOf, platformIdOf, sandboxAvailable } from '@stratos/iaas';
-import { ClusterTopics, type ClusterMetadataMessage, type MemberView } from '@stratos/contracts';
+import { ClusterTopics, MemberTopics, type ClusterMetadataMessage, type MemberView } from '@stratos/contracts';
 import mqtt from 'mqtt';
 import { imageAvailable } from '../support/docker';
 import { memberFiles, type Driver } from '../support/member-files';
@@ -145,14 +145,21 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
       // A burst: two web members more, launched in one pass, Active within moments of each other → one reload with four servers.
       // (Were they further apart than the debounce window, 1 s, they would be two bursts and two reloads: the gap says which.)
       const scaledFrom = reloads().length;
-      // When the balancer's agent got each tree: its debounce counts from those, not from the members' Active events.
+      // When the balancer's agent got each tree: its debounce counts from those, not from the members' Active events. It
+      // merges two parts, its cluster's (where /links/… is) and its own, and a round newer than the last restarts its
+      // debounce whichever part brings it: both are heard here, each round once, as the agent counts them.
       const trees: { at: number; activeWeb: number }[] = [];
+      let activeWeb = 0;
+      let lastRevision = -1;
       const listener = await mqtt.connectAsync(platform.broker.url, { clientId: `test-lb-trees-${lb.memberId}` });
-      listener.on('message', (_topic, payload) => {
-        const { tree } = JSON.parse(payload.toString()) as ClusterMetadataMessage;
-        trees.push({ at: Date.now(), activeWeb: Object.entries(tree).filter(([key, value]) => /^\/links\/hello-web\/hosts\/[^/]+\/status$/.test(key) && value === 'Active').length });
+      listener.on('message', (topic, payload) => {
+        const { tree, revision } = JSON.parse(payload.toString()) as ClusterMetadataMessage;
+        if (topic === ClusterTopics.metadata(lb.clusterId)) activeWeb = Object.entries(tree).filter(([key, value]) => /^\/links\/hello-web\/hosts\/[^/]+\/status$/.test(key) && value === 'Active').length;
+        if (revision <= lastRevision) return;
+        lastRevision = revision;
+        trees.push({ at: Date.now(), activeWeb });
       });
-      await listener.subscribeAsync(ClusterTopics.metadata(lb.clusterId), { qos: 1 }); // /links/… is the cluster's part of its tree
+      await listener.subscribeAsync([ClusterTopics.metadata(lb.clusterId), MemberTopics.metadata(lb.memberId)], { qos: 1 });
       const scaleStarted = Date.now();
       const scaled = await runCli(['app', 'scale', 'hello', '--cluster', 'hello-web', '--min', '4', '--max', '4', '--wait'], { env, timeoutMs: 120_000 });
       expect(scaled.code).toBe(0);
