@@ -27,6 +27,8 @@ interface DriverUnderTest {
   instances(platformId: string): Promise<string[]>;
   /** The engine and container a member runs in (a swarm member's task container, on its node). */
   containerOf(member: MemberView): Promise<{ engine: Docker; id: string }>;
+  /** The platform's containers still running, on every engine the driver uses. */
+  runningContainers(platformId: string): Promise<string[]>;
   /** Makes an instance with the platform's label that no member owns; its id. */
   makeOrphan(platformId: string): Promise<string>;
   /** Volumes of a cluster, on every engine the driver uses. */
@@ -42,6 +44,7 @@ async function dockerDriver(): Promise<DriverUnderTest> {
     partitions: [{ id: 'host' }],
     instances: async (platformId) => (await docker.listContainers({ all: true, filters: { label: [`${Label.platform}=${platformId}`] } })).map((c) => c.Id),
     containerOf: async (member) => ({ engine: docker, id: member.instanceId! }),
+    runningContainers: async (platformId) => (await docker.listContainers({ filters: { label: [`${Label.platform}=${platformId}`] } })).map((c) => c.Id),
     makeOrphan: async (platformId) => {
       const orphan = await docker.createContainer({ Image: AGENT_IMAGE, Cmd: ['sleep', '60'], Labels: { [Label.platform]: platformId, [Label.member]: 'nobody-1', [Label.cluster]: 'x', [Label.application]: 'x' }, HostConfig: { NetworkMode: 'none', Init: true } });
       // The sweep may take it between create and start (a created container with the platform's label and no member is an orphan too).
@@ -73,6 +76,11 @@ async function swarmDriver(): Promise<DriverUnderTest> {
         if (container) return { engine: node.docker, id: container.Id };
       }
       throw new Error(`no running container of ${member.memberId} on either node`);
+    },
+    runningContainers: async (platformId) => {
+      const ids: string[] = [];
+      for (const node of nodes) ids.push(...(await node.docker.listContainers({ filters: { label: [`${Label.platform}=${platformId}`] } })).map((c) => `${node.name}:${c.Id}`));
+      return ids;
     },
     makeOrphan: async (platformId) => {
       const image = ((await manager.getImage(AGENT_IMAGE).inspect()) as { Id: string }).Id;
@@ -147,6 +155,9 @@ describe.each(drivers)('the %s driver, as every container driver', (name, makeDr
   });
 
   it('runs labelled members that serve where they say, heals a killed one, removes orphans and leaves nothing after undeploy', async () => {
+    // Members that take their time to stop (Stratos's clean extension): an undeploy is over only once they have.
+    const slowToStop = packBundle([{ path: 'extensions/clean.sh', kind: 'file', mode: 0o755, content: Buffer.from('#!/bin/sh\nsleep 2\n') }]);
+    expect((await platform.api('PUT', `/cartridges/${type('web')}/bundle`, { raw: slowToStop, headers: { 'content-type': 'application/gzip' } })).status).toBe(200);
     await post('/applications', anApplication({ applicationId: 'app', components: { cartridges: [aSubscription(type('web'), 'app-web', { cartridgeMin: 2, cartridgeMax: 2, subscribableInfo: { alias: 'app-web', deploymentPolicy: 'dp' } })] } }));
     await post('/applications/app/deploy/ap', undefined, 202);
     const members = active(await activeApplication('app'));
@@ -178,6 +189,7 @@ describe.each(drivers)('the %s driver, as every container driver', (name, makeDr
 
     await post('/applications/app/undeploy', undefined, 202);
     await gone('app');
+    expect(await driver.runningContainers(platformId)).toEqual([]); // gone once its members have stopped, not when they were told to
     await until('no instance left', async () => (await driver.instances(platformId)).length === 0, 30_000);
   }, 300_000);
 

@@ -218,20 +218,25 @@ export class SwarmDriver implements IaasDriver {
   /**
    * Removes the member's service; its task gets SIGTERM and the service's stop grace (10 s) before
    * SIGKILL, whatever graceMs says (a service's grace is fixed when it is made). Resolves once
-   * its task has stopped, so that its slot's volumes are free for a replacement.
+   * its task has stopped, so that its slot's volumes are free for a replacement and its agent has
+   * said it is ready to shut down. The tasks are followed by their ids: once its service is gone
+   * the manager answers 404 for a listing by service at once, while the task runs on (as
+   * desired state "remove") until its container has stopped, and is then reaped.
    */
   async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
+    let taskIds: string[];
+    try {
+      taskIds = (await this.tasksOf([instanceId])).map((t) => t.ID);
+    } catch (error) {
+      if (statusCode(error) === 404) return; // its service is gone already (its tasks were followed by whoever removed it)
+      throw error;
+    }
     await this.removeService(instanceId);
+    if (taskIds.length === 0) return;
     const deadline = Date.now() + Math.max(options.graceMs, SWARM_STOP_GRACE_MS) + 10_000;
     while (Date.now() < deadline) {
-      let tasks: SwarmTask[];
-      try {
-        tasks = await this.tasksOf([instanceId]);
-      } catch (error) {
-        if (statusCode(error) === 404) return;
-        throw error;
-      }
-      if (tasks.every((t) => taskOutcome(t).state === 'ended')) return;
+      const tasks = (await this.docker.listTasks({ filters: { id: taskIds } })) as SwarmTask[];
+      if (tasks.every((t) => taskOutcome(t).state === 'ended')) return; // stopped, or reaped (which Swarm does only once stopped)
       await sleep(200);
     }
   }
