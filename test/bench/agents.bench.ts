@@ -24,7 +24,7 @@ import { freePort, startEmbeddedPostgres } from '@stratos/runtime';
 import { startBroker } from '../support/brokers';
 import { postgresCpuSeconds, processCpuSeconds, processMemory } from './cpu';
 import { FLEET_LAUNCH, FLEET_TERMINATE, type FleetLaunch } from './fleet/simulated-fleet.driver';
-import { percentile, table } from './stats';
+import { percentile, table, trend } from './stats';
 
 const CONNECTS_IN_FLIGHT = 100;
 /** The runtime view is read as a client of a large fleet reads it: its first page, this many members per cluster (with every cluster's counts). */
@@ -87,6 +87,10 @@ interface Row {
   handledPerS: number;
   baselinePerS: number;
   backlogGrowth: number;
+  /** Sent and not yet handled, read every second in a window of its own: its trend (reports per second), least and most. */
+  backlog: { trendPerS: number; min: number; max: number; samples: number };
+  /** The controller's reconcile passes in the window: how many, and their time together. */
+  passes: { count: number; seconds: number };
   controllerRss: number;
   controllerPeak: number;
   cpu: Record<'controller' | 'manager' | 'broker' | 'postgres' | 'generator' | 'subscriber', number>;
@@ -267,9 +271,14 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
     await whenActive?.({ url: `http://127.0.0.1:${port}`, adminPassword: password, agents });
 
     await new Promise((r) => setTimeout(r, 3000)); // every agent is in its rhythm (it reports once a second, since it started)
-    const handled = async () => {
+    const controllerFigures = async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
-      return Number(/^stratos_agent_events_total\{kind="health"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+      const figure = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        handled: figure(/^stratos_agent_events_total\{kind="health"[^}]*\} (\d+)/m),
+        passes: figure(/^stratos_reconcile_pass_seconds_count(?:\{[^}]*\})? (\d+)/m),
+        passSeconds: figure(/^stratos_reconcile_pass_seconds_sum(?:\{[^}]*\})? ([\d.e+-]+)/m),
+      };
     };
     const sentNow = () => [...fleet.values()].reduce((sum, a) => sum + a.sent, 0);
     const cpu = () => ({
@@ -292,7 +301,8 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
     });
     const metricsUrl = url.replace(/\/api$/, '/metrics');
     const manager0 = await managerFigures(metricsUrl, token); // also starts the event loop's figures afresh
-    const [sent0, handled0, cpu0] = [sentNow(), await handled(), cpu()];
+    const [sent0, figures0, cpu0] = [sentNow(), await controllerFigures(), cpu()];
+    const handled0 = figures0.handled;
     const windowStart = performance.now();
     const read = await readings;
     const latencies = read.readings.map((r) => r.ms);
@@ -306,10 +316,23 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       readerLoopMaxMs: read.loopMaxMs,
     };
     const seconds = (performance.now() - windowStart) / 1000;
-    const [sent1, handled1, cpu1] = [sentNow(), await handled(), cpu()];
+    const [sent1, figures1, cpu1] = [sentNow(), await controllerFigures(), cpu()];
+    const handled1 = figures1.handled;
     const memory = processMemory(controller.pid!);
     latencies.sort((a, b) => a - b);
     const used = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, (v - cpu0[k as keyof typeof cpu0]) / seconds])) as Omit<Row['cpu'], 'subscriber'>;
+
+    // The backlog — sent and not yet handled — read every second, in a window of its own after (each
+    // read of the figures resets the manager's event-loop figures the window above reports). In flight
+    // (broker, sockets, the controller's queue) it rises and falls; growth is its trend, not where
+    // one reading fell. Handled is read first: a reading is never below what is in flight.
+    const backlog: { at: number; value: number }[] = [];
+    const backlogStart = performance.now();
+    while (performance.now() - backlogStart < windowS * 1000) {
+      const { handled: handledNow } = await controllerFigures();
+      backlog.push({ at: (performance.now() - backlogStart) / 1000, value: sentNow() - handledNow });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
 
     // The baseline, in a window of its own after (beside the platform it would take CPU from it, and
     // the broker's fan-out doubled): a subscriber that only counts (mqtt.js, as the controller's own
@@ -333,6 +356,8 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       handledPerS: (handled1 - handled0) / seconds,
       baselinePerS: (baseline1 - baseline0) / baselineSeconds,
       backlogGrowth: sent1 - handled1 - (sent0 - handled0),
+      backlog: { trendPerS: trend(backlog), min: Math.min(...backlog.map((b) => b.value)), max: Math.max(...backlog.map((b) => b.value)), samples: backlog.length },
+      passes: { count: figures1.passes - figures0.passes, seconds: figures1.passSeconds - figures0.passSeconds },
       controllerRss: memory.rss,
       controllerPeak: memory.peak,
       cpu: { ...used, subscriber: (subCpu1 - subCpu0) / baselineSeconds },
@@ -369,10 +394,11 @@ export async function benchAgents(
       else rows.push(await runOne(kind, agents, windowS));
     }
   }
+  const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
   const pct = (cores: number) => `${(cores * 100).toFixed(0)} %`;
   const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
   return `Agents, each with its own broker identity (mosquitto: dynamic security; mosquitto-files: password and ACL files; aedes: member passwords), health once a second each, ${windowS} s window under load\n${table(
-    ['broker', 'agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog growth', 'controller RSS (peak)', 'CPU controller / manager / broker / PostgreSQL / generator / bare subscriber', `runtime view p50 / p99 (?members=${RUNTIME_PAGE})`],
+    ['broker', 'agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog: end − start; trend (in flight, least–most)', 'controller RSS (peak)', 'CPU controller / manager / broker / PostgreSQL / generator / bare subscriber', `runtime view p50 / p99 (?members=${RUNTIME_PAGE})`],
     rows.map((r) => [
       r.broker,
       String(r.agents),
@@ -381,12 +407,12 @@ export async function benchAgents(
       r.sentPerS.toFixed(0),
       r.handledPerS.toFixed(0),
       r.baselinePerS.toFixed(0),
-      String(r.backlogGrowth),
+      `${r.backlogGrowth}; ${signed(Math.round(r.backlog.trendPerS))}/s (${r.backlog.min}–${r.backlog.max})`,
       `${mib(r.controllerRss)} (${mib(r.controllerPeak)})`,
       [r.cpu.controller, r.cpu.manager, r.cpu.broker, r.cpu.postgres, r.cpu.generator, r.cpu.subscriber].map(pct).join(' / '),
       `${r.restP50.toFixed(0)} / ${r.restP99.toFixed(0)} ms`,
     ]),
-  )}${rows.map((r) => `\n${r.broker} × ${r.agents}, the runtime view as the manager timed it: ${r.server.within.filter(([bound]) => bound >= 5 && bound <= 100).map(([bound, share]) => `${(share * 100).toFixed(1)} % within ${bound} ms`).join(', ')}; the manager's event loop delayed p99 ${r.server.loopP99Ms.toFixed(0)} ms, max ${r.server.loopMaxMs.toFixed(0)} ms, the reader's own (a waiting process: the machine's) ${r.server.readerLoopP99Ms.toFixed(0)} and ${r.server.readerLoopMaxMs.toFixed(0)} ms`).join('')}${skipped.map((line) => `\n${line}`).join('')}`;
+  )}${rows.map((r) => `\n${r.broker} × ${r.agents}, the runtime view as the manager timed it: ${r.server.within.filter(([bound]) => bound >= 5 && bound <= 100).map(([bound, share]) => `${(share * 100).toFixed(1)} % within ${bound} ms`).join(', ')}; the manager's event loop delayed p99 ${r.server.loopP99Ms.toFixed(0)} ms, max ${r.server.loopMaxMs.toFixed(0)} ms, the reader's own (a waiting process: the machine's) ${r.server.readerLoopP99Ms.toFixed(0)} and ${r.server.readerLoopMaxMs.toFixed(0)} ms; the controller's reconcile passes: ${r.passes.count}, ${r.passes.seconds.toFixed(1)} s together`).join('')}${skipped.map((line) => `\n${line}`).join('')}`;
 }
 
 /** Why a fleet this size is not run on this broker (what it would measure is known), or null. */

@@ -12,12 +12,30 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Runs `operation(i)` `total` times with `inFlight` at once; every operation is timed. */
 /** The middle value (of an odd count; the upper middle of an even one). */
 export function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
+/**
+ * The least-squares slope of `value` over `at` (units of value per unit of at): how a quantity
+ * sampled through a window trends, apart from where one sample happened to fall. NaN for fewer
+ * than two distinct times.
+ */
+export function trend(samples: readonly { at: number; value: number }[]): number {
+  const n = samples.length;
+  const meanAt = samples.reduce((sum, s) => sum + s.at, 0) / n;
+  const meanValue = samples.reduce((sum, s) => sum + s.value, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const s of samples) {
+    covariance += (s.at - meanAt) * (s.value - meanValue);
+    variance += (s.at - meanAt) ** 2;
+  }
+  return variance > 0 ? covariance / variance : NaN;
+}
+
+/** Runs `operation(i)` `total` times with `inFlight` at once; every operation is timed. */
 export async function measure(total: number, inFlight: number, operation: (i: number) => Promise<void>): Promise<Figures> {
   return figuresOf([await timed(total, inFlight, operation)]);
 }

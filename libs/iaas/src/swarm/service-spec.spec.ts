@@ -3,7 +3,7 @@ import { LaunchKey, PLATFORM_HOST_NAME } from '@stratos/contracts';
 import type { LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import fc from 'fast-check';
-import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, EndedTaskWatch, volumeSweepSpec, type SwarmTask } from './service-spec';
+import { choosePorts, nodeAddress, publishedPorts, serviceSpecFor, swarmVolumeName, SWARM_PORT_RANGE, taskOutcome, newestTask, EndedTaskWatch, tasksStillStopping, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
 
 const launch = (overrides: Partial<LaunchSpec> = {}): LaunchSpec => ({
   memberId: 'web-1a2b3c4d',
@@ -89,6 +89,14 @@ describe("a swarm task's outcome", () => {
     expect(taskOutcome(task('pending', { Err: 'no suitable node (scheduling constraints not satisfied on 2 nodes)' }))).toEqual({ state: 'ended', reason: 'not placed: no suitable node (scheduling constraints not satisfied on 2 nodes)' });
     expect(taskOutcome(task('rejected', { Err: 'No such image: sha256:abc' }))).toEqual({ state: 'ended', reason: 'rejected: No such image: sha256:abc' });
     expect(taskOutcome(undefined)).toEqual({ state: 'starting' });
+  });
+
+  it("keeps a terminate waiting for a removed service's tasks until they stopped, except on a node that is down", () => {
+    const on = (id: string, State: string, NodeID: string): SwarmTask => ({ ...task(State), ID: id, NodeID });
+    const nodes: SwarmNode[] = [{ ID: 'n1', Status: { State: 'ready' } }, { ID: 'n2', Status: { State: 'down' } }];
+    expect(tasksStillStopping([on('a', 'running', 'n1'), on('b', 'shutdown', 'n1'), on('c', 'running', 'n2'), on('d', 'running', 'n3'), { ...task('pending'), ID: 'e' }], nodes).map((t) => t.ID)).toEqual(['a', 'e']); // n3: left the swarm; e: not yet on a node
+    expect(tasksStillStopping([on('a', 'complete', 'n1'), on('c', 'running', 'n2')], nodes)).toEqual([]);
+    expect(tasksStillStopping([], nodes)).toEqual([]); // reaped: Swarm reaps a removed service's task once it stopped
   });
 
   it('names each service whose task ended, once, and each seen running whose tasks are gone', () => {

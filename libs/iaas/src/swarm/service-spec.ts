@@ -136,6 +136,16 @@ export function taskOutcome(task: SwarmTask | undefined): { state: 'starting' | 
 }
 
 /**
+ * The tasks of a removed service a terminate still waits for: those not ended (a reaped task is no
+ * longer listed: Swarm reaps it once stopped), unless on a node that is not ready (or no longer in
+ * the swarm) — such a node never reports its task stopped (it stops it when it comes back, its desired state being remove).
+ */
+export function tasksStillStopping(tasks: readonly SwarmTask[], nodes: readonly SwarmNode[]): SwarmTask[] {
+  const ready = new Set(nodes.filter((n) => n.Status?.State === 'ready').map((n) => n.ID));
+  return tasks.filter((t) => taskOutcome(t).state !== 'ended' && (!t.NodeID || ready.has(t.NodeID)));
+}
+
+/**
  * Which members' services stopped since the last look, from listings of their tasks (Swarm's
  * event stream has no task events: the driver lists the tasks every few seconds): each service
  * whose task ended, once, and each service seen running whose tasks are no longer listed at all

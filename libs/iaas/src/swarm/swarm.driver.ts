@@ -16,7 +16,7 @@ import Docker from 'dockerode';
 import type { ActualInstance, IaasDriver, LaunchedInstance, LaunchSpec } from '../iaas-driver';
 import { Label } from '../labels';
 import { demultiplex, removeClusterVolumes } from '../docker/docker.driver';
-import { choosePorts, EndedTaskWatch, newestTask, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
+import { choosePorts, EndedTaskWatch, newestTask, nodeAddress, nodeFacts, publishedPorts, serviceSpecFor, SWARM_STOP_GRACE_MS, taskOutcome, tasksStillStopping, volumeSweepSpec, type SwarmNode, type SwarmTask } from './service-spec';
 import { describeNode, nodeMatches } from '@stratos/contracts';
 import { choosePlatformHost, PLATFORM_HOST_LABEL, type PlatformHostChoice } from './platform-hosts';
 
@@ -236,7 +236,8 @@ export class SwarmDriver implements IaasDriver {
     const deadline = Date.now() + Math.max(options.graceMs, SWARM_STOP_GRACE_MS) + 10_000;
     while (Date.now() < deadline) {
       const tasks = (await this.docker.listTasks({ filters: { id: taskIds } })) as SwarmTask[];
-      if (tasks.every((t) => taskOutcome(t).state === 'ended')) return; // stopped, or reaped (which Swarm does only once stopped)
+      if (tasks.every((t) => taskOutcome(t).state === 'ended')) return;
+      if (tasksStillStopping(tasks, (await this.docker.listNodes()) as unknown as SwarmNode[]).length === 0) return;
       await sleep(200);
     }
   }
