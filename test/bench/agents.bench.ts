@@ -88,7 +88,7 @@ interface Row {
   baselinePerS: number;
   backlogGrowth: number;
   /** Sent and not yet handled, read every second in a window of its own: its trend (reports per second), least and most. */
-  backlog: { trendPerS: number; min: number; max: number; samples: number };
+  backlog: { trendPerS: number; min: number; max: number; leastByHalf: [number, number]; samples: number };
   /** The controller's reconcile passes in the window: how many, and their time together. */
   passes: { count: number; seconds: number };
   controllerRss: number;
@@ -356,7 +356,14 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       handledPerS: (handled1 - handled0) / seconds,
       baselinePerS: (baseline1 - baseline0) / baselineSeconds,
       backlogGrowth: sent1 - handled1 - (sent0 - handled0),
-      backlog: { trendPerS: trend(backlog), min: Math.min(...backlog.map((b) => b.value)), max: Math.max(...backlog.map((b) => b.value)), samples: backlog.length },
+      backlog: {
+        trendPerS: trend(backlog),
+        min: Math.min(...backlog.map((b) => b.value)),
+        max: Math.max(...backlog.map((b) => b.value)),
+        // A backlog that grows does not come back down: the least of the window's second half is then above the first's.
+        leastByHalf: [backlog.slice(0, Math.floor(backlog.length / 2)), backlog.slice(Math.floor(backlog.length / 2))].map((half) => Math.min(...half.map((b) => b.value))) as [number, number],
+        samples: backlog.length,
+      },
       passes: { count: figures1.passes - figures0.passes, seconds: figures1.passSeconds - figures0.passSeconds },
       controllerRss: memory.rss,
       controllerPeak: memory.peak,
@@ -398,7 +405,7 @@ export async function benchAgents(
   const pct = (cores: number) => `${(cores * 100).toFixed(0)} %`;
   const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
   return `Agents, each with its own broker identity (mosquitto: dynamic security; mosquitto-files: password and ACL files; aedes: member passwords), health once a second each, ${windowS} s window under load\n${table(
-    ['broker', 'agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog: end − start; trend (in flight, least–most)', 'controller RSS (peak)', 'CPU controller / manager / broker / PostgreSQL / generator / bare subscriber', `runtime view p50 / p99 (?members=${RUNTIME_PAGE})`],
+    ['broker', 'agents', 'launched (identities)', 'all Active', 'health sent/s', 'controller handled/s', 'bare subscriber got/s (baseline)', 'backlog: end − start; trend (in flight: least–most; least in each half)', 'controller RSS (peak)', 'CPU controller / manager / broker / PostgreSQL / generator / bare subscriber', `runtime view p50 / p99 (?members=${RUNTIME_PAGE})`],
     rows.map((r) => [
       r.broker,
       String(r.agents),
@@ -407,7 +414,7 @@ export async function benchAgents(
       r.sentPerS.toFixed(0),
       r.handledPerS.toFixed(0),
       r.baselinePerS.toFixed(0),
-      `${r.backlogGrowth}; ${signed(Math.round(r.backlog.trendPerS))}/s (${r.backlog.min}–${r.backlog.max})`,
+      `${r.backlogGrowth}; ${signed(Math.round(r.backlog.trendPerS))}/s (${r.backlog.min}–${r.backlog.max}; least by half ${r.backlog.leastByHalf.join(', ')})`,
       `${mib(r.controllerRss)} (${mib(r.controllerPeak)})`,
       [r.cpu.controller, r.cpu.manager, r.cpu.broker, r.cpu.postgres, r.cpu.generator, r.cpu.subscriber].map(pct).join(' / '),
       `${r.restP50.toFixed(0)} / ${r.restP99.toFixed(0)} ms`,
