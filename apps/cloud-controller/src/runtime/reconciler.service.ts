@@ -20,6 +20,7 @@ import { ControllerSettings } from '../controller-settings';
 import { agentStartFailure, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { RecentMembers } from './recent-members';
+import { ClusterSeats } from './cluster-seats';
 import { ClusterFloors } from './cluster-floor';
 import { isLeaving, sees } from './group-instances';
 import { CrashBackoff } from './crash-backoff';
@@ -42,13 +43,6 @@ interface PreparedMember {
   broker: BrokerCredentials;
 }
 
-/** The lowest slot no live member holds: a replacement takes the slot of the member it replaces. */
-export function freeSlot(live: { sid: number }[]): number {
-  const taken = new Set(live.map((m) => m.sid));
-  let sid = 1;
-  while (taken.has(sid)) sid++;
-  return sid;
-}
 const SLOW_PASS_MS = 30_000;
 /** Passes asked for this close together (kickAt) are one pass. */
 const KICK_MERGE_MS = 50;
@@ -419,17 +413,19 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         if (extra.memberId === chosen) this.retiring.delete(cluster.clusterId);
         await this.drainThenStop(extra, extra.memberId === chosen ? 'the autoscaler removed it (the least loaded)' : `${targetMembers(cluster)} member(s) wanted`);
       }
+      const seats = ClusterSeats.of(members, cluster.clusterId);
       launching: for (let missing = targetMembers(cluster) - live.length; missing > 0; ) {
         // Their broker identities together (the broker's users are written once per batch), then one launch after another.
         const identities = await this.issueIdentities(cluster, Math.min(missing, IDENTITIES_PER_BATCH));
         if (identities.length === 0) break;
         for (const [index, identity] of identities.entries()) {
-          const launched = await this.launch(deployment, cluster, [...members], undefined, identity);
+          const launched = await this.launch(deployment, cluster, seats, undefined, identity);
           if (!launched) {
             for (const unused of identities.slice(index + 1)) void this.credentials.revoke({ memberId: unused.memberId, clusterId: cluster.clusterId }).catch(() => undefined);
             break launching;
           }
           members.push(launched);
+          seats.add(launched);
           missing -= 1;
         }
       }
@@ -451,7 +447,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     if (step.kind === 'done' || step.kind === 'wait') return;
     if (step.kind === 'launch') {
       this.logger.log(`cluster ${cluster.clusterId}: upgrading to revision ${cluster.revision}; launching a replacement in ${step.placement.networkPartitionId}/${step.placement.partitionId}`);
-      const launched = await this.launch(deployment, cluster, [...members], step.placement);
+      const launched = await this.launch(deployment, cluster, ClusterSeats.of(members, cluster.clusterId), step.placement);
       if (launched) members.push(launched);
       return;
     }
@@ -571,13 +567,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * `at`: where the member goes (a rolling upgrade's replacement), instead of where the partition algorithm puts it.
    * `prepared`: its id and broker identity, made already (issueIdentities); else made here.
    */
-  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, members: MemberEntity[], at?: Placement, prepared?: PreparedMember): Promise<MemberEntity | null> {
+  private async launch(deployment: DeploymentEntity, cluster: ClusterEntity, seats: ClusterSeats, at?: Placement, prepared?: PreparedMember): Promise<MemberEntity | null> {
     const spec = cluster.spec;
-    const counts = new Map<string, number>();
-    for (const m of members.filter((x) => x.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(x.status))) {
-      const key = `${m.networkPartitionId}/${m.partitionId}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
+    const counts = seats.counts;
     // Partitions in a region whose engine does not answer take no member meanwhile, nor cordoned ones (stratos partition drain): one goes where the policy has room elsewhere.
     const answering = spec.placements.filter((p) => !this.unreachableDrivers.has(p.driver) && !this.cordoned.has(`${p.networkPartitionId}/${p.partitionId}`));
     // Nor a partition no node can run a member of now (swarm: its constraints met by no Ready node), while another can.
@@ -615,7 +607,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       clusterId: cluster.clusterId,
       applicationId: deployment.applicationId,
       status: MemberStatus.Created,
-      sid: freeSlot(members.filter((m) => m.clusterId === cluster.clusterId && LIVE_MEMBER_STATES.includes(m.status))),
+      sid: seats.freeSlot(),
       networkPartitionId: placement.networkPartitionId,
       partitionId: placement.partitionId,
       driver: placement.driver,
