@@ -44,8 +44,10 @@ async function shown(page: Page, selector: string, what: string, timeoutMs = 30_
     throw new Error(`the console did not show ${what} (${selector}) within ${timeoutMs} ms: ${(error as Error).message}\nthe page said:\n${text}`);
   }
 }
+// The element with that text once it can be clicked: a button rendered disabled (Undeploy before the
+// page has read the deployment) ignores a click, and nothing would happen after it.
 const clickText = async (page: Page, selector: string, text: string) => {
-  const handle = await page.waitForFunction((sel, t) => [...document.querySelectorAll(sel)].find((e: any) => e.textContent?.trim() === t) ?? null, { timeout: 20_000 }, selector, text);
+  const handle = await page.waitForFunction((sel, t) => [...document.querySelectorAll(sel)].find((e: any) => e.textContent?.trim() === t && !e.disabled) ?? null, { timeout: 20_000 }, selector, text);
   await (handle as ElementHandle<any>).click();
 };
 
