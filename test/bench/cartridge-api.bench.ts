@@ -97,26 +97,29 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   const n = options.requests;
   /** A row's label, the platform's figures, the floor's, and (creates) the same hops by hand. */
   const results: [string, Figures, Figures, Figures?][] = [];
-  // CPU seconds per process over the platform's rows only: where a request's time goes.
-  const cpu = { manager: 0, controller: 0, 'broker and load generator': 0, PostgreSQL: 0 };
-  const cpuNow = () => ({ manager: processCpuSeconds(manager.pid!), controller: processCpuSeconds(controller.pid!), 'broker and load generator': process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, PostgreSQL: postgresCpuSeconds(join(home, 'pg', 'data')) });
-  const onPlatform = async <T>(work: () => Promise<T>): Promise<T> => {
+  // CPU seconds per process over each platform row (its rounds only): where a request's time goes.
+  type Cpu = { manager: number; controller: number; 'broker and load generator': number; PostgreSQL: number };
+  const cpuByRow = new Map<string, Cpu>();
+  const cpuNow = (): Cpu => ({ manager: processCpuSeconds(manager.pid!), controller: processCpuSeconds(controller.pid!), 'broker and load generator': process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, PostgreSQL: postgresCpuSeconds(join(home, 'pg', 'data')) });
+  const onPlatform = (label: string) => async <T>(work: () => Promise<T>): Promise<T> => {
     const before = cpuNow();
     const figures = await work();
     const after = cpuNow();
-    for (const key of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[key] += after[key] - before[key];
+    const sum = cpuByRow.get(label) ?? { manager: 0, controller: 0, 'broker and load generator': 0, PostgreSQL: 0 };
+    for (const key of Object.keys(sum) as (keyof Cpu)[]) sum[key] += after[key] - before[key];
+    cpuByRow.set(label, sum);
     return figures;
   };
   for (const inFlight of [1, 32]) {
     // The platform and its floors in alternating rounds: this machine's PostgreSQL alone varies 2× from one minute to the next.
     const creates = await interleaved(ROUNDS, n, inFlight, [
-      { name: 'floor', operation: floorInsert(`f${inFlight}`) },
-      { name: 'platform', operation: (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201), around: onPlatform },
+      { name: 'floor', operation: floorInsert(`f${inFlight}`), around: onPlatform(`bare PostgreSQL insert, ${inFlight} in flight`) },
+      { name: 'platform', operation: (i) => call('POST', '/cartridges', cartridge(`c${inFlight}-${i}`), 201), around: onPlatform(`create, ${inFlight} in flight`) },
       { name: 'byHand', operation: (i) => call('POST', '/', cartridge(`h${inFlight}-${i}`), 201, sameHops.url) },
     ]);
     const gets = await interleaved(ROUNDS, n, inFlight, [
       { name: 'floor', operation: floorSelect(`f${inFlight}`) },
-      { name: 'platform', operation: (i) => call('GET', `/cartridges/c${inFlight}-${i}`), around: onPlatform },
+      { name: 'platform', operation: (i) => call('GET', `/cartridges/c${inFlight}-${i}`), around: onPlatform(`get, ${inFlight} in flight`) },
     ]);
     results.push([`create, ${inFlight} in flight`, creates.platform, creates.floor, creates.byHand], [`get, ${inFlight} in flight`, gets.platform, gets.floor]);
   }
@@ -152,7 +155,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
     ...(byHand ? [row(`${label}: same hops by hand`, byHand, floor)] : []),
     row(`${label}: bare PostgreSQL`, floor),
   ]);
-  // The CPU figures below cover the four create and get rows only (onPlatform), not the health rows.
-  const perRequest = Object.entries(cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / (4 * n)).toFixed(2)}`).join(', ');
-  return `Cartridge API, ${n} requests per row in ${ROUNDS} rounds alternating with their floors, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own; "same hops by hand": HTTP → MQTT → a worker → one INSERT → reply and event → HTTP, no framework (same-hops.ts): what the architecture itself costs\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request (the four platform rows): ${perRequest}`;
+  // CPU ms per request of each platform row and the insert's floor (not the health rows): which process a request costs what.
+  const cpuRows = [...cpuByRow].map(([label, sum]) => [label, ...Object.values(sum).map((seconds) => ((seconds * 1000) / n).toFixed(2)), ((Object.values(sum).reduce((a, b) => a + b, 0) * 1000) / n).toFixed(2)]);
+  return `Cartridge API, ${n} requests per row in ${ROUNDS} rounds alternating with their floors, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own; "same hops by hand": HTTP → MQTT → a worker → one INSERT → reply and event → HTTP, no framework (same-hops.ts): what the architecture itself costs\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request, by process:\n${table(['row', 'manager', 'controller', 'broker and load generator', 'PostgreSQL', 'all'], cpuRows)}`;
 }

@@ -3,10 +3,23 @@ import { BakedImageEntity } from '../entities/baked-image.entity';
 import { CartridgeBundleEntity } from '../entities/cartridge-bundle.entity';
 import type { TopologyEvent, TopologyEventType } from '@stratos/contracts';
 import { CartridgeEntity } from '../entities/cartridge.entity';
-import { appendCall } from './topology-event.repository';
+import { GroupCommit, isRowError } from '../group-commit';
+import { appendCall, TOPOLOGY_REVISION_LOCK } from './topology-event.repository';
+
+/** A cartridge to create and the event that tells of it. */
+export interface CartridgeCreate {
+  row: CartridgeEntity;
+  type: TopologyEventType;
+  payload: TopologyEvent['payload'];
+}
 
 export class CartridgeRepository {
-  constructor(private readonly manager: EntityManager) {}
+  /** Creates in group commits; only outside a transaction (a transaction's statements are its own). */
+  private readonly creates: GroupCommit<CartridgeCreate, TopologyEvent | null> | null;
+
+  constructor(private readonly manager: EntityManager) {
+    this.creates = manager.queryRunner ? null : new GroupCommit((creates) => this.insertAllIfAbsentWithEvents(creates), { retryAlone: isRowError });
+  }
 
   private get repo() {
     return this.manager.getRepository(CartridgeEntity);
@@ -36,18 +49,53 @@ export class CartridgeRepository {
   /**
    * Inserts unless the type exists, and appends the event that tells of it, in one statement (one
    * round trip, one commit: the hot path of `POST /api/cartridges`); null (nothing written) when
-   * the type exists.
+   * the type exists. Outside a transaction, creates that come together share one statement
+   * (group commit: each would otherwise hold the revision lock through its own commit).
    */
-  async insertIfAbsentWithEvent<T extends TopologyEventType>(row: CartridgeEntity, type: T, payload: TopologyEvent<T>['payload']): Promise<TopologyEvent<T> | null> {
-    const call = appendCall(type, payload, 9);
-    const appended = (await this.manager.query(
-      `WITH inserted AS (
+  insertIfAbsentWithEvent<T extends TopologyEventType>(row: CartridgeEntity, type: T, payload: TopologyEvent<T>['payload']): Promise<TopologyEvent<T> | null> {
+    const create: CartridgeCreate = { row, type, payload };
+    return (this.creates ? this.creates.submit(create) : this.insertAllIfAbsentWithEvents([create]).then(([event]) => event)) as Promise<TopologyEvent<T> | null>;
+  }
+
+  /**
+   * The creates in one statement, one result each in their order: its event, or null where the
+   * type exists (or came earlier in the same list). The events' revisions follow the list's order.
+   */
+  async insertAllIfAbsentWithEvents(creates: CartridgeCreate[]): Promise<(TopologyEvent | null)[]> {
+    const seen = new Set<string>();
+    const written = creates.filter(({ row }) => !seen.has(row.type) && seen.add(row.type));
+    const events = written.map(({ type, payload }) => appendCall(type, payload, 1));
+    const rows = written.map(({ row }) => row);
+    const revisions = (await this.manager.query(
+      `WITH input AS MATERIALIZED (
+         SELECT * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::uuid[], $11::text[], $12::jsonb[], $13::timestamptz[])
+           WITH ORDINALITY AS t(type, category, definition, providers, generation, created_by, created_at, updated_at, event_id, event_type, payload, event_at, ord)),
+       inserted AS (
          INSERT INTO cartridges (type, category, definition, providers, generation, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (type) DO NOTHING RETURNING type)
-       SELECT ${call.sql} AS revision FROM inserted`,
-      [row.type, row.category, JSON.stringify(row.definition), JSON.stringify(row.providers), row.generation, row.createdBy, row.createdAt, row.updatedAt, ...call.params],
-    )) as { revision: string }[];
-    return appended.length > 0 ? call.event(appended[0].revision) : null;
+         SELECT type, category, definition, providers, generation, created_by, created_at, updated_at FROM input ORDER BY ord
+         ON CONFLICT (type) DO NOTHING RETURNING type)
+       SELECT i.type, stratos_append_topology_event($1, i.event_id, i.event_type, i.payload, i.event_at) AS revision
+         FROM input i JOIN inserted USING (type) ORDER BY i.ord`,
+      [
+        TOPOLOGY_REVISION_LOCK,
+        rows.map((r) => r.type),
+        rows.map((r) => r.category),
+        rows.map((r) => JSON.stringify(r.definition)),
+        rows.map((r) => JSON.stringify(r.providers)),
+        rows.map((r) => r.generation),
+        rows.map((r) => r.createdBy),
+        rows.map((r) => r.createdAt),
+        rows.map((r) => r.updatedAt),
+        ...[1, 2, 3, 4].map((k) => events.map((e) => e.params[k])),
+      ],
+    )) as { type: string; revision: string }[];
+    const revisionOf = new Map(revisions.map((r) => [r.type, r.revision]));
+    const eventOf = new Map(written.map((create, i) => [create, events[i]]));
+    return creates.map((create) => {
+      const revision = revisionOf.get(create.row.type);
+      const event = eventOf.get(create);
+      return event && revision !== undefined ? event.event(revision) : null;
+    });
   }
 
   async save(row: CartridgeEntity): Promise<void> {

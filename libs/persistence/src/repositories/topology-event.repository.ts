@@ -4,7 +4,7 @@ import type { TopologyEvent, TopologyEventType } from '@stratos/contracts';
 import { TopologyEventEntity } from '../entities/topology-event.entity';
 
 /** Serializes revision allocation until commit, so revisions are gap-free and commit-ordered. */
-const TOPOLOGY_REVISION_LOCK = 0x5747a705;
+export const TOPOLOGY_REVISION_LOCK = 0x5747a705;
 
 function toEvent(row: TopologyEventEntity): TopologyEvent {
   return {
