@@ -1,4 +1,4 @@
-import { StatisticsWindow } from './statistics-window';
+import { measuredItsStart, StatisticsWindow } from './statistics-window';
 
 describe('StatisticsWindow', () => {
   it('keeps each member’s samples for the window, per statistic, and drops what is not a number', () => {
@@ -41,5 +41,13 @@ describe('StatisticsWindow', () => {
     expect(window.balancedSamples('app', 'web', 13_000)).toEqual([]);
     window.keepOnly(new Set(['lb2']));
     expect([window.balancedSamples('app', 'web', 0), window.balancedSamples('app', 'api', 0)]).toEqual([[{ reportedBy: 'lb2', samples: [{ at: 12_000, value: 3 }] }], []]);
+  });
+
+  it("sets aside a report heard within a health interval of the member turning Active (it may have measured the member's start), not a later one", () => {
+    const activeSince = new Date(100_000);
+    expect(measuredItsStart(activeSince, 100_000, 15_000)).toBe(true); // the report sent at activation
+    expect(measuredItsStart(activeSince, 114_999, 15_000)).toBe(true); // its reading began before activation
+    expect(measuredItsStart(activeSince, 115_000, 15_000)).toBe(false); // a whole interval after: the member's own load
+    expect(measuredItsStart(activeSince, 400_000, 1_000)).toBe(false);
   });
 });

@@ -9,6 +9,17 @@ import type { Sample } from './scaling-rules';
 
 export type MemberStatistic = 'loadAverage' | 'memoryConsumption' | 'requestsInFlight';
 
+/**
+ * Whether a health report heard at `heardAt` (ms) may have measured part of the member's start —
+ * its agent booting, provisioning, the workload starting — rather than its load: an agent's load
+ * is its CPU since its previous report, a health interval earlier, and one heard within an interval
+ * of the member turning Active began before it. Set aside, as Kubernetes's HPA sets aside a pod's
+ * CPU from before it was ready: a new member would otherwise scale its cluster on its own start.
+ */
+export function measuredItsStart(activeSince: Date, heardAt: number, healthIntervalMs: number): boolean {
+  return heardAt - new Date(activeSince).getTime() < healthIntervalMs; // a row read as JSON has it as text
+}
+
 interface MemberWindow {
   clusterId: string;
   samples: Record<MemberStatistic, SampleSeries>;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Autoscaler } from '../autoscaler/autoscaler.service';
+import { measuredItsStart } from '../autoscaler/statistics-window';
 import { platformIdOf } from '@stratos/iaas';
 import { brokerTrust, withoutNagle } from '@stratos/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -25,7 +26,7 @@ import {
 } from '@stratos/contracts';
 import { Database, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S } from '@stratos/contracts';
+import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { HealthRelay, relayOf } from './health-relay';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
@@ -272,8 +273,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     if (topic.endsWith('/health')) {
       if (!member || typeof message.loadAverage !== 'number' || message.clusterId !== member.clusterId) return;
       this.lifecycle.recordHealth(member, message as HealthReport);
-      // What its cluster scales by: the leader's windows.
-      if (member.status === MemberStatus.Active) {
+      // What its cluster scales by: the leader's windows (not a report that may have measured the member's start).
+      if (member.status === MemberStatus.Active && !measuredItsStart(member.statusChangedAt, Date.now(), (this.settings.healthIntervalS ?? DEFAULT_HEALTH_INTERVAL_S) * 1000)) {
         if (this.standsBy) this.relay.report(message as HealthReport, member.applicationId);
         else this.autoscaler.record(message as HealthReport, member);
       }
