@@ -4,7 +4,8 @@
  * controller writes them; `stratos topology watch --health` prints them. A tenant's user watching
  * sees no member of an application it did not sign up to (fenced by the admin's stream having seen
  * two batches meanwhile); a bad `health` value is refused at its parameter. The runtime view, whole
- * and paged, carries each member's latest health as written.
+ * and paged, carries each member's latest health as written. The manager hears the health topic
+ * only while someone watches it.
  */
 import type { ApplicationRuntime, MemberHealthBatch } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -104,4 +105,36 @@ describe("members' health on the live feed", () => {
     }, 30_000);
     expect(Date.parse(later.timestamp)).toBeGreaterThan(Date.parse(first!.timestamp));
   }, 90_000);
+
+  it("hears members' health from the broker only while someone watches it (at 10,000 members: megabytes a second nobody reads)", async () => {
+    const [member] = (await platform.runtime('pulse')).clusters[0].members;
+    const healthHeard = async () => {
+      const text = await (await fetch(`${platform.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).text();
+      return Number(/^stratos_manager_feed_messages_total\{kind="health"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const healthAt = async () => (await platform.api<ApplicationRuntime>('GET', '/applications/pulse/runtime')).body.clusters[0].members.find((m) => m.memberId === member.memberId)?.health?.timestamp ?? '';
+    // A fence: the controller wrote (and published) two more batches of health meanwhile.
+    const twoBatchesLater = async () => {
+      for (let i = 0; i < 2; i++) {
+        const seen = await healthAt();
+        await until('a later health batch', async () => (await healthAt()) > seen, 30_000);
+      }
+    };
+    await twoBatchesLater(); // the earlier test's watchers are gone by now
+    const unwatched = await healthHeard();
+    await twoBatchesLater();
+    expect(await healthHeard()).toBe(unwatched);
+
+    const admin = watch(`${platform.url}/api/topology/events?health=true`, platform.adminToken);
+    try {
+      await until('a health batch on the watcher', async () => admin.health().length > 0, 30_000);
+      expect(await healthHeard()).toBeGreaterThan(unwatched);
+    } finally {
+      await admin.close();
+    }
+    await twoBatchesLater();
+    const afterWatch = await healthHeard();
+    await twoBatchesLater();
+    expect(await healthHeard()).toBe(afterWatch);
+  }, 120_000);
 });

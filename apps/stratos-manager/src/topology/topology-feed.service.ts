@@ -31,13 +31,14 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
     }));
     this.client.on('connect', () => {
       this.client.subscribe(Topics.topology.all, { qos: 1 });
-      this.client.subscribe(Topics.health.members, { qos: 0 });
+      if (this.healthListeners.size > 0) this.client.subscribe(Topics.health.members, { qos: 0 });
       this.changed(); // events may have been missed while it was away (a clean session)
     });
     this.metrics.connections.trackBroker('topology-feed', () => this.client.connected);
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
     this.client.on('message', (topic, payload) => {
       const health = topic === Topics.health.members;
+      this.metrics.feed.inc({ kind: health ? 'health' : 'topology' });
       if (!health) this.changed();
       if ((health ? this.healthListeners : this.listeners).size === 0) return; // nobody watching: not parsed (each event carries whole definitions)
       let message: unknown;
@@ -78,8 +79,16 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
     for (const listener of this.changeListeners) listener();
   }
 
+  /**
+   * Members' health, while this listener wants it. The manager hears the health topic only while
+   * someone watches it: at 10,000 members it is megabytes a second that nobody would read.
+   * (A watcher may miss the batch in flight as it subscribes; the next one is seconds away.)
+   */
   subscribeHealth(listener: HealthListener): () => void {
     this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    if (this.healthListeners.size === 1 && this.client?.connected) this.client.subscribe(Topics.health.members, { qos: 0 });
+    return () => {
+      if (this.healthListeners.delete(listener) && this.healthListeners.size === 0 && this.client?.connected) this.client.unsubscribe(Topics.health.members);
+    };
   }
 }
