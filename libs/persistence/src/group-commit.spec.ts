@@ -51,6 +51,19 @@ describe('group commit', () => {
     expect(writer.calls.map((c) => c.items)).toEqual([[1], [2, 3], [4, 5]]);
   });
 
+  it('keeps a batch within maxWeight, but takes at least one write however heavy', async () => {
+    const writer = controlledWriter((items: string[]) => items);
+    const commit = new GroupCommit(writer.write, { weigh: (item) => item.length, maxWeight: 10 });
+    const items = ['first', 'aaaa', 'bbbb', 'ccc', 'a-write-heavier-than-the-limit', 'dd', 'ee'];
+    const all = items.map((i) => commit.submit(i));
+    for (let k = 0; k < 5; k++) {
+      await settled();
+      writer.calls[k].end();
+    }
+    await expect(Promise.all(all)).resolves.toEqual(items);
+    expect(writer.calls.map((c) => c.items)).toEqual([['first'], ['aaaa', 'bbbb'], ['ccc'], ['a-write-heavier-than-the-limit'], ['dd', 'ee']]);
+  });
+
   it("tries a refused batch's writes alone when the error may be one write's, so that only that one fails", async () => {
     const bad = new Error('value too long');
     const commit = new GroupCommit(
@@ -95,21 +108,25 @@ describe('group commit', () => {
     await expect(commit.submit(1)).rejects.toThrow('a group commit wrote 1 item(s) but answered 0');
   });
 
-  it('refuses a maxBatch that is not a positive integer', () => {
+  it('refuses a maxBatch that is not a positive integer, and a maxWeight that is not positive', () => {
     expect(() => new GroupCommit(async (items: number[]) => items, { maxBatch: 0 })).toThrow(RangeError);
+    expect(() => new GroupCommit(async (items: number[]) => items, { maxWeight: 0 })).toThrow(RangeError);
   });
 
-  it('whatever the arrivals, batch sizes and failures: every caller settles once with its own result, one statement at a time, each item written in one batch that succeeded at most', async () => {
+  it('whatever the arrivals, weights, bounds and failures: every caller settles once with its own result, one statement at a time, each within its bounds, each good write committed once', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ value: fc.integer(), fails: fc.boolean(), arrivesAfter: fc.nat(3) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ value: fc.integer(), weight: fc.integer({ min: 1, max: 10 }), fails: fc.boolean(), arrivesAfter: fc.nat(3) }), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 1, max: 8 }),
-        async (writes, maxBatch) => {
+        fc.integer({ min: 1, max: 30 }),
+        async (writes, maxBatch, maxWeight) => {
           let inFlight = 0;
           let mostInFlight = 0;
           const committed: number[] = [];
+          const batches: { weight: number }[][] = [];
           const commit = new GroupCommit(
-            async (items: { value: number; fails: boolean }[]) => {
+            async (items: { value: number; weight: number; fails: boolean }[]) => {
+              batches.push(items);
               inFlight++;
               mostInFlight = Math.max(mostInFlight, inFlight);
               await settled();
@@ -118,7 +135,7 @@ describe('group commit', () => {
               committed.push(...items.map((i) => i.value));
               return items.map((i) => i.value * 2);
             },
-            { maxBatch, retryAlone: () => true },
+            { maxBatch, maxWeight, weigh: (item) => item.weight, retryAlone: () => true },
           );
           const results: Promise<number>[] = [];
           for (const write of writes) {
@@ -131,6 +148,10 @@ describe('group commit', () => {
             else expect(outcome).toEqual({ status: 'fulfilled', value: writes[i].value * 2 });
           });
           expect(mostInFlight).toBe(1);
+          for (const batch of batches) {
+            expect(batch.length).toBeLessThanOrEqual(maxBatch);
+            if (batch.length > 1) expect(batch.reduce((sum, i) => sum + i.weight, 0)).toBeLessThanOrEqual(maxWeight);
+          }
           expect(committed.sort()).toEqual(writes.filter((w) => !w.fails).map((w) => w.value).sort());
         },
       ),

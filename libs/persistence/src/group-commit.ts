@@ -13,30 +13,38 @@
  * lost: the statement may or may not have committed) is every caller's, as it would have been alone.
  */
 export class GroupCommit<In, Out> {
-  private waiting: { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+  private waiting: { item: In; weight: number; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
   private running = false;
 
   private readonly maxBatch: number;
+  private readonly maxWeight: number;
+  private readonly weigh: (item: In) => number;
   private readonly retryAlone: (error: unknown) => boolean;
 
   /**
    * @param write writes the items in one statement (one transaction) and answers one result per
    *   item, in the same order
-   * @param options.maxBatch at most this many items per statement (bounds the statement's size; 200)
+   * @param options.maxBatch at most this many items per statement (200)
+   * @param options.weigh an item's weight (its bytes in the statement, say; 1 by default) and
+   *   options.maxWeight the most a statement carries (unbounded by default): a batch takes items
+   *   while they fit, and at least one — large writes that arrive together do not make one huge statement
    * @param options.retryAlone whether a batch's failure may be one item's (then each is tried alone); never, by default
    */
   constructor(
     private readonly write: (items: In[]) => Promise<Out[]>,
-    options: { maxBatch?: number; retryAlone?: (error: unknown) => boolean } = {},
+    options: { maxBatch?: number; maxWeight?: number; weigh?: (item: In) => number; retryAlone?: (error: unknown) => boolean } = {},
   ) {
     this.maxBatch = options.maxBatch ?? 200;
+    this.maxWeight = options.maxWeight ?? Number.POSITIVE_INFINITY;
+    this.weigh = options.weigh ?? (() => 1);
     this.retryAlone = options.retryAlone ?? (() => false);
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, not ${this.maxBatch}`);
+    if (!(this.maxWeight > 0)) throw new RangeError(`maxWeight must be positive, not ${this.maxWeight}`);
   }
 
   submit(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      this.waiting.push({ item, weight: this.weigh(item), resolve, reject });
       void this.drain();
     });
   }
@@ -50,13 +58,23 @@ export class GroupCommit<In, Out> {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatch);
-        await this.settle(batch);
-      }
+      while (this.waiting.length > 0) await this.settle(this.waiting.splice(0, this.nextBatchSize()));
     } finally {
       this.running = false;
     }
+  }
+
+  /** How many of the waiting writes the next statement takes: within maxBatch and maxWeight, and at least one. */
+  private nextBatchSize(): number {
+    let weight = 0;
+    let size = 0;
+    for (const waiting of this.waiting) {
+      if (size === this.maxBatch) break;
+      weight += waiting.weight;
+      if (size > 0 && weight > this.maxWeight) break;
+      size++;
+    }
+    return size;
   }
 
   private async settle(batch: GroupCommit<In, Out>['waiting']): Promise<void> {

@@ -13,12 +13,17 @@ export interface CartridgeCreate {
   payload: TopologyEvent['payload'];
 }
 
+/** About what a create puts in the statement: its definition twice (the row and its event's view). */
+function cartridgeCreateBytes(create: CartridgeCreate): number {
+  return 2 * JSON.stringify(create.row.definition).length;
+}
+
 export class CartridgeRepository {
   /** Creates in group commits; only outside a transaction (a transaction's statements are its own). */
   private readonly creates: GroupCommit<CartridgeCreate, TopologyEvent | null> | null;
 
   constructor(private readonly manager: EntityManager) {
-    this.creates = manager.queryRunner ? null : new GroupCommit((creates) => this.insertAllIfAbsentWithEvents(creates), { retryAlone: isRowError });
+    this.creates = manager.queryRunner ? null : new GroupCommit((creates) => this.insertAllIfAbsentWithEvents(creates), { retryAlone: isRowError, weigh: cartridgeCreateBytes, maxWeight: 8 * 1024 * 1024 });
   }
 
   private get repo() {
