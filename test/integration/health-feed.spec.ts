@@ -5,9 +5,11 @@
  * sees no member of an application it did not sign up to (fenced by the admin's stream having seen
  * two batches meanwhile); a bad `health` value is refused at its parameter. The runtime view, whole
  * and paged, carries each member's latest health as written. The manager hears the health topic
- * only while someone watches it.
+ * only while someone watches it, and the controller publishes health only then.
  */
-import type { ApplicationRuntime, MemberHealthBatch } from '@stratos/contracts';
+import mqtt from 'mqtt';
+import { brokerTrust } from '@stratos/runtime';
+import { Topics, type ApplicationRuntime, type MemberHealthBatch } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli } from '../support/cli';
@@ -106,7 +108,7 @@ describe("members' health on the live feed", () => {
     expect(Date.parse(later.timestamp)).toBeGreaterThan(Date.parse(first!.timestamp));
   }, 90_000);
 
-  it("hears members' health from the broker only while someone watches it (at 10,000 members: megabytes a second nobody reads)", async () => {
+  it("hears members' health from the broker only while someone watches it, and the controller publishes it only then (at 10,000 members: megabytes a second nobody reads)", async () => {
     const [member] = (await platform.runtime('pulse')).clusters[0].members;
     const healthHeard = async () => {
       const text = await (await fetch(`${platform.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).text();
@@ -120,21 +122,35 @@ describe("members' health on the live feed", () => {
         await until('a later health batch', async () => (await healthAt()) > seen, 30_000);
       }
     };
-    await twoBatchesLater(); // the earlier test's watchers are gone by now
-    const unwatched = await healthHeard();
-    await twoBatchesLater();
-    expect(await healthHeard()).toBe(unwatched);
-
-    const admin = watch(`${platform.url}/api/topology/events?health=true`, platform.adminToken);
+    // What the broker carries on the health topic, heard by a client that is not a manager (it says nothing to the controllers).
+    const onTheWire = await mqtt.connectAsync(platform.broker.url, { ...brokerTrust(platform.broker.caCert), clientId: `test-health-wire-${Math.random().toString(16).slice(2)}` });
+    let published = 0;
+    onTheWire.on('message', () => published++);
+    await onTheWire.subscribeAsync(Topics.health.members, { qos: 0 });
     try {
-      await until('a health batch on the watcher', async () => admin.health().length > 0, 30_000);
-      expect(await healthHeard()).toBeGreaterThan(unwatched);
+      await twoBatchesLater(); // the earlier test's watchers are gone by now
+      const unwatched = await healthHeard();
+      published = 0;
+      await twoBatchesLater();
+      expect(await healthHeard()).toBe(unwatched);
+      expect(published).toBe(0);
+
+      const admin = watch(`${platform.url}/api/topology/events?health=true`, platform.adminToken);
+      try {
+        await until('a health batch on the watcher', async () => admin.health().length > 0, 30_000);
+        expect(await healthHeard()).toBeGreaterThan(unwatched);
+        expect(published).toBeGreaterThan(0);
+      } finally {
+        await admin.close();
+      }
+      await twoBatchesLater();
+      const afterWatch = await healthHeard();
+      published = 0;
+      await twoBatchesLater();
+      expect(await healthHeard()).toBe(afterWatch);
+      expect(published).toBe(0);
     } finally {
-      await admin.close();
+      await onTheWire.endAsync(true);
     }
-    await twoBatchesLater();
-    const afterWatch = await healthHeard();
-    await twoBatchesLater();
-    expect(await healthHeard()).toBe(afterWatch);
   }, 120_000);
 });

@@ -118,6 +118,16 @@ export const Topics = {
   /** Members' health as the controller writes it (MemberHealthBatch, QoS 0): not topology events, not stored. */
   health: {
     members: 'stratos/health/members',
+    /**
+     * One retained topic per manager, `{"watching":true}` while someone watches members' health on
+     * it; cleared (an empty retained message) when nobody does, by its Last Will when it dies.
+     * Controllers publish health batches only while one is set: unwatched, at 10,000 members, they
+     * are megabytes a second for the broker to drop.
+     */
+    watchers: {
+      of: (managerId: string) => `stratos/health/watchers/${managerId}`,
+      all: 'stratos/health/watchers/+',
+    },
   },
 } as const;
 

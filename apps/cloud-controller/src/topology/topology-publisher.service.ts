@@ -30,6 +30,8 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
   private asking: { reconcile: boolean; touched: Set<string>; relays: LeaderAsked[]; sending?: boolean } | null = null;
   private readonly controllerId = `${hostname()}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   private readonly presenceTopic = Topics.controllerPresence.of(this.controllerId);
+  /** Managers that have someone watching members' health now (their retained word): health is published only while there is one. */
+  private readonly healthWatchers = new Set<string>();
 
   constructor(
     private readonly database: Database,
@@ -52,6 +54,17 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     }));
     this.metrics.connections.trackBroker('topology-publisher', () => this.client.connected);
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
+    this.client.on('connect', () => {
+      // The retained words come again with the subscription; one cleared meanwhile does not.
+      this.healthWatchers.clear();
+      this.client.subscribe(Topics.health.watchers.all, { qos: 1 });
+    });
+    const watchersPrefix = Topics.health.watchers.of('');
+    this.client.on('message', (topic, payload) => {
+      if (!topic.startsWith(watchersPrefix)) return;
+      if (payload.length > 0) this.healthWatchers.add(topic.slice(watchersPrefix.length));
+      else this.healthWatchers.delete(topic.slice(watchersPrefix.length));
+    });
     if (!this.leads) return;
     this.client.on('connect', () => {
       this.client.publish(this.presenceTopic, JSON.stringify({ status: 'online', since: new Date().toISOString() }), { qos: 1, retain: true });
@@ -114,9 +127,11 @@ export class TopologyPublisher implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
-  /** Members' health, as last written: for watchers of the live feed only (QoS 0, not stored; the next batch supersedes a lost one). */
+  /** Members' health, as last written: for watchers of the live feed only (QoS 0, not stored; the next batch supersedes a lost one), sent only while a manager says someone watches. */
   publishHealth(batch: MemberHealthBatch): void {
-    if (this.client?.connected && batch.members.length > 0) this.client.publish(Topics.health.members, JSON.stringify(batch), { qos: 0 });
+    if (!this.client?.connected || batch.members.length === 0 || this.healthWatchers.size === 0) return;
+    this.client.publish(Topics.health.members, JSON.stringify(batch), { qos: 0 });
+    this.metrics.healthBatchesPublished.inc();
   }
 
   /**

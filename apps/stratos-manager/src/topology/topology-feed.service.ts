@@ -16,6 +16,9 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly healthListeners = new Set<HealthListener>();
   private readonly changeListeners = new Set<() => void>();
   private client: MqttClient;
+  private readonly feedId = `${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+  /** Says to controllers whether this manager has health watchers (retained; its Last Will clears it). */
+  private readonly watchingTopic = Topics.health.watchers.of(this.feedId);
 
   constructor(
     private readonly settings: ManagerSettings,
@@ -25,13 +28,14 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.client = withoutNagle(mqtt.connect(this.settings.mqttUrl, {
       ...brokerTrust(this.settings.mqttCaCert),
-      clientId: `stratos-manager-feed-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      clientId: `stratos-manager-feed-${this.feedId}`,
       reconnectPeriod: 1000,
       connectTimeout: 5000,
+      will: { topic: this.watchingTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
     }));
     this.client.on('connect', () => {
       this.client.subscribe(Topics.topology.all, { qos: 1 });
-      if (this.healthListeners.size > 0) this.client.subscribe(Topics.health.members, { qos: 0 });
+      if (this.healthListeners.size > 0) this.watchHealth(true);
       this.changed(); // events may have been missed while it was away (a clean session)
     });
     this.metrics.connections.trackBroker('topology-feed', () => this.client.connected);
@@ -54,8 +58,9 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
-    this.healthListeners.clear();
     this.changeListeners.clear();
+    if (this.healthListeners.size > 0 && this.client?.connected) await this.client.publishAsync(this.watchingTopic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined);
+    this.healthListeners.clear();
     await this.client?.endAsync(true);
   }
 
@@ -81,14 +86,26 @@ export class TopologyFeed implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Members' health, while this listener wants it. The manager hears the health topic only while
-   * someone watches it: at 10,000 members it is megabytes a second that nobody would read.
-   * (A watcher may miss the batch in flight as it subscribes; the next one is seconds away.)
+   * someone watches it, and says so to the controllers, which publish health only then: at 10,000
+   * members it is megabytes a second that nobody would read. (A new watcher's first batch is the
+   * next one a controller writes after it heard the word, seconds away.)
    */
   subscribeHealth(listener: HealthListener): () => void {
     this.healthListeners.add(listener);
-    if (this.healthListeners.size === 1 && this.client?.connected) this.client.subscribe(Topics.health.members, { qos: 0 });
+    if (this.healthListeners.size === 1 && this.client?.connected) this.watchHealth(true);
     return () => {
-      if (this.healthListeners.delete(listener) && this.healthListeners.size === 0 && this.client?.connected) this.client.unsubscribe(Topics.health.members);
+      if (this.healthListeners.delete(listener) && this.healthListeners.size === 0 && this.client?.connected) this.watchHealth(false);
     };
+  }
+
+  /** Subscribed first, then the word to the controllers (and the other way round when it stops): no batch published for it goes unheard. */
+  private watchHealth(watching: boolean): void {
+    if (watching) {
+      this.client.subscribe(Topics.health.members, { qos: 0 });
+      this.client.publish(this.watchingTopic, JSON.stringify({ watching: true, since: new Date().toISOString() }), { qos: 1, retain: true });
+    } else {
+      this.client.publish(this.watchingTopic, Buffer.alloc(0), { qos: 1, retain: true });
+      this.client.unsubscribe(Topics.health.members);
+    }
   }
 }
