@@ -1,6 +1,6 @@
 import { pbkdf2Sync } from 'node:crypto';
 import fc from 'fast-check';
-import { aclBlock, memberFileUser, parseAclFile, parsePasswordFile, passwordLine } from './mosquitto-member-files';
+import { aclBlock, memberFileUser, parseAclFile, parsePasswordFile, passwordLine, reloadTimeoutFor } from './mosquitto-member-files';
 
 const username = fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/);
 const topic = fc.stringMatching(/^[a-z0-9]{1,8}(\/[a-z0-9._-]{1,12}){0,4}$/);
@@ -38,5 +38,11 @@ describe('Mosquitto member files', () => {
     expect(memberFileUser({ memberId: 'web-1', clusterId: 'c:1' })).toBe(first);
     expect(memberFileUser({ memberId: 'web-1', clusterId: 'c:1', incarnation: 'abcdef012345' })).not.toBe(first);
     expect(memberFileUser({ memberId: 'web-2', clusterId: 'c:1' })).not.toBe(first);
+  });
+
+  it("gives the broker's reload time in proportion to its users: 10 s for a few, 40 s for 10,000 (Mosquitto 2.0 takes ≈10 s then)", () => {
+    expect(reloadTimeoutFor(0)).toBe(10_000);
+    expect(reloadTimeoutFor(10_000)).toBe(40_000);
+    fc.assert(fc.property(fc.nat(1_000_000), fc.nat(1_000), (users, more) => reloadTimeoutFor(users + more) >= reloadTimeoutFor(users) && reloadTimeoutFor(users) >= 10_000));
   });
 });
