@@ -163,4 +163,37 @@ const runs = dockerForTests() !== null && ownSwarmAvailable();
       await swarm.label(swarm.worker, { [PLATFORM_HOST_LABEL]: null });
     }
   }, 300_000);
+  it("kills at once, at a forced undeploy, the member on the manager's node; the other node's member has its grace", async () => {
+    await post('/applications', anApplication({ applicationId: 'fapp', components: { cartridges: [aSubscription('sweb', 'fapp-web', { cartridgeMin: 2, cartridgeMax: 2, subscribableInfo: { alias: 'fapp-web', deploymentPolicy: 'dp-swarm' } })] } }));
+    await post('/applications/fapp/deploy/ap-swarm', undefined, 202);
+    const members = await until('both members Active', async () => {
+      const found = active(await platform.runtime('fapp'));
+      return found.length === 2 ? found : undefined;
+    }, 120_000);
+    // The signals each engine sends the members' containers, in order, from before the undeploy.
+    const signals = new Map<string, string[]>();
+    const streams = await Promise.all([swarm.manager, swarm.worker].map(async (node) => {
+      const stream = (await node.docker.getEvents({ filters: { type: ['container'], event: ['kill'], label: [Label.member] } })) as NodeJS.ReadableStream & { destroy(): void };
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (buffered + chunk.toString()).split('\n');
+        buffered = lines.pop()!; // a line not ended yet
+        for (const line of lines.filter(Boolean)) {
+          const event = JSON.parse(line) as { Actor: { Attributes: Record<string, string> } };
+          const member = event.Actor.Attributes[Label.member];
+          signals.set(member, [...(signals.get(member) ?? []), event.Actor.Attributes.signal]);
+        }
+      });
+      return stream;
+    }));
+    try {
+      await post('/applications/fapp/undeploy?force=true', undefined, 202);
+      await until('fapp gone', async () => (await platform.api('GET', '/applications/fapp/runtime')).status === 404, 60_000);
+      const inZone = (zone: string) => members.find((m) => m.partitionId === zone)!.memberId;
+      expect(signals.get(inZone('zone-a'))?.[0]).toBe('9'); // the manager's node: SIGKILL first
+      expect(signals.get(inZone('zone-b'))?.[0]).toBe('15'); // the worker: SIGTERM, its service's grace
+    } finally {
+      for (const stream of streams) stream.destroy();
+    }
+  }, 300_000);
 });

@@ -207,6 +207,19 @@ export class SwarmDriver implements IaasDriver {
     return new Set(services.flatMap((s) => (s.Spec.EndpointSpec?.Ports ?? []).map((p) => p.PublishedPort ?? 0)).filter(Boolean));
   }
 
+  /** SIGKILL to the containers of those tasks that run on the node whose engine the driver talks to (the others' engines are out of its reach). */
+  private async killOnOwnNode(tasks: SwarmTask[]): Promise<void> {
+    const ownNode = ((await this.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID;
+    const here = tasks.filter((t) => t.NodeID === ownNode && t.Status?.ContainerStatus?.ContainerID && taskOutcome(t).state !== 'ended');
+    await Promise.all(here.map(async (t) => {
+      try {
+        await this.docker.getContainer(t.Status!.ContainerStatus!.ContainerID!).kill({ signal: 'SIGKILL' });
+      } catch (error) {
+        if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error; // gone, or not running: stopped already
+      }
+    }));
+  }
+
   private async removeService(serviceId: string): Promise<void> {
     try {
       await this.docker.getService(serviceId).remove();
@@ -216,21 +229,25 @@ export class SwarmDriver implements IaasDriver {
   }
 
   /**
-   * Removes the member's service; its task gets SIGTERM and the service's stop grace (10 s) before
-   * SIGKILL, whatever graceMs says (a service's grace is fixed when it is made). Resolves once
-   * its task has stopped, so that its slot's volumes are free for a replacement and its agent has
-   * said it is ready to shut down. The tasks are followed by their ids: once its service is gone
-   * the manager answers 404 for a listing by service at once, while the task runs on (as
-   * desired state "remove") until its container has stopped, and is then reaped.
+   * Removes the member's service; its task gets SIGTERM and the service's stop grace (10 s, the
+   * platform's own grace) before SIGKILL. At graceMs 0 (a Lost member, a forced undeploy) a task
+   * on the manager's own node is killed first, through its engine; one on another node still has
+   * its grace (a service's grace is fixed when it is made, and the driver reaches no other
+   * node's engine). Resolves once its task has stopped, so that its slot's volumes are free for a
+   * replacement and its agent has said it is ready to shut down. The tasks are followed by their
+   * ids: once its service is gone the manager answers 404 for a listing by service at once, while
+   * the task runs on (as desired state "remove") until its container has stopped, and is then reaped.
    */
   async terminate(instanceId: string, options: { graceMs: number }): Promise<void> {
-    let taskIds: string[];
+    let tasks: SwarmTask[];
     try {
-      taskIds = (await this.tasksOf([instanceId])).map((t) => t.ID);
+      tasks = await this.tasksOf([instanceId]);
     } catch (error) {
       if (statusCode(error) === 404) return; // its service is gone already (its tasks were followed by whoever removed it)
       throw error;
     }
+    const taskIds = tasks.map((t) => t.ID);
+    if (options.graceMs <= 0) await this.killOnOwnNode(tasks);
     await this.removeService(instanceId);
     if (taskIds.length === 0) return;
     const deadline = Date.now() + Math.max(options.graceMs, SWARM_STOP_GRACE_MS) + 10_000;
