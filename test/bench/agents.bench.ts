@@ -275,7 +275,8 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
       const figure = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
       return {
-        handled: figure(/^stratos_agent_events_total\{kind="health"[^}]*\} (\d+)/m),
+        // A report superseded in the controller's queue by its member's next one was absorbed too (WaitingHealth).
+        handled: figure(/^stratos_agent_events_total\{kind="health"[^}]*\} (\d+)/m) + figure(/^stratos_agent_health_superseded_total(?:\{[^}]*\})? (\d+)/m),
         passes: figure(/^stratos_reconcile_pass_seconds_count(?:\{[^}]*\})? (\d+)/m),
         passSeconds: figure(/^stratos_reconcile_pass_seconds_sum(?:\{[^}]*\})? ([\d.e+-]+)/m),
       };

@@ -15,6 +15,8 @@ export class ControllerMetrics {
   readonly autoscalerEvaluations = new Counter({ name: 'stratos_autoscaler_evaluations_total', help: 'Evaluations of every cluster by the autoscaler', registers: [this.registry] });
   readonly autoscalerDecisions = new Counter({ name: 'stratos_autoscaler_decisions_total', help: 'Scaling decisions, by direction', labelNames: ['direction'], registers: [this.registry] });
   readonly agentEvents = new Counter({ name: 'stratos_agent_events_total', help: 'Agent messages handled, by kind', labelNames: ['kind'], registers: [this.registry] });
+  /** Health reports dropped while an earlier one of the same member still waited: its later one took the place. */
+  readonly agentHealthSuperseded = new Counter({ name: 'stratos_agent_health_superseded_total', help: 'Agent health reports superseded by a later one of the same member before the controller reached them', registers: [this.registry] });
   /** Published only while a manager says someone watches members' health. */
   readonly healthBatchesPublished = new Counter({ name: 'stratos_controller_health_batches_published_total', help: "Batches of members' health published for the live feed's watchers", registers: [this.registry] });
 

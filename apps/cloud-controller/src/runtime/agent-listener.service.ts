@@ -29,6 +29,7 @@ import { ControllerSettings } from '../controller-settings';
 import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { HealthRelay, relayOf } from './health-relay';
+import { WaitingHealth } from './waiting-health';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { SignUpsService } from '../tenancy/signups.service';
@@ -75,6 +76,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private queue: Promise<void> = Promise.resolve();
   /** A standby's: what it heard for the leader, sent every RELAY_EVERY_MS. */
   private readonly relay = new HealthRelay();
+  /** Health reports waiting in the queue, one per member at most. */
+  private readonly waitingHealth = new WaitingHealth<Buffer>();
   private relayTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -154,6 +157,17 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       if (memberId && topic !== AgentTopics.events(memberId)) {
         if (this.standsBy) this.relay.spoke(memberId);
         else this.silence.spoke(memberId, Date.now());
+      }
+      if (memberId && topic === AgentTopics.health(memberId)) {
+        // At most one report per member waits: a later one takes its place (WaitingHealth).
+        if (!this.waitingHealth.offer(memberId, payload)) return void this.metrics.agentHealthSuperseded.inc();
+        this.queue = this.queue
+          .then(() => {
+            const latest = this.waitingHealth.take(memberId);
+            return latest === undefined ? undefined : this.handle(topic, latest);
+          })
+          .catch((error: Error) => this.logger.error(`agent health on ${topic}: ${error.message}`));
+        return;
       }
       this.queue = this.queue.then(() => this.handle(topic, payload)).catch((error: Error) => this.logger.error(`agent event on ${topic}: ${error.message}`));
     });
