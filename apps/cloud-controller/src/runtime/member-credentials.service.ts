@@ -20,6 +20,8 @@ export interface BrokerCredentials {
 }
 
 const DYNSEC = '$CONTROL/dynamic-security/v1';
+/** New members whose broker identities are made together (the rest of a larger scale-out at the next batch). */
+const IDENTITIES_PER_BATCH = 200;
 const roleOf = (memberId: string) => `stratos-member-${memberId}`;
 
 /**
@@ -56,6 +58,11 @@ export class MemberCredentials implements OnApplicationShutdown {
   /** The members the broker carries, where it is the embedded one (members sign in with passwords from the member secret); null: an external broker. */
   embeddedBrokerEnvelope(): number | null {
     return this.settings.memberSecret && !this.settings.mqttDynsec ? (this.settings.embeddedBrokerAgents ?? EMBEDDED_BROKER_AGENT_ENVELOPE) : null;
+  }
+
+  /** How many new members' identities to make together: 200, more on member files as they grow (identitiesPerReload). */
+  identitiesPerBatch(): number {
+    return this.files?.batchSize ?? IDENTITIES_PER_BATCH;
   }
 
   async issue(identity: MemberBrokerIdentity): Promise<BrokerCredentials> {

@@ -1,6 +1,6 @@
 import { pbkdf2Sync } from 'node:crypto';
 import fc from 'fast-check';
-import { aclBlock, memberFileUser, parseAclFile, parsePasswordFile, passwordLine, reloadTimeoutFor } from './mosquitto-member-files';
+import { aclBlock, memberFileUser, parseAclFile, parsePasswordFile, passwordLine, reloadTimeoutFor, identitiesPerReload } from './mosquitto-member-files';
 
 const username = fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/);
 const topic = fc.stringMatching(/^[a-z0-9]{1,8}(\/[a-z0-9._-]{1,12}){0,4}$/);
@@ -44,5 +44,13 @@ describe('Mosquitto member files', () => {
     expect(reloadTimeoutFor(0)).toBe(10_000);
     expect(reloadTimeoutFor(10_000)).toBe(40_000);
     fc.assert(fc.property(fc.nat(1_000_000), fc.nat(1_000), (users, more) => reloadTimeoutFor(users + more) >= reloadTimeoutFor(users) && reloadTimeoutFor(users) >= 10_000));
+  });
+
+  it('writes new users in batches of a quarter of those there, 200 to 1,000: fewer reloads as each costs more', () => {
+    expect([0, 800, 2_000, 4_000, 10_000, 50_000].map(identitiesPerReload)).toEqual([200, 200, 500, 1_000, 1_000, 1_000]);
+    fc.assert(fc.property(fc.nat(1_000_000), fc.nat(1_000), (users, more) => {
+      const size = identitiesPerReload(users);
+      return size >= 200 && size <= 1_000 && identitiesPerReload(users + more) >= size;
+    }));
   });
 });

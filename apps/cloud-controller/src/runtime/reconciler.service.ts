@@ -35,8 +35,6 @@ import { SecretBox } from '../secrets/secret-box';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 
 const GRACE_MS = 10_000;
-/** New members whose broker identities are made together (the rest of a larger scale-out at the next batch). */
-const IDENTITIES_PER_BATCH = 200;
 /** A member about to be launched: its id and its broker identity. */
 interface PreparedMember {
   memberId: string;
@@ -416,7 +414,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const seats = ClusterSeats.of(members, cluster.clusterId);
       launching: for (let missing = targetMembers(cluster) - live.length; missing > 0; ) {
         // Their broker identities together (the broker's users are written once per batch), then one launch after another.
-        const identities = await this.issueIdentities(cluster, Math.min(missing, IDENTITIES_PER_BATCH));
+        const identities = await this.issueIdentities(cluster, Math.min(missing, this.credentials.identitiesPerBatch()));
         if (identities.length === 0) break;
         for (const [index, identity] of identities.entries()) {
           const launched = await this.launch(deployment, cluster, seats, undefined, identity);
