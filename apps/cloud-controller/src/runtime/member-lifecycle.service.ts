@@ -39,12 +39,27 @@ export class MemberLifecycle implements OnApplicationShutdown {
     this.metadata.touch(row.applicationId);
   }
 
-  /** Applies `to` (and any field changes) if the lifecycle allows it; returns the member as it is now, or null. */
-  async transition(memberId: string, to: MemberStatus, options: { reason?: string; changes?: Partial<MemberEntity> } = {}): Promise<MemberEntity | null> {
+  /**
+   * Applies `to` (and any field changes) if the lifecycle allows it; returns the member as it is now, or null.
+   * With `onlyFrom`, `to` is applied from that state alone; from any other the changes are saved without a transition.
+   */
+  async transition(
+    memberId: string,
+    to: MemberStatus,
+    options: { reason?: string; changes?: Partial<MemberEntity>; onlyFrom?: MemberStatus } = {},
+  ): Promise<MemberEntity | null> {
     let event: TopologyEvent | null = null;
+    let changedOnly = false;
     const result = await this.database.transaction(async (tx) => {
       const member = await tx.runtime.lockMember(memberId);
       if (!member) return null;
+      if (options.onlyFrom !== undefined && member.status !== options.onlyFrom) {
+        if (!options.changes) return member;
+        const row = { ...member, ...options.changes };
+        await tx.runtime.saveMember(row);
+        changedOnly = true;
+        return row;
+      }
       if (member.status === to) {
         if (options.changes) await tx.runtime.saveMember({ ...member, ...options.changes });
         return member;
@@ -65,27 +80,19 @@ export class MemberLifecycle implements OnApplicationShutdown {
       await this.publisher.publish(event);
       if (to === MemberStatus.Terminated) this.metadata.forget(memberId, result!.applicationId);
       else this.metadata.touch(result!.applicationId);
-    }
+    } else if (changedOnly) this.metadata.touch(result!.applicationId);
     return result;
   }
 
   /**
    * Records where a launched member runs; Created → Initialized unless its agent was quicker
-   * and already reported it Starting or Active.
+   * and already reported it Starting or Active. Read and written under one row lock: a
+   * transition decided on an earlier read would not fit once the agent's event is applied
+   * meanwhile, and the instance would be lost with it — the next pass would take the member
+   * for one whose launch was interrupted, and replace it.
    */
-  async launched(memberId: string, changes: Pick<MemberEntity, 'instanceId' | 'host' | 'ports'>): Promise<MemberEntity | null> {
-    const current = await this.database.runtime.findMember(memberId);
-    if (!current) return null;
-    if (current.status === MemberStatus.Created) return this.transition(memberId, MemberStatus.Initialized, { changes, reason: 'instance launched' });
-    const updated = await this.database.transaction(async (tx) => {
-      const member = await tx.runtime.lockMember(memberId);
-      if (!member) return null;
-      const row = { ...member, ...changes };
-      await tx.runtime.saveMember(row);
-      return row;
-    });
-    if (updated) this.metadata.touch(updated.applicationId);
-    return updated;
+  launched(memberId: string, changes: Pick<MemberEntity, 'instanceId' | 'host' | 'ports'>): Promise<MemberEntity | null> {
+    return this.transition(memberId, MemberStatus.Initialized, { changes, reason: 'instance launched', onlyFrom: MemberStatus.Created });
   }
 
   /** A member's own report that is not a state change (a re-render, a failed check): a topology event. */
