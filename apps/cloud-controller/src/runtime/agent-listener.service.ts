@@ -30,6 +30,7 @@ import { AGENT_GRACE_KEEPALIVES, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTER
 import { AgentSilence } from './agent-silence';
 import { HealthRelay, relayOf } from './health-relay';
 import { WaitingHealth } from './waiting-health';
+import { MemberQueues } from './member-queues';
 import { ControllerMetrics } from '../metrics/controller-metrics.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { SignUpsService } from '../tenancy/signups.service';
@@ -57,6 +58,12 @@ const REFRESH_EVERY_MS = 1000;
 const REFRESH_BATCH = 1000;
 /** How often a standing-by controller relays to the leader what it heard (the silence grace is seconds; the autoscaler's windows, tens of seconds). */
 const RELAY_EVERY_MS = 250;
+/**
+ * Members whose messages are handled at once. An event holds two pooled connections at its peak
+ * (its place among the member's events, locked, while its transition commits): 3 members take at
+ * most 6 of the pool's 10, leaving the reconciler and the requests theirs.
+ */
+const MEMBERS_IN_FLIGHT = 3;
 const STARTING: MemberStatus[] = [MemberStatus.Created, MemberStatus.Initialized, MemberStatus.Starting];
 /** Members whose agent runs and should be heard from. */
 const LIVE: MemberStatus[] = [MemberStatus.Initialized, MemberStatus.Starting, MemberStatus.Active, MemberStatus.Suspended, MemberStatus.InMaintenance];
@@ -73,7 +80,8 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
   private readonly seen = new Set<string>();
   /** Stale rows of RecentMembers are read again together, off the message queue. */
   private refreshTimer: NodeJS.Timeout | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  /** Each member's messages one at a time, in arrival order; MEMBERS_IN_FLIGHT members' at once. */
+  private readonly queues = new MemberQueues(MEMBERS_IN_FLIGHT);
   /** A standby's: what it heard for the leader, sent every RELAY_EVERY_MS. */
   private readonly relay = new HealthRelay();
   /** Health reports waiting in the queue, one per member at most. */
@@ -150,7 +158,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
       });
     }
     this.client.on('error', (error) => this.logger.warn(`MQTT (${safeUrl(this.settings.mqttUrl)}): ${error.message}`));
-    // One at a time, in arrival order: a member's events apply in the order it sent them.
+    // A member's messages one at a time, in arrival order (its events apply in the order it sent them); other members' beside them.
     this.client.on('message', (topic, payload) => {
       // Heard as it arrives, not when the queue reaches it. Not on the events topic: a Last Will comes there (events are counted in handle()).
       const memberId = AgentTopics.memberOf(topic);
@@ -158,18 +166,17 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
         if (this.standsBy) this.relay.spoke(memberId);
         else this.silence.spoke(memberId, Date.now());
       }
-      if (memberId && topic === AgentTopics.health(memberId)) {
+      if (!memberId) return; // not an agent's topic
+      if (topic === AgentTopics.health(memberId)) {
         // At most one report per member waits: a later one takes its place (WaitingHealth).
         if (!this.waitingHealth.offer(memberId, payload)) return void this.metrics.agentHealthSuperseded.inc();
-        this.queue = this.queue
-          .then(() => {
-            const latest = this.waitingHealth.take(memberId);
-            return latest === undefined ? undefined : this.handle(topic, latest);
-          })
-          .catch((error: Error) => this.logger.error(`agent health on ${topic}: ${error.message}`));
+        this.queues.push(memberId, async () => {
+          const latest = this.waitingHealth.take(memberId);
+          if (latest !== undefined) await this.handle(topic, latest).catch((error: Error) => this.logger.error(`agent health on ${topic}: ${error.message}`));
+        });
         return;
       }
-      this.queue = this.queue.then(() => this.handle(topic, payload)).catch((error: Error) => this.logger.error(`agent event on ${topic}: ${error.message}`));
+      this.queues.push(memberId, () => this.handle(topic, payload).catch((error: Error) => this.logger.error(`agent event on ${topic}: ${error.message}`)));
     });
   }
 
@@ -177,7 +184,7 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     clearTimeout(this.refreshTimer);
     clearInterval(this.relayTimer);
     await this.client?.endAsync(true);
-    await this.queue;
+    await this.queues.idle();
   }
 
   /**
@@ -393,8 +400,9 @@ export class AgentListener implements OnApplicationBootstrap, OnApplicationShutd
     }
     for (const { report, applicationId } of health) this.autoscaler.record(report, { memberId: report.memberId, applicationId });
     for (const { topic, payload } of relayed) {
-      if (AgentTopics.memberOf(topic) === null) continue;
-      this.queue = this.queue.then(() => this.handle(topic, Buffer.from(payload))).catch((error: Error) => this.logger.error(`agent event on ${topic} (relayed): ${error.message}`));
+      const memberId = AgentTopics.memberOf(topic);
+      if (memberId === null) continue;
+      this.queues.push(memberId, () => this.handle(topic, Buffer.from(payload)).catch((error: Error) => this.logger.error(`agent event on ${topic} (relayed): ${error.message}`)));
     }
   }
 
