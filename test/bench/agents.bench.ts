@@ -261,6 +261,8 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
   const broker = await startBenchBroker(kind);
   const children: ChildProcess[] = [];
   const fleet = new Map<string, SimulatedAgent>();
+  /** Agents whose member was terminated (replaced): what they sent was sent all the same. */
+  const removed: SimulatedAgent[] = [];
   try {
     const env = { ...process.env, NODE_OPTIONS: '', DATABASE_URL: postgres.url, MQTT_URL: broker.url, STRATOS_HOME: home, ...broker.env, STRATOS_MEMBER_START_TIMEOUT_S: '1800', STRATOS_AGENT_KEEPALIVE_S: '30', STRATOS_HEALTH_INTERVAL_S: '1', LOG_LEVEL: 'warn' };
     // Launches come from the controller over IPC; each becomes an agent, CONNECTS_IN_FLIGHT connecting at once.
@@ -289,7 +291,11 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
         lastLaunchAt = performance.now();
         pump();
       } else if (m.type === FLEET_TERMINATE) {
-        void fleet.get(m.memberId)?.stop();
+        const agent = fleet.get(m.memberId);
+        if (agent) {
+          void agent.stop();
+          removed.push(agent);
+        }
         fleet.delete(m.memberId);
       }
     });
@@ -341,7 +347,7 @@ export async function runOne(kind: BrokerKind, agents: number, windowS: number, 
         passSeconds: figure(/^stratos_reconcile_pass_seconds_sum(?:\{[^}]*\})? ([\d.e+-]+)/m),
       };
     };
-    const sentNow = () => [...fleet.values()].reduce((sum, a) => sum + a.sent, 0);
+    const sentNow = () => [...fleet.values(), ...removed].reduce((sum, a) => sum + a.sent, 0);
     const cpu = () => ({
       controller: processCpuSeconds(controller.pid!),
       manager: processCpuSeconds(manager.pid!),
