@@ -24,6 +24,7 @@ import { ClusterSeats } from './cluster-seats';
 import { ClusterFloors } from './cluster-floor';
 import { isLeaving, sees } from './group-instances';
 import { CrashBackoff } from './crash-backoff';
+import { PassActivity } from './pass-activity';
 import { DriverRegistry } from '../iaas/driver-registry.service';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
 import { TopologyPublisher } from '../topology/topology-publisher.service';
@@ -70,6 +71,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private stopped = false;
   /** Clusters whose members fail to start wait before the next launch (1 s, 2 s, … 30 s). */
   private readonly backoff = new CrashBackoff();
+  /** What the running pass is doing: the slow pass's log line says it. */
+  private readonly activity = new PassActivity();
   /** Drivers whose last list() failed (said once per outage). */
   private readonly unreachableDrivers = new Set<string>();
   private readonly floors = new ClusterFloors();
@@ -180,7 +183,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private async onePass(): Promise<void> {
     const started = Date.now();
     const timer = this.metrics.reconcilePass.startTimer();
-    const watchdog = setTimeout(() => this.logger.warn(`a reconcile pass has been running for ${SLOW_PASS_MS / 1000} s`), SLOW_PASS_MS);
+    this.activity.start(started);
+    // Every SLOW_PASS_MS while it runs, with what it is doing: a long pass (a deploy of thousands) is not a hung one.
+    const watchdog = setInterval(() => this.logger.warn(this.activity.describe(Date.now())), SLOW_PASS_MS);
     watchdog.unref();
     try {
       await this.metadata.batch(() => this.pass());
@@ -188,7 +193,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.error(`reconcile pass failed after ${Date.now() - started} ms: ${(error as Error).stack ?? (error as Error).message}`);
     } finally {
       timer();
-      clearTimeout(watchdog);
+      clearInterval(watchdog);
     }
   }
 
@@ -249,6 +254,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     for (const deployment of deployments) {
       if (this.stopped) return;
       const suspendedBy = deployment.tenantId !== null ? deactivated.get(deployment.tenantId) : undefined;
+      this.activity.reconciling(deployment.applicationId);
       await this.reconcileApplication(deployment, { instances: actual, listedAt }, known, suspendedBy, unreachable);
     }
     this.silence.keepOnly(known);
@@ -624,8 +630,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     await this.lifecycle.create(row);
     try {
       const instance = await this.startInstance(deployment, cluster, row, image, broker);
+      this.activity.memberLaunched();
       return (await this.lifecycle.launched(memberId, { instanceId: instance.instanceId, host: instance.host, ports: instance.ports })) ?? row;
     } catch (error) {
+      this.activity.launchFailed();
       this.logger.warn(`member ${memberId}: launch failed: ${(error as Error).message}`);
       await this.lifecycle.transition(memberId, MemberStatus.Lost, { reason: `launch failed: ${(error as Error).message}` });
       return null;
