@@ -159,6 +159,14 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
     });
   });
 
+  it('serves Swagger UI at /api/docs: the page and every file it loads, without a token', async () => {
+    const page = await fetch(`${platform.url}/api/docs`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const named = [...(await page.text()).matchAll(/(?:href|src)="([^"]+)"/g)].map(([, path]) => path);
+    expect(named).toEqual(expect.arrayContaining(['/api/docs/swagger-ui-bundle.js', '/api/docs/swagger-initializer.js']));
+    for (const path of named) expect([path, (await fetch(`${platform.url}${path}`)).status]).toEqual([path, 200]);
+  });
+
   it('serves the OpenAPI document, in which every operation says how it fails: an ErrorBody, which real errors are', async () => {
     const response = await fetch(`${platform.url}/api/docs/json`);
     expect(response.status).toBe(200);

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainError, ErrorCode, notifiedRepositoryUrl, Topics, type RepositoryNotifyResult } from '@stratos/contracts';
-import type { Request } from 'express';
-import { Public } from '../auth/auth.guard';
+import { rawRequestOf } from '../http/raw-http';
+import { Public, type ApiRequest } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import { ControllerClient } from '../controller-client/controller-client.service';
 
@@ -26,7 +26,7 @@ export class RepositoryNotifyController {
   @HttpCode(200)
   @ApiOperation({ summary: 'A git hook: body {repository: {url}} (Stratos), or a GitHub/GitLab push event; the members that clone it pull' })
   @ApiQuery({ name: 'secret', required: false })
-  async notify(@Req() request: Request & { rawBody?: string }, @Body() body: unknown, @Query('secret') secret?: string): Promise<RepositoryNotifyResult> {
+  async notify(@Req() request: ApiRequest, @Body() body: unknown, @Query('secret') secret?: string): Promise<RepositoryNotifyResult> {
     const repoUrl = notifiedRepositoryUrl(body);
     if (!repoUrl) throw DomainError.invalid('a git hook names its repository', [{ path: '/repository/url', message: 'is required (a string)' }]);
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
@@ -47,7 +47,7 @@ export class RepositoryNotifyController {
       ...(tenantId !== undefined && { tenantId }),
       secret: secret ?? header('x-gitlab-token'),
       signature: header('x-hub-signature-256'),
-      body: request.rawBody,
+      body: rawRequestOf(request).rawBody,
     });
   }
 }

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { AuditOutcome } from '@stratos/contracts';
 import type { AuditRecord, Database } from '@stratos/persistence';
-import type { NextFunction, Request, Response } from 'express';
-import { requestIdOf } from '../http/request-id';
+import type { ServerResponse } from 'node:http';
+import { routeOf, type RawRequest } from '../http/raw-http';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const logger = new Logger('Audit');
@@ -10,9 +10,6 @@ const logger = new Logger('Audit');
 export function outcomeOf(status: number): AuditOutcome {
   return status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed';
 }
-
-/** Who made the call: the authenticated caller, or the user a login was for once it succeeded. */
-export type AuditedRequest = Request & { caller?: { username: string }; auditActor?: string };
 
 /** Rows wait at most this long, or until there are this many, and go in one statement. */
 const BATCH_DELAY_MS = 10;
@@ -34,20 +31,20 @@ export class AuditTrail {
   constructor(private readonly database: Database) {}
 
   middleware() {
-    return (request: Request, response: Response, next: NextFunction) => {
-      if (!WRITES.has(request.method)) return next();
+    return (request: RawRequest, response: ServerResponse, next: () => void) => {
+      if (!WRITES.has(request.method ?? '')) return next();
       const arrived = new Date();
       const started = performance.now();
       response.once('finish', () => {
-        const audited = request as AuditedRequest;
         this.add({
           at: arrived,
-          actor: audited.caller?.username ?? audited.auditActor ?? null,
+          // Who made the call: the authenticated caller, or the user a login was for once it succeeded.
+          actor: request.caller?.username ?? request.auditActor ?? null,
           address: request.socket.remoteAddress ?? 'unknown',
-          requestId: requestIdOf(request) ?? 'none',
-          method: request.method,
-          path: (request.originalUrl ?? request.url).split('?', 1)[0].slice(0, 2048),
-          route: (request as Request & { route?: { path?: string } }).route?.path ?? null,
+          requestId: request.id ?? 'none',
+          method: request.method ?? 'unknown',
+          path: (request.url ?? '/').split('?', 1)[0].slice(0, 2048),
+          route: routeOf(request) ?? null,
           status: response.statusCode,
           outcome: outcomeOf(response.statusCode),
           durationMs: Math.round(performance.now() - started),

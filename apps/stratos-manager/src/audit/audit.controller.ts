@@ -2,7 +2,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AUDIT_OUTCOMES, DomainError, type AuditEntry, type AuditOutcome } from '@stratos/contracts';
 import { Database } from '@stratos/persistence';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '../auth/auth.guard';
 import { pagingNumber } from '../cartridges/cartridges.service';
 
@@ -22,7 +22,7 @@ export class AuditController {
   @ApiQuery({ name: 'outcome', required: false, enum: OUTCOMES })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
-  async list(@Query() query: { actor?: string; since?: string; outcome?: string; limit?: string; offset?: string }, @Res({ passthrough: true }) response: Response): Promise<AuditEntry[]> {
+  async list(@Query() query: { actor?: string; since?: string; outcome?: string; limit?: string; offset?: string }, @Res({ passthrough: true }) response: FastifyReply): Promise<AuditEntry[]> {
     const since = query.since === undefined ? undefined : new Date(query.since);
     if (since && Number.isNaN(since.getTime())) throw DomainError.invalid('since must be a time (ISO 8601)', [{ path: '?since', message: 'is not a time' }]);
     if (query.outcome !== undefined && !OUTCOMES.includes(query.outcome as AuditOutcome)) {
@@ -35,7 +35,7 @@ export class AuditController {
       limit: pagingNumber(query.limit, 'limit', 100, 1000),
       offset: pagingNumber(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
     });
-    response.setHeader('X-Total-Count', String(total));
+    response.header('X-Total-Count', String(total));
     return items;
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError, ErrorCode } from '@stratos/contracts';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import { rawRequestOf } from '../http/raw-http';
 import { AuthService, type Caller } from './auth.service';
 
 const PUBLIC = 'stratos:public';
@@ -26,15 +27,17 @@ export const ApplicationTokenAccepted = () => SetMetadata(APPLICATION_TOKEN, tru
  */
 export const TenantAccessible = (accessible = true) => SetMetadata(TENANT_ACCESSIBLE, accessible);
 
-export type AuthenticatedRequest = Request & { caller: Caller };
+/** A request as the API's handlers get it (Fastify's, with Node's as `raw`). */
+export type ApiRequest = FastifyRequest;
+export type AuthenticatedRequest = ApiRequest & { caller: Caller };
 
 /** The bearer token the request carries, or null (HTTP Basic, or none). */
-export function bearerTokenOf(request: Request): string | null {
+export function bearerTokenOf(request: { headers: ApiRequest['headers'] }): string | null {
   return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
 }
 
 /** Username and password of an `Authorization: Basic` header, or null when it is not one. */
-export function basicCredentialsOf(request: Request): { username: string; password: string } | null {
+export function basicCredentialsOf(request: { headers: ApiRequest['headers'] }): { username: string; password: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization ?? '');
   if (!match) return null;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -43,7 +46,13 @@ export function basicCredentialsOf(request: Request): { username: string; passwo
 }
 /** On ApplicationTokenAccepted routes the caller is a user, or the members of one deployed application. */
 export type ApplicationCaller = { username: string; role: 'application'; applicationId: string };
-export type MaybeApplicationRequest = Request & { caller: Caller | ApplicationCaller };
+export type MaybeApplicationRequest = ApiRequest & { caller: Caller | ApplicationCaller };
+
+/** The caller, on the handler's request and on Node's (which the audit trail reads once the response is sent). */
+function identify(request: MaybeApplicationRequest, caller: Caller | ApplicationCaller): void {
+  request.caller = caller;
+  rawRequestOf(request).caller = caller;
+}
 
 /**
  * Every /api call needs `Authorization: Bearer <token>`, or Stratos's `Authorization: Basic`
@@ -66,13 +75,14 @@ export class AuthGuard implements CanActivate {
     if (token && this.reflector.getAllAndOverride<boolean>(APPLICATION_TOKEN, targets) && token.startsWith('stm_')) {
       const applicationId = await this.auth.applicationOfToken(token);
       if (!applicationId) throw new DomainError(ErrorCode.Unauthenticated, 'the application token is unknown (its application is not deployed any more?)');
-      if (request.params.applicationId !== applicationId) throw new DomainError(ErrorCode.Forbidden, `this token is application "${applicationId}"'s; it gives no access to application "${String(request.params.applicationId)}"`);
-      request.caller = { username: `application:${applicationId}`, role: 'application', applicationId };
+      const params = request.params as Record<string, string | undefined>;
+      if (params.applicationId !== applicationId) throw new DomainError(ErrorCode.Forbidden, `this token is application "${applicationId}"'s; it gives no access to application "${String(params.applicationId)}"`);
+      identify(request, { username: `application:${applicationId}`, role: 'application', applicationId });
       return true;
     }
     const caller = basic ? await this.auth.callerOfBasic(basic.username, basic.password, request.socket.remoteAddress ?? 'unknown') : await this.auth.callerOf(token!);
     if (!caller) throw new DomainError(ErrorCode.Unauthenticated, 'the token is unknown or expired (or its tenant is deactivated); log in again');
-    request.caller = caller;
+    identify(request, caller);
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) && caller.role !== 'admin') {
       throw new DomainError(ErrorCode.Forbidden, `this needs the admin role; "${caller.username}" has the role "${caller.role}"`);
     }

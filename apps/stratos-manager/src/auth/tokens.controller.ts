@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, HttpCode, Post, Req } from '@nestjs/common';
 import { DomainError } from '@stratos/contracts';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
-import type { AuditedRequest } from '../audit/audit-trail';
-import { bearerTokenOf, Public, TenantAccessible } from './auth.guard';
+import { rawRequestOf } from '../http/raw-http';
+import { bearerTokenOf, Public, TenantAccessible, type ApiRequest } from './auth.guard';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -16,9 +15,9 @@ export class TokensController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Trade a username and password for a bearer token; 429 with Retry-After after too many failures (per user, per address)' })
-  async create(@Req() request: AuditedRequest, @Body() body: { username?: unknown; password?: unknown }) {
+  async create(@Req() request: ApiRequest, @Body() body: { username?: unknown; password?: unknown }) {
     const issued = await this.auth.issueToken(body?.username, body?.password, request.socket.remoteAddress ?? 'unknown');
-    request.auditActor = issued.username; // a failed login is audited with no actor: the name typed may be a password
+    rawRequestOf(request).auditActor = issued.username; // a failed login is audited with no actor: the name typed may be a password
     return issued;
   }
 
@@ -27,7 +26,7 @@ export class TokensController {
   @ApiBearerAuth()
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke the caller's own token (stratos logout)" })
-  async revoke(@Req() request: Request): Promise<void> {
+  async revoke(@Req() request: ApiRequest): Promise<void> {
     const token = bearerTokenOf(request);
     if (!token) throw DomainError.invalid('this request carries HTTP Basic credentials, not a token: there is nothing to revoke');
     await this.auth.revokeToken(token);

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { cartridgeSchema, DomainError } from '@stratos/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { CartridgesService, type ListQuery } from './cartridges.service';
 import { swaggerSchema } from '../http/swagger-schema';
@@ -33,9 +33,9 @@ export class CartridgesController {
   @ApiQuery({ name: 'category', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
-  async list(@Query() query: ListQuery, @Res({ passthrough: true }) response: Response) {
+  async list(@Query() query: ListQuery, @Res({ passthrough: true }) response: FastifyReply) {
     const { items, total } = await this.cartridges.list(query);
-    response.setHeader('X-Total-Count', String(total));
+    response.header('X-Total-Count', String(total));
     return items;
   }
 
@@ -93,10 +93,9 @@ export class CartridgesController {
   @AdminOnly()
   @Get(':type/bundle')
   @ApiOperation({ summary: "Download the cartridge's bundle (application/gzip)" })
-  async getBundle(@Param('type') type: string, @Res() response: Response) {
+  async getBundle(@Param('type') type: string, @Res() response: FastifyReply) {
     const archive = await this.cartridges.getBundle(type);
-    response.status(200).type('application/gzip').setHeader('Content-Disposition', `attachment; filename="${type.replace(/[^\w.-]/g, '_')}-bundle.tar.gz"`);
-    response.end(archive);
+    await response.status(200).type('application/gzip').header('Content-Disposition', `attachment; filename="${type.replace(/[^\w.-]/g, '_')}-bundle.tar.gz"`).send(archive);
   }
 
   @AdminOnly()

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, type Type } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { aLabel, definitionKinds, type DefinitionKind } from '@stratos/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { DefinitionsService } from './definitions.service';
 import { swaggerSchema } from '../http/swagger-schema';
@@ -31,9 +31,9 @@ function definitionsControllerFor(kind: DefinitionKind): Type {
     @TenantAccessible(tenantsRead)
     @Get()
     @ApiOperation({ summary: `List ${kind.plural}; the total is in X-Total-Count` })
-    async list(@Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: Response) {
+    async list(@Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: FastifyReply) {
       const { items, total } = await this.definitions.list(kind, query);
-      response.setHeader('X-Total-Count', String(total));
+      response.header('X-Total-Count', String(total));
       return items;
     }
 

@@ -6,9 +6,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf } from './raw-http';
 
-const TYPES: Record<string, string> = {
+export const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -29,9 +30,15 @@ export const CONSOLE_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-interface Asset {
+export interface Asset {
   body: Buffer;
   headers: Record<string, string>;
+}
+
+/** Answers a GET or HEAD with a file read at start. */
+export function sendAsset(request: IncomingMessage, response: ServerResponse, asset: Asset): void {
+  response.writeHead(200, { ...asset.headers, 'Content-Length': String(asset.body.length) });
+  response.end(request.method === 'HEAD' ? undefined : asset.body);
 }
 
 /** Loads dist/console; null when it is not built (the API works without it; `/` says how to build it). */
@@ -59,19 +66,19 @@ export function loadConsole(dir: string | undefined): Map<string, Asset> | null 
 
 export function consoleAssets(dir: string | undefined) {
   const assets = loadConsole(dir);
-  return (request: Request, response: Response, next: NextFunction) => {
+  return (request: IncomingMessage, response: ServerResponse, next: () => void) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return next();
-    const path = request.path;
+    const path = pathOf(request);
     if (path.startsWith('/api') || path.startsWith('/metrics')) return next();
     const asset = assets?.get(path);
     if (!asset) {
       if (path === '/' && !assets) {
-        response.status(404).type('text/plain').send(`The console is not built here${dir ? ` (${dir})` : ''}: run npm run build. The API is under /api (OpenAPI: /api/docs).\n`);
+        response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        response.end(`The console is not built here${dir ? ` (${dir})` : ''}: run npm run build. The API is under /api (OpenAPI: /api/docs).\n`);
         return;
       }
       return next();
     }
-    response.status(200).set(asset.headers);
-    response.end(request.method === 'HEAD' ? undefined : asset.body);
+    sendAsset(request, response, asset);
   };
 }

@@ -2,7 +2,7 @@ import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type Exce
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode, httpStatusOf, type ErrorBody, type FieldIssue } from '@stratos/contracts';
 import { databaseUnavailableReason } from '@stratos/persistence';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestIdOf } from './request-id';
 
 const REASONS: Record<number, string> = {
@@ -37,14 +37,14 @@ export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
   catch(thrown: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
+    const response = host.switchToHttp().getResponse<FastifyReply>();
+    if (response.sent || response.raw.headersSent) return;
     const exception = asUnavailable(thrown) ?? thrown;
-    const body = { ...this.toBody(exception), requestId: requestIdOf(host.switchToHttp().getRequest<Request>()) };
-    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
-    if (exception instanceof DomainError && exception.retryAfterS !== undefined) response.setHeader('Retry-After', String(exception.retryAfterS));
-    else if (body.statusCode === 503) response.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
-    response.status(body.statusCode).json(body);
+    const body = { ...this.toBody(exception), requestId: requestIdOf(host.switchToHttp().getRequest<FastifyRequest>()) };
+    if (body.statusCode === 401) response.header('WWW-Authenticate', 'Bearer');
+    if (exception instanceof DomainError && exception.retryAfterS !== undefined) response.header('Retry-After', String(exception.retryAfterS));
+    else if (body.statusCode === 503) response.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+    response.status(body.statusCode).send(body);
   }
 
   private toBody(exception: unknown): ErrorBody {

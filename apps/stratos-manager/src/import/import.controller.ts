@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainError, type ImportProgress, type ImportResult } from '@stratos/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { ImportService } from './import.service';
 
@@ -27,7 +27,7 @@ export class ImportController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   async import(
     @Req() request: AuthenticatedRequest,
-    @Res() response: Response,
+    @Res() reply: FastifyReply,
     @Body() body: unknown,
     @Query('iaas') iaas: string | undefined,
     @Query('strict') strict: string | undefined,
@@ -40,11 +40,13 @@ export class ImportController {
     const options = { iaas, strict: strict === 'true', tenant };
     const opened = this.imports.open(body, iaas); // a bad archive: 400 before anything is written
     if (!accept?.includes('application/x-ndjson')) {
-      response.status(200).json(await this.imports.run(request.caller, opened, options));
+      await reply.status(200).send(await this.imports.run(request.caller, opened, options));
       return;
     }
-    // Streamed: a line when the plan is known, one per file, the result last (or why it stopped).
-    response.status(200).set({ 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+    // Streamed: a line when the plan is known, one per file, the result last (or why it stopped), on Node's response.
+    const response = reply.raw;
+    reply.hijack();
+    response.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
     const line = (progress: ImportProgress | { type: 'failed'; error: { statusCode: number; message: string } }) => response.write(`${JSON.stringify(progress)}\n`);
     line({ type: 'planned', total: opened.steps.length, notes: opened.notes });
     let result: ImportResult;

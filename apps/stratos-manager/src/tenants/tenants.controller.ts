@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { tenantInfoSchema } from '@stratos/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AdminOnly, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { TenantsService } from './tenants.service';
 import { swaggerSchema } from '../http/swagger-schema';
@@ -20,9 +20,9 @@ export class TenantsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a tenant (TenantInfoBean: tenantDomain, admin, adminPassword, email, firstName, lastName) and its admin user, admin@tenantDomain' })
   @ApiBody({ schema: tenantSchemaForSwagger })
-  async add(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+  async add(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Res({ passthrough: true }) response: FastifyReply) {
     const result = await this.tenants.add(request.caller, body);
-    response.setHeader('Location', `/api/tenants/${result.tenant.tenantDomain}`);
+    response.header('Location', `/api/tenants/${result.tenant.tenantDomain}`);
     return result;
   }
 
@@ -30,17 +30,17 @@ export class TenantsController {
   @ApiOperation({ summary: 'List tenants, by domain; the total is in X-Total-Count' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
-  async list(@Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: Response) {
+  async list(@Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: FastifyReply) {
     const { items, total } = await this.tenants.list(query);
-    response.setHeader('X-Total-Count', String(total));
+    response.header('X-Total-Count', String(total));
     return items;
   }
 
   @Get('search/:fragment')
   @ApiOperation({ summary: 'Tenants whose domain contains the fragment' })
-  async search(@Param('fragment') fragment: string, @Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: Response) {
+  async search(@Param('fragment') fragment: string, @Query() query: { limit?: string; offset?: string }, @Res({ passthrough: true }) response: FastifyReply) {
     const { items, total } = await this.tenants.list(query, fragment);
-    response.setHeader('X-Total-Count', String(total));
+    response.header('X-Total-Count', String(total));
     return items;
   }
 

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { DomainError, MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, type TopologyEvent, type TopologySnapshot, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ControllerClient } from '../controller-client/controller-client.service';
 import { Database, readTopology } from '@stratos/persistence';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import type { Caller } from '../auth/auth.service';
 import { TopologyFeed } from './topology-feed.service';
@@ -58,11 +58,13 @@ export class TopologyController {
   @ApiOperation({ summary: "Server-sent topology events; ?since=REV resumes after that revision (a Snapshot event first if the log no longer holds it); ?health=true adds members' health every few seconds (MemberHealth events: no id, not resumable)" })
   @ApiQuery({ name: 'since', required: false })
   @ApiQuery({ name: 'health', required: false })
-  async events(@Query('since') since: string | undefined, @Query('health') health: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: AuthenticatedRequest, @Res() response: Response) {
+  async events(@Query('since') since: string | undefined, @Query('health') health: string | undefined, @Headers('last-event-id') lastEventId: string | undefined, @Req() request: AuthenticatedRequest, @Res() reply: FastifyReply) {
     const from = since ?? lastEventId ?? 'now';
     if (from !== 'now' && !/^\d+$/.test(from)) throw DomainError.invalid('since must be a revision (an integer) or "now"', [{ path: '?since', message: 'must be an integer' }]);
     if (health !== undefined && health !== 'true' && health !== 'false') throw DomainError.invalid('health must be true or false', [{ path: '?health', message: 'must be one of true, false', allowed: ['true', 'false'] }]);
     const scope = await this.scopeOf(request.caller);
+    // The stream is written on Node's response, as events come: Fastify's reply is done with.
+    const response = reply.raw;
     const pending: TopologyEvent[] = [];
     let last = from === 'now' ? await this.database.topology.latestRevision() : Number(from);
     // Resuming from before what the log still holds: the topology now replaces the purged events.
@@ -94,7 +96,8 @@ export class TopologyController {
             if (members.length > 0) response.write(`event: ${MEMBER_HEALTH_EVENT}\ndata: ${JSON.stringify({ ...batch, members })}\n\n`);
           })
         : () => undefined;
-    response.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    reply.hijack();
+    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     response.flushHeaders();
     // An `id:` with no data tells the client where it stands, so a reconnect before any event loses nothing.
     if (snapshot) {
@@ -110,7 +113,7 @@ export class TopologyController {
     }
     response.write(`id: ${last}\n: topology events after revision ${last}\n\n`);
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    request.on('close', () => {
+    request.raw.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
       unsubscribeHealth();

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { userInfoSchema } from '@stratos/contracts';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { bearerTokenOf, TenantAccessible, type AuthenticatedRequest } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import { UsersService } from './users.service';
@@ -24,9 +24,9 @@ export class UsersController {
   @HttpCode(201)
   @ApiOperation({ summary: "Add a user (UserInfoBean: userName, credential, role…): a platform user, or name@tenant.domain; a tenant admin adds its own tenant's" })
   @ApiBody({ schema: userSchemaForSwagger })
-  async add(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+  async add(@Req() request: AuthenticatedRequest, @Body() body: unknown, @Res({ passthrough: true }) response: FastifyReply) {
     const result = await this.users.add(request.caller, body);
-    response.setHeader('Location', `/api/users/${encodeURIComponent(result.user.userName)}`);
+    response.header('Location', `/api/users/${encodeURIComponent(result.user.userName)}`);
     return result;
   }
 
