@@ -63,12 +63,15 @@ describe('member statistics: percentages', () => {
     const reader = memberResourceReader('process tree', process.pid);
     expect(reader.source).toBe('process tree');
     const before = reader.read();
-    const busy = spawn(process.execPath, ['-e', 'const end = Date.now() + 700; while (Date.now() < end);'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 600));
+    // The child says when it has spent 400 ms of CPU (however long a loaded machine takes to give it that), then idles until killed.
+    const busy = spawn(process.execPath, ['-e', "const t = process.cpuUsage().user; while (process.cpuUsage().user - t < 400000); process.stdout.write('spent'); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((r) => busy.stdout!.once('data', r));
     const during = reader.read();
-    await new Promise((r) => busy.on('exit', r));
+    const exited = new Promise((r) => busy.on('exit', r));
+    busy.kill();
+    await exited;
     const after = reader.read();
-    expect(during.cpuMicros - before.cpuMicros).toBeGreaterThan(250_000);
+    expect(during.cpuMicros - before.cpuMicros).toBeGreaterThan(300_000);
     // Ended and reaped, its CPU is still counted (in this process's children's time): the total never goes back.
     expect(after.cpuMicros).toBeGreaterThanOrEqual(during.cpuMicros);
     expect(during.memoryBytes).toBeGreaterThan(10_000_000); // this process and the child, resident
