@@ -73,9 +73,23 @@ const docker = dockerForTests() && ownEngineAvailable();
     const watch = await platform.watchEvents();
     await platform.post('/artifacts/blob/versions/1/distribute', { regions: ['eu'] }, 202);
     await until('eu copying', async () => watch.events.some((e) => e.type === 'ArtifactDistribution' && e.payload.region.region === 'eu' && e.payload.region.state === 'Copying'), 60_000);
-    await eu.restart();
+    const restartS = await eu.restart();
     await watch.close();
-    const settled = await until('eu settled', async () => ((await regionsOf()).eu?.state === 'Failed' || (await regionsOf()).eu?.state === 'Available' ? (await regionsOf()).eu : undefined), 120_000);
+    // What eu was last seen as, for the failure's message: where a copy that never settles stopped.
+    let lastSeen: unknown = 'nothing yet';
+    const settled = await until(
+      'eu settled',
+      async () => {
+        const { status, body } = await platform.api<ArtifactView>('GET', '/artifacts/blob');
+        lastSeen = status === 200 ? body.versions[0].regions.find((r) => r.region === 'eu') : { status, body };
+        const eu = lastSeen as ArtifactView['versions'][number]['regions'][number] | undefined;
+        return eu?.state === 'Failed' || eu?.state === 'Available' ? eu : undefined;
+      },
+      120_000,
+    ).catch((error: Error) => {
+      const copying = watch.events.filter((e) => e.type === 'ArtifactDistribution' && e.payload.region.region === 'eu').map((e) => `${e.payload.region.state} ${e.payload.region.percent}%`);
+      throw new Error(`${error.message}; the engine's restart took ${restartS} s; eu last seen as ${JSON.stringify(lastSeen)}; eu's events before the restart: ${copying.join(', ')}`);
+    });
     process.stdout.write(`artifact fault: eu's engine restarted mid-copy: ${settled.state}${settled.reason ? ` (${settled.reason})` : ''}\n`);
     const there = await eu.docker.getImage(image).inspect().catch(() => null);
     if (settled.state === 'Available') expect(there?.Id).toBe(settled.imageId);
