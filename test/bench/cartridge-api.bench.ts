@@ -21,6 +21,17 @@ import { interleaved, measure, row, table, type Figures } from './stats';
 /** Alternating rounds per row (interleaved): each round a fifth of BENCH_REQUESTS. */
 const ROUNDS = 5;
 
+/** BENCH_CHILD_ENV='{"LOG_LEVEL":"warn"}': more settings for the manager and the controller, to compare one setting's cost. */
+function benchChildEnv(): Record<string, string> {
+  const text = process.env.BENCH_CHILD_ENV;
+  if (!text) return {};
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`BENCH_CHILD_ENV must be a JSON object of strings, as {"LOG_LEVEL":"warn"}; got ${text}`);
+  }
+  return parsed as Record<string, string>;
+}
+
 const cartridge = (type: string) => ({
   type,
   provider: 'apache',
@@ -40,7 +51,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   // Migrations first (the controller would run them too; the floor's table copies one of theirs).
   await (await Database.open({ url: postgres.url, applicationName: 'bench-floor' })).close();
   const port = await freePort();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: postgres.url, MQTT_URL: mqttUrl, STRATOS_HOME: home, STRATOS_DOCKER: 'off', STRATOS_API_HOST: '127.0.0.1', STRATOS_API_PORT: String(port), STRATOS_RPC_TIMEOUT_MS: '30000' };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: postgres.url, MQTT_URL: mqttUrl, STRATOS_HOME: home, STRATOS_DOCKER: 'off', STRATOS_API_HOST: '127.0.0.1', STRATOS_API_PORT: String(port), STRATOS_RPC_TIMEOUT_MS: '30000', ...benchChildEnv() };
   const children: ChildProcess[] = [];
   const start = (app: string) => {
     // BENCH_PROFILE=DIR: each process's CPU profile (written as it exits), for Chrome's DevTools.
@@ -134,13 +145,15 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
   // beside a bare SELECT 1 — what the framework and the middleware cost before MQTT and the controller.
   for (const inFlight of [1, 32]) {
     const floorPing = await measure(n, inFlight, async () => void (await client.query('SELECT 1')));
-    const health = await measure(n, inFlight, () =>
-      new Promise<void>((resolve, reject) => {
-        httpRequest(`${url}/api/health`, { agent }, (response) => {
-          response.resume();
-          response.once('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`GET /api/health: ${response.statusCode}`))));
-        }).once('error', reject).end();
-      }),
+    const health = await onPlatform(`HTTP path alone (health), ${inFlight} in flight`)(() =>
+      measure(n, inFlight, () =>
+        new Promise<void>((resolve, reject) => {
+          httpRequest(`${url}/api/health`, { agent }, (response) => {
+            response.resume();
+            response.once('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`GET /api/health: ${response.statusCode}`))));
+          }).once('error', reject).end();
+        }),
+      ),
     );
     results.push([`HTTP path alone (health), ${inFlight} in flight`, health, floorPing]);
   }
@@ -162,7 +175,7 @@ export async function benchCartridgeApi(options: { requests: number; mqttUrl?: s
     ...(byHand ? [row(`${label}: same hops by hand`, byHand, floor)] : []),
     row(`${label}: bare PostgreSQL`, floor),
   ]);
-  // CPU ms per request of each platform row and the insert's floor (not the health rows): which process a request costs what.
+  // CPU ms per request of each platform row and the insert's floor: which process a request costs what.
   const cpuRows = [...cpuByRow].map(([label, sum]) => [label, ...Object.values(sum).map((seconds) => ((seconds * 1000) / n).toFixed(2)), ((Object.values(sum).reduce((a, b) => a + b, 0) * 1000) / n).toFixed(2)]);
   return `Cartridge API, ${n} requests per row in ${ROUNDS} rounds alternating with their floors, broker ${options.label ?? 'aedes (embedded)'}; manager and controller as processes of their own; "same hops by hand": HTTP → MQTT → a worker → one INSERT → reply and event → HTTP, no framework (same-hops.ts): what the architecture itself costs\n${table(['operation', 'ops/s', 'p50 ms', 'p99 ms', 'floor÷platform'], rows)}\nCPU ms per platform request, by process:\n${table(['row', 'manager', 'controller', 'broker and load generator', 'PostgreSQL', 'all'], cpuRows)}`;
 }

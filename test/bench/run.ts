@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the platform's figures beside their baselines from the same run.
- * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker;
+ * BENCH_REQUESTS sets the requests per row (default 2000); MQTT_URL benches an external broker; BENCH_CHILD_ENV (a JSON object) gives the API row's manager and controller more settings;
  * BENCH_ONLY=api|deploy|docker|swarm|failover|templating|members|bake|idle|agents|console|signups|artifacts|migration|live-migration|elastic runs one (BENCH_ARTIFACT_MB, 100, sizes the artifacts row; BENCH_MIGRATION_MB, 50, the migration row; BENCH_LIVE_RATE, 200, the live migration's requests/s); BENCH_SIGNUPS (100) sizes the sign-ups row; BENCH_IDLE_MEMBERS (100) and
  * BENCH_IDLE_WINDOW_S (30) size the idle-cost row (BENCH_PROFILE=FILE: a CPU profile of its window with members; for the agents rows BENCH_PROFILE=DIR gets the controller's whole run); BENCH_AGENTS (1000,10000) and BENCH_AGENTS_WINDOW_S (30)
  * the agents rows (Mosquitto with dynamic security is needed: apt-get install -y mosquitto).
