@@ -18,6 +18,23 @@ function cartridgeCreateBytes(create: CartridgeCreate): number {
   return 2 * JSON.stringify(create.row.definition).length;
 }
 
+/** findWithBundle's row: the cartridge's columns, and its bundle's (null without one). */
+interface CartridgeWithBundleRow {
+  type: string;
+  category: string;
+  definition: CartridgeEntity['definition'];
+  providers: CartridgeEntity['providers'];
+  generation: number;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  sha256: string | null;
+  size: number | null;
+  files: number | null;
+  uploaded_by: string | null;
+  uploaded_at: Date | null;
+}
+
 export class CartridgeRepository {
   /** Creates in group commits; only outside a transaction (a transaction's statements are its own). */
   private readonly creates: GroupCommit<CartridgeCreate, TopologyEvent | null> | null;
@@ -34,16 +51,34 @@ export class CartridgeRepository {
     return this.repo.findOneBy({ type });
   }
 
-  /** The cartridge and its bundle (without its content), in one query. */
+  /**
+   * The cartridge and its bundle (without its content), in one query: plain SQL, since every
+   * `GET /api/cartridges/{type}` asks (the query builder and its hydration were most of a read's cost).
+   */
   async findWithBundle(type: string): Promise<{ row: CartridgeEntity; bundle: CartridgeBundleEntity | null } | null> {
-    const found = (await this.repo
-      .createQueryBuilder('c')
-      .leftJoinAndMapOne('c.bundle', CartridgeBundleEntity, 'b', 'b.cartridge_type = c.type')
-      .where('c.type = :type', { type })
-      .getOne()) as (CartridgeEntity & { bundle?: CartridgeBundleEntity | null }) | null;
+    const [found] = (await this.manager.query(
+      `SELECT c.type, c.category, c.definition, c.providers, c.generation, c.created_by, c.created_at, c.updated_at,
+              b.sha256, b.size, b.files, b.uploaded_by, b.uploaded_at
+         FROM cartridges c LEFT JOIN cartridge_bundles b ON b.cartridge_type = c.type
+        WHERE c.type = $1`,
+      [type],
+    )) as CartridgeWithBundleRow[];
     if (!found) return null;
-    const { bundle, ...row } = found;
-    return { row: row as CartridgeEntity, bundle: bundle ?? null };
+    const row = Object.assign(new CartridgeEntity(), {
+      type: found.type,
+      category: found.category,
+      definition: found.definition,
+      providers: found.providers,
+      generation: found.generation,
+      createdBy: found.created_by,
+      createdAt: found.created_at,
+      updatedAt: found.updated_at,
+    });
+    const bundle =
+      found.sha256 === null
+        ? null
+        : Object.assign(new CartridgeBundleEntity(), { cartridgeType: found.type, sha256: found.sha256, size: found.size!, files: found.files!, uploadedBy: found.uploaded_by!, uploadedAt: found.uploaded_at! });
+    return { row, bundle };
   }
 
   /** Locks the row until the transaction ends, so that concurrent updates apply one after the other. */
