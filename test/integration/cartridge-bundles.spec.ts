@@ -64,6 +64,8 @@ describe.each(availableBrokers())('cartridge bundles over %s', (broker) => {
     expect(stored.status).toBe(200);
     expect(stored.body.status.bundle).toEqual({ sha256: bundleSha256(archive), size: archive.length, files: 3, uploadedAt: expect.any(String) });
     expect((await platform.api('GET', '/cartridges/bundled')).body.status.bundle.sha256).toBe(bundleSha256(archive));
+    const listed = (await platform.api('GET', '/cartridges?limit=1000')).body as { type: string; status: { bundle: unknown } }[];
+    expect(listed.find((c) => c.type === 'bundled')?.status.bundle).toEqual(stored.body.status.bundle);
     const download = await fetch(`${platform.url}/api/cartridges/bundled/bundle`, { headers: { authorization: `Bearer ${platform.adminToken}` } });
     expect(download.headers.get('content-type')).toMatch(/application\/gzip/);
     expect(Buffer.from(await download.arrayBuffer()).equals(archive)).toBe(true);

@@ -53,6 +53,19 @@ describe.each(availableBrokers())('cartridges over %s', (broker) => {
     await watch.close();
   });
 
+  it('lists a category a page at a time, by type, with the total on every page', async () => {
+    for (const type of ['page-c', 'page-a', 'page-b']) expect((await platform.api('POST', '/cartridges', { body: aCartridge({ type, category: `paged-${broker}` }) })).status).toBe(201);
+    const page = async (query: string) => {
+      const listed = await platform.api('GET', `/cartridges?category=paged-${broker}&${query}`);
+      expect(listed.status).toBe(200);
+      return { types: (listed.body as { type: string }[]).map((c) => c.type), total: Number(listed.headers.get('x-total-count')) };
+    };
+    expect(await page('limit=2')).toEqual({ types: ['page-a', 'page-b'], total: 3 });
+    expect(await page('limit=2&offset=2')).toEqual({ types: ['page-c'], total: 3 });
+    expect(await page('offset=5')).toEqual({ types: [], total: 3 });
+    expect((await platform.api('GET', '/cartridges?category=nothing-here')).headers.get('x-total-count')).toBe('0');
+  });
+
   it('never returns, publishes or stores in events a secret; a PUT of the redacted GET keeps it', async () => {
     const watch = await platform.watchEvents();
     const created = await platform.api('POST', '/cartridges', { body: aCartridge({ type: 'secretive' }) });

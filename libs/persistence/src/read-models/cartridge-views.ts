@@ -30,7 +30,6 @@ export async function readCartridge(cartridges: CartridgeRepository, type: strin
 
 /** A page of cartridges, by type, with how many there are in all. */
 export async function readCartridges(cartridges: CartridgeRepository, request: CartridgeListRequest): Promise<CartridgeListResult> {
-  const { items, total } = await cartridges.list(request);
-  const bundles = await cartridges.bundles(items.map((i) => i.type));
-  return { items: items.map((i) => toCartridgeView(i, bundles.get(i.type))), total };
+  const { items, total } = await cartridges.listWithBundles(request);
+  return { items: items.map(({ row, bundle }) => toCartridgeView(row, bundle)), total };
 }

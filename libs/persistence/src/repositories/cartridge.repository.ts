@@ -18,7 +18,17 @@ function cartridgeCreateBytes(create: CartridgeCreate): number {
   return 2 * JSON.stringify(create.row.definition).length;
 }
 
-/** findWithBundle's row: the cartridge's columns, and its bundle's (null without one). */
+/** A cartridge and its bundle (without its content), as the API shows them. */
+export interface CartridgeWithBundle {
+  row: CartridgeEntity;
+  bundle: CartridgeBundleEntity | null;
+}
+
+const WITH_BUNDLE_COLUMNS = `c.type, c.category, c.definition, c.providers, c.generation, c.created_by, c.created_at, c.updated_at,
+  b.sha256, b.size, b.files, b.uploaded_by, b.uploaded_at`;
+const WITH_BUNDLE_FROM = 'cartridges c LEFT JOIN cartridge_bundles b ON b.cartridge_type = c.type';
+
+/** A row of WITH_BUNDLE_COLUMNS: the cartridge's columns, and its bundle's (null without one). */
 interface CartridgeWithBundleRow {
   type: string;
   category: string;
@@ -33,6 +43,24 @@ interface CartridgeWithBundleRow {
   files: number | null;
   uploaded_by: string | null;
   uploaded_at: Date | null;
+}
+
+function withBundleOf(found: CartridgeWithBundleRow): CartridgeWithBundle {
+  const row = Object.assign(new CartridgeEntity(), {
+    type: found.type,
+    category: found.category,
+    definition: found.definition,
+    providers: found.providers,
+    generation: found.generation,
+    createdBy: found.created_by,
+    createdAt: found.created_at,
+    updatedAt: found.updated_at,
+  });
+  const bundle =
+    found.sha256 === null
+      ? null
+      : Object.assign(new CartridgeBundleEntity(), { cartridgeType: found.type, sha256: found.sha256, size: found.size!, files: found.files!, uploadedBy: found.uploaded_by!, uploadedAt: found.uploaded_at! });
+  return { row, bundle };
 }
 
 export class CartridgeRepository {
@@ -55,30 +83,22 @@ export class CartridgeRepository {
    * The cartridge and its bundle (without its content), in one query: plain SQL, since every
    * `GET /api/cartridges/{type}` asks (the query builder and its hydration were most of a read's cost).
    */
-  async findWithBundle(type: string): Promise<{ row: CartridgeEntity; bundle: CartridgeBundleEntity | null } | null> {
-    const [found] = (await this.manager.query(
-      `SELECT c.type, c.category, c.definition, c.providers, c.generation, c.created_by, c.created_at, c.updated_at,
-              b.sha256, b.size, b.files, b.uploaded_by, b.uploaded_at
-         FROM cartridges c LEFT JOIN cartridge_bundles b ON b.cartridge_type = c.type
-        WHERE c.type = $1`,
-      [type],
-    )) as CartridgeWithBundleRow[];
-    if (!found) return null;
-    const row = Object.assign(new CartridgeEntity(), {
-      type: found.type,
-      category: found.category,
-      definition: found.definition,
-      providers: found.providers,
-      generation: found.generation,
-      createdBy: found.created_by,
-      createdAt: found.created_at,
-      updatedAt: found.updated_at,
-    });
-    const bundle =
-      found.sha256 === null
-        ? null
-        : Object.assign(new CartridgeBundleEntity(), { cartridgeType: found.type, sha256: found.sha256, size: found.size!, files: found.files!, uploadedBy: found.uploaded_by!, uploadedAt: found.uploaded_at! });
-    return { row, bundle };
+  async findWithBundle(type: string): Promise<CartridgeWithBundle | null> {
+    const [found] = (await this.manager.query(`SELECT ${WITH_BUNDLE_COLUMNS} FROM ${WITH_BUNDLE_FROM} WHERE c.type = $1`, [type])) as CartridgeWithBundleRow[];
+    return found ? withBundleOf(found) : null;
+  }
+
+  /** A page of cartridges by type, each with its bundle (without its content), and how many there are in all: one query. */
+  async listWithBundles(options: { category?: string; limit: number; offset: number }): Promise<{ items: CartridgeWithBundle[]; total: number }> {
+    const where = options.category === undefined ? '' : 'WHERE c.category = $3';
+    const parameters: unknown[] = [options.limit, options.offset, ...(options.category === undefined ? [] : [options.category])];
+    const rows = (await this.manager.query(
+      `SELECT ${WITH_BUNDLE_COLUMNS}, count(*) OVER () AS total FROM ${WITH_BUNDLE_FROM} ${where} ORDER BY c.type LIMIT $1 OFFSET $2`,
+      parameters,
+    )) as (CartridgeWithBundleRow & { total: string })[];
+    // Past the last page no row carries the count.
+    const total = rows.length > 0 ? Number(rows[0].total) : options.offset === 0 ? 0 : await this.repo.countBy(options.category === undefined ? {} : { category: options.category });
+    return { items: rows.map(withBundleOf), total };
   }
 
   /** Locks the row until the transaction ends, so that concurrent updates apply one after the other. */
