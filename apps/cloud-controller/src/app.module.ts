@@ -42,6 +42,6 @@ class CoreModule {
 @Module({})
 export class CloudControllerModule {
   static with(settings: ControllerSettings, database: Database, secrets: SecretBox, log: Pino): DynamicModule {
-    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log, { messages: true }), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
+    return { module: CloudControllerModule, imports: [ProcessLoggingModule.with(log), CoreModule.with(settings, database, secrets), MetricsModule, CartridgesModule, DefinitionsModule, RuntimeModule, ArtifactsModule, ImagesModule, ImageArtifactsModule] };
   }
 }

@@ -1,5 +1,7 @@
 import { ServerMqtt, type MessageHandler, type MqttOptions } from '@nestjs/microservices';
 import type { MqttClient } from 'mqtt';
+import type { Logger as Pino } from 'pino';
+import { withMessageLogging } from '@stratos/runtime';
 
 /** Topics remembered at most (request topics are a few dozen; agents' carry their member's id). */
 const REMEMBERED_TOPICS = 10_000;
@@ -29,6 +31,7 @@ export function requestFilterOf(topic: string, subscriptions: RequestSubscriptio
  * pattern — about a tenth of the controller's work per request. Handlers are all registered
  * before the first message, so a topic's handler never changes. A message of a shared
  * subscription arrives with its plain topic, so the lookup and the reply topic are the same.
+ * With `root`, each message is handled in the context of its own logger (withMessageLogging).
  */
 export class RequestServerMqtt extends ServerMqtt {
   private readonly handlerOfTopic = new Map<string, MessageHandler | null>();
@@ -36,6 +39,7 @@ export class RequestServerMqtt extends ServerMqtt {
   constructor(
     private readonly mqttOptions: Required<MqttOptions>['options'],
     private readonly subscriptions: RequestSubscriptions = { share: null, sharedOnly: false },
+    private readonly root?: Pino,
   ) {
     super(mqttOptions);
   }
@@ -55,7 +59,8 @@ export class RequestServerMqtt extends ServerMqtt {
   getHandlerByPattern(topic: string): MessageHandler | null {
     const known = this.handlerOfTopic.get(topic);
     if (known !== undefined) return known;
-    const handler = super.getHandlerByPattern(topic);
+    const found = super.getHandlerByPattern(topic);
+    const handler = found && this.root ? Object.assign(withMessageLogging(this.root, topic, found), found) : found;
     if (this.handlerOfTopic.size >= REMEMBERED_TOPICS) this.handlerOfTopic.clear();
     this.handlerOfTopic.set(topic, handler);
     return handler;

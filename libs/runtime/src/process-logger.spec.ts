@@ -1,10 +1,10 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { createRootLogger, currentRequestId, httpLogging, ProcessLogger, runWithLogger, type LoggedRequest } from './process-logger';
+import { createRootLogger, currentRequestId, httpLogging, ProcessLogger, runWithLogger, withMessageLogging, type LoggedRequest } from './process-logger';
 
 /** A logger whose lines land in `lines`, parsed. */
-function collected() {
+function collected(level: 'info' | 'debug' = 'info') {
   const lines: Record<string, any>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -12,7 +12,7 @@ function collected() {
       done();
     },
   });
-  return { lines, root: createRootLogger('test', { level: 'info', format: 'json', stream }) };
+  return { lines, root: createRootLogger('test', { level, format: 'json', stream }) };
 }
 
 describe('httpLogging', () => {
@@ -112,5 +112,34 @@ describe('runWithLogger', () => {
     runWithLogger(root, lazy, () => (logger.log('one', 'Test'), logger.log('two', 'Test')), 'r2');
     expect(made).toBe(1);
     expect(lines.map((l) => [l.reqId, l.msg])).toEqual([['lazy', 'one'], ['lazy', 'two']]);
+  });
+});
+
+describe('withMessageLogging', () => {
+  it("handles a message in its request's context: its lines carry the manager's request id, and a debug line says it completed", async () => {
+    const { lines, root } = collected('debug');
+    const handled = withMessageLogging(root, 'stratos/cc/cartridges/create', async (data: unknown) => {
+      new ProcessLogger(root).log('inside', 'Handler');
+      return { seen: (data as { n: number }).n, id: currentRequestId() };
+    });
+    expect(await handled({ requestId: 'req-7', n: 3 })).toEqual({ seen: 3, id: 'req-7' });
+    expect(lines.map((l) => [l.reqId, l.msg, l.level])).toEqual([
+      ['req-7', 'inside', 'info'],
+      ['req-7', 'message completed', 'debug'],
+    ]);
+    expect(lines[1]).toMatchObject({ pattern: 'stratos/cc/cartridges/create', responseTime: expect.any(Number) });
+  });
+
+  it('numbers a message without a request id, writes no line at info when it succeeds, and logs and rethrows a failure', async () => {
+    const { lines, root } = collected('info');
+    const quiet = withMessageLogging(root, 'a/topic', async () => 'done');
+    expect(await quiet(undefined)).toBe('done');
+    expect(lines).toEqual([]);
+    const failing = withMessageLogging(root, 'b/topic', async () => {
+      throw new Error('boom');
+    });
+    await expect(failing({ requestId: 42 })).rejects.toThrow('boom');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'error', msg: 'message failed', pattern: 'b/topic', reqId: expect.stringMatching(/^rpc-\d+$/), err: { message: 'boom' } });
   });
 });

@@ -9,12 +9,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Module, type CallHandler, type DynamicModule, type ExecutionContext, type LoggerService, type NestInterceptor } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { EnvVar, readChoice, type Env } from '@stratos/contracts';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { Observable } from 'rxjs';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -190,56 +188,46 @@ function isEventStream(response: ServerResponse): boolean {
 let messageCounter = 0;
 
 /**
- * Each RPC message and event handled in the context of its own logger: the request id the
- * manager forwards in the payload (else a counter), and a debug line when done — thousands of
- * agent events a second must not flood the log at info.
+ * A message handler that handles each message in the context of its own logger: the request id
+ * the manager forwards in the payload (else a counter), and a debug line when done — thousands of
+ * agent events a second must not flood the log at info. A wrapper, not a Nest interceptor: an
+ * interceptor puts every message (and every HTTP request of the application) through Nest's
+ * rxjs pipeline and an async scope of its own.
  */
-class RpcLoggingInterceptor implements NestInterceptor {
-  constructor(private readonly root: Pino) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const data = context.switchToRpc().getData() as { requestId?: unknown } | undefined;
-    const reqId = typeof data?.requestId === 'string' ? data.requestId : `rpc-${++messageCounter}`;
-    const pattern = String((context.switchToRpc().getContext() as { getTopic?: () => string })?.getTopic?.() ?? context.getHandler().name);
+export function withMessageLogging<A extends unknown[], R>(root: Pino, pattern: string, handler: (data: unknown, ...rest: A) => Promise<R>): (data: unknown, ...rest: A) => Promise<R> {
+  return (data, ...rest) => {
+    const requestId = (data as { requestId?: unknown } | undefined)?.requestId;
+    const reqId = typeof requestId === 'string' ? requestId : `rpc-${++messageCounter}`;
     // A pino child costs about as much as a line: made only when one is written.
     let child: Pino | undefined;
-    const logger = () => (child ??= this.root.child({ reqId }));
+    const logger = () => (child ??= root.child({ reqId }));
     const started = performance.now();
-    return new Observable((subscriber) =>
-      runWithLogger(this.root, logger, () =>
-        next.handle().subscribe({
-          next: (value) => subscriber.next(value),
-          error: (error: unknown) => {
-            logger().error({ pattern, err: error, responseTime: Math.round(performance.now() - started) }, 'message failed');
-            subscriber.error(error);
-          },
-          complete: () => {
-            if (this.root.isLevelEnabled('debug')) logger().debug({ pattern, responseTime: Math.round(performance.now() - started) }, 'message completed');
-            subscriber.complete();
-          },
-        }),
-      ),
+    return runWithLogger(
+      root,
+      logger,
+      async () => {
+        try {
+          const result = await handler(data, ...rest);
+          if (root.isLevelEnabled('debug')) logger().debug({ pattern, responseTime: Math.round(performance.now() - started) }, 'message completed');
+          return result;
+        } catch (error) {
+          logger().error({ pattern, err: error, responseTime: Math.round(performance.now() - started) }, 'message failed');
+          throw error;
+        }
+      },
+      typeof requestId === 'string' ? requestId : undefined,
     );
-  }
+  };
 }
 
-/**
- * The process's logger for Nest; for a microservice (`messages`), each message handled in the
- * context of its own logger too. Only there: a global interceptor puts every HTTP request of an
- * application through Nest's interceptor pipeline (rxjs and an async scope per request), which
- * cost the manager a tenth of its CPU per request for nothing.
- */
+/** The process's logger for Nest (a microservice's messages: withMessageLogging). */
 @Module({})
 export class ProcessLoggingModule {
-  static with(root: Pino, options: { messages?: boolean } = {}): DynamicModule {
+  static with(root: Pino): DynamicModule {
     return {
       module: ProcessLoggingModule,
       global: true,
-      providers: [
-        { provide: ProcessLogger, useValue: new ProcessLogger(root) },
-        ...(options.messages ? [{ provide: APP_INTERCEPTOR, useValue: new RpcLoggingInterceptor(root) }] : []),
-      ],
+      providers: [{ provide: ProcessLogger, useValue: new ProcessLogger(root) }],
       exports: [ProcessLogger],
     };
   }
