@@ -143,3 +143,14 @@ describe('withMessageLogging', () => {
     expect(lines[0]).toMatchObject({ level: 'error', msg: 'message failed', pattern: 'b/topic', reqId: expect.stringMatching(/^rpc-\d+$/), err: { message: 'boom' } });
   });
 });
+
+describe('createRootLogger', () => {
+  it('redacts secrets by path, at the top, one level down and in request headers; the access line keeps its fields', async () => {
+    const { lines, root } = collected('info');
+    root.info({ password: 'p1', cluster: { mbPassword: 'p2', name: 'web' }, req: { headers: { authorization: 'Bearer t', accept: '*/*' } } }, 'with secrets');
+    root.child({ reqId: 'r' }).warn({ body: { token: 't2', privateKey: 'k' } }, 'in a child');
+    expect(lines[0]).toMatchObject({ password: '[redacted]', cluster: { mbPassword: '[redacted]', name: 'web' }, req: { headers: { authorization: '[redacted]', accept: '*/*' } } });
+    expect(lines[1]).toMatchObject({ reqId: 'r', body: { token: '[redacted]', privateKey: '[redacted]' } });
+    expect(JSON.stringify(lines)).not.toMatch(/p1|p2|Bearer t|t2|"k"/);
+  });
+});
