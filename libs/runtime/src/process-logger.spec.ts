@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { createRootLogger, currentRequestId, httpLogging, ProcessLogger, runWithLogger, withMessageLogging, type LoggedRequest } from './process-logger';
+import { lastValueFrom, throwError, type Observable } from 'rxjs';
+import { createRootLogger, currentRequestId, httpLogging, ProcessLogger, runWithLogger, withMessageLogging } from './process-logger';
 
 /** A logger whose lines land in `lines`, parsed. */
 function collected(level: 'info' | 'debug' = 'info') {
@@ -20,12 +21,13 @@ describe('httpLogging', () => {
   let server: Server;
   let port: number;
   /** How the test server answers each path. */
-  const handlers: Record<string, (request: LoggedRequest, response: ServerResponse) => void> = {
+  const handlers: Record<string, (request: IncomingMessage & { id?: string }, response: ServerResponse) => void> = {
     '/ok': (_request, response) => response.end('ok'),
     '/missing': (_request, response) => ((response.statusCode = 404), response.end()),
     '/broken': (_request, response) => ((response.statusCode = 500), response.end()),
     '/api/health': (_request, response) => response.end('up'),
-    '/talks': (request, response) => (request.log.info('inside'), response.end()),
+    // As the manager's request context does: the handler's lines in the request's own logger.
+    '/talks': (request, response) => runWithLogger(root, () => root.child({ reqId: request.id }), () => (new ProcessLogger(root).log('inside'), response.end())),
     '/hangs': () => arrived(),
     '/events': (_request, response) => (response.setHeader('content-type', 'text/event-stream'), response.write(': open\n\n'), arrived()),
   };
@@ -35,7 +37,7 @@ describe('httpLogging', () => {
   beforeAll(async () => {
     server = createServer((request: IncomingMessage & { id?: string }, response) => {
       request.id = String(request.headers['x-request-id'] ?? 'none');
-      logging(request, response, () => handlers[request.url ?? '']?.(request as LoggedRequest, response));
+      logging(request, response, () => handlers[request.url ?? '']?.(request, response));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -141,6 +143,10 @@ describe('withMessageLogging', () => {
     await expect(failing({ requestId: 42 })).rejects.toThrow('boom');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'error', msg: 'message failed', pattern: 'b/topic', reqId: expect.stringMatching(/^rpc-\d+$/), err: { message: 'boom' } });
+    // As Nest's exception filter answers: a stream that fails.
+    const answered = withMessageLogging(root, 'c/topic', async () => throwError(() => new Error('bang')));
+    await expect(lastValueFrom((await answered({ requestId: 'r-c' })) as Observable<unknown>)).rejects.toThrow('bang');
+    expect(lines[1]).toMatchObject({ level: 'error', msg: 'message failed', pattern: 'c/topic', reqId: 'r-c', err: { message: 'bang' } });
   });
 });
 

@@ -13,6 +13,7 @@ import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { EnvVar, readChoice, type Env } from '@stratos/contracts';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { isObservable, tap } from 'rxjs';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -146,9 +147,6 @@ export class ProcessLogger implements LoggerService {
   }
 }
 
-/** What httpLogging adds to a request: its logger (made at its first use), with the request id bound. */
-export type LoggedRequest = IncomingMessage & { id?: string; readonly log: Pino };
-
 /** Probes and scrapes would write a line each, every few seconds. */
 const UNLOGGED_URLS = new Set(['/api/health', '/metrics']);
 
@@ -156,9 +154,9 @@ const UNLOGGED_URLS = new Set(['/api/health', '/metrics']);
  * One line per HTTP request once its response is sent — `request completed`, info; warn for a
  * 4xx, error for a 5xx — with the id the request-id middleware gave (req.id), the method, URL,
  * caller's address, status and time; `request aborted` (warn) when the caller left first (an
- * event stream's watcher leaving is its normal end: `event stream closed by the caller`, info). The
- * request's logger is req.log until the request context takes over. (pino-http's line, at a
- * fifth of its cost: no child logger and no serializers per request.)
+ * event stream's watcher leaving is its normal end: `event stream closed by the caller`, info).
+ * The handlers' own lines carry the id through runWithLogger (the manager's request context).
+ * (pino-http's line, at a fifth of its cost: no child logger and no serializers per request.)
  */
 export function httpLogging(root: Pino) {
   // The line's fields are fixed below (method, URL, address, status, time; no header, no body):
@@ -166,8 +164,6 @@ export function httpLogging(root: Pino) {
   const access = root.child({}, { redact: { paths: [] } });
   return (request: IncomingMessage & { id?: string }, response: ServerResponse, next: () => void) => {
     const reqId = request.id ?? 'none';
-    let child: Pino | undefined;
-    Object.defineProperty(request, 'log', { configurable: true, get: () => (child ??= root.child({ reqId })) });
     if (UNLOGGED_URLS.has(request.url ?? '')) return next();
     const started = performance.now();
     const line = (msg: string, level: 'info' | 'warn' | 'error') => {
@@ -209,12 +205,16 @@ export function withMessageLogging<A extends unknown[], R>(root: Pino, pattern: 
       root,
       logger,
       async () => {
+        const failed = (error: unknown) => logger().error({ pattern, err: error, responseTime: Math.round(performance.now() - started) }, 'message failed');
+        const completed = () => root.isLevelEnabled('debug') && logger().debug({ pattern, responseTime: Math.round(performance.now() - started) }, 'message completed');
         try {
           const result = await handler(data, ...rest);
-          if (root.isLevelEnabled('debug')) logger().debug({ pattern, responseTime: Math.round(performance.now() - started) }, 'message completed');
+          // Nest hands a handler's error back as a stream that fails (its exception filter's answer).
+          if (isObservable(result)) return result.pipe(tap({ error: failed, complete: completed })) as R;
+          completed();
           return result;
         } catch (error) {
-          logger().error({ pattern, err: error, responseTime: Math.round(performance.now() - started) }, 'message failed');
+          failed(error);
           throw error;
         }
       },

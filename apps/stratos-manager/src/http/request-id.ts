@@ -32,7 +32,7 @@ export function requestId() {
 export function requestContext(root: Pino) {
   return (request: RawRequest, _response: ServerResponse, next: () => void) => {
     const id = request.id;
-    if (!id || !('log' in request)) return next();
-    runWithLogger(root, () => (request as RawRequest & { log: Pino }).log, next, id);
+    if (!id) return next();
+    runWithLogger(root, () => root.child({ reqId: id }), next, id);
   };
 }
