@@ -29,6 +29,25 @@ describe('RequestServerMqtt', () => {
     lookup.mockRestore();
   });
 
+  it('serves a request once when the broker delivers it twice, and every other request', async () => {
+    const served: unknown[] = [];
+    const once = new RequestServerMqtt({ url: 'mqtt://127.0.0.1:1' });
+    once.addHandler('stratos/cc/cartridges/create', Object.assign(async (data: unknown) => (served.push(data), 'created'), { isEventHandler: false }));
+    const replies: string[] = [];
+    let replied = () => undefined as void;
+    const pub = { publish: (topic: string, body: string) => (replies.push(`${topic} ${JSON.parse(body).id}`), replied()) } as unknown as MqttClient;
+    const deliver = async (id: string, data: unknown) => {
+      const sent = new Promise<void>((resolve) => (replied = resolve));
+      await once.handleMessage('stratos/cc/cartridges/create', Buffer.from(JSON.stringify({ pattern: 'stratos/cc/cartridges/create', data, id })), pub);
+      return sent;
+    };
+    await deliver('m-1', { type: 'a' });
+    await once.handleMessage('stratos/cc/cartridges/create', Buffer.from(JSON.stringify({ pattern: 'stratos/cc/cartridges/create', data: { type: 'a' }, id: 'm-1' })), pub);
+    await deliver('m-2', { type: 'b' }); // after the dropped one: had it been served, its reply would be here first
+    expect(served).toEqual([{ type: 'a' }, { type: 'b' }]);
+    expect(replies).toEqual(['stratos/cc/cartridges/create/reply m-1', 'stratos/cc/cartridges/create/reply m-2']);
+  });
+
   describe('subscriptions', () => {
     const share = { group: 'g', topics: new Set(['stratos/cc/cartridges/create']) };
     /** What a server with these handlers subscribes to and unsubscribes from when it binds to a client. */
