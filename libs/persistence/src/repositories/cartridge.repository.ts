@@ -125,10 +125,26 @@ export class CartridgeRepository {
     const seen = new Set<string>();
     const written = creates.filter(({ row }) => !seen.has(row.type) && seen.add(row.type));
     const events = written.map(({ type, payload }) => appendCall(type, payload, 1));
-    const rows = written.map(({ row }) => row);
+    // One JSON array, not an array per column: pg writes an array parameter as a literal, escaping
+    // every definition's characters again (measured: ≈2 % of the controller's work per create).
+    const input = written.map(({ row, type, payload }, i) => ({
+      type: row.type,
+      category: row.category,
+      definition: row.definition,
+      providers: row.providers,
+      generation: row.generation,
+      created_by: row.createdBy,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+      event_id: events[i].eventId,
+      event_type: type,
+      payload,
+      event_at: events[i].timestamp,
+    }));
     const revisions = (await this.manager.query(
       `WITH input AS MATERIALIZED (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::uuid[], $11::text[], $12::jsonb[], $13::timestamptz[])
+         SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (type text, category text, definition jsonb, providers jsonb, generation int, created_by text,
+             created_at timestamptz, updated_at timestamptz, event_id uuid, event_type text, payload jsonb, event_at timestamptz))
            WITH ORDINALITY AS t(type, category, definition, providers, generation, created_by, created_at, updated_at, event_id, event_type, payload, event_at, ord)),
        inserted AS (
          INSERT INTO cartridges (type, category, definition, providers, generation, created_by, created_at, updated_at)
@@ -136,18 +152,7 @@ export class CartridgeRepository {
          ON CONFLICT (type) DO NOTHING RETURNING type)
        SELECT i.type, stratos_append_topology_event($1, i.event_id, i.event_type, i.payload, i.event_at) AS revision
          FROM input i JOIN inserted USING (type) ORDER BY i.ord`,
-      [
-        TOPOLOGY_REVISION_LOCK,
-        rows.map((r) => r.type),
-        rows.map((r) => r.category),
-        rows.map((r) => JSON.stringify(r.definition)),
-        rows.map((r) => JSON.stringify(r.providers)),
-        rows.map((r) => r.generation),
-        rows.map((r) => r.createdBy),
-        rows.map((r) => r.createdAt),
-        rows.map((r) => r.updatedAt),
-        ...[1, 2, 3, 4].map((k) => events.map((e) => e.params[k])),
-      ],
+      [TOPOLOGY_REVISION_LOCK, JSON.stringify(input)],
     )) as { type: string; revision: string }[];
     const revisionOf = new Map(revisions.map((r) => [r.type, r.revision]));
     const eventOf = new Map(written.map((create, i) => [create, events[i]]));

@@ -26,6 +26,8 @@ export function appendCall<T extends TopologyEventType>(type: T, payload: Topolo
   const timestamp = new Date().toISOString();
   const n = (i: number) => `$${firstParam + i}`;
   return {
+    eventId,
+    timestamp,
     sql: `stratos_append_topology_event(${n(0)}, ${n(1)}, ${n(2)}, ${n(3)}, ${n(4)})`,
     params: [TOPOLOGY_REVISION_LOCK, eventId, type, JSON.stringify(payload), timestamp] as unknown[],
     event: (revision: string | number): TopologyEvent<T> => ({ eventId, revision: Number(revision), type, timestamp, payload }),
