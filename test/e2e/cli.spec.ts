@@ -185,6 +185,31 @@ describe('stratos CLI', () => {
     expect((await runCli(['app', 'runtime', 'cli-app'], { env })).stderr).toContain('error: application "cli-app" is not deployed');
   });
 
+  it('stops a deploy --wait when a cluster cannot start, with its last member\'s reason, and the undeploy that stops it', async () => {
+    const body = (b: unknown) => ({ body: b });
+    const start = aCartridge({ type: 'cli-crash', iaasProvider: [{ type: 'mock', imageId: 'x' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exit 3' }] });
+    expect((await platform.api('POST', '/cartridges', body(start))).status).toBe(201);
+    for (const [path, definition] of [['/networkPartitions', aNetworkPartition()], ['/autoscalingPolicies', anAutoscalingPolicy()], ['/deploymentPolicies', aDeploymentPolicy()], ['/applicationPolicies', anApplicationPolicy()]] as const) {
+      expect([201, 409]).toContain((await platform.api('POST', path, body(definition))).status); // the deploy test above made them
+    }
+    expect((await platform.api('POST', '/applications', body(anApplication({ applicationId: 'cli-crash-app', components: { cartridges: [aSubscription('cli-crash', 'cli-crash-1')] } })))).status).toBe(201);
+
+    const deploy = await runCli(['app', 'deploy', 'cli-crash-app', '--policy', 'ap-1', '--wait', '--failures', '2'], { env, timeoutMs: 60_000 });
+    expect(deploy.code).toBe(1);
+    expect(deploy.stdout.match(/member cli-crash-1-[0-9a-f]{8}\s+Starting → Lost {2}\(.*the start command exited \(code 3\)\)/g)).toHaveLength(2);
+    expect(deploy.stderr).toMatch(/^error: cluster cli-crash-app\.cli-crash-1 cannot start: 2 members in a row were Lost before any was Active; the last, cli-crash-1-[0-9a-f]{8}: .*the start command exited \(code 3\)$/m);
+    expect(deploy.stderr).toContain('`stratos application undeploy cli-crash-app` stops it (--failures 0 waits on).');
+    expect(deploy.stdout).not.toMatch(/^deployed in/m);
+
+    const usage = await runCli(['app', 'deploy', 'cli-crash-app', '--policy', 'ap-1', '--wait', '--failures', 'many'], { env });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('usage: --failures must be a whole number (0: never stop), not "many"');
+
+    const undeploy = await runCli(['app', 'undeploy', 'cli-crash-app', '--wait'], { env, timeoutMs: 30_000 });
+    expect(undeploy.code).toBe(0);
+    expect(undeploy.stdout).toMatch(/^undeployed in \d+\.\d s$/m);
+  });
+
   it('imports the project\'s samples/ as the samples README says (hello.spec.ts deploys them)', async () => {
     const imported = await runCli(['import', join(ROOT, 'samples'), '--iaas', 'local', '--json'], { env });
     expect(imported.code).toBe(0);

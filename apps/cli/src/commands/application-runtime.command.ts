@@ -3,15 +3,23 @@
  * members coming up or going down, and Stratos's deploy-application / undeploy-application.
  */
 import type { Command } from 'commander';
-import { SNAPSHOT_EVENT, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
+import { SNAPSHOT_EVENT, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type MemberPayload, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
 import type { ApiClient } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
+import { StartFailures } from './start-failures';
 import { readEvents } from './topology.command';
 
 interface WaitOptions {
   wait?: boolean;
   timeout: string;
+}
+
+/** `--failures <n>` of a wait that members start in: when it stops waiting for a cluster that cannot start. */
+function startFailuresOf(options: { failures?: string }): StartFailures {
+  const raw = options.failures ?? '3';
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--failures must be a whole number (0: never stop), not "${raw}"`);
+  return new StartFailures(Number(raw));
 }
 
 function ports(cluster: ClusterView['members'][number]): string {
@@ -92,12 +100,23 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
   walk([], '');
 }
 
-/** Prints this application's events as they come until `done` says so; resolves with its verdict. */
-export async function follow(client: ApiClient, applicationId: string, since: number, timeoutMs: number, done: (event: TopologyEvent) => string | null | Promise<string | null>): Promise<string> {
+/**
+ * Prints this application's events as they come until `done` says so; resolves with its verdict.
+ * With `failures`, fails as soon as a cluster's members keep being Lost before they are Active.
+ */
+export async function follow(
+  client: ApiClient,
+  applicationId: string,
+  since: number,
+  timeoutMs: number,
+  done: (event: TopologyEvent) => string | null | Promise<string | null>,
+  failures?: StartFailures,
+): Promise<string> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   const started = Date.now();
   let verdict: string | null = null;
+  let cannotStart: string | null = null;
   try {
     const stream = await client.stream(`/topology/events?since=${since}`, abort.signal);
     await readEvents(
@@ -113,6 +132,10 @@ export async function follow(client: ApiClient, applicationId: string, since: nu
         else if (event.type === 'ClusterStatusChanged') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${payload.from} → ${payload.to}`);
         else if (event.type === 'ApplicationStatusChanged') out(`${t}  application ${applicationId}  ${payload.from ?? ''}${payload.from ? ' → ' : ''}${payload.to}`);
         else if (event.type === 'ClusterUpgraded') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} upgraded: every member runs revision ${String((payload as { revision?: number }).revision)}`);
+        if (failures && event.type === 'MemberStatusChanged' && !cannotStart) {
+          cannotStart = failures.observe(event.payload as MemberPayload);
+          if (cannotStart) return abort.abort();
+        }
         void Promise.resolve(done(event)).then((v) => {
           if (v && !verdict) {
             verdict = v;
@@ -126,6 +149,9 @@ export async function follow(client: ApiClient, applicationId: string, since: nu
   } finally {
     clearTimeout(timer);
   }
+  if (cannotStart && !verdict) {
+    throw new Error(`${cannotStart}\nThe controller goes on replacing its members, waiting longer each time; \`stratos application undeploy ${applicationId}\` stops it (--failures 0 waits on).`);
+  }
   if (!verdict) throw new Error(`gave up waiting after ${timeoutMs / 1000} s; \`stratos application runtime ${applicationId}\` shows where it stands`);
   return verdict;
 }
@@ -138,8 +164,9 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
   const application = program.commands.find((c) => c.name() === 'application')!;
   application.alias('app');
 
-  const deploy = async (id: string, policy: string | undefined, options: WaitOptions & { output?: string; json?: boolean }) => {
+  const deploy = async (id: string, policy: string | undefined, options: WaitOptions & { failures?: string; output?: string; json?: boolean }) => {
     if (!policy) throw new UsageError('--policy <application-policy> is required');
+    const failures = startFailuresOf(options);
     const client = apiClient(globals());
     const since = options.wait ? await currentRevision(client) : 0;
     const { body } = await client.request<OperationAccepted>('POST', `/applications/${encodeURIComponent(id)}/deploy/${encodeURIComponent(policy)}`);
@@ -151,7 +178,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     await follow(client, body.applicationId ?? id, since, Number(options.timeout) * 1000, (event) => {
       const payload = event.payload as { applicationId: string; to?: string };
       return event.type === 'ApplicationStatusChanged' && payload.to === 'Active' ? 'active' : null;
-    });
+    }, failures);
     out(`deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
   const undeploy = async (id: string, options: WaitOptions & { force?: boolean; output?: string; json?: boolean }) => {
@@ -172,7 +199,8 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
     const { body } = await apiClient(globals()).request<ApplicationStatisticsView>('GET', `/applications/${encodeURIComponent(id)}/statistics`);
     printData(outputFormat(options), body, () => printStatistics(body));
   };
-  const scale = async (id: string, options: WaitOptions & { cluster: string; min?: string; max?: string; output?: string; json?: boolean }) => {
+  const scale = async (id: string, options: WaitOptions & { cluster: string; min?: string; max?: string; failures?: string; output?: string; json?: boolean }) => {
+    const failures = startFailuresOf(options);
     const client = apiClient(globals());
     const bound = (name: 'min' | 'max') => {
       const raw = options[name];
@@ -191,7 +219,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       return members.length === body.minMembers && members.every((m) => m.status === 'Active');
     };
     if (!(await settled())) {
-      await follow(client, body.applicationId, since, Number(options.timeout) * 1000, async (event) => (event.type === 'MemberStatusChanged' && (await settled()) ? 'scaled' : null));
+      await follow(client, body.applicationId, since, Number(options.timeout) * 1000, async (event) => (event.type === 'MemberStatusChanged' && (await settled()) ? 'scaled' : null), failures);
     }
     out(`scaled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
@@ -228,6 +256,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .argument('<id>')
       .option('-p, --policy <application-policy>', 'the application policy')
       .option('-w, --wait', 'follow until the application is Active')
+      .option('--failures <n>', 'with --wait: stop when n members of a cluster in a row are Lost before any is Active (0: never)', '3')
       .option('--timeout <seconds>', 'with --wait: give up after', '300'),
   ).action((id: string, o) => deploy(id, o.policy, o));
   withOutput(
@@ -248,6 +277,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .option('--min <n>', 'the minimum number of members')
       .option('--max <n>', 'the maximum number of members')
       .option('-w, --wait', 'follow until the cluster has --min Active members')
+      .option('--failures <n>', 'with --wait: stop when n members of a cluster in a row are Lost before any is Active (0: never)', '3')
       .option('--timeout <seconds>', 'with --wait: give up after', '300'),
   ).action((id: string, o) => scale(id, o));
   withOutput(
