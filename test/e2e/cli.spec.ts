@@ -197,9 +197,15 @@ describe('stratos CLI', () => {
     const deploy = await runCli(['app', 'deploy', 'cli-crash-app', '--policy', 'ap-1', '--wait', '--failures', '2'], { env, timeoutMs: 60_000 });
     expect(deploy.code).toBe(1);
     expect(deploy.stdout.match(/member cli-crash-1-[0-9a-f]{8}\s+Starting → Lost {2}\(.*the start command exited \(code 3\)\)/g)).toHaveLength(2);
-    expect(deploy.stderr).toMatch(/^error: cluster cli-crash-app\.cli-crash-1 cannot start: 2 members in a row were Lost before any was Active; the last, cli-crash-1-[0-9a-f]{8}: .*the start command exited \(code 3\)$/m);
+    expect(deploy.stdout).toMatch(/cluster cli-crash-app\.cli-crash-1\s+crash loop: 1 in a row, the next launch at \S+Z\n/);
+    expect(deploy.stderr).toMatch(/^error: cluster cli-crash-app\.cli-crash-1 cannot start: its members crashed 2 times in a row; the last, cli-crash-1-[0-9a-f]{8}: .*the start command exited \(code 3\)$/m);
     expect(deploy.stderr).toContain('`stratos application undeploy cli-crash-app` stops it (--failures 0 waits on).');
     expect(deploy.stdout).not.toMatch(/^deployed in/m);
+    // The runtime view says so too: the controller records the count with the event that stopped the wait.
+    const tree = (await runCli(['app', 'runtime', 'cli-crash-app'], { env })).stdout;
+    expect(tree).toMatch(/^ {3}! crash loop: [2-9] in a row, the next launch at \d{4}-\d\d-\d\dT[\d:.]+Z; the last, cli-crash-1-[0-9a-f]{8}: .*the start command exited \(code 3\)$/m);
+    const view = JSON.parse((await runCli(['app', 'runtime', 'cli-crash-app', '--json'], { env })).stdout) as { clusters: { crashes: { inARow: number; lastMemberId: string } | null }[] };
+    expect(view.clusters[0].crashes?.inARow).toBeGreaterThanOrEqual(2);
 
     const usage = await runCli(['app', 'deploy', 'cli-crash-app', '--policy', 'ap-1', '--wait', '--failures', 'many'], { env });
     expect(usage.code).toBe(2);

@@ -38,6 +38,15 @@ describe('TopologyModel', () => {
     expect(model.history.get('m1')!.at(-1)!.to).toBe('Terminated');
   });
 
+  it('shows a cluster\'s crash loop from its ClusterCrashes events, and its end', () => {
+    const model = deployed();
+    const crashes = { inARow: 2, lastMemberId: 'm1', lastReason: 'the start command exited (code 3)', lastAt: at, nextLaunchAt: at };
+    model.apply(event('ClusterCrashes', { applicationId: 'app', clusterId: 'c1', crashes }));
+    expect(model.applications.get('app')!.clusters[0].crashes).toEqual(crashes);
+    model.apply(event('ClusterCrashes', { applicationId: 'app', clusterId: 'c1', crashes: null }));
+    expect(model.applications.get('app')!.clusters[0].crashes).toBeNull();
+  });
+
   it('ignores an event at or below its revision (already in the snapshot, or a duplicate delivery)', () => {
     const model = deployed();
     const before = model.version;

@@ -76,6 +76,11 @@ export class TopologyModel {
         if (cluster) Object.assign(cluster, { minMembers: p.to.min, maxMembers: p.to.max });
         break;
       }
+      case 'ClusterCrashes': {
+        const cluster = this.clusterOf(p.applicationId, p.clusterId);
+        if (cluster) cluster.crashes = p.crashes;
+        break;
+      }
       case 'ClusterRemoved': {
         const application = this.applications.get(p.applicationId);
         if (application) application.clusters = application.clusters.filter((c) => c.clusterId !== p.cluster.clusterId);

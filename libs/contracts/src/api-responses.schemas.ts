@@ -579,6 +579,34 @@ export const apiResponseSchemas: {
       ],
       "additionalProperties": false
     },
+    "ClusterCrashes": {
+      "type": "object",
+      "properties": {
+        "inARow": {
+          "type": "number"
+        },
+        "lastMemberId": {
+          "type": "string"
+        },
+        "lastReason": {
+          "type": "string"
+        },
+        "lastAt": {
+          "type": "string"
+        },
+        "nextLaunchAt": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "inARow",
+        "lastMemberId",
+        "lastReason",
+        "lastAt",
+        "nextLaunchAt"
+      ],
+      "additionalProperties": false
+    },
     "ClusterStatisticsView": {
       "type": "object",
       "properties": {
@@ -895,6 +923,16 @@ export const apiResponseSchemas: {
           "type": [
             "string",
             "null"
+          ]
+        },
+        "crashes": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/ClusterCrashes"
+            },
+            {
+              "type": "null"
+            }
           ]
         }
       },

@@ -1,6 +1,6 @@
 import type { CartridgeView } from './cartridge';
 import type { ApplicationStatus, ClusterStatus, MemberStatus } from './runtime/lifecycle';
-import type { ClusterView, MemberHealth, MemberView } from './runtime/runtime-views';
+import type { ClusterCrashes, ClusterView, MemberHealth, MemberView } from './runtime/runtime-views';
 import type { MemberMigrationView } from './runtime/migrations';
 import type { ArtifactDistributionPayload } from './artifacts/image-artifacts';
 
@@ -22,6 +22,8 @@ export const TopologyEventType = {
   /** Every member of the cluster runs its current revision. */
   ClusterUpgraded: 'ClusterUpgraded',
   ClusterRemoved: 'ClusterRemoved',
+  /** A cluster's members keep crashing (ClusterCrashes: how many in a row, the last one's reason, when the next launches), or no longer do (null). */
+  ClusterCrashes: 'ClusterCrashes',
   /** A member's migration moved on (MemberMigrationView: its phase, what was copied, the downtime once Done). */
   MemberMigration: 'MemberMigration',
   MemberCreated: 'MemberCreated',
@@ -62,6 +64,12 @@ export interface ClusterStatusPayload {
   clusterId: string;
   from: ClusterStatus;
   to: ClusterStatus;
+}
+export interface ClusterCrashesPayload {
+  applicationId: string;
+  clusterId: string;
+  /** Null: forgiven (the cluster stayed Active a while after its last crash). */
+  crashes: ClusterCrashes | null;
 }
 export interface ClusterScaledPayload {
   applicationId: string;
@@ -168,6 +176,7 @@ interface PayloadOf {
   MemberMigration: MemberMigrationPayload;
   ClusterUpgraded: ClusterUpgradedPayload;
   ClusterRemoved: ClusterPayload;
+  ClusterCrashes: ClusterCrashesPayload;
   MemberCreated: MemberPayload;
   MemberStatusChanged: MemberPayload;
   MemberNotice: MemberNoticePayload;

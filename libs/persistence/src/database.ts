@@ -46,6 +46,7 @@ import { SecretKeyCheck1766800000000 } from './migrations/1766800000000-secret-k
 import { MemberHealth1766900000000 } from './migrations/1766900000000-member-health';
 import { MemberLaunchedOn1767000000000 } from './migrations/1767000000000-member-launched-on';
 import { MemberEventCursor1767100000000 } from './migrations/1767100000000-member-event-cursor';
+import { ClusterCrashes1767200000000 } from './migrations/1767200000000-cluster-crashes';
 import { ImageArtifacts1765700000000 } from './migrations/1765700000000-image-artifacts';
 import { MemberImage1765800000000 } from './migrations/1765800000000-member-image';
 import { RollingUpgrades1765900000000 } from './migrations/1765900000000-rolling-upgrades';
@@ -54,7 +55,7 @@ import { PartitionCordons1766100000000 } from './migrations/1766100000000-partit
 import { LiveMigration1766200000000 } from './migrations/1766200000000-live-migration';
 
 const ENTITIES = [CartridgeEntity, CartridgeBundleEntity, BakedImageEntity, DefinitionEntity, DeploymentEntity, ClusterEntity, MemberEntity, OperationEntity, MemberMigrationEntity, TopologyEventEntity, TenantEntity, UserEntity, ApiTokenEntity];
-const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000, AuditLog1764900000000, Tenants1765000000000, SignUps1765100000000, DomainMappings1765200000000, TenantDeployments1765300000000, TenantQuotas1765400000000, SignUpArtifactRevisions1765500000000, TopologyAppendFunction1765600000000, ImageArtifacts1765700000000, MemberImage1765800000000, RollingUpgrades1765900000000, MemberMigrations1766000000000, PartitionCordons1766100000000, LiveMigration1766200000000, LocalArtifacts1766300000000, DesiredMembers1766400000000, GroupInstances1766500000000, ControllerLeadership1766600000000, PlatformIdentity1766700000000, SecretKeyCheck1766800000000, MemberHealth1766900000000, MemberLaunchedOn1767000000000, MemberEventCursor1767100000000];
+const MIGRATIONS = [InitialSchema1764000000000, Definitions1764100000000, Runtime1764200000000, MemberSlots1764300000000, CartridgeBundles1764400000000, Metadata1764500000000, ArtifactRevisions1764600000000, BakedImages1764700000000, LoginThrottle1764800000000, AuditLog1764900000000, Tenants1765000000000, SignUps1765100000000, DomainMappings1765200000000, TenantDeployments1765300000000, TenantQuotas1765400000000, SignUpArtifactRevisions1765500000000, TopologyAppendFunction1765600000000, ImageArtifacts1765700000000, MemberImage1765800000000, RollingUpgrades1765900000000, MemberMigrations1766000000000, PartitionCordons1766100000000, LiveMigration1766200000000, LocalArtifacts1766300000000, DesiredMembers1766400000000, GroupInstances1766500000000, ControllerLeadership1766600000000, PlatformIdentity1766700000000, SecretKeyCheck1766800000000, MemberHealth1766900000000, MemberLaunchedOn1767000000000, MemberEventCursor1767100000000, ClusterCrashes1767200000000];
 /** Held while migrating, so that a manager and a controller starting together migrate once. */
 const MIGRATION_LOCK = 0x5747a701;
 

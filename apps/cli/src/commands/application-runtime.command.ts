@@ -3,7 +3,7 @@
  * members coming up or going down, and Stratos's deploy-application / undeploy-application.
  */
 import type { Command } from 'commander';
-import { SNAPSHOT_EVENT, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterView, type MemberPayload, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
+import { SNAPSHOT_EVENT, type ApplicationRuntime, type ApplicationStatisticsView, type ClusterCrashesPayload, type ClusterView, type OperationAccepted, type OperationView, type TopologyEvent, type UpgradeAccepted } from '@stratos/contracts';
 import type { ApiClient } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -88,6 +88,8 @@ export function printRuntimeTree(runtime: ApplicationRuntime): void {
         const active = cluster.members.filter((m) => m.status === 'Active').length;
         const instance = cluster.groupInstance ? `  instance ${cluster.groupInstance.instance}` : '';
         out(`${indent}${last ? '└─' : '├─'} cluster ${cluster.alias}${instance} (${cluster.serviceName})  ${cluster.status}  ${active} active, min ${cluster.minMembers} max ${cluster.maxMembers}${cluster.revision > 0 ? `  revision ${cluster.revision}` : ''}${cluster.startsAfter.length ? `  after ${cluster.startsAfter.join(', ')}` : ''}`);
+        const crashes = cluster.crashes;
+        if (crashes) out(`${indent}${last ? '   ' : '│  '}! crash loop: ${crashes.inARow} in a row, the next launch at ${crashes.nextLaunchAt}; the last, ${crashes.lastMemberId}: ${crashes.lastReason}`);
         cluster.members.forEach((m, i) => {
           const lastMember = i === cluster.members.length - 1;
           const revision = cluster.revision > 0 ? `  rev ${m.clusterRevision}${m.clusterRevision < cluster.revision ? ' (old)' : ''}` : '';
@@ -132,9 +134,13 @@ export async function follow(
         else if (event.type === 'ClusterStatusChanged') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${payload.from} → ${payload.to}`);
         else if (event.type === 'ApplicationStatusChanged') out(`${t}  application ${applicationId}  ${payload.from ?? ''}${payload.from ? ' → ' : ''}${payload.to}`);
         else if (event.type === 'ClusterUpgraded') out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} upgraded: every member runs revision ${String((payload as { revision?: number }).revision)}`);
-        if (failures && event.type === 'MemberStatusChanged' && !cannotStart) {
-          cannotStart = failures.observe(event.payload as MemberPayload);
-          if (cannotStart) return abort.abort();
+        else if (event.type === 'ClusterCrashes') {
+          const { crashes } = event.payload as ClusterCrashesPayload;
+          out(`${t}  cluster ${String(payload.clusterId).padEnd(23)} ${crashes ? `crash loop: ${crashes.inARow} in a row, the next launch at ${crashes.nextLaunchAt}` : 'crash loop over'}`);
+          if (failures && !cannotStart) {
+            cannotStart = failures.observe(event.payload as ClusterCrashesPayload);
+            if (cannotStart) return abort.abort();
+          }
         }
         void Promise.resolve(done(event)).then((v) => {
           if (v && !verdict) {
@@ -150,7 +156,7 @@ export async function follow(
     clearTimeout(timer);
   }
   if (cannotStart && !verdict) {
-    throw new Error(`${cannotStart}\nThe controller goes on replacing its members, waiting longer each time; \`stratos application undeploy ${applicationId}\` stops it (--failures 0 waits on).`);
+    throw new Error(`${cannotStart}\nThe controller goes on launching its members, waiting longer after each crash (at most 30 s); \`stratos application undeploy ${applicationId}\` stops it (--failures 0 waits on).`);
   }
   if (!verdict) throw new Error(`gave up waiting after ${timeoutMs / 1000} s; \`stratos application runtime ${applicationId}\` shows where it stands`);
   return verdict;
@@ -256,7 +262,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .argument('<id>')
       .option('-p, --policy <application-policy>', 'the application policy')
       .option('-w, --wait', 'follow until the application is Active')
-      .option('--failures <n>', 'with --wait: stop when n members of a cluster in a row are Lost before any is Active (0: never)', '3')
+      .option('--failures <n>', 'with --wait: stop when a cluster\'s members crashed n times in a row (Lost before they were Active, or within 10 s of it; 0: never)', '3')
       .option('--timeout <seconds>', 'with --wait: give up after', '300'),
   ).action((id: string, o) => deploy(id, o.policy, o));
   withOutput(
@@ -277,7 +283,7 @@ export function registerApplicationRuntime(program: Command, globals: () => Glob
       .option('--min <n>', 'the minimum number of members')
       .option('--max <n>', 'the maximum number of members')
       .option('-w, --wait', 'follow until the cluster has --min Active members')
-      .option('--failures <n>', 'with --wait: stop when n members of a cluster in a row are Lost before any is Active (0: never)', '3')
+      .option('--failures <n>', 'with --wait: stop when a cluster\'s members crashed n times in a row (Lost before they were Active, or within 10 s of it; 0: never)', '3')
       .option('--timeout <seconds>', 'with --wait: give up after', '300'),
   ).action((id: string, o) => scale(id, o));
   withOutput(

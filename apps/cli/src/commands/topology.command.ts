@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, SseParser, type ClusterAutoscaledPayload, type GroupScaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
+import { MEMBER_HEALTH_EVENT, SNAPSHOT_EVENT, SseParser, type ClusterAutoscaledPayload, type ClusterCrashesPayload, type GroupScaledPayload, type MemberHealthBatch, type TopologyEvent, type TopologySnapshotEvent } from '@stratos/contracts';
 import { ApiError } from '../api-client';
 import { apiClient, outputFormat, UsageError, type GlobalOptions } from '../context';
 import { err, out, printData, printTable } from '../output';
@@ -27,6 +27,10 @@ function describe(event: TopologyEvent): string {
     const scaled = event.payload as GroupScaledPayload;
     subject = `${scaled.applicationId} group ${scaled.group}`;
     detail = `${scaled.direction} ${scaled.from} → ${scaled.to} instance(s)  (${scaled.direction === 'up' ? 'adding' : 'removing'} instance ${scaled.instance}: ${scaled.clusterIds.join(', ')})  ${scaled.reason}`;
+  } else if (event.type === 'ClusterCrashes') {
+    const { clusterId, crashes } = event.payload as ClusterCrashesPayload;
+    subject = clusterId;
+    detail = crashes ? `crash loop: ${crashes.inARow} in a row, the next launch at ${crashes.nextLaunchAt}; the last, ${crashes.lastMemberId}: ${crashes.lastReason}` : 'crash loop over (Active a while since the last crash)';
   } else if (event.type === 'MemberNotice') {
     const notice = event.payload as { memberId: string; level: string; message: string };
     subject = notice.memberId;

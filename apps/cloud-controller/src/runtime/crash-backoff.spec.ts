@@ -23,12 +23,26 @@ describe('CrashBackoff', () => {
     const backoff = new CrashBackoff(options);
     backoff.failed('c', 0);
     backoff.failed('c', 3000);
-    backoff.active('c', 5000); // Active again, but only 2 s after a crash: a flap
+    expect(backoff.active('c', 5000)).toBe(false); // Active again, but only 2 s after a crash: a flap
+    expect(backoff.forgivenAt('c')).toBe(13_000);
     expect(backoff.failures('c')).toBe(2);
     expect(backoff.failed('c', 6000)).toBe(4000);
-    backoff.active('c', 16_000);
+    expect(backoff.active('c', 16_000)).toBe(true);
     expect(backoff.failures('c')).toBe(0);
+    expect(backoff.active('c', 17_000)).toBe(false); // nothing left to forgive
+    expect(backoff.forgivenAt('c')).toBeNull();
     expect(backoff.failed('c', 17_000)).toBe(1000);
+  });
+
+  it('goes on from a crash loop another controller recorded, unless it knows the cluster\'s own', () => {
+    const backoff = new CrashBackoff(options);
+    backoff.resume('c', { inARow: 3, lastAt: 10_000, nextLaunchAt: 14_000 });
+    expect(backoff.mayLaunch('c', 13_999)).toBe(false);
+    expect(backoff.mayLaunch('c', 14_000)).toBe(true);
+    expect(backoff.failed('c', 15_000)).toBe(8000); // the fourth in a row
+    backoff.resume('c', { inARow: 1, lastAt: 0, nextLaunchAt: 0 }); // older news: ignored
+    expect(backoff.failures('c')).toBe(4);
+    expect(backoff.active('c', 25_000)).toBe(true);
   });
 
   it('never lets a cluster launch before its wait, whatever the history', () => {

@@ -41,10 +41,24 @@ export class CrashBackoff {
     return (this.clusters.get(clusterId)?.notBefore ?? 0) <= now;
   }
 
-  /** The cluster is Active at `now`: its failures are forgiven once it has been so since stableMs after the last one. */
-  active(clusterId: string, now: number): void {
+  /** The cluster is Active at `now`: its failures are forgiven once it has been so since stableMs after the last one. Returns whether they were, now. */
+  active(clusterId: string, now: number): boolean {
     const entry = this.clusters.get(clusterId);
-    if (entry && now - entry.lastFailureAt >= this.options.stableMs) this.clusters.delete(clusterId);
+    if (!entry || now - entry.lastFailureAt < this.options.stableMs) return false;
+    this.clusters.delete(clusterId);
+    return true;
+  }
+
+  /** When an Active cluster's failures are forgiven (null: it has none). */
+  forgivenAt(clusterId: string): number | null {
+    const entry = this.clusters.get(clusterId);
+    return entry ? entry.lastFailureAt + this.options.stableMs : null;
+  }
+
+  /** Goes on from a crash loop another controller recorded (a new leader), unless this one knows the cluster's. */
+  resume(clusterId: string, recorded: { inARow: number; lastAt: number; nextLaunchAt: number }): void {
+    if (this.clusters.has(clusterId)) return;
+    this.clusters.set(clusterId, { failures: recorded.inARow, lastFailureAt: recorded.lastAt, notBefore: recorded.nextLaunchAt });
   }
 
   failures(clusterId: string): number {

@@ -71,6 +71,7 @@ export class MemberLifecycle implements OnApplicationShutdown {
       const from = member.status;
       const updated: MemberEntity = { ...member, ...options.changes, status: to, statusChangedAt: new Date() };
       if (to === MemberStatus.Active) updated.activatedAt ??= updated.statusChangedAt;
+      if (to === MemberStatus.Lost) updated.lostReason = options.reason ?? null;
       if (to === MemberStatus.Terminated) await tx.runtime.deleteMember(memberId);
       else await tx.runtime.saveMember(updated);
       event = await tx.topology.append(TopologyEventType.MemberStatusChanged, { applicationId: member.applicationId, clusterId: member.clusterId, member: toMemberView(updated), from, reason: options.reason });

@@ -9,6 +9,7 @@ import {
   LIVE_MEMBER_STATES,
   MemberStatus,
   TopologyEventType,
+  type ClusterCrashes,
   type ClusterSpec,
   type Placement,
   type TopologyEvent,
@@ -344,7 +345,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (member.status === MemberStatus.Lost && this.backoff.isCrash(member.activatedAt?.getTime() ?? null, now)) {
         const delay = this.backoff.failed(member.clusterId, now);
         const lasted = member.activatedAt ? `was Active ${((now - member.activatedAt.getTime()) / 1000).toFixed(1)} s` : 'never became Active';
-        this.logger.warn(`cluster ${member.clusterId}: member ${member.memberId} ${lasted}; crash ${this.backoff.failures(member.clusterId)} in a row, the next launch waits ${delay / 1000} s`);
+        const inARow = this.backoff.failures(member.clusterId);
+        this.logger.warn(`cluster ${member.clusterId}: member ${member.memberId} ${lasted}; crash ${inARow} in a row, the next launch waits ${delay / 1000} s`);
+        const lastReason = `${member.lostReason ?? 'Lost'}${member.activatedAt ? ` (it was Active ${((now - member.activatedAt.getTime()) / 1000).toFixed(1)} s)` : ''}`;
+        await this.setClusterCrashes(member, { inARow, lastMemberId: member.memberId, lastReason, lastAt: new Date(now).toISOString(), nextLaunchAt: new Date(now + delay).toISOString() });
       }
       changed = true;
       await this.terminate(member, 0);
@@ -384,7 +388,16 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const active = members.filter((m) => m.clusterId === cluster.clusterId && (m.status === MemberStatus.Active || m.status === MemberStatus.Suspended || m.status === MemberStatus.Migrating)).length;
       const next = this.floors.next(cluster, active);
       statusOf.set(cluster.clusterId, next);
-      if (next === ClusterStatus.Active) this.backoff.active(cluster.clusterId, now);
+      // A crash loop another leader recorded goes on here (its back-off, and its forgiving).
+      if (cluster.crashes) this.backoff.resume(cluster.clusterId, { inARow: cluster.crashes.inARow, lastAt: Date.parse(cluster.crashes.lastAt), nextLaunchAt: Date.parse(cluster.crashes.nextLaunchAt) });
+      if (next === ClusterStatus.Active) {
+        if (this.backoff.active(cluster.clusterId, now)) {
+          if (cluster.crashes) await this.setClusterCrashes(cluster, null);
+        } else {
+          const forgiven = this.backoff.forgivenAt(cluster.clusterId);
+          if (forgiven !== null) this.kickAt(forgiven); // a pass then says the crash loop is over, not the next resync
+        }
+      }
       if (next !== cluster.status) {
         await this.setClusterStatus(cluster, next);
         if (next === ClusterStatus.Inactive) {
@@ -853,6 +866,15 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const [kind, alias] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
       return clusters.filter((c) => (kind === 'cartridge' ? c.alias === alias : c.groupPath.includes(alias)) && sees(cluster, c)).some((c) => this.dependsOn(c, keys, clusters, seen));
     });
+  }
+
+  /** A cluster's crash loop as it stands (null: forgiven), for the runtime view, watchers (`--wait` stops on it) and the next leader. */
+  private async setClusterCrashes(cluster: Pick<ClusterEntity, 'applicationId' | 'clusterId'>, crashes: ClusterCrashes | null): Promise<void> {
+    const event = await this.database.transaction(async (tx) => {
+      await tx.runtime.setClusterCrashes(cluster.clusterId, crashes);
+      return tx.topology.append(TopologyEventType.ClusterCrashes, { applicationId: cluster.applicationId, clusterId: cluster.clusterId, crashes });
+    });
+    await this.publisher.publish(event);
   }
 
   private async setClusterStatus(cluster: ClusterEntity, to: ClusterStatus): Promise<void> {

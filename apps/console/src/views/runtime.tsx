@@ -75,7 +75,7 @@ function RowView({ row, collapsed }: { row: Row; collapsed: boolean }) {
     case 'group':
       return <><span class="muted">group</span> <strong>{row.alias}</strong> <State value={row.status} />{row.instances > 1 && <span class="muted small"> × {row.instances}</span>}</>;
     case 'cluster':
-      return <>{caret}<strong>{row.cluster.alias}</strong> <span class="muted small">{row.cluster.serviceName}</span> <State value={row.cluster.status} /> <span class="muted small">{row.cluster.members.length} of {row.cluster.minMembers}–{row.cluster.maxMembers}</span></>;
+      return <>{caret}<strong>{row.cluster.alias}</strong> <span class="muted small">{row.cluster.serviceName}</span> <State value={row.cluster.status} /> <span class="muted small">{row.cluster.members.length} of {row.cluster.minMembers}–{row.cluster.maxMembers}</span>{row.cluster.crashes && <span class="warn small" title={`the last, ${row.cluster.crashes.lastMemberId}: ${row.cluster.crashes.lastReason}`}> crash loop: {row.cluster.crashes.inARow} in a row, the next launch at {new Date(row.cluster.crashes.nextLaunchAt).toLocaleTimeString()} — {row.cluster.crashes.lastReason}</span>}</>;
     case 'member': {
       const m = row.member;
       return (

@@ -16,7 +16,7 @@ export interface TenantScope {
 }
 
 const SERVICE_EVENTS = new Set(['ServiceCreated', 'ServiceUpdated', 'ServiceRemoved']);
-const APPLICATION_EVENTS = new Set(['ApplicationStatusChanged', 'ClusterCreated', 'ClusterStatusChanged', 'ClusterScaled', 'ClusterAutoscaled', 'GroupScaled', 'ClusterUpgrading', 'ClusterUpgraded', 'MemberMigration', 'ClusterRemoved', 'MemberCreated', 'MemberStatusChanged']);
+const APPLICATION_EVENTS = new Set(['ApplicationStatusChanged', 'ClusterCreated', 'ClusterStatusChanged', 'ClusterScaled', 'ClusterAutoscaled', 'GroupScaled', 'ClusterUpgrading', 'ClusterUpgraded', 'MemberMigration', 'ClusterRemoved', 'ClusterCrashes', 'MemberCreated', 'MemberStatusChanged']);
 const SIGNUP_EVENTS = new Set(['ApplicationSignUpAdded', 'ApplicationSignUpActive', 'ApplicationSignUpRemoved']);
 
 /** Whether the tenant sees the event; its own sign-up events also move its scope (call in revision order). */

@@ -57,6 +57,23 @@ export interface ClusterView {
   membersByStatus?: Partial<Record<MemberStatus, number>>;
   /** In the runtime view: where `members` was cut short, the `after` that lists the rest (with `cluster`); null when all are listed. */
   nextMembersAfter?: string | null;
+  /** Its members keep crashing (a crash loop, as Kubernetes says): how many in a row, the last one's reason, when it launches again. Null: none lately. */
+  crashes?: ClusterCrashes | null;
+}
+
+/**
+ * A cluster whose members keep failing to start (Lost before they were Active, or soon after):
+ * the controller launches the next one only after a back-off that doubles with each crash (1 s,
+ * 2 s, 4 s … at most 30 s), and forgets the count once the cluster has stayed Active a while.
+ */
+export interface ClusterCrashes {
+  inARow: number;
+  lastMemberId: string;
+  /** Why the last one was Lost (its agent's words where it said any). */
+  lastReason: string;
+  lastAt: string;
+  /** When the controller launches its next member, at the earliest. */
+  nextLaunchAt: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApplicationStatus, ClusterSpec, ClusterStatus, GroupInstanceRef, MemberHealth, MemberStatus, MigrationMode, MigrationPhase, PortBinding } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterCrashes, ClusterSpec, ClusterStatus, GroupInstanceRef, MemberHealth, MemberStatus, MigrationMode, MigrationPhase, PortBinding } from '@stratos/contracts';
 
 /** An application that is deployed (or being undeployed): the desired state the reconciler drives to. */
 @Entity({ name: 'deployments' })
@@ -96,6 +96,10 @@ export class ClusterEntity {
   @Column({ name: 'group_instance', type: 'jsonb', nullable: true })
   groupInstance: GroupInstanceRef | null;
 
+  /** Its crash loop, as the leader's reconciler last recorded it (null: none). */
+  @Column({ type: 'jsonb', nullable: true })
+  crashes?: ClusterCrashes | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
@@ -164,6 +168,10 @@ export class MemberEntity {
   /** When it first became Active; a member lost before that failed to start. */
   @Column({ name: 'activated_at', type: 'timestamptz', nullable: true })
   activatedAt: Date | null;
+
+  /** Why it was Lost (the transition's reason), while it is; what its cluster's crash loop says of it. */
+  @Column({ name: 'lost_reason', type: 'text', nullable: true })
+  lostReason?: string | null;
 }
 
 @Entity({ name: 'operations' })

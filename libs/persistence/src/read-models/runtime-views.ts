@@ -47,6 +47,7 @@ export function toClusterView(row: ClusterEntity, members: MemberEntity[] = []):
     revision: row.revision ?? 0,
     groupInstance: row.groupInstance ?? null,
     members: members.map(toMemberView),
+    crashes: row.crashes ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { In, IsNull, type EntityManager } from 'typeorm';
-import type { ApplicationStatus, ClusterSpec, ClusterStatus, EventCursor, MemberHealth, MemberStatus, RuntimePage } from '@stratos/contracts';
+import type { ApplicationStatus, ClusterCrashes, ClusterSpec, ClusterStatus, EventCursor, MemberHealth, MemberStatus, RuntimePage } from '@stratos/contracts';
 import type { ClusterMemberCount } from '../read-models/member-counts-cache';
 import { ClusterEntity, DeploymentEntity, MemberEntity, MemberMigrationEntity, OperationEntity } from '../entities/runtime.entities';
 
@@ -59,6 +59,11 @@ export class RuntimeRepository {
   /** A cluster's new spec, at its new revision (a rolling upgrade replaces members of older ones). */
   async setClusterSpec(clusterId: string, spec: ClusterSpec, revision: number): Promise<void> {
     await this.manager.getRepository(ClusterEntity).update({ clusterId }, { spec, revision });
+  }
+
+  /** A cluster's crash loop as the reconciler sees it (null: none, or forgiven). */
+  async setClusterCrashes(clusterId: string, crashes: ClusterCrashes | null): Promise<void> {
+    await this.manager.getRepository(ClusterEntity).update({ clusterId }, { crashes });
   }
 
   /** The autoscaler's member count for a cluster (null: its minimum). */
