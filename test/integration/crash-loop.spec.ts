@@ -2,7 +2,8 @@
  * A cluster whose members keep crashing: the controller backs off (1 s, 2 s, 4 s …), says so in
  * ClusterCrashes events and in the runtime view (how many in a row, the last member's reason, when
  * the next launch comes), and says the crash loop is over once the cluster has stayed Active a
- * while — here, a start command that fails until a moment given in it, then runs.
+ * while — here, a start command that fails until a moment given in it, then runs. The gauge
+ * stratos_clusters_crash_looping counts such clusters.
  */
 import type { ClusterCrashes } from '@stratos/contracts';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -11,6 +12,11 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 
 describe('a cluster in a crash loop', () => {
   let platform: TestPlatform;
+  /** The controller's gauge, as Prometheus scrapes it. */
+  const crashLooping = async () => {
+    const text = await (await fetch(`${platform.url}/metrics`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).text();
+    return Number(/^stratos_clusters_crash_looping (\S+)$/m.exec(text)?.[1] ?? NaN);
+  };
 
   beforeAll(async () => {
     platform = await startTestPlatform({ broker: 'aedes' });
@@ -41,6 +47,7 @@ describe('a cluster in a crash loop', () => {
     expect(Date.parse(second.nextLaunchAt) - Date.parse(second.lastAt)).toBe(2000); // the second back-off step
     const shown = (await platform.runtime('late-app')).clusters[0].crashes;
     expect(shown?.inARow).toBeGreaterThanOrEqual(2);
+    expect(await crashLooping()).toBe(1);
 
     // Past healsAt the next member runs; 10 s Active after the last crash, the loop is over.
     const over = await until('the crash loop over', async () => watch.events.find((e) => e.type === 'ClusterCrashes' && e.payload.crashes === null), 60_000);
@@ -49,6 +56,7 @@ describe('a cluster in a crash loop', () => {
     const view = await platform.runtime('late-app');
     expect(view.clusters[0].crashes).toBeNull();
     expect(view.clusters[0].members.map((m) => m.status)).toEqual(['Active']);
+    expect(await crashLooping()).toBe(0);
     await watch.close();
 
     await platform.post('/applications/late-app/undeploy', undefined, 202);

@@ -4,8 +4,8 @@ import { Database } from '@stratos/persistence';
 import { ConnectionMetrics } from '@stratos/runtime';
 
 /**
- * The cloud controller's Prometheus metrics: reconcile passes, agent events, members by state
- * (read from PostgreSQL at each scrape), and the process's own. The manager serves them at
+ * The cloud controller's Prometheus metrics: reconcile passes, agent events, members by state and
+ * clusters in a crash loop (read from PostgreSQL at each scrape), and the process's own. The manager serves them at
  * GET /metrics beside its own (it asks for them over MQTT: the controller has no HTTP port).
  */
 @Injectable()
@@ -34,6 +34,14 @@ export class ControllerMetrics {
       async collect() {
         this.reset();
         for (const row of await database_.runtime.memberCounts()) this.set({ state: row.status, driver: row.driver }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'stratos_clusters_crash_looping',
+      help: 'Clusters whose members keep crashing (a ClusterCrashes event said so, and none since said it is over)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await database_.runtime.crashLoopingClusters());
       },
     });
   }

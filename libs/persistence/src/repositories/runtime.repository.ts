@@ -102,6 +102,12 @@ export class RuntimeRepository {
     return (await this.manager.query(`SELECT status, driver, count(*)::int AS count FROM members GROUP BY status, driver`)) as { status: string; driver: string; count: number }[];
   }
 
+  /** How many clusters are in a crash loop (ClusterCrashes recorded). */
+  async crashLoopingClusters(): Promise<number> {
+    const [row] = (await this.manager.query(`SELECT count(*)::int AS count FROM clusters WHERE crashes IS NOT NULL`)) as { count: number }[];
+    return row.count;
+  }
+
   /** Every deployment's clusters. */
   allClusters(): Promise<ClusterEntity[]> {
     return this.manager.getRepository(ClusterEntity).find({ order: { clusterId: 'ASC' } });
