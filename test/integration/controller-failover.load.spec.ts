@@ -4,7 +4,9 @@
  * times over: the standby leads within 5 s, the deploy finishes with the members it asked for,
  * no member twice (in the database, the topology or as a process) and nothing orphaned; the
  * topology's revisions stay gap-free. Local members: both controllers share the host and its
- * STRATOS_HOME, as controllers of local members must. A request sent while none leads is
+ * STRATOS_HOME, as controllers of local members must — on Mosquitto, since on aedes (no shared
+ * subscriptions, and it lives in `npm start`'s process) a second controller of one host is
+ * refused (shared-requests.spec.ts). A request sent while none leads is
  * answered by the next leader; a controller with another STRATOS_HOME (another host's) takes the
  * platform id the database holds. A .load suite: its takeover times are
  * measured, so it runs alone (another suite on the same cores made them 2–4.5 s, not 0.1–0.7).
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { isAlive } from '@stratos/runtime';
+import { availableBrokers } from '../support/brokers';
 import { gapFree, topologyRevisions } from '../support/databases';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
 import { aCartridge } from '../factories/cartridge.factory';
@@ -24,7 +27,10 @@ import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartit
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 10);
 const MEMBERS = 4;
 
-describe('controllers sharing one database: one leads, a standby takes over', () => {
+// Skipped, saying why, where Mosquitto is absent (a failure in CI: availableBrokers).
+const onMosquitto = availableBrokers().includes('mosquitto') ? describe : describe.skip;
+
+onMosquitto('controllers sharing one database: one leads, a standby takes over', () => {
   let platform: TestPlatform;
   const post = (path: string, body?: unknown, status = 201) => platform.post(path, body, status);
   const members = (rt: ApplicationRuntime): MemberView[] => rt.clusters.flatMap((c) => c.members);
@@ -47,7 +53,7 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
   const leadershipSessions = async () => (await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'stratos-leadership %'"))[0].n;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ broker: 'aedes', controllerProcess: true });
+    platform = await startTestPlatform({ broker: 'mosquitto', controllerProcess: true });
     await post('/cartridges', aCartridge({ type: 'fo', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'fo-image' }] }));
     await post('/networkPartitions', aNetworkPartition());
     await post('/autoscalingPolicies', anAutoscalingPolicy());
@@ -83,11 +89,11 @@ describe('controllers sharing one database: one leads, a standby takes over', ()
     await until('only the leader asks for the lead', async () => (await leadershipSessions()) === 1, 30_000);
   }, 60_000);
 
-  it('a second controller stands by, serving nothing, while the first leads', async () => {
+  it('a second controller stands by while the first leads: the lead and its term stay the first one\'s', async () => {
     const before = await leadership();
     await platform.startStandbyController();
     await until('the standby asks for the lead', async () => (await leadershipSessions()) === 2, 30_000);
-    // It takes nothing: requests are served (by the leader), and the term is still the leader's.
+    // Requests are served (by either: the broker shares them), passes run, and the term is still the leader's.
     await post('/cartridges', aCartridge({ type: 'fo-probe', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'fo-image' }] }));
     await platform.reconcilePasses(2);
     expect(await leadership()).toEqual(before);

@@ -5,7 +5,8 @@
  * launched there (their folders in the region's folder, launched_on host-b), their logs read
  * there, and they are stopped there; while that host's controller is away the region does not
  * answer (saying why) and its members stay as they are, their agents speaking; when it is back the
- * region answers again. Two controllers of one host serve its regions one at a time.
+ * region answers again. Two controllers of one host serve its regions one at a time where the
+ * broker shares requests (Mosquitto); on aedes, which does not, the second is refused, saying why.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,9 +17,10 @@ import type { MemberLogs, RegionView } from '@stratos/contracts';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { liveMemberIds } from '../support/processes';
+import { availableBrokers } from '../support/brokers';
 import { startTestPlatform, until, type ControllerProcess, type TestPlatform } from '../support/platform';
 
-describe('a local region of another host', () => {
+describe.each(availableBrokers())('a local region of another host, over %s', (broker) => {
   let platform: TestPlatform;
   let labFolder: string;
   let homeB: string;
@@ -38,7 +40,7 @@ describe('a local region of another host', () => {
     await chmod(labFolder, 0o755); // members of a root controller run as users of their own
     homeB = await mkdtemp(join(tmpdir(), 'stratos-host-b-'));
     await writeFile(join(homeB, 'host-id'), 'host-b\n');
-    platform = await startTestPlatform({ broker: 'aedes', controllerProcess: true, regions: [{ driver: 'local', region: 'lab', endpoint: labFolder, host: 'host-b' }] });
+    platform = await startTestPlatform({ broker, controllerProcess: true, regions: [{ driver: 'local', region: 'lab', endpoint: labFolder, host: 'host-b' }] });
     await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-lab', provider: 'local', partitions: [{ id: 'lab-a', property: [{ name: 'region', value: 'lab' }] }] }));
     await platform.post('/autoscalingPolicies', anAutoscalingPolicy());
     await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-lab', networkPartitions: [{ id: 'np-lab', partitions: [{ id: 'lab-a' }] }] }));
@@ -89,14 +91,25 @@ describe('a local region of another host', () => {
 
     // A second controller of host-b (the same home) stands by for the region: one serves at a time (the host's lock),
     // and the second takes over when the first is killed — the region answers on, listing the same members.
+    // On aedes (no shared subscriptions) a second controller of one host is refused: it would serve nothing.
     const second = await platform.startStandbyController({ home: homeB, env: { STRATOS_SECRET_KEY_FILE: join(platform.home, 'secret.key'), LOG_LEVEL: 'info' } });
     try {
-      await until("the second controller of host-b stands by for the region", async () => second.output().includes('another controller of this host serves its local regions (lab)'), 30_000);
-      expect(second.output()).not.toContain("serving this host's local region");
-      await hostB.stop('SIGKILL');
-      hostB = undefined;
-      await until('the second controller serves the region', async () => second.output().includes("serving this host's local region lab (host host-b)"), 30_000);
-      await until('the region answers, with its members', async () => (await lab())?.members === 2, 30_000);
+      if (broker === 'aedes') {
+        await until('the second controller of host-b refused', async () => second.exitCode() !== null, 30_000);
+        expect(second.exitCode()).toBe(1);
+        expect(second.output()).toContain('cloud-controller: cannot start: MQTT_URL: another controller of this platform runs on this host (host id host-b');
+        expect(second.output()).toContain('such as Mosquitto (MQTT_URL)');
+        expect((await lab())?.members).toBe(2); // the first serves on
+        await hostB.stop('SIGKILL');
+        hostB = undefined;
+      } else {
+        await until("the second controller of host-b stands by for the region", async () => second.output().includes('another controller of this host serves its local regions (lab)'), 30_000);
+        expect(second.output()).not.toContain("serving this host's local region");
+        await hostB.stop('SIGKILL');
+        hostB = undefined;
+        await until('the second controller serves the region', async () => second.output().includes("serving this host's local region lab (host host-b)"), 30_000);
+        await until('the region answers, with its members', async () => (await lab())?.members === 2, 30_000);
+      }
     } finally {
       // Host-b's controllers gone: the region does not answer; its members are left as they are, their agents speaking.
       await second.stop('SIGKILL');

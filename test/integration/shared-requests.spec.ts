@@ -2,10 +2,13 @@
  * Controllers sharing the manager's requests. On a broker with shared subscriptions (Mosquitto)
  * a standing-by controller serves the requests every controller may serve (sharedRequestTopics,
  * through `$share/stratos-controllers/…`), the broker giving each request to one controller; the
- * leader's own requests stay the leader's. On aedes (MQTT 3.1.1, no `$share/`) the standby serves
- * nothing and says why. Which controller served a request is read from the replies themselves
+ * leader's own requests stay the leader's. On aedes (MQTT 3.1.1, no `$share/`) a second controller
+ * of the leader's host is refused and another host's serves no request, each saying why. Which controller served a request is read from the replies themselves
  * (`servedBy`), by a client of the broker watching the reply topics.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { CONTROLLERS_SHARE_GROUP, packBundle, replyTopic, sharedRequestTopics, Topics, type AgentReply, type EventAck, type LeaderAsked, type RequestTopic } from '@stratos/contracts';
@@ -32,6 +35,9 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
   const shares = broker !== 'aedes';
   let platform: TestPlatform;
   let standby: ControllerProcess;
+  /** On aedes: a second controller of the leader's host (refused), and the other host's home. */
+  let refused: ControllerProcess | undefined;
+  let otherHome: string | undefined;
   const cartridge = (type: string) => aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'shared-image' }] });
   const leader = async () => {
     const client = new pg.Client({ connectionString: platform.databaseUrl });
@@ -62,16 +68,28 @@ describe.each(availableBrokers())('requests shared between controllers over %s',
     // No periodic pass to speak of: a pass comes from what asks for one (a deploy, an agent, a standby's LeaderAsked).
     // Agents heard from every second, silent ones Lost after 6 s: the health test below waits graces, not minutes.
     platform = await startTestPlatform({ broker, controllerProcess: true, reconcileIntervalMs: 600_000, agentKeepaliveS: 2 });
-    standby = await platform.startStandbyController({ env: { LOG_LEVEL: 'info' } });
+    if (!shares) {
+      // On aedes a second controller of the leader's host would serve nothing: refused. Another host's is welcome (it tends that host's members).
+      refused = await platform.startStandbyController({ env: { LOG_LEVEL: 'info' }, takesOver: false });
+      await until('the second controller of the same host refused', async () => refused!.exitCode() !== null, 30_000);
+      otherHome = await mkdtemp(join(tmpdir(), 'stratos-other-host-'));
+    }
+    standby = await platform.startStandbyController({ ...(otherHome ? { home: otherHome, takesOver: true } : {}), env: { LOG_LEVEL: 'info', ...(otherHome ? { STRATOS_SECRET_KEY_FILE: join(platform.home, 'secret.key') } : {}) } });
     const says = shares ? 'serving the requests controllers share' : 'serving no requests while standing by';
     await until(`the standby says "${says}"`, async () => standby.output().includes(says), 30_000);
   }, 120_000);
   afterAll(async () => {
-    await platform?.stop();
+    await platform?.stop(); // and the standby, which led since the failover below
+    if (otherHome) await rm(otherHome, { recursive: true, force: true });
   }, 60_000);
 
-  it(shares ? 'the broker gives each shared request to one controller: both serve, none twice; the leader serves its own' : 'the standby serves nothing, saying why; the leader serves every request', async () => {
-    if (!shares) expect(standby.output()).toContain('the broker refuses MQTT 5');
+  it(shares ? 'the broker gives each shared request to one controller: both serve, none twice; the leader serves its own' : "a second controller of the leader's host is refused, saying why; another host's serves no request, saying why; the leader serves every request", async () => {
+    if (!shares) {
+      expect(refused!.exitCode()).toBe(1);
+      expect(refused!.output()).toContain(`cloud-controller: cannot start: MQTT_URL: another controller of this platform runs on this host (host id`);
+      expect(refused!.output()).toContain('the broker refuses MQTT 5');
+      expect(standby.output()).toContain('the broker refuses MQTT 5');
+    }
     const leaderId = await leader();
     const watch = await watchReplies(platform, [Topics.cartridges.create, Topics.iaas.providers]);
     try {

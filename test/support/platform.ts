@@ -58,10 +58,11 @@ export interface TestPlatform {
   killController(): Promise<void>;
   /**
    * Another controller process on the same database and broker (controllerProcess: true): it stands by while one leads.
-   * With a `home` of its own (another host's STRATOS_HOME) it is not one that failover() hands over to: stop it yourself.
-   * `env`: more settings.
+   * With a `home` of its own (another host's STRATOS_HOME) it is not one that failover() hands over to, unless
+   * `takesOver` says so; one of the same home is, unless `takesOver: false` (one expected to be refused). A standby
+   * failover() does not hand over to: stop it yourself. `env`: more settings.
    */
-  startStandbyController(options?: { home?: string; env?: Record<string, string> }): Promise<ControllerProcess>;
+  startStandbyController(options?: { home?: string; env?: Record<string, string>; takesOver?: boolean }): Promise<ControllerProcess>;
   /**
    * kill -9 of the leading controller process; the oldest standby becomes the platform's controller.
    * Returns ms from the kill until it served. `meanwhile` is called right after the kill, while no controller leads.
@@ -279,7 +280,7 @@ export async function startTestPlatform(options: {
     async startStandbyController(standbyOptions = {}) {
       if (!options.controllerProcess) throw new Error('startStandbyController needs startTestPlatform({ controllerProcess: true })');
       const standby = await spawnController({ ...controllerConfig, home: standbyOptions.home ?? controllerConfig.home }, { ...controllerEnv, ...standbyOptions.env }, { wait: false });
-      if (!standbyOptions.home) standbys.push(standby);
+      if (standbyOptions.takesOver ?? !standbyOptions.home) standbys.push(standby);
       return standby;
     },
     async failover(meanwhile?: () => unknown) {

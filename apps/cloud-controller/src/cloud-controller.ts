@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, CONTROLLERS_SHARE_GROUP, EnvVar, safeUrl, sharedRequestTopics, Topics } from '@stratos/contracts';
 import { hostIdOf, platformIdOf, recordPlatformId } from '@stratos/iaas';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Database, Leadership } from '@stratos/persistence';
+import { acquireHostLock, CONTROLLER_SEAT_LOCK, Database, Leadership, type HeldHostLock } from '@stratos/persistence';
 import { createRootLogger, ProcessLogger, type LogOptions, brokerTrust, withoutNagle } from '@stratos/runtime';
 import { CloudControllerModule } from './app.module';
 import { brokerSharing } from './broker-sharing';
@@ -21,6 +21,9 @@ export interface RunningController {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a controller asks for its host's seat before it is refused (see takeHostSeat). */
+const HOST_SEAT_WAIT_MS = 5000;
 
 /**
  * Waits to lead the platform's controllers (another one may: this one stands by until it goes),
@@ -136,6 +139,13 @@ export async function startCloudController(config: ControllerConfig, options: { 
   });
   const share = sharing.shares ? { group: CONTROLLERS_SHARE_GROUP, topics: sharedRequestTopics } : null;
   config.shareGroup = share?.group ?? null;
+  let seat: HeldHostLock | null = null;
+  try {
+    if (!sharing.shares) seat = await takeHostSeat(config, controllerId, sharing.reason, stopping.signal);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   let leadership: Leadership;
   // Managers that see a standby wait for its takeover instead of refusing requests at once.
   const standby = announceStandby(config, controllerId);
@@ -144,6 +154,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
     leadership = await lead(config.databaseUrl, controllerId, logger, stopping.signal, () => standbyServer.start());
   } catch (error) {
     await standbyServer.stop();
+    await seat?.release();
     await database.close();
     throw error;
   } finally {
@@ -185,6 +196,7 @@ export async function startCloudController(config: ControllerConfig, options: { 
       stopping.abort();
       await app.close();
       await leadership.release();
+      await seat?.release();
       await database.close();
     };
     // A lost session (the database restarted, the connection cut): the same term again if nobody else led meanwhile, else stop.
@@ -216,9 +228,30 @@ export async function startCloudController(config: ControllerConfig, options: { 
     return { app, database, close };
   } catch (error) {
     await leadership.release();
+    await seat?.release();
     await database.close();
     throw error;
   }
+}
+
+/**
+ * On a broker without shared subscriptions (aedes) each host has one controller: another of the
+ * same host (the same STRATOS_HOME, so the same host id) would serve no request and tend no member
+ * of its own, only wait to lead — and aedes lives in `npm start`'s process, so a leader that dies
+ * takes the broker with it. Refused, saying why and what works instead. A controller of another
+ * host is welcome: it tends that host's local members. Asked for a few seconds before refusing: a
+ * controller restarted at once after a kill -9 may find its old session not yet ended.
+ */
+async function takeHostSeat(config: ControllerConfig, controllerId: string, notSharedBecause: string, stopping: AbortSignal): Promise<HeldHostLock> {
+  const hostId = config.hostId!;
+  const seat = await acquireHostLock({ url: config.databaseUrl, hostId, controllerId, lockClass: CONTROLLER_SEAT_LOCK, pollMs: 250, signal: AbortSignal.any([stopping, AbortSignal.timeout(HOST_SEAT_WAIT_MS)]) });
+  if (seat) return seat;
+  if (stopping.aborted) throw new Error('stopped while asking for this host\'s controller seat');
+  throw new ConfigError(
+    EnvVar.mqttUrl,
+    `another controller of this platform runs on this host (host id ${hostId}, STRATOS_HOME ${config.home}), and the MQTT broker at ${safeUrl(config.mqttUrl)} has no shared subscriptions (${notSharedBecause}): a second controller here would serve nothing. ` +
+      `Controllers share the work, and stand by for each other, on a broker with shared subscriptions such as Mosquitto (MQTT_URL); a controller of another host (a STRATOS_HOME of its own) is welcome on this one and tends its host's local members`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 export { Database, Repositories, type OpenDatabaseOptions } from './database';
 export { Leadership, LeadershipLostError, LEADERSHIP_LOCK, type LeaderInfo, type LeadershipOptions } from './leadership';
-export { acquireHostLock, HOST_LOCK, type HeldHostLock } from './host-lock';
+export { acquireHostLock, CONTROLLER_SEAT_LOCK, HOST_LOCK, type HeldHostLock } from './host-lock';
 export type { CartridgeEntity } from './entities/cartridge.entity';
 export type { CartridgeBundleEntity } from './entities/cartridge-bundle.entity';
 export type { BakedImageEntity } from './entities/baked-image.entity';
