@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { canTransition, MEMBER_HEALTH_EVENT, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
+import { canTransition, isLateShutdownWord, MEMBER_HEALTH_EVENT, MemberStatus, TopologyEventType, type HealthReport, type MemberHealth, type TopologyEvent } from '@stratos/contracts';
 import { Database, toMemberView, type MemberEntity } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
 import { MetadataPublisher } from '../metadata/metadata-publisher.service';
@@ -65,7 +65,9 @@ export class MemberLifecycle implements OnApplicationShutdown {
         return member;
       }
       if (!canTransition(member.status, to)) {
-        this.logger.log(`member ${memberId}: ${member.status} → ${to} does not fit the lifecycle; ignored${options.reason ? ` (${options.reason})` : ''}`);
+        const line = `member ${memberId}: ${member.status} → ${to} does not fit the lifecycle; ignored${options.reason ? ` (${options.reason})` : ''}`;
+        if (isLateShutdownWord(member.status, to)) this.logger.debug(line);
+        else this.logger.log(line);
         return member;
       }
       const from = member.status;

@@ -1,4 +1,4 @@
-import { canTransition, MemberStatus as M } from './lifecycle';
+import { canTransition, isLateShutdownWord, MemberStatus as M } from './lifecycle';
 
 describe('member lifecycle', () => {
   it.each([
@@ -25,4 +25,13 @@ describe('member lifecycle', () => {
     [M.Migrating, M.ReadyToShutDown], // its agent stopping on the source
     [M.Starting, M.Migrating],
   ])('refuses %s → %s', (from, to) => expect(canTransition(from, to)).toBe(false));
+
+  it('tells a late word (an agent stopping after its member was Lost or moved) from a wrong one', () => {
+    expect(isLateShutdownWord(M.Lost, M.ReadyToShutDown)).toBe(true);
+    expect(isLateShutdownWord(M.Migrating, M.ReadyToShutDown)).toBe(true);
+    expect(isLateShutdownWord(M.Terminated, M.ReadyToShutDown)).toBe(false);
+    expect(isLateShutdownWord(M.Lost, M.Active)).toBe(false);
+    // Only refused transitions are asked about: a late word is never an allowed one.
+    for (const from of Object.values(M)) if (isLateShutdownWord(from, M.ReadyToShutDown)) expect(canTransition(from, M.ReadyToShutDown)).toBe(false);
+  });
 });

@@ -37,6 +37,15 @@ export function canTransition(from: MemberStatus, to: MemberStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * A refused transition that is only late, not wrong: the agent of a member already Lost (a crash
+ * loop's every member) or moving away says it is ready to shut down as it stops. Not worth a line
+ * of the controller's log each time; any other refusal is.
+ */
+export function isLateShutdownWord(from: MemberStatus, to: MemberStatus): boolean {
+  return to === M.ReadyToShutDown && (from === M.Lost || from === M.Migrating);
+}
+
 /** States in which a member counts towards its cluster's desired size. */
 export const LIVE_MEMBER_STATES: readonly MemberStatus[] = [M.Created, M.Initialized, M.Starting, M.Active, M.Suspended, M.InMaintenance, M.Migrating];
 
