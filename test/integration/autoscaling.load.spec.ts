@@ -15,6 +15,7 @@ import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli } from '../support/cli';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { spinnerCommand } from '../support/workloads';
 
 describe('autoscaling on members’ own load (local driver)', () => {
   let platform: TestPlatform;
@@ -26,8 +27,9 @@ describe('autoscaling on members’ own load (local driver)', () => {
     await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-here', networkPartitions: [{ id: 'np-here', partitionAlgo: 'one-after-another', partitions: [{ id: 'here', partitionMax: 5 }] }] }));
     await platform.post('/applicationPolicies', anApplicationPolicy({ id: 'ap-here', networkPartitions: ['np-here'] }));
     // Busy 20 ms of CPU in every 100 ms (≈20 % of a core, counted in CPU time so that a loaded machine cannot make it look
-    // idle; enough against a threshold of 8, light beside other suites) until its own /tmp/idle exists (STRATOS_ROOT: the member's `/`), then idle.
-    const spin = `exec node -e 'const fs = require("fs"); const idle = (process.env.STRATOS_ROOT || "/").replace(/\\/$/, "") + "/tmp/idle"; setInterval(() => { if (fs.existsSync(idle)) return; const from = process.cpuUsage(); while (process.cpuUsage(from).user < 20000); }, 100)'`;
+    // idle, nor dear system calls busier: spinnerCommand; enough against a threshold of 8, light beside other suites) until
+    // its own /tmp/idle exists (STRATOS_ROOT: the member's `/`), then idle.
+    const spin = spinnerCommand({ unlessIdleFlag: true });
     await platform.post('/cartridges', aCartridge({ type: 'idler', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: 'exec sleep 3600' }] }));
     await platform.post('/cartridges', aCartridge({ type: 'spinner', portMapping: [], iaasProvider: [{ type: 'local', imageId: 'agent' }], property: [{ name: 'payload_parameter.START_COMMAND', value: spin }] }));
     await platform.post(

@@ -10,6 +10,7 @@ import { Label } from '@stratos/iaas';
 import type { ApplicationRuntime, MemberView } from '@stratos/contracts';
 import { AGENT_IMAGE, dockerForTests } from '../support/docker';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
+import { spinnerCommand } from '../support/workloads';
 import { aCartridge } from '../factories/cartridge.factory';
 import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 
@@ -110,7 +111,7 @@ const docker = dockerForTests();
   }, 120_000);
   it("reports its member's own load and memory from its container's cgroup, as shares of its limits", async () => {
     // 20 ms of CPU in every 100 ms: 40 % of a half-core limit; about 40 MB of Node.js in 256 MB.
-    const busy = `exec node -e 'setInterval(() => { const from = process.cpuUsage(); while (process.cpuUsage(from).user < 20000); }, 100)'`;
+    const busy = spinnerCommand();
     await post('/cartridges', aCartridge({ type: 'dbusy', portMapping: [], iaasProvider: [{ type: 'docker', imageId: AGENT_IMAGE }], property: [{ name: 'container.memory', value: '256m' }, { name: 'container.cpus', value: '0.5' }, { name: 'payload_parameter.START_COMMAND', value: busy }] }));
     await post('/applications', anApplication({ applicationId: 'dbusy', components: { cartridges: [aSubscription('dbusy', 'dbusy-1', { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: 'dbusy-1', deploymentPolicy: 'dp-docker' } })] } }));
     await post('/applications/dbusy/deploy/ap-docker', undefined, 202);
