@@ -12,6 +12,8 @@ import { sandboxAvailable } from '@stratos/iaas';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { chromiumPath, openBrowser, SCREENSHOTS, type TestBrowser } from '../support/browser';
 import { zipFolder } from '../../apps/cli/src/commands/import.command';
+import { aCartridge } from '../factories/cartridge.factory';
+import { anApplication, anApplicationPolicy, anAutoscalingPolicy, aNetworkPartition, aDeploymentPolicy, aSubscription } from '../factories/definition.factory';
 import { runCli, ROOT } from '../support/cli';
 import { memberFiles } from '../support/member-files';
 import { startTestPlatform, until, type TestPlatform } from '../support/platform';
@@ -219,6 +221,42 @@ const clickText = async (page: Page, selector: string, text: string) => {
     await page.waitForFunction(() => document.querySelectorAll('[data-member]').length === 0, { timeout: 30_000 });
     expect(browser.errors).toEqual([]);
   }, 300_000);
+
+  it('shows a cluster in a crash loop with its last reason, and can show only such clusters', async () => {
+    // Two clusters of one application: one runs, the other's start command fails each time.
+    await platform.post('/networkPartitions', aNetworkPartition({ id: 'np-crash', partitions: [{ id: 'p-1' }] }));
+    await platform.post('/autoscalingPolicies', anAutoscalingPolicy({ id: 'asp-crash' }));
+    await platform.post('/deploymentPolicies', aDeploymentPolicy({ id: 'dp-crash', networkPartitions: [{ id: 'np-crash', partitions: [{ id: 'p-1', partitionMax: 5 }] }] }));
+    await platform.post('/applicationPolicies', anApplicationPolicy({ id: 'ap-crash', networkPartitions: ['np-crash'] }));
+    for (const [type, start] of [['calm', 'exec sleep 3600'], ['crasher', 'echo "no config" >&2; exit 3']]) {
+      await platform.post('/cartridges', aCartridge({ type, portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'any' }], property: [{ name: 'payload_parameter.START_COMMAND', value: start }] }));
+    }
+    const subscription = (type: string) => aSubscription(type, `${type}-1`, { cartridgeMin: 1, cartridgeMax: 1, subscribableInfo: { alias: `${type}-1`, autoscalingPolicy: 'asp-crash', deploymentPolicy: 'dp-crash' } });
+    await platform.post('/applications', anApplication({ applicationId: 'crashing', components: { cartridges: [subscription('calm'), subscription('crasher')] } }));
+    await platform.post('/applications/crashing/deploy/ap-crash', undefined, 202);
+
+    await page.goto(`${platform.url}/#/runtime`);
+    const button = await shown(page, '[data-testid=crash-loops]', 'how many clusters are in a crash loop', 60_000);
+    expect(await button.evaluate((e: any) => e.textContent)).toMatch(/^1 cluster in a crash loop · show only these$/);
+    const clusterRows = () => page.$$eval('.row-cluster', (rows: any[]) => rows.map((r) => r.textContent as string));
+    await page.waitForFunction(() => [...document.querySelectorAll('.row-cluster')].some((r: any) => r.textContent.includes('calm-1')), { timeout: 30_000 });
+    const looping = (await clusterRows()).find((text) => text.includes('crasher-1'));
+    expect(looping).toMatch(/crash loop: \d+ in a row, the next launch at .+ — .+/);
+    await browser.screenshot('09-crash-loop');
+
+    // Only the clusters in a crash loop: the calm one is left out, and back with "show all".
+    await button.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=crash-loops]')?.getAttribute('aria-pressed') === 'true', { timeout: 10_000 });
+    await page.waitForFunction(() => ![...document.querySelectorAll('.row-cluster')].some((r: any) => r.textContent.includes('calm-1')), { timeout: 10_000 });
+    expect((await clusterRows()).map((text) => text.includes('crasher-1'))).toEqual([true]);
+    await platform.post('/applications/crashing/undeploy', undefined, 202);
+    await shown(page, '.tree p.muted', 'no cluster in a crash loop once undeployed', 60_000);
+    expect(await page.$eval('.tree p.muted', (e: any) => e.textContent)).toBe('No cluster is in a crash loop now.');
+    await clickText(page, '[data-testid=crash-loops]', '0 clusters in a crash loop · show all');
+    await page.waitForFunction(() => document.querySelector('[data-testid=crash-loops]') === null, { timeout: 10_000 });
+    await until('crashing undeployed', async () => (await platform.api('GET', '/applications/crashing/runtime')).status === 404, 60_000);
+    expect(browser.errors).toEqual([]);
+  }, 180_000);
 
   it('is usable with the keyboard alone, and readable in the dark theme', async () => {
     const context = await browser.browser.createBrowserContext();

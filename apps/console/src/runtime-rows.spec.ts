@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { ApplicationRuntime, ClusterView, MemberView } from '@stratos/contracts';
-import { treeRows } from './runtime-rows';
+import { crashLoopCount, treeRows } from './runtime-rows';
 
 const member = (memberId: string, sid: number, status = 'Active'): MemberView => ({ memberId, sid, status, host: '127.0.0.1', partitionId: 'p', networkPartitionId: 'np' }) as MemberView;
 const cluster = (alias: string, groupPath: string[], members: MemberView[]): ClusterView => ({ clusterId: `app.${alias}`, alias, serviceName: alias, groupPath, members, status: 'Active', minMembers: 1, maxMembers: 2 }) as ClusterView;
@@ -18,6 +18,18 @@ describe('treeRows', () => {
     expect(treeRows(applications, new Set(['c:app.web']), '').map((r) => r.key)).toEqual(['a:app', 'c:app.web']);
     expect(treeRows(applications, new Set(['a:app']), '').map((r) => r.key)).toEqual(['a:app']);
     expect(treeRows(applications, new Set(), 'lost').map((r) => r.key)).toEqual(['a:app', 'c:app.web', 'm:w2']);
+  });
+
+  it('shows only the clusters in a crash loop when asked, with their applications and groups', () => {
+    const crashes = { inARow: 3, lastMemberId: 'd1', lastReason: 'the start command exited (code 3)', lastAt: '', nextLaunchAt: '' };
+    const looping = { ...cluster('db', ['g'], [member('d1', 1, 'Lost')]), crashes };
+    const calm = app([cluster('web', ['/'], [member('w1', 1)])]);
+    const applications = [app([cluster('web', ['/'], [member('w1', 1)]), looping], [{ alias: 'g', groupPath: [], status: 'Active', instances: 1 }, { alias: 'h', groupPath: [], status: 'Active', instances: 1 }]), { ...calm, applicationId: 'calm' }];
+    expect(crashLoopCount(applications)).toBe(1);
+    expect(treeRows(applications, new Set(), '', { onlyCrashLoops: true }).map((r) => r.key)).toEqual(['a:app', 'g:app/g', 'c:app.db', 'm:d1']);
+    expect(treeRows(applications, new Set(), '').map((r) => r.key)).toContain('a:calm');
+    expect(crashLoopCount([calm])).toBe(0);
+    expect(treeRows([calm], new Set(), '', { onlyCrashLoops: true })).toEqual([]);
   });
 
   it('has one row per member, each key once, whatever the members (property)', () => {

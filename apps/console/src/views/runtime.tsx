@@ -8,7 +8,7 @@ import { useMemo, useRef, useState, useLayoutEffect } from 'preact/hooks';
 import type { MemberView } from '@stratos/contracts';
 import { request } from '../api';
 import type { LiveTopology } from '../live-topology';
-import { treeRows, type Row } from '../runtime-rows';
+import { crashLoopCount, treeRows, type Row } from '../runtime-rows';
 import { MigrationPart } from './migration';
 import { ago, ErrorView, Sparkline, State } from './parts';
 import { go } from './shell';
@@ -19,7 +19,8 @@ const OVERSCAN = 12;
 export function RuntimeView({ live, memberId }: { live: LiveTopology; memberId?: string }) {
   const [collapsed, setCollapsed] = useState(new Set<string>());
   const [filter, setFilter] = useState('');
-  const rows = useMemo(() => (live.model ? treeRows(live.model.applications.values(), collapsed, filter.trim().toLowerCase()) : []), [live.version, live.model, collapsed, filter]);
+  const [onlyCrashLoops, setOnlyCrashLoops] = useState(false);
+  const rows = useMemo(() => (live.model ? treeRows(live.model.applications.values(), collapsed, filter.trim().toLowerCase(), { onlyCrashLoops }) : []), [live.version, live.model, collapsed, filter, onlyCrashLoops]);
   const viewport = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
   useLayoutEffect(() => {
@@ -40,16 +41,22 @@ export function RuntimeView({ live, memberId }: { live: LiveTopology; memberId?:
     setCollapsed(next);
   };
   const selected = memberId ? findMember(live, memberId) : null;
+  const crashLoops = crashLoopCount(live.model.applications.values());
   return (
     <section class="runtime">
       <div class="toolbar">
         <h2>Runtime</h2>
         <span class="muted" data-testid="member-count">{live.model.applications.size} applications · {live.model.memberCount()} members</span>
+        {(crashLoops > 0 || onlyCrashLoops) && (
+          <button class="link warn" aria-pressed={onlyCrashLoops} data-testid="crash-loops" title="Clusters whose members keep failing before they stay Active: the platform backs off between launches" onClick={() => setOnlyCrashLoops(!onlyCrashLoops)}>
+            {crashLoops} {crashLoops === 1 ? 'cluster' : 'clusters'} in a crash loop{onlyCrashLoops ? ' · show all' : ' · show only these'}
+          </button>
+        )}
         <input type="search" placeholder="Filter members (id, state, address, partition)" aria-label="Filter members" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
       </div>
       <div class="split">
         <div class="tree" ref={viewport} role="tree" aria-label="Applications, groups, clusters and members" onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}>
-          {rows.length === 0 && <p class="muted">Nothing is deployed. Deploy an application under Applications (or `stratos app deploy`).</p>}
+          {rows.length === 0 && (onlyCrashLoops ? <p class="muted">No cluster is in a crash loop now.</p> : <p class="muted">Nothing is deployed. Deploy an application under Applications (or `stratos app deploy`).</p>)}
           <div style={{ height: `${rows.length * ROW_HEIGHT}px`, position: 'relative' }}>
             {rows.slice(first, last).map((row, i) => (
               <div key={row.key} class={`row row-${row.kind}${row.kind === 'member' && row.member.memberId === memberId ? ' selected' : ''}`} style={{ top: `${(first + i) * ROW_HEIGHT}px`, paddingLeft: `${row.depth * 18 + 6}px` }} role="treeitem" aria-level={row.depth + 1} tabIndex={0}
