@@ -26,6 +26,7 @@ import { startBroker } from '../support/brokers';
 import { postgresCpuSeconds, processCpuSeconds, processMemory } from './cpu';
 import { healthPacket, type HealthPacket } from './fleet/health-packet';
 import { FLEET_LAUNCH, FLEET_TERMINATE, type FleetLaunch } from './fleet/simulated-fleet.driver';
+import { startAedesProcess } from './fleet/aedes-process';
 import { percentile, table, trend } from './stats';
 
 const CONNECTS_IN_FLIGHT = 100;
@@ -228,22 +229,8 @@ async function startBenchBroker(kind: BrokerKind): Promise<{ url: string; pid: n
     const files: Record<string, string> = broker.memberFiles ? { STRATOS_MQTT_MEMBER_FILES: broker.memberFiles.dir, STRATOS_MQTT_BROKER_PID_FILE: broker.memberFiles.pidFile } : {};
     return { url: broker.url, pid: broker.pid!(), env: { STRATOS_MQTT_DYNSEC: 'on', ...files }, stop: () => broker.stop() };
   }
-  const [password, memberSecret] = [randomUUID(), randomUUID()];
-  const child = spawn(process.execPath, [join(__dirname, 'fleet', 'aedes-broker.js')], { env: { ...process.env, BROKER_PASSWORD: password, STRATOS_MEMBER_SECRET: memberSecret }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`the aedes broker exited (${code})`)));
-  });
-  return {
-    url: `mqtt://stratos:${password}@127.0.0.1:${port}`,
-    pid: child.pid!,
-    env: { STRATOS_MEMBER_SECRET: memberSecret, STRATOS_EMBEDDED_BROKER_AGENTS: '1000000' },
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const broker = await startAedesProcess();
+  return { url: broker.url, pid: broker.pid, env: { STRATOS_MEMBER_SECRET: broker.memberSecret, STRATOS_EMBEDDED_BROKER_AGENTS: '1000000' }, stop: () => broker.stop() };
 }
 
 /** What runOne hands a caller that measures something else on the same fleet (the console bench), once every member is Active. */

@@ -9,6 +9,7 @@ import { startEmbeddedBroker, startEmbeddedPostgres } from '../../libs/runtime/s
 import Docker from 'dockerode';
 import { dockerEngineAt, ensureMemberNetwork, platformIdOf } from '../../libs/iaas/src';
 import type { RegionEndpoint } from '../../libs/contracts/src';
+import { startAedesProcess } from './fleet/aedes-process';
 import type { ScalingSettings } from '../../apps/cloud-controller/src/autoscaler/scaling-settings';
 
 export interface BenchPlatform {
@@ -21,6 +22,8 @@ export interface BenchPlatform {
   mqttUrl: string;
   memberSecret: string;
   agentEntry: string;
+  /** The broker's process where it runs apart (brokerProcess), else undefined: the broker is in this one. */
+  brokerPid?: number;
   /** The admin's bearer token. */
   token: string;
   call(method: string, path: string, body?: unknown, expected?: number): Promise<any>;
@@ -28,15 +31,18 @@ export interface BenchPlatform {
 }
 
 export async function startBenchPlatform(
-  options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[]; scaling?: Partial<ScalingSettings>; healthIntervalS?: number; memberDrainMs?: number; swarm?: { endpoint: string; platformHost: string } } = {},
+  options: { mqttUrl?: string; docker?: 'on' | 'off'; reconcileIntervalMs?: number; regions?: RegionEndpoint[]; scaling?: Partial<ScalingSettings>; healthIntervalS?: number; memberDrainMs?: number; swarm?: { endpoint: string; platformHost: string }; brokerProcess?: { tls: boolean } } = {},
 ): Promise<BenchPlatform> {
   const home = await mkdtemp(join(tmpdir(), 'stratos-bench-'));
   await chmod(home, 0o755);
   const postgres = await startEmbeddedPostgres({ home: join(home, 'pg') });
-  const memberSecret = randomBytes(12).toString('hex');
+  // As npm start runs it (a process of its own, over TLS), or in this process.
+  const brokerProcess = options.brokerProcess && !options.mqttUrl ? await startAedesProcess({ tlsHome: options.brokerProcess.tls ? join(home, 'broker') : undefined }) : null;
+  const memberSecret = brokerProcess?.memberSecret ?? randomBytes(12).toString('hex');
   const credentials = { username: 'stratos', password: randomBytes(12).toString('hex') };
-  const broker = options.mqttUrl ? null : await startEmbeddedBroker({ port: 0, credentials, memberSecret });
-  let mqttUrl = options.mqttUrl;
+  const broker = options.mqttUrl || brokerProcess ? null : await startEmbeddedBroker({ port: 0, credentials, memberSecret });
+  let mqttUrl = options.mqttUrl ?? brokerProcess?.url;
+  const mqttCaCert = brokerProcess?.caCert;
   if (broker) {
     const url = new URL(broker.url);
     url.username = credentials.username;
@@ -53,11 +59,11 @@ export async function startBenchPlatform(
   }
   if (options.swarm && broker) await broker.listenAlso(options.swarm.platformHost); // swarm members reach it where their nodes reach this host
   const controller = await startCloudController(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, agentEntry, memberSecret: broker ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', swarm: options.swarm?.endpoint ?? 'off', swarmPlatformHost: options.swarm?.platformHost, regions: options.regions, scaling: { intervalS: 0, ...options.scaling }, healthIntervalS: options.healthIntervalS, memberDrainMs: options.memberDrainMs },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, mqttCaCert, home, agentEntry, memberSecret: broker || brokerProcess ? memberSecret : undefined, reconcileIntervalMs: options.reconcileIntervalMs ?? 500, memberStartTimeoutMs: 120_000, docker: options.docker ?? 'off', swarm: options.swarm?.endpoint ?? 'off', swarmPlatformHost: options.swarm?.platformHost, regions: options.regions, scaling: { intervalS: 0, ...options.scaling }, healthIntervalS: options.healthIntervalS, memberDrainMs: options.memberDrainMs },
     { logger: false },
   );
   const manager = await startStratosManager(
-    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, home, host: '127.0.0.1', port: 0, rpcTimeoutMs: 30_000, bodyLimitBytes: 1 << 20, tokenTtlHours: 1 },
+    { databaseUrl: postgres.url, mqttUrl: mqttUrl!, mqttCaCert, home, host: '127.0.0.1', port: 0, rpcTimeoutMs: 30_000, bodyLimitBytes: 1 << 20, tokenTtlHours: 1 },
     { logger: false },
   );
   const password = /password=(.*)/.exec(await readFile(join(home, 'admin-credentials'), 'utf8'))![1];
@@ -72,6 +78,7 @@ export async function startBenchPlatform(
     mqttUrl: mqttUrl!,
     memberSecret,
     agentEntry,
+    brokerPid: brokerProcess?.pid,
     token,
     async call(method, path, body, expected = 200) {
       const response = await fetch(`${manager.url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -83,6 +90,7 @@ export async function startBenchPlatform(
       await manager.close();
       await controller.close();
       await broker?.stop();
+      await brokerProcess?.stop();
       await postgres.stop();
       if (network) await new Docker().getNetwork(network.name).remove().catch(() => undefined);
       await rm(home, { recursive: true, force: true });

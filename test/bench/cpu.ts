@@ -37,3 +37,22 @@ export function postgresCpuSeconds(dataDir: string): number {
   }
   return seconds;
 }
+
+/** CPU seconds (user, system) a process's threads have used, summed by thread name (node: its main thread; libuv-worker; V8 workers…). */
+export function threadCpuSeconds(pid: number | 'self' = 'self'): Map<string, { user: number; system: number }> {
+  const byName = new Map<string, { user: number; system: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '').trim();
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sum = byName.get(name) ?? { user: 0, system: 0 };
+      sum.user += Number(f[11]) / TICKS_PER_SECOND;
+      sum.system += Number(f[12]) / TICKS_PER_SECOND;
+      byName.set(name, sum);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}

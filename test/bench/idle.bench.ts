@@ -1,40 +1,45 @@
 /**
- * What members that do nothing cost the platform: CPU of the platform's own process (controller
- * and manager; the manager idles) and of its PostgreSQL over a quiet window, with no member and
- * with N idle local members, reported per 1,000 members. The members' own CPU (their agents'
+ * What members that do nothing cost the platform: CPU of the controller's process (with the
+ * manager, which idles), of the embedded broker (aedes over TLS in a process of its own, as
+ * `npm start` runs it) and of PostgreSQL over a quiet window, with no member and with N idle
+ * local members, reported per 1,000 members. The members' own CPU (their agents'
  * health reports) is theirs, not the platform's, and is not counted. Production settings: the
  * default resync (BENCH_RECONCILE_MS overrides it), a health report per member every 15 s (the default).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
-import { postgresCpuSeconds } from './cpu';
+import { postgresCpuSeconds, processCpuSeconds, threadCpuSeconds } from './cpu';
 import { join } from 'node:path';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { table } from './stats';
 import { DEFAULT_RECONCILE_INTERVAL_MS } from '../../apps/cloud-controller/src/config';
 
 /** BENCH_PROFILE=FILE: the platform process's CPU profile over the window with members (open it in Chrome's DevTools). */
-async function quietWindow(platform: BenchPlatform, seconds: number, profile?: string): Promise<{ platform: number; postgres: number }> {
+async function quietWindow(platform: BenchPlatform, seconds: number, profile?: string): Promise<{ platform: number; broker: number; postgres: number; threads: Map<string, { user: number; system: number }> }> {
   const session = profile ? new Session() : undefined;
   if (session) {
     session.connect();
     await new Promise((resolve, reject) => session.post('Profiler.enable', () => session.post('Profiler.start', (error) => (error ? reject(error) : resolve(undefined)))));
   }
   const pg0 = postgresCpuSeconds(platform.postgresDataDir);
+  const broker0 = processCpuSeconds(platform.brokerPid!);
   const own0 = process.cpuUsage();
+  const threads0 = threadCpuSeconds();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const own = process.cpuUsage(own0);
+  const threads = threadCpuSeconds();
+  for (const [name, used] of threads) threads.set(name, { user: (used.user - (threads0.get(name)?.user ?? 0)) / seconds, system: (used.system - (threads0.get(name)?.system ?? 0)) / seconds });
   if (session && profile) {
     const result = await new Promise<{ profile: unknown }>((resolve, reject) => session.post('Profiler.stop', (error, value) => (error ? reject(error) : resolve(value as { profile: unknown }))));
     await writeFile(profile, JSON.stringify(result.profile));
     session.disconnect();
   }
-  return { platform: (own.user + own.system) / 1e6 / seconds, postgres: (postgresCpuSeconds(platform.postgresDataDir) - pg0) / seconds };
+  return { platform: (own.user + own.system) / 1e6 / seconds, broker: (processCpuSeconds(platform.brokerPid!) - broker0) / seconds, postgres: (postgresCpuSeconds(platform.postgresDataDir) - pg0) / seconds, threads };
 }
 
 export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS ?? 100), windowS = Number(process.env.BENCH_IDLE_WINDOW_S ?? 30)): Promise<string> {
-  const platform = await startBenchPlatform({ reconcileIntervalMs: Number(process.env.BENCH_RECONCILE_MS ?? DEFAULT_RECONCILE_INTERVAL_MS) });
+  const platform = await startBenchPlatform({ brokerProcess: { tls: true }, reconcileIntervalMs: Number(process.env.BENCH_RECONCILE_MS ?? DEFAULT_RECONCILE_INTERVAL_MS) });
   try {
     await platform.call('POST', '/cartridges', { type: 'idle', provider: 'bench', category: 'framework', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'any' }] }, 201);
     await platform.call('POST', '/networkPartitions', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] }, 201);
@@ -54,13 +59,22 @@ export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS 
     for (let waited = 0; existsSync(join(platform.home, 'members')) && readdirSync(join(platform.home, 'members')).length > 0 && waited < 120; waited++) await new Promise((r) => setTimeout(r, 1000));
     const perThousand = (with_: number, without: number) => `${(((with_ - without) / members) * 1000 * 100).toFixed(1)} %`;
     const pct = (cores: number) => `${(cores * 100).toFixed(1)} %`;
-    return `Idle cost (local driver, aedes in the platform's process, the default resync and health interval), ${windowS} s windows\n${table(
-      ['', 'platform process (controller + manager)', 'PostgreSQL'],
+    return `Idle cost (local driver; the embedded broker over TLS in a process of its own, as npm start runs it; the default resync and health interval), ${windowS} s windows\n${table(
+      ['', 'controller + manager', 'broker (aedes, TLS)', 'PostgreSQL'],
       [
-        ['no member', pct(empty.platform), pct(empty.postgres)],
-        [`${members} idle members`, pct(busy.platform), pct(busy.postgres)],
-        ['per 1,000 idle members (of a core)', perThousand(busy.platform, empty.platform), perThousand(busy.postgres, empty.postgres)],
+        ['no member', pct(empty.platform), pct(empty.broker), pct(empty.postgres)],
+        [`${members} idle members`, pct(busy.platform), pct(busy.broker), pct(busy.postgres)],
+        ['per 1,000 idle members (of a core)', perThousand(busy.platform, empty.platform), perThousand(busy.broker, empty.broker), perThousand(busy.postgres, empty.postgres)],
       ],
+    )}\nWhere the controller + manager process's CPU goes, by thread (user + system, of a core; the bench's own timers are in "node" too)\n${table(
+      ['thread', 'no member', `${members} idle members`],
+      [...new Set([...empty.threads.keys(), ...busy.threads.keys()])].map((name) => {
+        const share = (t: Map<string, { user: number; system: number }>) => {
+          const used = t.get(name);
+          return used ? `${pct(used.user)} + ${pct(used.system)}` : '-';
+        };
+        return [name, share(empty.threads), share(busy.threads)];
+      }),
     )}`;
   } finally {
     await platform.stop();
