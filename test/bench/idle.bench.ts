@@ -39,7 +39,8 @@ async function quietWindow(platform: BenchPlatform, seconds: number, profile?: s
 }
 
 export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS ?? 100), windowS = Number(process.env.BENCH_IDLE_WINDOW_S ?? 30)): Promise<string> {
-  const platform = await startBenchPlatform({ brokerProcess: { tls: true }, reconcileIntervalMs: Number(process.env.BENCH_RECONCILE_MS ?? DEFAULT_RECONCILE_INTERVAL_MS) });
+  const tls = process.env.BENCH_IDLE_TLS !== 'off'; // off: what TLS costs the broker, by difference
+  const platform = await startBenchPlatform({ brokerProcess: { tls }, reconcileIntervalMs: Number(process.env.BENCH_RECONCILE_MS ?? DEFAULT_RECONCILE_INTERVAL_MS) });
   try {
     await platform.call('POST', '/cartridges', { type: 'idle', provider: 'bench', category: 'framework', portMapping: [], iaasProvider: [{ type: 'mock', imageId: 'any' }] }, 201);
     await platform.call('POST', '/networkPartitions', { id: 'np', provider: 'mock', partitions: [{ id: 'p' }] }, 201);
@@ -59,8 +60,8 @@ export async function benchIdle(members = Number(process.env.BENCH_IDLE_MEMBERS 
     for (let waited = 0; existsSync(join(platform.home, 'members')) && readdirSync(join(platform.home, 'members')).length > 0 && waited < 120; waited++) await new Promise((r) => setTimeout(r, 1000));
     const perThousand = (with_: number, without: number) => `${(((with_ - without) / members) * 1000 * 100).toFixed(1)} %`;
     const pct = (cores: number) => `${(cores * 100).toFixed(1)} %`;
-    return `Idle cost (local driver; the embedded broker over TLS in a process of its own, as npm start runs it; the default resync and health interval), ${windowS} s windows\n${table(
-      ['', 'controller + manager', 'broker (aedes, TLS)', 'PostgreSQL'],
+    return `Idle cost (local driver; the embedded broker ${tls ? 'over TLS ' : 'in plain MQTT (BENCH_IDLE_TLS=off) '}in a process of its own, as npm start runs it; the default resync and health interval), ${windowS} s windows\n${table(
+      ['', 'controller + manager', `broker (aedes${tls ? ', TLS' : ''})`, 'PostgreSQL'],
       [
         ['no member', pct(empty.platform), pct(empty.broker), pct(empty.postgres)],
         [`${members} idle members`, pct(busy.platform), pct(busy.broker), pct(busy.postgres)],

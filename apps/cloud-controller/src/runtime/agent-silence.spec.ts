@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { silenceGraces } from '@stratos/contracts';
+import { agentMqttKeepaliveS, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 
 const G = { willMs: 6000, quietMs: 6000 };
@@ -45,6 +45,34 @@ describe('AgentSilence', () => {
     silence.listening(0);
     silence.disconnected('m-1', 1000);
     expect(silence.overdue(20_000, G, [{ memberId: 'm-1', since: 0 }])).toEqual([{ memberId: 'm-1', silentMs: 19_000, cause: 'will' }]);
+  });
+
+  it('counts a late Will\'s member quiet from its last word: a stretched keepalive delays the Will, never the Lost', () => {
+    const silence = new AgentSilence();
+    silence.listening(0);
+    silence.spoke('m-1', 1000);
+    silence.disconnected('m-1', 28_000); // the broker's Will 1.5 keepalives (18 s) after its last report
+    const graces = { willMs: 30_000, quietMs: 45_000 };
+    expect(silence.overdue(46_000, graces, [{ memberId: 'm-1', since: 0 }])).toEqual([]);
+    expect(silence.overdue(46_001, graces, [{ memberId: 'm-1', since: 0 }])).toEqual([{ memberId: 'm-1', silentMs: 45_001, cause: 'quiet' }]);
+  });
+
+  it('stretches an agent\'s MQTT keepalive to its reports only where that cannot delay its Lost', () => {
+    expect(agentMqttKeepaliveS({})).toBe(18); // 10 s keepalive, reports every 15 s: no ping between reports
+    expect(agentMqttKeepaliveS({ agentKeepaliveS: 30, healthIntervalS: 15 })).toBe(30); // already longer
+    expect(agentMqttKeepaliveS({ agentKeepaliveS: 10, healthIntervalS: 60 })).toBe(10); // reports too rare: the keepalive finds a silent agent sooner
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 600 }), (agentKeepaliveS, healthIntervalS) => {
+        const stretched = agentMqttKeepaliveS({ agentKeepaliveS, healthIntervalS });
+        const { willMs, quietMs } = silenceGraces({ agentKeepaliveS, healthIntervalS });
+        expect(stretched).toBeGreaterThanOrEqual(agentKeepaliveS);
+        // The latest Lost after a last word: its Will (1.5 keepalives on) and the Will's grace, or the quiet grace — never later than with the keepalive as set.
+        const lostBy = (keepaliveS: number) => Math.min(1.5 * keepaliveS * 1000 + willMs, quietMs);
+        expect(lostBy(stretched)).toBeLessThanOrEqual(lostBy(agentKeepaliveS));
+        // And a reporting agent never pings: its keepalive outlasts the gap between reports.
+        if (stretched > agentKeepaliveS) expect(stretched).toBeGreaterThan(healthIntervalS);
+      }),
+    );
   });
 
   it('waits 3 keepalives after a Will, and also 3 health intervals where no Will came', () => {

@@ -18,7 +18,7 @@ import type { ActualInstance, IaasDriver, LaunchedInstance } from '@stratos/iaas
 import { withTimeout } from '@stratos/runtime';
 import { Database, toClusterView, type ClusterEntity, type DeploymentEntity, type MemberEntity, type Repositories } from '@stratos/persistence';
 import { ControllerSettings } from '../controller-settings';
-import { agentStartFailure, DEFAULT_AGENT_KEEPALIVE_S, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
+import { agentMqttKeepaliveS, agentStartFailure, DEFAULT_HEALTH_INTERVAL_S, silenceGraces } from '@stratos/contracts';
 import { AgentSilence } from './agent-silence';
 import { RecentMembers } from './recent-members';
 import { ClusterSeats } from './cluster-seats';
@@ -704,7 +704,6 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Stratos's launch payload, and the broker credentials of this member alone. */
   private async launchPayload(deployment: DeploymentEntity, cluster: ClusterEntity, spec: ClusterSpec, member: MemberEntity, broker: BrokerCredentials): Promise<Record<string, string>> {
     const bundle = (await this.database.cartridges.bundles([spec.cartridgeType])).get(spec.cartridgeType);
-    const keepaliveS = this.settings.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S;
     return {
       ...spec.payload,
       ...(bundle ? { [LaunchKey.bundleSha256]: bundle.sha256 } : {}),
@@ -727,7 +726,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       [LaunchKey.mbUsername]: broker.username,
       [LaunchKey.mbPassword]: broker.password,
       ...(this.settings.mqttCaCert ? { [LaunchKey.mbCaCert]: this.settings.mqttCaCert } : {}),
-      [LaunchKey.mbKeepaliveS]: String(keepaliveS),
+      // Its health reports keep its connection alive: no ping between them (agentMqttKeepaliveS).
+      [LaunchKey.mbKeepaliveS]: String(agentMqttKeepaliveS(this.settings)),
       // Health doubles as the sign of life where no Last Will comes (see silenceGraces).
       [LaunchKey.healthIntervalMs]: String((this.settings.healthIntervalS ?? DEFAULT_HEALTH_INTERVAL_S) * 1000),
       ...this.artifactsPayload(spec),
