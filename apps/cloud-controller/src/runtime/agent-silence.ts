@@ -43,18 +43,15 @@ export class AgentSilence {
 
   /**
    * Members silent for longer than their grace at `now`, with how long and why: every one with an
-   * unanswered Will (past `willMs`), and of `connected` (with a Will or not) (past `quietMs`) (members whose agent has connected and so reports health,
+   * unanswered Will (past `willMs`), and of `connected` (past `quietMs`) (members whose agent has connected and so reports health,
    * each with when it last changed state) every one not heard from since the latest of its last
    * word, its last change of state and the controller's subscription.
    */
   overdue(now: number, graces: { willMs: number; quietMs: number }, connected: Iterable<{ memberId: string; since: number }> = []): Silence[] {
     const found: Silence[] = [...this.willAt].filter(([, since]) => now - since > graces.willMs).map(([memberId, since]) => ({ memberId, silentMs: now - since, cause: 'will' as const }));
     if (this.listeningSince === undefined) return found;
-    const byWill = new Set(found.map((s) => s.memberId));
     for (const member of connected) {
-      // A Will not yet past its grace does not stop the count since its last word: an agent's
-      // keepalive is stretched to its reports (agentMqttKeepaliveS), so its Will may come late.
-      if (byWill.has(member.memberId)) continue;
+      if (this.willAt.has(member.memberId)) continue;
       const since = Math.max(this.lastHeard.get(member.memberId) ?? 0, member.since, this.listeningSince);
       if (now - since > graces.quietMs) found.push({ memberId: member.memberId, silentMs: now - since, cause: 'quiet' });
     }

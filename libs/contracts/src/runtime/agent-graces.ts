@@ -18,20 +18,21 @@ export function silenceGraces(config: { agentKeepaliveS?: number; healthInterval
   return { willMs, quietMs: Math.max(willMs, (config.healthIntervalS ?? DEFAULT_HEALTH_INTERVAL_S) * 3 * 1000) };
 }
 
-/** A report comes a little late now and then (timers drift, a busy agent): no ping for that. */
-const REPORT_LATENESS = 1.2;
-
 /**
  * The MQTT keepalive an agent connects with. An agent pings only after a keepalive in which it
- * sent nothing, so where its health reports come at least every keepalive and a half, its
- * keepalive is stretched to just over their interval and it never pings while it reports: a ping
- * and its answer per report saved on the broker (by default 10 s → 18 s). The silence that makes
- * a member Lost is not lengthened: the broker's Will then comes later (1.5 keepalives), but an
- * agent gone quiet is Lost after 3 health intervals without a word anyway (silenceGraces), which
- * is no later than its Will and 3 keepalives had taken. Where reports are rarer, the keepalive stays.
+ * sent nothing; where its keepalive is shorter than its health interval it sends a ping (and gets
+ * an answer) between every two reports. Stretched past that interval, it never pings while it
+ * reports — by default 10 s → 16 s — but only as far as 5/3 of the keepalive set: the broker's
+ * Will comes 1.5 keepalives after an agent's last packet, and that last packet could be a ping a
+ * keepalive after its last report, so a frozen agent's Will came up to 2.5 keepalives after its
+ * last report; with 5/3 it comes no later than that, and its member is Lost no later (the silence
+ * graces are unchanged). Where that is not past the interval, or the keepalive is no shorter than
+ * the interval (no ping between reports anyway), the keepalive stays.
  */
 export function agentMqttKeepaliveS(config: { agentKeepaliveS?: number; healthIntervalS?: number }): number {
   const keepaliveS = config.agentKeepaliveS ?? DEFAULT_AGENT_KEEPALIVE_S;
   const healthS = config.healthIntervalS ?? DEFAULT_HEALTH_INTERVAL_S;
-  return healthS <= keepaliveS * 1.5 ? Math.max(keepaliveS, Math.ceil(healthS * REPORT_LATENESS)) : keepaliveS;
+  if (keepaliveS >= healthS) return keepaliveS;
+  const stretched = Math.floor((keepaliveS * 5) / 3);
+  return stretched > healthS ? stretched : keepaliveS;
 }
