@@ -4,7 +4,9 @@
  * new password, the agent signs in again with it — no Last Will, its subscriptions kept — and once
  * the previous secret is retired its passwords are refused and a member still on it is cut off.
  */
+import { createConnection } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { AgentEventType, AgentTopics, memberBrokerPassword, memberBrokerUser, MemberTopics, parseMemberCredentialsMessage } from '@stratos/contracts';
 import { startEmbeddedBroker, type EmbeddedBrokerHandle } from '@stratos/runtime';
 import fc from 'fast-check';
@@ -110,6 +112,42 @@ describe('member credential rotation', () => {
     await closed;
     expect(broker.memberSecretRotation().onPreviousSecret).toBe(0);
   });
+  it('does not wait for, nor cut off, a connection that closed unannounced (a client id taken over while its last owner closed)', async () => {
+    broker.rotateMemberSecret({ current: NEW, previous: OLD });
+    // An agent signs in again at once under its client id (as one does to switch passwords): aedes hands the id to the new
+    // connection while the old one is still closing, and the old one's close then unregisters the new one — whose own close
+    // later goes unannounced (no clientDisconnect). Raw sockets, on the previous secret's password, so that each is counted.
+    const port = Number(new URL(broker.url).port);
+    const raw = (memberId: string, clientId: string) => {
+      const identity = { memberId, clusterId: 'app.web' };
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      socket.on('error', () => undefined);
+      const packets: string[] = [];
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      parser.on('packet', (packet) => packets.push(packet.cmd));
+      socket.on('data', (data) => parser.parse(data));
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 10, clientId, username: memberBrokerUser(identity), password: Buffer.from(memberBrokerPassword(OLD, identity)) }));
+      socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: MemberTopics.metadata(memberId), qos: 1 }] }));
+      const acknowledged = until(() => packets.includes('suback'));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      return { socket, acknowledged, closed };
+    };
+    for (let i = 0; i < 10; i++) {
+      const first = raw(`web-id-${i}`, `agent-web-id-${i}`);
+      await first.acknowledged;
+      first.socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
+      const second = raw(`web-id-${i}`, `agent-web-id-${i}`);
+      await Promise.all([first.closed, second.acknowledged]);
+      second.socket.destroy();
+      await second.closed;
+    }
+    // A member that signs in after them on the previous secret is counted, and switches; then none is left, and retiring cuts off none.
+    const late = await agent('web-8', OLD);
+    await late.switched;
+    await until(() => broker.memberSecretRotation().onPreviousSecret === 0);
+    expect(broker.retirePreviousMemberSecret()).toBe(0);
+  });
+
   it("keeps a password sent 'when-signed-out' for its next sign-in, says it holds it, and stays connected until the broker signs it out", async () => {
     const a = await agent('web-7', OLD);
     const next = memberBrokerPassword(NEW, a.identity);

@@ -61,14 +61,21 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const members = new WeakMap<object, MemberBrokerIdentity>();
   let memberSecret = options.memberSecret;
   let previousMemberSecret = options.previousMemberSecret;
-  // Connected members; those signed in with the previous secret's password; those ready to be told their new one.
-  const connected = new Set<Client>();
+  // Members signed in (from their password's check on: a rotation may come before aedes calls them
+  // ready); those signed in with the previous secret's password; those ready to be told their new one.
+  const signedIn = new Set<Client>();
   const onPreviousSecret = new Set<Client>();
   const listeningForPassword = new WeakSet<Client>();
+  // aedes does not say goodbye to every client it said hello to (a connection that dies before it is
+  // ready; a takeover of its client id racing its own close): a closed one is dropped when next seen.
+  const live = (clients: Set<Client>) => {
+    for (const client of clients) if (client.closed) clients.delete(client);
+    return clients;
+  };
   let newPasswordsSent = 0;
   const sendNewPassword = (client: Client) => {
     const member = members.get(client);
-    if (!member || !memberSecret || !onPreviousSecret.has(client) || !listeningForPassword.has(client)) return;
+    if (!member || !memberSecret || client.closed || !onPreviousSecret.has(client) || !listeningForPassword.has(client)) return;
     const message: MemberCredentialsMessage = { password: memberBrokerPassword(memberSecret, member), switch: 'now' };
     // To this client alone, not through the topic tree: no other subscriber (nor the platform's own clients) sees it.
     client.publish({ cmd: 'publish', topic: MemberTopics.credentials(member.memberId), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false, messageId: 0 }, () => undefined);
@@ -80,10 +87,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const member = parseMemberBrokerUser(username);
       if (member && memberSecret && same(given, memberBrokerPassword(memberSecret, member))) {
         members.set(client, member);
+        signedIn.add(client);
         return done(null, true);
       }
       if (member && previousMemberSecret && same(given, memberBrokerPassword(previousMemberSecret, member))) {
         members.set(client, member);
+        signedIn.add(client);
         onPreviousSecret.add(client);
         return done(null, true);
       }
@@ -91,9 +100,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const error = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
       return done(error as never, false);
     };
-    broker.on('clientReady', (client) => members.has(client) && connected.add(client));
     broker.on('clientDisconnect', (client) => {
-      connected.delete(client);
+      signedIn.delete(client);
       onPreviousSecret.delete(client);
     });
     broker.on('subscribe', (subscriptions, client) => {
@@ -149,13 +157,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       memberSecret = secrets.current;
       previousMemberSecret = secrets.previous;
       // Whoever signed in with the secret just replaced is on the previous one now (one older than that is not accepted any more).
-      for (const client of connected) onPreviousSecret.add(client);
+      for (const client of live(signedIn)) onPreviousSecret.add(client);
       for (const client of onPreviousSecret) sendNewPassword(client);
     },
-    memberSecretRotation: () => ({ onPreviousSecret: onPreviousSecret.size, newPasswordsSent }),
+    memberSecretRotation: () => ({ onPreviousSecret: live(onPreviousSecret).size, newPasswordsSent }),
     retirePreviousMemberSecret() {
       previousMemberSecret = undefined;
-      const cutOff = [...onPreviousSecret];
+      const cutOff = [...live(onPreviousSecret)];
       onPreviousSecret.clear();
       for (const client of cutOff) client.close();
       return cutOff.length;
