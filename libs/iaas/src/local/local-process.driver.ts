@@ -178,6 +178,12 @@ const safeName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
 
 export class LocalProcessDriver implements IaasDriver {
   private readonly exitListeners: ((instanceId: string) => void)[] = [];
+  /**
+   * Agents this process started whose exit it has not seen: running, and still theirs (a child's
+   * pid is not given to another process before Node reaps it and says so) — listed at every pass
+   * without reading /proc. Members adopted from an earlier controller are checked in /proc.
+   */
+  private readonly runningChildren = new Set<number>();
   /** Member records by folder name, as last read, with the file's inode and mtime. */
   private readonly recordCache = new Map<string, { version: string; record: PidFile }>();
   readonly name: string;
@@ -275,7 +281,11 @@ export class LocalProcessDriver implements IaasDriver {
       });
       if (!child.pid) throw new Error('the agent process did not start');
       const instanceId = String(child.pid);
-      child.once('exit', () => this.exitListeners.forEach((listener) => listener(instanceId)));
+      this.runningChildren.add(child.pid);
+      child.once('exit', () => {
+        this.runningChildren.delete(child.pid!);
+        this.exitListeners.forEach((listener) => listener(instanceId));
+      });
       child.unref();
       const pidFile: PidFile = { ...launching, pid: child.pid, startedAt: new Date().toISOString() };
       await this.saveRecord(dir, pidFile);
@@ -464,7 +474,7 @@ export class LocalProcessDriver implements IaasDriver {
 
   async list(): Promise<ActualInstance[]> {
     return Promise.all(
-      (await this.records()).map(async (r) => ({ instanceId: String(r.pid), memberId: r.memberId, clusterId: r.clusterId, applicationId: r.applicationId, running: await isAgentOf(r) })),
+      (await this.records()).map(async (r) => ({ instanceId: String(r.pid), memberId: r.memberId, clusterId: r.clusterId, applicationId: r.applicationId, running: this.runningChildren.has(r.pid) || (await isAgentOf(r)) })),
     );
   }
 
