@@ -72,6 +72,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     for (const client of clients) if (client.closed) clients.delete(client);
     return clients;
   };
+  // Ghosts pruned as the set doubles, too (no rotation may come for months): amortized, not a scan per sign-in.
+  let pruneAbove = 1024;
+  const signIn = (client: Client) => {
+    signedIn.add(client);
+    if (signedIn.size <= pruneAbove) return;
+    live(signedIn);
+    pruneAbove = Math.max(1024, 2 * signedIn.size);
+  };
   let newPasswordsSent = 0;
   const sendNewPassword = (client: Client) => {
     const member = members.get(client);
@@ -87,12 +95,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const member = parseMemberBrokerUser(username);
       if (member && memberSecret && same(given, memberBrokerPassword(memberSecret, member))) {
         members.set(client, member);
-        signedIn.add(client);
+        signIn(client);
         return done(null, true);
       }
       if (member && previousMemberSecret && same(given, memberBrokerPassword(previousMemberSecret, member))) {
         members.set(client, member);
-        signedIn.add(client);
+        signIn(client);
         onPreviousSecret.add(client);
         return done(null, true);
       }
