@@ -41,6 +41,26 @@ function spkiHash(certPem: string): string {
   return createHash('sha256').update(der).digest('base64');
 }
 
+/**
+ * Chromium abandons a navigation with net::ERR_NETWORK_CHANGED when the host's interfaces change
+ * under it — Docker suites running beside the browser's add and remove bridges and veths. Every
+ * page of this process (a browser context's too) navigates again once when that is why.
+ */
+function navigateAgainOnNetworkChange(page: Page): void {
+  const prototype = Object.getPrototypeOf(page) as { goto: Page['goto']; __retriesNetworkChange?: true };
+  if (prototype.__retriesNetworkChange) return;
+  const goto = prototype.goto;
+  prototype.goto = async function (this: Page, ...args: Parameters<Page['goto']>) {
+    try {
+      return await goto.apply(this, args);
+    } catch (error) {
+      if (!String((error as Error)?.message).includes('net::ERR_NETWORK_CHANGED')) throw error;
+      return goto.apply(this, args);
+    }
+  };
+  prototype.__retriesNetworkChange = true;
+}
+
 export async function openBrowser(executablePath: string, options: { trustCert?: string; width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<TestBrowser> {
   const browser = await puppeteer.launch({
     executablePath,
@@ -50,6 +70,7 @@ export async function openBrowser(executablePath: string, options: { trustCert?:
     defaultViewport: { width: options.width ?? 1400, height: options.height ?? 900 },
   });
   const page = await browser.newPage();
+  navigateAgainOnNetworkChange(page);
   if (options.colorScheme) await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: options.colorScheme }]);
   const responses: TestBrowser['responses'] = [];
   const errors: string[] = [];
